@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// The pipeline, bottom to top: C libraries → LMDB wrapper and hashes → index format
+// (BreachIndex) → ingest (BreachIngest) → the `breachdb` command.
+let package = Package(
+    name: "BreachDB",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "BreachIndex", targets: ["BreachIndex"]),
+        .library(name: "BreachIngest", targets: ["BreachIngest"]),
+        .library(name: "BreachHash", targets: ["BreachHash"]),
+        .executable(name: "breachdb", targets: ["breachdb"]),
+        .executable(name: "generate-dump", targets: ["generate-dump"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Debian C libraries (liblmdb-dev, libxxhash-dev, zlib1g-dev, libssl-dev).
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "LMDB", dependencies: ["CLMDB"]),
+        .target(name: "BreachHash", dependencies: ["CLibCrypto"]),
+        .target(name: "BreachIndex", dependencies: ["LMDB", "BreachHash", "CXXHash"]),
+        .target(name: "BreachIngest", dependencies: ["BreachIndex", "BreachHash", "CZlib"]),
+        .executableTarget(
+            name: "breachdb",
+            dependencies: [
+                "BreachIndex", "BreachIngest",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "generate-dump",
+            dependencies: ["BreachHash", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "tools/generate-dump"
+        ),
+
+        .testTarget(name: "BreachHashTests", dependencies: ["BreachHash"]),
+        .testTarget(name: "BreachIndexTests", dependencies: ["BreachIndex", "BreachIngest"]),
+        .testTarget(name: "BreachIngestTests", dependencies: ["BreachIngest", "BreachIndex"]),
+        .testTarget(name: "BreachDBCommandTests", dependencies: ["BreachIndex", "BreachHash", "breachdb"]),
+    ]
+)

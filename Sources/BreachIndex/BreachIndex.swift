@@ -1,0 +1,120 @@
+import BreachHash
+import Foundation
+import LMDB
+
+/// An open, read-only index: the in-process lookup API.
+///
+/// Opening walks the buckets once and keeps a pointer to each in a table of 2^20
+/// entries (16 MiB), valid for the life of one LMDB read transaction held open until
+/// the index is released. A lookup is then a table index plus a probe of the bucket
+/// in place — no `mdb_get` B-tree walk, no lock, no allocation — so any number of
+/// threads can look up at once without blocking each other.
+public final class BreachIndex: @unchecked Sendable {
+    public let path: String
+    public let metadata: IndexMetadata
+    public var kind: HashKind { metadata.hashKind }
+
+    private let environment: Environment
+    private let transaction: Transaction
+    private let buckets: UnsafeMutableBufferPointer<UnsafeRawBufferPointer>
+    let storedChecksums: [UInt64]
+
+    /// Opens the index at `path` for reading.
+    public init(path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw IndexError.missing(path: path) }
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        self.path = path
+        do {
+            // No lock file: an index is never written in place (new ones are renamed
+            // over it), so readers need no coordination, and read-only mounts work.
+            environment = try Environment(path: path, flags: [.noSubdirectory, .readOnly, .noLock, .noThreadLocalStorage],
+                                          mapSize: max(fileSize, 1 << 20), maxDatabases: 2)
+            transaction = try environment.readTransaction()
+        } catch let error as LMDBError {
+            throw error.isCorruption ? IndexError.notAnIndex(path: path, reason: "not an LMDB file") : IndexError.lmdb(error)
+        }
+        let meta: Transaction.Database, bucketsDatabase: Transaction.Database
+        do {
+            meta = try transaction.database(named: IndexLayout.metaDatabase)
+            bucketsDatabase = try transaction.database(named: IndexLayout.bucketsDatabase)
+        } catch {
+            throw IndexError.notAnIndex(path: path, reason: "no BreachDB databases in it")
+        }
+        guard let metadataBytes = try? transaction.value(forKey: IndexLayout.metadataKey, in: meta),
+              let metadata = try? IndexMetadata.decode(metadataBytes) else {
+            throw IndexError.notAnIndex(path: path, reason: "no readable metadata")
+        }
+        guard metadata.formatVersion == IndexMetadata.currentFormatVersion else {
+            throw IndexError.unsupportedFormat(path: path, version: metadata.formatVersion)
+        }
+        guard let checksumBytes = try? transaction.value(forKey: IndexLayout.checksumsKey, in: meta),
+              let checksums = ChunkChecksums.decode(checksumBytes) else {
+            throw IndexError.corrupt(path: path, detail: "the checksum record is missing or malformed")
+        }
+        self.metadata = metadata
+        self.storedChecksums = checksums
+
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        buckets = .allocate(capacity: IndexLayout.prefixCount)
+        buckets.initialize(repeating: empty)
+        do {
+            try transaction.forEach(in: bucketsDatabase) { key, value in
+                guard let prefix = IndexLayout.prefix(ofKey: key) else {
+                    throw IndexError.corrupt(path: path, detail: "a bucket key is not a 20-bit prefix")
+                }
+                buckets[prefix] = value
+            }
+        } catch {
+            buckets.deallocate()
+            if let error = error as? LMDBError { throw IndexError.corrupt(path: path, detail: error.description) }
+            throw error
+        }
+    }
+
+    deinit {
+        buckets.deallocate()
+        transaction.abort()
+    }
+
+    /// How many times `digest` was seen; 0 when it is not in the index.
+    @inlinable public func count(of digest: HashDigest) -> UInt64 {
+        guard let bucket = bucket(digest.prefix) else { return 0 }
+        return bucket.count(of: digest)
+    }
+
+    /// How many times `password` was seen (hashed with the index's hash kind).
+    public func count(ofPassword password: UnsafeRawBufferPointer) -> UInt64 {
+        count(of: PasswordHasher.hash(password, kind: kind))
+    }
+
+    public func count(ofPassword password: String) -> UInt64 {
+        var password = password
+        return password.withUTF8 { count(ofPassword: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Calls `body` with every hash of the 20-bit `prefix`, in ascending order.
+    public func forEachEntry(inRange prefix: Int, _ body: (HashCount) throws -> Void) rethrows {
+        precondition((0..<IndexLayout.prefixCount).contains(prefix), "a range prefix has 20 bits")
+        try bucket(prefix)?.forEach(prefix: prefix, body)
+    }
+
+    /// The hashes of the 20-bit `prefix`, in ascending order.
+    public func range(prefix: Int) -> [HashCount] {
+        var entries: [HashCount] = []
+        forEachEntry(inRange: prefix) { entries.append($0) }
+        return entries
+    }
+
+    /// Calls `body` with every hash in the index, in ascending order.
+    public func forEachEntry(_ body: (HashCount) throws -> Void) rethrows {
+        for prefix in 0..<IndexLayout.prefixCount { try forEachEntry(inRange: prefix, body) }
+    }
+
+    @usableFromInline func bucket(_ prefix: Int) -> BucketReader? {
+        let value = buckets[prefix]
+        return value.isEmpty ? nil : BucketReader(value, kind: metadata.hashKind)
+    }
+
+    /// The raw value of a bucket, for `verify`.
+    func bucketBytes(_ prefix: Int) -> UnsafeRawBufferPointer { buckets[prefix] }
+}

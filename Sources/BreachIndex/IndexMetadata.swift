@@ -1,0 +1,65 @@
+import BreachHash
+import Foundation
+
+/// What an index says about itself, stored as JSON under the key `metadata` of the
+/// `meta` database.
+public struct IndexMetadata: Codable, Sendable, Equatable {
+    /// The bucket layout version this file uses; readers refuse any other.
+    public static let currentFormatVersion = 1
+
+    /// One input the index was built from.
+    public struct Source: Codable, Sendable, Equatable {
+        public var path: String
+        public var format: String
+        public var bytes: UInt64?
+
+        public init(path: String, format: String, bytes: UInt64?) {
+            self.path = path
+            self.format = format
+            self.bytes = bytes
+        }
+    }
+
+    public var formatVersion: Int
+    public var hashKind: HashKind
+    /// Distinct hashes stored.
+    public var hashCount: UInt64
+    /// Sum of every hash's count.
+    public var countSum: UInt64
+    /// Non-empty buckets (20-bit prefixes with at least one hash).
+    public var bucketCount: Int
+    public var builtAt: Date
+    /// A random identifier of this build: changes with every ingest, so caches keyed
+    /// on it (ETags) never serve one index's answer for another.
+    public var generation: String
+    /// Hashes seen fewer times than this were left out (1 keeps everything).
+    public var minimumCount: UInt64
+    public var sources: [Source]
+
+    public init(hashKind: HashKind, hashCount: UInt64, countSum: UInt64, bucketCount: Int,
+                builtAt: Date = Date(), generation: String = UUID().uuidString,
+                minimumCount: UInt64, sources: [Source]) {
+        self.formatVersion = Self.currentFormatVersion
+        self.hashKind = hashKind
+        self.hashCount = hashCount
+        self.countSum = countSum
+        self.bucketCount = bucketCount
+        self.builtAt = builtAt
+        self.generation = generation
+        self.minimumCount = minimumCount
+        self.sources = sources
+    }
+
+    func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(self))
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer) throws -> IndexMetadata {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(IndexMetadata.self, from: Data(bytes))
+    }
+}

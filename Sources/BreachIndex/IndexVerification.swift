@@ -1,0 +1,95 @@
+import BreachHash
+
+/// The outcome of checking an index end to end.
+public struct IndexVerification: Sendable {
+    /// What is wrong, one line each (the first few; `problemCount` has them all).
+    public var problems: [String] = []
+    public var problemCount = 0
+    public var bucketsChecked = 0
+    public var hashesChecked: UInt64 = 0
+    public var isIntact: Bool { problemCount == 0 }
+
+    mutating func report(_ problem: String) {
+        problemCount += 1
+        if problems.count < 20 { problems.append(problem) }
+    }
+}
+
+extension BreachIndex {
+    /// Recomputes every chunk checksum, decodes every bucket (layout, order, counts,
+    /// escapes) and compares the totals with the metadata.
+    public func verify() -> IndexVerification {
+        var result = IndexVerification()
+        var checksums = ChunkChecksums()
+        var countSum: UInt64 = 0
+        for prefix in 0..<IndexLayout.prefixCount {
+            let value = bucketBytes(prefix)
+            if value.isEmpty { continue }
+            var key = IndexLayout.key(forPrefix: prefix)
+            withUnsafeBytes(of: &key) { checksums.add(prefix: prefix, key: UnsafeRawBufferPointer(rebasing: $0[0..<3]), value: value) }
+            result.bucketsChecked += 1
+            let name = hex5(prefix)
+            guard let bucket = BucketReader(value, kind: kind) else {
+                result.report("bucket \(name): its header does not match its length")
+                continue
+            }
+            var previous: HashDigest?
+            var entries = 0
+            bucket.forEach(prefix: prefix) { entry in
+                entries += 1
+                if let previous, !(previous < entry.digest) { result.report("bucket \(name): hashes out of order") }
+                if entry.count == 0 { result.report("bucket \(name): an escaped count is missing") }
+                countSum &+= entry.count
+                previous = entry.digest
+            }
+            if entries != bucket.layout.entryCount {
+                result.report("bucket \(name): holds \(entries) hashes, its header says \(bucket.layout.entryCount)")
+            }
+            if !bucket.escapesAreConsistent {
+                result.report("bucket \(name): escaped counts do not match their records")
+            }
+            result.hashesChecked += UInt64(entries)
+        }
+        let computed = checksums.finish()
+        for chunk in 0..<ChunkChecksums.chunkCount where computed[chunk] != storedChecksums[chunk] {
+            let first = chunk * ChunkChecksums.prefixesPerChunk
+            let last = first + ChunkChecksums.prefixesPerChunk - 1
+            result.report("checksum mismatch in the buckets of prefixes \(hex5(first))–\(hex5(last))")
+        }
+        if result.hashesChecked != metadata.hashCount {
+            result.report("the metadata counts \(metadata.hashCount) hashes, the buckets hold \(result.hashesChecked)")
+        }
+        if countSum != metadata.countSum {
+            result.report("the metadata sums counts to \(metadata.countSum), the buckets to \(countSum)")
+        }
+        if result.bucketsChecked != metadata.bucketCount {
+            result.report("the metadata counts \(metadata.bucketCount) buckets, the file holds \(result.bucketsChecked)")
+        }
+        return result
+    }
+
+    private func hex5(_ prefix: Int) -> String {
+        String(Hex.string(HashDigest(high: UInt64(prefix) << 44, middle: 0, low: 0), kind: .sha1).prefix(5))
+    }
+}
+
+extension BucketReader {
+    /// Escape indices ascend, lie inside the bucket, and name exactly the records
+    /// whose count code is the escape code.
+    var escapesAreConsistent: Bool {
+        var escapedRecords = 0
+        let width = layout.recordBits + layout.countBits
+        for index in 0..<layout.entryCount {
+            let code = bytes.field(at: layout.recordsOffset * 8 + index * width + layout.recordBits, bitCount: layout.countBits)
+            if code == layout.escapeCode { escapedRecords += 1 }
+        }
+        guard escapedRecords == layout.escapeCount else { return false }
+        var previous = -1
+        for i in 0..<layout.escapeCount {
+            let at = Int(bytes.littleEndianInteger(at: layout.escapeIndicesOffset + i * layout.indexWidth, width: layout.indexWidth))
+            if at <= previous || at >= layout.entryCount { return false }
+            previous = at
+        }
+        return true
+    }
+}

@@ -1,0 +1,69 @@
+import CLMDB
+
+/// An LMDB environment: one memory-mapped file holding named databases.
+///
+/// Thread safety: an environment may be shared between threads. A write transaction
+/// belongs to one thread; read transactions opened with ``Flags/noThreadLocalStorage``
+/// may be handed between threads but not used by two at once.
+public final class Environment: @unchecked Sendable {
+    /// Options for `mdb_env_open`, as documented in `lmdb.h`.
+    public struct Flags: OptionSet, Sendable {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+        /// `MDB_NOSUBDIR`: the path names the data file itself, not a directory.
+        public static let noSubdirectory = Flags(rawValue: UInt32(MDB_NOSUBDIR))
+        /// `MDB_RDONLY`: open read-only; no write transaction is allowed.
+        public static let readOnly = Flags(rawValue: UInt32(MDB_RDONLY))
+        /// `MDB_NOLOCK`: no lock file. Safe only when the caller guarantees one writer
+        /// and no concurrent readers of a changing file (a finished index, or a private
+        /// temporary file being built).
+        public static let noLock = Flags(rawValue: UInt32(MDB_NOLOCK))
+        /// `MDB_NOSYNC`: no fsync at commit; the caller must call ``sync(force:)``.
+        public static let noSync = Flags(rawValue: UInt32(MDB_NOSYNC))
+        /// `MDB_NOTLS`: read transactions are not tied to a thread.
+        public static let noThreadLocalStorage = Flags(rawValue: UInt32(MDB_NOTLS))
+        /// `MDB_NORDAHEAD`: no read-ahead on the map (random-access workloads larger than RAM).
+        public static let noReadAhead = Flags(rawValue: UInt32(MDB_NORDAHEAD))
+    }
+
+    let handle: OpaquePointer
+    public let path: String
+
+    /// Opens the environment at `path`.
+    /// - Parameters:
+    ///   - mapSize: the largest the data may grow to; `nil` keeps what the file records.
+    ///   - maxDatabases: how many named databases may be opened.
+    public init(path: String, flags: Flags, mapSize: Int? = nil, maxDatabases: Int = 4) throws {
+        var env: OpaquePointer?
+        try check(mdb_env_create(&env), "mdb_env_create", path)
+        guard let env else { throw LMDBError(code: 12 /* ENOMEM */, operation: "mdb_env_create", path: path) }
+        do {
+            if let mapSize { try check(mdb_env_set_mapsize(env, mapSize), "mdb_env_set_mapsize", path) }
+            try check(mdb_env_set_maxdbs(env, MDB_dbi(maxDatabases)), "mdb_env_set_maxdbs", path)
+            try check(mdb_env_open(env, path, flags.rawValue, 0o644), "opening the LMDB file", path)
+        } catch {
+            mdb_env_close(env)
+            throw error
+        }
+        self.handle = env
+        self.path = path
+    }
+
+    deinit { mdb_env_close(handle) }
+
+    /// Flushes the data to disk (`mdb_env_sync`); with `force`, even under ``Flags/noSync``.
+    public func sync(force: Bool = true) throws {
+        try check(mdb_env_sync(handle, force ? 1 : 0), "mdb_env_sync", path)
+    }
+
+    /// Starts a read-only transaction (`MDB_RDONLY`).
+    public func readTransaction() throws -> Transaction {
+        try Transaction(environment: self, readOnly: true)
+    }
+
+    /// Starts the (single) write transaction.
+    public func writeTransaction() throws -> Transaction {
+        try Transaction(environment: self, readOnly: false)
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import BreachIndex
+import Foundation
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Describe an index: hashes, counts, size, sources.")
+
+    @OptionGroup var index: IndexOption
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let index = try self.index.open()
+        let m = index.metadata
+        let size = ((try? FileManager.default.attributesOfItem(atPath: index.path))?[.size] as? NSNumber)?.uint64Value ?? 0
+        let perHash = m.hashCount == 0 ? 0 : Double(size) / Double(m.hashCount)
+        if json {
+            struct Report: Encodable {
+                let path: String
+                let fileBytes: UInt64
+                let bytesPerHash: Double
+                let metadata: IndexMetadata
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.dateEncodingStrategy = .iso8601
+            let data = try encoder.encode(Report(path: index.path, fileBytes: size, bytesPerHash: perHash, metadata: m))
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print("""
+            index:          \(index.path)
+            format:         version \(m.formatVersion), \(m.hashKind.rawValue)
+            hashes:         \(m.hashCount.formatted())
+            sum of counts:  \(m.countSum.formatted())
+            buckets:        \(m.bucketCount.formatted()) of 1,048,576 prefixes
+            file size:      \(size.formatted()) bytes (\(String(format: "%.2f", perHash)) bytes/hash)
+            built:          \(m.builtAt.formatted(.iso8601))
+            generation:     \(m.generation)
+            minimum count:  \(m.minimumCount)
+            """)
+        for source in m.sources {
+            print("source:         \(source.path) (\(source.format)\(source.bytes.map { ", \($0.formatted()) bytes" } ?? ""))")
+        }
+    }
+}
