@@ -40,9 +40,10 @@ let package = Package(
             path: "tools/generate-dump"
         ),
 
+        .target(name: "TestSupport", dependencies: ["BreachIndex"], path: "Tests/TestSupport"),
         .testTarget(name: "BreachHashTests", dependencies: ["BreachHash"]),
-        .testTarget(name: "BreachIndexTests", dependencies: ["BreachIndex", "BreachIngest"]),
-        .testTarget(name: "BreachIngestTests", dependencies: ["BreachIngest", "BreachIndex"]),
-        .testTarget(name: "BreachDBCommandTests", dependencies: ["BreachIndex", "BreachHash", "breachdb"]),
+        .testTarget(name: "BreachIndexTests", dependencies: ["BreachIndex", "TestSupport"]),
+        .testTarget(name: "BreachIngestTests", dependencies: ["BreachIngest", "BreachIndex", "TestSupport"]),
+        .testTarget(name: "BreachDBCommandTests", dependencies: ["BreachIndex", "BreachHash", "TestSupport", "breachdb"]),
     ]
 )

@@ -34,14 +34,17 @@ extension BreachIndex {
                 continue
             }
             var previous: HashDigest?
-            var entries = 0
+            var entries = 0, outOfOrder = false, missingCount = false
             bucket.forEach(prefix: prefix) { entry in
                 entries += 1
-                if let previous, !(previous < entry.digest) { result.report("bucket \(name): hashes out of order") }
-                if entry.count == 0 { result.report("bucket \(name): an escaped count is missing") }
+                if let previous, !(previous < entry.digest) { outOfOrder = true }
+                if entry.count == 0 { missingCount = true }
                 countSum &+= entry.count
                 previous = entry.digest
             }
+            // One line per kind of damage and bucket: one bad bit can disorder thousands.
+            if outOfOrder { result.report("bucket \(name): hashes out of order") }
+            if missingCount { result.report("bucket \(name): an escaped count is missing") }
             if entries != bucket.layout.entryCount {
                 result.report("bucket \(name): holds \(entries) hashes, its header says \(bucket.layout.entryCount)")
             }
@@ -92,4 +95,10 @@ extension BucketReader {
         }
         return true
     }
+}
+
+extension BreachIndex {
+    /// The stored bytes of one bucket (empty when the prefix has no hashes): for tools
+    /// and tests that inspect or damage the file on purpose.
+    public func storedBucket(prefix: Int) -> [UInt8] { Array(bucketBytes(prefix)) }
 }

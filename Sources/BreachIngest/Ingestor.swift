@@ -62,7 +62,7 @@ public final class Ingestor {
     public func run() throws -> IngestSummary {
         guard !options.inputs.isEmpty else { throw IngestError.invalidArguments("no input given (use - for standard input)") }
         guard options.minimumCount >= 1 else { throw IngestError.invalidArguments("--min-count must be at least 1") }
-        guard options.memoryLimit >= 16 << 20 else { throw IngestError.invalidArguments("--memory must be at least 16 MiB") }
+        guard options.memoryLimit >= 64 << 10 else { throw IngestError.invalidArguments("--memory must be at least 64 KiB") }
         let started = ContinuousClock.now
         let base = try options.base.map { try BreachIndex(path: $0) }
         if let base, base.kind != options.hashKind {

@@ -62,9 +62,11 @@ public final class InputFile {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         if let gzip {
             let got = gzread(gzip, buffer.baseAddress, UInt32(min(buffer.count, Int(Int32.max))))
-            if got < 0 {
-                var code: Int32 = 0
-                let message = String(cString: gzerror(gzip, &code))
+            // zlib reports a stream cut short as a plain end with Z_BUF_ERROR set.
+            var code: Int32 = Z_OK
+            // gzerror prefixes the stream's name (`<fd:3>: `), which is not the file's.
+            let message = String(cString: gzerror(gzip, &code)).split(separator: ": ").last.map(String.init) ?? ""
+            if got < 0 || (got == 0 && code != Z_OK) {
                 throw IngestError.unreadable(file: name, reason: "gzip data is damaged or truncated (\(message))")
             }
             return Int(got)

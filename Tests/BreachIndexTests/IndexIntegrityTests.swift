@@ -1,0 +1,69 @@
+import BreachHash
+import BreachIndex
+import Foundation
+import Testing
+import TestSupport
+
+@Suite struct IndexIntegrityTests {
+    @Test func verifyPassesOnAFreshIndex() throws {
+        let directory = try TemporaryDirectory()
+        let entries = IndexRoundTripTests.entries(.sha1, seed: 1)
+        try writeIndex(entries, to: directory.file("index"))
+        let result = try BreachIndex(path: directory.file("index")).verify()
+        #expect(result.isIntact, "\(result.problems)")
+        #expect(result.hashesChecked == UInt64(entries.count))
+    }
+
+    /// Flips one bit of one byte inside a bucket's stored value; returns the offset.
+    static func flipByteInBucketData(of path: String, bucket: [UInt8]) throws -> Int {
+        var bytes = try fileBytes(path)
+        let needle = Array(bucket.prefix(64))
+        let offset = try #require((0...(bytes.count - needle.count)).first { bytes[$0..<($0 + needle.count)].elementsEqual(needle) })
+        bytes[offset + needle.count / 2] ^= 0x10
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return offset
+    }
+
+    @Test func verifyCatchesASingleFlippedByteInTheData() throws {
+        let directory = try TemporaryDirectory()
+        try writeIndex(IndexRoundTripTests.entries(.sha1, seed: 1), to: directory.file("index"))
+        // Find the big bucket's bytes in the file through its range, then damage them.
+        let bucket = try BreachIndex(path: directory.file("index")).storedBucket(prefix: 0xABCDE)
+        _ = try Self.flipByteInBucketData(of: directory.file("index"), bucket: bucket)
+        let result = try BreachIndex(path: directory.file("index")).verify()
+        #expect(!result.isIntact)
+        #expect(result.problems.contains { $0.contains("checksum mismatch") }, "\(result.problems)")
+        #expect(result.problems.contains { $0.contains("checksum mismatch") && $0.contains("AB000–ABFFF") })
+    }
+
+    @Test func openingAFileThatIsNotAnIndexFailsClearly() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("junk", String(repeating: "not an index\n", count: 1000))
+        #expect { try BreachIndex(path: path) } throws: { error in
+            "\(error)".contains("junk") && "\(error)".contains("not a")
+        }
+        #expect { try BreachIndex(path: directory.file("missing")) } throws: { "\($0)".contains("no such index file") }
+    }
+
+    @Test func manyThreadsReadOneIndexAtOnce() async throws {
+        let directory = try TemporaryDirectory()
+        let entries = IndexRoundTripTests.entries(.sha1, seed: 6)
+        try writeIndex(entries, to: directory.file("index"))
+        let index = try BreachIndex(path: directory.file("index"))
+        let mismatches = await withTaskGroup(of: Int.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    var wrong = 0
+                    for round in 0..<20 {
+                        for entry in entries where (entry.digest.middle &+ UInt64(worker + round)) % 4 == 0 {
+                            if index.count(of: entry.digest) != entry.count { wrong += 1 }
+                        }
+                    }
+                    return wrong
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(mismatches == 0)
+    }
+}

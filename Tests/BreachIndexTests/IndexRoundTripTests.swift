@@ -1,0 +1,123 @@
+import BreachHash
+import BreachIndex
+import Foundation
+import Testing
+import TestSupport
+
+@Suite struct IndexRoundTripTests {
+    /// Random hashes spread so that buckets of every size occur, from one entry to thousands.
+    static func entries(_ kind: HashKind, seed: UInt64) -> [HashCount] {
+        var random = SeededRandom(seed: seed)
+        var entries: [HashCount] = []
+        for (prefix, size) in [(0x00000, 1), (0x00001, 2), (0x5BAA6, 3), (0x7FFFF, 17), (0x80000, 190), (0xABCDE, 2_500), (0xFFFFF, 64)] {
+            for _ in 0..<size { entries.append(HashCount(digest: randomDigest(kind, prefix: prefix, using: &random), count: randomCount(using: &random))) }
+        }
+        for _ in 0..<5_000 { entries.append(HashCount(digest: randomDigest(kind, using: &random), count: randomCount(using: &random))) }
+        return entries
+    }
+
+    @Test(arguments: HashKind.allCases)
+    func everyWrittenHashIsFoundWithItsExactCount(_ kind: HashKind) throws {
+        let directory = try TemporaryDirectory()
+        let entries = Self.entries(kind, seed: 42)
+        try writeIndex(entries, kind: kind, to: directory.file("index"))
+        let index = try BreachIndex(path: directory.file("index"))
+        for entry in entries {
+            #expect(index.count(of: entry.digest) == entry.count)
+        }
+    }
+
+    @Test func absentHashesCountZero() throws {
+        let directory = try TemporaryDirectory()
+        let entries = Self.entries(.sha1, seed: 7)
+        try writeIndex(entries, to: directory.file("index"))
+        let index = try BreachIndex(path: directory.file("index"))
+        var random = SeededRandom(seed: 99)
+        for entry in entries.prefix(2_000) {
+            // Same bucket and slot, last bit flipped: the nearest possible miss.
+            var neighbour = entry.digest
+            neighbour.low ^= 1 << 12
+            if !entries.contains(where: { $0.digest == neighbour }) { #expect(index.count(of: neighbour) == 0) }
+            #expect(index.count(of: randomDigest(.sha1, prefix: entry.digest.prefix, using: &random)) == 0)
+        }
+    }
+
+    @Test func rangesListTheirHashesInOrder() throws {
+        let directory = try TemporaryDirectory()
+        let entries = Self.entries(.sha1, seed: 3)
+        try writeIndex(entries, to: directory.file("index"))
+        let index = try BreachIndex(path: directory.file("index"))
+        let expected = entries.filter { $0.digest.prefix == 0xABCDE }.sorted { $0.digest < $1.digest }
+        #expect(index.range(prefix: 0xABCDE) == expected)
+        #expect(index.range(prefix: 0x12345).isEmpty)
+    }
+
+    @Test func countsAreNeverCapped() throws {
+        let directory = try TemporaryDirectory()
+        var random = SeededRandom(seed: 5)
+        let counts: [UInt64] = [1, 2, 255, 256, 65_535, 65_536, 52_372_427, 4_294_967_296, UInt64.max / 2]
+        let entries = counts.map { HashCount(digest: randomDigest(.sha1, prefix: 0x5BAA6, using: &random), count: $0) }
+        try writeIndex(entries, to: directory.file("index"))
+        let index = try BreachIndex(path: directory.file("index"))
+        for entry in entries { #expect(index.count(of: entry.digest) == entry.count) }
+    }
+
+    @Test func aBucketOfMoreThan65536HashesRoundTrips() throws {
+        let directory = try TemporaryDirectory()
+        var random = SeededRandom(seed: 11)
+        let entries = (0..<70_000).map { i in
+            HashCount(digest: randomDigest(.sha1, prefix: 0x00042, using: &random), count: i % 1000 == 0 ? 1 << 40 : 1)
+        }
+        try writeIndex(entries, to: directory.file("index"))
+        let index = try BreachIndex(path: directory.file("index"))
+        for entry in entries { #expect(index.count(of: entry.digest) == entry.count) }
+        #expect(index.verify().isIntact)
+    }
+
+    @Test func metadataRecordsTotals() throws {
+        let directory = try TemporaryDirectory()
+        let entries = Self.entries(.sha1, seed: 8)
+        try writeIndex(entries, to: directory.file("index"))
+        let metadata = try BreachIndex(path: directory.file("index")).metadata
+        #expect(metadata.hashCount == UInt64(entries.count))
+        #expect(metadata.countSum == entries.reduce(0) { $0 &+ $1.count })
+        #expect(metadata.bucketCount == Set(entries.map(\.digest.prefix)).count)
+        #expect(metadata.formatVersion == IndexMetadata.currentFormatVersion)
+        #expect(metadata.hashKind == .sha1)
+    }
+
+    @Test func theFileSizeReflectsItsContentNotTheMapSize() throws {
+        let directory = try TemporaryDirectory()
+        try writeIndex(Self.entries(.sha1, seed: 1), to: directory.file("index"))
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: directory.file("index"))[.size] as? Int)
+        // 7,774 hashes: a few hundred KiB, nowhere near the writer's 4 TiB map.
+        #expect(size < 1 << 20)
+    }
+
+    @Test func theWriterRefusesHashesOutOfOrder() throws {
+        let directory = try TemporaryDirectory()
+        let writer = try IndexWriter(path: directory.file("index"), kind: .sha1)
+        var random = SeededRandom(seed: 2)
+        let a = randomDigest(.sha1, prefix: 2, using: &random), b = randomDigest(.sha1, prefix: 1, using: &random)
+        try writer.append(HashCount(digest: a, count: 1))
+        #expect(throws: IndexError.self) { try writer.append(HashCount(digest: b, count: 1)) }
+        #expect(throws: IndexError.self) { try writer.append(HashCount(digest: a, count: 1)) }
+    }
+
+    @Test func theWriterLeavesOutHashesUnderTheMinimumCount() throws {
+        let directory = try TemporaryDirectory()
+        let entries = Self.entries(.sha1, seed: 4)
+        try writeIndex(entries, to: directory.file("index"), minimumCount: 10)
+        let index = try BreachIndex(path: directory.file("index"))
+        for entry in entries { #expect(index.count(of: entry.digest) == (entry.count >= 10 ? entry.count : 0)) }
+        #expect(index.metadata.minimumCount == 10)
+    }
+
+    @Test func passwordLookupsHashWithTheIndexKind() throws {
+        let directory = try TemporaryDirectory()
+        try writeIndex([HashCount(digest: PasswordHasher.hash("password", kind: .ntlm), count: 9_659_365)], kind: .ntlm, to: directory.file("ntlm"))
+        let index = try BreachIndex(path: directory.file("ntlm"))
+        #expect(index.count(ofPassword: "password") == 9_659_365)
+        #expect(index.count(ofPassword: "Password") == 0)
+    }
+}

@@ -1,0 +1,87 @@
+import BreachHash
+import BreachIndex
+import Foundation
+
+/// A fresh directory under the system's temporary directory, removed on deinit.
+public final class TemporaryDirectory: @unchecked Sendable {
+    public let path: String
+
+    public init() throws {
+        path = NSTemporaryDirectory() + "breachdb-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// The path of `name` inside the directory.
+    public func file(_ name: String) -> String { path + "/" + name }
+
+    /// Writes `text` (or bytes) to `name` and returns its path.
+    @discardableResult
+    public func write(_ name: String, _ text: String) throws -> String {
+        try write(name, Array(text.utf8))
+    }
+
+    @discardableResult
+    public func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let path = file(name)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+}
+
+/// The repository's root (for `data/`).
+public let repositoryRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+public func fileBytes(_ path: String) throws -> [UInt8] {
+    Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+}
+
+/// A reproducible generator for test data.
+public struct SeededRandom: RandomNumberGenerator {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A random digest of `kind`, optionally with a given 20-bit prefix.
+public func randomDigest(_ kind: HashKind, prefix: Int? = nil, using random: inout SeededRandom) -> HashDigest {
+    var high = random.next()
+    if let prefix { high = UInt64(prefix) << 44 | high >> 20 }
+    return HashDigest(high: high, middle: random.next(), low: kind == .sha1 ? UInt32(truncatingIfNeeded: random.next()) : 0)
+}
+
+/// Heavy-tailed counts like real breach data, including some above 2^32.
+public func randomCount(using random: inout SeededRandom) -> UInt64 {
+    switch random.next() % 100 {
+    case 0: 4_000_000_000 + random.next() % 10_000_000_000
+    case 1...5: 1_000 + random.next() % 500_000_000
+    case 6...30: 2 + random.next() % 200
+    default: 1
+    }
+}
+
+/// Writes `entries` (sorted here) to a new index at `path`.
+@discardableResult
+public func writeIndex(_ entries: [HashCount], kind: HashKind = .sha1, to path: String, minimumCount: UInt64 = 1) throws -> IndexMetadata {
+    let writer = try IndexWriter(path: path, kind: kind, minimumCount: minimumCount)
+    for entry in entries.sorted(by: { $0.digest < $1.digest }) { try writer.append(entry) }
+    return try writer.finish(sources: [])
+}
+
+/// `SUFFIX:COUNT` CRLF lines of a real range response, without a CRLF after the last.
+public func rangeResponseBody(_ path: String) throws -> [UInt8] {
+    var bytes = try fileBytes(path)
+    while bytes.last == 0x0A || bytes.last == 0x0D { bytes.removeLast() }
+    return bytes
+}
