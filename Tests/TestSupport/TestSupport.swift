@@ -85,3 +85,55 @@ public func rangeResponseBody(_ path: String) throws -> [UInt8] {
     while bytes.last == 0x0A || bytes.last == 0x0D { bytes.removeLast() }
     return bytes
 }
+
+/// The built `breachdb` executable, beside the test bundle.
+public let breachdbExecutable: String = {
+    var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    while url.path != "/" {
+        url.deleteLastPathComponent()
+        let candidate = url.appendingPathComponent("breachdb").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return "breachdb"
+}()
+
+/// What a finished command printed and how it ended.
+public struct CommandResult: Sendable {
+    public var status: Int32
+    public var output: [UInt8]
+    public var errorText: String
+    public var outputText: String { String(decoding: output, as: UTF8.self) }
+}
+
+/// Runs `breachdb` with `arguments`, feeding `input` to its standard input.
+public func breachdb(_ arguments: [String], input: [UInt8] = []) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: breachdbExecutable)
+    process.arguments = arguments
+    let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = stderr
+    try process.run()
+    // Feed and drain concurrently so large inputs and outputs cannot deadlock.
+    let writer = Thread {
+        stdin.fileHandleForWriting.write(Data(input))
+        try? stdin.fileHandleForWriting.close()
+    }
+    writer.start()
+    let errorData = LockedData()
+    let errorReader = Thread { errorData.set(stderr.fileHandleForReading.readDataToEndOfFile()) }
+    errorReader.start()
+    let output = stdout.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    while errorData.get() == nil { usleep(1_000) }
+    return CommandResult(status: process.terminationStatus, output: Array(output),
+                         errorText: String(decoding: errorData.get() ?? Data(), as: UTF8.self))
+}
+
+final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: Data?
+    func set(_ value: Data) { lock.withLock { data = value } }
+    func get() -> Data? { lock.withLock { data } }
+}

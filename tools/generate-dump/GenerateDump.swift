@@ -32,6 +32,9 @@ struct GenerateDump: ParsableCommand {
     @Flag(help: "End lines with CRLF.")
     var crlf = false
 
+    @Option(help: "Fill only the first N of the 1,048,576 prefixes (sorted dumps): with --hashes N × 1907 this samples the density of the full two-billion set.")
+    var prefixCount = 1 << 20
+
     @Option(help: "Random seed (the same seed writes the same dump).")
     var seed: UInt64 = 1
 
@@ -70,8 +73,8 @@ struct GenerateDump: ParsableCommand {
             // so bucket sizes vary as in real data and the total is exact.
             var remaining = hashes
             var bucket: [HashDigest] = []
-            for prefix in 0..<(1 << 20) {
-                let prefixesLeft = (1 << 20) - prefix
+            for prefix in 0..<prefixCount {
+                let prefixesLeft = prefixCount - prefix
                 let p = 1 / Double(prefixesLeft)
                 let mean = Double(remaining) * p
                 let deviation = (mean * (1 - p)).squareRoot()
