@@ -15,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // Debian C libraries (liblmdb-dev, libxxhash-dev, zlib1g-dev, libssl-dev).
@@ -23,9 +24,11 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
+        .target(name: "CMemoryHints"),
+
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "BreachHash", dependencies: ["CLibCrypto"]),
-        .target(name: "BreachIndex", dependencies: ["LMDB", "BreachHash", "CXXHash"]),
+        .target(name: "BreachIndex", dependencies: ["LMDB", "BreachHash", "CXXHash", "CMemoryHints"]),
         .target(name: "BreachIngest", dependencies: ["BreachIndex", "BreachHash", "CZlib"]),
         .executableTarget(
             name: "breachdb",
@@ -38,6 +41,14 @@ let package = Package(
             name: "generate-dump",
             dependencies: ["BreachHash", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "tools/generate-dump"
+        ),
+
+        // Speed, measured in release builds: `swift package benchmark` (docs/benchmarks.md).
+        .executableTarget(
+            name: "IndexBenchmarks",
+            dependencies: ["BreachIndex", "BreachHash", .product(name: "Benchmark", package: "package-benchmark")],
+            path: "Benchmarks/IndexBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
 
         .target(name: "TestSupport", dependencies: ["BreachIndex"], path: "Tests/TestSupport"),

@@ -1,4 +1,5 @@
 import BreachHash
+import CMemoryHints
 
 /// One bucket: every hash of one 20-bit prefix, with its count. The byte layout is
 /// specified in `docs/index-format.md`; in short:
@@ -54,7 +55,7 @@ import BreachHash
     }
 
     /// Reads the header; `nil` unless the header is well formed and the layout it
-    /// describes fills `bytes` exactly.
+    /// describes fits in `bytes`.
     @inlinable init?(_ bytes: BitReader, suffixBits: Int) {
         guard let (n, afterN) = bytes.varint(at: 0), n >= 1, n < 1 << 40 else { return nil }
         let c = Int(bytes.byte(at: afterN))
@@ -63,7 +64,7 @@ import BreachHash
         guard e == 0 || (1...8).contains(w) else { return nil }
         self.init(entryCount: n, countBits: c, escapeCount: e, escapeWidth: w,
                   headerBytes: afterE + (e > 0 ? 1 : 0), suffixBits: suffixBits)
-        guard byteCount == bytes.count else { return nil }
+        guard byteCount <= bytes.count else { return nil }
     }
 
     @inlinable var escapeCode: UInt64 { (1 << UInt64(countBits)) - 1 }
@@ -75,17 +76,33 @@ import BreachHash
     @usableFromInline let layout: BucketLayout
     @usableFromInline let suffixBits: Int
 
-    @inlinable init?(_ value: UnsafeRawBufferPointer, kind: HashKind) {
-        bytes = BitReader(value)
+    /// A bucket whose stored length is known: the header must describe exactly it.
+    init?(_ value: UnsafeRawBufferPointer, kind: HashKind) {
+        guard let reader = BucketReader(start: value.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, available: value.count, kind: kind),
+              reader.layout.byteCount == value.count else { return nil }
+        self = reader
+    }
+
+    /// A bucket at `start` whose length its header gives; `available` bytes may be read.
+    @inlinable init?(start: UnsafeRawPointer, available: Int, kind: HashKind) {
         suffixBits = kind.suffixBitCount
-        guard let layout = BucketLayout(bytes, suffixBits: suffixBits) else { return nil }
+        guard let layout = BucketLayout(BitReader(UnsafeRawBufferPointer(start: start, count: available)), suffixBits: suffixBits) else {
+            return nil
+        }
         self.layout = layout
+        bytes = BitReader(UnsafeRawBufferPointer(start: start, count: layout.byteCount))
     }
 
     /// The count of `digest` (whose prefix is this bucket's), or 0.
     @inlinable func count(of digest: HashDigest) -> UInt64 {
         let d = layout.slotBits
         let slot = Int(digest.bits(at: HashDigest.prefixBitCount, count: d))
+        if layout.entryCount > 64 {
+            // Large bucket: start loading the record's line while the slot bits are
+            // scanned; with uniform hashes it sits near the slot's relative position.
+            let estimate = (slot * layout.entryCount) >> d
+            breachdb_prefetch(bytes.base + layout.recordsOffset + estimate * (layout.recordBits + layout.countBits) / 8)
+        }
         var (index, end) = entries(inSlot: slot)
         let lowStart = HashDigest.prefixBitCount + d
         while index < end {

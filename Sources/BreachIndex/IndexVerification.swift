@@ -17,41 +17,20 @@ public struct IndexVerification: Sendable {
 
 extension BreachIndex {
     /// Recomputes every chunk checksum, decodes every bucket (layout, order, counts,
-    /// escapes) and compares the totals with the metadata.
+    /// escapes) as LMDB stores it and compares the totals with the metadata.
     public func verify() -> IndexVerification {
         var result = IndexVerification()
         var checksums = ChunkChecksums()
         var countSum: UInt64 = 0
-        for prefix in 0..<IndexLayout.prefixCount {
-            let value = bucketBytes(prefix)
-            if value.isEmpty { continue }
-            var key = IndexLayout.key(forPrefix: prefix)
-            withUnsafeBytes(of: &key) { checksums.add(prefix: prefix, key: UnsafeRawBufferPointer(rebasing: $0[0..<3]), value: value) }
-            result.bucketsChecked += 1
-            let name = hex5(prefix)
-            guard let bucket = BucketReader(value, kind: kind) else {
-                result.report("bucket \(name): its header does not match its length")
-                continue
+        do {
+            try forEachStoredBucket { prefix, value in
+                var key = IndexLayout.key(forPrefix: prefix)
+                withUnsafeBytes(of: &key) { checksums.add(prefix: prefix, key: UnsafeRawBufferPointer(rebasing: $0[0..<3]), value: value) }
+                result.bucketsChecked += 1
+                checkBucket(prefix: prefix, value: value, result: &result, countSum: &countSum)
             }
-            var previous: HashDigest?
-            var entries = 0, outOfOrder = false, missingCount = false
-            bucket.forEach(prefix: prefix) { entry in
-                entries += 1
-                if let previous, !(previous < entry.digest) { outOfOrder = true }
-                if entry.count == 0 { missingCount = true }
-                countSum &+= entry.count
-                previous = entry.digest
-            }
-            // One line per kind of damage and bucket: one bad bit can disorder thousands.
-            if outOfOrder { result.report("bucket \(name): hashes out of order") }
-            if missingCount { result.report("bucket \(name): an escaped count is missing") }
-            if entries != bucket.layout.entryCount {
-                result.report("bucket \(name): holds \(entries) hashes, its header says \(bucket.layout.entryCount)")
-            }
-            if !bucket.escapesAreConsistent {
-                result.report("bucket \(name): escaped counts do not match their records")
-            }
-            result.hashesChecked += UInt64(entries)
+        } catch {
+            result.report("the bucket database cannot be read: \(error)")
         }
         let computed = checksums.finish()
         for chunk in 0..<ChunkChecksums.chunkCount where computed[chunk] != storedChecksums[chunk] {
@@ -69,6 +48,36 @@ extension BreachIndex {
             result.report("the metadata counts \(metadata.bucketCount) buckets, the file holds \(result.bucketsChecked)")
         }
         return result
+    }
+
+    private func checkBucket(prefix: Int, value: UnsafeRawBufferPointer, result: inout IndexVerification, countSum: inout UInt64) {
+        let name = hex5(prefix)
+        guard let bucket = BucketReader(value, kind: kind) else {
+            result.report("bucket \(name): its header does not match its length")
+            return
+        }
+        if table.start(ofBucket: prefix) != value.baseAddress {
+            result.report("bucket \(name): the lookup table does not point at it")
+        }
+        var previous: HashDigest?
+        var entries = 0, outOfOrder = false, missingCount = false
+        bucket.forEach(prefix: prefix) { entry in
+            entries += 1
+            if let previous, !(previous < entry.digest) { outOfOrder = true }
+            if entry.count == 0 { missingCount = true }
+            countSum &+= entry.count
+            previous = entry.digest
+        }
+        // One line per kind of damage and bucket: one bad bit can disorder thousands.
+        if outOfOrder { result.report("bucket \(name): hashes out of order") }
+        if missingCount { result.report("bucket \(name): an escaped count is missing") }
+        if entries != bucket.layout.entryCount {
+            result.report("bucket \(name): holds \(entries) hashes, its header says \(bucket.layout.entryCount)")
+        }
+        if !bucket.escapesAreConsistent {
+            result.report("bucket \(name): escaped counts do not match their records")
+        }
+        result.hashesChecked += UInt64(entries)
     }
 
     private func hex5(_ prefix: Int) -> String {
@@ -100,5 +109,8 @@ extension BucketReader {
 extension BreachIndex {
     /// The stored bytes of one bucket (empty when the prefix has no hashes): for tools
     /// and tests that inspect or damage the file on purpose.
-    public func storedBucket(prefix: Int) -> [UInt8] { Array(bucketBytes(prefix)) }
+    public func storedBucket(prefix: Int) -> [UInt8] {
+        guard let bucket = bucket(prefix) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: bucket.bytes.base, count: bucket.bytes.count))
+    }
 }

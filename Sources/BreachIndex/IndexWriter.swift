@@ -1,6 +1,9 @@
 import BreachHash
 import Foundation
 import LMDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes an index file from hashes given in ascending order.
 ///
@@ -116,7 +119,23 @@ public final class IndexWriter {
             try transaction.commit()
             try environment.sync(force: true)
         }
+        Self.dropCachedPages(path)
         return metadata
+    }
+}
+
+extension IndexWriter {
+    /// Drops the written file's pages from the page cache once they are on disk. The
+    /// writer's pages are 4 KiB ones; readers that fault the file in afresh through
+    /// a `MADV_HUGEPAGE` map get 2 MiB folios, which halve TLB misses on lookups
+    /// (see `BreachIndex.adviseHugePages`).
+    static func dropCachedPages(_ path: String) {
+        #if os(Linux)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED))
+        close(fd)
+        #endif
     }
 }
 
