@@ -66,13 +66,17 @@
     }
 }
 
-/// Appends big-endian bit fields to a byte array.
+/// Writes big-endian bit fields into a buffer sized for them in advance.
 struct BitWriter {
-    private(set) var bytes: [UInt8]
+    private let bytes: UnsafeMutableRawBufferPointer
+    private var position: Int
     private var accumulator: UInt64 = 0
     private var pending = 0
 
-    init(into bytes: [UInt8]) { self.bytes = bytes }
+    init(into bytes: UnsafeMutableRawBufferPointer, at offset: Int) {
+        self.bytes = bytes
+        self.position = offset
+    }
 
     /// Appends the low `bitCount` (≤ 56) bits of `value`.
     @inline(__always) mutating func write(_ value: UInt64, bitCount: Int) {
@@ -80,18 +84,18 @@ struct BitWriter {
         accumulator |= (value << UInt64(64 - bitCount)) >> UInt64(pending)
         pending += bitCount
         while pending >= 8 {
-            bytes.append(UInt8(truncatingIfNeeded: accumulator >> 56))
+            bytes[position] = UInt8(truncatingIfNeeded: accumulator >> 56)
+            position += 1
             accumulator <<= 8
             pending -= 8
         }
     }
 
-    /// Pads the last byte with zero bits and returns the bytes.
-    mutating func finish() -> [UInt8] {
-        if pending > 0 { bytes.append(UInt8(truncatingIfNeeded: accumulator >> 56)) }
+    /// Writes the last partial byte, padded with zero bits.
+    mutating func finish() {
+        if pending > 0 { bytes[position] = UInt8(truncatingIfNeeded: accumulator >> 56) }
         accumulator = 0
         pending = 0
-        return bytes
     }
 }
 

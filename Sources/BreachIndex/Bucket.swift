@@ -207,6 +207,10 @@ import CMemoryHints
     }
 }
 
+private func storeLittleEndian(_ value: UInt64, width: Int, at offset: Int, in bytes: UnsafeMutableRawBufferPointer) {
+    for i in 0..<width { bytes[offset + i] = UInt8(truncatingIfNeeded: value >> UInt64(8 * i)) }
+}
+
 /// Encodes one bucket from its entries, sorted ascending and without duplicates.
 struct BucketEncoder {
     let suffixBits: Int
@@ -226,33 +230,31 @@ struct BucketEncoder {
                                   headerBytes: output.count, suffixBits: suffixBits)
         let d = layout.slotBits
         let start = HashDigest.prefixBitCount
-
-        // Slots: ones for the entries of each slot, then a zero; LSB-first bytes.
-        var slots = [UInt8](repeating: 0, count: layout.recordsOffset - layout.slotsOffset)
-        for (i, entry) in entries.enumerated() {
-            let bit = Int(entry.digest.bits(at: start, count: d)) + i
-            slots[bit >> 3] |= 1 << UInt8(bit & 7)
-        }
-        output.append(contentsOf: slots)
-
-        var writer = BitWriter(into: output)
-        let escapeCode = layout.escapeCode
-        for entry in entries {
-            var done = 0
-            while done < layout.recordBits {
-                let chunk = min(56, layout.recordBits - done)
-                writer.write(entry.digest.bits(at: start + d + done, count: chunk), bitCount: chunk)
-                done += chunk
+        output.append(contentsOf: repeatElement(0, count: layout.byteCount - output.count))
+        output.withUnsafeMutableBytes { bytes in
+            // Slots: ones for the entries of each slot, then a zero; LSB-first bytes.
+            for (i, entry) in entries.enumerated() {
+                let bit = Int(entry.digest.bits(at: start, count: d)) + i
+                bytes[layout.slotsOffset + bit >> 3] |= 1 << UInt8(bit & 7)
             }
-            writer.write(min(entry.count - 1, escapeCode), bitCount: c)
-        }
-        output = writer.finish()
-        if e > 0 {
+            var writer = BitWriter(into: bytes, at: layout.recordsOffset)
+            let escapeCode = layout.escapeCode
+            for entry in entries {
+                var done = 0
+                while done < layout.recordBits {
+                    let chunk = min(56, layout.recordBits - done)
+                    writer.write(entry.digest.bits(at: start + d + done, count: chunk), bitCount: chunk)
+                    done += chunk
+                }
+                writer.write(min(entry.count - 1, escapeCode), bitCount: c)
+            }
+            writer.finish()
+            guard e > 0 else { return }
+            var escape = 0
             for (i, entry) in entries.enumerated() where entry.count - 1 >= escapeCode {
-                output.appendLittleEndian(UInt64(i), width: layout.indexWidth)
-            }
-            for entry in entries where entry.count - 1 >= escapeCode {
-                output.appendLittleEndian(entry.count, width: w)
+                storeLittleEndian(UInt64(i), width: layout.indexWidth, at: layout.escapeIndicesOffset + escape * layout.indexWidth, in: bytes)
+                storeLittleEndian(entry.count, width: w, at: layout.escapeCountsOffset + escape * w, in: bytes)
+                escape += 1
             }
         }
         assert(output.count == layout.byteCount)

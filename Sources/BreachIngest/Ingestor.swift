@@ -46,13 +46,11 @@ public struct IngestSummary: Sendable {
 
 /// Builds an index from breach dumps: parse, sort, merge, write to a temporary file,
 /// publish atomically. The existing index at the output path is replaced only when
-/// everything succeeded.
+/// everything succeeded. Reading and parsing run on a thread of their own, sorting,
+/// encoding and writing on the caller's: the two halves cost about the same.
 public final class Ingestor {
     public let options: IngestOptions
     private let progress: IngestProgress?
-    private var summary: IngestSummary!
-    private var bytesDone: UInt64 = 0
-    private var totalBytes: UInt64?
 
     public init(options: IngestOptions, progress: IngestProgress? = nil) {
         self.options = options
@@ -71,19 +69,22 @@ public final class Ingestor {
         let destination = try IndexDestination(path: options.output)
         let runDirectory = destination.temporaryPath + ".runs"
         defer { try? FileManager.default.removeItem(atPath: runDirectory) }
+        var summary: IngestSummary
         do {
             let writer = try IndexWriter(path: destination.temporaryPath, kind: options.hashKind, minimumCount: options.minimumCount)
             let sorter = try HashSorter(writer: writer, runDirectory: runDirectory, memoryLimit: options.memoryLimit)
-            summary = IngestSummary(metadata: IndexMetadata(hashKind: options.hashKind, hashCount: 0, countSum: 0, bucketCount: 0, minimumCount: 1, sources: []))
-            totalBytes = try plannedBytes()
-            var sources = base?.metadata.sources ?? []
-            for input in options.inputs {
-                sources.append(try read(input, into: sorter))
-            }
+            let statistics = try readAll(into: sorter)
+            let sources = (base?.metadata.sources ?? []) + statistics.sources
             let (finalWriter, metadata) = try sorter.finish(base: base, sources: sources) { [progress] in progress?.merging(hashes: $0) }
             progress?.finish()
             try destination.publish()
-            summary.metadata = metadata
+            summary = IngestSummary(metadata: metadata)
+            summary.linesRead = statistics.linesRead
+            summary.hashesRead = statistics.hashesRead
+            summary.linesSkipped = statistics.linesSkipped
+            summary.linesRefused = statistics.linesRefused
+            summary.refusals = statistics.refusals
+            summary.filesIgnored = statistics.filesIgnored
             summary.duplicatesMerged = sorter.duplicatesMerged
             summary.belowMinimum = finalWriter.belowMinimumCount
         } catch {
@@ -98,91 +99,34 @@ public final class Ingestor {
         return summary
     }
 
-    /// The bytes all inputs hold, when every one is a regular file.
-    private func plannedBytes() throws -> UInt64? {
-        var total: UInt64 = 0
-        for input in options.inputs {
-            guard input != "-", let size = (try? FileManager.default.attributesOfItem(atPath: input))?[.size] as? NSNumber,
-                  !isDirectory(input) else { return nil }
-            total += size.uint64Value
-        }
-        return total
-    }
-
-    private func isDirectory(_ path: String) -> Bool {
-        var directory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
-    }
-
-    private func read(_ path: String, into sorter: HashSorter) throws -> IndexMetadata.Source {
-        if options.format == .rangeDirectory || (options.format == .auto && path != "-" && isDirectory(path)) {
-            try readRangeDirectory(path, into: sorter)
-            return .init(path: path, format: InputFormat.rangeDirectory.rawValue, bytes: nil)
-        }
-        let input = try InputFile(path: path)
-        let format = try readLines(of: input, format: options.format, prefix: nil, into: sorter)
-        bytesDone += input.bytesConsumed
-        return .init(path: path, format: format.rawValue, bytes: input.size)
-    }
-
-    /// Reads every range file (`5BAA6`, `5BAA6.txt`, `5BAA6.txt.gz`, …) in prefix order.
-    private func readRangeDirectory(_ path: String, into sorter: HashSorter) throws {
-        guard isDirectory(path) else {
-            throw IngestError.unreadable(file: path, reason: "--format range-dir needs a directory of range files")
-        }
-        var files: [(prefix: UInt64, name: String)] = []
-        for name in try FileManager.default.contentsOfDirectory(atPath: path) where !name.hasPrefix(".") {
-            let stem = name.prefix(5)
-            let rest = name.dropFirst(5)
-            if stem.count == 5, rest.isEmpty || rest.hasPrefix("."), let prefix = UInt64(stem, radix: 16) {
-                files.append((prefix, name))
-            } else {
-                summary.filesIgnored.append((path as NSString).appendingPathComponent(name))
-            }
-        }
-        files.sort { $0.prefix < $1.prefix }
-        for file in files {
-            let input = try InputFile(path: (path as NSString).appendingPathComponent(file.name))
-            _ = try readLines(of: input, format: .rangeDirectory, prefix: file.prefix, into: sorter)
-            bytesDone += input.bytesConsumed
-        }
-    }
-
-    /// Parses one file's lines; returns the format it was read as.
-    private func readLines(of input: InputFile, format: InputFormat, prefix: UInt64?, into sorter: HashSorter) throws -> InputFormat {
-        var reader = LineReader(input)
-        var parser: LineParser?
-        if format != .auto {
-            parser = LineParser(format: format, kind: options.hashKind, prefix: prefix.map { ($0, 5) } ?? (0, 0))
-        }
-        var lines = 0
-        defer { summary.linesRead += lines }
-        while let line = try reader.next() {
-            lines += 1
-            if lines & 0xFFFF == 0 {
-                progress?.reading(bytes: bytesDone + input.bytesConsumed, of: totalBytes, lines: summary.linesRead + lines)
-            }
-            if parser == nil {
-                if line.isEmpty { continue }
-                guard let detected = LineParser.detect(line, kind: options.hashKind) else {
-                    throw IngestError.unknownFormat(file: input.name, reason: "line \(reader.lineNumber) is neither `HASH:COUNT` nor a bare \(options.hashKind.hexDigitCount)-digit \(options.hashKind.rawValue) hash")
+    /// Reads the inputs on a second thread and feeds the sorter here.
+    private func readAll(into sorter: HashSorter) throws -> ReadStatistics {
+        let queue = BatchQueue(capacity: 4)
+        let reader = InputReader(options: options, progress: progress)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            do {
+                try reader.run { batch in
+                    if !queue.push(batch) { throw CancellationError() }
                 }
-                parser = LineParser(format: detected, kind: options.hashKind)
+                queue.finish(throwing: nil)
+            } catch {
+                queue.finish(throwing: error)
             }
-            switch parser!.parse(line) {
-            case .entry(let entry):
-                summary.hashesRead += 1
-                try sorter.add(entry)
-            case .skipped:
-                summary.linesSkipped += 1
-            case .invalid(let reason):
-                guard options.skipInvalid else {
-                    throw IngestError.malformedLine(file: input.name, line: reader.lineNumber, reason: reason)
-                }
-                summary.linesRefused += 1
-                if summary.refusals.count < 5 { summary.refusals.append("\(input.name):\(reader.lineNumber): \(reason)") }
-            }
+            done.signal()
         }
-        return parser?.format ?? format
+        thread.stackSize = 1 << 20
+        thread.start()
+        do {
+            while let batch = try queue.pop() {
+                for entry in batch { try sorter.add(entry) }
+            }
+        } catch {
+            queue.cancel()
+            done.wait()
+            throw error
+        }
+        done.wait()
+        return reader.statistics
     }
 }

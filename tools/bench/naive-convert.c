@@ -1,0 +1,37 @@
+/* Baseline for `breachdb ingest`: the naive converter the issue compares against.
+ * Reads HASH:COUNT lines with stdio and writes each as a 28-byte binary record
+ * (20 hash bytes, 8-byte count) to a flat file. No sorting, no index: a floor. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
+
+static int nibble(int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) { fprintf(stderr, "usage: %s DUMP OUTPUT\n", argv[0]); return 2; }
+    FILE *in = fopen(argv[1], "r"), *out = fopen(argv[2], "w");
+    if (!in || !out) { perror("open"); return 1; }
+    char line[256];
+    unsigned char record[28];
+    unsigned long lines = 0;
+    while (fgets(line, sizeof line, in)) {
+        lines++;
+        for (int i = 0; i < 20; i++) {
+            int hi = nibble(line[2 * i]), lo = nibble(line[2 * i + 1]);
+            if (hi < 0 || lo < 0 || line[40] != ':') { fprintf(stderr, "%s:%lu: bad line\n", argv[1], lines); return 1; }
+            record[i] = (unsigned char)(hi << 4 | lo);
+        }
+        uint64_t count = strtoull(line + 41, NULL, 10);
+        memcpy(record + 20, &count, 8);
+        fwrite(record, sizeof record, 1, out);
+    }
+    fclose(out);
+    fprintf(stderr, "%lu lines\n", lines);
+    return 0;
+}
