@@ -37,21 +37,22 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "SyntheticData", dependencies: ["BreachHash"]),
         .executableTarget(
             name: "generate-dump",
-            dependencies: ["BreachHash", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["BreachHash", "SyntheticData", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "tools/generate-dump"
         ),
 
         // Speed, measured in release builds: `swift package benchmark` (docs/benchmarks.md).
         .executableTarget(
             name: "IndexBenchmarks",
-            dependencies: ["BreachIndex", "BreachHash", .product(name: "Benchmark", package: "package-benchmark")],
+            dependencies: ["BreachIndex", "BreachHash", "SyntheticData", .product(name: "Benchmark", package: "package-benchmark")],
             path: "Benchmarks/IndexBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
 
-        .target(name: "TestSupport", dependencies: ["BreachIndex"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["BreachIndex", "SyntheticData"], path: "Tests/TestSupport"),
         .testTarget(name: "BreachHashTests", dependencies: ["BreachHash"]),
         .testTarget(name: "BreachIndexTests", dependencies: ["BreachIndex", "TestSupport"]),
         .testTarget(name: "BreachIngestTests", dependencies: ["BreachIngest", "BreachIndex", "TestSupport"]),

@@ -2,6 +2,7 @@ import Benchmark
 import BreachHash
 import BreachIndex
 import Foundation
+import SyntheticData
 
 // Lookup speed on a synthetic index of BREACHDB_BENCH_HASHES uniformly random SHA-1
 // hashes (default 20 million), built once into BREACHDB_BENCH_DIRECTORY (default
@@ -21,24 +22,12 @@ struct Fixture {
 
 nonisolated(unsafe) var fixture: Fixture!
 
-func splitMix(_ state: inout UInt64) -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-}
-
-func randomDigest(_ state: inout UInt64) -> HashDigest {
-    HashDigest(high: splitMix(&state), middle: splitMix(&state), low: UInt32(truncatingIfNeeded: splitMix(&state)))
-}
-
 func makeFixture() throws -> Fixture {
     let passwords = (0..<passwordsInIndex).map { Array("pw-\($0)".utf8) }
     if !FileManager.default.fileExists(atPath: indexPath) {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var state: UInt64 = 1
-        var digests = (0..<(hashCount - passwordsInIndex)).map { _ in randomDigest(&state) }
+        var random = SplitMix64(seed: 1)
+        var digests = (0..<(hashCount - passwordsInIndex)).map { _ in random.digest(.sha1) }
         for password in passwords { digests.append(password.withUnsafeBytes { PasswordHasher.sha1($0) }) }
         digests.sort()
         let writer = try IndexWriter(path: indexPath + ".tmp", kind: .sha1)
@@ -51,11 +40,11 @@ func makeFixture() throws -> Fixture {
     }
     let index = try BreachIndex(path: indexPath)
     // Hits: the same random stream as the writer used; misses: another stream.
-    var hitState: UInt64 = 1, missState: UInt64 = 0xDEAD_BEEF
+    var hits = SplitMix64(seed: 1), misses = SplitMix64(seed: 0xDEAD_BEEF)
     var queries: [HashDigest] = []
     for _ in 0..<500_000 {
-        queries.append(randomDigest(&hitState))
-        queries.append(randomDigest(&missState))
+        queries.append(hits.digest(.sha1))
+        queries.append(misses.digest(.sha1))
     }
     return Fixture(index: index, queries: queries, passwords: passwords)
 }

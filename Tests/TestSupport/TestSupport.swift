@@ -1,6 +1,7 @@
 import BreachHash
 import BreachIndex
 import Foundation
+@_exported import SyntheticData
 
 /// A fresh directory under the system's temporary directory, removed on deinit.
 public final class TemporaryDirectory: @unchecked Sendable {
@@ -41,24 +42,12 @@ public func fileBytes(_ path: String) throws -> [UInt8] {
     Array(try Data(contentsOf: URL(fileURLWithPath: path)))
 }
 
-/// A reproducible generator for test data.
-public struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The reproducible generator of test data.
+public typealias SeededRandom = SplitMix64
 
 /// A random digest of `kind`, optionally with a given 20-bit prefix.
 public func randomDigest(_ kind: HashKind, prefix: Int? = nil, using random: inout SeededRandom) -> HashDigest {
-    var high = random.next()
-    if let prefix { high = UInt64(prefix) << 44 | high >> 20 }
-    return HashDigest(high: high, middle: random.next(), low: kind == .sha1 ? UInt32(truncatingIfNeeded: random.next()) : 0)
+    random.digest(kind, prefix: prefix)
 }
 
 /// Heavy-tailed counts like real breach data, including some above 2^32.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BreachHash
 import Foundation
+import SyntheticData
 
 /// Writes a synthetic breach dump with the shape of Pwned Passwords: uniformly random
 /// hashes (≈1,900 per prefix at two billion), heavy-tailed counts (Pareto, α = 1.1:
@@ -57,7 +58,7 @@ struct GenerateDump: ParsableCommand {
             buffer.append(contentsOf: line)
             if style == .hibp {
                 buffer.append(UInt8(ascii: ":"))
-                buffer.append(contentsOf: String(Self.paretoCount(&random)).utf8)
+                buffer.append(contentsOf: String(random.paretoCount()).utf8)
             }
             if crlf { buffer.append(0x0D) }
             buffer.append(0x0A)
@@ -67,59 +68,23 @@ struct GenerateDump: ParsableCommand {
             }
         }
         if unsorted {
-            for _ in 0..<hashes { emit(randomDigest(prefix: Int(random.next() >> 44), &random), &random) }
+            for _ in 0..<hashes { emit(random.digest(hash), &random) }
         } else {
-            // Split the hashes over the 2^20 prefixes binomially (normal approximation),
-            // so bucket sizes vary as in real data and the total is exact.
+            // Bucket sizes are Poisson as in real data; each prefix's mean is what is
+            // left over the prefixes left, so the total comes out exact.
             var remaining = hashes
             var bucket: [HashDigest] = []
             for prefix in 0..<prefixCount {
                 let prefixesLeft = prefixCount - prefix
-                let p = 1 / Double(prefixesLeft)
-                let mean = Double(remaining) * p
-                let deviation = (mean * (1 - p)).squareRoot()
-                let k = prefixesLeft == 1 ? remaining : max(0, min(remaining, Int((mean + deviation * random.gaussian()).rounded())))
+                let k = prefixesLeft == 1 ? remaining : min(remaining, random.poisson(mean: Double(remaining) / Double(prefixesLeft)))
                 bucket.removeAll(keepingCapacity: true)
-                for _ in 0..<k { bucket.append(randomDigest(prefix: prefix, &random)) }
+                for _ in 0..<k { bucket.append(random.digest(hash, prefix: prefix)) }
                 bucket.sort()
                 for digest in bucket { emit(digest, &random) }
                 remaining -= k
             }
         }
         out.write(Data(buffer))
-    }
-
-    private func randomDigest(prefix: Int, _ random: inout SplitMix64) -> HashDigest {
-        let high = UInt64(prefix) << 44 | random.next() >> 20
-        let low = hash == .sha1 ? UInt32(truncatingIfNeeded: random.next()) : 0
-        return HashDigest(high: high, middle: random.next(), low: low)
-    }
-
-    /// P(count ≥ k) = k^−1.1.
-    static func paretoCount(_ random: inout SplitMix64) -> UInt64 {
-        let u = max(Double(random.next() >> 11) / Double(1 << 53), 1e-15)
-        return UInt64(min(pow(u, -1 / 1.1), 1e12))
-    }
-}
-
-/// A small fast generator; reproducible from its seed.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A standard normal sample (Box–Muller).
-    mutating func gaussian() -> Double {
-        let u1 = max(Double(next() >> 11) / Double(1 << 53), 1e-300)
-        let u2 = Double(next() >> 11) / Double(1 << 53)
-        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
     }
 }
 
