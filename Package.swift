@@ -10,12 +10,17 @@ let package = Package(
         .library(name: "BreachIndex", targets: ["BreachIndex"]),
         .library(name: "BreachIngest", targets: ["BreachIngest"]),
         .library(name: "BreachHash", targets: ["BreachHash"]),
+        .library(name: "BreachServer", targets: ["BreachServer"]),
         .executable(name: "breachdb", targets: ["breachdb"]),
         .executable(name: "generate-dump", targets: ["generate-dump"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Debian C libraries (liblmdb-dev, libxxhash-dev, zlib1g-dev, libssl-dev).
@@ -30,10 +35,21 @@ let package = Package(
         .target(name: "BreachHash", dependencies: ["CLibCrypto"]),
         .target(name: "BreachIndex", dependencies: ["LMDB", "BreachHash", "CXXHash", "CMemoryHints"]),
         .target(name: "BreachIngest", dependencies: ["BreachIndex", "BreachHash", "CZlib"]),
+        .target(
+            name: "BreachServer",
+            dependencies: [
+                "BreachIndex", "BreachHash", "CZlib",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "breachdb",
             dependencies: [
-                "BreachIndex", "BreachIngest",
+                "BreachIndex", "BreachIngest", "BreachServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -56,6 +72,10 @@ let package = Package(
         .testTarget(name: "BreachHashTests", dependencies: ["BreachHash"]),
         .testTarget(name: "BreachIndexTests", dependencies: ["BreachIndex", "TestSupport"]),
         .testTarget(name: "BreachIngestTests", dependencies: ["BreachIngest", "BreachIndex", "TestSupport"]),
+        .testTarget(
+            name: "BreachServerTests",
+            dependencies: ["BreachServer", "BreachIndex", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
         .testTarget(name: "BreachDBCommandTests", dependencies: ["BreachIndex", "BreachHash", "TestSupport", "breachdb"]),
     ]
 )

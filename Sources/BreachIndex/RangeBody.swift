@@ -5,18 +5,20 @@ extension BreachIndex {
     /// uppercase `SUFFIX:COUNT` lines in hash order, joined by CRLF, none after the last.
     public func rangeBody(prefix: Int) -> [UInt8] {
         var body: [UInt8] = []
-        let digits = kind.suffixHexDigitCount
-        var line = [UInt8](repeating: 0, count: digits + 24)
-        forEachEntry(inRange: prefix) { entry in
-            if !body.isEmpty { body.append(contentsOf: [0x0D, 0x0A]) }
-            let length = line.withUnsafeMutableBufferPointer { buffer in
-                Hex.write(entry.digest, firstDigit: 5, digitCount: digits, to: buffer.baseAddress!)
-                buffer[digits] = UInt8(ascii: ":")
-                return digits + 1 + Decimal.write(entry.count, to: buffer.baseAddress! + digits + 1)
-            }
-            body.append(contentsOf: line[0..<length])
-        }
+        forEachEntry(inRange: prefix) { Self.appendRangeLine($0, kind: kind, to: &body) }
         return body
+    }
+
+    /// Appends `SUFFIX:COUNT` to a range body, after a CRLF unless it is the first line.
+    public static func appendRangeLine(_ entry: HashCount, kind: HashKind, to body: inout [UInt8]) {
+        if !body.isEmpty { body.append(contentsOf: [0x0D, 0x0A]) }
+        let digits = kind.suffixHexDigitCount
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: digits + 22) { line in
+            Hex.write(entry.digest, firstDigit: 5, digitCount: digits, to: line.baseAddress!)
+            line[digits] = UInt8(ascii: ":")
+            let length = digits + 1 + Decimal.write(entry.count, to: line.baseAddress! + digits + 1)
+            body.append(contentsOf: UnsafeBufferPointer(rebasing: line[0..<length]))
+        }
     }
 
     /// The 20-bit prefix named by 5 hex digits (any case), or `nil`.

@@ -1,11 +1,11 @@
 import ArgumentParser
 
 @main
-struct BreachDB: ParsableCommand {
+struct BreachDB: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "breachdb",
         abstract: "Build and query a breached-password index (Pwned Passwords compatible).",
         version: "0.1.0",
-        subcommands: [Ingest.self, Check.self, Range.self, Stats.self, Verify.self]
+        subcommands: [Ingest.self, Check.self, Range.self, Stats.self, Verify.self, Serve.self]
     )
 }

@@ -40,12 +40,8 @@ import TestSupport
         #expect(build.status == 0)
         #expect(try breachdb(["verify", "--index", directory.file("index")]).status == 0)
 
-        // Damage one bit inside the bucket: it starts with its entry count, 574 as a
-        // LEB128 varint (BE 04), and is ~10 KB long.
-        var bytes = try fileBytes(directory.file("index"))
-        let bucket = try #require(bytes.indices.first { bytes[$0] == 0xBE && bytes[$0 + 1] == 0x04 })
-        bytes[bucket + 5_000] ^= 0x01
-        try Data(bytes).write(to: URL(fileURLWithPath: directory.file("damaged")))
+        try FileManager.default.copyItem(atPath: directory.file("index"), toPath: directory.file("damaged"))
+        try flipBitInBucket(prefix: 0x5BAA6, of: directory.file("damaged"))
         let verify = try breachdb(["verify", "--index", directory.file("damaged")])
         #expect(verify.status != 0)
         #expect(verify.outputText.contains("checksum mismatch"))

@@ -14,22 +14,10 @@ import TestSupport
         #expect(result.hashesChecked == UInt64(entries.count))
     }
 
-    /// Flips one bit of one byte inside a bucket's stored value; returns the offset.
-    static func flipByteInBucketData(of path: String, bucket: [UInt8]) throws -> Int {
-        var bytes = try fileBytes(path)
-        let needle = Array(bucket.prefix(64))
-        let offset = try #require((0...(bytes.count - needle.count)).first { bytes[$0..<($0 + needle.count)].elementsEqual(needle) })
-        bytes[offset + needle.count / 2] ^= 0x10
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        return offset
-    }
-
     @Test func verifyCatchesASingleFlippedByteInTheData() throws {
         let directory = try TemporaryDirectory()
         try writeIndex(IndexRoundTripTests.entries(.sha1, seed: 1), to: directory.file("index"))
-        // Find the big bucket's bytes in the file through its range, then damage them.
-        let bucket = try BreachIndex(path: directory.file("index")).storedBucket(prefix: 0xABCDE)
-        _ = try Self.flipByteInBucketData(of: directory.file("index"), bucket: bucket)
+        try flipBitInBucket(prefix: 0xABCDE, of: directory.file("index"))
         let result = try BreachIndex(path: directory.file("index")).verify()
         #expect(!result.isIntact)
         #expect(result.problems.contains { $0.contains("checksum mismatch") }, "\(result.problems)")

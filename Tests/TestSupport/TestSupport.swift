@@ -126,3 +126,16 @@ final class LockedData: @unchecked Sendable {
     func set(_ value: Data) { lock.withLock { data = value } }
     func get() -> Data? { lock.withLock { data } }
 }
+
+/// Flips one bit in the middle of the stored bytes of `prefix`'s bucket in the index
+/// file at `path`, in place: damage that only the checksums and decoding can see.
+public func flipBitInBucket(prefix: Int, of path: String) throws {
+    let bucket = try BreachIndex(path: path).storedBucket(prefix: prefix)
+    precondition(!bucket.isEmpty, "no bucket to damage")
+    var bytes = try fileBytes(path)
+    guard let offset = (0...(bytes.count - bucket.count)).first(where: { bytes[$0..<($0 + bucket.count)].elementsEqual(bucket) }) else {
+        throw CocoaError(.fileReadCorruptFile)
+    }
+    bytes[offset + bucket.count / 2] ^= 0x10
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+}

@@ -1,0 +1,66 @@
+import BreachIndex
+import Foundation
+import Hummingbird
+import Logging
+
+/// How a server is set up.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Accept `{"password": …}` on `/v1/check` (switch off to take only hashes).
+    public var allowPlaintext = true
+    /// How often to look for a replaced index file; `nil` reloads on SIGHUP only.
+    public var reloadInterval: Duration? = .seconds(5)
+
+    public init() {}
+}
+
+/// Builds the HTTP application: the range API, the check API, index metadata, health.
+public func makeApplication(indexes: ServedIndexes, configuration: ServerConfiguration,
+                            logger: Logger = Logger(label: "breachdb")) -> some ApplicationProtocol {
+    let router = Router()
+    // Method, path, status and latency only: never bodies, which may hold passwords.
+    router.middlewares.add(LogRequestsMiddleware(.info))
+    router.get("/range/:prefix") { request, context in
+        try RangeRoute.respond(to: request, prefix: try context.parameters.require("prefix"), indexes: indexes)
+    }
+    router.on("/range/:prefix", method: .options) { _, _ in
+        Response(status: .noContent, headers: [
+            .accessControlAllowOrigin: "*",
+            .accessControlAllowMethods: "GET, OPTIONS",
+            .accessControlAllowHeaders: "Add-Padding",
+            .accessControlMaxAge: "86400",
+        ])
+    }
+    let check = CheckRoutes(indexes: indexes, allowPlaintext: configuration.allowPlaintext)
+    router.post("/v1/check") { request, _ in try await check.check(request) }
+    router.post("/v1/check/batch") { request, _ in try await check.batch(request) }
+    router.get("/v1/index") { _, _ in try IndexRoute.describe(indexes.snapshot) }
+    router.get("/healthz") { _, _ in "ok\n" }
+    router.get("/readyz") { _, _ in
+        // Indexes are verified before they are served, so a snapshot means ready.
+        _ = indexes.snapshot
+        return "ready\n"
+    }
+    let reloader = IndexReloader(indexes: indexes, interval: configuration.reloadInterval, logger: logger)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "breachdb"),
+        services: [reloader],
+        logger: logger
+    )
+}
+
+/// `GET /v1/index`: what is being served.
+enum IndexRoute {
+    struct Description: Encodable {
+        var sha1: IndexMetadata
+        var ntlm: IndexMetadata?
+        var loadedAt: Date
+    }
+
+    static func describe(_ snapshot: ServedIndexes.Snapshot) throws -> Response {
+        let data = try sortedJSON.encode(Description(sha1: snapshot.sha1.metadata, ntlm: snapshot.ntlm?.metadata, loadedAt: snapshot.loadedAt))
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,120 @@
+import BreachHash
+import BreachIndex
+import Foundation
+import Hummingbird
+
+/// `POST /v1/check` and `POST /v1/check/batch`: "is this password breached?".
+struct CheckRoutes {
+    /// Most hashes in one batch request.
+    static let batchLimit = 1_000
+    /// Largest request body accepted (a full batch of NTLM-or-SHA-1 hex with JSON is ≈ 45 KB).
+    static let bodyLimit = 64 << 10
+
+    struct CheckRequest: Decodable {
+        var password: String?
+        var sha1: String?
+        var ntlm: String?
+    }
+
+    struct CheckResponse: Encodable {
+        var breached: Bool
+        var count: UInt64
+    }
+
+    struct BatchRequest: Decodable {
+        var sha1: [String]?
+        var ntlm: [String]?
+    }
+
+    struct BatchResponse: Encodable {
+        struct Result: Encodable {
+            var hash: String
+            var breached: Bool
+            var count: UInt64
+        }
+        var results: [Result]
+    }
+
+    let indexes: ServedIndexes
+    let allowPlaintext: Bool
+
+    func check(_ request: Request) async throws -> Response {
+        let body: CheckRequest = try await decode(request)
+        let snapshot = indexes.snapshot
+        let count: UInt64
+        switch (body.password, body.sha1, body.ntlm) {
+        case (let password?, nil, nil):
+            guard allowPlaintext else {
+                throw APIError.badRequest("plaintext_disabled", "this server accepts only hashes: send {\"sha1\": \"…\"}")
+            }
+            count = snapshot.sha1.count(ofPassword: password)
+        case (nil, let hex?, nil):
+            count = snapshot.sha1.count(of: try digest(hex, kind: .sha1))
+        case (nil, nil, let hex?):
+            count = try ntlmIndex(snapshot).count(of: try digest(hex, kind: .ntlm))
+        default:
+            throw APIError.badRequest("invalid_request", "send exactly one of \"password\", \"sha1\" or \"ntlm\"")
+        }
+        return try json(CheckResponse(breached: count > 0, count: count))
+    }
+
+    func batch(_ request: Request) async throws -> Response {
+        let body: BatchRequest = try await decode(request)
+        let snapshot = indexes.snapshot
+        let (hexes, kind, index): ([String], HashKind, BreachIndex)
+        switch (body.sha1, body.ntlm) {
+        case (let list?, nil): (hexes, kind, index) = (list, .sha1, snapshot.sha1)
+        case (nil, let list?): (hexes, kind, index) = (list, .ntlm, try ntlmIndex(snapshot))
+        default: throw APIError.badRequest("invalid_request", "send exactly one of \"sha1\" or \"ntlm\", a list of hex hashes")
+        }
+        guard hexes.count <= Self.batchLimit else {
+            throw APIError(status: .contentTooLarge, code: "batch_too_large", message: "at most \(Self.batchLimit) hashes per batch")
+        }
+        var results: [BatchResponse.Result] = []
+        results.reserveCapacity(hexes.count)
+        for hex in hexes {
+            let digest = try digest(hex, kind: kind)
+            let count = index.count(of: digest)
+            results.append(.init(hash: Hex.string(digest, kind: kind), breached: count > 0, count: count))
+        }
+        return try json(BatchResponse(results: results))
+    }
+
+    private func decode<T: Decodable>(_ request: Request) async throws -> T {
+        guard let type = request.headers[.contentType]?.lowercased(), type.hasPrefix("application/json") else {
+            throw APIError(status: .unsupportedMediaType, code: "unsupported_media_type", message: "send Content-Type: application/json")
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: Self.bodyLimit)
+        } catch {
+            throw APIError(status: .contentTooLarge, code: "body_too_large", message: "request bodies are limited to \(Self.bodyLimit) bytes")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch {
+            // The decoder's message may quote the body, and the body may hold a password.
+            throw APIError.badRequest("invalid_json", "the body is not the expected JSON object")
+        }
+    }
+
+    private func digest(_ hex: String, kind: HashKind) throws -> HashDigest {
+        guard let digest = Hex.digest(hex, kind: kind) else {
+            throw APIError.badRequest("invalid_\(kind.rawValue)", "\"\(kind.rawValue)\" must be \(kind.hexDigitCount) hex digits")
+        }
+        return digest
+    }
+
+    private func ntlmIndex(_ snapshot: ServedIndexes.Snapshot) throws -> BreachIndex {
+        guard let ntlm = snapshot.ntlm else {
+            throw APIError.badRequest("ntlm_unavailable", "this server has no NTLM index")
+        }
+        return ntlm
+    }
+
+    private func json(_ value: some Encodable) throws -> Response {
+        let data = try sortedJSON.encode(value)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

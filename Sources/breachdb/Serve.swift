@@ -1,0 +1,63 @@
+import ArgumentParser
+import BreachServer
+import Foundation
+import Hummingbird
+import Logging
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Answer breach checks over HTTP.",
+        discussion: """
+            Serves GET /range/{prefix} (the Pwned Passwords range API, byte-compatible), \
+            POST /v1/check and /v1/check/batch, GET /v1/index, /healthz and /readyz. Every \
+            option can also be set in the environment: BREACHDB_INDEX, BREACHDB_NTLM_INDEX, \
+            BREACHDB_HOST, BREACHDB_PORT, BREACHDB_NO_PLAINTEXT=1. The index is reloaded when \
+            its file is replaced or on SIGHUP; SIGTERM and SIGINT stop after in-flight requests.
+            """
+    )
+
+    @Option(help: "The SHA-1 index to serve (env BREACHDB_INDEX).")
+    var index: String?
+
+    @Option(help: "An NTLM index for ?mode=ntlm (env BREACHDB_NTLM_INDEX).")
+    var ntlmIndex: String?
+
+    @Option(help: "Address to listen on; loopback unless told otherwise (env BREACHDB_HOST).")
+    var host: String?
+
+    @Option(help: "Port to listen on (env BREACHDB_PORT, default 8080).")
+    var port: Int?
+
+    @Flag(help: "Refuse plaintext passwords on /v1/check: hashes only (env BREACHDB_NO_PLAINTEXT=1).")
+    var noPlaintext = false
+
+    @Option(help: "Seconds between checks for a replaced index file (0: SIGHUP only).")
+    var reloadInterval: Int = 5
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let indexPath = index ?? environment["BREACHDB_INDEX"] else {
+            throw ValidationError("no index: pass --index or set BREACHDB_INDEX")
+        }
+        var settings = ServerConfiguration()
+        settings.host = host ?? environment["BREACHDB_HOST"] ?? settings.host
+        if let text = environment["BREACHDB_PORT"], port == nil {
+            guard let value = Int(text) else { throw ValidationError("BREACHDB_PORT: not a port number: \(text)") }
+            settings.port = value
+        }
+        settings.port = port ?? settings.port
+        settings.allowPlaintext = !(noPlaintext || environment["BREACHDB_NO_PLAINTEXT"] == "1")
+        settings.reloadInterval = reloadInterval > 0 ? .seconds(reloadInterval) : nil
+        var logger = Logger(label: "breachdb")
+        logger.logLevel = .info
+        let indexes: ServedIndexes
+        do {
+            indexes = try ServedIndexes(sha1Path: indexPath, ntlmPath: ntlmIndex ?? environment["BREACHDB_NTLM_INDEX"])
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+        logger.info("serving", metadata: ["index": "\(indexPath)", "hashes": "\(indexes.snapshot.sha1.metadata.hashCount)",
+                                          "address": "\(settings.host):\(settings.port)"])
+        try await makeApplication(indexes: indexes, configuration: settings, logger: logger).runService()
+    }
+}

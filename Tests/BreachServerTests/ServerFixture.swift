@@ -1,0 +1,43 @@
+import BreachIndex
+import BreachIngest
+import BreachServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import TestSupport
+
+/// A server over indexes built from the real range files in `data/`.
+struct ServerFixture {
+    let directory: TemporaryDirectory
+    let indexes: ServedIndexes
+
+    init(ntlm: Bool = true) throws {
+        directory = try TemporaryDirectory()
+        var sha1 = IngestOptions(output: directory.file("sha1.idx"), inputs: [repositoryRoot + "/data/hibp-range/sha1"])
+        sha1.format = .rangeDirectory
+        _ = try Ingestor(options: sha1).run()
+        var ntlmOptions = IngestOptions(output: directory.file("ntlm.idx"), inputs: [repositoryRoot + "/data/hibp-range/ntlm"])
+        ntlmOptions.hashKind = .ntlm
+        _ = try Ingestor(options: ntlmOptions).run()
+        indexes = try ServedIndexes(sha1Path: directory.file("sha1.idx"), ntlmPath: ntlm ? directory.file("ntlm.idx") : nil)
+    }
+
+    func application(allowPlaintext: Bool = true) -> some ApplicationProtocol {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.allowPlaintext = allowPlaintext
+        configuration.reloadInterval = nil
+        return makeApplication(indexes: indexes, configuration: configuration, logger: Logger(label: "test"))
+    }
+}
+
+extension TestClientProtocol {
+    func json(_ uri: String, _ body: String, contentType: String = "application/json") async throws -> TestResponse {
+        try await execute(uri: uri, method: .post, headers: [.contentType: contentType], body: ByteBuffer(string: body))
+    }
+}
+
+func lines(_ response: TestResponse) -> [Substring] {
+    String(buffer: response.body).split(separator: "\r\n", omittingEmptySubsequences: false)
+}
