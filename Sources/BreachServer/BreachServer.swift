@@ -11,6 +11,12 @@ public struct ServerConfiguration: Sendable {
     public var allowPlaintext = true
     /// How often to look for a replaced index file; `nil` reloads on SIGHUP only.
     public var reloadInterval: Duration? = .seconds(5)
+    /// When set, every `/v1` route requires `Authorization: Bearer` with one of these.
+    public var apiTokens: [String]?
+    /// When set, `POST /v1/admin/reload` is enabled for these tokens (and only them).
+    public var adminTokens: [String]?
+    /// Requests a second allowed per client address (bursts up to 2× that); `nil`: no limit.
+    public var requestsPerSecond: Double?
 
     public init() {}
 }
@@ -18,9 +24,15 @@ public struct ServerConfiguration: Sendable {
 /// Builds the HTTP application: the range API, the check API, index metadata, health.
 public func makeApplication(indexes: ServedIndexes, configuration: ServerConfiguration,
                             logger: Logger = Logger(label: "breachdb")) -> some ApplicationProtocol {
-    let router = Router()
+    let router = Router(context: BreachRequestContext.self)
+    if let rate = configuration.requestsPerSecond {
+        router.middlewares.add(RateLimitMiddleware(rate: rate, burst: max(1, rate * 2)))
+    }
     // Method, path, status and latency only: never bodies, which may hold passwords.
     router.middlewares.add(LogRequestsMiddleware(.info))
+    _ = ServerMetrics.registry
+    router.middlewares.add(MetricsMiddleware())
+    ServerMetrics.record(indexes.snapshot)
     router.get("/range/:prefix") { request, context in
         try RangeRoute.respond(to: request, prefix: try context.parameters.require("prefix"), indexes: indexes)
     }
@@ -33,9 +45,29 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
         ])
     }
     let check = CheckRoutes(indexes: indexes, allowPlaintext: configuration.allowPlaintext)
-    router.post("/v1/check") { request, _ in try await check.check(request) }
-    router.post("/v1/check/batch") { request, _ in try await check.batch(request) }
-    router.get("/v1/index") { _, _ in try IndexRoute.describe(indexes.snapshot) }
+    let v1 = router.group("v1")
+    if let tokens = configuration.apiTokens {
+        v1.add(middleware: BearerTokenMiddleware(tokens: tokens.map { Array($0.utf8) }))
+    }
+    v1.post("check") { request, _ in try await check.check(request) }
+    v1.post("check/batch") { request, _ in try await check.batch(request) }
+    v1.get("index") { _, _ in try IndexRoute.describe(indexes.snapshot) }
+    if let adminTokens = configuration.adminTokens {
+        v1.group("admin").add(middleware: BearerTokenMiddleware(tokens: adminTokens.map { Array($0.utf8) }))
+            .post("reload") { _, _ in
+                do {
+                    let snapshot = try indexes.reload()
+                    ServerMetrics.record(snapshot)
+                    return try IndexRoute.describe(snapshot)
+                } catch {
+                    throw APIError(status: .unprocessableContent, code: "reload_refused", message: "\(error)")
+                }
+            }
+    }
+    router.get("/metrics") { _, _ in
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: ServerMetrics.registry.emitToBuffer())))
+    }
     router.get("/healthz") { _, _ in "ok\n" }
     router.get("/readyz") { _, _ in
         // Indexes are verified before they are served, so a snapshot means ready.

@@ -46,6 +46,7 @@ public struct IndexReloader: Service {
     static func reload(_ indexes: ServedIndexes, reason: String, logger: Logger) {
         do {
             let snapshot = try indexes.reload()
+            ServerMetrics.record(snapshot)
             logger.info("reloaded the index", metadata: [
                 "reason": "\(reason)", "generation": "\(snapshot.sha1.metadata.generation)",
                 "hashes": "\(snapshot.sha1.metadata.hashCount)",

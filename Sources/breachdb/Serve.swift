@@ -11,7 +11,8 @@ struct Serve: AsyncParsableCommand {
             Serves GET /range/{prefix} (the Pwned Passwords range API, byte-compatible), \
             POST /v1/check and /v1/check/batch, GET /v1/index, /healthz and /readyz. Every \
             option can also be set in the environment: BREACHDB_INDEX, BREACHDB_NTLM_INDEX, \
-            BREACHDB_HOST, BREACHDB_PORT, BREACHDB_NO_PLAINTEXT=1. The index is reloaded when \
+            BREACHDB_HOST, BREACHDB_PORT, BREACHDB_NO_PLAINTEXT=1, BREACHDB_TOKEN_FILE, \
+            BREACHDB_ADMIN_TOKEN_FILE, BREACHDB_RATE_LIMIT. GET /metrics serves Prometheus metrics. The index is reloaded when \
             its file is replaced or on SIGHUP; SIGTERM and SIGINT stop after in-flight requests.
             """
     )
@@ -34,6 +35,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds between checks for a replaced index file (0: SIGHUP only).")
     var reloadInterval: Int = 5
 
+    @Option(help: "Requests a second allowed per client address, bursts up to twice that; 429 beyond (env BREACHDB_RATE_LIMIT; default: no limit).")
+    var rateLimit: Double?
+
+    @Option(help: "A file of bearer tokens (one per line) required on every /v1 route (env BREACHDB_TOKEN_FILE).")
+    var tokenFile: String?
+
+    @Option(help: "A file of tokens for POST /v1/admin/reload, which is off without it (env BREACHDB_ADMIN_TOKEN_FILE).")
+    var adminTokenFile: String?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         guard let indexPath = index ?? environment["BREACHDB_INDEX"] else {
@@ -48,6 +58,13 @@ struct Serve: AsyncParsableCommand {
         settings.port = port ?? settings.port
         settings.allowPlaintext = !(noPlaintext || environment["BREACHDB_NO_PLAINTEXT"] == "1")
         settings.reloadInterval = reloadInterval > 0 ? .seconds(reloadInterval) : nil
+        settings.requestsPerSecond = rateLimit ?? environment["BREACHDB_RATE_LIMIT"].flatMap(Double.init)
+        do {
+            settings.apiTokens = try (tokenFile ?? environment["BREACHDB_TOKEN_FILE"]).map(readTokens)
+            settings.adminTokens = try (adminTokenFile ?? environment["BREACHDB_ADMIN_TOKEN_FILE"]).map(readTokens)
+        } catch {
+            throw CommandFailure("cannot read a token file (it must hold at least one token): \(error.localizedDescription)")
+        }
         var logger = Logger(label: "breachdb")
         logger.logLevel = .info
         let indexes: ServedIndexes

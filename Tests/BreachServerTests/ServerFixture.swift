@@ -23,11 +23,15 @@ struct ServerFixture {
         indexes = try ServedIndexes(sha1Path: directory.file("sha1.idx"), ntlmPath: ntlm ? directory.file("ntlm.idx") : nil)
     }
 
-    func application(allowPlaintext: Bool = true) -> some ApplicationProtocol {
+    func application(allowPlaintext: Bool = true, apiTokens: [String]? = nil, adminTokens: [String]? = nil,
+                     requestsPerSecond: Double? = nil) -> some ApplicationProtocol {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.allowPlaintext = allowPlaintext
         configuration.reloadInterval = nil
+        configuration.apiTokens = apiTokens
+        configuration.adminTokens = adminTokens
+        configuration.requestsPerSecond = requestsPerSecond
         return makeApplication(indexes: indexes, configuration: configuration, logger: Logger(label: "test"))
     }
 }

@@ -3,6 +3,7 @@
 The clients are used unchanged but for their base URL. Run after the Swift build:
     python3 -m pytest Tests/clients
 """
+import contextlib
 import hashlib
 import os
 import socket
@@ -25,13 +26,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server():
+@contextlib.contextmanager
+def start_server(arguments=()):
+    """`breachdb serve` on a free loopback port over the real range file in data/."""
     with tempfile.TemporaryDirectory() as directory:
         index = os.path.join(directory, "sample.idx")
         subprocess.run([BREACHDB, "ingest", "--quiet", "-o", index, os.path.join(ROOT, "data/hibp-range/sha1")], check=True)
         port = free_port()
-        process = subprocess.Popen([BREACHDB, "serve", "--index", index, "--port", str(port)],
+        process = subprocess.Popen([BREACHDB, "serve", "--index", index, "--port", str(port), *arguments],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}/"
         for _ in range(100):
@@ -45,6 +47,12 @@ def server():
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with start_server() as base:
+        yield base
 
 
 @pytest.fixture

@@ -1,0 +1,38 @@
+import Foundation
+import Hummingbird
+
+/// Requires `Authorization: Bearer TOKEN` with one of the configured tokens.
+struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    let tokens: [[UInt8]]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
+              Self.matches(Array(header.utf8.dropFirst(7)), any: tokens) else {
+            var error = APIError(status: .unauthorized, code: "unauthorized", message: "send Authorization: Bearer with a valid token")
+            error.headers = [.wwwAuthenticate: "Bearer"]
+            throw error
+        }
+        return try await next(request, context)
+    }
+
+    /// Compares in time independent of where a candidate differs, so response times
+    /// leak nothing about a token.
+    static func matches(_ presented: [UInt8], any tokens: [[UInt8]]) -> Bool {
+        var found = false
+        for token in tokens {
+            var difference = UInt8(truncatingIfNeeded: token.count ^ presented.count)
+            for i in 0..<token.count { difference |= token[i] ^ (i < presented.count ? presented[i] : 0) }
+            found = found || difference == 0
+        }
+        return found
+    }
+}
+
+/// Tokens from a file: one per line, blank lines and `#` comments ignored.
+public func readTokens(from path: String) throws -> [String] {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    let tokens = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+    guard !tokens.isEmpty else { throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path]) }
+    return tokens
+}

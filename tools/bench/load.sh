@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Load figures of docs/benchmarks.md, on loopback only: wrk against `breachdb serve`,
+# nginx serving the same /range bytes from a static file, and the daemon's /healthz
+# (its hello-world route) as the baseline for /v1/check. Bounded: DURATION seconds each.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+work=${WORK:-/tmp/breachdb-load}
+duration=${DURATION:-10}
+connections=${CONNECTIONS:-64}
+mkdir -p "$work/www/range"
+command -v wrk >/dev/null && command -v nginx >/dev/null || apt-get install -y -qq wrk nginx-light >/dev/null
+swift build -c release --product breachdb >/dev/null
+bin=$(swift build -c release --show-bin-path)/breachdb
+
+"$bin" ingest --quiet -o "$work/index.idx" data/hibp-range/sha1
+"$bin" range --index "$work/index.idx" 5BAA6 > "$work/www/range/5BAA6"
+cat > "$work/nginx.conf" <<CONF
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    default_type text/plain;
+    server { listen 127.0.0.1:18081; root $work/www; }
+}
+CONF
+nginx -c "$work/nginx.conf"
+"$bin" serve --index "$work/index.idx" --port 18080 > "$work/serve.log" 2>&1 &
+daemon=$!
+trap 'kill $daemon; nginx -c "$work/nginx.conf" -s stop' EXIT
+for _ in $(seq 50); do curl -fsS -o /dev/null http://127.0.0.1:18080/healthz && break; sleep 0.2; done
+cmp <(curl -fsS http://127.0.0.1:18080/range/5BAA6) "$work/www/range/5BAA6" && echo "same /range bytes from both"
+
+cat > "$work/check.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"sha1": "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8"}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+run() { echo "== $1"; shift; wrk -t2 -c"$connections" -d"${duration}s" --latency "$@" | grep -E 'Requests/sec|99%|50%'; }
+run "nginx /range (static file)" http://127.0.0.1:18081/range/5BAA6
+run "breachdb /range" http://127.0.0.1:18080/range/5BAA6
+run "breachdb /healthz (hello world)" http://127.0.0.1:18080/healthz
+run "breachdb POST /v1/check" -s "$work/check.lua" http://127.0.0.1:18080/v1/check
+echo "daemon RSS: $(ps -o rss= -p $daemon) KiB"
