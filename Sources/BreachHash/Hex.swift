@@ -10,9 +10,6 @@ public enum Hex {
         }
     }
 
-    /// Uppercase digits, as Pwned Passwords writes them.
-    public static let uppercaseDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
-
     /// The nibble value of `byte`, or `nil` if it is not a hex digit.
     @inlinable public static func nibble(_ byte: UInt8) -> UInt8? {
         let v = nibbleTable.withUnsafeBufferPointer { $0[Int(byte)] }
@@ -57,10 +54,13 @@ public enum Hex {
 
     /// Writes `digitCount` uppercase hex digits of `digest`, from digit `firstDigit`, at `output`.
     @inlinable public static func write(_ digest: HashDigest, firstDigit: Int = 0, digitCount: Int, to output: UnsafeMutablePointer<UInt8>) {
-        uppercaseDigits.withUnsafeBufferPointer { digits in
-            for i in 0..<digitCount {
-                output[i] = digits[Int(digest.bits(at: (firstDigit + i) * 4, count: 4))]
-            }
+        let digits = ("0123456789ABCDEF" as StaticString).utf8Start
+        let low = UInt64(digest.low) << 32
+        var digit = firstDigit
+        for i in 0..<digitCount {
+            let word = digit < 16 ? digest.high : digit < 32 ? digest.middle : low
+            output[i] = digits[Int(truncatingIfNeeded: (word >> UInt64(60 - (digit & 15) * 4)) & 0xF)]
+            digit += 1
         }
     }
 

@@ -110,6 +110,11 @@ public final class BreachIndex: @unchecked Sendable {
         try bucket(prefix)?.forEach(prefix: prefix, body)
     }
 
+    /// `true` when the 20-bit `prefix` holds at least one hash.
+    public func hasEntries(inRange prefix: Int) -> Bool {
+        table.start(ofBucket: prefix) != nil
+    }
+
     /// The hashes of the 20-bit `prefix`, in ascending order.
     public func range(prefix: Int) -> [HashCount] {
         var entries: [HashCount] = []

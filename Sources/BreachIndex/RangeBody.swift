@@ -4,20 +4,27 @@ extension BreachIndex {
     /// The body `GET /range/{prefix}` serves for the 20-bit `prefix`, without padding:
     /// uppercase `SUFFIX:COUNT` lines in hash order, joined by CRLF, none after the last.
     public func rangeBody(prefix: Int) -> [UInt8] {
-        var body: [UInt8] = []
-        forEachEntry(inRange: prefix) { Self.appendRangeLine($0, kind: kind, to: &body) }
-        return body
+        Self.rangeBody(range(prefix: prefix), kind: kind)
     }
 
-    /// Appends `SUFFIX:COUNT` to a range body, after a CRLF unless it is the first line.
-    public static func appendRangeLine(_ entry: HashCount, kind: HashKind, to body: inout [UInt8]) {
-        if !body.isEmpty { body.append(contentsOf: [0x0D, 0x0A]) }
+    /// `SUFFIX:COUNT` lines for `entries` (in hash order, of one prefix) joined by CRLF,
+    /// written in one pass into a buffer sized for the longest possible lines.
+    public static func rangeBody(_ entries: [HashCount], kind: HashKind) -> [UInt8] {
         let digits = kind.suffixHexDigitCount
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: digits + 22) { line in
-            Hex.write(entry.digest, firstDigit: 5, digitCount: digits, to: line.baseAddress!)
-            line[digits] = UInt8(ascii: ":")
-            let length = digits + 1 + Decimal.write(entry.count, to: line.baseAddress! + digits + 1)
-            body.append(contentsOf: UnsafeBufferPointer(rebasing: line[0..<length]))
+        let longestLine = 2 + digits + 1 + 20
+        return [UInt8](unsafeUninitializedCapacity: entries.count * longestLine) { buffer, written in
+            var at = buffer.baseAddress!
+            for (i, entry) in entries.enumerated() {
+                if i > 0 {
+                    at[0] = 0x0D
+                    at[1] = 0x0A
+                    at += 2
+                }
+                Hex.write(entry.digest, firstDigit: 5, digitCount: digits, to: at)
+                at[digits] = UInt8(ascii: ":")
+                at += digits + 1 + Decimal.write(entry.count, to: at + digits + 1)
+            }
+            written = buffer.baseAddress!.distance(to: at)
         }
     }
 

@@ -15,6 +15,8 @@ public struct ServerConfiguration: Sendable {
     public var apiTokens: [String]?
     /// When set, `POST /v1/admin/reload` is enabled for these tokens (and only them).
     public var adminTokens: [String]?
+    /// Memory for finished range bodies (0 turns the cache off).
+    public var rangeCacheBytes = 64 << 20
     /// Requests a second allowed per client address (bursts up to 2× that); `nil`: no limit.
     public var requestsPerSecond: Double?
 
@@ -28,13 +30,15 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
     if let rate = configuration.requestsPerSecond {
         router.middlewares.add(RateLimitMiddleware(rate: rate, burst: max(1, rate * 2)))
     }
-    // Method, path, status and latency only: never bodies, which may hold passwords.
-    router.middlewares.add(LogRequestsMiddleware(.info))
+    // Method, path, status and latency only, never bodies (they may hold passwords);
+    // at debug level, so that a busy server does not serialise on its log by default.
+    router.middlewares.add(LogRequestsMiddleware(.debug))
     _ = ServerMetrics.registry
     router.middlewares.add(MetricsMiddleware())
     ServerMetrics.record(indexes.snapshot)
+    let rangeCache = RangeCache(capacity: configuration.rangeCacheBytes)
     router.get("/range/:prefix") { request, context in
-        try RangeRoute.respond(to: request, prefix: try context.parameters.require("prefix"), indexes: indexes)
+        try RangeRoute.respond(to: request, prefix: try context.parameters.require("prefix"), indexes: indexes, cache: rangeCache)
     }
     router.on("/range/:prefix", method: .options) { _, _ in
         Response(status: .noContent, headers: [

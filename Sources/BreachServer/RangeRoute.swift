@@ -9,7 +9,7 @@ struct RangeRoute {
     /// Padded answers have between these many lines, as the public API's do.
     static let paddedLines = 800...1000
 
-    static func respond(to request: Request, prefix text: String, indexes: ServedIndexes) throws -> Response {
+    static func respond(to request: Request, prefix text: String, indexes: ServedIndexes, cache: RangeCache) throws -> Response {
         guard let prefix = BreachIndex.rangePrefix(text) else {
             return plainText(.badRequest, "The hash prefix was not in a valid format")
         }
@@ -23,9 +23,8 @@ struct RangeRoute {
             index = ntlm
         default: return plainText(.badRequest, "The mode must be sha1 or ntlm")
         }
-        var entries = index.range(prefix: prefix)
         // An empty body breaks common clients, so an empty range is always padded.
-        let padded = request.headers[.addPadding]?.lowercased() == "true" || entries.isEmpty
+        let padded = request.headers[.addPadding]?.lowercased() == "true" || !index.hasEntries(inRange: prefix)
         let etag = "\(padded ? "W/" : "")\"\(index.metadata.generation)-\(text.uppercased())-\(index.kind.rawValue)\""
 
         var headers: HTTPFields = [
@@ -39,15 +38,23 @@ struct RangeRoute {
         if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*" }) {
             return Response(status: .notModified, headers: headers)
         }
-        if padded { pad(&entries, prefix: prefix, kind: index.kind) }
-        var body: [UInt8] = []
-        body.reserveCapacity(entries.count * (index.kind.suffixHexDigitCount + 8))
-        for entry in entries { BreachIndex.appendRangeLine(entry, kind: index.kind, to: &body) }
-        if acceptsGzip(request.headers[.acceptEncoding]), let compressed = Gzip.compress(body) {
-            headers[.contentEncoding] = "gzip"
-            body = compressed
+        let gzip = acceptsGzip(request.headers[.acceptEncoding])
+        if gzip { headers[.contentEncoding] = "gzip" }
+        func encode(_ entries: [HashCount]) -> ByteBuffer {
+            let body = BreachIndex.rangeBody(entries, kind: index.kind)
+            return ByteBuffer(bytes: gzip ? Gzip.compress(body) ?? body : body)
         }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        let body: ByteBuffer
+        if padded {
+            // Fresh padding for every request: never cached.
+            var padding = index.range(prefix: prefix)
+            pad(&padding, prefix: prefix, kind: index.kind)
+            body = encode(padding)
+        } else {
+            let key = RangeCache.Key(generation: index.metadata.generation, kind: index.kind.rawValue, prefix: prefix, gzip: gzip)
+            body = cache.body(for: key) { encode(index.range(prefix: prefix)) }
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
     /// Adds random suffixes with count 0 until there are 800 to 1,000 lines, kept in

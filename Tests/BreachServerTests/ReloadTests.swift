@@ -54,3 +54,21 @@ import TestSupport
         }
     }
 }
+
+@Suite struct RangeCacheTests {
+    @Test func aReloadedIndexIsNeverAnsweredFromTheOldCache() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application(adminTokens: ["admin"]).test(.router) { client in
+            let before = try await client.execute(uri: "/range/5BAA6", method: .get)
+            #expect(String(buffer: before.body).contains("1E4C9B93F3F0682250B6CF8331B7EE68FD8:3861493"))
+            // A new index (one hash, a new generation) renamed over the served path.
+            let dump = try fixture.directory.write("new.txt", "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8:42\n")
+            _ = try Ingestor(options: IngestOptions(output: fixture.directory.file("sha1.idx"), inputs: [dump])).run()
+            let reload = try await client.execute(uri: "/v1/admin/reload", method: .post, headers: [.authorization: "Bearer admin"])
+            #expect(reload.status == .ok)
+            let after = try await client.execute(uri: "/range/5BAA6", method: .get)
+            #expect(String(buffer: after.body) == "1E4C9B93F3F0682250B6CF8331B7EE68FD8:42")
+            #expect(after.headers[.eTag] != before.headers[.eTag])
+        }
+    }
+}
