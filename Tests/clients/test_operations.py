@@ -1,0 +1,100 @@
+"""Operations of `breachdb serve` as an operator sees them: graceful shutdown finishes the
+requests in flight, and replacing the index under load fails no request."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+
+from test_pwned_passwords_clients import BREACHDB, ROOT, free_port
+
+
+def wait_until_up(port):
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("the daemon did not start")
+
+
+def ingest(index, count):
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as dump:
+        dump.write(f"5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8:{count}\n")
+    subprocess.run([BREACHDB, "ingest", "--quiet", "-o", index, dump.name], check=True)
+    os.unlink(dump.name)
+
+
+def test_sigterm_lets_a_request_in_flight_finish(tmp_path):
+    index = str(tmp_path / "index.idx")
+    ingest(index, 7)
+    port = free_port()
+    daemon = subprocess.Popen([BREACHDB, "serve", "--index", index, "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_up(port)
+        body = b'{"password": "password"}'
+        connection = socket.create_connection(("127.0.0.1", port), timeout=10)
+        connection.sendall(b"POST /v1/check HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                           b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:10])
+        time.sleep(0.3)
+        daemon.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        connection.sendall(body[10:])
+        response = b""
+        while chunk := connection.recv(65536):
+            response += chunk
+        head, _, payload = response.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200")
+        assert json.loads(payload) == {"breached": True, "count": 7}
+        assert daemon.wait(timeout=15) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+
+
+def test_replacing_the_index_under_load_fails_no_request(tmp_path):
+    index = str(tmp_path / "index.idx")
+    ingest(index, 1)
+    port = free_port()
+    daemon = subprocess.Popen([BREACHDB, "serve", "--index", index, "--port", str(port), "--reload-interval", "1"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    failures, answers, stop = [], [], threading.Event()
+
+    def load():
+        while not stop.is_set():
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/check", method="POST",
+                                                 data=b'{"sha1": "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8"}',
+                                                 headers={"Content-Type": "application/json"})
+                answers.append(json.loads(urllib.request.urlopen(request, timeout=5).read())["count"])
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/range/5BAA6", timeout=5).read()
+            except Exception as error:  # any failure at all counts
+                failures.append(repr(error))
+
+    try:
+        wait_until_up(port)
+        workers = [threading.Thread(target=load) for _ in range(4)]
+        for worker in workers:
+            worker.start()
+        for count in range(2, 6):  # four new indexes, each renamed over the served path
+            ingest(index, count)
+            daemon.send_signal(signal.SIGHUP)
+            time.sleep(0.5)
+        time.sleep(1.5)
+        stop.set()
+        for worker in workers:
+            worker.join()
+        assert failures == []
+        assert len(answers) > 50
+        assert answers[-1] == 5  # the last index is the one served
+        assert set(answers) <= {1, 2, 3, 4, 5}
+    finally:
+        stop.set()
+        daemon.terminate()
+        daemon.wait(timeout=15)
