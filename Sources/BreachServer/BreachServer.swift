@@ -1,7 +1,10 @@
 import BreachIndex
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
+import NIOSSL
 
 /// How a server is set up.
 public struct ServerConfiguration: Sendable {
@@ -15,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     public var apiTokens: [String]?
     /// When set, `POST /v1/admin/reload` is enabled for these tokens (and only them).
     public var adminTokens: [String]?
+    /// PEM certificate chain and private key: serve HTTPS instead of HTTP.
+    public var tls: (certificatePath: String, keyPath: String)?
     /// Memory for finished range bodies (0 turns the cache off).
     public var rangeCacheBytes = 64 << 20
     /// Requests a second allowed per client address (bursts up to 2× that); `nil`: no limit.
@@ -24,8 +29,9 @@ public struct ServerConfiguration: Sendable {
 }
 
 /// Builds the HTTP application: the range API, the check API, index metadata, health.
+/// Throws when the TLS certificate or key cannot be read.
 public func makeApplication(indexes: ServedIndexes, configuration: ServerConfiguration,
-                            logger: Logger = Logger(label: "breachdb")) -> some ApplicationProtocol {
+                            logger: Logger = Logger(label: "breachdb")) throws -> some ApplicationProtocol {
     let router = Router(context: BreachRequestContext.self)
     if let rate = configuration.requestsPerSecond {
         router.middlewares.add(RateLimitMiddleware(rate: rate, burst: max(1, rate * 2)))
@@ -79,8 +85,15 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
         return "ready\n"
     }
     let reloader = IndexReloader(indexes: indexes, interval: configuration.reloadInterval, logger: logger)
+    var server = HTTPServerBuilder.http1()
+    if let tls = configuration.tls {
+        let certificates = try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: tls.keyPath, format: .pem)
+        server = try .tls(server, tlsConfiguration: .makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(key)))
+    }
     return Application(
         router: router,
+        server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "breachdb"),
         services: [reloader],
         logger: logger

@@ -12,7 +12,8 @@ struct Serve: AsyncParsableCommand {
             POST /v1/check and /v1/check/batch, GET /v1/index, /healthz and /readyz. Every \
             option can also be set in the environment: BREACHDB_INDEX, BREACHDB_NTLM_INDEX, \
             BREACHDB_HOST, BREACHDB_PORT, BREACHDB_NO_PLAINTEXT=1, BREACHDB_TOKEN_FILE, \
-            BREACHDB_ADMIN_TOKEN_FILE, BREACHDB_RATE_LIMIT. GET /metrics serves Prometheus metrics. The index is reloaded when \
+            BREACHDB_ADMIN_TOKEN_FILE, BREACHDB_RATE_LIMIT, BREACHDB_TLS_CERTIFICATE, \
+            BREACHDB_TLS_KEY. GET /metrics serves Prometheus metrics. The index is reloaded when \
             its file is replaced or on SIGHUP; SIGTERM and SIGINT stop after in-flight requests.
             """
     )
@@ -38,6 +39,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Requests a second allowed per client address, bursts up to twice that; 429 beyond (env BREACHDB_RATE_LIMIT; default: no limit).")
     var rateLimit: Double?
 
+    @Option(help: "PEM certificate chain for HTTPS, with --tls-key (env BREACHDB_TLS_CERTIFICATE).")
+    var tlsCertificate: String?
+
+    @Option(help: "PEM private key for HTTPS (env BREACHDB_TLS_KEY).")
+    var tlsKey: String?
+
     @Option(help: "A file of bearer tokens (one per line) required on every /v1 route (env BREACHDB_TOKEN_FILE).")
     var tokenFile: String?
 
@@ -59,6 +66,11 @@ struct Serve: AsyncParsableCommand {
         settings.allowPlaintext = !(noPlaintext || environment["BREACHDB_NO_PLAINTEXT"] == "1")
         settings.reloadInterval = reloadInterval > 0 ? .seconds(reloadInterval) : nil
         settings.requestsPerSecond = rateLimit ?? environment["BREACHDB_RATE_LIMIT"].flatMap(Double.init)
+        switch (tlsCertificate ?? environment["BREACHDB_TLS_CERTIFICATE"], tlsKey ?? environment["BREACHDB_TLS_KEY"]) {
+        case (let certificate?, let key?): settings.tls = (certificate, key)
+        case (nil, nil): break
+        default: throw ValidationError("HTTPS needs both --tls-certificate and --tls-key")
+        }
         do {
             settings.apiTokens = try (tokenFile ?? environment["BREACHDB_TOKEN_FILE"]).map(readTokens)
             settings.adminTokens = try (adminTokenFile ?? environment["BREACHDB_ADMIN_TOKEN_FILE"]).map(readTokens)
@@ -75,6 +87,12 @@ struct Serve: AsyncParsableCommand {
         }
         logger.info("serving", metadata: ["index": "\(indexPath)", "hashes": "\(indexes.snapshot.sha1.metadata.hashCount)",
                                           "address": "\(settings.host):\(settings.port)"])
-        try await makeApplication(indexes: indexes, configuration: settings, logger: logger).runService()
+        let application: any ApplicationProtocol
+        do {
+            application = try makeApplication(indexes: indexes, configuration: settings, logger: logger)
+        } catch {
+            throw CommandFailure("cannot set up TLS: \(error)")
+        }
+        try await application.runService()
     }
 }

@@ -24,7 +24,7 @@ struct ServerFixture {
     }
 
     func application(allowPlaintext: Bool = true, apiTokens: [String]? = nil, adminTokens: [String]? = nil,
-                     requestsPerSecond: Double? = nil) -> some ApplicationProtocol {
+                     requestsPerSecond: Double? = nil, tls: (String, String)? = nil) throws -> some ApplicationProtocol {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.allowPlaintext = allowPlaintext
@@ -32,7 +32,8 @@ struct ServerFixture {
         configuration.apiTokens = apiTokens
         configuration.adminTokens = adminTokens
         configuration.requestsPerSecond = requestsPerSecond
-        return makeApplication(indexes: indexes, configuration: configuration, logger: Logger(label: "test"))
+        configuration.tls = tls
+        return try makeApplication(indexes: indexes, configuration: configuration, logger: Logger(label: "test"))
     }
 }
 
