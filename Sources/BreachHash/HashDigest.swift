@@ -54,9 +54,4 @@ public struct HashDigest: Hashable, Comparable, Sendable {
     public static func < (a: HashDigest, b: HashDigest) -> Bool {
         (a.high, a.middle, a.low) < (b.high, b.middle, b.low)
     }
-
-    /// The digest's bytes, big-endian (`byteCount` of them: 20 or 16).
-    public func bytes(count byteCount: Int = 20) -> [UInt8] {
-        (0..<byteCount).map { UInt8(truncatingIfNeeded: bits(at: $0 * 8, count: 8)) }
-    }
 }

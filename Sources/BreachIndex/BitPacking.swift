@@ -108,8 +108,4 @@ extension Array where Element == UInt8 {
         }
         append(UInt8(v))
     }
-
-    mutating func appendLittleEndian(_ value: UInt64, width: Int) {
-        for i in 0..<width { append(UInt8(truncatingIfNeeded: value >> UInt64(8 * i))) }
-    }
 }

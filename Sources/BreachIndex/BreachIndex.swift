@@ -90,8 +90,7 @@ public final class BreachIndex: @unchecked Sendable {
         // lines: ask for the first ones all at once instead of missing on each in turn
         // (large buckets prefetch their record once the header is read).
         for offset in stride(from: 0, to: 512, by: 64) { breachdb_prefetch(start + offset) }
-        return BucketReader(start: start, available: table.bytesAvailable(from: start), kind: metadata.hashKind)?
-            .count(of: digest) ?? 0
+        return bucket(at: start)?.count(of: digest) ?? 0
     }
 
     /// How many times `password` was seen (hashed with the index's hash kind).
@@ -128,8 +127,11 @@ public final class BreachIndex: @unchecked Sendable {
     }
 
     func bucket(_ prefix: Int) -> BucketReader? {
-        guard let start = table.start(ofBucket: prefix) else { return nil }
-        return BucketReader(start: start, available: table.bytesAvailable(from: start), kind: kind)
+        table.start(ofBucket: prefix).flatMap(bucket(at:))
+    }
+
+    @inlinable func bucket(at start: UnsafeRawPointer) -> BucketReader? {
+        BucketReader(start: start, available: table.bytesAvailable(from: start), kind: kind)
     }
 
     /// Calls `body` with every bucket's prefix and exact stored bytes, from LMDB itself.

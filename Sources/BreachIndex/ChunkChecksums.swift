@@ -41,9 +41,7 @@ struct ChunkChecksums: ~Copyable {
     }
 
     static func encode(_ values: [UInt64]) -> [UInt8] {
-        var bytes: [UInt8] = []
-        for value in values { bytes.appendLittleEndian(value, width: 8) }
-        return bytes
+        values.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }
     }
 
     static func decode(_ bytes: UnsafeRawBufferPointer) -> [UInt64]? {

@@ -1,4 +1,9 @@
 import LMDB
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Why an index could not be opened, built or trusted.
 public enum IndexError: Error, CustomStringConvertible, Sendable {
@@ -30,12 +35,6 @@ public enum IndexError: Error, CustomStringConvertible, Sendable {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Runs `body`, reporting an LMDB failure as ``IndexError/lmdb(_:)``.
 @inline(__always) func mappingLMDBErrors<T>(_ body: () throws -> T) throws -> T {

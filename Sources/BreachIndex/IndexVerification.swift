@@ -1,4 +1,5 @@
 import BreachHash
+import Foundation
 
 /// The outcome of checking an index end to end.
 public struct IndexVerification: Sendable {
@@ -80,9 +81,7 @@ extension BreachIndex {
         result.hashesChecked += UInt64(entries)
     }
 
-    private func hex5(_ prefix: Int) -> String {
-        String(Hex.string(HashDigest(high: UInt64(prefix) << 44, middle: 0, low: 0), kind: .sha1).prefix(5))
-    }
+    private func hex5(_ prefix: Int) -> String { String(format: "%05X", prefix) }
 }
 
 extension BucketReader {

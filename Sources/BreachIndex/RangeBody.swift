@@ -22,7 +22,7 @@ extension BreachIndex {
                 }
                 Hex.write(entry.digest, firstDigit: 5, digitCount: digits, to: at)
                 at[digits] = UInt8(ascii: ":")
-                at += digits + 1 + Decimal.write(entry.count, to: at + digits + 1)
+                at += digits + 1 + DecimalText.write(entry.count, to: at + digits + 1)
             }
             written = buffer.baseAddress!.distance(to: at)
         }
@@ -36,7 +36,7 @@ extension BreachIndex {
 }
 
 /// Decimal formatting without allocation.
-public enum Decimal {
+public enum DecimalText {
     /// Writes `value` in decimal at `output`; returns the digits written (at most 20).
     @inlinable public static func write(_ value: UInt64, to output: UnsafeMutablePointer<UInt8>) -> Int {
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, on the stack

@@ -1,4 +1,5 @@
 import Foundation
+import BreachIndex
 
 /// Hands batches of parsed hashes from the reading thread to the sorting thread.
 /// Bounded, so a fast reader waits for a slow writer instead of filling memory.
@@ -53,5 +54,3 @@ final class BatchQueue: @unchecked Sendable {
         condition.unlock()
     }
 }
-
-import BreachIndex

@@ -1,5 +1,8 @@
 import BreachHash
 import BreachIndex
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The kinds of input `breachdb ingest` reads.
 public enum InputFormat: String, CaseIterable, Sendable {
@@ -81,7 +84,3 @@ struct LineParser {
         return nil
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -28,11 +28,19 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
+/// A token file that cannot be used; names the file, never a token.
+public struct TokenFileError: Error, CustomStringConvertible {
+    public let description: String
+}
+
 /// Tokens from a file: one per line, blank lines and `#` comments ignored.
 public func readTokens(from path: String) throws -> [String] {
-    let text = try String(contentsOfFile: path, encoding: .utf8)
-    let tokens = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw TokenFileError(description: "\(path): cannot read the token file")
+    }
+    let tokens = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+        .map { $0.trimmingCharacters(in: .whitespaces) }
         .filter { !$0.isEmpty && !$0.hasPrefix("#") }
-    guard !tokens.isEmpty else { throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path]) }
+    guard !tokens.isEmpty else { throw TokenFileError(description: "\(path): holds no token (one per line)") }
     return tokens
 }

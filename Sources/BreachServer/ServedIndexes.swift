@@ -1,6 +1,7 @@
 import BreachIndex
 import Foundation
 import Synchronization
+import BreachHash
 
 /// The indexes a server answers from, swapped whole on reload.
 ///
@@ -55,5 +56,3 @@ public final class ServedIndexes: Sendable {
         return index
     }
 }
-
-import BreachHash

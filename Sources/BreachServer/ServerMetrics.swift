@@ -1,6 +1,7 @@
 import BreachIndex
 import Metrics
 import Prometheus
+import Foundation
 
 /// The process's Prometheus registry, served at `GET /metrics`. Hummingbird's
 /// `MetricsMiddleware` records requests by route and status and their latency through
@@ -24,5 +25,3 @@ public enum ServerMetrics {
         }
     }
 }
-
-import Foundation

@@ -55,7 +55,7 @@ struct Check: ParsableCommand {
         let at = output.reserve(digits + 22)
         Hex.write(digest, digitCount: digits, to: at)
         at[digits] = UInt8(ascii: ":")
-        let length = Decimal.write(index.count(of: digest), to: at + digits + 1)
+        let length = DecimalText.write(index.count(of: digest), to: at + digits + 1)
         at[digits + 1 + length] = 0x0A
         output.advance(by: digits + 2 + length)
     }

@@ -71,7 +71,7 @@ struct Ingest: ParsableCommand {
         let m = summary.metadata
         var lines = [
             "wrote \(output): \(m.hashCount.formatted()) \(m.hashKind.rawValue) hashes in \(m.bucketCount.formatted()) buckets, counts summing to \(m.countSum.formatted())",
-            "read \(summary.linesRead.formatted()) lines in \(String(format: "%.2f", summary.seconds)) s (\(Int(Double(summary.linesRead) / max(summary.seconds, 1e-9)).formatted()) lines/s)",
+            "read \(summary.linesRead.formatted()) lines (\(summary.hashesRead.formatted()) hashes) in \(String(format: "%.2f", summary.seconds)) s (\(Int(Double(summary.linesRead) / max(summary.seconds, 1e-9)).formatted()) lines/s)",
             "duplicates merged: \(summary.duplicatesMerged.formatted()); skipped (empty or padding): \(summary.linesSkipped.formatted()); refused: \(summary.linesRefused.formatted())",
             "file: \(summary.fileBytes.formatted()) bytes, \(String(format: "%.2f", summary.bytesPerHash)) bytes/hash",
         ]

@@ -52,36 +52,41 @@ struct Serve: AsyncParsableCommand {
     var adminTokenFile: String?
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let indexPath = index ?? environment["BREACHDB_INDEX"] else {
+        guard let indexPath = setting(index, "BREACHDB_INDEX") else {
             throw ValidationError("no index: pass --index or set BREACHDB_INDEX")
         }
         var settings = ServerConfiguration()
-        settings.host = host ?? environment["BREACHDB_HOST"] ?? settings.host
-        if let text = environment["BREACHDB_PORT"], port == nil {
-            guard let value = Int(text) else { throw ValidationError("BREACHDB_PORT: not a port number: \(text)") }
+        settings.host = setting(host, "BREACHDB_HOST") ?? settings.host
+        if let text = setting(port.map(String.init), "BREACHDB_PORT") {
+            guard let value = Int(text), (0...65535).contains(value) else {
+                throw ValidationError("--port / BREACHDB_PORT: not a port number: \(text)")
+            }
             settings.port = value
         }
-        settings.port = port ?? settings.port
-        settings.allowPlaintext = !(noPlaintext || environment["BREACHDB_NO_PLAINTEXT"] == "1")
+        settings.allowPlaintext = !(noPlaintext || setting(nil, "BREACHDB_NO_PLAINTEXT") == "1")
         settings.reloadInterval = reloadInterval > 0 ? .seconds(reloadInterval) : nil
-        settings.requestsPerSecond = rateLimit ?? environment["BREACHDB_RATE_LIMIT"].flatMap(Double.init)
-        switch (tlsCertificate ?? environment["BREACHDB_TLS_CERTIFICATE"], tlsKey ?? environment["BREACHDB_TLS_KEY"]) {
+        if let text = setting(rateLimit.map { "\($0)" }, "BREACHDB_RATE_LIMIT") {
+            guard let value = Double(text), value > 0 else {
+                throw ValidationError("--rate-limit / BREACHDB_RATE_LIMIT: not a positive number: \(text)")
+            }
+            settings.requestsPerSecond = value
+        }
+        switch (setting(tlsCertificate, "BREACHDB_TLS_CERTIFICATE"), setting(tlsKey, "BREACHDB_TLS_KEY")) {
         case (let certificate?, let key?): settings.tls = (certificate, key)
         case (nil, nil): break
         default: throw ValidationError("HTTPS needs both --tls-certificate and --tls-key")
         }
         do {
-            settings.apiTokens = try (tokenFile ?? environment["BREACHDB_TOKEN_FILE"]).map(readTokens)
-            settings.adminTokens = try (adminTokenFile ?? environment["BREACHDB_ADMIN_TOKEN_FILE"]).map(readTokens)
+            settings.apiTokens = try setting(tokenFile, "BREACHDB_TOKEN_FILE").map(readTokens)
+            settings.adminTokens = try setting(adminTokenFile, "BREACHDB_ADMIN_TOKEN_FILE").map(readTokens)
         } catch {
-            throw CommandFailure("cannot read a token file (it must hold at least one token): \(error.localizedDescription)")
+            throw CommandFailure("\(error)")
         }
         var logger = Logger(label: "breachdb")
         logger.logLevel = .info
         let indexes: ServedIndexes
         do {
-            indexes = try ServedIndexes(sha1Path: indexPath, ntlmPath: ntlmIndex ?? environment["BREACHDB_NTLM_INDEX"])
+            indexes = try ServedIndexes(sha1Path: indexPath, ntlmPath: setting(ntlmIndex, "BREACHDB_NTLM_INDEX"))
         } catch {
             throw CommandFailure("\(error)")
         }
@@ -94,5 +99,10 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure("cannot set up TLS: \(error)")
         }
         try await application.runService()
+    }
+
+    /// The option's value if given, else the environment variable's.
+    private func setting(_ option: String?, _ variable: String) -> String? {
+        option ?? ProcessInfo.processInfo.environment[variable]
     }
 }

@@ -97,3 +97,20 @@ import TestSupport
         #expect(throws: (any Error).self) { _ = try fixture.application(tls: ("/nonexistent/cert.pem", "/nonexistent/key.pem")) }
     }
 }
+
+@Suite struct TokenFileTests {
+    @Test func tokensAreReadOnePerLineIgnoringCommentsAndBlanks() throws {
+        let directory = try TemporaryDirectory()
+        let file = try directory.write("tokens", "# operators\nfirst-token\n\n  second-token  \n")
+        #expect(try readTokens(from: file) == ["first-token", "second-token"])
+    }
+
+    @Test func aTokenFileWithoutTokensIsAnErrorNamingTheFile() throws {
+        let directory = try TemporaryDirectory()
+        let file = try directory.write("tokens", "# nothing here\n")
+        #expect { try readTokens(from: file) } throws: { "\($0)" == "\(file): holds no token (one per line)" }
+        #expect { try readTokens(from: directory.file("missing")) } throws: {
+            "\($0)" == "\(directory.file("missing")): cannot read the token file"
+        }
+    }
+}

@@ -53,9 +53,8 @@ struct GenerateDump: ParsableCommand {
         buffer.reserveCapacity(1 << 20)
         let digits = hash.hexDigitCount
         func emit(_ digest: HashDigest, _ random: inout SplitMix64) {
-            var line = [UInt8](repeating: 0, count: digits)
-            line.withUnsafeMutableBufferPointer { Hex.write(digest, digitCount: digits, to: $0.baseAddress!) }
-            buffer.append(contentsOf: line)
+            buffer.append(contentsOf: repeatElement(0, count: digits))
+            buffer.withUnsafeMutableBufferPointer { Hex.write(digest, digitCount: digits, to: $0.baseAddress! + $0.count - digits) }
             if style == .hibp {
                 buffer.append(UInt8(ascii: ":"))
                 buffer.append(contentsOf: String(random.paretoCount()).utf8)
