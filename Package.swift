@@ -2,7 +2,8 @@
 import PackageDescription
 
 // The pipeline, bottom to top: C libraries → LMDB wrapper and hashes → index format
-// (BreachIndex) → ingest (BreachIngest) → the `breachdb` command.
+// (BreachIndex) → ingest (BreachIngest) → breach checks (BreachCheck) → daemon
+// (BreachServer) → accounts (Accounts, AccountStorage, AccountMail) → the `breachdb` command.
 let package = Package(
     name: "BreachDB",
     platforms: [.macOS(.v15)],
@@ -11,6 +12,8 @@ let package = Package(
         .library(name: "BreachIngest", targets: ["BreachIngest"]),
         .library(name: "BreachHash", targets: ["BreachHash"]),
         .library(name: "BreachServer", targets: ["BreachServer"]),
+        .library(name: "BreachCheck", targets: ["BreachCheck"]),
+        .library(name: "Accounts", targets: ["Accounts", "AccountStorage", "AccountMail"]),
         .executable(name: "breachdb", targets: ["breachdb"]),
         .executable(name: "generate-dump", targets: ["generate-dump"]),
     ],
@@ -24,13 +27,19 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
-        // Debian C libraries (liblmdb-dev, libxxhash-dev, zlib1g-dev, libssl-dev).
+        // Debian C libraries (liblmdb-dev, libxxhash-dev, zlib1g-dev, libssl-dev, libargon2-dev).
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
 
         .target(name: "CMemoryHints"),
 
@@ -39,9 +48,45 @@ let package = Package(
         .target(name: "BreachIndex", dependencies: ["LMDB", "BreachHash", "CXXHash", "CMemoryHints"]),
         .target(name: "BreachIngest", dependencies: ["BreachIndex", "BreachHash", "CZlib"]),
         .target(
+            name: "BreachCheck",
+            dependencies: [
+                "BreachIndex", "BreachHash",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Accounts: the rules (no I/O of their own), then the SQL store and the mail dispatcher.
+        .target(
+            name: "Accounts",
+            dependencies: ["BreachCheck", "CArgon2", "CLibCrypto", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "AccountStorage",
+            dependencies: [
+                "Accounts",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "AccountMail",
+            dependencies: [
+                "Accounts",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "BreachServer",
             dependencies: [
-                "BreachIndex", "BreachHash", "CZlib",
+                "BreachIndex", "BreachHash", "BreachCheck", "Accounts", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -57,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "breachdb",
             dependencies: [
-                "BreachIndex", "BreachIngest", "BreachServer",
+                "BreachIndex", "BreachIngest", "BreachServer", "BreachCheck", "Accounts", "AccountStorage", "AccountMail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,6 +128,15 @@ let package = Package(
         .testTarget(
             name: "BreachServerTests",
             dependencies: ["BreachServer", "BreachIndex", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
+        .testTarget(
+            name: "AccountsTests",
+            dependencies: [
+                "Accounts", "AccountStorage", "AccountMail", "BreachCheck", "BreachServer", "BreachIndex", "BreachHash", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(name: "BreachDBCommandTests", dependencies: ["BreachIndex", "BreachHash", "TestSupport", "breachdb"]),
     ]

@@ -4,3 +4,4 @@
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <openssl/sha.h>
 #include <openssl/md4.h>
+#include <openssl/crypto.h>

@@ -1,0 +1,40 @@
+import Accounts
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// Sends SMS through an HTTP gateway: `POST` of `{"id", "to", "message"}` as JSON, with
+/// `Idempotency-Key` set to the message id so a gateway can drop a repeated delivery.
+public struct SMSWebhook: MessageTransport {
+    public let url: String
+    public let bearerToken: String?
+    public let timeout: Duration
+    private let client: HTTPClient
+
+    public init(url: String, bearerToken: String? = nil, timeout: Duration = .seconds(10), client: HTTPClient = .shared) {
+        self.url = url
+        self.bearerToken = bearerToken
+        self.timeout = timeout
+        self.client = client
+    }
+
+    public func deliver(_ message: OutgoingMessage) async throws {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Idempotency-Key", value: message.id)
+        if let bearerToken { request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)") }
+        let payload = try JSONSerialization.data(withJSONObject: ["id": message.id, "to": message.recipient, "message": message.body], options: [.sortedKeys])
+        request.body = .bytes(ByteBuffer(bytes: payload))
+        let response: HTTPClientResponse
+        do {
+            let (seconds, attoseconds) = timeout.components
+            response = try await client.execute(request, timeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+        } catch {
+            throw DeliveryError("SMS webhook \(url): \(error)")
+        }
+        guard (200..<300).contains(response.status.code) else {
+            throw DeliveryError("SMS webhook \(url): HTTP \(response.status.code)")
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// The shared store: a PostgreSQL connection pool (postgres-nio's `PostgresClient`),
+/// so that several application nodes keep one set of accounts, sessions and outbox.
+public final class PostgresDatabase: SQLDatabase {
+    public let dialect = SQLDialect.postgres
+    private let client: PostgresClient
+    private let runTask: Task<Void, Never>
+    private let logger: Logger
+
+    /// Connects to `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (`?sslmode=disable`,
+    /// `prefer` (the default) or `require`; `?host=/run/postgresql` for a Unix socket).
+    public static func connect(url: String, logger: Logger = Logger(label: "breachdb.accounts.postgres")) async throws -> PostgresDatabase {
+        let database = PostgresDatabase(configuration: try configuration(from: url), logger: logger)
+        do {
+            try await database.client.query("SELECT 1", logger: logger)
+        } catch {
+            try await database.close()
+            throw SQLStoreError.invalidLocation("cannot connect to PostgreSQL at \(redacted(url)): \(String(reflecting: error))")
+        }
+        return database
+    }
+
+    private init(configuration: PostgresClient.Configuration, logger: Logger) {
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        runTask = Task { await client.run() }
+    }
+
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(Executor(connection: connection, logger: logger))
+            }
+        } catch let error as PostgresTransactionError {
+            // The caller's own error (an account rule) comes back unwrapped once the
+            // rollback went through.
+            if let closureError = error.closureError, error.rollbackError == nil { throw closureError }
+            throw error
+        }
+    }
+
+    public func close() async throws {
+        runTask.cancel()
+        await runTask.value
+    }
+
+    static func configuration(from url: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme) else {
+            throw SQLStoreError.invalidLocation("not a PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE): \(redacted(url))")
+        }
+        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+        let username = components.user ?? "postgres"
+        let password = components.password
+        let database = components.path.count > 1 ? String(components.path.dropFirst()) : username
+        if let socketDirectory = query["host"], socketDirectory.hasPrefix("/") {
+            let port = components.port ?? 5432
+            return .init(unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username, password: password, database: database)
+        }
+        let tls: PostgresClient.Configuration.TLS
+        switch query["sslmode"] ?? "prefer" {
+        case "disable": tls = .disable
+        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
+        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        case let other: throw SQLStoreError.invalidLocation("sslmode=\(other) in the PostgreSQL URL: use disable, prefer or require")
+        }
+        return .init(host: components.host ?? "127.0.0.1", port: components.port ?? 5432,
+                     username: username, password: password, database: database, tls: tls)
+    }
+
+    /// The URL without its password, for messages.
+    static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? "postgres://…"
+    }
+
+    private struct Executor: SQLConnection {
+        let connection: PostgresConnection
+        let logger: Logger
+
+        func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+            var bindings = PostgresBindings(capacity: binds.count)
+            for value in binds {
+                switch value {
+                case .text(let text): bindings.append(text)
+                case .integer(let integer): bindings.append(integer)
+                case .null: bindings.appendNull()
+                }
+            }
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: Self.numberingPlaceholders(sql), binds: bindings), logger: logger)
+            var result: [SQLRow] = []
+            for try await row in rows {
+                var values: [String: SQLValue] = [:]
+                for cell in row {
+                    if cell.bytes == nil {
+                        values[cell.columnName] = .null
+                    } else if [.int2, .int4, .int8].contains(cell.dataType) {
+                        values[cell.columnName] = .integer(try cell.decode(Int64.self))
+                    } else {
+                        values[cell.columnName] = .text(try cell.decode(String.self))
+                    }
+                }
+                result.append(SQLRow(values: values))
+            }
+            return result
+        }
+
+        /// `?` → `$1`, `$2`, … (the statements here hold no `?` inside quotes).
+        static func numberingPlaceholders(_ sql: String) -> String {
+            var output = "", number = 0
+            for character in sql {
+                if character == "?" {
+                    number += 1
+                    output += "$\(number)"
+                } else {
+                    output.append(character)
+                }
+            }
+            return output
+        }
+    }
+}

@@ -1,0 +1,271 @@
+import Accounts
+import Foundation
+import Logging
+
+/// The account store on SQL: one set of statements for SQLite and PostgreSQL.
+public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
+    public let database: any SQLDatabase
+
+    /// Opens the store and runs the schema migrations. `location` is `sqlite:PATH` or a
+    /// `postgres://` URL.
+    public static func open(_ location: String, logger: Logger = Logger(label: "breachdb.accounts")) async throws -> SQLAccountStore {
+        let database: any SQLDatabase
+        if location.hasPrefix("sqlite:") {
+            let path = String(location.dropFirst("sqlite:".count))
+            guard !path.isEmpty else { throw SQLStoreError.invalidLocation("sqlite: needs a file path, as in sqlite:/var/lib/breachdb/accounts.sqlite") }
+            database = try await SQLiteDatabase.open(path: path, logger: logger)
+        } else if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+            database = try await PostgresDatabase.connect(url: location, logger: logger)
+        } else {
+            throw SQLStoreError.invalidLocation("unknown account store \"\(PostgresDatabase.redacted(location))\": use sqlite:PATH or postgres://USER:PASSWORD@HOST/DATABASE")
+        }
+        return try await SQLAccountStore(database: database)
+    }
+
+    public init(database: any SQLDatabase) async throws {
+        self.database = database
+        do {
+            try await Migrations.run(on: database, at: Date().milliseconds)
+        } catch {
+            try? await database.close()
+            throw error
+        }
+    }
+
+    public func close() async throws { try await database.close() }
+
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any AccountTransaction) async throws -> T) async throws -> T {
+        try await database.transaction { connection in try await body(SQLAccountTransaction(connection: connection)) }
+    }
+
+    // MARK: OutboxStore
+
+    public func claimDueMessages(now: Date, lease: Duration, limit: Int) async throws -> [OutgoingMessage] {
+        let nowMS = now.milliseconds
+        let leaseEnd = now.addingTimeInterval(TimeInterval(lease.components.seconds)).milliseconds
+        return try await database.transaction { connection in
+            let candidates = try await connection.query("""
+                SELECT id FROM outbox
+                WHERE sent_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
+                ORDER BY created_at LIMIT ?
+                """, [.integer(nowMS), .integer(nowMS), .integer(Int64(limit))])
+            var claimed: [OutgoingMessage] = []
+            for candidate in candidates {
+                // The conditional update is the claim: of two dispatchers, one gets the row.
+                let rows = try await connection.query("""
+                    UPDATE outbox SET claimed_until = ?
+                    WHERE id = ? AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ?)
+                    RETURNING id, channel, recipient, subject, body, created_at, attempts
+                    """, [.integer(leaseEnd), .text(try candidate.text("id")), .integer(nowMS)])
+                for row in rows {
+                    claimed.append(OutgoingMessage(
+                        id: try row.text("id"), channel: OutgoingMessage.Channel(rawValue: try row.text("channel")) ?? .email,
+                        recipient: try row.text("recipient"), subject: try row.text("subject"), body: try row.text("body"),
+                        createdAt: Date(milliseconds: try row.integer("created_at")), attempts: Int(try row.integer("attempts"))))
+                }
+            }
+            return claimed
+        }
+    }
+
+    public func markSent(messageID: String, at date: Date) async throws {
+        try await database.transaction { connection in
+            try await connection.query("UPDATE outbox SET sent_at = ?, body = '', attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE id = ?",
+                                       [.integer(date.milliseconds), .text(messageID)])
+        }
+    }
+
+    public func markFailed(messageID: String, error: String, retryAt: Date) async throws {
+        try await database.transaction { connection in
+            try await connection.query("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, claimed_until = NULL, last_error = ? WHERE id = ?",
+                                       [.integer(retryAt.milliseconds), .text(String(error.prefix(500))), .text(messageID)])
+        }
+    }
+
+    public func pendingMessageCount() async throws -> Int {
+        try await database.transaction { connection in
+            Int(try await connection.query("SELECT COUNT(*) AS pending FROM outbox WHERE sent_at IS NULL", []).first?.integer("pending") ?? 0)
+        }
+    }
+
+    // MARK: AuditLog
+
+    public func auditEvents(accountID: String) async throws -> [AuditEvent] {
+        try await database.transaction { connection in
+            try await connection.query("SELECT at, account_id, kind, actor_id, detail FROM audit_log WHERE account_id = ? ORDER BY at, id",
+                                       [.text(accountID)]).map { row in
+                AuditEvent(at: Date(milliseconds: try row.integer("at")), accountID: try row.optionalText("account_id"),
+                           kind: AuditEvent.Kind(rawValue: try row.text("kind")) ?? .signInFailed,
+                           actorID: try row.optionalText("actor_id"), detail: try row.text("detail"))
+            }
+        }
+    }
+}
+
+/// The account operations as statements. Counters change by `x = x + 1 … RETURNING`
+/// and one-time things by `UPDATE … WHERE used_at IS NULL`, so that concurrent
+/// transactions on either database count exactly and use a token once.
+struct SQLAccountTransaction: AccountTransaction {
+    let connection: any SQLConnection
+
+    private static let accountColumns = "id, login, email, phone, role, authentication, status, password_hash, must_change_password, failed_sign_ins, locked_until, created_at"
+
+    private func exec(_ sql: String, _ binds: [SQLValue]) async throws {
+        try await connection.query(sql, binds)
+    }
+
+    func insert(_ account: Account) async throws -> Bool {
+        let rows = try await connection.query("""
+            INSERT INTO accounts (\(Self.accountColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (login) DO NOTHING RETURNING id
+            """, [.text(account.id), .text(account.login), .text(account.email), optional(account.phone), .text(account.role.rawValue),
+                  .text(account.authentication.rawValue), .text(account.status.rawValue), optional(account.passwordHash),
+                  .integer(account.mustChangePassword ? 1 : 0), .integer(Int64(account.failedSignIns)),
+                  optional(account.lockedUntil?.milliseconds), .integer(account.createdAt.milliseconds)])
+        return !rows.isEmpty
+    }
+
+    func account(login: String) async throws -> Account? {
+        try await connection.query("SELECT \(Self.accountColumns) FROM accounts WHERE login = ?", [.text(login)]).first.map(Self.account)
+    }
+
+    func account(id: String) async throws -> Account? {
+        try await connection.query("SELECT \(Self.accountColumns) FROM accounts WHERE id = ?", [.text(id)]).first.map(Self.account)
+    }
+
+    private static func account(_ row: SQLRow) throws -> Account {
+        Account(id: try row.text("id"), login: try row.text("login"), email: try row.text("email"), phone: try row.optionalText("phone"),
+                role: Role(rawValue: try row.text("role")) ?? .user,
+                authentication: AuthenticationMethod(rawValue: try row.text("authentication")) ?? .password,
+                status: AccountStatus(rawValue: try row.text("status")) ?? .deactivated,
+                passwordHash: try row.optionalText("password_hash"), mustChangePassword: try row.integer("must_change_password") != 0,
+                failedSignIns: Int(try row.integer("failed_sign_ins")),
+                lockedUntil: try row.optionalInteger("locked_until").map(Date.init(milliseconds:)),
+                createdAt: Date(milliseconds: try row.integer("created_at")))
+    }
+
+    func setPassword(accountID: String, hash: String, mustChange: Bool) async throws {
+        try await exec("UPDATE accounts SET password_hash = ?, must_change_password = ? WHERE id = ?",
+                       [.text(hash), .integer(mustChange ? 1 : 0), .text(accountID)])
+    }
+
+    func setStatus(accountID: String, _ status: AccountStatus) async throws {
+        try await exec("UPDATE accounts SET status = ? WHERE id = ?", [.text(status.rawValue), .text(accountID)])
+    }
+
+    func setRole(accountID: String, _ role: Role) async throws {
+        try await exec("UPDATE accounts SET role = ? WHERE id = ?", [.text(role.rawValue), .text(accountID)])
+    }
+
+    func recordFailedSignIn(accountID: String) async throws -> Int {
+        let rows = try await connection.query("UPDATE accounts SET failed_sign_ins = failed_sign_ins + 1 WHERE id = ? RETURNING failed_sign_ins", [.text(accountID)])
+        return Int(try rows.first?.integer("failed_sign_ins") ?? 0)
+    }
+
+    func setLockedUntil(accountID: String, _ date: Date?) async throws {
+        try await exec("UPDATE accounts SET locked_until = ? WHERE id = ?", [optional(date?.milliseconds), .text(accountID)])
+    }
+
+    func clearFailedSignIns(accountID: String) async throws {
+        try await exec("UPDATE accounts SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", [.text(accountID)])
+    }
+
+    func insertToken(hash: String, purpose: TokenPurpose, accountID: String, createdAt: Date, expiresAt: Date) async throws {
+        try await exec("INSERT INTO one_time_tokens (token_hash, purpose, account_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                       [.text(hash), .text(purpose.rawValue), .text(accountID), .integer(createdAt.milliseconds), .integer(expiresAt.milliseconds)])
+    }
+
+    func revokeTokens(accountID: String, purpose: TokenPurpose, at date: Date) async throws {
+        try await exec("UPDATE one_time_tokens SET used_at = ? WHERE account_id = ? AND purpose = ? AND used_at IS NULL",
+                       [.integer(date.milliseconds), .text(accountID), .text(purpose.rawValue)])
+    }
+
+    func consumeToken(hash: String, purpose: TokenPurpose, at date: Date) async throws -> String? {
+        try await connection.query("""
+            UPDATE one_time_tokens SET used_at = ?
+            WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?
+            RETURNING account_id
+            """, [.integer(date.milliseconds), .text(hash), .text(purpose.rawValue), .integer(date.milliseconds)]).first?.text("account_id")
+    }
+
+    func insert(_ challenge: DeviceChallenge) async throws {
+        try await exec("INSERT INTO device_challenges (id, account_id, code_hash, expires_at, failed_attempts) VALUES (?, ?, ?, ?, ?)",
+                       [.text(challenge.id), .text(challenge.accountID), .text(challenge.codeHash),
+                        .integer(challenge.expiresAt.milliseconds), .integer(Int64(challenge.failedAttempts))])
+    }
+
+    func deviceChallenge(id: String) async throws -> DeviceChallenge? {
+        try await connection.query("SELECT id, account_id, code_hash, expires_at, failed_attempts, used_at FROM device_challenges WHERE id = ?",
+                                    [.text(id)]).first.map { row in
+            DeviceChallenge(id: try row.text("id"), accountID: try row.text("account_id"), codeHash: try row.text("code_hash"),
+                            expiresAt: Date(milliseconds: try row.integer("expires_at")), failedAttempts: Int(try row.integer("failed_attempts")),
+                            usedAt: try row.optionalInteger("used_at").map(Date.init(milliseconds:)))
+        }
+    }
+
+    func recordFailedAttempt(challengeID: String) async throws -> Int {
+        let rows = try await connection.query("UPDATE device_challenges SET failed_attempts = failed_attempts + 1 WHERE id = ? RETURNING failed_attempts",
+                                              [.text(challengeID)])
+        return Int(try rows.first?.integer("failed_attempts") ?? 0)
+    }
+
+    func consumeChallenge(id: String, at date: Date) async throws -> Bool {
+        !(try await connection.query("UPDATE device_challenges SET used_at = ? WHERE id = ? AND used_at IS NULL RETURNING id",
+                                     [.integer(date.milliseconds), .text(id)]).isEmpty)
+    }
+
+    func isKnownDevice(accountID: String, tokenHash: String) async throws -> Bool {
+        !(try await connection.query("SELECT 1 AS known FROM known_devices WHERE account_id = ? AND token_hash = ?",
+                                     [.text(accountID), .text(tokenHash)]).isEmpty)
+    }
+
+    func rememberDevice(accountID: String, tokenHash: String, at date: Date) async throws {
+        try await exec("""
+            INSERT INTO known_devices (account_id, token_hash, created_at, last_seen_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (account_id, token_hash) DO UPDATE SET last_seen_at = excluded.last_seen_at
+            """, [.text(accountID), .text(tokenHash), .integer(date.milliseconds), .integer(date.milliseconds)])
+    }
+
+    func insert(_ session: StoredSession) async throws {
+        try await exec("INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                       [.text(session.tokenHash), .text(session.accountID), .integer(session.createdAt.milliseconds),
+                        .integer(session.lastSeenAt.milliseconds), .integer(session.expiresAt.milliseconds)])
+    }
+
+    func session(tokenHash: String) async throws -> StoredSession? {
+        try await connection.query("SELECT token_hash, account_id, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = ?",
+                                    [.text(tokenHash)]).first.map { row in
+            StoredSession(tokenHash: try row.text("token_hash"), accountID: try row.text("account_id"),
+                          createdAt: Date(milliseconds: try row.integer("created_at")),
+                          lastSeenAt: Date(milliseconds: try row.integer("last_seen_at")),
+                          expiresAt: Date(milliseconds: try row.integer("expires_at")))
+        }
+    }
+
+    func touchSession(tokenHash: String, at date: Date) async throws {
+        try await exec("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", [.integer(date.milliseconds), .text(tokenHash)])
+    }
+
+    func deleteSession(tokenHash: String) async throws {
+        try await exec("DELETE FROM sessions WHERE token_hash = ?", [.text(tokenHash)])
+    }
+
+    func deleteSessions(accountID: String, keeping kept: String?) async throws {
+        try await exec("DELETE FROM sessions WHERE account_id = ? AND token_hash <> ?", [.text(accountID), .text(kept ?? "")])
+    }
+
+    func enqueue(_ message: OutgoingMessage) async throws {
+        try await exec("INSERT INTO outbox (id, channel, recipient, subject, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [.text(message.id), .text(message.channel.rawValue), .text(message.recipient), .text(message.subject),
+                        .text(message.body), .integer(message.createdAt.milliseconds), .integer(message.createdAt.milliseconds)])
+    }
+
+    func append(_ event: AuditEvent) async throws {
+        try await exec("INSERT INTO audit_log (id, at, account_id, kind, actor_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                       [.text(UUID().uuidString.lowercased()), .integer(event.at.milliseconds), optional(event.accountID),
+                        .text(event.kind.rawValue), optional(event.actorID), .text(event.detail)])
+    }
+
+    private func optional(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }
+    private func optional(_ integer: Int64?) -> SQLValue { integer.map(SQLValue.integer) ?? .null }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// A value bound into or read out of a statement. The schema keeps to text, 64-bit
+/// integers and NULL so that one set of statements runs on SQLite and PostgreSQL.
+public enum SQLValue: Sendable, Equatable {
+    case text(String)
+    case integer(Int64)
+    case null
+}
+
+/// One result row, by column name.
+public struct SQLRow: Sendable {
+    var values: [String: SQLValue]
+
+    func text(_ column: String) throws -> String {
+        guard case .text(let value)? = values[column] else { throw SQLStoreError.unexpectedValue(column: column) }
+        return value
+    }
+
+    func optionalText(_ column: String) throws -> String? {
+        if case .null? = values[column] { return nil }
+        return try text(column)
+    }
+
+    func integer(_ column: String) throws -> Int64 {
+        guard case .integer(let value)? = values[column] else { throw SQLStoreError.unexpectedValue(column: column) }
+        return value
+    }
+
+    func optionalInteger(_ column: String) throws -> Int64? {
+        if case .null? = values[column] { return nil }
+        return try integer(column)
+    }
+}
+
+public enum SQLDialect: Sendable {
+    case sqlite
+    case postgres
+}
+
+/// Runs statements inside a transaction. Statements use `?` placeholders; the
+/// PostgreSQL driver numbers them.
+public protocol SQLConnection: Sendable {
+    @discardableResult
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
+}
+
+/// A database the account store runs on: SQLite (one file, the embedded default) or
+/// PostgreSQL (several application nodes sharing state).
+public protocol SQLDatabase: Sendable {
+    var dialect: SQLDialect { get }
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    @discardableResult
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T
+    func close() async throws
+}
+
+public enum SQLStoreError: Error, CustomStringConvertible {
+    case unexpectedValue(column: String)
+    /// An `--accounts` setting that names no supported database.
+    case invalidLocation(String)
+    /// The database was written by a newer version of this program.
+    case schemaTooNew(found: Int, known: Int)
+
+    public var description: String {
+        switch self {
+        case .unexpectedValue(let column): "the account database returned an unexpected value in column \(column)"
+        case .invalidLocation(let reason): reason
+        case .schemaTooNew(let found, let known):
+            "the account database has schema version \(found); this program knows up to \(known): upgrade breachdb"
+        }
+    }
+}
+
+extension Date {
+    /// Stored as integer milliseconds since 1970, the same on both databases.
+    var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+    init(milliseconds: Int64) { self.init(timeIntervalSince1970: TimeInterval(milliseconds) / 1000) }
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+/// Where accounts live. Every change the rules make runs in one ``transaction(_:)``,
+/// so that an e-mail written to the outbox commits or rolls back with its cause.
+/// The SQLite and PostgreSQL stores (module AccountStorage) implement it.
+public protocol AccountStore: Sendable {
+    @discardableResult
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any AccountTransaction) async throws -> T) async throws -> T
+}
+
+/// The operations of one transaction. Counters and one-time tokens change by single
+/// conditional statements, so that concurrent requests count exactly and a token is
+/// used once however many requests race for it.
+public protocol AccountTransaction: Sendable {
+    // Accounts
+    /// Inserts; false when the login is taken.
+    func insert(_ account: Account) async throws -> Bool
+    func account(login: String) async throws -> Account?
+    func account(id: String) async throws -> Account?
+    func setPassword(accountID: String, hash: String, mustChange: Bool) async throws
+    func setStatus(accountID: String, _ status: AccountStatus) async throws
+    func setRole(accountID: String, _ role: Role) async throws
+    /// Adds one failed sign-in and returns the new count.
+    func recordFailedSignIn(accountID: String) async throws -> Int
+    func setLockedUntil(accountID: String, _ date: Date?) async throws
+    /// Back to zero failures and no lock (a success or a reset).
+    func clearFailedSignIns(accountID: String) async throws
+
+    // One-time tokens (activation, reset)
+    func insertToken(hash: String, purpose: TokenPurpose, accountID: String, createdAt: Date, expiresAt: Date) async throws
+    /// Marks every unused token of this purpose used (R3: only the newest link works).
+    func revokeTokens(accountID: String, purpose: TokenPurpose, at: Date) async throws
+    /// Marks the token used if it is unused and unexpired, returning its account;
+    /// nil otherwise. Exactly one of several concurrent calls gets the account.
+    func consumeToken(hash: String, purpose: TokenPurpose, at: Date) async throws -> String?
+
+    // Devices (L3)
+    func insert(_ challenge: DeviceChallenge) async throws
+    func deviceChallenge(id: String) async throws -> DeviceChallenge?
+    /// Adds one failed attempt and returns the new count.
+    func recordFailedAttempt(challengeID: String) async throws -> Int
+    /// Marks the challenge used if it was not; false if another request did first.
+    func consumeChallenge(id: String, at: Date) async throws -> Bool
+    func isKnownDevice(accountID: String, tokenHash: String) async throws -> Bool
+    func rememberDevice(accountID: String, tokenHash: String, at: Date) async throws
+
+    // Sessions
+    func insert(_ session: StoredSession) async throws
+    func session(tokenHash: String) async throws -> StoredSession?
+    func touchSession(tokenHash: String, at: Date) async throws
+    func deleteSession(tokenHash: String) async throws
+    /// Ends every session of the account but `keeping` (R: a reset or change signs out elsewhere).
+    func deleteSessions(accountID: String, keeping: String?) async throws
+
+    // Outbox and audit
+    func enqueue(_ message: OutgoingMessage) async throws
+    func append(_ event: AuditEvent) async throws
+}
+
+/// The dispatcher's side of the outbox (R8).
+public protocol OutboxStore: Sendable {
+    /// Claims up to `limit` due, unsent messages for `lease`: no other dispatcher
+    /// takes them until the lease ends, so several nodes never send one message twice
+    /// at once, and a dispatcher that crashes mid-send leaves them for the next one.
+    func claimDueMessages(now: Date, lease: Duration, limit: Int) async throws -> [OutgoingMessage]
+    /// Records delivery and blanks the body (it may hold a link).
+    func markSent(messageID: String, at: Date) async throws
+    /// Records a failed attempt; the message is due again at `retryAt`.
+    func markFailed(messageID: String, error: String, retryAt: Date) async throws
+    /// Messages not yet sent (for operators and tests).
+    func pendingMessageCount() async throws -> Int
+}
+
+/// Read access to the audit log.
+public protocol AuditLog: Sendable {
+    func auditEvents(accountID: String) async throws -> [AuditEvent]
+}

@@ -1,0 +1,241 @@
+import AccountMail
+@testable import AccountStorage
+import Accounts
+import BreachCheck
+import BreachHash
+import BreachIndex
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+import TestSupport
+import Testing
+
+/// The two stores every rule is tested on. PostgreSQL needs
+/// `BREACHDB_TEST_POSTGRES_URL` (tools/test.sh starts a server and sets it).
+enum StoreKind: String, Sendable, CustomStringConvertible {
+    case sqlite, postgres
+    var description: String { rawValue }
+
+    static let postgresURL = ProcessInfo.processInfo.environment["BREACHDB_TEST_POSTGRES_URL"]
+    static let all: [StoreKind] = postgresURL == nil ? [.sqlite] : [.sqlite, .postgres]
+}
+
+/// Time that moves only when a test says so.
+final class FakeClock: AccountClock {
+    private let current = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+    func now() -> Date { current.withLock { $0 } }
+    func advance(_ duration: Duration) {
+        current.withLock { $0 = $0.addingTimeInterval(TimeInterval(duration.components.seconds)) }
+    }
+}
+
+/// A real breach index on disk that a test can grow, as a new dump would (B3).
+final class BreachList: Sendable {
+    private let directory: TemporaryDirectory
+    private let state: Mutex<(index: BreachIndex, passwords: [String], generation: Int)>
+
+    init(_ passwords: [String]) throws {
+        directory = try TemporaryDirectory()
+        state = Mutex((try Self.build(passwords, at: directory.file("index-0.lmdb")), passwords, 0))
+    }
+
+    var checker: LocalBreachChecker { LocalBreachChecker(currentIndex: { self.state.withLock { $0.index } }) }
+
+    func add(_ password: String) throws {
+        let (passwords, generation) = state.withLock { ($0.passwords + [password], $0.generation + 1) }
+        let index = try Self.build(passwords, at: directory.file("index-\(generation).lmdb"))
+        state.withLock { $0 = (index, passwords, generation) }
+    }
+
+    private static func build(_ passwords: [String], at path: String) throws -> BreachIndex {
+        try writeIndex(passwords.map { HashCount(digest: PasswordHasher.hash($0, kind: .sha1), count: 42) }, to: path)
+        return try BreachIndex(path: path)
+    }
+}
+
+/// An e-mail as the SMTP server received it.
+struct ReceivedMail: Sendable {
+    var recipient: String
+    var subject: String
+    var messageID: String
+    var body: String
+
+    /// The token of the first `{base}/PATH?token=…` link in the body.
+    func token(forPath path: String) -> String? {
+        guard let range = body.range(of: "/\(path)?token=") else { return nil }
+        return String(body[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+    }
+
+    /// The six-digit code on a line of its own (L3).
+    var code: String? {
+        body.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .first { $0.count == 6 && $0.allSatisfy(\.isNumber) }
+    }
+}
+
+/// A real SMTP server (aiosmtpd, tools/smtp-sink.py) shared by the test process, in
+/// arrival order;
+/// each fixture uses its own mail domain, so tests read only their own messages.
+final class SMTPSink: Sendable {
+    static let shared: SMTPSink = {
+        do { return try SMTPSink() } catch { fatalError("cannot start the SMTP sink (pip install aiosmtpd): \(error)") }
+    }()
+
+    let port: Int
+    let mailDirectory: String
+    private let process: Process
+    private let directory: TemporaryDirectory
+
+    private init() throws {
+        directory = try TemporaryDirectory()
+        mailDirectory = directory.file("mail")
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", repositoryRoot + "/tools/smtp-sink.py", "--directory", mailDirectory]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { throw DeliveryError("smtp-sink.py exited before listening") }
+            line.append(chunk)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self).split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+        else { throw DeliveryError("smtp-sink.py printed no port") }
+        self.port = port
+    }
+
+    func messages(to recipient: String) -> [ReceivedMail] {
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: mailDirectory)) ?? [])
+            .filter { $0.hasSuffix(".eml") }.sorted().map { "\(mailDirectory)/\($0)" }
+        return files.compactMap { path -> ReceivedMail? in
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+            let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
+            guard let split = normalized.range(of: "\n\n") else { return nil }
+            var headers: [String: String] = [:]
+            for line in normalized[..<split.lowerBound].split(separator: "\n") {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+            guard headers["to"] == recipient else { return nil }
+            return ReceivedMail(recipient: recipient, subject: headers["subject"] ?? "", messageID: headers["message-id"] ?? "",
+                                body: String(normalized[split.upperBound...]))
+        }
+    }
+}
+
+/// A store of the given kind, a fake clock, a real breach index, the account rules,
+/// and an outbox dispatcher that sends through the real SMTP sink.
+final class AccountFixture: Sendable {
+    static let breachedPasswords = ["password123", "letmein!2024", "correct horse battery staple"]
+    static let goodPassword = "quiet-harbor-lantern-42"
+
+    let kind: StoreKind
+    let store: SQLAccountStore
+    let clock = FakeClock()
+    let breaches: BreachList
+    let service: AccountService
+    let dispatcher: OutboxDispatcher
+    let domain = "t\(UInt32.random(in: 0...UInt32.max)).example.com"
+    private let directory: TemporaryDirectory
+    private let postgresDatabase: String?
+
+    /// Small Argon2 costs keep the suite fast; one test checks the OWASP default.
+    static func testConfiguration() -> AccountConfiguration {
+        var configuration = AccountConfiguration()
+        configuration.argon2 = Argon2Parameters(memoryKiB: 256, iterations: 1, parallelism: 1)
+        configuration.linkBaseURL = "https://app.example.test"
+        return configuration
+    }
+
+    init(_ kind: StoreKind, checker: (any BreachChecker)? = nil, configure: (inout AccountConfiguration) -> Void = { _ in }) async throws {
+        self.kind = kind
+        directory = try TemporaryDirectory()
+        breaches = try BreachList(Self.breachedPasswords)
+        switch kind {
+        case .sqlite:
+            postgresDatabase = nil
+            store = try await SQLAccountStore.open("sqlite:" + directory.file("accounts.sqlite"))
+        case .postgres:
+            let name = "accounts_\(UInt64.random(in: 0...UInt64.max))"
+            try await Self.postgresAdministration("CREATE DATABASE \(name)")
+            postgresDatabase = name
+            store = try await SQLAccountStore.open(Self.postgresURL(database: name))
+        }
+        var configuration = Self.testConfiguration()
+        configure(&configuration)
+        // Quiet: tests read outcomes, not logs.
+        var quiet = Logger(label: "test")
+        quiet.logLevel = .critical
+        service = AccountService(store: store, breachChecker: checker ?? breaches.checker, configuration: configuration, clock: clock, logger: quiet)
+        dispatcher = OutboxDispatcher(outbox: store, email: SMTPMailer(configuration: .init(host: "127.0.0.1", port: SMTPSink.shared.port,
+                                                                                           sender: "accounts@breachdb.test")),
+                                      sms: nil, clock: clock, logger: quiet)
+    }
+
+    func close() async throws {
+        try await store.close()
+        if let postgresDatabase { try? await Self.postgresAdministration("DROP DATABASE \(postgresDatabase) WITH (FORCE)") }
+    }
+
+    func address(_ name: String) -> String { "\(name)@\(domain)" }
+
+    /// Runs the dispatcher, then reads what the SMTP server received for `address`.
+    func mail(to address: String) async throws -> [ReceivedMail] {
+        try await dispatcher.dispatchDueMessages()
+        return SMTPSink.shared.messages(to: address)
+    }
+
+    func onlyMail(to address: String, subjectContaining subject: String) async throws -> ReceivedMail {
+        let matching = try await mail(to: address).filter { $0.subject.contains(subject) }
+        guard matching.count == 1, let mail = matching.first else {
+            throw DeliveryError("expected one e-mail to \(address) with \"\(subject)\", got \(matching.count)")
+        }
+        return mail
+    }
+
+    /// A super-administrator, signed in (A2's bootstrap), and their session token.
+    func administrator() async throws -> String {
+        let email = address("admin")
+        _ = try await service.createAdministrator(email: email, password: Self.goodPassword)
+        return try await signInThroughDeviceCheck(email, Self.goodPassword).sessionToken
+    }
+
+    /// An active account made the A2 way: invited, activated through the e-mailed link.
+    func activeUser(_ name: String, role: Role = .user, phone: String? = nil, password: String = goodPassword,
+                    by administratorSession: String) async throws -> IssuedSession {
+        let email = address(name)
+        try await service.invite(email: email, phone: phone, role: role, by: administratorSession)
+        let token = try #require(try await onlyMail(to: email, subjectContaining: "Activate").token(forPath: "activate"))
+        return try await service.activate(token: token, password: password)
+    }
+
+    /// Signs in, answering the device challenge (L3) with the e-mailed code.
+    func signInThroughDeviceCheck(_ login: String, _ password: String) async throws -> IssuedSession {
+        switch try await service.signIn(login: login, password: password) {
+        case .signedIn(let session): return session
+        case .deviceVerificationRequired(let challenge):
+            let codes = try await mail(to: login).compactMap(\.code)
+            return try await service.verifyDevice(challengeID: challenge, code: try #require(codes.last))
+        }
+    }
+
+    static func postgresURL(database: String) -> String {
+        var components = URLComponents(string: StoreKind.postgresURL!)!
+        components.path = "/" + database
+        return components.string!
+    }
+
+    /// Statements that cannot run in a transaction (CREATE / DROP DATABASE).
+    private static func postgresAdministration(_ sql: String) async throws {
+        let client = PostgresClient(configuration: try PostgresDatabase.configuration(from: StoreKind.postgresURL!),
+                                    backgroundLogger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await client.query(PostgresQuery(unsafeSQL: sql))
+            group.cancelAll()
+        }
+    }
+}

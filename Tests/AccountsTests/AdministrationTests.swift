@@ -1,0 +1,63 @@
+import Accounts
+import Testing
+
+@Suite("Administration (D1, R5, R6)")
+struct AdministrationTests {
+    @Test("R5: a super-administrator or user administrator can send another user the reset e-mail; a user gets 403", arguments: StoreKind.all)
+    func adminSendsReset(kind: StoreKind) async throws {
+        let fixture = try await AccountFixture(kind)
+        let admin = try await fixture.administrator()
+        let helper = try await fixture.activeUser("helper", role: .userAdministrator, by: admin)
+        let plain = try await fixture.activeUser("plain", by: admin)
+        _ = try await fixture.activeUser("target", by: admin)
+        let target = fixture.address("target")
+        let error = await #expect(throws: AccountError.forbidden) { try await fixture.service.adminSendPasswordReset(login: target, by: plain.sessionToken) }
+        #expect(error?.message == "You do not have permission to do this.")
+        try await fixture.service.adminSendPasswordReset(login: target, by: helper.sessionToken)
+        try await fixture.service.adminSendPasswordReset(login: target, by: admin)
+        let links = try await fixture.mail(to: target).compactMap { $0.token(forPath: "reset-password") }
+        #expect(links.count == 2)
+        try await fixture.service.resetPassword(token: links[1], newPassword: "admin-sent-password-1")
+        try await fixture.close()
+    }
+
+    @Test("R6: an administrator sets a password; the user must change it before anything else", arguments: StoreKind.all)
+    func adminSetsPassword(kind: StoreKind) async throws {
+        let fixture = try await AccountFixture(kind)
+        let admin = try await fixture.administrator()
+        let user = try await fixture.activeUser("gil", role: .userAdministrator, by: admin)
+        let login = fixture.address("gil")
+        await #expect(throws: AccountError.breachedPassword) { try await fixture.service.adminSetPassword(login: login, password: "password123", by: admin) }
+        try await fixture.service.adminSetPassword(login: login, password: "temporary-password-1", by: admin)
+        guard case .signedIn(let session) = try await fixture.service.signIn(login: login, password: "temporary-password-1", deviceToken: user.deviceToken) else {
+            Issue.record("expected a session"); return
+        }
+        #expect(session.mustChangePassword)
+        await #expect(throws: AccountError.passwordChangeRequired) {
+            try await fixture.service.invite(email: fixture.address("x"), by: session.sessionToken)
+        }
+        try await fixture.service.changePassword(sessionToken: session.sessionToken, currentPassword: "temporary-password-1",
+                                                 newPassword: "my-own-password-22", confirmation: "my-own-password-22")
+        try await fixture.service.invite(email: fixture.address("x"), by: session.sessionToken)
+        try await fixture.close()
+    }
+
+    @Test("D1: only administrators add users and change roles; only a super-administrator makes another", arguments: StoreKind.all)
+    func rolesAndPermissions(kind: StoreKind) async throws {
+        let fixture = try await AccountFixture(kind)
+        let admin = try await fixture.administrator()
+        let helper = try await fixture.activeUser("hana", role: .userAdministrator, by: admin)
+        let plain = try await fixture.activeUser("ian", by: admin)
+        await #expect(throws: AccountError.forbidden) { try await fixture.service.invite(email: fixture.address("y"), by: plain.sessionToken) }
+        await #expect(throws: AccountError.forbidden) {
+            try await fixture.service.invite(email: fixture.address("y"), role: .superAdministrator, by: helper.sessionToken)
+        }
+        await #expect(throws: AccountError.forbidden) { try await fixture.service.setRole(.superAdministrator, login: fixture.address("ian"), by: helper.sessionToken) }
+        await #expect(throws: AccountError.forbidden) { try await fixture.service.deactivate(login: fixture.address("admin"), by: helper.sessionToken) }
+        try await fixture.service.setRole(.userAdministrator, login: fixture.address("ian"), by: helper.sessionToken)
+        try await fixture.service.invite(email: fixture.address("y"), by: plain.sessionToken)
+        let events = try await fixture.store.auditEvents(accountID: plain.accountID)
+        #expect(events.contains { $0.kind == .roleChanged && $0.actorID == helper.accountID && $0.detail == "user->user_admin" })
+        try await fixture.close()
+    }
+}
