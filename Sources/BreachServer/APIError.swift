@@ -6,6 +6,8 @@ struct APIError: HTTPResponseError {
     let status: HTTPResponse.Status
     let code: String
     let message: String
+    /// A longer text for people, where a rule gives one (B1, B2).
+    var explanation: String?
     var headers: HTTPFields = [:]
 
     init(status: HTTPResponse.Status, code: String, message: String) {
@@ -18,12 +20,13 @@ struct APIError: HTTPResponseError {
         struct Detail: Encodable {
             let code: String
             let message: String
+            let explanation: String?
         }
         let error: Detail
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let data = try sortedJSON.encode(Body(error: .init(code: code, message: message)))
+        let data = try sortedJSON.encode(Body(error: .init(code: code, message: message, explanation: explanation)))
         var headers = self.headers
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -1,3 +1,4 @@
+import Accounts
 import BreachIndex
 import Foundation
 import Hummingbird
@@ -5,6 +6,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOSSL
+import ServiceLifecycle
 
 /// How a server is set up.
 public struct ServerConfiguration: Sendable {
@@ -24,6 +26,10 @@ public struct ServerConfiguration: Sendable {
     public var rangeCacheBytes = 64 << 20
     /// Requests a second allowed per client address (bursts up to 2× that); `nil`: no limit.
     public var requestsPerSecond: Double?
+    /// When set, the account API is served under `/v1/accounts`.
+    public var accounts: AccountService?
+    /// Background work to run with the server (the accounts' outbox dispatcher).
+    public var services: [any Service] = []
 
     public init() {}
 }
@@ -74,6 +80,9 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
                 }
             }
     }
+    if let accounts = configuration.accounts {
+        AccountRoutes(accounts: accounts).register(on: router)
+    }
     router.get("/metrics") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                  body: .init(byteBuffer: ByteBuffer(bytes: ServerMetrics.registry.emitToBuffer())))
@@ -95,7 +104,7 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
         router: router,
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "breachdb"),
-        services: [reloader],
+        services: [reloader] + configuration.services,
         logger: logger
     )
 }

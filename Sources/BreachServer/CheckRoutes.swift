@@ -39,7 +39,7 @@ struct CheckRoutes {
     let allowPlaintext: Bool
 
     func check(_ request: Request) async throws -> Response {
-        let body: CheckRequest = try await decode(request)
+        let body: CheckRequest = try await JSONBody.decode(request, limit: Self.bodyLimit)
         let snapshot = indexes.snapshot
         let count: UInt64
         switch (body.password, body.sha1, body.ntlm) {
@@ -55,11 +55,11 @@ struct CheckRoutes {
         default:
             throw APIError.badRequest("invalid_request", "send exactly one of \"password\", \"sha1\" or \"ntlm\"")
         }
-        return try json(CheckResponse(breached: count > 0, count: count))
+        return try JSONBody.response(CheckResponse(breached: count > 0, count: count))
     }
 
     func batch(_ request: Request) async throws -> Response {
-        let body: BatchRequest = try await decode(request)
+        let body: BatchRequest = try await JSONBody.decode(request, limit: Self.bodyLimit)
         let snapshot = indexes.snapshot
         let (hexes, kind, index): ([String], HashKind, BreachIndex)
         switch (body.sha1, body.ntlm) {
@@ -77,26 +77,7 @@ struct CheckRoutes {
             let count = index.count(of: digest)
             results.append(.init(hash: Hex.string(digest, kind: kind), breached: count > 0, count: count))
         }
-        return try json(BatchResponse(results: results))
-    }
-
-    private func decode<T: Decodable>(_ request: Request) async throws -> T {
-        guard let type = request.headers[.contentType]?.lowercased(), type.hasPrefix("application/json") else {
-            throw APIError(status: .unsupportedMediaType, code: "unsupported_media_type", message: "send Content-Type: application/json")
-        }
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: Self.bodyLimit)
-        } catch {
-            throw APIError(status: .contentTooLarge, code: "body_too_large", message: "request bodies are limited to \(Self.bodyLimit) bytes")
-        }
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
-        } catch {
-            // The decoder's message may quote the body, and the body may hold a password.
-            throw APIError.badRequest("invalid_json", "the body is not the expected JSON object")
-        }
+        return try JSONBody.response(BatchResponse(results: results))
     }
 
     private func digest(_ hex: String, kind: HashKind) throws -> HashDigest {
@@ -113,8 +94,4 @@ struct CheckRoutes {
         return ntlm
     }
 
-    private func json(_ value: some Encodable) throws -> Response {
-        let data = try sortedJSON.encode(value)
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
 }

@@ -1,4 +1,6 @@
+import Accounts
 import ArgumentParser
+import BreachCheck
 import BreachServer
 import Foundation
 import Hummingbird
@@ -13,7 +15,9 @@ struct Serve: AsyncParsableCommand {
             option can also be set in the environment: BREACHDB_INDEX, BREACHDB_NTLM_INDEX, \
             BREACHDB_HOST, BREACHDB_PORT, BREACHDB_NO_PLAINTEXT=1, BREACHDB_TOKEN_FILE, \
             BREACHDB_ADMIN_TOKEN_FILE, BREACHDB_RATE_LIMIT, BREACHDB_TLS_CERTIFICATE, \
-            BREACHDB_TLS_KEY. GET /metrics serves Prometheus metrics. The index is reloaded when \
+            BREACHDB_TLS_KEY, and the account settings below. With --accounts, the account API \
+            (sign-up, sign-in, resets; docs/accounts.md) is served under /v1/accounts and its \
+            e-mails are sent through --smtp-url. GET /metrics serves Prometheus metrics. The index is reloaded when \
             its file is replaced or on SIGHUP; SIGTERM and SIGINT stop after in-flight requests.
             """
     )
@@ -50,6 +54,8 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "A file of tokens for POST /v1/admin/reload, which is off without it (env BREACHDB_ADMIN_TOKEN_FILE).")
     var adminTokenFile: String?
+
+    @OptionGroup(title: "Accounts") var accounts: AccountOptions
 
     func run() async throws {
         guard let indexPath = setting(index, "BREACHDB_INDEX") else {
@@ -92,6 +98,16 @@ struct Serve: AsyncParsableCommand {
         }
         logger.info("serving", metadata: ["index": "\(indexPath)", "hashes": "\(indexes.snapshot.sha1.metadata.hashCount)",
                                           "address": "\(settings.host):\(settings.port)"])
+        if accounts.resolvedLocation != nil {
+            let store = try await accounts.openStore()
+            settings.accounts = AccountService(store: store, breachChecker: LocalBreachChecker(currentIndex: { indexes.snapshot.sha1 }),
+                                               configuration: try accounts.configuration(), logger: logger)
+            if let dispatcher = try accounts.dispatcher(for: store) {
+                settings.services.append(dispatcher)
+            } else {
+                logger.warning("accounts: no --smtp-url, so e-mails wait in the outbox until a server is configured")
+            }
+        }
         let application: any ApplicationProtocol
         do {
             application = try makeApplication(indexes: indexes, configuration: settings, logger: logger)

@@ -19,6 +19,17 @@ ADMIN_TOKEN = "test-admin-token"
 BODIES = {
     ("post", "/v1/check"): {"password": "password"},
     ("post", "/v1/check/batch"): {"sha1": ["5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8"]},
+    ("post", "/v1/accounts/sign-up"): {"email": "new@example.com", "password": "quiet-harbor-lantern-42"},
+    ("post", "/v1/accounts/activate"): {"token": "no-such-token", "password": "quiet-harbor-lantern-42"},
+    ("post", "/v1/accounts/sign-in"): {"login": "nobody@example.com", "password": "quiet-harbor-lantern-42"},
+    ("post", "/v1/accounts/verify-device"): {"challengeId": "none", "code": "123456"},
+    ("post", "/v1/accounts/password-strength"): {"password": "password"},
+    ("post", "/v1/accounts/password-reset/request"): {"login": "nobody@example.com"},
+    ("post", "/v1/accounts/password-reset"): {"token": "no-such-token", "newPassword": "quiet-harbor-lantern-42"},
+    ("post", "/v1/accounts/password"): {"currentPassword": "a", "newPassword": "b", "confirmation": "b"},
+    ("post", "/v1/accounts/admin/users"): {"email": "someone@example.com"},
+    ("put", "/v1/accounts/admin/users/{login}/password"): {"password": "quiet-harbor-lantern-42"},
+    ("put", "/v1/accounts/admin/users/{login}/role"): {"role": "user"},
 }
 
 
@@ -40,7 +51,8 @@ def resolve(node):
 def server(tmp_path_factory):
     tokens = tmp_path_factory.mktemp("tokens") / "admin"
     tokens.write_text(ADMIN_TOKEN + "\n")
-    with start_server(["--admin-token-file", str(tokens)]) as base:
+    accounts = tmp_path_factory.mktemp("accounts") / "accounts.sqlite"
+    with start_server(["--admin-token-file", str(tokens), "--accounts", f"sqlite:{accounts}"]) as base:
         yield base
 
 
@@ -55,7 +67,7 @@ OPERATIONS = [(path, method) for path, item in SPEC["paths"].items() for method 
 def test_every_documented_operation_answers_as_documented(server, path, method):
     operation = SPEC["paths"][path][method]
     body = BODIES.get((method, path))
-    request = urllib.request.Request(server.rstrip("/") + path.replace("{prefix}", "5BAA6"), method=method.upper(),
+    request = urllib.request.Request(server.rstrip("/") + path.replace("{prefix}", "5BAA6").replace("{login}", "someone@example.com"), method=method.upper(),
                                      data=json.dumps(body).encode() if body is not None else None)
     if body is not None:
         request.add_header("Content-Type", "application/json")

@@ -1,0 +1,104 @@
+import Accounts
+import BreachHash
+import BreachIndex
+import BreachServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import TestSupport
+import Testing
+
+/// The account flows over HTTP, through a real HTTP client against a live server.
+@Suite("Account HTTP API")
+struct AccountAPITests {
+    private func withServer(_ kind: StoreKind, _ body: @escaping @Sendable (AccountFixture, String, any TestClientProtocol) async throws -> Void) async throws {
+        let fixture = try await AccountFixture(kind)
+        let admin = try await fixture.administrator()
+        let directory = try TemporaryDirectory()
+        let indexPath = directory.file("index.lmdb")
+        try writeIndex(AccountFixture.breachedPasswords.map { HashCount(digest: PasswordHasher.hash($0, kind: .sha1), count: 7) }, to: indexPath)
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.accounts = fixture.service
+        let application = try makeApplication(indexes: try ServedIndexes(sha1Path: indexPath, ntlmPath: nil), configuration: configuration)
+        try await application.test(.live) { client in try await body(fixture, admin, client) }
+        try await fixture.close()
+    }
+
+    private func json(_ object: [String: String]) -> ByteBuffer {
+        ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
+    }
+
+    private func decoded(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+    }
+
+    @Test("Invite, activate through the e-mailed link, sign in with a device code, then /me", arguments: StoreKind.all)
+    func invitationFlow(kind: StoreKind) async throws {
+        try await withServer(kind) { fixture, admin, client in
+            let email = fixture.address("web")
+            let created = try await client.execute(uri: "/v1/accounts/admin/users", method: .post,
+                                                   headers: [.contentType: "application/json", .authorization: "Bearer \(admin)"],
+                                                   body: json(["email": email, "role": "user"]))
+            #expect(created.status == .created)
+            let token = try #require(try await fixture.onlyMail(to: email, subjectContaining: "Activate").token(forPath: "activate"))
+            // B1 over HTTP: 422 with the rule's message and its explanation.
+            let refused = try await client.execute(uri: "/v1/accounts/activate", method: .post, headers: [.contentType: "application/json"],
+                                                   body: json(["token": token, "password": "password123"]))
+            #expect(refused.status == .unprocessableContent)
+            let error = try #require(try decoded(refused)["error"] as? [String: Any])
+            #expect(error["code"] as? String == "breached_password")
+            #expect(error["message"] as? String == "Choose a different password. This has been identified as a risky password.")
+            #expect(error["explanation"] != nil)
+            let activated = try await client.execute(uri: "/v1/accounts/activate", method: .post, headers: [.contentType: "application/json"],
+                                                     body: json(["token": token, "password": AccountFixture.goodPassword]))
+            #expect(activated.status == .ok)
+
+            let signIn = try await client.execute(uri: "/v1/accounts/sign-in", method: .post, headers: [.contentType: "application/json"],
+                                                  body: json(["login": email, "password": AccountFixture.goodPassword]))
+            #expect(signIn.status == .accepted)
+            let challenge = try #require(try decoded(signIn)["challengeId"] as? String)
+            let code = try #require(try await fixture.mail(to: email).compactMap(\.code).last)
+            let verified = try await client.execute(uri: "/v1/accounts/verify-device", method: .post, headers: [.contentType: "application/json"],
+                                                    body: json(["challengeId": challenge, "code": code]))
+            #expect(verified.status == .ok)
+            let session = try #require(try decoded(verified)["sessionToken"] as? String)
+            let me = try await client.execute(uri: "/v1/accounts/me", method: .get, headers: [.authorization: "Bearer \(session)"])
+            #expect(try decoded(me)["email"] as? String == email)
+            let signedOut = try await client.execute(uri: "/v1/accounts/sign-out", method: .post, headers: [.authorization: "Bearer \(session)"])
+            #expect(signedOut.status == .noContent)
+            let after = try await client.execute(uri: "/v1/accounts/me", method: .get, headers: [.authorization: "Bearer \(session)"])
+            #expect(after.status == .unauthorized)
+        }
+    }
+
+    @Test("Sign-in and reset requests answer the same for unknown addresses; R5 refuses a user with 403", arguments: StoreKind.all)
+    func noEnumerationAndPermissions(kind: StoreKind) async throws {
+        try await withServer(kind) { fixture, admin, client in
+            let user = try await fixture.activeUser("api", by: admin)
+            let unknown = try await client.execute(uri: "/v1/accounts/sign-in", method: .post, headers: [.contentType: "application/json"],
+                                                   body: json(["login": fixture.address("ghost"), "password": "some-password-1"]))
+            let wrong = try await client.execute(uri: "/v1/accounts/sign-in", method: .post, headers: [.contentType: "application/json"],
+                                                 body: json(["login": fixture.address("api"), "password": "some-password-1"]))
+            #expect(unknown.status == .unauthorized && wrong.status == .unauthorized)
+            #expect(String(buffer: unknown.body) == String(buffer: wrong.body))
+            for login in [fixture.address("ghost"), fixture.address("api")] {
+                let reset = try await client.execute(uri: "/v1/accounts/password-reset/request", method: .post,
+                                                     headers: [.contentType: "application/json"], body: json(["login": login]))
+                #expect(reset.status == .accepted)
+                #expect(String(buffer: reset.body) == #"{"status":"check_your_email"}"#)
+            }
+            let forbidden = try await client.execute(uri: "/v1/accounts/admin/users/\(fixture.address("admin"))/password-reset", method: .post,
+                                                     headers: [.authorization: "Bearer \(user.sessionToken)"])
+            #expect(forbidden.status == .forbidden)
+            let link = try #require(try await fixture.mail(to: fixture.address("api")).compactMap { $0.token(forPath: "reset-password") }.last)
+            let unsafe = try await client.execute(uri: "/v1/accounts/password-reset", method: .post, headers: [.contentType: "application/json"],
+                                                  body: json(["token": link, "newPassword": "letmein!2024"]))
+            #expect(unsafe.status == .unprocessableContent)
+            #expect(String(buffer: unsafe.body).contains("That password is unsafe."))
+            let reset = try await client.execute(uri: "/v1/accounts/password-reset", method: .post, headers: [.contentType: "application/json"],
+                                                 body: json(["token": link, "newPassword": "web-reset-password-1"]))
+            #expect(reset.status == .noContent)
+        }
+    }
+}
