@@ -61,7 +61,7 @@ public struct OutboxDispatcher: Service {
                     delivered += 1
                     logger.info("outbox: delivered", metadata: ["message": "\(message.id)", "channel": "\(message.channel.rawValue)"])
                 } catch {
-                    let delay = min(firstRetryDelay.seconds * pow(2, Double(min(message.attempts, 30))), maximumRetryDelay.seconds)
+                    let delay = min(firstRetryDelay.timeInterval * pow(2, Double(min(message.attempts, 30))), maximumRetryDelay.timeInterval)
                     try await outbox.markFailed(messageID: message.id, error: "\(error)", retryAt: clock.now().addingTimeInterval(delay))
                     logger.warning("outbox: delivery failed, will retry", metadata: [
                         "message": "\(message.id)", "attempt": "\(message.attempts + 1)", "retryInSeconds": "\(Int(delay))", "error": "\(error)",
@@ -70,12 +70,5 @@ public struct OutboxDispatcher: Service {
             }
             if batch.count < batchSize { return delivered }
         }
-    }
-}
-
-extension Duration {
-    fileprivate var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -28,8 +28,7 @@ public struct SMSWebhook: MessageTransport {
         request.body = .bytes(ByteBuffer(bytes: payload))
         let response: HTTPClientResponse
         do {
-            let (seconds, attoseconds) = timeout.components
-            response = try await client.execute(request, timeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+            response = try await client.execute(request, timeout: TimeAmount(timeout))
         } catch {
             throw DeliveryError("SMS webhook \(url): \(error)")
         }

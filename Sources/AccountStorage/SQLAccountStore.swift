@@ -42,7 +42,7 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
 
     public func claimDueMessages(now: Date, lease: Duration, limit: Int) async throws -> [OutgoingMessage] {
         let nowMS = now.milliseconds
-        let leaseEnd = now.addingTimeInterval(TimeInterval(lease.components.seconds)).milliseconds
+        let leaseEnd = now.addingTimeInterval(lease.timeInterval).milliseconds
         return try await database.transaction { connection in
             let candidates = try await connection.query("""
                 SELECT id FROM outbox

@@ -51,7 +51,8 @@ public struct AccountConfiguration: Sendable {
 }
 
 extension Duration {
-    var timeInterval: TimeInterval {
+    /// Seconds as Foundation counts them, for `Date` arithmetic.
+    public var timeInterval: TimeInterval {
         let (seconds, attoseconds) = components
         return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }

@@ -35,6 +35,8 @@ public enum AccountError: Error, Equatable, Sendable {
     case unknownAccount
     case loginTaken
     case invalidLogin
+    /// A phone number that is not 6–15 digits with an optional leading +.
+    case invalidPhone
     /// The breach check could not answer and the configuration fails closed.
     case breachCheckUnavailable
 
@@ -59,6 +61,7 @@ public enum AccountError: Error, Equatable, Sendable {
         case .unknownAccount: "unknown_account"
         case .loginTaken: "login_taken"
         case .invalidLogin: "invalid_login"
+        case .invalidPhone: "invalid_phone"
         case .breachCheckUnavailable: "breach_check_unavailable"
         }
     }
@@ -84,6 +87,7 @@ public enum AccountError: Error, Equatable, Sendable {
         case .unknownAccount: "There is no such user."
         case .loginTaken: "That user ID is already in use."
         case .invalidLogin: "Enter a valid e-mail address or user ID."
+        case .invalidPhone: "Enter the phone number with its country code, for example +47 912 34 567."
         case .breachCheckUnavailable: "The password could not be checked right now. Try again shortly."
         }
     }

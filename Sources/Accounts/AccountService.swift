@@ -536,7 +536,7 @@ public final class AccountService: Sendable {
         let compact = phone.filter { !" -().".contains($0) }
         let digits = compact.hasPrefix("+") ? compact.dropFirst() : Substring(compact)
         guard (6...15).contains(digits.count), digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else {
-            throw AccountError.invalidLogin
+            throw AccountError.invalidPhone
         }
         return compact
     }

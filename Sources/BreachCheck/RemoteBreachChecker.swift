@@ -31,8 +31,7 @@ public struct RemoteBreachChecker: BreachChecker {
         let response: HTTPClientResponse
         let body: ByteBuffer
         do {
-            let (seconds, attoseconds) = timeout.components
-            response = try await client.execute(request, timeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+            response = try await client.execute(request, timeout: TimeAmount(timeout))
             body = try await response.body.collect(upTo: 4 << 20)
         } catch {
             throw RemoteBreachCheckError(url: request.url, reason: "\(error)")

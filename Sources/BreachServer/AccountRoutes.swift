@@ -132,7 +132,7 @@ struct AccountRoutes {
         case .accountDeactivated, .accountNotActivated, .passwordResetRequired, .passwordChangeRequired, .forbidden: .forbidden
         case .singleSignOnAccount, .loginTaken: .conflict
         case .breachedPassword, .unsafePassword, .passwordTooShort, .passwordTooLong, .passwordConfirmationMismatch: .unprocessableContent
-        case .currentPasswordIncorrect, .invalidLink, .invalidDeviceCode, .invalidLogin: .badRequest
+        case .currentPasswordIncorrect, .invalidLink, .invalidDeviceCode, .invalidLogin, .invalidPhone: .badRequest
         case .unknownAccount: .notFound
         case .breachCheckUnavailable: .serviceUnavailable
         }

@@ -24,12 +24,12 @@ struct AccountOptions: ParsableArguments {
     @Option(help: "Shortest password accepted: 8 at least, 15 where the password is the only factor (env BREACHDB_MINIMUM_PASSWORD_LENGTH).")
     var minimumPasswordLength: Int?
 
-    var resolvedLocation: String? { location ?? environment("BREACHDB_ACCOUNTS") }
+    var resolvedLocation: String? { setting(location, "BREACHDB_ACCOUNTS") }
 
     func configuration() throws -> AccountConfiguration {
         var configuration = AccountConfiguration()
-        if let base = linkBaseURL ?? environment("BREACHDB_LINK_BASE_URL") { configuration.linkBaseURL = base }
-        if let text = minimumPasswordLength.map(String.init) ?? environment("BREACHDB_MINIMUM_PASSWORD_LENGTH") {
+        if let base = setting(linkBaseURL, "BREACHDB_LINK_BASE_URL") { configuration.linkBaseURL = base }
+        if let text = setting(minimumPasswordLength.map(String.init), "BREACHDB_MINIMUM_PASSWORD_LENGTH") {
             guard let value = Int(text), value >= 8 else {
                 throw ValidationError("--minimum-password-length / BREACHDB_MINIMUM_PASSWORD_LENGTH: at least 8 (NIST 800-63B), got \(text)")
             }
@@ -50,16 +50,19 @@ struct AccountOptions: ParsableArguments {
     /// The dispatcher for the store's outbox, or nil (with the reason) when no SMTP
     /// server is configured.
     func dispatcher(for store: SQLAccountStore) throws -> OutboxDispatcher? {
-        guard let smtp = smtpURL ?? environment("BREACHDB_SMTP_URL") else { return nil }
+        guard let smtp = setting(smtpURL, "BREACHDB_SMTP_URL") else { return nil }
         let mailer: SMTPMailer
         do {
-            mailer = SMTPMailer(configuration: try SMTPConfiguration(url: smtp, sender: mailFrom ?? environment("BREACHDB_MAIL_FROM") ?? "breachdb@localhost"))
+            mailer = SMTPMailer(configuration: try SMTPConfiguration(url: smtp, sender: setting(mailFrom, "BREACHDB_MAIL_FROM") ?? "breachdb@localhost"))
         } catch {
             throw ValidationError("--smtp-url / BREACHDB_SMTP_URL: \(error)")
         }
-        let sms = (smsWebhook ?? environment("BREACHDB_SMS_WEBHOOK")).map { SMSWebhook(url: $0) }
+        let sms = (setting(smsWebhook, "BREACHDB_SMS_WEBHOOK")).map { SMSWebhook(url: $0) }
         return OutboxDispatcher(outbox: store, email: mailer, sms: sms)
     }
+}
 
-    private func environment(_ name: String) -> String? { ProcessInfo.processInfo.environment[name] }
+/// An option's value if given on the command line, else its environment variable's.
+func setting(_ option: String?, _ variable: String) -> String? {
+    option ?? ProcessInfo.processInfo.environment[variable]
 }

@@ -29,7 +29,7 @@ struct CreateAdministrator: AsyncParsableCommand {
     var index: String?
 
     func run() async throws {
-        guard let indexPath = index ?? ProcessInfo.processInfo.environment["BREACHDB_INDEX"] else {
+        guard let indexPath = setting(index, "BREACHDB_INDEX") else {
             throw ValidationError("no index: pass --index or set BREACHDB_INDEX")
         }
         guard let password = readLine(strippingNewline: true), !password.isEmpty else {

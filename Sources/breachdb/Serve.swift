@@ -116,9 +116,4 @@ struct Serve: AsyncParsableCommand {
         }
         try await application.runService()
     }
-
-    /// The option's value if given, else the environment variable's.
-    private func setting(_ option: String?, _ variable: String) -> String? {
-        option ?? ProcessInfo.processInfo.environment[variable]
-    }
 }

@@ -26,7 +26,7 @@ final class FakeClock: AccountClock {
     private let current = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
     func now() -> Date { current.withLock { $0 } }
     func advance(_ duration: Duration) {
-        current.withLock { $0 = $0.addingTimeInterval(TimeInterval(duration.components.seconds)) }
+        current.withLock { $0 = $0.addingTimeInterval(duration.timeInterval) }
     }
 }
 

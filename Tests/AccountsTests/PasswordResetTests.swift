@@ -115,6 +115,10 @@ struct PasswordResetTests {
         await #expect(throws: AccountError.passwordTooShort(minimum: 8)) { try await fixture.service.signUp(email: fixture.address("a"), password: "seven77") }
         try await fixture.service.signUp(email: fixture.address("b"), password: "alllowercaseletters")
         try await fixture.service.signUp(email: fixture.address("c"), password: String(repeating: "long phrase ", count: 8))
+        let phone = await #expect(throws: AccountError.invalidPhone) {
+            try await fixture.service.signUp(email: fixture.address("d"), password: AccountFixture.goodPassword, phone: "12-ab")
+        }
+        #expect(phone?.code == "invalid_phone")
         try await fixture.close()
     }
 }
