@@ -29,9 +29,14 @@ extension BreachIndex {
     }
 
     /// The 20-bit prefix named by 5 hex digits (any case), or `nil`.
-    public static func rangePrefix(_ text: String) -> Int? {
-        guard text.utf8.count == 5, text.utf8.allSatisfy({ Hex.nibble($0) != nil }) else { return nil }
-        return Int(text, radix: 16)
+    @inlinable public static func rangePrefix(_ text: some StringProtocol) -> Int? {
+        guard text.utf8.count == 5 else { return nil }
+        var prefix = 0
+        for byte in text.utf8 {
+            guard let nibble = Hex.nibble(byte) else { return nil }
+            prefix = prefix << 4 | Int(nibble)
+        }
+        return prefix
     }
 }
 

@@ -1,18 +1,16 @@
 import Foundation
 import Hummingbird
 
-/// Requires `Authorization: Bearer TOKEN` with one of the configured tokens.
-struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+/// The tokens a route accepts in `Authorization: Bearer TOKEN`.
+struct BearerTokens: Sendable {
     let tokens: [[UInt8]]
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
-              Self.matches(Array(header.utf8.dropFirst(7)), any: tokens) else {
-            var error = APIError(status: .unauthorized, code: "unauthorized", message: "send Authorization: Bearer with a valid token")
-            error.headers = [.wwwAuthenticate: "Bearer"]
-            throw error
-        }
-        return try await next(request, context)
+    init(_ tokens: [String]) { self.tokens = tokens.map { Array($0.utf8) } }
+
+    /// Whether a request's `Authorization` header carries one of the tokens.
+    func authorize(_ authorization: String?) -> Bool {
+        guard let header = authorization, header.lowercased().hasPrefix("bearer ") else { return false }
+        return Self.matches(Array(header.utf8.dropFirst(7)), any: tokens)
     }
 
     /// Compares in time independent of where a candidate differs, so response times
@@ -25,6 +23,20 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
             found = found || difference == 0
         }
         return found
+    }
+}
+
+/// Requires `Authorization: Bearer TOKEN` with one of the configured tokens.
+struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    let tokens: BearerTokens
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard tokens.authorize(request.headers[.authorization]) else {
+            var error = APIError(status: .unauthorized, code: "unauthorized", message: "send Authorization: Bearer with a valid token")
+            error.headers = [.wwwAuthenticate: "Bearer"]
+            throw error
+        }
+        return try await next(request, context)
     }
 }
 

@@ -12,6 +12,8 @@ import ServiceLifecycle
 public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
+    /// When set, listen on this Unix domain socket instead of `host` and `port`.
+    public var unixSocketPath: String?
     /// Accept `{"password": …}` on `/v1/check` (switch off to take only hashes).
     public var allowPlaintext = true
     /// How often to look for a replaced index file; `nil` reloads on SIGHUP only.
@@ -39,9 +41,8 @@ public struct ServerConfiguration: Sendable {
 public func makeApplication(indexes: ServedIndexes, configuration: ServerConfiguration,
                             logger: Logger = Logger(label: "breachdb")) throws -> some ApplicationProtocol {
     let router = Router(context: BreachRequestContext.self)
-    if let rate = configuration.requestsPerSecond {
-        router.middlewares.add(RateLimitMiddleware(rate: rate, burst: max(1, rate * 2)))
-    }
+    let rateLimit = configuration.requestsPerSecond.map { RateLimitMiddleware(rate: $0, burst: max(1, $0 * 2)) }
+    if let rateLimit { router.middlewares.add(rateLimit) }
     // Method, path, status and latency only, never bodies (they may hold passwords);
     // at debug level, so that a busy server does not serialise on its log by default.
     router.middlewares.add(LogRequestsMiddleware(.debug))
@@ -49,27 +50,35 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
     router.middlewares.add(MetricsMiddleware())
     ServerMetrics.record(indexes.snapshot)
     let rangeCache = RangeCache(capacity: configuration.rangeCacheBytes)
-    router.get("/range/:prefix") { request, context in
-        try RangeRoute.respond(to: request, prefix: try context.parameters.require("prefix"), indexes: indexes, cache: rangeCache)
+    @Sendable func range(_ request: Request, _ context: BreachRequestContext) throws -> Response {
+        let query = RangeRoute.Query(prefix: try context.parameters.require("prefix")[...], mode: request.uri.queryParameters.get("mode"),
+                                     addPadding: request.headers[.addPadding], acceptEncoding: request.headers[.acceptEncoding],
+                                     ifNoneMatch: request.headers[.ifNoneMatch])
+        let answer = RangeRoute.answer(query, indexes: indexes, cache: rangeCache)
+        return Response(status: answer.status, headers: answer.headers,
+                        body: .init(byteBuffer: request.method == .head ? ByteBuffer() : answer.body))
     }
+    router.get("/range/:prefix", use: range)
+    router.head("/range/:prefix", use: range)
     router.on("/range/:prefix", method: .options) { _, _ in
         Response(status: .noContent, headers: [
             .accessControlAllowOrigin: "*",
-            .accessControlAllowMethods: "GET, OPTIONS",
+            .accessControlAllowMethods: "GET, HEAD, OPTIONS",
             .accessControlAllowHeaders: "Add-Padding",
             .accessControlMaxAge: "86400",
         ])
     }
     let check = CheckRoutes(indexes: indexes, allowPlaintext: configuration.allowPlaintext)
+    let apiTokens = configuration.apiTokens.map(BearerTokens.init)
     let v1 = router.group("v1")
-    if let tokens = configuration.apiTokens {
-        v1.add(middleware: BearerTokenMiddleware(tokens: tokens.map { Array($0.utf8) }))
+    if let apiTokens {
+        v1.add(middleware: BearerTokenMiddleware(tokens: apiTokens))
     }
     v1.post("check") { request, _ in try await check.check(request) }
     v1.post("check/batch") { request, _ in try await check.batch(request) }
     v1.get("index") { _, _ in try IndexRoute.describe(indexes.snapshot) }
     if let adminTokens = configuration.adminTokens {
-        v1.group("admin").add(middleware: BearerTokenMiddleware(tokens: adminTokens.map { Array($0.utf8) }))
+        v1.group("admin").add(middleware: BearerTokenMiddleware(tokens: BearerTokens(adminTokens)))
             .post("reload") { _, _ in
                 do {
                     let snapshot = try indexes.reload()
@@ -94,7 +103,9 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
         return "ready\n"
     }
     let reloader = IndexReloader(indexes: indexes, interval: configuration.reloadInterval, logger: logger)
-    var server = HTTPServerBuilder.http1()
+    let hotRoutes = HotRouteHandler.Routes(indexes: indexes, rangeCache: rangeCache, check: check, apiTokens: apiTokens,
+                                           rateLimit: rateLimit, metrics: RouteMetrics(), logger: logger)
+    var server = HTTPServerBuilder { responder in HotRouteChannel(base: HTTP1Channel(responder: responder), routes: hotRoutes) }
     if let tls = configuration.tls {
         let certificates = try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: tls.keyPath, format: .pem)
@@ -103,7 +114,9 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
     return Application(
         router: router,
         server: server,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "breachdb"),
+        configuration: .init(address: configuration.unixSocketPath.map { .unixDomainSocket(path: $0) }
+                                 ?? .hostname(configuration.host, port: configuration.port),
+                             serverName: "breachdb"),
         services: [reloader] + configuration.services,
         logger: logger
     )

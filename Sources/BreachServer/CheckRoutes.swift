@@ -4,7 +4,7 @@ import Foundation
 import Hummingbird
 
 /// `POST /v1/check` and `POST /v1/check/batch`: "is this password breached?".
-struct CheckRoutes {
+struct CheckRoutes: Sendable {
     /// Most hashes in one batch request.
     static let batchLimit = 1_000
     /// Largest request body accepted (a full batch of NTLM-or-SHA-1 hex with JSON is ≈ 45 KB).
@@ -40,6 +40,11 @@ struct CheckRoutes {
 
     func check(_ request: Request) async throws -> Response {
         let body: CheckRequest = try await JSONBody.decode(request, limit: Self.bodyLimit)
+        return try JSONBody.response(try answer(body))
+    }
+
+    /// The answer to one check, or the error to send instead.
+    func answer(_ body: CheckRequest) throws(APIError) -> CheckResponse {
         let snapshot = indexes.snapshot
         let count: UInt64
         switch (body.password, body.sha1, body.ntlm) {
@@ -55,7 +60,7 @@ struct CheckRoutes {
         default:
             throw APIError.badRequest("invalid_request", "send exactly one of \"password\", \"sha1\" or \"ntlm\"")
         }
-        return try JSONBody.response(CheckResponse(breached: count > 0, count: count))
+        return CheckResponse(breached: count > 0, count: count)
     }
 
     func batch(_ request: Request) async throws -> Response {
@@ -80,18 +85,17 @@ struct CheckRoutes {
         return try JSONBody.response(BatchResponse(results: results))
     }
 
-    private func digest(_ hex: String, kind: HashKind) throws -> HashDigest {
+    private func digest(_ hex: String, kind: HashKind) throws(APIError) -> HashDigest {
         guard let digest = Hex.digest(hex, kind: kind) else {
             throw APIError.badRequest("invalid_\(kind.rawValue)", "\"\(kind.rawValue)\" must be \(kind.hexDigitCount) hex digits")
         }
         return digest
     }
 
-    private func ntlmIndex(_ snapshot: ServedIndexes.Snapshot) throws -> BreachIndex {
+    private func ntlmIndex(_ snapshot: ServedIndexes.Snapshot) throws(APIError) -> BreachIndex {
         guard let ntlm = snapshot.ntlm else {
             throw APIError.badRequest("ntlm_unavailable", "this server has no NTLM index")
         }
         return ntlm
     }
-
 }

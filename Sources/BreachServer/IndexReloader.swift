@@ -21,7 +21,7 @@ public struct IndexReloader: Service {
     public func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         let indexes = indexes, interval = interval, logger = logger
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await _ in signals { Self.reload(indexes, reason: "SIGHUP", logger: logger) }

@@ -5,7 +5,7 @@ import Hummingbird
 enum JSONBody {
     /// Decodes a JSON request body of at most `limit` bytes; 415, 413 or 400 otherwise.
     static func decode<T: Decodable>(_ request: Request, limit: Int) async throws -> T {
-        guard let type = request.headers[.contentType]?.lowercased(), type.hasPrefix("application/json") else {
+        guard isJSON(contentType: request.headers[.contentType]) else {
             throw APIError(status: .unsupportedMediaType, code: "unsupported_media_type", message: "send Content-Type: application/json")
         }
         var request = request
@@ -15,6 +15,11 @@ enum JSONBody {
         } catch {
             throw APIError(status: .contentTooLarge, code: "body_too_large", message: "request bodies are limited to \(limit) bytes")
         }
+        return try decode(buffer)
+    }
+
+    /// Decodes a whole JSON body; 400 if it is not the expected object.
+    static func decode<T: Decodable>(_ buffer: ByteBuffer) throws(APIError) -> T {
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch {
@@ -23,8 +28,16 @@ enum JSONBody {
         }
     }
 
+    static func isJSON(contentType: String?) -> Bool {
+        contentType?.lowercased().hasPrefix("application/json") == true
+    }
+
+    /// The body of a JSON answer: keys sorted, so answers are byte-stable.
+    static func encode(_ value: some Encodable) throws -> ByteBuffer {
+        ByteBuffer(bytes: try sortedJSON.encode(value))
+    }
+
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try sortedJSON.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: try encode(value)))
     }
 }

@@ -2,59 +2,82 @@ import BreachHash
 import BreachIndex
 import Foundation
 import HTTPTypes
-import Hummingbird
+import NIOCore
 
 /// `GET /range/{prefix}`: the Pwned Passwords range API, byte for byte.
 struct RangeRoute {
     /// Padded answers have between these many lines, as the public API's do.
     static let paddedLines = 800...1000
 
-    static func respond(to request: Request, prefix text: String, indexes: ServedIndexes, cache: RangeCache) throws -> Response {
-        guard let prefix = BreachIndex.rangePrefix(text) else {
+    /// What a range request asks for, from its path, query and header fields.
+    struct Query {
+        var prefix: Substring
+        var mode: String?
+        var addPadding: String?
+        var acceptEncoding: String?
+        var ifNoneMatch: String?
+    }
+
+    static func answer(_ query: Query, indexes: ServedIndexes, cache: RangeCache) -> Answer {
+        guard let prefix = BreachIndex.rangePrefix(query.prefix) else {
             return plainText(.badRequest, "The hash prefix was not in a valid format")
         }
         let snapshot = indexes.snapshot
-        let mode = request.uri.queryParameters.get("mode")?.lowercased() ?? "sha1"
         let index: BreachIndex
-        switch mode {
+        switch query.mode?.lowercased() ?? "sha1" {
         case "sha1": index = snapshot.sha1
         case "ntlm":
             guard let ntlm = snapshot.ntlm else { return plainText(.badRequest, "This server has no NTLM index") }
             index = ntlm
         default: return plainText(.badRequest, "The mode must be sha1 or ntlm")
         }
+        let coding = ContentCoding.preferred(by: query.acceptEncoding)
+        let answer: Answer
         // An empty body breaks common clients, so an empty range is always padded.
-        let padded = request.headers[.addPadding]?.lowercased() == "true" || !index.hasEntries(inRange: prefix)
-        let etag = "\(padded ? "W/" : "")\"\(index.metadata.generation)-\(text.uppercased())-\(index.kind.rawValue)\""
-
-        var headers: HTTPFields = [
-            .contentType: "text/plain",
-            .cacheControl: "public, max-age=2678400",
-            .lastModified: httpDate(index.metadata.builtAt),
-            .eTag: etag,
-            .accessControlAllowOrigin: "*",
-            .vary: "Accept-Encoding, Add-Padding",
-        ]
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*" }) {
-            return Response(status: .notModified, headers: headers)
-        }
-        let gzip = acceptsGzip(request.headers[.acceptEncoding])
-        if gzip { headers[.contentEncoding] = "gzip" }
-        func encode(_ entries: [HashCount]) -> ByteBuffer {
-            let body = BreachIndex.rangeBody(entries, kind: index.kind)
-            return ByteBuffer(bytes: gzip ? Gzip.compress(body) ?? body : body)
-        }
-        let body: ByteBuffer
-        if padded {
+        if query.addPadding?.lowercased() == "true" || !index.hasEntries(inRange: prefix) {
             // Fresh padding for every request: never cached.
             var padding = index.range(prefix: prefix)
             pad(&padding, prefix: prefix, kind: index.kind)
-            body = encode(padding)
+            answer = Self.answer(padding, prefix: prefix, padded: true, of: index, coding: coding)
         } else {
-            let key = RangeCache.Key(generation: index.metadata.generation, kind: index.kind.rawValue, prefix: prefix, gzip: gzip)
-            body = cache.body(for: key) { encode(index.range(prefix: prefix)) }
+            // The whole answer, header fields and all, is cached: a prefix asked for again
+            // costs a lookup, as a static file would.
+            let key = RangeCache.Key(generation: index.metadata.generation, kind: index.kind, prefix: prefix, coding: coding)
+            answer = cache.answer(for: key) { Self.answer(index.range(prefix: prefix), prefix: prefix, padded: false, of: index, coding: coding) }
         }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+        if let match = query.ifNoneMatch, let etag = answer.headers[.eTag],
+           match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*" }) {
+            var headers = answer.headers
+            headers[.contentLength] = nil
+            return Answer(status: .notModified, headers: headers, body: ByteBuffer())
+        }
+        return answer
+    }
+
+    private static func answer(_ entries: [HashCount], prefix: Int, padded: Bool, of index: BreachIndex, coding: ContentCoding) -> Answer {
+        let plain = BreachIndex.rangeBody(entries, kind: index.kind)
+        let encoded = coding.encode(plain)
+        let body = ByteBuffer(bytes: encoded ?? plain)
+        let coded = encoded != nil && coding != .identity
+        var headers: HTTPFields = [
+            .contentType: "text/plain",
+            .cacheControl: "public, max-age=2678400",
+            .lastModified: HTTPDate.format(index.metadata.builtAt),
+            // Weak when padded: the same rows, padded differently, are the same answer. Each
+            // coding is its own representation, so it has its own tag.
+            .eTag: "\(padded ? "W/" : "")\"\(index.metadata.generation)-\(prefixText(prefix))-\(index.kind.rawValue)\(coded ? "-" + coding.rawValue : "")\"",
+            .accessControlAllowOrigin: "*",
+            .vary: "Accept-Encoding, Add-Padding",
+            .contentLength: String(body.readableBytes),
+        ]
+        if coded { headers[.contentEncoding] = coding.rawValue }
+        return Answer(status: .ok, headers: headers, body: body)
+    }
+
+    /// The 5 uppercase hex digits of a range prefix.
+    static func prefixText(_ prefix: Int) -> String {
+        let digits = String(prefix, radix: 16, uppercase: true)
+        return String(repeating: "0", count: 5 - digits.count) + digits
     }
 
     /// Adds random suffixes with count 0 until there are 800 to 1,000 lines, kept in
@@ -72,28 +95,10 @@ struct RangeRoute {
         entries.sort { $0.digest < $1.digest }
     }
 
-    static func acceptsGzip(_ header: String?) -> Bool {
-        guard let header else { return false }
-        return header.split(separator: ",").contains { item in
-            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            guard parts.first == "gzip" || parts.first == "*" else { return false }
-            return !parts.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" }
-        }
-    }
-
-    static func plainText(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        Response(status: status, headers: [.contentType: "text/plain", .accessControlAllowOrigin: "*"],
-                 body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
-
-    /// An IMF-fixdate (`Sun, 22 Nov 2026 19:26:20 GMT`), as HTTP dates are written.
-    static func httpDate(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        var buffer = [CChar](repeating: 0, count: 40)
-        let length = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &parts)
-        return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    static func plainText(_ status: HTTPResponse.Status, _ text: String) -> Answer {
+        Answer(status: status, headers: [.contentType: "text/plain", .accessControlAllowOrigin: "*",
+                                         .contentLength: String(text.utf8.count)],
+               body: ByteBuffer(string: text))
     }
 }
 

@@ -2,6 +2,8 @@ import BreachIndex
 import Metrics
 import Prometheus
 import Foundation
+import HTTPTypes
+import Synchronization
 
 /// The process's Prometheus registry, served at `GET /metrics`. Hummingbird's
 /// `MetricsMiddleware` records requests by route and status and their latency through
@@ -23,5 +25,32 @@ public enum ServerMetrics {
             Gauge(label: "breachdb_index_loaded_timestamp_seconds", dimensions: [("kind", kind), ("generation", index.metadata.generation)])
                 .record(snapshot.loadedAt.timeIntervalSince1970)
         }
+    }
+}
+
+/// Request counts and latencies of the answers the hot-route handler writes, under the
+/// labels Hummingbird's `MetricsMiddleware` uses, so both land in the same series.
+final class RouteMetrics: Sendable {
+    private struct Key: Hashable {
+        let route: String
+        let method: HTTPRequest.Method
+        let status: Int
+    }
+
+    private let series = Mutex<[Key: (requests: Metrics.Counter, duration: Metrics.Timer)]>([:])
+
+    func record(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status, nanoseconds: UInt64) {
+        let key = Key(route: route, method: method, status: status.code)
+        let (requests, duration) = series.withLock { series in
+            if let known = series[key] { return known }
+            let dimensions = [("http.route", route), ("http.request.method", method.rawValue),
+                              ("http.response.status_code", String(status.code))]
+            let made = (Metrics.Counter(label: "hb.requests", dimensions: dimensions),
+                        Metrics.Timer(label: "http.server.request.duration", dimensions: dimensions, preferredDisplayUnit: .seconds))
+            series[key] = made
+            return made
+        }
+        requests.increment()
+        duration.recordNanoseconds(Int64(nanoseconds))
     }
 }

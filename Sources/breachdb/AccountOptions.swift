@@ -6,40 +6,42 @@ import Foundation
 
 /// The account module's settings, shared by `serve` and `accounts`.
 struct AccountOptions: ParsableArguments {
-    @Option(name: .customLong("accounts"), help: "Serve the account API under /v1/accounts, stored at sqlite:PATH or postgres://USER:PASSWORD@HOST/DATABASE (env BREACHDB_ACCOUNTS).")
+    @Option(name: .customLong("accounts"), help: "Serve the account API under /v1/accounts, stored at sqlite:PATH or postgres://USER:PASSWORD@HOST/DATABASE.")
     var location: String?
 
-    @Option(help: "Where e-mail goes: smtp://HOST:PORT or smtps://USER:PASSWORD@HOST:465 (env BREACHDB_SMTP_URL).")
+    @Option(help: "Where e-mail goes: smtp://HOST:PORT or smtps://USER:PASSWORD@HOST:465.")
     var smtpURL: String?
 
-    @Option(help: "The sender address of account e-mails (env BREACHDB_MAIL_FROM, default breachdb@localhost).")
+    @Option(help: "The sender address of account e-mails (default: breachdb@localhost).")
     var mailFrom: String?
 
-    @Option(help: "An HTTP endpoint that sends SMS: POST {\"id\",\"to\",\"message\"} (env BREACHDB_SMS_WEBHOOK).")
+    @Option(help: "An HTTP endpoint that sends SMS: POST {\"id\",\"to\",\"message\"}.")
     var smsWebhook: String?
 
-    @Option(help: "The base of links in e-mails, e.g. https://app.example.com (env BREACHDB_LINK_BASE_URL).")
+    @Option(help: "The base of links in e-mails, e.g. https://app.example.com.")
     var linkBaseURL: String?
 
-    @Option(help: "Shortest password accepted: 8 at least, 15 where the password is the only factor (env BREACHDB_MINIMUM_PASSWORD_LENGTH).")
+    @Option(help: "Shortest password accepted: 8 at least, 15 where the password is the only factor (default: 8).")
     var minimumPasswordLength: Int?
 
-    var resolvedLocation: String? { setting(location, "BREACHDB_ACCOUNTS") }
+    func location(_ settings: Settings) throws -> String? { try settings.string(location, .accounts) }
 
-    func configuration() throws -> AccountConfiguration {
+    func configuration(_ settings: Settings) throws -> AccountConfiguration {
         var configuration = AccountConfiguration()
-        if let base = setting(linkBaseURL, "BREACHDB_LINK_BASE_URL") { configuration.linkBaseURL = base }
-        if let text = setting(minimumPasswordLength.map(String.init), "BREACHDB_MINIMUM_PASSWORD_LENGTH") {
-            guard let value = Int(text), value >= 8 else {
-                throw ValidationError("--minimum-password-length / BREACHDB_MINIMUM_PASSWORD_LENGTH: at least 8 (NIST 800-63B), got \(text)")
+        if let base = try settings.string(linkBaseURL, .linkBaseURL) { configuration.linkBaseURL = base }
+        if let value = try settings.int(minimumPasswordLength, .minimumPasswordLength) {
+            guard value >= 8 else {
+                throw ValidationError("\(Setting.minimumPasswordLength.names): at least 8 (NIST 800-63B), got \(value)")
             }
             configuration.minimumPasswordLength = value
         }
         return configuration
     }
 
-    func openStore() async throws -> SQLAccountStore {
-        guard let location = resolvedLocation else { throw ValidationError("no account store: pass --accounts or set BREACHDB_ACCOUNTS") }
+    func openStore(_ settings: Settings) async throws -> SQLAccountStore {
+        guard let location = try location(settings) else {
+            throw ValidationError("no account store: pass --accounts, set BREACHDB_ACCOUNTS or \"accounts\" in the config file")
+        }
         do {
             return try await SQLAccountStore.open(location)
         } catch {
@@ -47,22 +49,18 @@ struct AccountOptions: ParsableArguments {
         }
     }
 
-    /// The dispatcher for the store's outbox, or nil (with the reason) when no SMTP
-    /// server is configured.
-    func dispatcher(for store: SQLAccountStore) throws -> OutboxDispatcher? {
-        guard let smtp = setting(smtpURL, "BREACHDB_SMTP_URL") else { return nil }
+    /// The dispatcher for the store's outbox, or nil when no SMTP server is configured.
+    func dispatcher(for store: SQLAccountStore, _ settings: Settings) throws -> OutboxDispatcher? {
+        guard let smtp = try settings.string(smtpURL, .smtpURL) else { return nil }
         let mailer: SMTPMailer
         do {
-            mailer = SMTPMailer(configuration: try SMTPConfiguration(url: smtp, sender: setting(mailFrom, "BREACHDB_MAIL_FROM") ?? "breachdb@localhost"))
+            mailer = SMTPMailer(configuration: try SMTPConfiguration(url: smtp, sender: try settings.string(mailFrom, .mailFrom) ?? "breachdb@localhost"))
+        } catch let error as ValidationError {
+            throw error
         } catch {
-            throw ValidationError("--smtp-url / BREACHDB_SMTP_URL: \(error)")
+            throw ValidationError("\(Setting.smtpURL.names): \(error)")
         }
-        let sms = (setting(smsWebhook, "BREACHDB_SMS_WEBHOOK")).map { SMSWebhook(url: $0) }
+        let sms = try settings.string(smsWebhook, .smsWebhook).map { SMSWebhook(url: $0) }
         return OutboxDispatcher(outbox: store, email: mailer, sms: sms)
     }
-}
-
-/// An option's value if given on the command line, else its environment variable's.
-func setting(_ option: String?, _ variable: String) -> String? {
-    option ?? ProcessInfo.processInfo.environment[variable]
 }

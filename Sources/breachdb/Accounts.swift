@@ -20,6 +20,8 @@ struct CreateAdministrator: AsyncParsableCommand {
         discussion: "Reads the password from standard input (one line), so it stays out of the shell history and process list. The password is checked against the index (B1)."
     )
 
+    @OptionGroup var configFile: ConfigFileOption
+
     @OptionGroup var accounts: AccountOptions
 
     @Option(help: "The administrator's e-mail address, also their user ID.")
@@ -29,16 +31,18 @@ struct CreateAdministrator: AsyncParsableCommand {
     var index: String?
 
     func run() async throws {
-        guard let indexPath = setting(index, "BREACHDB_INDEX") else {
-            throw ValidationError("no index: pass --index or set BREACHDB_INDEX")
+        let settings = try await Settings(configFile)
+        guard let indexPath = try settings.string(index, .index) else {
+            throw ValidationError("no index: pass --index, set BREACHDB_INDEX or \"index\" in the config file")
         }
         guard let password = readLine(strippingNewline: true), !password.isEmpty else {
             throw ValidationError("no password on standard input")
         }
         let breachIndex: BreachIndex
         do { breachIndex = try BreachIndex(path: indexPath) } catch { throw CommandFailure("\(error)") }
-        let store = try await accounts.openStore()
-        let service = AccountService(store: store, breachChecker: LocalBreachChecker(index: breachIndex), configuration: try accounts.configuration())
+        let configuration = try accounts.configuration(settings)
+        let store = try await accounts.openStore(settings)
+        let service = AccountService(store: store, breachChecker: LocalBreachChecker(index: breachIndex), configuration: configuration)
         do {
             let id = try await service.createAdministrator(email: email, password: password)
             print("created super-administrator \(id)")

@@ -11,106 +11,115 @@ struct Serve: AsyncParsableCommand {
         abstract: "Answer breach checks over HTTP.",
         discussion: """
             Serves GET /range/{prefix} (the Pwned Passwords range API, byte-compatible), \
-            POST /v1/check and /v1/check/batch, GET /v1/index, /healthz and /readyz. Every \
-            option can also be set in the environment: BREACHDB_INDEX, BREACHDB_NTLM_INDEX, \
-            BREACHDB_HOST, BREACHDB_PORT, BREACHDB_NO_PLAINTEXT=1, BREACHDB_TOKEN_FILE, \
-            BREACHDB_ADMIN_TOKEN_FILE, BREACHDB_RATE_LIMIT, BREACHDB_TLS_CERTIFICATE, \
-            BREACHDB_TLS_KEY, and the account settings below. With --accounts, the account API \
-            (sign-up, sign-in, resets; docs/accounts.md) is served under /v1/accounts and its \
-            e-mails are sent through --smtp-url. GET /metrics serves Prometheus metrics. The index is reloaded when \
-            its file is replaced or on SIGHUP; SIGTERM and SIGINT stop after in-flight requests.
+            POST /v1/check and /v1/check/batch, GET /v1/index, /healthz, /readyz and /metrics \
+            (Prometheus). With --accounts, the account API (sign-up, sign-in, resets; \
+            docs/accounts.md) is served under /v1/accounts and its e-mails go through --smtp-url.
+
+            Every option can also be set in the environment, as BREACHDB_ and its name in \
+            capitals (--tls-key is BREACHDB_TLS_KEY, --no-plaintext is BREACHDB_NO_PLAINTEXT=1), \
+            or in a JSON config file keyed by its name (--config); the command line wins over \
+            the environment, which wins over the file.
+
+            The index is reloaded when its file is replaced or on SIGHUP; SIGTERM and SIGINT \
+            stop after in-flight requests.
             """
     )
 
-    @Option(help: "The SHA-1 index to serve (env BREACHDB_INDEX).")
+    @OptionGroup var configFile: ConfigFileOption
+
+    @Option(help: "The SHA-1 index to serve.")
     var index: String?
 
-    @Option(help: "An NTLM index for ?mode=ntlm (env BREACHDB_NTLM_INDEX).")
+    @Option(help: "An NTLM index for ?mode=ntlm.")
     var ntlmIndex: String?
 
-    @Option(help: "Address to listen on; loopback unless told otherwise (env BREACHDB_HOST).")
+    @Option(help: "Address to listen on (default: 127.0.0.1, loopback only).")
     var host: String?
 
-    @Option(help: "Port to listen on (env BREACHDB_PORT, default 8080).")
+    @Option(help: "Port to listen on (default: 8080).")
     var port: Int?
 
-    @Flag(help: "Refuse plaintext passwords on /v1/check: hashes only (env BREACHDB_NO_PLAINTEXT=1).")
+    @Option(help: "Listen on this Unix domain socket instead of an address and port (a stale socket file is replaced).")
+    var unixSocket: String?
+
+    @Flag(help: "Refuse plaintext passwords on /v1/check: hashes only.")
     var noPlaintext = false
 
-    @Option(help: "Seconds between checks for a replaced index file (0: SIGHUP only).")
-    var reloadInterval: Int = 5
+    @Option(help: "Seconds between checks for a replaced index file; 0: on SIGHUP only (default: 5).")
+    var reloadInterval: Int?
 
-    @Option(help: "Requests a second allowed per client address, bursts up to twice that; 429 beyond (env BREACHDB_RATE_LIMIT; default: no limit).")
+    @Option(help: "Requests a second allowed per client address, bursts up to twice that; 429 beyond (default: no limit).")
     var rateLimit: Double?
 
-    @Option(help: "PEM certificate chain for HTTPS, with --tls-key (env BREACHDB_TLS_CERTIFICATE).")
+    @Option(help: "PEM certificate chain for HTTPS, with --tls-key.")
     var tlsCertificate: String?
 
-    @Option(help: "PEM private key for HTTPS (env BREACHDB_TLS_KEY).")
+    @Option(help: "PEM private key for HTTPS.")
     var tlsKey: String?
 
-    @Option(help: "A file of bearer tokens (one per line) required on every /v1 route (env BREACHDB_TOKEN_FILE).")
+    @Option(help: "A file of bearer tokens (one per line) required on every /v1 route.")
     var tokenFile: String?
 
-    @Option(help: "A file of tokens for POST /v1/admin/reload, which is off without it (env BREACHDB_ADMIN_TOKEN_FILE).")
+    @Option(help: "A file of tokens for POST /v1/admin/reload, which is off without it.")
     var adminTokenFile: String?
 
     @OptionGroup(title: "Accounts") var accounts: AccountOptions
 
     func run() async throws {
-        guard let indexPath = setting(index, "BREACHDB_INDEX") else {
-            throw ValidationError("no index: pass --index or set BREACHDB_INDEX")
+        let settings = try await Settings(configFile)
+        guard let indexPath = try settings.string(index, .index) else {
+            throw ValidationError("no index: pass --index, set BREACHDB_INDEX or \"index\" in the config file")
         }
-        var settings = ServerConfiguration()
-        settings.host = setting(host, "BREACHDB_HOST") ?? settings.host
-        if let text = setting(port.map(String.init), "BREACHDB_PORT") {
-            guard let value = Int(text), (0...65535).contains(value) else {
-                throw ValidationError("--port / BREACHDB_PORT: not a port number: \(text)")
-            }
-            settings.port = value
+        var server = ServerConfiguration()
+        server.host = try settings.string(host, .host) ?? server.host
+        if let value = try settings.int(port, .port) {
+            guard (0...65535).contains(value) else { throw ValidationError("\(Setting.port.names): not a port number: \(value)") }
+            server.port = value
         }
-        settings.allowPlaintext = !(noPlaintext || setting(nil, "BREACHDB_NO_PLAINTEXT") == "1")
-        settings.reloadInterval = reloadInterval > 0 ? .seconds(reloadInterval) : nil
-        if let text = setting(rateLimit.map { "\($0)" }, "BREACHDB_RATE_LIMIT") {
-            guard let value = Double(text), value > 0 else {
-                throw ValidationError("--rate-limit / BREACHDB_RATE_LIMIT: not a positive number: \(text)")
-            }
-            settings.requestsPerSecond = value
+        server.unixSocketPath = try settings.string(unixSocket, .unixSocket)
+        server.allowPlaintext = !(try settings.flag(noPlaintext, .noPlaintext))
+        let reloadSeconds = try settings.int(reloadInterval, .reloadInterval) ?? 5
+        guard reloadSeconds >= 0 else { throw ValidationError("\(Setting.reloadInterval.names): not a number of seconds: \(reloadSeconds)") }
+        server.reloadInterval = reloadSeconds > 0 ? .seconds(reloadSeconds) : nil
+        if let value = try settings.double(rateLimit, .rateLimit) {
+            guard value > 0 else { throw ValidationError("\(Setting.rateLimit.names): not a positive number: \(value)") }
+            server.requestsPerSecond = value
         }
-        switch (setting(tlsCertificate, "BREACHDB_TLS_CERTIFICATE"), setting(tlsKey, "BREACHDB_TLS_KEY")) {
-        case (let certificate?, let key?): settings.tls = (certificate, key)
+        switch (try settings.string(tlsCertificate, .tlsCertificate), try settings.string(tlsKey, .tlsKey)) {
+        case (let certificate?, let key?): server.tls = (certificate, key)
         case (nil, nil): break
         default: throw ValidationError("HTTPS needs both --tls-certificate and --tls-key")
         }
         do {
-            settings.apiTokens = try setting(tokenFile, "BREACHDB_TOKEN_FILE").map(readTokens)
-            settings.adminTokens = try setting(adminTokenFile, "BREACHDB_ADMIN_TOKEN_FILE").map(readTokens)
-        } catch {
+            server.apiTokens = try settings.string(tokenFile, .tokenFile).map(readTokens)
+            server.adminTokens = try settings.string(adminTokenFile, .adminTokenFile).map(readTokens)
+        } catch let error as TokenFileError {
             throw CommandFailure("\(error)")
         }
         var logger = Logger(label: "breachdb")
         logger.logLevel = .info
+        let ntlmPath = try settings.string(ntlmIndex, .ntlmIndex)
         let indexes: ServedIndexes
         do {
-            indexes = try ServedIndexes(sha1Path: indexPath, ntlmPath: setting(ntlmIndex, "BREACHDB_NTLM_INDEX"))
+            indexes = try ServedIndexes(sha1Path: indexPath, ntlmPath: ntlmPath)
         } catch {
             throw CommandFailure("\(error)")
         }
         logger.info("serving", metadata: ["index": "\(indexPath)", "hashes": "\(indexes.snapshot.sha1.metadata.hashCount)",
-                                          "address": "\(settings.host):\(settings.port)"])
-        if accounts.resolvedLocation != nil {
-            let store = try await accounts.openStore()
-            settings.accounts = AccountService(store: store, breachChecker: LocalBreachChecker(currentIndex: { indexes.snapshot.sha1 }),
-                                               configuration: try accounts.configuration(), logger: logger)
-            if let dispatcher = try accounts.dispatcher(for: store) {
-                settings.services.append(dispatcher)
+                                          "address": "\(server.unixSocketPath ?? "\(server.host):\(server.port)")"])
+        if try accounts.location(settings) != nil {
+            let store = try await accounts.openStore(settings)
+            server.accounts = AccountService(store: store, breachChecker: LocalBreachChecker(currentIndex: { indexes.snapshot.sha1 }),
+                                             configuration: try accounts.configuration(settings), logger: logger)
+            if let dispatcher = try accounts.dispatcher(for: store, settings) {
+                server.services.append(dispatcher)
             } else {
                 logger.warning("accounts: no --smtp-url, so e-mails wait in the outbox until a server is configured")
             }
         }
         let application: any ApplicationProtocol
         do {
-            application = try makeApplication(indexes: indexes, configuration: settings, logger: logger)
+            application = try makeApplication(indexes: indexes, configuration: server, logger: logger)
         } catch {
             throw CommandFailure("cannot set up TLS: \(error)")
         }

@@ -6,9 +6,10 @@ import Testing
 import TestSupport
 
 @Suite struct OperationsTests {
-    @Test func v1RoutesRequireABearerTokenWhenConfigured() async throws {
+    @Test(arguments: AnsweredBy.allCases)
+    func v1RoutesRequireABearerTokenWhenConfigured(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture()
-        try await fixture.application(apiTokens: ["s3cret-token"]).test(.router) { client in
+        try await fixture.application(apiTokens: ["s3cret-token"]).test(answeredBy.setup) { client in
             let anonymous = try await client.json("/v1/check", #"{"password": "password"}"#)
             #expect(anonymous.status == .unauthorized)
             #expect(anonymous.headers[.wwwAuthenticate] == "Bearer")
@@ -41,7 +42,8 @@ import TestSupport
         }
     }
 
-    @Test func metricsCountRequestsAndDescribeTheIndex() async throws {
+    @Test(arguments: AnsweredBy.allCases)
+    func metricsCountRequestsAndDescribeTheIndex(_ answeredBy: AnsweredBy) async throws {
         // The registry is the process's, shared with tests running alongside: compare
         // the counter before and after, and expect the gauges, not their values.
         @Sendable func rangeRequests(_ text: String) -> Double {
@@ -49,7 +51,7 @@ import TestSupport
                 .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
         }
         let fixture = try ServerFixture()
-        try await fixture.application().test(.router) { client in
+        try await fixture.application().test(answeredBy.setup) { client in
             let before = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             _ = try await client.execute(uri: "/range/5BAA6", method: .get)
             let after = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
@@ -62,13 +64,15 @@ import TestSupport
 }
 
 @Suite struct RateLimitTests {
-    @Test func aClientOverItsRateGets429WithRetryAfter() async throws {
+    /// `/healthz` is the router's; `/range` the hot-route handler's.
+    @Test(arguments: ["/healthz", "/range/5BAA6"])
+    func aClientOverItsRateGets429WithRetryAfter(_ uri: String) async throws {
         let fixture = try ServerFixture()
         // One request a minute (a burst of 1): the second is refused however slow the
         // machine, and told to wait up to a minute.
         try await fixture.application(requestsPerSecond: 1.0 / 60).test(.live) { client in
-            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
-            let refused = try await client.execute(uri: "/healthz", method: .get)
+            #expect(try await client.execute(uri: uri, method: .get).status == .ok)
+            let refused = try await client.execute(uri: uri, method: .get)
             #expect(refused.status == .tooManyRequests)
             let wait = try #require(refused.headers[.retryAfter].flatMap { Int($0) })
             #expect((50...60).contains(wait))

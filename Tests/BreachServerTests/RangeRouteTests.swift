@@ -6,9 +6,10 @@ import Testing
 import TestSupport
 
 @Suite struct RangeRouteTests {
-    @Test func servesTheRealSHA1ResponseByteForByte() async throws {
+    @Test(arguments: AnsweredBy.allCases)
+    func servesTheRealSHA1ResponseByteForByte(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture()
-        try await fixture.application().test(.router) { client in
+        try await fixture.application().test(answeredBy.setup) { client in
             let response = try await client.execute(uri: "/range/5baa6", method: .get)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "text/plain")
@@ -16,35 +17,38 @@ import TestSupport
         }
     }
 
-    @Test func servesTheRealNTLMResponseInNTLMMode() async throws {
+    @Test(arguments: AnsweredBy.allCases)
+    func servesTheRealNTLMResponseInNTLMMode(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture()
-        try await fixture.application().test(.router) { client in
+        try await fixture.application().test(answeredBy.setup) { client in
             let response = try await client.execute(uri: "/range/8846F?mode=ntlm", method: .get)
             #expect(Array(response.body.readableBytesView) == (try rangeResponseBody(repositoryRoot + "/data/hibp-range/ntlm/8846F.txt")))
         }
     }
 
-    @Test func ntlmModeWithoutAnNTLMIndexIsABadRequest() async throws {
+    @Test(arguments: AnsweredBy.allCases)
+    func ntlmModeWithoutAnNTLMIndexIsABadRequest(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture(ntlm: false)
-        try await fixture.application().test(.router) { client in
+        try await fixture.application().test(answeredBy.setup) { client in
             let response = try await client.execute(uri: "/range/8846F?mode=ntlm", method: .get)
             #expect(response.status == .badRequest)
         }
     }
 
-    @Test(arguments: ["5BAA", "5BAA61", "GBAA6", "5BAA%20"])
-    func aBadPrefixIsABadRequestWithAReason(_ prefix: String) async throws {
+    @Test(arguments: AnsweredBy.allCases, ["5BAA", "5BAA61", "GBAA6", "5BAA%20"])
+    func aBadPrefixIsABadRequestWithAReason(_ answeredBy: AnsweredBy, _ prefix: String) async throws {
         let fixture = try ServerFixture()
-        try await fixture.application().test(.router) { client in
+        try await fixture.application().test(answeredBy.setup) { client in
             let response = try await client.execute(uri: "/range/\(prefix)", method: .get)
             #expect(response.status == .badRequest)
             #expect(String(buffer: response.body) == "The hash prefix was not in a valid format")
         }
     }
 
-    @Test func addPaddingPadsWithCountZeroRowsToBetween800And1000Lines() async throws {
+    @Test(arguments: AnsweredBy.allCases)
+    func addPaddingPadsWithCountZeroRowsToBetween800And1000Lines(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture()
-        try await fixture.application().test(.router) { client in
+        try await fixture.application().test(answeredBy.setup) { client in
             let first = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.init("Add-Padding")!: "TRUE"])
             let second = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.init("Add-Padding")!: "true"])
             let rows = lines(first)
@@ -59,9 +63,10 @@ import TestSupport
         }
     }
 
-    @Test func anEmptyRangeIsPaddedEvenWithoutTheHeader() async throws {
+    @Test(arguments: AnsweredBy.allCases)
+    func anEmptyRangeIsPaddedEvenWithoutTheHeader(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture()
-        try await fixture.application().test(.router) { client in
+        try await fixture.application().test(answeredBy.setup) { client in
             let response = try await client.execute(uri: "/range/00000", method: .get)
             #expect(response.status == .ok)
             let rows = lines(response)
@@ -70,9 +75,10 @@ import TestSupport
         }
     }
 
-    @Test func aMatchingETagAnswers304() async throws {
+    @Test(arguments: AnsweredBy.allCases)
+    func aMatchingETagAnswers304(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture()
-        try await fixture.application().test(.router) { client in
+        try await fixture.application().test(answeredBy.setup) { client in
             let response = try await client.execute(uri: "/range/5BAA6", method: .get)
             let etag = try #require(response.headers[.eTag])
             #expect(etag.contains(fixture.indexes.snapshot.sha1.metadata.generation))
@@ -86,9 +92,10 @@ import TestSupport
         }
     }
 
-    @Test func gzipIsUsedWhenTheClientAcceptsIt() async throws {
+    @Test(arguments: AnsweredBy.allCases)
+    func gzipIsUsedWhenTheClientAcceptsIt(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture()
-        try await fixture.application().test(.router) { client in
+        try await fixture.application().test(answeredBy.setup) { client in
             let response = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: "gzip, deflate"])
             #expect(response.headers[.contentEncoding] == "gzip")
             let directory = try TemporaryDirectory()
@@ -105,9 +112,25 @@ import TestSupport
         }
     }
 
-    @Test func corsAllowsAnyOriginAndTheAddPaddingHeader() async throws {
+    @Test(arguments: AnsweredBy.allCases)
+    func brotliIsPreferredWhenTheClientAcceptsBoth(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture()
-        try await fixture.application().test(.router) { client in
+        try await fixture.application().test(answeredBy.setup) { client in
+            let plain = try await client.execute(uri: "/range/5BAA6", method: .get)
+            let gzip = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: "gzip"])
+            let brotli = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: "gzip, deflate, br"])
+            #expect(brotli.headers[.contentEncoding] == "br")
+            #expect(brotli.body.readableBytes < gzip.body.readableBytes)
+            // Each coding is its own representation, with its own tag.
+            #expect(brotli.headers[.eTag] != plain.headers[.eTag])
+            #expect(plain.headers[.contentEncoding] == nil)
+        }
+    }
+
+    @Test(arguments: AnsweredBy.allCases)
+    func corsAllowsAnyOriginAndTheAddPaddingHeader(_ answeredBy: AnsweredBy) async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application().test(answeredBy.setup) { client in
             let response = try await client.execute(uri: "/range/5BAA6", method: .get)
             #expect(response.headers[.accessControlAllowOrigin] == "*")
             let preflight = try await client.execute(uri: "/range/5BAA6", method: .options)

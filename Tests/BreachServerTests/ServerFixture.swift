@@ -37,6 +37,17 @@ struct ServerFixture {
     }
 }
 
+/// Who answers a request: the hot-route handler on the event loop, as for any request on
+/// a live server's connection, or the router, as for a request that arrives behind one the
+/// router is still answering. `/range` and `/v1/check` must answer the same either way.
+enum AnsweredBy: String, CaseIterable, Sendable, CustomStringConvertible {
+    case hotRoutes
+    case router
+
+    var setup: TestingSetup { self == .hotRoutes ? .live : .router }
+    var description: String { rawValue }
+}
+
 extension TestClientProtocol {
     func json(_ uri: String, _ body: String, contentType: String = "application/json") async throws -> TestResponse {
         try await execute(uri: uri, method: .post, headers: [.contentType: contentType], body: ByteBuffer(string: body))

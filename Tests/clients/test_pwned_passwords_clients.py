@@ -83,3 +83,13 @@ def test_padded_rows_never_match_a_real_password(pyhibp_client):
     rows = pyhibp_client.suffix_search(hash_prefix="00000", add_padding=True)
     assert 800 <= len(rows) <= 1000
     assert all(row.endswith(":0") for row in rows)
+
+
+def test_urllib3_decodes_the_brotli_range_answer(server):
+    # urllib3 (under requests and most Python clients) asks for br once Brotli is installed.
+    import urllib3
+    assert "br" in urllib3.util.make_headers(accept_encoding=True)["accept-encoding"]
+    response = urllib3.request("GET", server + "range/5BAA6", headers=urllib3.util.make_headers(accept_encoding=True))
+    assert response.headers["Content-Encoding"] == "br"
+    with open(os.path.join(ROOT, "data/hibp-range/sha1/5BAA6.txt"), "rb") as expected:
+        assert response.data.split(b"\r\n") == expected.read().strip().replace(b"\r\n", b"\n").split(b"\n")

@@ -37,9 +37,14 @@ wrk.method = "POST"
 wrk.body = '{"sha1": "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8"}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
-run() { echo "== $1"; shift; wrk -t2 -c"$connections" -d"${duration}s" --latency "$@" | grep -E 'Requests/sec|99%|50%'; }
-run "nginx /range (static file)" http://127.0.0.1:18081/range/5BAA6
-run "breachdb /range" http://127.0.0.1:18080/range/5BAA6
-run "breachdb /healthz (hello world)" http://127.0.0.1:18080/healthz
-run "breachdb POST /v1/check" -s "$work/check.lua" http://127.0.0.1:18080/v1/check
+run() { local name=$1 clients=$2; shift 2; echo "== $name, $clients connections"
+       wrk -t2 -c"$clients" -d"${duration}s" --latency "$@" | grep -E 'Requests/sec|99%|50%'; }
+run "nginx /range (static file)" "$connections" http://127.0.0.1:18081/range/5BAA6
+run "breachdb /range" "$connections" http://127.0.0.1:18080/range/5BAA6
+run "breachdb /range, Accept-Encoding: br" "$connections" -H "Accept-Encoding: gzip, br" http://127.0.0.1:18080/range/5BAA6
+run "breachdb /healthz (hello world)" "$connections" http://127.0.0.1:18080/healthz
+run "breachdb POST /v1/check" "$connections" -s "$work/check.lua" http://127.0.0.1:18080/v1/check
+# Latency at a load that leaves the two cores headroom (wrk shares them).
+run "breachdb /healthz (hello world)" 8 http://127.0.0.1:18080/healthz
+run "breachdb POST /v1/check" 8 -s "$work/check.lua" http://127.0.0.1:18080/v1/check
 echo "daemon RSS: $(ps -o rss= -p $daemon) KiB"

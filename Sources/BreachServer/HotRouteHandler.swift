@@ -1,0 +1,258 @@
+import Dispatch
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
+
+/// Answers the two hot routes, `GET`/`HEAD /range/{prefix}` and `POST /v1/check`, on the
+/// connection's event loop, in front of Hummingbird's router, which answers everything else.
+/// It sits on NIO's HTTP/1 parts, before the conversion to HTTP types (see `HotRouteChannel`).
+///
+/// Why SwiftNIO here: with wrk on two cores, the same routes through Hummingbird's router
+/// (a task per connection, hops between the event loop and the concurrency pool, a
+/// middleware chain per request) reached 0.43× nginx on `/range` and 0.65× a hello-world
+/// route on `/v1/check` (docs/benchmarks.md). This handler answers from the same
+/// `RangeRoute` and `CheckRoutes` code without leaving the event loop; converting to and
+/// from HTTP types cost another 10 % of the daemon's time in profiles, so it works before them.
+///
+/// The router stays the reference for everything else, so that behaviour is written once:
+/// - a request that arrives while an earlier one on the connection is still with the
+///   router goes to the router too, so answers keep the order of requests;
+/// - a `/v1/check` that would not succeed (no token, rate limit, not JSON, a bad hash…)
+///   is handed to the router with its body, which makes the error answer;
+/// - a client over its rate limit is handed to the router, which answers 429.
+final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// What the routes answer from: one per server, shared by its connections.
+    struct Routes: Sendable {
+        let indexes: ServedIndexes
+        let rangeCache: RangeCache
+        let check: CheckRoutes
+        /// Tokens `/v1` requires, if any.
+        let apiTokens: BearerTokens?
+        let rateLimit: RateLimitMiddleware?
+        let metrics: RouteMetrics
+        let logger: Logger
+    }
+
+    private enum Route {
+        case range
+        case check
+
+        /// The route's name in metrics and logs, as the router names it.
+        var template: String {
+            switch self {
+            case .range: "/range/{prefix}"
+            case .check: "/v1/check"
+            }
+        }
+    }
+
+    private enum State {
+        case idle
+        /// A hot-route request whose body is still arriving.
+        case reading(Route, HTTPRequestHead, body: ByteBuffer, started: UInt64)
+        /// The request being read belongs to the router.
+        case forwarding
+    }
+
+    private let routes: Routes
+    private var state = State.idle
+    /// Requests handed to the router whose answers are not yet fully written.
+    private var routerRequests = 0
+    /// Answers written here whose bytes have not yet left.
+    private var unsentAnswers = 0
+    /// A graceful-shutdown request held until this handler's answer is out.
+    private var heldQuiesce: ChannelShouldQuiesceEvent?
+    private var needsFlush = false
+
+    init(routes: Routes) { self.routes = routes }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch (unwrapInboundIn(data), state) {
+        case (.head(let head), .idle):
+            if routerRequests == 0, let route = route(of: head, context: context) {
+                state = .reading(route, head, body: ByteBuffer(), started: DispatchTime.now().uptimeNanoseconds)
+            } else {
+                handOver([.head(head)], context: context)
+            }
+        case (.body(let part), .reading(let route, let head, var body, let started)):
+            guard body.readableBytes + part.readableBytes <= CheckRoutes.bodyLimit else {
+                // Too large to be ours: the router answers 413.
+                handOver([.head(head), .body(body), .body(part)], context: context)
+                return
+            }
+            state = .idle  // drops the reference to `body`, so the write below does not copy
+            body.writeImmutableBuffer(part)
+            state = .reading(route, head, body: body, started: started)
+        case (.end(let trailers), .reading(let route, let head, let body, let started)):
+            state = .idle
+            if let answer = answer(route, head, body) {
+                write(answer, for: head, context: context)
+                let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
+                let method = HTTPRequest.Method(head.method.rawValue) ?? .get
+                routes.metrics.record(route: route.template, method: method, status: answer.status, nanoseconds: nanoseconds)
+                routes.logger.debug("request", metadata: ["method": "\(method)", "route": "\(route.template)",
+                                                          "status": "\(answer.status.code)", "microseconds": "\(nanoseconds / 1000)"])
+            } else {
+                handOver([.head(head), .body(body), .end(trailers)], context: context)
+            }
+        case (let part, _):
+            // The router's request, or parts the HTTP decoder would never send in this order.
+            if case .head = part { routerRequests += 1 }
+            if case .end = part { state = .idle } else { state = .forwarding }
+            context.fireChannelRead(data)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { routerRequests -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // Graceful shutdown closes an idle connection at once; an answer of this handler
+        // still being read or sent first finishes.
+        if let quiesce = event as? ChannelShouldQuiesceEvent, isAnswering {
+            heldQuiesce = quiesce
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private var isAnswering: Bool {
+        if case .reading = state { return true }
+        return unsentAnswers > 0
+    }
+
+    /// Passes a request this handler does not answer on to the router.
+    private func handOver(_ parts: [HTTPServerRequestPart], context: ChannelHandlerContext) {
+        routerRequests += 1
+        state = .forwarding
+        for part in parts {
+            if case .body(let body) = part, body.readableBytes == 0 { continue }
+            if case .end = part { state = .idle }
+            context.fireChannelRead(wrapInboundOut(part))
+        }
+        releaseQuiesce(context: context)
+    }
+
+    private func releaseQuiesce(context: ChannelHandlerContext) {
+        guard let quiesce = heldQuiesce, !isAnswering else { return }
+        heldQuiesce = nil
+        context.fireUserInboundEventTriggered(quiesce)
+    }
+
+    /// Which hot route a request head is for, if any and if its client may be answered here.
+    private func route(of head: HTTPRequestHead, context: ChannelHandlerContext) -> Route? {
+        let route: Route
+        switch head.method {
+        case .GET, .HEAD:
+            guard head.uri.hasPrefix("/range/") else { return nil }
+            route = .range
+        case .POST:
+            guard head.uri == "/v1/check", routes.apiTokens?.authorize(head.headers.first(name: "Authorization")) ?? true,
+                  JSONBody.isJSON(contentType: head.headers.first(name: "Content-Type")) else { return nil }
+            route = .check
+        default:
+            return nil
+        }
+        if let rateLimit = routes.rateLimit,
+           rateLimit.take(for: context.channel.remoteAddress?.ipAddress ?? "unknown", now: .now) != nil {
+            return nil
+        }
+        return route
+    }
+
+    /// The answer to a hot-route request, or `nil` when the router should make it.
+    private func answer(_ route: Route, _ head: HTTPRequestHead, _ body: ByteBuffer) -> Answer? {
+        switch route {
+        case .range:
+            let uri = head.uri
+            let queryStart = uri.utf8.firstIndex(of: UInt8(ascii: "?")) ?? uri.endIndex
+            let prefix = uri[uri.utf8.index(uri.startIndex, offsetBy: "/range/".utf8.count)..<queryStart]
+            // `/range/5BAA6/…` is not a range: the router answers it (404).
+            guard !prefix.utf8.contains(UInt8(ascii: "/")) else { return nil }
+            // Most range requests have no query: parse one only when there is one.
+            let mode = queryStart == uri.endIndex ? nil : URI(uri).queryParameters.get("mode")
+            let query = RangeRoute.Query(prefix: prefix, mode: mode, addPadding: head.headers.first(name: "Add-Padding"),
+                                         acceptEncoding: head.headers.first(name: "Accept-Encoding"),
+                                         ifNoneMatch: head.headers.first(name: "If-None-Match"))
+            return RangeRoute.answer(query, indexes: routes.indexes, cache: routes.rangeCache)
+        case .check:
+            guard let request: CheckRoutes.CheckRequest = try? JSONBody.decode(body),
+                  let response = try? routes.check.answer(request),
+                  let encoded = try? JSONBody.encode(response) else { return nil }
+            return Answer(status: .ok, headers: [.contentType: "application/json", .contentLength: String(encoded.readableBytes)],
+                                     body: encoded)
+        }
+    }
+
+    private func write(_ answer: Answer, for request: HTTPRequestHead, context: ChannelHandlerContext) {
+        var head = answer.head
+        head.version = request.version
+        head.headers.add(name: "Date", value: HTTPDate.now)
+        head.headers.add(name: "Server", value: "breachdb")
+        let closing = !request.isKeepAlive
+        if closing, request.version.major == 1, request.version.minor >= 1 {
+            head.headers.add(name: "Connection", value: "close")
+        } else if !closing, request.version.major == 1, request.version.minor == 0 {
+            head.headers.add(name: "Connection", value: "keep-alive")
+        }
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if request.method != .HEAD, answer.body.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
+        }
+        let sent = context.eventLoop.makePromise(of: Void.self)
+        unsentAnswers += 1
+        context.write(wrapOutboundOut(.end(nil)), promise: sent)
+        needsFlush = true
+        sent.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { _ in
+            self.unsentAnswers -= 1
+            if closing {
+                context.close(promise: nil)
+            } else {
+                self.releaseQuiesce(context: context)
+            }
+        }
+        if closing {
+            needsFlush = false
+            context.flush()
+        }
+    }
+}
+
+/// Hummingbird's HTTP/1 child channel with a `HotRouteHandler` put in front of its
+/// conversion to HTTP types.
+struct HotRouteChannel: ServerChildChannel {
+    let base: HTTP1Channel
+    let routes: HotRouteHandler.Routes
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
+        base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let operations = channel.pipeline.syncOperations
+            let codec = try operations.handler(type: HTTP1ToHTTPServerCodec.self)
+            try operations.addHandler(HotRouteHandler(routes: routes), position: .before(codec))
+            return value
+        }
+    }
+
+    func handle(value: HTTP1Channel.Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Configuration
+import Foundation
+import SystemPackage
+
+/// A setting of `serve` or `accounts`, named as its command-line option. Each can also
+/// come from the environment, as `BREACHDB_` and the name in capitals with underscores
+/// (`tls-key` is `BREACHDB_TLS_KEY`), or from a JSON config file keyed by the names
+/// (`{"tls-key": "/etc/breachdb/key.pem", "port": 8443}`). These are all the file may hold.
+enum Setting: String, CaseIterable {
+    case index
+    case ntlmIndex = "ntlm-index"
+    case host
+    case port
+    case unixSocket = "unix-socket"
+    case noPlaintext = "no-plaintext"
+    case reloadInterval = "reload-interval"
+    case rateLimit = "rate-limit"
+    case tlsCertificate = "tls-certificate"
+    case tlsKey = "tls-key"
+    case tokenFile = "token-file"
+    case adminTokenFile = "admin-token-file"
+    case accounts
+    case smtpURL = "smtp-url"
+    case mailFrom = "mail-from"
+    case smsWebhook = "sms-webhook"
+    case linkBaseURL = "link-base-url"
+    case minimumPasswordLength = "minimum-password-length"
+
+    var environmentVariable: String { "BREACHDB_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
+    /// How to name the setting in an error: every place it can be given.
+    var names: String { "--\(rawValue) / \(environmentVariable)" }
+}
+
+/// `--config FILE`: the config file, shared by the commands that take settings.
+struct ConfigFileOption: ParsableArguments {
+    @Option(name: .customLong("config"), help: "A JSON file of settings keyed by option name, e.g. {\"index\": \"/data/pwned.idx\", \"port\": 8080}; the command line and the environment win over it (env BREACHDB_CONFIG).")
+    var path: String?
+}
+
+/// Where settings come from, first found wins: the command line, the environment, the
+/// config file (swift-configuration's environment and JSON file providers).
+struct Settings {
+    private let environment: KeyMappingProvider<EnvironmentVariablesProvider>
+    private let file: (path: String, provider: FileProvider<JSONSnapshot>)?
+
+    /// Reads the config file, if one is named; refuses one that is missing, is not a JSON
+    /// object or holds a key that is not a setting (a typo would otherwise be ignored).
+    init(_ option: ConfigFileOption) async throws {
+        environment = EnvironmentVariablesProvider().prefixKeys(with: "breachdb")
+        guard let path = option.path ?? ProcessInfo.processInfo.environment["BREACHDB_CONFIG"] else {
+            file = nil
+            return
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure("\(path): cannot read the config file")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw CommandFailure("\(path): not a JSON object of settings")
+        }
+        let known = Set(Setting.allCases.map(\.rawValue))
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw CommandFailure("\(path): \"\(unknown)\" is not a setting; known: \(known.sorted().joined(separator: ", "))")
+        }
+        file = (path, try await FileProvider<JSONSnapshot>(filePath: FilePath(path)))
+    }
+
+    func string(_ given: String?, _ setting: Setting) throws -> String? {
+        if let given { return given }
+        guard case .string(let value) = try lookup(setting, .string, expecting: "a string") else { return nil }
+        return value
+    }
+
+    func int(_ given: Int?, _ setting: Setting) throws -> Int? {
+        if let given { return given }
+        guard case .int(let value) = try lookup(setting, .int, expecting: "a whole number") else { return nil }
+        return value
+    }
+
+    func double(_ given: Double?, _ setting: Setting) throws -> Double? {
+        if let given { return given }
+        guard case .double(let value) = try lookup(setting, .double, expecting: "a number") else { return nil }
+        return value
+    }
+
+    /// A flag: on if given, else as the environment (`1`, `true`, `yes`) or the file says.
+    func flag(_ given: Bool, _ setting: Setting) throws -> Bool {
+        if given { return true }
+        guard case .bool(let value) = try lookup(setting, .bool, expecting: "true or false") else { return false }
+        return value
+    }
+
+    private func lookup(_ setting: Setting, _ type: ConfigType, expecting: String) throws -> ConfigContent? {
+        let key = AbsoluteConfigKey([setting.rawValue])
+        do {
+            if let value = try environment.value(forKey: key, type: type).value { return value.content }
+        } catch {
+            throw CommandFailure("\(setting.environmentVariable): not \(expecting)")
+        }
+        guard let file else { return nil }
+        do {
+            return try file.provider.value(forKey: key, type: type).value?.content
+        } catch {
+            throw CommandFailure("\(file.path): \"\(setting.rawValue)\" is not \(expecting)")
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import BreachCheck
+import BreachServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import NIOPosix
+import Testing
+import TestSupport
+
+/// What the hot-route handler adds to the router: order on a shared connection, HEAD,
+/// and connections closed when asked. Its answers themselves are specified, for both
+/// paths, in RangeRouteTests and CheckRoutesTests.
+@Suite struct HotRouteHandlerTests {
+    /// Sends `request` as raw bytes on a new connection and reads until the server closes it.
+    func exchange(_ request: String, port: Int) async throws -> String {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: request))
+            var response = ""
+            for try await chunk in inbound { response += String(buffer: chunk) }
+            return response
+        }
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInTheOrderSent() async throws {
+        let fixture = try ServerFixture()
+        let check = #"{"password": "password"}"#
+        try await fixture.application().test(.live) { client in
+            // The router answers the first; the rest arrive while it does.
+            let response = try await exchange(
+                "GET /v1/index HTTP/1.1\r\nHost: a\r\n\r\n"
+                    + "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\n\r\n"
+                    + "POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: \(check.utf8.count)\r\n\r\n\(check)"
+                    + "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+                port: try #require(client.port))
+            #expect(response.components(separatedBy: "HTTP/1.1 200 OK\r\n").count == 5)
+            let index = try #require(response.range(of: "\"hashCount\":574"))
+            let range = try #require(response.range(of: "1E4C9B93F3F0682250B6CF8331B7EE68FD8:3861493"))
+            let breached = try #require(response.range(of: #"{"breached":true,"count":3861493}"#))
+            let lastRange = try #require(response.range(of: "1E4C9B93F3F0682250B6CF8331B7EE68FD8:3861493", options: .backwards))
+            #expect(index.lowerBound < range.lowerBound && range.lowerBound < breached.lowerBound && breached.lowerBound < lastRange.lowerBound)
+        }
+    }
+
+    /// The account module's remote checker is a range-API client: padded requests over a
+    /// real HTTP client (AsyncHTTPClient).
+    @Test func theRemoteBreachCheckerAnswersFromTheDaemon() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application().test(.live) { client in
+            let checker = RemoteBreachChecker(baseURL: "http://127.0.0.1:\(try #require(client.port))/")
+            #expect(try await checker.breachCount(ofPassword: "password") == 3_861_493)
+            #expect(try await checker.breachCount(ofPassword: "not in the sample: \(UUID())") == 0)
+        }
+    }
+
+    @Test func headAnswersTheHeadersOfGetWithoutTheBody() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application().test(.live) { client in
+            let get = try await client.execute(uri: "/range/5BAA6", method: .get)
+            let head = try await exchange("HEAD /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", port: try #require(client.port))
+            let (fields, body) = headAndBody(head)
+            #expect(fields.hasPrefix("HTTP/1.1 200 OK"))
+            #expect(fields.contains("Content-Length: \(get.body.readableBytes)"))
+            #expect(fields.contains("ETag: \(try #require(get.headers[.eTag]))"))
+            #expect(body.isEmpty)
+        }
+    }
+
+    @Test func theRouterAnswersHeadToo() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application().test(.router) { client in
+            let head = try await client.execute(uri: "/range/5BAA6", method: .head)
+            #expect(head.status == .ok)
+            #expect(head.headers[.contentLength] == "22424")
+            #expect(head.body.readableBytes == 0)
+        }
+    }
+
+    @Test func aPathBelowARangeIsNotARange() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application().test(.live) { client in
+            let response = try await client.execute(uri: "/range/5BAA6/x", method: .get)
+            #expect(response.status == .notFound)
+        }
+    }
+
+    @Test func connectionCloseIsHonoured() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application().test(.live) { client in
+            // `exchange` returns only once the server closes the connection.
+            let response = try await exchange("GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", port: try #require(client.port))
+            let (fields, body) = headAndBody(response)
+            #expect(fields.hasPrefix("HTTP/1.1 200 OK"))
+            let expected = try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")
+            #expect(Array(body.utf8) == expected)
+        }
+    }
+}
+
+/// One HTTP response split at the blank line after its header fields.
+private func headAndBody(_ response: String) -> (head: String, body: String) {
+    guard let blank = response.range(of: "\r\n\r\n") else { return (response, "") }
+    return (String(response[..<blank.lowerBound]), String(response[blank.upperBound...]))
+}
