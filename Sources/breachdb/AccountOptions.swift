@@ -6,22 +6,22 @@ import Foundation
 
 /// The account module's settings, shared by `serve` and `accounts`.
 struct AccountOptions: ParsableArguments {
-    @Option(name: .customLong("accounts"), help: "Serve the account API under /v1/accounts, stored at sqlite:PATH or postgres://USER:PASSWORD@HOST/DATABASE.")
+    @Option(name: .customLong("accounts"), help: ArgumentHelp("Serve the account API under /v1/accounts, stored at sqlite:PATH or postgres://USER:PASSWORD@HOST/DATABASE.", valueName: "location"))
     var location: String?
 
-    @Option(help: "Where e-mail goes: smtp://HOST:PORT or smtps://USER:PASSWORD@HOST:465.")
+    @Option(help: ArgumentHelp("Where e-mail goes: smtp://HOST:PORT or smtps://USER:PASSWORD@HOST:465.", valueName: "url"))
     var smtpURL: String?
 
-    @Option(help: "The sender address of account e-mails (default: breachdb@localhost).")
+    @Option(help: ArgumentHelp("The sender address of account e-mails (default: breachdb@localhost).", valueName: "address"))
     var mailFrom: String?
 
-    @Option(help: "An HTTP endpoint that sends SMS: POST {\"id\",\"to\",\"message\"}.")
+    @Option(help: ArgumentHelp("An HTTP endpoint that sends SMS: POST {\"id\",\"to\",\"message\"}.", valueName: "url"))
     var smsWebhook: String?
 
-    @Option(help: "The base of links in e-mails, e.g. https://app.example.com.")
+    @Option(help: ArgumentHelp("The base of links in e-mails, e.g. https://app.example.com.", valueName: "url"))
     var linkBaseURL: String?
 
-    @Option(help: "Shortest password accepted: 8 at least, 15 where the password is the only factor (default: 8).")
+    @Option(help: ArgumentHelp("Shortest password accepted: 8 at least, 15 where the password is the only factor (default: 8).", valueName: "characters"))
     var minimumPasswordLength: Int?
 
     func location(_ settings: Settings) throws -> String? { try settings.string(location, .accounts) }

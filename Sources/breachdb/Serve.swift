@@ -27,40 +27,40 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var configFile: ConfigFileOption
 
-    @Option(help: "The SHA-1 index to serve.")
+    @Option(help: ArgumentHelp("The SHA-1 index to serve.", valueName: "file"))
     var index: String?
 
-    @Option(help: "An NTLM index for ?mode=ntlm.")
+    @Option(help: ArgumentHelp("An NTLM index for ?mode=ntlm.", valueName: "file"))
     var ntlmIndex: String?
 
-    @Option(help: "Address to listen on (default: 127.0.0.1, loopback only).")
+    @Option(help: ArgumentHelp("Address to listen on (default: 127.0.0.1, loopback only).", valueName: "address"))
     var host: String?
 
-    @Option(help: "Port to listen on (default: 8080).")
+    @Option(help: ArgumentHelp("Port to listen on (default: 8080).", valueName: "port"))
     var port: Int?
 
-    @Option(help: "Listen on this Unix domain socket instead of an address and port (a stale socket file is replaced).")
+    @Option(help: ArgumentHelp("Listen on this Unix domain socket instead of an address and port (a stale socket file is replaced).", valueName: "path"))
     var unixSocket: String?
 
     @Flag(help: "Refuse plaintext passwords on /v1/check: hashes only.")
     var noPlaintext = false
 
-    @Option(help: "Seconds between checks for a replaced index file; 0: on SIGHUP only (default: 5).")
+    @Option(help: ArgumentHelp("Seconds between checks for a replaced index file; 0: on SIGHUP only (default: 5).", valueName: "seconds"))
     var reloadInterval: Int?
 
-    @Option(help: "Requests a second allowed per client address, bursts up to twice that; 429 beyond (default: no limit).")
+    @Option(help: ArgumentHelp("Requests a second allowed per client address, bursts up to twice that; 429 beyond (default: no limit).", valueName: "per-second"))
     var rateLimit: Double?
 
-    @Option(help: "PEM certificate chain for HTTPS, with --tls-key.")
+    @Option(help: ArgumentHelp("PEM certificate chain for HTTPS, with --tls-key.", valueName: "pem-file"))
     var tlsCertificate: String?
 
-    @Option(help: "PEM private key for HTTPS.")
+    @Option(help: ArgumentHelp("PEM private key for HTTPS.", valueName: "pem-file"))
     var tlsKey: String?
 
-    @Option(help: "A file of bearer tokens (one per line) required on every /v1 route.")
+    @Option(help: ArgumentHelp("A file of bearer tokens (one per line) required on every /v1 route.", valueName: "file"))
     var tokenFile: String?
 
-    @Option(help: "A file of tokens for POST /v1/admin/reload, which is off without it.")
+    @Option(help: ArgumentHelp("A file of tokens for POST /v1/admin/reload, which is off without it.", valueName: "file"))
     var adminTokenFile: String?
 
     @OptionGroup(title: "Accounts") var accounts: AccountOptions

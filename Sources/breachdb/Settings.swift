@@ -34,7 +34,7 @@ enum Setting: String, CaseIterable {
 
 /// `--config FILE`: the config file, shared by the commands that take settings.
 struct ConfigFileOption: ParsableArguments {
-    @Option(name: .customLong("config"), help: "A JSON file of settings keyed by option name, e.g. {\"index\": \"/data/pwned.idx\", \"port\": 8080}; the command line and the environment win over it (env BREACHDB_CONFIG).")
+    @Option(name: .customLong("config"), help: ArgumentHelp("A JSON file of settings keyed by option name, e.g. {\"index\": \"/data/pwned.idx\", \"port\": 8080}; the command line and the environment win over it (env BREACHDB_CONFIG).", valueName: "file"))
     var path: String?
 }
 
