@@ -23,7 +23,8 @@ import NIOHTTPTypesHTTP1
 ///   router goes to the router too, so answers keep the order of requests;
 /// - a `/v1/check` that would not succeed (no token, rate limit, not JSON, a bad hash…)
 ///   is handed to the router with its body, which makes the error answer;
-/// - a client over its rate limit is handed to the router, which answers 429.
+/// - a client over its rate limit is handed to the router, which answers 429; each request
+///   is charged once, by whichever layer answers it.
 final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -78,7 +79,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch (unwrapInboundIn(data), state) {
         case (.head(let head), .idle):
-            if routerRequests == 0, let route = route(of: head, context: context) {
+            if routerRequests == 0, let route = route(of: head) {
                 state = .reading(route, head, body: ByteBuffer(), started: DispatchTime.now().uptimeNanoseconds)
             } else {
                 handOver([.head(head)], context: context)
@@ -94,7 +95,8 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             state = .reading(route, head, body: body, started: started)
         case (.end(let trailers), .reading(let route, let head, let body, let started)):
             state = .idle
-            if let answer = answer(route, head, body) {
+            // Over its rate, the client is handed to the router, which answers 429.
+            if let answer = answer(route, head, body), admits(context) {
                 write(answer, for: head, context: context)
                 let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
                 let method = HTTPRequest.Method(head.method.rawValue) ?? .get
@@ -159,7 +161,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Which hot route a request head is for, if any and if its client may be answered here.
-    private func route(of head: HTTPRequestHead, context: ChannelHandlerContext) -> Route? {
+    private func route(of head: HTTPRequestHead) -> Route? {
         let route: Route
         switch head.method {
         case .GET, .HEAD:
@@ -172,11 +174,14 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         default:
             return nil
         }
-        if let rateLimit = routes.rateLimit,
-           rateLimit.take(for: context.channel.remoteAddress?.ipAddress ?? "unknown", now: .now) != nil {
-            return nil
-        }
         return route
+    }
+
+    /// Takes a token from the client's rate limit, once the answer is known to be this
+    /// handler's: a request handed to the router is charged there, and only there.
+    private func admits(_ context: ChannelHandlerContext) -> Bool {
+        guard let rateLimit = routes.rateLimit else { return true }
+        return rateLimit.take(for: context.channel.remoteAddress?.ipAddress ?? "unknown", now: .now) == nil
     }
 
     /// The answer to a hot-route request, or `nil` when the router should make it.

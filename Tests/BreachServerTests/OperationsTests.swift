@@ -78,6 +78,17 @@ import TestSupport
             #expect((50...60).contains(wait))
         }
     }
+
+    /// A check the hot-route handler hands to the router (here, a bad hash) is charged once:
+    /// with a burst of one, its answer is the error, not 429.
+    @Test func aRequestHandedToTheRouterIsChargedOnce() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application(requestsPerSecond: 1.0 / 60).test(.live) { client in
+            let response = try await client.json("/v1/check", #"{"sha1": "xyz"}"#)
+            #expect(response.status == .badRequest)
+            #expect(try await client.json("/v1/check", #"{"sha1": "xyz"}"#).status == .tooManyRequests)
+        }
+    }
 }
 
 @Suite struct TLSTests {
