@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import NIOCore
 import NIOSSL
 import ServiceLifecycle
 
@@ -28,6 +29,10 @@ public struct ServerConfiguration: Sendable {
     public var rangeCacheBytes = 64 << 20
     /// Requests a second allowed per client address (bursts up to 2× that); `nil`: no limit.
     public var requestsPerSecond: Double?
+    /// How long a connection may stay open with nothing under way (`nil`: no limit).
+    public var idleTimeout: Duration? = .seconds(75)
+    /// Proxies whose `X-Forwarded-For` names the client the rate limit counts.
+    public var trustedProxies = TrustedProxies.none
     /// When set, the account API is served under `/v1/accounts`.
     public var accounts: AccountService?
     /// Background work to run with the server (the accounts' outbox dispatcher).
@@ -41,7 +46,7 @@ public struct ServerConfiguration: Sendable {
 public func makeApplication(indexes: ServedIndexes, configuration: ServerConfiguration,
                             logger: Logger = Logger(label: "breachdb")) throws -> some ApplicationProtocol {
     let router = Router(context: BreachRequestContext.self)
-    let rateLimit = configuration.requestsPerSecond.map { RateLimitMiddleware(rate: $0, burst: max(1, $0 * 2)) }
+    let rateLimit = configuration.requestsPerSecond.map { RateLimitMiddleware(rate: $0, burst: max(1, $0 * 2), trustedProxies: configuration.trustedProxies) }
     if let rateLimit { router.middlewares.add(rateLimit) }
     // Method, path, status and latency only, never bodies (they may hold passwords);
     // at debug level, so that a busy server does not serialise on its log by default.
@@ -104,7 +109,8 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
     }
     let reloader = IndexReloader(indexes: indexes, interval: configuration.reloadInterval, logger: logger)
     let hotRoutes = HotRouteHandler.Routes(indexes: indexes, rangeCache: rangeCache, check: check, apiTokens: apiTokens,
-                                           rateLimit: rateLimit, metrics: RouteMetrics(), logger: logger)
+                                           rateLimit: rateLimit, idleTimeout: configuration.idleTimeout.map { TimeAmount($0) },
+                                           metrics: RouteMetrics(), logger: logger)
     var server = HTTPServerBuilder { responder in HotRouteChannel(base: HTTP1Channel(responder: responder), routes: hotRoutes) }
     if let tls = configuration.tls {
         let certificates = try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { NIOSSLCertificateSource.certificate($0) }

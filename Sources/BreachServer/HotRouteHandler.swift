@@ -39,6 +39,8 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         /// Tokens `/v1` requires, if any.
         let apiTokens: BearerTokens?
         let rateLimit: RateLimitMiddleware?
+        /// How long a connection may sit with no request and no answer under way.
+        let idleTimeout: TimeAmount?
         let metrics: RouteMetrics
         let logger: Logger
     }
@@ -73,10 +75,23 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A graceful-shutdown request held until this handler's answer is out.
     private var heldQuiesce: ChannelShouldQuiesceEvent?
     private var needsFlush = false
+    /// When the last request part arrived or the last answer was written.
+    private var lastActivity = NIODeadline.now()
+    private var idleCheck: Scheduled<Void>?
 
     init(routes: Routes) { self.routes = routes }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        if let timeout = routes.idleTimeout { scheduleIdleCheck(at: .now() + timeout, context: context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastActivity = .now()
         switch (unwrapInboundIn(data), state) {
         case (.head(let head), .idle):
             if routerRequests == 0, let route = route(of: head) {
@@ -96,7 +111,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case (.end(let trailers), .reading(let route, let head, let body, let started)):
             state = .idle
             // Over its rate, the client is handed to the router, which answers 429.
-            if let answer = answer(route, head, body), admits(context) {
+            if let answer = answer(route, head, body), admits(head, context: context) {
                 write(answer, for: head, context: context)
                 let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
                 let method = HTTPRequest.Method(head.method.rawValue) ?? .get
@@ -123,8 +138,28 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { routerRequests -= 1 }
+        if case .end = unwrapOutboundIn(data) {
+            routerRequests -= 1
+            lastActivity = .now()
+        }
         context.write(data, promise: promise)
+    }
+
+    /// The idle timeout lives here, not in Hummingbird's connection handler, because that
+    /// one sees only the router's requests: it would close a connection busy with hot ones.
+    /// A request whose head or body stalls counts as idle, so a client trickling bytes
+    /// cannot hold a connection longer than the timeout between them.
+    private func scheduleIdleCheck(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        idleCheck = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) {
+            guard let timeout = self.routes.idleTimeout else { return }
+            let busy = self.routerRequests > 0 || self.unsentAnswers > 0
+            let idleUntil = self.lastActivity + timeout
+            if !busy, idleUntil <= .now() {
+                context.close(promise: nil)
+            } else {
+                self.scheduleIdleCheck(at: busy ? .now() + timeout : idleUntil, context: context)
+            }
+        }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -179,9 +214,10 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Takes a token from the client's rate limit, once the answer is known to be this
     /// handler's: a request handed to the router is charged there, and only there.
-    private func admits(_ context: ChannelHandlerContext) -> Bool {
+    private func admits(_ head: HTTPRequestHead, context: ChannelHandlerContext) -> Bool {
         guard let rateLimit = routes.rateLimit else { return true }
-        return rateLimit.take(for: context.channel.remoteAddress?.ipAddress ?? "unknown", now: .now) == nil
+        let client = rateLimit.client(peer: context.channel.remoteAddress, forwardedFor: head.headers["X-Forwarded-For"])
+        return rateLimit.take(for: client, now: .now) == nil
     }
 
     /// The answer to a hot-route request, or `nil` when the router should make it.
@@ -225,6 +261,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         let sent = context.eventLoop.makePromise(of: Void.self)
         unsentAnswers += 1
+        lastActivity = .now()
         context.write(wrapOutboundOut(.end(nil)), promise: sent)
         needsFlush = true
         sent.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { _ in

@@ -1,4 +1,6 @@
+import Accounts
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import Synchronization
@@ -15,8 +17,9 @@ public struct BreachRequestContext: RequestContext, RemoteAddressRequestContext 
     }
 }
 
-/// Limits each client address to `rate` requests a second with bursts of `burst`
-/// (a token bucket per address), answering 429 with `Retry-After` beyond it.
+/// Limits each client to `rate` requests a second with bursts of `burst` (a token bucket
+/// per IPv4 address or IPv6 /64), answering 429 with `Retry-After` beyond it. Behind
+/// trusted proxies, the client is the one they name in `X-Forwarded-For`.
 final class RateLimitMiddleware: RouterMiddleware, Sendable {
     typealias Context = BreachRequestContext
 
@@ -27,17 +30,24 @@ final class RateLimitMiddleware: RouterMiddleware, Sendable {
 
     let rate: Double
     let burst: Double
+    let trustedProxies: TrustedProxies
     /// Addresses remembered at most; past it, idle entries are forgotten first.
     static let trackedClients = 100_000
-    private let buckets = Mutex<[String: Bucket]>([:])
+    private let buckets = Mutex<[ClientAddress: Bucket]>([:])
 
-    init(rate: Double, burst: Double) {
+    init(rate: Double, burst: Double, trustedProxies: TrustedProxies = .none) {
         self.rate = rate
         self.burst = burst
+        self.trustedProxies = trustedProxies
     }
 
+    /// Health checks and metrics scrapes come from the operator's own machinery, often
+    /// every second from one address: limiting them would mark a healthy node down.
+    static let exemptPaths: Set<String> = ["/healthz", "/readyz", "/metrics"]
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let client = context.remoteAddress?.ipAddress ?? "unknown"
+        if Self.exemptPaths.contains(request.uri.path) { return try await next(request, context) }
+        let client = self.client(peer: context.remoteAddress, forwardedFor: request.headers[values: .xForwardedFor])
         let wait = take(for: client, now: .now)
         guard wait == nil else {
             var error = APIError(status: .tooManyRequests, code: "rate_limited", message: "too many requests from this address; retry later")
@@ -47,8 +57,13 @@ final class RateLimitMiddleware: RouterMiddleware, Sendable {
         return try await next(request, context)
     }
 
+    /// Whose bucket a request from `peer` is charged to.
+    func client(peer: SocketAddress?, forwardedFor: @autoclosure () -> [String]) -> ClientAddress {
+        trustedProxies.client(peer: peer, forwardedFor: trustedProxies.isEmpty ? [] : forwardedFor()).rateLimitKey
+    }
+
     /// Takes a token for `client`; returns `nil` when allowed, else the seconds to wait.
-    func take(for client: String, now: ContinuousClock.Instant) -> Double? {
+    func take(for client: ClientAddress, now: ContinuousClock.Instant) -> Double? {
         buckets.withLock { buckets in
             if buckets.count >= Self.trackedClients, buckets[client] == nil {
                 // Full buckets are idle clients: forgetting them changes nothing.
@@ -63,8 +78,10 @@ final class RateLimitMiddleware: RouterMiddleware, Sendable {
     }
 
     private func refill(_ bucket: Bucket, now: ContinuousClock.Instant) -> Bucket {
-        let elapsed = now - bucket.updated
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Bucket(tokens: min(burst, bucket.tokens + seconds * rate), updated: now)
+        Bucket(tokens: min(burst, bucket.tokens + (now - bucket.updated).timeInterval * rate), updated: now)
     }
+}
+
+extension HTTPField.Name {
+    static let xForwardedFor = Self("X-Forwarded-For")!
 }

@@ -48,8 +48,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds between checks for a replaced index file; 0: on SIGHUP only (default: 5).", valueName: "seconds"))
     var reloadInterval: Int?
 
+    @Option(help: ArgumentHelp("Seconds a connection may stay open with no request or answer under way; 0: no limit (default: 75, above common load balancers' 60).", valueName: "seconds"))
+    var idleTimeout: Int?
+
     @Option(help: ArgumentHelp("Requests a second allowed per client address, bursts up to twice that; 429 beyond (default: no limit).", valueName: "per-second"))
     var rateLimit: Double?
+
+    @Option(help: ArgumentHelp("Proxies in front of the daemon, comma-separated addresses, networks or \"unix\" (e.g. 10.0.0.0/8,::1): behind them, the rate limit counts the client they name in X-Forwarded-For (default: none; each connection's peer is the client).", valueName: "list"))
+    var trustedProxies: String?
 
     @Option(help: ArgumentHelp("PEM certificate chain for HTTPS, with --tls-key.", valueName: "pem-file"))
     var tlsCertificate: String?
@@ -81,9 +87,19 @@ struct Serve: AsyncParsableCommand {
         let reloadSeconds = try settings.int(reloadInterval, .reloadInterval) ?? 5
         guard reloadSeconds >= 0 else { throw ValidationError("\(Setting.reloadInterval.names): not a number of seconds: \(reloadSeconds)") }
         server.reloadInterval = reloadSeconds > 0 ? .seconds(reloadSeconds) : nil
+        let idleSeconds = try settings.int(idleTimeout, .idleTimeout) ?? 75
+        guard idleSeconds >= 0 else { throw ValidationError("\(Setting.idleTimeout.names): not a number of seconds: \(idleSeconds)") }
+        server.idleTimeout = idleSeconds > 0 ? .seconds(idleSeconds) : nil
         if let value = try settings.double(rateLimit, .rateLimit) {
             guard value > 0 else { throw ValidationError("\(Setting.rateLimit.names): not a positive number: \(value)") }
             server.requestsPerSecond = value
+        }
+        if let list = try settings.string(trustedProxies, .trustedProxies) {
+            do {
+                server.trustedProxies = try TrustedProxies(parsing: list)
+            } catch {
+                throw ValidationError("\(Setting.trustedProxies.names): \(error)")
+            }
         }
         switch (try settings.string(tlsCertificate, .tlsCertificate), try settings.string(tlsKey, .tlsKey)) {
         case (let certificate?, let key?): server.tls = (certificate, key)

@@ -14,18 +14,21 @@ import TestSupport
 @Suite struct HotRouteHandlerTests {
     /// Sends `request` as raw bytes on a new connection and reads until the server closes it.
     func exchange(_ request: String, port: Int) async throws -> String {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
-        return try await channel.executeThenClose { inbound, outbound in
+        try await connect(port: port).executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(string: request))
             var response = ""
             for try await chunk in inbound { response += String(buffer: chunk) }
             return response
         }
+    }
+
+    func connect(port: Int) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
     }
 
     @Test func pipelinedRequestsAreAnsweredInTheOrderSent() async throws {
@@ -87,6 +90,48 @@ import TestSupport
         try await fixture.application().test(.live) { client in
             let response = try await client.execute(uri: "/range/5BAA6/x", method: .get)
             #expect(response.status == .notFound)
+        }
+    }
+
+    /// A request head that never ends leaves nothing under way: the connection is closed
+    /// after the idle timeout, so stalled clients cannot hold connections open.
+    @Test(.timeLimit(.minutes(1)))
+    func aStalledRequestIsClosedAfterTheIdleTimeout() async throws {
+        let fixture = try ServerFixture()
+        // Long enough for the test to connect and write on a busy machine.
+        try await fixture.application(idleTimeout: .seconds(2)).test(.live) { client in
+            // `exchange` returns only once the server closes the connection.
+            let response = try await exchange("GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\n", port: try #require(client.port))
+            #expect(response.isEmpty)
+        }
+    }
+
+    /// Hot-route requests keep a connection alive past the idle timeout (Hummingbird's own
+    /// idle timer, which sees only the router's requests, would cut it); once quiet, it closes.
+    @Test(.timeLimit(.minutes(1)))
+    func aConnectionBusyWithHotRequestsOutlivesTheIdleTimeout() async throws {
+        let fixture = try ServerFixture()
+        let body = try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")
+        let timeout = Duration.seconds(1)
+        try await fixture.application(idleTimeout: timeout).test(.live) { client in
+            let busyFor = try await connect(port: try #require(client.port)).executeThenClose { inbound, outbound in
+                var received = ByteBuffer()
+                var iterator = inbound.makeAsyncIterator()
+                let start = ContinuousClock.now
+                // Request after request, each sent as the last is answered, for 3½ timeouts.
+                while ContinuousClock.now - start < timeout * 3.5 {
+                    try await outbound.write(ByteBuffer(string: "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\n\r\n"))
+                    while !received.readableBytesView.suffix(body.count).elementsEqual(body) {
+                        guard var chunk = try await iterator.next() else { return ContinuousClock.now - start }
+                        received.writeBuffer(&chunk)
+                    }
+                    received.clear()
+                }
+                let closedOnceIdle = try await iterator.next() == nil
+                #expect(closedOnceIdle)
+                return ContinuousClock.now - start
+            }
+            #expect(busyFor > timeout * 4)
         }
     }
 

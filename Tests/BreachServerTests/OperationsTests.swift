@@ -64,8 +64,8 @@ import TestSupport
 }
 
 @Suite struct RateLimitTests {
-    /// `/healthz` is the router's; `/range` the hot-route handler's.
-    @Test(arguments: ["/healthz", "/range/5BAA6"])
+    /// `/v1/index` is the router's; `/range` the hot-route handler's.
+    @Test(arguments: ["/v1/index", "/range/5BAA6"])
     func aClientOverItsRateGets429WithRetryAfter(_ uri: String) async throws {
         let fixture = try ServerFixture()
         // One request a minute (a burst of 1): the second is refused however slow the
@@ -76,6 +76,18 @@ import TestSupport
             #expect(refused.status == .tooManyRequests)
             let wait = try #require(refused.headers[.retryAfter].flatMap { Int($0) })
             #expect((50...60).contains(wait))
+        }
+    }
+
+    /// A load balancer polling health every second must not mark a healthy node down.
+    @Test func healthChecksAndMetricsAreNotRateLimited() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application(requestsPerSecond: 1.0 / 60).test(.live) { client in
+            var statuses: [HTTPResponse.Status] = []
+            for uri in ["/healthz", "/readyz", "/metrics", "/healthz", "/readyz", "/metrics", "/v1/index", "/v1/index"] {
+                statuses.append(try await client.execute(uri: uri, method: .get).status)
+            }
+            #expect(statuses == Array(repeating: .ok, count: 7) + [.tooManyRequests])
         }
     }
 

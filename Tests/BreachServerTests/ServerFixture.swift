@@ -24,7 +24,8 @@ struct ServerFixture {
     }
 
     func application(allowPlaintext: Bool = true, apiTokens: [String]? = nil, adminTokens: [String]? = nil,
-                     requestsPerSecond: Double? = nil, tls: (String, String)? = nil) throws -> some ApplicationProtocol {
+                     requestsPerSecond: Double? = nil, trustedProxies: TrustedProxies = .none,
+                     idleTimeout: Duration? = ServerConfiguration().idleTimeout, tls: (String, String)? = nil) throws -> some ApplicationProtocol {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.allowPlaintext = allowPlaintext
@@ -32,6 +33,8 @@ struct ServerFixture {
         configuration.apiTokens = apiTokens
         configuration.adminTokens = adminTokens
         configuration.requestsPerSecond = requestsPerSecond
+        configuration.trustedProxies = trustedProxies
+        configuration.idleTimeout = idleTimeout
         configuration.tls = tls
         return try makeApplication(indexes: indexes, configuration: configuration, logger: Logger(label: "test"))
     }

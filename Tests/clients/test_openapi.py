@@ -12,7 +12,7 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from test_pwned_passwords_clients import ROOT, start_server
+from daemon import ROOT, start_server
 
 SPEC = yaml.safe_load(open(os.path.join(ROOT, "docs", "openapi.yaml")))
 ADMIN_TOKEN = "test-admin-token"
@@ -85,3 +85,21 @@ def test_every_documented_operation_answers_as_documented(server, path, method):
     if schema is not None:
         assert content_type.startswith("application/json")
         jsonschema.validate(json.loads(payload), schema)
+
+
+@pytest.mark.parametrize("path,method,body", [("/range/{prefix}", "GET", None), ("/v1/check", "POST", BODIES[("post", "/v1/check")])])
+def test_a_client_over_its_rate_gets_the_documented_429(path, method, body):
+    with start_server(["--rate-limit", "0.01"]) as base:
+        statuses = []
+        for _ in range(2):
+            request = urllib.request.Request(base.rstrip("/") + path.replace("{prefix}", "5BAA6"), method=method, data=json.dumps(body).encode() if body else None,
+                                             headers={"Content-Type": "application/json"})
+            try:
+                statuses.append(urllib.request.urlopen(request, timeout=10).status)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+                refusal = error
+    assert statuses == [200, 429]
+    documented = resolve(SPEC["paths"][path][method.lower()]["responses"]["429"])
+    assert int(refusal.headers["Retry-After"]) > 0
+    jsonschema.validate(json.loads(refusal.read()), documented["content"]["application/json"]["schema"])

@@ -10,7 +10,7 @@ import threading
 import time
 import urllib.request
 
-from test_pwned_passwords_clients import BREACHDB, ROOT, free_port
+from daemon import BREACHDB, ROOT, free_port
 
 
 def wait_until_up(port):

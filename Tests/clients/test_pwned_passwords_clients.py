@@ -1,52 +1,22 @@
 """Real Pwned Passwords clients from PyPI against `breachdb serve` on loopback.
 
-The clients are used unchanged but for their base URL. Run after the Swift build:
+Each client is used unchanged but for its base URL: pyhibp, pwnedpasswords (splits the
+body on CRLF, so a trailing CRLF or an empty body breaks it) and pwned-passwords-django
+(httpx, padding on by default, the validator Django sites install). Run after the Swift
+build:
     python3 -m pytest Tests/clients
 """
-import contextlib
+import asyncio
 import hashlib
 import os
-import socket
-import subprocess
-import tempfile
-import time
-import urllib.request
 
+import pwnedpasswords
+import pwnedpasswords.pwnedpasswords
 import pyhibp
 import pyhibp.pwnedpasswords as pw
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BREACHDB = os.environ.get("BREACHDB", os.path.join(ROOT, ".build", "debug", "breachdb"))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def start_server(arguments=()):
-    """`breachdb serve` on a free loopback port over the real range file in data/."""
-    with tempfile.TemporaryDirectory() as directory:
-        index = os.path.join(directory, "sample.idx")
-        subprocess.run([BREACHDB, "ingest", "--quiet", "-o", index, os.path.join(ROOT, "data/hibp-range/sha1")], check=True)
-        port = free_port()
-        process = subprocess.Popen([BREACHDB, "serve", "--index", index, "--port", str(port), *arguments],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}/"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        try:
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+from daemon import ROOT, start_server
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +63,64 @@ def test_urllib3_decodes_the_brotli_range_answer(server):
     assert response.headers["Content-Encoding"] == "br"
     with open(os.path.join(ROOT, "data/hibp-range/sha1/5BAA6.txt"), "rb") as expected:
         assert response.data.split(b"\r\n") == expected.read().strip().replace(b"\r\n", b"\n").split(b"\n")
+
+
+@pytest.fixture
+def pwnedpasswords_client(server, monkeypatch):
+    api = pwnedpasswords.pwnedpasswords.PwnedPasswordsAPI
+    public_url = api.url
+    monkeypatch.setattr(api, "url", staticmethod(
+        lambda *components, **query: public_url(*components, **query).replace("https://api.pwnedpasswords.com/", server)))
+    return pwnedpasswords
+
+
+def test_pwnedpasswords_finds_a_breached_password(pwnedpasswords_client):
+    assert pwnedpasswords_client.check("password") == 3861493
+
+
+def test_pwnedpasswords_reports_zero_for_an_unknown_password(pwnedpasswords_client):
+    assert pwnedpasswords_client.check("correct horse battery staple") == 0
+
+
+def test_pwnedpasswords_checks_a_sha1_hash(pwnedpasswords_client):
+    assert pwnedpasswords_client.check(hashlib.sha1(b"password").hexdigest()) == 3861493
+
+
+@pytest.fixture(scope="module")
+def django_client(server):
+    """pwned-passwords-django's API client and validator, Django configured as a site would."""
+    import django
+    from django.conf import settings
+    if not settings.configured:
+        settings.configure(
+            USE_I18N=False,
+            PWNED_PASSWORDS={"API_TIMEOUT": 5.0},
+            AUTH_PASSWORD_VALIDATORS=[{"NAME": "pwned_passwords_django.validators.PwnedPasswordsValidator"}])
+        django.setup()
+    from pwned_passwords_django import api
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(api.PwnedPasswords, "api_endpoint", server + "range/")
+        yield api
+
+
+def test_django_client_counts_a_breached_password_with_padding(django_client):
+    assert django_client.default_client.add_padding
+    assert django_client.check_password("password") == 3861493
+
+
+def test_django_client_counts_an_unknown_password_as_zero(django_client):
+    assert django_client.check_password("correct horse battery staple") == 0
+
+
+def test_django_async_client_counts_a_breached_password(django_client):
+    assert asyncio.run(django_client.check_password_async("password")) == 3861493
+
+
+def test_django_validator_refuses_a_breached_password_by_its_count(django_client):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    with pytest.raises(ValidationError) as refusal:
+        validate_password("password")
+    # Not "password_too_common": that code is the validator's fallback when the API fails.
+    assert [error.code for error in refusal.value.error_list] == ["password_compromised"]
+    assert refusal.value.error_list[0].params == {"amount": 3861493}

@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 
 from test_operations import ingest, wait_until_up
-from test_pwned_passwords_clients import BREACHDB, free_port
+from daemon import BREACHDB, free_port
 
 
 def check(port, body):
@@ -100,3 +100,34 @@ def test_a_unix_socket_serves_the_same_api(tmp_path):
     finally:
         daemon.terminate()
         daemon.wait(timeout=15)
+
+
+def test_behind_a_proxy_on_the_unix_socket_each_forwarded_client_has_its_own_rate_limit(tmp_path):
+    index = str(tmp_path / "index.idx")
+    ingest(index, 7)
+    path = str(tmp_path / "breachdb.sock")
+    daemon = serve(["--index", index, "--unix-socket", path, "--rate-limit", "0.01", "--trusted-proxies", "unix"])
+
+    def status(forwarded_for):
+        with socket.socket(socket.AF_UNIX) as connection:
+            connection.settimeout(10)
+            connection.connect(path)
+            connection.sendall(b"GET /range/5BAA6 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                               b"X-Forwarded-For: " + forwarded_for + b"\r\n\r\n")
+            return int(connection.recv(65536).split(b" ")[1])
+    try:
+        for _ in range(100):
+            if os.path.exists(path):
+                break
+            time.sleep(0.1)
+        assert [status(b"203.0.113.9"), status(b"2001:db8::1"), status(b"203.0.113.9")] == [200, 200, 429]
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=15)
+
+
+def test_a_trusted_proxy_that_is_not_an_address_is_refused_naming_it():
+    result = subprocess.run([BREACHDB, "serve", "--index", "x.idx"], env={**os.environ, "BREACHDB_TRUSTED_PROXIES": "10.0.0.0/8, lb.internal"},
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert 'BREACHDB_TRUSTED_PROXIES: "lb.internal" is not an address' in result.stderr
