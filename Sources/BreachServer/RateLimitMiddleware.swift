@@ -31,14 +31,15 @@ final class RateLimitMiddleware: RouterMiddleware, Sendable {
     let rate: Double
     let burst: Double
     let trustedProxies: TrustedProxies
-    /// Addresses remembered at most; past it, idle entries are forgotten first.
-    static let trackedClients = 100_000
+    /// Clients remembered at most; past it, idle ones are forgotten first.
+    let trackedClients: Int
     private let buckets = Mutex<[ClientAddress: Bucket]>([:])
 
-    init(rate: Double, burst: Double, trustedProxies: TrustedProxies = .none) {
+    init(rate: Double, burst: Double, trustedProxies: TrustedProxies = .none, trackedClients: Int = 100_000) {
         self.rate = rate
         self.burst = burst
         self.trustedProxies = trustedProxies
+        self.trackedClients = trackedClients
     }
 
     /// Health checks and metrics scrapes come from the operator's own machinery, often
@@ -65,9 +66,12 @@ final class RateLimitMiddleware: RouterMiddleware, Sendable {
     /// Takes a token for `client`; returns `nil` when allowed, else the seconds to wait.
     func take(for client: ClientAddress, now: ContinuousClock.Instant) -> Double? {
         buckets.withLock { buckets in
-            if buckets.count >= Self.trackedClients, buckets[client] == nil {
-                // Full buckets are idle clients: forgetting them changes nothing.
+            if buckets.count >= trackedClients, buckets[client] == nil {
+                // Full buckets are idle clients: forgetting them changes nothing. When few
+                // are (a flood of addresses), forget all: a fresh burst for each beats
+                // scanning the table again for every new address.
                 buckets = buckets.filter { refill($0.value, now: now).tokens < burst }
+                if buckets.count >= trackedClients * 9 / 10 { buckets.removeAll(keepingCapacity: true) }
             }
             var bucket = refill(buckets[client] ?? Bucket(tokens: burst, updated: now), now: now)
             defer { buckets[client] = bucket }

@@ -63,46 +63,6 @@ import TestSupport
     }
 }
 
-@Suite struct RateLimitTests {
-    /// `/v1/index` is the router's; `/range` the hot-route handler's.
-    @Test(arguments: ["/v1/index", "/range/5BAA6"])
-    func aClientOverItsRateGets429WithRetryAfter(_ uri: String) async throws {
-        let fixture = try ServerFixture()
-        // One request a minute (a burst of 1): the second is refused however slow the
-        // machine, and told to wait up to a minute.
-        try await fixture.application(requestsPerSecond: 1.0 / 60).test(.live) { client in
-            #expect(try await client.execute(uri: uri, method: .get).status == .ok)
-            let refused = try await client.execute(uri: uri, method: .get)
-            #expect(refused.status == .tooManyRequests)
-            let wait = try #require(refused.headers[.retryAfter].flatMap { Int($0) })
-            #expect((50...60).contains(wait))
-        }
-    }
-
-    /// A load balancer polling health every second must not mark a healthy node down.
-    @Test func healthChecksAndMetricsAreNotRateLimited() async throws {
-        let fixture = try ServerFixture()
-        try await fixture.application(requestsPerSecond: 1.0 / 60).test(.live) { client in
-            var statuses: [HTTPResponse.Status] = []
-            for uri in ["/healthz", "/readyz", "/metrics", "/healthz", "/readyz", "/metrics", "/v1/index", "/v1/index"] {
-                statuses.append(try await client.execute(uri: uri, method: .get).status)
-            }
-            #expect(statuses == Array(repeating: .ok, count: 7) + [.tooManyRequests])
-        }
-    }
-
-    /// A check the hot-route handler hands to the router (here, a bad hash) is charged once:
-    /// with a burst of one, its answer is the error, not 429.
-    @Test func aRequestHandedToTheRouterIsChargedOnce() async throws {
-        let fixture = try ServerFixture()
-        try await fixture.application(requestsPerSecond: 1.0 / 60).test(.live) { client in
-            let response = try await client.json("/v1/check", #"{"sha1": "xyz"}"#)
-            #expect(response.status == .badRequest)
-            #expect(try await client.json("/v1/check", #"{"sha1": "xyz"}"#).status == .tooManyRequests)
-        }
-    }
-}
-
 @Suite struct TLSTests {
     @Test func servesHTTPSWithTheConfiguredCertificate() async throws {
         let fixture = try ServerFixture()

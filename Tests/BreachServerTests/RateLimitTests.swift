@@ -1,0 +1,74 @@
+@testable import BreachServer
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite struct RateLimitTests {
+    /// `/v1/index` is the router's; `/range` the hot-route handler's.
+    @Test(arguments: ["/v1/index", "/range/5BAA6"])
+    func aClientOverItsRateGets429WithRetryAfter(_ uri: String) async throws {
+        let fixture = try ServerFixture()
+        // One request a minute (a burst of 1): the second is refused however slow the
+        // machine, and told to wait up to a minute.
+        try await fixture.application(requestsPerSecond: 1.0 / 60).test(.live) { client in
+            #expect(try await client.execute(uri: uri, method: .get).status == .ok)
+            let refused = try await client.execute(uri: uri, method: .get)
+            #expect(refused.status == .tooManyRequests)
+            let wait = try #require(refused.headers[.retryAfter].flatMap { Int($0) })
+            #expect((50...60).contains(wait))
+        }
+    }
+
+    /// A load balancer polling health every second must not mark a healthy node down.
+    @Test func healthChecksAndMetricsAreNotRateLimited() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application(requestsPerSecond: 1.0 / 60).test(.live) { client in
+            var statuses: [HTTPResponse.Status] = []
+            for uri in ["/healthz", "/readyz", "/metrics", "/healthz", "/readyz", "/metrics", "/v1/index", "/v1/index"] {
+                statuses.append(try await client.execute(uri: uri, method: .get).status)
+            }
+            #expect(statuses == Array(repeating: .ok, count: 7) + [.tooManyRequests])
+        }
+    }
+
+    /// A check the hot-route handler hands to the router (here, a bad hash) is charged once:
+    /// with a burst of one, its answer is the error, not 429.
+    @Test func aRequestHandedToTheRouterIsChargedOnce() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application(requestsPerSecond: 1.0 / 60).test(.live) { client in
+            let response = try await client.json("/v1/check", #"{"sha1": "xyz"}"#)
+            #expect(response.status == .badRequest)
+            #expect(try await client.json("/v1/check", #"{"sha1": "xyz"}"#).status == .tooManyRequests)
+        }
+    }
+
+    /// A flood of addresses fills the table with clients that are not idle: it is then
+    /// forgotten whole, not rescanned for every new address (each gets a fresh burst).
+    @Test func aFullTableOfBusyClientsIsForgottenWhole() throws {
+        let limit = RateLimitMiddleware(rate: 1.0 / 60, burst: 2, trackedClients: 10)
+        let now = ContinuousClock.now
+        let clients = (1...11).map { ClientAddress(parsing: "192.0.2.\($0)")! }
+        #expect(limit.take(for: clients[0], now: now) == nil)
+        #expect(limit.take(for: clients[0], now: now) == nil)
+        #expect(limit.take(for: clients[0], now: now) != nil, "its burst of two is spent")
+        for client in clients[1..<10] { #expect(limit.take(for: client, now: now) == nil) }
+        #expect(limit.take(for: clients[10], now: now) == nil)
+        #expect(limit.take(for: clients[0], now: now) == nil, "forgotten with the others")
+    }
+
+    /// Clients whose buckets are full again are idle: forgetting them changes nothing, and
+    /// the busy ones are kept.
+    @Test func idleClientsAreForgottenFirst() throws {
+        let limit = RateLimitMiddleware(rate: 1, burst: 1, trackedClients: 10)
+        let start = ContinuousClock.now
+        let clients = (1...11).map { ClientAddress(parsing: "192.0.2.\($0)")! }
+        for client in clients[0..<9] { #expect(limit.take(for: client, now: start) == nil) }
+        let later = start + .seconds(5)
+        #expect(limit.take(for: clients[9], now: later) == nil)
+        #expect(limit.take(for: clients[9], now: later) != nil, "still counted")
+        #expect(limit.take(for: clients[10], now: later) == nil)
+        #expect(limit.take(for: clients[9], now: later) != nil, "a busy client is kept")
+    }
+}
