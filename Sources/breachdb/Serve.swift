@@ -51,7 +51,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds a connection may stay open with no request or answer under way; 0: no limit (default: 75, above common load balancers' 60).", valueName: "seconds"))
     var idleTimeout: Int?
 
-    @Option(help: ArgumentHelp("Requests a second allowed per client address, bursts up to twice that; 429 beyond (default: no limit).", valueName: "per-second"))
+    @Option(help: ArgumentHelp("Requests a second allowed per client (an IPv4 address or IPv6 /64), bursts up to twice that; 429 beyond; /healthz, /readyz and /metrics exempt (default: no limit).", valueName: "per-second"))
     var rateLimit: Double?
 
     @Option(help: ArgumentHelp("Proxies in front of the daemon, comma-separated addresses, networks or \"unix\" (e.g. 10.0.0.0/8,::1): behind them, the rate limit counts the client they name in X-Forwarded-For (default: none; each connection's peer is the client).", valueName: "list"))
