@@ -99,7 +99,8 @@ public struct TrustedProxies: Sendable, Equatable {
         self.init(ranges: ranges, unixSocketPeers: unixSocketPeers)
     }
 
-    var isEmpty: Bool { ranges.isEmpty && !unixSocketPeers }
+    /// Whether no proxy is trusted (each connection's peer is the client).
+    public var isEmpty: Bool { ranges.isEmpty && !unixSocketPeers }
 
     /// The client behind a request: the peer, or, while the address at hand is a trusted
     /// proxy, the address before it in `X-Forwarded-For`. Each proxy appends the peer it

@@ -121,6 +121,9 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CommandFailure("\(error)")
         }
+        if !server.trustedProxies.isEmpty, server.requestsPerSecond == nil {
+            logger.warning("--trusted-proxies has no effect without --rate-limit: it only tells the rate limit who the client is")
+        }
         logger.info("serving", metadata: ["index": "\(indexPath)", "hashes": "\(indexes.snapshot.sha1.metadata.hashCount)",
                                           "address": "\(server.unixSocketPath ?? "\(server.host):\(server.port)")"])
         if try accounts.location(settings) != nil {
