@@ -1,21 +1,31 @@
 import HTTPTypes
 import NIOCore
-import NIOHTTP1
-import NIOHTTPTypesHTTP1
 
 /// A response to a hot route, for whichever layer writes it: the router takes the HTTP-types
-/// fields, the hot-route handler NIO's HTTP/1 head, which is made once with the answer (and
-/// cached answers are made once in all).
+/// fields, the hot-route handler the HTTP/1 head as bytes, which are made once with the
+/// answer (and cached answers are made once in all).
 struct Answer: Sendable {
     let status: HTTPResponse.Status
     let headers: HTTPFields
     let body: ByteBuffer
-    let head: HTTPResponseHead
+    /// The HTTP/1 head from the status code on (` 200 OK\r\n`, every field line, `Server`),
+    /// without the version, `Date` and `Connection`, which depend on the request and the
+    /// time, and without the blank line that ends it.
+    let encodedHead: ByteBuffer
 
     init(status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer) {
         self.status = status
         self.headers = headers
         self.body = body
-        head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status.code), headers: HTTPHeaders(headers))
+        var head = ByteBuffer()
+        head.writeString(" \(status.code) \(status.reasonPhrase)\r\n")
+        for field in headers {
+            head.writeString(field.name.rawName)
+            head.writeStaticString(": ")
+            head.writeString(field.value)
+            head.writeStaticString("\r\n")
+        }
+        head.writeStaticString("Server: breachdb\r\n")
+        encodedHead = head
     }
 }

@@ -146,6 +146,25 @@ import TestSupport
             #expect(Array(body.utf8) == expected)
         }
     }
+
+    /// An HTTP/1.0 client is answered in HTTP/1.0, kept alive only when it asks, and told so.
+    @Test func anHTTP1_0ClientIsKeptAliveOnlyWhenItAsks() async throws {
+        let fixture = try ServerFixture()
+        let expected = try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")
+        try await fixture.application().test(.live) { client in
+            // The second request has no keep-alive: `exchange` returns once the server closes.
+            let response = try await exchange("GET /range/5BAA6 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                                                  + "GET /range/5BAA6 HTTP/1.0\r\n\r\n", port: try #require(client.port))
+            let answers = response.components(separatedBy: "HTTP/1.0 200 OK\r\n").dropFirst()
+            try #require(answers.count == 2)
+            let (keptAlive, keptAliveBody) = headAndBody(String(answers.first!))
+            #expect(keptAlive.contains("\r\nConnection: keep-alive"))
+            #expect(Array(keptAliveBody.utf8) == expected)
+            let (last, lastBody) = headAndBody(String(answers.last!))
+            #expect(!last.contains("Connection:"))
+            #expect(Array(lastBody.utf8) == expected)
+        }
+    }
 }
 
 /// One HTTP response split at the blank line after its header fields.
