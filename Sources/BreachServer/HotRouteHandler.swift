@@ -245,8 +245,8 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return RangeRoute.answer(query, indexes: routes.indexes, cache: routes.rangeCache)
         case .check:
             guard let request: CheckRoutes.CheckRequest = try? JSONBody.decode(body),
-                  let response = try? routes.check.answer(request),
-                  let encoded = try? JSONBody.encode(response) else { return nil }
+                  let response = try? routes.check.answer(request) else { return nil }
+            let encoded = response.json
             return Answer(status: .ok, headers: [.contentType: "application/json", .contentLength: String(encoded.readableBytes)],
                                      body: encoded)
         }

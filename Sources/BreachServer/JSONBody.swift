@@ -38,6 +38,10 @@ enum JSONBody {
     }
 
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: try encode(value)))
+        response(json: try encode(value), status: status)
+    }
+
+    static func response(json: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: json))
     }
 }
