@@ -258,16 +258,16 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func write(_ answer: Answer, for request: HTTPRequestHead, context: ChannelHandlerContext) {
         guard let output = responseEncoder else { return }
         let closing = !request.isKeepAlive
-        let http1_0 = request.version == .http1_0
+        let isHTTP1_0 = request.version == .http1_0
         var head = context.channel.allocator.buffer(capacity: answer.encodedHead.readableBytes + 64)
-        head.writeStaticString(http1_0 ? "HTTP/1.0" : "HTTP/1.1")
+        head.writeStaticString(isHTTP1_0 ? "HTTP/1.0" : "HTTP/1.1")
         head.writeImmutableBuffer(answer.encodedHead)
         head.writeStaticString("Date: ")
         head.writeString(HTTPDate.now)
         head.writeStaticString("\r\n")
-        if closing, !http1_0 {
+        if closing, !isHTTP1_0 {
             head.writeStaticString("Connection: close\r\n")
-        } else if !closing, http1_0 {
+        } else if !closing, isHTTP1_0 {
             head.writeStaticString("Connection: keep-alive\r\n")
         }
         head.writeStaticString("\r\n")
