@@ -25,7 +25,7 @@ struct Answer: Sendable {
             head.writeString(field.value)
             head.writeStaticString("\r\n")
         }
-        head.writeStaticString("Server: breachdb\r\n")
+        head.writeString("Server: \(serverName)\r\n")
         encodedHead = head
     }
 }

@@ -41,6 +41,9 @@ public struct ServerConfiguration: Sendable {
     public init() {}
 }
 
+/// The `Server` field of every answer, the router's (Hummingbird's) and the hot routes'.
+let serverName = "breachdb"
+
 /// Builds the HTTP application: the range API, the check API, index metadata, health.
 /// Throws when the TLS certificate or key cannot be read.
 public func makeApplication(indexes: ServedIndexes, configuration: ServerConfiguration,
@@ -122,7 +125,7 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
         server: server,
         configuration: .init(address: configuration.unixSocketPath.map { .unixDomainSocket(path: $0) }
                                  ?? .hostname(configuration.host, port: configuration.port),
-                             serverName: "breachdb"),
+                             serverName: serverName),
         services: [reloader] + configuration.services,
         logger: logger
     )

@@ -147,6 +147,17 @@ import TestSupport
         }
     }
 
+    /// The handler writes its heads itself: they name the server as the router's do.
+    @Test func hotRoutesAndTheRouterNameTheSameServer() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application().test(.live) { client in
+            let response = try await exchange("GET /v1/index HTTP/1.1\r\nHost: a\r\n\r\n"
+                                                  + "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+                                              port: try #require(client.port))
+            #expect(response.components(separatedBy: "\r\nServer: breachdb\r\n").count == 3)
+        }
+    }
+
     /// An HTTP/1.0 client is answered in HTTP/1.0, kept alive only when it asks, and told so.
     @Test func anHTTP1_0ClientIsKeptAliveOnlyWhenItAsks() async throws {
         let fixture = try ServerFixture()
