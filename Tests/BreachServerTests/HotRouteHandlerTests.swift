@@ -112,7 +112,9 @@ import TestSupport
     func aConnectionBusyWithHotRequestsOutlivesTheIdleTimeout() async throws {
         let fixture = try ServerFixture()
         let body = try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")
-        let timeout = Duration.seconds(1)
+        // Long enough for the test to connect and write its first request on a busy machine
+        // (at 1 s, a stalled test run saw the connection closed before it wrote).
+        let timeout = Duration.seconds(2)
         try await fixture.application(idleTimeout: timeout).test(.live) { client in
             let busyFor = try await connect(port: try #require(client.port)).executeThenClose { inbound, outbound in
                 var received = ByteBuffer()
