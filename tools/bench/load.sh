@@ -53,6 +53,10 @@ run "breachdb POST /v1/check" 8 -s "$work/check.lua" http://127.0.0.1:18080/v1/c
 # requests (exponential, mean THINK_MS; wrk times only the request), as sign-up forms do:
 # p99 at 64 connections against the rate they make.
 cat > "$work/think.lua" <<'LUA'
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("id", threads) end
+-- wrk gives each thread its own Lua state: seed each apart, or their think times repeat.
+function init(args) math.randomseed(os.time() * 64 + id) end
 local mean = tonumber(os.getenv("THINK_MS"))
 function delay() return math.floor(-math.log(1 - math.random()) * mean) end
 LUA
