@@ -1,5 +1,5 @@
 /* Baseline for `breachdb check --sha1`: the same I/O over a flat sorted file of
- * 28-byte records (20 hash bytes, 8-byte count), made by `naive-convert` from a
+ * 24-byte records (20 hash bytes, 4-byte count), made by `naive-convert` from a
  * sorted dump. Reads 40-hex lines with buffered stdio, binary-searches the mmapped
  * file, writes HASH:COUNT lines with buffered stdio. */
 #include <fcntl.h>
@@ -23,7 +23,7 @@ int main(int argc, char **argv) {
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) { perror(argv[1]); return 1; }
     const unsigned char *flat = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-    size_t n = st.st_size / 28;
+    size_t n = st.st_size / 24;
     static char in_buffer[1 << 20], out_buffer[1 << 20];
     setvbuf(stdin, in_buffer, _IOFBF, sizeof in_buffer);
     setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
@@ -36,8 +36,8 @@ int main(int argc, char **argv) {
         uint64_t count = 0;
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
-            int c = memcmp(flat + mid * 28, key, 20);
-            if (c == 0) { memcpy(&count, flat + mid * 28 + 20, 8); break; }
+            int c = memcmp(flat + mid * 24, key, 20);
+            if (c == 0) { memcpy(&count, flat + mid * 24 + 20, 4); break; }
             if (c < 0) lo = mid + 1; else hi = mid;
         }
         char hex[41];

@@ -1,6 +1,7 @@
-/* Baseline for `breachdb ingest`: the naive converter the issue compares against.
- * Reads HASH:COUNT lines with stdio and writes each as a 28-byte binary record
- * (20 hash bytes, 8-byte count) to a flat file. No sorting, no index: a floor. */
+/* Baseline for `breachdb ingest` (issue 13): a plain C converter. Reads HASH:COUNT
+ * lines (LF or CRLF) with fgets, decodes the 40 hex digits by hand and the count with
+ * strtoul, and writes each as a packed 24-byte record (20 hash bytes, 4-byte count) to a
+ * flat file. No sorting, no index, one core: a floor for the work an ingest must do. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@ int main(int argc, char **argv) {
     FILE *in = fopen(argv[1], "r"), *out = fopen(argv[2], "w");
     if (!in || !out) { perror("open"); return 1; }
     char line[256];
-    unsigned char record[28];
+    unsigned char record[24];
     unsigned long lines = 0;
     while (fgets(line, sizeof line, in)) {
         lines++;
@@ -27,8 +28,8 @@ int main(int argc, char **argv) {
             if (hi < 0 || lo < 0 || line[40] != ':') { fprintf(stderr, "%s:%lu: bad line\n", argv[1], lines); return 1; }
             record[i] = (unsigned char)(hi << 4 | lo);
         }
-        uint64_t count = strtoull(line + 41, NULL, 10);
-        memcpy(record + 20, &count, 8);
+        uint32_t count = (uint32_t)strtoul(line + 41, NULL, 10);
+        memcpy(record + 20, &count, 4);
         fwrite(record, sizeof record, 1, out);
     }
     fclose(out);
