@@ -36,7 +36,10 @@ done
 
 swift build -c release --product breachdb >/dev/null
 swift build -c release --product generate-dump >/dev/null
-bin=$(swift build -c release --show-bin-path)
+# Copies, so that a rebuild during the hour the run takes cannot mix two binaries.
+mkdir -p "$work/bin"
+cp "$(swift build -c release --show-bin-path)"/{breachdb,generate-dump} "$work/bin/"
+bin=$work/bin
 elapsed() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'; }
 evict() { python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$1"; }
 
