@@ -49,7 +49,7 @@ public final class AccountService: Sendable {
     /// Creates the first super-administrator, active at once (the command line's
     /// bootstrap; later accounts come through ``invite(login:email:phone:role:authentication:by:)``).
     public func createAdministrator(email: String, password: String) async throws -> String {
-        let email = try Self.normalizedEmail(email)
+        let email = try EmailAddress(email).value
         try await requireAcceptable(password, refusal: .breachedPassword)
         let hash = try await hashing.hash(Self.normalized(password))
         let account = Account(id: Self.newID(), login: email, email: email, role: .superAdministrator,
@@ -69,10 +69,10 @@ public final class AccountService: Sendable {
                        authentication: AuthenticationMethod = .password, by sessionToken: String) async throws -> String {
         let administrator = try await requireUser(sessionToken)
         try AccessPolicy.require(AccessPolicy.mayAdd(role, by: administrator.role))
-        let email = try Self.normalizedEmail(email)
-        let login = try login.map(Self.normalizedLogin) ?? email
+        let email = try EmailAddress(email).value
+        let login = try login.map { try Login($0).value } ?? email
         let now = clock.now()
-        let account = Account(id: Self.newID(), login: login, email: email, phone: try phone.map(Self.normalizedPhone),
+        let account = Account(id: Self.newID(), login: login, email: email, phone: try phone.map { try PhoneNumber($0).value },
                               role: role, authentication: authentication,
                               status: authentication == .singleSignOn ? .active : .pending, createdAt: now)
         let token = links.newToken()
@@ -95,7 +95,7 @@ public final class AccountService: Sendable {
     /// password is chosen by whoever follows the activation link (A2), and a phone
     /// number, which no one here has verified, is added by an administrator.
     public func signUp(email: String, client: String? = nil) async throws {
-        let email = try Self.normalizedEmail(email)
+        let email = try EmailAddress(email).value
         let now = clock.now()
         try admit(client, at: now)
         let account = Account(id: Self.newID(), login: email, email: email, createdAt: now)
@@ -247,7 +247,7 @@ public final class AccountService: Sendable {
     public func requestPasswordReset(login: String, client: String? = nil) async throws {
         let now = clock.now()
         try admit(client, at: now)
-        guard let login = try? Self.normalizedLogin(login) else { return }
+        guard let login = try? Login(login).value else { return }
         let token = links.newToken()
         try await store.transaction { [self] tx in
             guard let account = try await tx.account(login: login), account.status != .deactivated,
@@ -332,7 +332,7 @@ public final class AccountService: Sendable {
     public func adminSendPasswordReset(login: String, by sessionToken: String) async throws {
         let administrator = try await requireUser(sessionToken)
         try AccessPolicy.require(AccessPolicy.maySendReset(by: administrator.role))
-        let login = try Self.normalizedLogin(login)
+        let login = try Login(login).value
         let now = clock.now()
         let token = links.newToken()
         try await store.transaction { [self] tx in
@@ -410,7 +410,7 @@ public final class AccountService: Sendable {
     }
 
     private func existingAccountIfAny(_ login: String) async throws -> Account? {
-        guard let login = try? Self.normalizedLogin(login) else { return nil }
+        guard let login = try? Login(login).value else { return nil }
         return try await store.transaction { tx in try await tx.account(login: login) }
     }
 
@@ -493,32 +493,4 @@ public final class AccountService: Sendable {
     /// NIST 800-63B: passwords are compared after Unicode NFKC normalisation. (The
     /// breach check takes the password as typed: that is what breach lists hold.)
     static func normalized(_ password: String) -> String { password.precomposedStringWithCompatibilityMapping }
-
-    /// Logins compare case-insensitively; control characters (a header injection in an
-    /// e-mail) and spaces are refused.
-    static func normalizedLogin(_ login: String) throws -> String {
-        let login = login.trimmingCharacters(in: .whitespaces).lowercased()
-        guard !login.isEmpty, login.count <= 254,
-              login.unicodeScalars.allSatisfy({ !CharacterSet.whitespacesAndNewlines.contains($0) && !CharacterSet.controlCharacters.contains($0) })
-        else { throw AccountError.invalidLogin }
-        return login
-    }
-
-    static func normalizedEmail(_ email: String) throws -> String {
-        let email = try normalizedLogin(email)
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix(".")
-        else { throw AccountError.invalidLogin }
-        return email
-    }
-
-    /// E.164-style: an optional +, then 6 to 15 digits (spaces and dashes dropped).
-    static func normalizedPhone(_ phone: String) throws -> String {
-        let compact = phone.filter { !" -().".contains($0) }
-        let digits = compact.hasPrefix("+") ? compact.dropFirst() : Substring(compact)
-        guard (6...15).contains(digits.count), digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else {
-            throw AccountError.invalidPhone
-        }
-        return compact
-    }
 }
