@@ -32,6 +32,14 @@ struct AccountAPITests {
         ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
     }
 
+    /// POSTs `object` as JSON, with `headers` besides the content type.
+    private func post(_ client: any TestClientProtocol, _ uri: String, _ object: [String: String],
+                      headers: HTTPFields = [:]) async throws -> TestResponse {
+        var all = headers
+        all[.contentType] = "application/json"
+        return try await client.execute(uri: uri, method: .post, headers: all, body: json(object))
+    }
+
     private func decoded(_ response: TestResponse) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
     }
@@ -109,19 +117,15 @@ struct AccountAPITests {
     func signUpCannotChooseTheOwnersPassword(kind: StoreKind) async throws {
         try await withServer(kind) { fixture, _, client in
             let victim = fixture.address("victim")
-            let signUp = try await client.execute(uri: "/v1/accounts/sign-up", method: .post, headers: [.contentType: "application/json"],
-                                                  body: json(["email": victim, "password": "stranger-chose-this-1"]))
+            let signUp = try await post(client, "/v1/accounts/sign-up", ["email": victim, "password": "stranger-chose-this-1"])
             #expect(signUp.status == .accepted)
             let token = try #require(try await fixture.onlyMail(to: victim, subjectContaining: "Activate").token(forPath: "activate"))
             // Following the link without choosing a password keeps nothing the stranger chose.
-            let withoutPassword = try await client.execute(uri: "/v1/accounts/activate", method: .post, headers: [.contentType: "application/json"],
-                                                           body: json(["token": token]))
+            let withoutPassword = try await post(client, "/v1/accounts/activate", ["token": token])
             #expect(withoutPassword.status == .badRequest)
-            let activated = try await client.execute(uri: "/v1/accounts/activate", method: .post, headers: [.contentType: "application/json"],
-                                                     body: json(["token": token, "password": AccountFixture.goodPassword]))
+            let activated = try await post(client, "/v1/accounts/activate", ["token": token, "password": AccountFixture.goodPassword])
             #expect(activated.status == .ok)
-            let stranger = try await client.execute(uri: "/v1/accounts/sign-in", method: .post, headers: [.contentType: "application/json"],
-                                                    body: json(["login": victim, "password": "stranger-chose-this-1"]))
+            let stranger = try await post(client, "/v1/accounts/sign-in", ["login": victim, "password": "stranger-chose-this-1"])
             #expect(stranger.status == .unauthorized)
         }
     }
@@ -130,18 +134,14 @@ struct AccountAPITests {
     func pendingAccountsResetAndUnverifiedPhones(kind: StoreKind) async throws {
         try await withServer(kind) { fixture, _, client in
             let owner = fixture.address("pending")
-            let signUp = try await client.execute(uri: "/v1/accounts/sign-up", method: .post, headers: [.contentType: "application/json"],
-                                                  body: json(["email": owner, "password": "stranger-chose-this-2", "phone": "+47 912 34 567"]))
+            let signUp = try await post(client, "/v1/accounts/sign-up", ["email": owner, "password": "stranger-chose-this-2", "phone": "+47 912 34 567"])
             #expect(signUp.status == .accepted)
-            let request = try await client.execute(uri: "/v1/accounts/password-reset/request", method: .post,
-                                                   headers: [.contentType: "application/json"], body: json(["login": owner]))
+            let request = try await post(client, "/v1/accounts/password-reset/request", ["login": owner])
             #expect(request.status == .accepted)
             let link = try #require(try await fixture.onlyMail(to: owner, subjectContaining: "Reset your").token(forPath: "reset-password"))
-            let reset = try await client.execute(uri: "/v1/accounts/password-reset", method: .post, headers: [.contentType: "application/json"],
-                                                 body: json(["token": link, "newPassword": "owner-reset-password-3"]))
+            let reset = try await post(client, "/v1/accounts/password-reset", ["token": link, "newPassword": "owner-reset-password-3"])
             #expect(reset.status == .noContent)
-            let signIn = try await client.execute(uri: "/v1/accounts/sign-in", method: .post, headers: [.contentType: "application/json"],
-                                                  body: json(["login": owner, "password": "owner-reset-password-3"]))
+            let signIn = try await post(client, "/v1/accounts/sign-in", ["login": owner, "password": "owner-reset-password-3"])
             #expect(signIn.status == .accepted)
             let texts = try await fixture.store.database.transaction { connection in
                 try await connection.query("SELECT id FROM outbox WHERE channel = 'sms'", []).count
@@ -152,17 +152,16 @@ struct AccountAPITests {
 
     @Test("password-strength takes a plaintext password: refused with --no-plaintext, behind --token-file's token")
     func passwordStrengthFollowsTheCheckSettings() async throws {
-        let request = json(["password": "password123"])
+        let request = ["password": "password123"]
         try await withServer(.sqlite, configure: { $0.allowPlaintext = false }) { _, _, client in
-            let refused = try await client.execute(uri: "/v1/accounts/password-strength", method: .post, headers: [.contentType: "application/json"], body: request)
+            let refused = try await post(client, "/v1/accounts/password-strength", request)
             #expect(refused.status == .badRequest)
             #expect(String(buffer: refused.body).contains("plaintext_disabled"))
         }
         try await withServer(.sqlite, configure: { $0.apiTokens = ["strength-token"] }) { _, _, client in
-            let anonymous = try await client.execute(uri: "/v1/accounts/password-strength", method: .post, headers: [.contentType: "application/json"], body: request)
+            let anonymous = try await post(client, "/v1/accounts/password-strength", request)
             #expect(anonymous.status == .unauthorized)
-            let allowed = try await client.execute(uri: "/v1/accounts/password-strength", method: .post,
-                                                   headers: [.contentType: "application/json", .authorization: "Bearer strength-token"], body: request)
+            let allowed = try await post(client, "/v1/accounts/password-strength", request, headers: [.authorization: "Bearer strength-token"])
             #expect(allowed.status == .ok)
         }
     }
