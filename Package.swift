@@ -61,7 +61,8 @@ let package = Package(
         // Accounts: the rules (no I/O of their own), then the SQL store and the mail dispatcher.
         .target(
             name: "Accounts",
-            dependencies: ["BreachCheck", "CArgon2", "CLibCrypto", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["BreachCheck", "CArgon2", "CLibCrypto", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .target(
             name: "AccountStorage",
@@ -70,6 +71,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -148,6 +150,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(name: "BreachDBCommandTests", dependencies: ["BreachIndex", "BreachHash", "TestSupport", "breachdb"]),

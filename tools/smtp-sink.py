@@ -3,13 +3,17 @@
 writing every message it accepts to DIRECTORY/00000001.eml, 00000002.eml, … in
 the order received.
 
-    python3 tools/smtp-sink.py --directory /tmp/mail [--port 2525]
+    python3 tools/smtp-sink.py --directory /tmp/mail [--port 2525] [--starttls CERT KEY]
+
+With --starttls it offers STARTTLS with that certificate and refuses mail before it
+(aiosmtpd's require_starttls), as a production server would.
 
 Prints "listening on PORT" once it accepts connections (no --port: a free one).
 Exits when its parent process does, so a test run leaves no server behind."""
 import argparse
 import os
 import socket
+import ssl
 import sys
 import time
 
@@ -42,9 +46,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--directory", required=True)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
     arguments = parser.parse_args()
     port = arguments.port or free_port()
-    controller = Controller(NumberedFiles(arguments.directory), hostname="127.0.0.1", port=port)
+    tls = {}
+    if arguments.starttls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*arguments.starttls)
+        tls = {"tls_context": context, "require_starttls": True}
+    controller = Controller(NumberedFiles(arguments.directory), hostname="127.0.0.1", port=port, **tls)
     controller.start()
     print(f"listening on {port}", flush=True)
     parent = os.getppid()

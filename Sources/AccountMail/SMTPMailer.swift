@@ -7,40 +7,70 @@ import NIOSSL
 
 /// Where and how to send e-mail.
 public struct SMTPConfiguration: Sendable {
+    /// How the connection is protected. Reset links and device codes travel in these
+    /// e-mails, so plain text is only for a development server on this machine.
+    public enum Security: Sendable, Equatable {
+        /// TLS from the first byte (SMTPS, usually port 465).
+        case implicitTLS
+        /// Plain connect, then STARTTLS (RFC 3207) before anything else is said: a
+        /// server that does not offer it gets no message.
+        case startTLS
+        /// No TLS at all; allowed only to a loopback address (a local test server).
+        case plaintextOnLoopback
+    }
+
     public var host: String
     public var port: Int
-    /// Implicit TLS from the first byte (SMTPS, usually port 465).
-    public var useTLS: Bool
-    /// AUTH PLAIN credentials; sent only over TLS unless `allowPlaintextAuthentication`.
+    public var security: Security
+    /// Whom to trust and how to check the server's certificate (the system's roots and
+    /// the host name by default).
+    public var tls: TLSConfiguration = .makeClientConfiguration()
+    /// AUTH PLAIN credentials; sent only over TLS.
     public var username: String?
     public var password: String?
-    public var allowPlaintextAuthentication = false
     /// The envelope and `From:` address.
     public var sender: String
     public var timeout: Duration = .seconds(30)
 
-    public init(host: String, port: Int, useTLS: Bool = false, username: String? = nil, password: String? = nil, sender: String) {
+    public init(host: String, port: Int, security: Security = .startTLS, username: String? = nil, password: String? = nil, sender: String) {
         self.host = host
         self.port = port
-        self.useTLS = useTLS
+        self.security = security
         self.username = username
         self.password = password
         self.sender = sender
     }
 
-    /// `smtp://[USER:PASSWORD@]HOST[:PORT]` (default port 25) or `smtps://…` (TLS, 465).
-    public init(url: String, sender: String) throws {
+    /// `smtp://[USER:PASSWORD@]HOST[:PORT]` (default port 25, STARTTLS required) or
+    /// `smtps://…` (TLS, 465). `allowPlaintextOnLoopback` lets `smtp://` to 127.0.0.1,
+    /// ::1 or localhost go without TLS, for a development mail server.
+    public init(url: String, sender: String, allowPlaintextOnLoopback: Bool = false) throws {
         guard let components = URLComponents(string: url), let scheme = components.scheme, ["smtp", "smtps"].contains(scheme),
               let host = components.host, !host.isEmpty
         else { throw DeliveryError("not an SMTP URL (smtp://HOST:PORT or smtps://USER:PASSWORD@HOST:465): \(url.split(separator: "@").last ?? "")") }
-        self.init(host: host, port: components.port ?? (scheme == "smtps" ? 465 : 25), useTLS: scheme == "smtps",
+        let security: Security
+        if scheme == "smtps" {
+            security = .implicitTLS
+        } else if allowPlaintextOnLoopback {
+            guard Self.isLoopback(host) else {
+                throw DeliveryError("plain-text SMTP is allowed only to a loopback address, not \(host): use STARTTLS or smtps://")
+            }
+            security = .plaintextOnLoopback
+        } else {
+            security = .startTLS
+        }
+        self.init(host: host, port: components.port ?? (scheme == "smtps" ? 465 : 25), security: security,
                   username: components.user?.removingPercentEncoding, password: components.password?.removingPercentEncoding, sender: sender)
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 }
 
-/// A small SMTP client (RFC 5321) on SwiftNIO: EHLO, optional AUTH PLAIN, one message
-/// per connection. Written here because no SMTP client is among the packages this
-/// project may use; it needs only the commands an outbox sends.
+/// A small SMTP client (RFC 5321) on SwiftNIO: EHLO, STARTTLS, optional AUTH PLAIN, one
+/// message per connection. Written here because no SMTP client is among the packages
+/// this project may use; it needs only the commands an outbox sends.
 public struct SMTPMailer: MessageTransport {
     public let configuration: SMTPConfiguration
 
@@ -56,40 +86,63 @@ public struct SMTPMailer: MessageTransport {
     }
 
     private static func send(_ message: OutgoingMessage, configuration: SMTPConfiguration) async throws {
-        let tls = try configuration.useTLS ? NIOSSLContext(configuration: .makeClientConfiguration()) : nil
+        let server = "\(configuration.host):\(configuration.port)"
+        if configuration.security == .plaintextOnLoopback, !SMTPConfiguration.isLoopback(configuration.host) {
+            throw DeliveryError("SMTP \(server): plain text is allowed only to a loopback address")
+        }
+        let tls = try configuration.security == .plaintextOnLoopback ? nil : NIOSSLContext(configuration: configuration.tls)
+        let hostname = configuration.host
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.seconds(10))
                 .connect(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        if let tls {
-                            try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: configuration.host))
+                        if let tls, configuration.security == .implicitTLS {
+                            try channel.pipeline.syncOperations.addHandler(try Self.tlsHandler(tls, hostname: hostname))
                         }
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBasedFrameDecoder()))
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
         } catch {
-            throw DeliveryError("SMTP \(configuration.host):\(configuration.port): cannot connect: \(error)")
+            throw DeliveryError("SMTP \(server): cannot connect: \(error)")
         }
+        let underlying = channel.channel
         try await channel.executeThenClose { inbound, outbound in
-            var session = Session(lines: inbound.makeAsyncIterator(), outbound: outbound, server: "\(configuration.host):\(configuration.port)")
+            var session = Session(lines: inbound.makeAsyncIterator(), outbound: outbound, server: server)
             try await session.expect(220, after: nil)
-            try await session.command("EHLO \(ProcessInfo.processInfo.hostName)", expect: 250)
+            let greeting = ProcessInfo.processInfo.hostName
+            let extensions = try await session.command("EHLO \(greeting)", expect: 250)
+            if let tls, configuration.security == .startTLS {
+                guard extensions.contains(where: { $0.uppercased().hasPrefix("STARTTLS") }) else {
+                    throw DeliveryError("SMTP \(server): the server does not offer STARTTLS; refusing to send in plain text")
+                }
+                _ = try await session.command("STARTTLS", expect: 220)
+                // In front of the line decoder: every byte from here on is TLS.
+                try await underlying.pipeline.addHandler(try Self.tlsHandler(tls, hostname: hostname), position: .first).get()
+                // RFC 3207: forget what was said before TLS and greet again.
+                _ = try await session.command("EHLO \(greeting)", expect: 250)
+            }
             if let username = configuration.username {
-                guard configuration.useTLS || configuration.allowPlaintextAuthentication else {
-                    throw DeliveryError("SMTP \(session.server): refusing to send credentials without TLS (use smtps://)")
+                guard configuration.security != .plaintextOnLoopback else {
+                    throw DeliveryError("SMTP \(session.server): refusing to send credentials without TLS")
                 }
                 let credentials = Data("\0\(username)\0\(configuration.password ?? "")".utf8).base64EncodedString()
-                try await session.command("AUTH PLAIN \(credentials)", expect: 235, shownAs: "AUTH PLAIN")
+                _ = try await session.command("AUTH PLAIN \(credentials)", expect: 235, shownAs: "AUTH PLAIN")
             }
-            try await session.command("MAIL FROM:<\(configuration.sender)>", expect: 250)
-            try await session.command("RCPT TO:<\(message.recipient)>", expect: 250, 251)
-            try await session.command("DATA", expect: 354)
-            try await session.command(MailFormat.data(of: message, from: configuration.sender) + ".", expect: 250, shownAs: "message data")
-            try? await session.command("QUIT", expect: 221)
+            _ = try await session.command("MAIL FROM:<\(configuration.sender)>", expect: 250)
+            _ = try await session.command("RCPT TO:<\(message.recipient)>", expect: 250, 251)
+            _ = try await session.command("DATA", expect: 354)
+            _ = try await session.command(MailFormat.data(of: message, from: configuration.sender) + ".", expect: 250, shownAs: "message data")
+            _ = try? await session.command("QUIT", expect: 221)
         }
+    }
+
+    private static func tlsHandler(_ context: NIOSSLContext, hostname: String) throws -> NIOSSLClientHandler {
+        // An IP address is checked against the certificate's IP entries, not sent as SNI.
+        let isAddress = hostname.contains(":") || hostname.allSatisfy { $0.isNumber || $0 == "." }
+        return try NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : hostname)
     }
 
     /// One conversation: commands out, numbered replies in.
@@ -98,28 +151,31 @@ public struct SMTPMailer: MessageTransport {
         let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
         let server: String
 
-        mutating func command(_ text: String, expect codes: Int..., shownAs name: String? = nil) async throws {
+        /// Sends a command and returns the reply's lines, without their codes.
+        mutating func command(_ text: String, expect codes: Int..., shownAs name: String? = nil) async throws -> [String] {
             try await outbound.write(ByteBuffer(string: text + "\r\n"))
-            try await expect(codes, after: name ?? String(text.prefix { $0 != " " }))
+            return try await expect(codes, after: name ?? String(text.prefix { $0 != " " }))
         }
 
         mutating func expect(_ code: Int, after command: String?) async throws {
-            try await expect([code], after: command)
+            _ = try await expect([code], after: command)
         }
 
         /// Reads a reply (continuation lines `250-…`, last line `250 …`).
-        mutating func expect(_ codes: [Int], after command: String?) async throws {
+        mutating func expect(_ codes: [Int], after command: String?) async throws -> [String] {
+            var reply: [String] = []
             while true {
                 guard let buffer = try await lines.next() else {
                     throw DeliveryError("SMTP \(server): connection closed\(command.map { " after \($0)" } ?? "")")
                 }
                 let line = String(buffer: buffer).trimmingCharacters(in: .newlines)
                 let code = Int(line.prefix(3)) ?? 0
+                reply.append(String(line.dropFirst(4)))
                 if line.count > 3, line[line.index(line.startIndex, offsetBy: 3)] == "-" { continue }
                 guard codes.contains(code) else {
                     throw DeliveryError("SMTP \(server): \(command ?? "greeting") answered \(line)")
                 }
-                return
+                return reply
             }
         }
     }

@@ -88,6 +88,15 @@ enum Migrations {
             """,
             "CREATE INDEX audit_log_by_account ON audit_log (account_id, at)",
         ],
+        // 2: when each device challenge was made (L3: challenges per account per hour),
+        // when an outbox row's secret stops working (its body is dropped then), and the
+        // outbox by recipient (mail per address per hour).
+        [
+            "ALTER TABLE device_challenges ADD COLUMN created_at BIGINT NOT NULL DEFAULT 0",
+            "CREATE INDEX device_challenges_by_account ON device_challenges (account_id, created_at)",
+            "ALTER TABLE outbox ADD COLUMN expires_at BIGINT",
+            "CREATE INDEX outbox_by_recipient ON outbox (recipient, created_at)",
+        ],
     ]
 
     /// Brings the schema up to date in one transaction; on PostgreSQL an advisory lock

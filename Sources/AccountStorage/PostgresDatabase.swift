@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOSSL
 import PostgresNIO
 
 /// The shared store: a PostgreSQL connection pool (postgres-nio's `PostgresClient`),
@@ -11,8 +12,11 @@ public final class PostgresDatabase: SQLDatabase {
     private let runTask: Task<Void, Never>
     private let logger: Logger
 
-    /// Connects to `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (`?sslmode=disable`,
-    /// `prefer` (the default) or `require`; `?host=/run/postgresql` for a Unix socket).
+    /// Connects to `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (`?host=/run/postgresql`
+    /// for a Unix socket). `sslmode` as libpq reads it: `require` (the default: TLS or no
+    /// connection, so no one on the path can downgrade it to plain text), `verify-ca`
+    /// (and the certificate chains to a trusted root), `verify-full` (and names the
+    /// host), or `disable` (plain text, for a server on loopback).
     public static func connect(url: String, logger: Logger = Logger(label: "breachdb.accounts.postgres")) async throws -> PostgresDatabase {
         let database = PostgresDatabase(configuration: try configuration(from: url), logger: logger)
         do {
@@ -62,20 +66,31 @@ public final class PostgresDatabase: SQLDatabase {
             return .init(unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username, password: password, database: database)
         }
         let tls: PostgresClient.Configuration.TLS
-        switch query["sslmode"] ?? "prefer" {
+        var verified = TLSConfiguration.makeClientConfiguration()
+        switch query["sslmode"] ?? "require" {
         case "disable": tls = .disable
-        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
-        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
-        case let other: throw SQLStoreError.invalidLocation("sslmode=\(other) in the PostgreSQL URL: use disable, prefer or require")
+        case "require":
+            // libpq's meaning: encrypted, the certificate not checked (verify-full does).
+            verified.certificateVerification = .none
+            tls = .require(verified)
+        case "verify-ca":
+            verified.certificateVerification = .noHostnameVerification
+            tls = .require(verified)
+        case "verify-full": tls = .require(verified)
+        case let other:
+            throw SQLStoreError.invalidLocation("sslmode=\(other) in the PostgreSQL URL: use require (the default), verify-ca, verify-full or disable")
         }
         return .init(host: components.host ?? "127.0.0.1", port: components.port ?? 5432,
                      username: username, password: password, database: database, tls: tls)
     }
 
-    /// The URL without its password, for messages.
+    /// The URL without its credentials, for messages. What Foundation cannot parse is
+    /// cut to its scheme: the password may be anywhere in it.
     static func redacted(_ url: String) -> String {
-        guard var components = URLComponents(string: url), components.password != nil else { return url }
-        components.password = "***"
+        guard var components = URLComponents(string: url) else {
+            return (url.range(of: "://").map { String(url[..<$0.upperBound]) } ?? "") + "… (unparsable URL not shown)"
+        }
+        if components.password != nil { components.password = "***" }
         return components.string ?? "postgres://…"
     }
 

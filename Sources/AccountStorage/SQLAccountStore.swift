@@ -35,7 +35,8 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
     public func close() async throws { try await database.close() }
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any AccountTransaction) async throws -> T) async throws -> T {
-        try await database.transaction { connection in try await body(SQLAccountTransaction(connection: connection)) }
+        let dialect = database.dialect
+        return try await database.transaction { connection in try await body(SQLAccountTransaction(connection: connection, dialect: dialect)) }
     }
 
     // MARK: OutboxStore
@@ -43,10 +44,12 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
     public func claimDueMessages(now: Date, lease: Duration, limit: Int) async throws -> [OutgoingMessage] {
         let nowMS = now.milliseconds
         let leaseEnd = now.addingTimeInterval(lease.timeInterval).milliseconds
+        let dialect = database.dialect
         return try await database.transaction { connection in
+            try await SQLAccountTransaction(connection: connection, dialect: dialect).dropExpiredSecrets(at: now)
             let candidates = try await connection.query("""
                 SELECT id FROM outbox
-                WHERE sent_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
+                WHERE sent_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?) AND body <> ''
                 ORDER BY created_at LIMIT ?
                 """, [.integer(nowMS), .integer(nowMS), .integer(Int64(limit))])
             var claimed: [OutgoingMessage] = []
@@ -59,7 +62,7 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
                     """, [.integer(leaseEnd), .text(try candidate.text("id")), .integer(nowMS)])
                 for row in rows {
                     claimed.append(OutgoingMessage(
-                        id: try row.text("id"), channel: OutgoingMessage.Channel(rawValue: try row.text("channel")) ?? .email,
+                        id: try row.text("id"), channel: try row.value(OutgoingMessage.Channel.self, "channel"),
                         recipient: try row.text("recipient"), subject: try row.text("subject"), body: try row.text("body"),
                         createdAt: Date(milliseconds: try row.integer("created_at")), attempts: Int(try row.integer("attempts"))))
                 }
@@ -84,7 +87,7 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
 
     public func pendingMessageCount() async throws -> Int {
         try await database.transaction { connection in
-            Int(try await connection.query("SELECT COUNT(*) AS pending FROM outbox WHERE sent_at IS NULL", []).first?.integer("pending") ?? 0)
+            Int(try await connection.query("SELECT COUNT(*) AS pending FROM outbox WHERE sent_at IS NULL AND body <> ''", []).first?.integer("pending") ?? 0)
         }
     }
 
@@ -95,7 +98,7 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
             try await connection.query("SELECT at, account_id, kind, actor_id, detail FROM audit_log WHERE account_id = ? ORDER BY at, id",
                                        [.text(accountID)]).map { row in
                 AuditEvent(at: Date(milliseconds: try row.integer("at")), accountID: try row.optionalText("account_id"),
-                           kind: AuditEvent.Kind(rawValue: try row.text("kind")) ?? .signInFailed,
+                           kind: try row.value(AuditEvent.Kind.self, "kind"),
                            actorID: try row.optionalText("actor_id"), detail: try row.text("detail"))
             }
         }
@@ -107,6 +110,7 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
 /// transactions on either database count exactly and use a token once.
 struct SQLAccountTransaction: AccountTransaction {
     let connection: any SQLConnection
+    let dialect: SQLDialect
 
     private static let accountColumns = "id, login, email, phone, role, authentication, status, password_hash, must_change_password, failed_sign_ins, locked_until, created_at"
 
@@ -133,11 +137,17 @@ struct SQLAccountTransaction: AccountTransaction {
         try await connection.query("SELECT \(Self.accountColumns) FROM accounts WHERE id = ?", [.text(id)]).first.map(Self.account)
     }
 
+    func lockedAccount(id: String) async throws -> Account? {
+        // SQLite's transactions already hold the whole database (BEGIN IMMEDIATE).
+        let lock = dialect == .postgres ? " FOR UPDATE" : ""
+        return try await connection.query("SELECT \(Self.accountColumns) FROM accounts WHERE id = ?\(lock)", [.text(id)]).first.map(Self.account)
+    }
+
     private static func account(_ row: SQLRow) throws -> Account {
         Account(id: try row.text("id"), login: try row.text("login"), email: try row.text("email"), phone: try row.optionalText("phone"),
-                role: Role(rawValue: try row.text("role")) ?? .user,
-                authentication: AuthenticationMethod(rawValue: try row.text("authentication")) ?? .password,
-                status: AccountStatus(rawValue: try row.text("status")) ?? .deactivated,
+                role: try row.value(Role.self, "role"),
+                authentication: try row.value(AuthenticationMethod.self, "authentication"),
+                status: try row.value(AccountStatus.self, "status"),
                 passwordHash: try row.optionalText("password_hash"), mustChangePassword: try row.integer("must_change_password") != 0,
                 failedSignIns: Int(try row.integer("failed_sign_ins")),
                 lockedUntil: try row.optionalInteger("locked_until").map(Date.init(milliseconds:)),
@@ -157,13 +167,13 @@ struct SQLAccountTransaction: AccountTransaction {
         try await exec("UPDATE accounts SET role = ? WHERE id = ?", [.text(role.rawValue), .text(accountID)])
     }
 
-    func recordFailedSignIn(accountID: String) async throws -> Int {
-        let rows = try await connection.query("UPDATE accounts SET failed_sign_ins = failed_sign_ins + 1 WHERE id = ? RETURNING failed_sign_ins", [.text(accountID)])
-        return Int(try rows.first?.integer("failed_sign_ins") ?? 0)
-    }
-
-    func setLockedUntil(accountID: String, _ date: Date?) async throws {
-        try await exec("UPDATE accounts SET locked_until = ? WHERE id = ?", [optional(date?.milliseconds), .text(accountID)])
+    func reserveAttempt(accountID: String, failures: Int, lockedUntil: Date?, cap: Int, at now: Date) async throws -> Bool {
+        !(try await connection.query("""
+            UPDATE accounts SET failed_sign_ins = failed_sign_ins + 1, locked_until = ?
+            WHERE id = ? AND failed_sign_ins = ? AND failed_sign_ins < ? AND (locked_until IS NULL OR locked_until <= ?)
+            RETURNING failed_sign_ins
+            """, [optional(lockedUntil?.milliseconds), .text(accountID), .integer(Int64(failures)), .integer(Int64(cap)),
+                  .integer(now.milliseconds)]).isEmpty)
     }
 
     func clearFailedSignIns(accountID: String) async throws {
@@ -189,24 +199,33 @@ struct SQLAccountTransaction: AccountTransaction {
     }
 
     func insert(_ challenge: DeviceChallenge) async throws {
-        try await exec("INSERT INTO device_challenges (id, account_id, code_hash, expires_at, failed_attempts) VALUES (?, ?, ?, ?, ?)",
-                       [.text(challenge.id), .text(challenge.accountID), .text(challenge.codeHash),
-                        .integer(challenge.expiresAt.milliseconds), .integer(Int64(challenge.failedAttempts))])
+        try await exec("INSERT INTO device_challenges (id, account_id, code_hash, created_at, expires_at, failed_attempts) VALUES (?, ?, ?, ?, ?, ?)",
+                       [.text(challenge.id), .text(challenge.accountID), .text(challenge.codeHash), .integer(challenge.createdAt.milliseconds),
+                        .integer(challenge.expiresAt.milliseconds), .integer(Int64(challenge.tries))])
     }
 
-    func deviceChallenge(id: String) async throws -> DeviceChallenge? {
-        try await connection.query("SELECT id, account_id, code_hash, expires_at, failed_attempts, used_at FROM device_challenges WHERE id = ?",
-                                    [.text(id)]).first.map { row in
+    func reserveTry(challengeID: String, maximumTries: Int, at now: Date) async throws -> DeviceChallenge? {
+        // The column keeps its first name; it counts every try, reserved before the compare.
+        try await connection.query("""
+            UPDATE device_challenges SET failed_attempts = failed_attempts + 1
+            WHERE id = ? AND used_at IS NULL AND expires_at > ? AND failed_attempts < ?
+            RETURNING id, account_id, code_hash, created_at, expires_at, failed_attempts, used_at
+            """, [.text(challengeID), .integer(now.milliseconds), .integer(Int64(maximumTries))]).first.map { row in
             DeviceChallenge(id: try row.text("id"), accountID: try row.text("account_id"), codeHash: try row.text("code_hash"),
-                            expiresAt: Date(milliseconds: try row.integer("expires_at")), failedAttempts: Int(try row.integer("failed_attempts")),
+                            createdAt: Date(milliseconds: try row.integer("created_at")),
+                            expiresAt: Date(milliseconds: try row.integer("expires_at")), tries: Int(try row.integer("failed_attempts")),
                             usedAt: try row.optionalInteger("used_at").map(Date.init(milliseconds:)))
         }
     }
 
-    func recordFailedAttempt(challengeID: String) async throws -> Int {
-        let rows = try await connection.query("UPDATE device_challenges SET failed_attempts = failed_attempts + 1 WHERE id = ? RETURNING failed_attempts",
-                                              [.text(challengeID)])
-        return Int(try rows.first?.integer("failed_attempts") ?? 0)
+    func challengeCount(accountID: String, since date: Date) async throws -> Int {
+        Int(try await connection.query("SELECT COUNT(*) AS made FROM device_challenges WHERE account_id = ? AND created_at >= ?",
+                                        [.text(accountID), .integer(date.milliseconds)]).first?.integer("made") ?? 0)
+    }
+
+    func revokeChallenges(accountID: String, at date: Date) async throws {
+        try await exec("UPDATE device_challenges SET used_at = ? WHERE account_id = ? AND used_at IS NULL",
+                       [.integer(date.milliseconds), .text(accountID)])
     }
 
     func consumeChallenge(id: String, at date: Date) async throws -> Bool {
@@ -214,9 +233,13 @@ struct SQLAccountTransaction: AccountTransaction {
                                      [.integer(date.milliseconds), .text(id)]).isEmpty)
     }
 
-    func isKnownDevice(accountID: String, tokenHash: String) async throws -> Bool {
-        !(try await connection.query("SELECT 1 AS known FROM known_devices WHERE account_id = ? AND token_hash = ?",
-                                     [.text(accountID), .text(tokenHash)]).isEmpty)
+    func isKnownDevice(accountID: String, tokenHash: String, since date: Date) async throws -> Bool {
+        !(try await connection.query("SELECT 1 AS known FROM known_devices WHERE account_id = ? AND token_hash = ? AND created_at >= ?",
+                                     [.text(accountID), .text(tokenHash), .integer(date.milliseconds)]).isEmpty)
+    }
+
+    func forgetDevices(accountID: String) async throws {
+        try await exec("DELETE FROM known_devices WHERE account_id = ?", [.text(accountID)])
     }
 
     func rememberDevice(accountID: String, tokenHash: String, at date: Date) async throws {
@@ -255,9 +278,26 @@ struct SQLAccountTransaction: AccountTransaction {
     }
 
     func enqueue(_ message: OutgoingMessage) async throws {
-        try await exec("INSERT INTO outbox (id, channel, recipient, subject, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        try await dropExpiredSecrets(at: message.createdAt)
+        try await exec("INSERT INTO outbox (id, channel, recipient, subject, body, created_at, next_attempt_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        [.text(message.id), .text(message.channel.rawValue), .text(message.recipient), .text(message.subject),
-                        .text(message.body), .integer(message.createdAt.milliseconds), .integer(message.createdAt.milliseconds)])
+                        .text(message.body), .integer(message.createdAt.milliseconds), .integer(message.createdAt.milliseconds),
+                        optional(message.expiresAt?.milliseconds)])
+    }
+
+    func messageCount(to recipient: String, since date: Date) async throws -> Int {
+        Int(try await connection.query("SELECT COUNT(*) AS queued FROM outbox WHERE recipient = ? AND created_at >= ?",
+                                        [.text(recipient), .integer(date.milliseconds)]).first?.integer("queued") ?? 0)
+    }
+
+    /// Blanks the body of every unsent message whose secret has expired: it is never
+    /// sent, and the database stops holding it. Run on each enqueue and dispatch, so
+    /// it happens also where no mail server is configured.
+    func dropExpiredSecrets(at date: Date) async throws {
+        try await exec("""
+            UPDATE outbox SET body = '', last_error = 'expired before delivery'
+            WHERE sent_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ? AND body <> ''
+            """, [.integer(date.milliseconds)])
     }
 
     func append(_ event: AuditEvent) async throws {

@@ -22,6 +22,14 @@ public struct SQLRow: Sendable {
         return try text(column)
     }
 
+    /// A stored name of one of `type`'s cases; a name this version does not know is an
+    /// error, never a default (a default could grant or lift something by mistake).
+    func value<Value: RawRepresentable>(_ type: Value.Type, _ column: String) throws -> Value where Value.RawValue == String {
+        let text = try text(column)
+        guard let value = Value(rawValue: text) else { throw SQLStoreError.unknownValue(column: column, value: text) }
+        return value
+    }
+
     func integer(_ column: String) throws -> Int64 {
         guard case .integer(let value)? = values[column] else { throw SQLStoreError.unexpectedValue(column: column) }
         return value
@@ -57,6 +65,8 @@ public protocol SQLDatabase: Sendable {
 
 public enum SQLStoreError: Error, CustomStringConvertible {
     case unexpectedValue(column: String)
+    /// A stored name (a role, a status, …) this version does not know.
+    case unknownValue(column: String, value: String)
     /// An `--accounts` setting that names no supported database.
     case invalidLocation(String)
     /// The database was written by a newer version of this program.
@@ -65,6 +75,8 @@ public enum SQLStoreError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unexpectedValue(let column): "the account database returned an unexpected value in column \(column)"
+        case .unknownValue(let column, let value):
+            "the account database holds \"\(value.prefix(40))\" in column \(column), which this version does not know: upgrade breachdb"
         case .invalidLocation(let reason): reason
         case .schemaTooNew(let found, let known):
             "the account database has schema version \(found); this program knows up to \(known): upgrade breachdb"

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOCore
 import SQLiteNIO
@@ -14,6 +17,7 @@ public final class SQLiteDatabase: SQLDatabase {
     private let closed = Mutex(false)
 
     public static func open(path: String, logger: Logger = Logger(label: "breachdb.accounts.sqlite")) async throws -> SQLiteDatabase {
+        try createPrivately(path)
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         do {
             // WAL lets readers in other processes go on during a write; FULL syncs each
@@ -27,6 +31,18 @@ public final class SQLiteDatabase: SQLDatabase {
             throw error
         }
         return SQLiteDatabase(path: path, connection: connection)
+    }
+
+    /// Creates the file, if it does not exist, readable and writable by its owner only
+    /// (it holds password hashes and, until sent, e-mails with links); SQLite gives its
+    /// WAL and shared-memory files the database file's permissions.
+    static func createPrivately(_ path: String) throws {
+        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if descriptor >= 0 {
+            Glibc.close(descriptor)
+        } else if errno != EEXIST {
+            throw SQLStoreError.invalidLocation("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     private init(path: String, connection: SQLiteConnection) {

@@ -92,16 +92,19 @@ public struct DeviceChallenge: Sendable {
     public var id: String
     public var accountID: String
     public var codeHash: String
+    public var createdAt: Date
     public var expiresAt: Date
-    public var failedAttempts: Int
+    /// Tries taken so far, right or wrong: each is counted before the code is compared.
+    public var tries: Int
     public var usedAt: Date?
 
-    public init(id: String, accountID: String, codeHash: String, expiresAt: Date, failedAttempts: Int = 0, usedAt: Date? = nil) {
+    public init(id: String, accountID: String, codeHash: String, createdAt: Date, expiresAt: Date, tries: Int = 0, usedAt: Date? = nil) {
         self.id = id
         self.accountID = accountID
         self.codeHash = codeHash
+        self.createdAt = createdAt
         self.expiresAt = expiresAt
-        self.failedAttempts = failedAttempts
+        self.tries = tries
         self.usedAt = usedAt
     }
 }
@@ -113,6 +116,8 @@ public struct AuditEvent: Sendable, Equatable {
         case accountActivated = "account_activated"
         case signInSucceeded = "sign_in_succeeded"
         case signInFailed = "sign_in_failed"
+        /// Refused without a check (an unknown login, a locked account).
+        case signInRefused = "sign_in_refused"
         case lockout
         case deviceChallengeSent = "device_challenge_sent"
         case deviceVerified = "device_verified"

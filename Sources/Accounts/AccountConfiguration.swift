@@ -33,8 +33,21 @@ public struct AccountConfiguration: Sendable {
     /// L3: how long a device code works and how many wrong tries it takes.
     public var deviceCodeLifetime: Duration = .seconds(600)
     public var deviceCodeAttempts = 5
+    /// L3: at most this many device codes are sent per account and hour (each sign-in
+    /// with the right password from an unknown device makes one).
+    public var deviceChallengesPerHour = 5
     /// L3: off, every sign-in completes without a device code.
     public var verifyNewDevices = true
+    /// L3: a device stays known this long after its code was entered (or its
+    /// activation link followed); then it is asked for a code again.
+    public var rememberedDeviceLifetime: Duration = .seconds(30 * 24 * 3600)
+
+    /// Mail to one address from sign-up and reset requests, per hour: past it, such a
+    /// request answers as always but sends nothing (no inbox can be flooded).
+    public var messagesPerAddressPerHour = 5
+    /// Sign-ups, reset requests and device codes asked for by one client (IP address)
+    /// per hour: past it, 429.
+    public var requestsPerClientPerHour = 30
 
     /// L4: a session ends after this long without use.
     public var sessionIdleTimeout: Duration = .seconds(24 * 3600)

@@ -39,6 +39,9 @@ public enum AccountError: Error, Equatable, Sendable {
     case invalidPhone
     /// The breach check could not answer and the configuration fails closed.
     case breachCheckUnavailable
+    /// Too many messages or codes asked for in a short time (L3, and the limits on
+    /// sign-up and reset requests): try again later.
+    case tooManyRequests
 
     public var code: String {
         switch self {
@@ -63,6 +66,7 @@ public enum AccountError: Error, Equatable, Sendable {
         case .invalidLogin: "invalid_login"
         case .invalidPhone: "invalid_phone"
         case .breachCheckUnavailable: "breach_check_unavailable"
+        case .tooManyRequests: "too_many_requests"
         }
     }
 
@@ -89,6 +93,7 @@ public enum AccountError: Error, Equatable, Sendable {
         case .invalidLogin: "Enter a valid e-mail address or user ID."
         case .invalidPhone: "Enter the phone number with its country code, for example +47 912 34 567."
         case .breachCheckUnavailable: "The password could not be checked right now. Try again shortly."
+        case .tooManyRequests: "Too many requests for this account or from this client. Try again later."
         }
     }
 

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The account rules (A1–A5, B1–B4, L1–L4, R1–R8, D1 of docs/account-behaviour.md).
+/// The account rules (A1–A5, B1–B4, L1–L4, R1–R8, D1 of docs/account-rules.md).
 ///
 /// Everything outside the rules comes in through protocols — the store, the breach
 /// checker, the clock, the random source — and every message goes to the store's
@@ -17,6 +17,10 @@ public final class AccountService: Sendable {
     let hashing: PasswordHashing
     let templates: MessageTemplates
     let lockout: LockoutPolicy
+    let links: OneTimeLinks
+    let attempts: SignInAttempts
+    let sessions: SessionIssuer
+    let clients: ClientLimiter
     let logger: Logger
     /// A hash to verify against when there is no account, so that an unknown login
     /// costs the same Argon2 time as a known one.
@@ -33,6 +37,10 @@ public final class AccountService: Sendable {
         self.hashing = PasswordHashing(parameters: configuration.argon2, random: random)
         self.templates = MessageTemplates(productName: configuration.productName, linkBaseURL: configuration.linkBaseURL)
         self.lockout = LockoutPolicy(configuration: configuration)
+        self.links = OneTimeLinks(configuration: configuration, templates: templates, random: random)
+        self.attempts = SignInAttempts(store: store, lockout: lockout, links: links, configuration: configuration)
+        self.sessions = SessionIssuer(store: store, configuration: configuration, random: random)
+        self.clients = ClientLimiter(limit: configuration.requestsPerClientPerHour, window: .seconds(3600))
         self.logger = logger
     }
 
@@ -41,7 +49,7 @@ public final class AccountService: Sendable {
     /// Creates the first super-administrator, active at once (the command line's
     /// bootstrap; later accounts come through ``invite(login:email:phone:role:authentication:by:)``).
     public func createAdministrator(email: String, password: String) async throws -> String {
-        let email = try Self.normalizedEmail(email)
+        let email = try EmailAddress(email).value
         try await requireAcceptable(password, refusal: .breachedPassword)
         let hash = try await hashing.hash(Self.normalized(password))
         let account = Account(id: Self.newID(), login: email, email: email, role: .superAdministrator,
@@ -60,77 +68,64 @@ public final class AccountService: Sendable {
     public func invite(login: String? = nil, email: String, phone: String? = nil, role: Role = .user,
                        authentication: AuthenticationMethod = .password, by sessionToken: String) async throws -> String {
         let administrator = try await requireUser(sessionToken)
-        try Self.require(administrator.role.administersUsers)
-        // Only a super-administrator makes another.
-        try Self.require(role != .superAdministrator || administrator.role == .superAdministrator)
-        let email = try Self.normalizedEmail(email)
-        let login = try login.map(Self.normalizedLogin) ?? email
+        try AccessPolicy.require(AccessPolicy.mayAdd(role, by: administrator.role))
+        let email = try EmailAddress(email).value
+        let login = try login.map { try Login($0).value } ?? email
         let now = clock.now()
-        let account = Account(id: Self.newID(), login: login, email: email, phone: try phone.map(Self.normalizedPhone),
+        let account = Account(id: Self.newID(), login: login, email: email, phone: try phone.map { try PhoneNumber($0).value },
                               role: role, authentication: authentication,
                               status: authentication == .singleSignOn ? .active : .pending, createdAt: now)
-        let token = SecretToken.make(using: random)
-        let message = templates.activation(token: token)
+        let token = links.newToken()
         return try await store.transaction { [self] tx in
             guard try await tx.insert(account) else { throw AccountError.loginTaken }
             try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .accountCreated, actorID: administrator.accountID,
                                            detail: "role=\(role.rawValue) authentication=\(authentication.rawValue)"))
             if authentication == .password {
-                try await tx.insertToken(hash: SecretToken.hash(token), purpose: .activation, accountID: account.id,
-                                         createdAt: now, expiresAt: now.addingTimeInterval(configuration.activationLifetime.timeInterval))
-                try await tx.enqueue(makeEmail(message, to: account.email, at: now))
+                try await links.send(.activation, token: token, message: templates.activation(token: token), to: account, in: tx, at: now)
             }
             return account.id
         }
     }
 
-    /// Self-service sign-up: the password is checked (B1), and the answer is the same
-    /// whether or not the address is registered — a new account gets the activation
+    /// Self-service sign-up, with the e-mail address alone. The answer is the same
+    /// whether or not the address is registered: a new account gets the activation
     /// e-mail, an existing one a note that it already has an account.
-    public func signUp(email: String, password: String, phone: String? = nil) async throws {
-        let email = try Self.normalizedEmail(email)
-        let phone = try phone.map(Self.normalizedPhone)
-        try await requireAcceptable(password, refusal: .breachedPassword)
-        let hash = try await hashing.hash(Self.normalized(password))
+    ///
+    /// Whoever asks need not own the address, so nothing they choose is kept: the
+    /// password is chosen by whoever follows the activation link (A2), and a phone
+    /// number, which no one here has verified, is added by an administrator.
+    public func signUp(email: String, client: String? = nil) async throws {
+        let email = try EmailAddress(email).value
         let now = clock.now()
-        let account = Account(id: Self.newID(), login: email, email: email, phone: phone, passwordHash: hash, createdAt: now)
-        let token = SecretToken.make(using: random)
+        try admit(client, at: now)
+        let account = Account(id: Self.newID(), login: email, email: email, createdAt: now)
+        let token = links.newToken()
         try await store.transaction { [self] tx in
+            guard try await isUnderAddressLimit(email, in: tx, at: now) else { return }
             if try await tx.insert(account) {
                 try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .accountCreated, detail: "sign-up"))
-                try await tx.insertToken(hash: SecretToken.hash(token), purpose: .activation, accountID: account.id,
-                                         createdAt: now, expiresAt: now.addingTimeInterval(configuration.activationLifetime.timeInterval))
-                try await tx.enqueue(makeEmail(templates.activation(token: token), to: email, at: now))
+                try await links.send(.activation, token: token, message: templates.activation(token: token), to: account, in: tx, at: now)
             } else if let existing = try await tx.account(login: email) {
-                try await tx.enqueue(makeEmail(templates.alreadyRegistered(), to: existing.email, at: now))
+                try await tx.enqueue(links.email(templates.alreadyRegistered(), to: existing.email, at: now))
             }
         }
     }
 
-    /// A2: the "Activate now" link. An invited account sets its password here (B1);
-    /// one that signed up with a password passes nil. The user is then signed in, and
-    /// the device that followed the e-mailed link is known (L3).
-    public func activate(token: String, password: String?) async throws -> IssuedSession {
-        var newHash: String?
-        if let password {
-            try await requireAcceptable(password, refusal: .breachedPassword)
-            newHash = try await hashing.hash(Self.normalized(password))
-        }
+    /// A2: the "Activate now" link: the user chooses their password here (B1), is
+    /// signed in, and the device that followed the e-mailed link is known (L3).
+    public func activate(token: String, password: String) async throws -> IssuedSession {
+        try await requireAcceptable(password, refusal: .breachedPassword)
+        let newHash = try await hashing.hash(Self.normalized(password))
         let now = clock.now()
-        let minimumLength = configuration.minimumPasswordLength
-        return try await store.transaction { [self, newHash] tx in
+        return try await store.transaction { [self] tx in
             guard let accountID = try await tx.consumeToken(hash: SecretToken.hash(token), purpose: .activation, at: now),
                   var account = try await tx.account(id: accountID), account.status == .pending
             else { throw AccountError.invalidLink }
-            if let newHash {
-                try await tx.setPassword(accountID: accountID, hash: newHash, mustChange: false)
-                account.passwordHash = newHash
-            } else if account.passwordHash == nil {
-                throw AccountError.passwordTooShort(minimum: minimumLength)
-            }
+            try await tx.setPassword(accountID: accountID, hash: newHash, mustChange: false)
+            account.passwordHash = newHash
             try await tx.setStatus(accountID: accountID, .active)
             try await tx.append(AuditEvent(at: now, accountID: accountID, kind: .accountActivated))
-            return try await issueSession(for: account, rememberingDevice: true, in: tx, at: now)
+            return try await sessions.issue(for: account, rememberingDevice: true, in: tx, at: now)
         }
     }
 
@@ -142,136 +137,127 @@ public final class AccountService: Sendable {
     /// Unknown logins, wrong passwords and locked accounts all get
     /// ``AccountError/invalidCredentials`` after the same Argon2 work; only someone who
     /// knows the password learns that the account is deactivated (A5).
-    public func signIn(login: String, password: String, deviceToken: String? = nil) async throws -> SignInResult {
+    public func signIn(login: String, password: String, deviceToken: String? = nil, client: String? = nil) async throws -> SignInResult {
         let now = clock.now()
         let account = try await existingAccountIfAny(login)
         guard let account, let storedHash = account.passwordHash, account.authentication == .password else {
-            _ = await hashing.verify(password, against: try await dummyPasswordHash())
+            try await refuseSignIn(accountID: account?.id, reason: "no password account", password: password, at: now)
             // A4's clear reason, at the cost of telling that an SSO account has this login.
             if account?.authentication == .singleSignOn { throw AccountError.singleSignOnAccount }
             throw AccountError.invalidCredentials
         }
-        if lockout.isLocked(account, now: now) {
-            // Not counted and not checked: a locked account takes no guesses.
-            _ = await hashing.verify(password, against: try await dummyPasswordHash())
+        // L2: the attempt is counted before the password is checked.
+        guard case .reserved(let attempt) = try await attempts.reserve(accountID: account.id, at: now) else {
+            // Not checked: a locked account takes no guesses.
+            try await refuseSignIn(accountID: account.id, reason: "locked", password: password, at: now)
             throw AccountError.invalidCredentials
         }
         guard await hashing.verify(Self.normalized(password), against: storedHash) else {
-            try await recordFailedSignIn(account, at: now)
+            try await attempts.recordFailure(of: account, attempt: attempt, at: now)
             throw AccountError.invalidCredentials
         }
-        switch account.status {
-        case .deactivated: throw AccountError.accountDeactivated
-        case .pending: throw AccountError.accountNotActivated
-        case .active: break
+        if account.status != .active {
+            try await store.transaction { [attempts] tx in try await attempts.clear(accountID: account.id, in: tx) }
+            throw account.status == .deactivated ? AccountError.accountDeactivated : AccountError.accountNotActivated
         }
         // B3: the list grows after a password was set.
         if try await isBreached(password) {
-            let token = SecretToken.make(using: random)
+            let token = links.newToken()
             try await store.transaction { [self] tx in
-                try await tx.clearFailedSignIns(accountID: account.id)
+                try await attempts.clear(accountID: account.id, in: tx)
                 try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .breachedPasswordAtSignIn))
-                try await sendResetLink(to: account, token: token,
-                                        message: templates.proactiveReset(token: token, hours: resetHours), in: tx, at: now)
+                try await links.sendReset(to: account, token: token, message: templates.proactiveReset(token: token, hours: links.resetHours),
+                                          in: tx, at: now)
             }
             throw AccountError.passwordResetRequired
         }
         let upgradedHash = hashing.needsUpgrade(storedHash) ? try await hashing.hash(Self.normalized(password)) : nil
-        let deviceHash = deviceToken.map(SecretToken.hash)
         let code = SecretToken.sixDigitCode(using: random)
         return try await store.transaction { [self] tx in
-            try await tx.clearFailedSignIns(accountID: account.id)
             if let upgradedHash {
                 try await tx.setPassword(accountID: account.id, hash: upgradedHash, mustChange: account.mustChangePassword)
             }
             if configuration.verifyNewDevices {
-                let known = if let deviceHash { try await tx.isKnownDevice(accountID: account.id, tokenHash: deviceHash) } else { false }
-                if !known {
-                    let challenge = DeviceChallenge(id: Self.newID(), accountID: account.id, codeHash: SecretToken.hash(code),
-                                                    expiresAt: now.addingTimeInterval(configuration.deviceCodeLifetime.timeInterval))
+                if try await !sessions.isKnownDevice(deviceToken, of: account.id, in: tx, at: now) {
+                    // L3: the sign-in is not complete until the code is, so the attempt stays
+                    // counted; and only so many codes go out per account and hour.
+                    guard try await tx.challengeCount(accountID: account.id, since: now.addingTimeInterval(-3600)) < configuration.deviceChallengesPerHour
+                    else { throw AccountError.tooManyRequests }
+                    try admit(client, at: now)
+                    let expiresAt = now.addingTimeInterval(configuration.deviceCodeLifetime.timeInterval)
+                    let challenge = DeviceChallenge(id: Self.newID(), accountID: account.id, codeHash: SecretToken.hash(code), createdAt: now,
+                                                    expiresAt: expiresAt)
                     try await tx.insert(challenge)
-                    try await tx.enqueue(makeEmail(templates.deviceCode(code, minutes: Int(configuration.deviceCodeLifetime.timeInterval / 60)),
-                                               to: account.email, at: now))
+                    try await tx.enqueue(links.email(templates.deviceCode(code, minutes: Int(configuration.deviceCodeLifetime.timeInterval / 60)),
+                                                     to: account.email, at: now, secretExpiresAt: expiresAt))
                     try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .deviceChallengeSent))
                     return .deviceVerificationRequired(challengeID: challenge.id)
                 }
             }
-            return .signedIn(try await issueSession(for: account, rememberingDevice: false, in: tx, at: now))
+            try await attempts.clear(accountID: account.id, in: tx)
+            return .signedIn(try await sessions.issue(for: account, rememberingDevice: false, in: tx, at: now))
         }
     }
 
     /// L3: the e-mailed code for an unrecognised device. The code works once, for ten
-    /// minutes, and for a limited number of wrong tries; afterwards the device is known.
+    /// minutes, and for a limited number of tries, each taken before the code is
+    /// compared; a wrong code also counts as a failed attempt on the account (L2), so
+    /// new challenges do not give new guesses. Afterwards the device is known.
     public func verifyDevice(challengeID: String, code: String) async throws -> IssuedSession {
         let now = clock.now()
-        let attempts = configuration.deviceCodeAttempts
-        let outcome: Result<IssuedSession, AccountError> = try await store.transaction { [self] tx in
-            guard let challenge = try await tx.deviceChallenge(id: challengeID), challenge.usedAt == nil,
-                  challenge.expiresAt > now, challenge.failedAttempts < attempts
-            else { return .failure(.invalidDeviceCode) }
-            guard SecretToken.constantTimeEquals(SecretToken.hash(code.trimmingCharacters(in: .whitespaces)), challenge.codeHash) else {
-                // Committed although the call fails: a wrong try must count.
-                _ = try await tx.recordFailedAttempt(challengeID: challengeID)
-                return .failure(.invalidDeviceCode)
+        let maximumTries = configuration.deviceCodeAttempts
+        guard let challenge = try await store.transaction({ tx in try await tx.reserveTry(challengeID: challengeID, maximumTries: maximumTries, at: now) }),
+              case .reserved(let attempt) = try await attempts.reserve(accountID: challenge.accountID, at: now)
+        else { throw AccountError.invalidDeviceCode }
+        guard SecretToken.constantTimeEquals(SecretToken.hash(code.trimmingCharacters(in: .whitespaces)), challenge.codeHash) else {
+            if let account = try await store.transaction({ tx in try await tx.account(id: challenge.accountID) }) {
+                try await attempts.recordFailure(of: account, attempt: attempt, at: now)
             }
+            throw AccountError.invalidDeviceCode
+        }
+        let session: IssuedSession? = try await store.transaction { [self] tx in
             guard try await tx.consumeChallenge(id: challengeID, at: now),
                   let account = try await tx.account(id: challenge.accountID), account.status == .active
-            else { return .failure(.invalidDeviceCode) }
+            else { return nil }
+            try await attempts.clear(accountID: account.id, in: tx)
             try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .deviceVerified))
-            return .success(try await issueSession(for: account, rememberingDevice: true, in: tx, at: now))
+            return try await sessions.issue(for: account, rememberingDevice: true, in: tx, at: now)
         }
-        return try outcome.get()
+        guard let session else { throw AccountError.invalidDeviceCode }
+        return session
     }
 
     /// The account behind a session token, for requests after sign-in. Refreshes the
     /// idle timer (L4); an idle or expired session is ended.
     public func authenticate(sessionToken: String) async throws -> AuthenticatedUser {
-        let hash = SecretToken.hash(sessionToken)
-        let now = clock.now()
-        let idle = configuration.sessionIdleTimeout.timeInterval
-        let user: AuthenticatedUser? = try await store.transaction { tx in
-            guard let session = try await tx.session(tokenHash: hash) else { return nil }
-            guard session.expiresAt > now, now.timeIntervalSince(session.lastSeenAt) < idle,
-                  let account = try await tx.account(id: session.accountID), account.status == .active
-            else {
-                try await tx.deleteSession(tokenHash: hash)
-                return nil
-            }
-            try await tx.touchSession(tokenHash: hash, at: now)
-            return AuthenticatedUser(accountID: account.id, login: account.login, email: account.email, role: account.role,
-                                     authentication: account.authentication, mustChangePassword: account.mustChangePassword,
-                                     sessionTokenHash: hash)
-        }
-        guard let user else { throw AccountError.notSignedIn }
-        return user
+        try await sessions.authenticate(sessionToken, at: clock.now())
     }
 
     public func signOut(sessionToken: String) async throws {
-        let hash = SecretToken.hash(sessionToken)
-        let now = clock.now()
-        try await store.transaction { tx in
-            guard let session = try await tx.session(tokenHash: hash) else { return }
-            try await tx.deleteSession(tokenHash: hash)
-            try await tx.append(AuditEvent(at: now, accountID: session.accountID, kind: .signedOut))
-        }
+        try await sessions.signOut(sessionToken, at: clock.now())
     }
 
     // MARK: Resetting and changing passwords (A4, B2, B4, R1–R7)
 
-    /// R1: "Forgot my password". Answers the same whatever the address: an active
-    /// password account gets a link (R2: 24 hours; R3: earlier links stop working),
-    /// an SSO account a note that it has no password here (A4), others nothing.
-    public func requestPasswordReset(login: String) async throws {
-        guard let login = try? Self.normalizedLogin(login) else { return }
+    /// R1: "Forgot my password". Answers the same whatever the address: an active or
+    /// pending password account gets a link (R2: 24 hours; R3: earlier links stop
+    /// working), an SSO account a note that it has no password here (A4), others
+    /// nothing. A pending account's owner may have lost the activation e-mail; the
+    /// reset link proves the address the same way and activates the account.
+    public func requestPasswordReset(login: String, client: String? = nil) async throws {
         let now = clock.now()
-        let token = SecretToken.make(using: random)
+        try admit(client, at: now)
+        guard let login = try? Login(login).value else { return }
+        let token = links.newToken()
         try await store.transaction { [self] tx in
-            guard let account = try await tx.account(login: login), account.status == .active else { return }
+            guard let account = try await tx.account(login: login), account.status != .deactivated,
+                  try await isUnderAddressLimit(account.email, in: tx, at: now)
+            else { return }
             if account.authentication == .singleSignOn {
-                try await tx.enqueue(makeEmail(templates.singleSignOnNotice(), to: account.email, at: now))
+                try await tx.enqueue(links.email(templates.singleSignOnNotice(), to: account.email, at: now))
                 return
             }
-            try await sendResetLink(to: account, token: token, message: templates.passwordReset(token: token, hours: resetHours), in: tx, at: now)
+            try await links.sendReset(to: account, token: token, message: templates.passwordReset(token: token, hours: links.resetHours), in: tx, at: now)
         }
     }
 
@@ -284,13 +270,18 @@ public final class AccountService: Sendable {
         let now = clock.now()
         try await store.transaction { [self] tx in
             guard let accountID = try await tx.consumeToken(hash: SecretToken.hash(token), purpose: .passwordReset, at: now),
-                  let account = try await tx.account(id: accountID), account.status == .active
+                  let account = try await tx.account(id: accountID), account.status != .deactivated
             else { throw AccountError.invalidLink }
             guard account.authentication == .password else { throw AccountError.singleSignOnAccount }
             try await tx.setPassword(accountID: accountID, hash: hash, mustChange: false)
+            if account.status == .pending {
+                try await tx.setStatus(accountID: accountID, .active)
+                try await tx.revokeTokens(accountID: accountID, purpose: .activation, at: now)
+                try await tx.append(AuditEvent(at: now, accountID: accountID, kind: .accountActivated, detail: "reset link"))
+            }
             try await tx.clearFailedSignIns(accountID: accountID)
-            try await tx.deleteSessions(accountID: accountID, keeping: nil)
-            try await tx.enqueue(makeEmail(templates.resetConfirmation(), to: account.email, at: now))
+            try await revokeSecrets(of: accountID, keepingSession: nil, in: tx, at: now)
+            try await tx.enqueue(links.email(templates.resetConfirmation(), to: account.email, at: now))
             if let phone = account.phone {
                 try await tx.enqueue(OutgoingMessage(id: Self.newID(), channel: .sms, recipient: phone, subject: "",
                                                      body: templates.resetConfirmationSMS(), createdAt: now))
@@ -305,17 +296,31 @@ public final class AccountService: Sendable {
         let user = try await authenticate(sessionToken: sessionToken)
         guard user.authentication == .password else { throw AccountError.singleSignOnAccount }
         guard newPassword == confirmation else { throw AccountError.passwordConfirmationMismatch }
-        guard let account = try await store.transaction({ tx in try await tx.account(id: user.accountID) }),
-              let storedHash = account.passwordHash,
-              await hashing.verify(Self.normalized(currentPassword), against: storedHash)
-        else { throw AccountError.currentPasswordIncorrect }
         try await requireAcceptable(newPassword, refusal: .breachedPassword)
-        let hash = try await hashing.hash(Self.normalized(newPassword))
         let now = clock.now()
+        guard let account = try await store.transaction({ tx in try await tx.account(id: user.accountID) }),
+              let storedHash = account.passwordHash
+        else { throw AccountError.currentPasswordIncorrect }
+        // R4, L2: the current password is guessed like a sign-in: counted first, and a
+        // session whose account is locked ends, so a stolen session cannot guess on.
+        guard case .reserved(let attempt) = try await attempts.reserve(accountID: account.id, at: now) else {
+            try await sessions.end(user, reason: "account locked", at: now)
+            throw AccountError.notSignedIn
+        }
+        guard await hashing.verify(Self.normalized(currentPassword), against: storedHash) else {
+            try await attempts.recordFailure(of: account, attempt: attempt, at: now)
+            if lockout.lockUntil(afterFailures: attempt, now: now) != nil {
+                try await sessions.end(user, reason: "account locked", at: now)
+                throw AccountError.notSignedIn
+            }
+            throw AccountError.currentPasswordIncorrect
+        }
+        let hash = try await hashing.hash(Self.normalized(newPassword))
         try await store.transaction { [self] tx in
+            try await attempts.clear(accountID: account.id, in: tx)
             try await tx.setPassword(accountID: account.id, hash: hash, mustChange: false)
-            try await tx.deleteSessions(accountID: account.id, keeping: user.sessionTokenHash)
-            try await tx.enqueue(makeEmail(templates.passwordChanged(), to: account.email, at: now))
+            try await revokeSecrets(of: account.id, keepingSession: user.sessionTokenHash, in: tx, at: now)
+            try await tx.enqueue(links.email(templates.passwordChanged(), to: account.email, at: now))
             try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .passwordChanged))
         }
     }
@@ -325,34 +330,36 @@ public final class AccountService: Sendable {
     /// R5: sends the reset e-mail to another user. Only a super-administrator or a user
     /// administrator may; anyone else gets ``AccountError/forbidden``.
     public func adminSendPasswordReset(login: String, by sessionToken: String) async throws {
-        let administrator = try await requireAdministrator(sessionToken)
-        let login = try Self.normalizedLogin(login)
+        let administrator = try await requireUser(sessionToken)
+        try AccessPolicy.require(AccessPolicy.maySendReset(by: administrator.role))
+        let login = try Login(login).value
         let now = clock.now()
-        let token = SecretToken.make(using: random)
+        let token = links.newToken()
         try await store.transaction { [self] tx in
             guard let account = try await tx.account(login: login) else { throw AccountError.unknownAccount }
             guard account.authentication == .password else { throw AccountError.singleSignOnAccount }
             guard account.status == .active else { throw AccountError.accountDeactivated }
             try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .adminSentPasswordReset, actorID: administrator.accountID))
-            try await sendResetLink(to: account, token: token, message: templates.passwordReset(token: token, hours: resetHours), in: tx, at: now)
+            try await links.sendReset(to: account, token: token, message: templates.passwordReset(token: token, hours: links.resetHours), in: tx, at: now)
         }
     }
 
     /// R6: in a deployment without e-mail an administrator sets the password; the user
     /// must change it at the next sign-in. Ends the user's sessions and any lockout.
     public func adminSetPassword(login: String, password: String, by sessionToken: String) async throws {
-        let administrator = try await requireAdministrator(sessionToken)
+        let administrator = try await requireUser(sessionToken)
+        try AccessPolicy.require(administrator.role.administersUsers)
         let target = try await existingAccount(login)
         guard target.authentication == .password else { throw AccountError.singleSignOnAccount }
-        try Self.require(target.role != .superAdministrator || administrator.role == .superAdministrator)
+        try AccessPolicy.require(AccessPolicy.mayEdit(target.role, by: administrator.role))
         try await requireAcceptable(password, refusal: .breachedPassword)
         let hash = try await hashing.hash(Self.normalized(password))
         let now = clock.now()
-        try await store.transaction { tx in
+        try await store.transaction { [self] tx in
             try await tx.setPassword(accountID: target.id, hash: hash, mustChange: true)
             if target.status == .pending { try await tx.setStatus(accountID: target.id, .active) }
             try await tx.clearFailedSignIns(accountID: target.id)
-            try await tx.deleteSessions(accountID: target.id, keeping: nil)
+            try await revokeSecrets(of: target.id, keepingSession: nil, in: tx, at: now)
             try await tx.append(AuditEvent(at: now, accountID: target.id, kind: .adminSetPassword, actorID: administrator.accountID))
         }
     }
@@ -369,9 +376,10 @@ public final class AccountService: Sendable {
     /// D1: roles are managed by administrators; only a super-administrator grants or
     /// takes away super-administrator.
     public func setRole(_ role: Role, login: String, by sessionToken: String) async throws {
-        let administrator = try await requireAdministrator(sessionToken)
+        let administrator = try await requireUser(sessionToken)
+        try AccessPolicy.require(administrator.role.administersUsers)
         let target = try await existingAccount(login)
-        try Self.require(administrator.role == .superAdministrator || (role != .superAdministrator && target.role != .superAdministrator))
+        try AccessPolicy.require(AccessPolicy.mayChangeRole(of: target.role, to: role, by: administrator.role))
         let now = clock.now()
         try await store.transaction { tx in
             try await tx.setRole(accountID: target.id, role)
@@ -389,23 +397,11 @@ public final class AccountService: Sendable {
 
     // MARK: Pieces the flows share
 
-    private var resetHours: Int { Int(configuration.resetLinkLifetime.timeInterval / 3600) }
-
     /// A valid session whose password need not be changed first (R6).
     private func requireUser(_ sessionToken: String) async throws -> AuthenticatedUser {
         let user = try await authenticate(sessionToken: sessionToken)
         guard !user.mustChangePassword else { throw AccountError.passwordChangeRequired }
         return user
-    }
-
-    private func requireAdministrator(_ sessionToken: String) async throws -> AuthenticatedUser {
-        let user = try await requireUser(sessionToken)
-        try Self.require(user.role.administersUsers)
-        return user
-    }
-
-    private static func require(_ allowed: Bool) throws {
-        guard allowed else { throw AccountError.forbidden }
     }
 
     private func existingAccount(_ login: String) async throws -> Account {
@@ -414,14 +410,15 @@ public final class AccountService: Sendable {
     }
 
     private func existingAccountIfAny(_ login: String) async throws -> Account? {
-        guard let login = try? Self.normalizedLogin(login) else { return nil }
+        guard let login = try? Login(login).value else { return nil }
         return try await store.transaction { tx in try await tx.account(login: login) }
     }
 
     private func setStatus(_ status: AccountStatus, login: String, by sessionToken: String, event: AuditEvent.Kind) async throws {
-        let administrator = try await requireAdministrator(sessionToken)
+        let administrator = try await requireUser(sessionToken)
+        try AccessPolicy.require(administrator.role.administersUsers)
         let target = try await existingAccount(login)
-        try Self.require(target.role != .superAdministrator || administrator.role == .superAdministrator)
+        try AccessPolicy.require(AccessPolicy.mayEdit(target.role, by: administrator.role))
         let now = clock.now()
         try await store.transaction { tx in
             try await tx.setStatus(accountID: target.id, status)
@@ -430,49 +427,37 @@ public final class AccountService: Sendable {
         }
     }
 
-    /// L1, L2: counts a failure; locks as the policy says; the 10th sends a reset link.
-    private func recordFailedSignIn(_ account: Account, at now: Date) async throws {
-        let token = SecretToken.make(using: random)
-        try await store.transaction { [self] tx in
-            let failures = try await tx.recordFailedSignIn(accountID: account.id)
-            try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .signInFailed, detail: "consecutive=\(failures)"))
-            if let until = lockout.lockUntil(afterFailures: failures, now: now) {
-                try await tx.setLockedUntil(accountID: account.id, until)
-                try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .lockout,
-                                               detail: until == .distantFuture ? "until reset" : "seconds=\(Int(until.timeIntervalSince(now)))"))
-            }
-            if failures == configuration.failuresBeforeResetEmail {
-                try await sendResetLink(to: account, token: token,
-                                        message: templates.failedSignInsReset(token: token, failures: failures, hours: resetHours), in: tx, at: now)
-            }
+    /// A sign-in that checks nothing (an unknown login, a locked account) costs what a
+    /// checked wrong password does: a committed write before the Argon2 work (there,
+    /// the reservation) and one after (there, the failure's record), each an audit row
+    /// here, so that neither the hash nor the database's fsync tells the cases apart.
+    private func refuseSignIn(accountID: String?, reason: String, password: String, at now: Date) async throws {
+        try await store.transaction { tx in try await tx.append(AuditEvent(at: now, accountID: accountID, kind: .signInRefused, detail: reason)) }
+        _ = await hashing.verify(password, against: try await dummyPasswordHash())
+        try await store.transaction { tx in
+            try await tx.append(AuditEvent(at: now, accountID: accountID, kind: .signInRefused, detail: "\(reason): answered"))
         }
-        logger.info("sign-in failed", metadata: ["account": "\(account.id)"])
     }
 
-    /// R2, R3: a new single-use link that ends every earlier one.
-    private func sendResetLink(to account: Account, token: String, message: MessageTemplates.Email,
-                               in tx: any AccountTransaction, at now: Date) async throws {
-        try await tx.revokeTokens(accountID: account.id, purpose: .passwordReset, at: now)
-        try await tx.insertToken(hash: SecretToken.hash(token), purpose: .passwordReset, accountID: account.id,
-                                 createdAt: now, expiresAt: now.addingTimeInterval(configuration.resetLinkLifetime.timeInterval))
-        try await tx.enqueue(makeEmail(message, to: account.email, at: now))
-        try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .passwordResetRequested))
+    /// The per-client limit on requests that send mail or make codes.
+    private func admit(_ client: String?, at now: Date) throws {
+        if let client, !clients.admit(client, at: now) { throw AccountError.tooManyRequests }
     }
 
-    private func issueSession(for account: Account, rememberingDevice: Bool, in tx: any AccountTransaction, at now: Date) async throws -> IssuedSession {
-        let token = SecretToken.make(using: random)
-        let session = StoredSession(tokenHash: SecretToken.hash(token), accountID: account.id, createdAt: now, lastSeenAt: now,
-                                    expiresAt: now.addingTimeInterval(configuration.sessionLifetime.timeInterval))
-        try await tx.insert(session)
-        var deviceToken: String?
-        if rememberingDevice {
-            let device = SecretToken.make(using: random)
-            try await tx.rememberDevice(accountID: account.id, tokenHash: SecretToken.hash(device), at: now)
-            deviceToken = device
-        }
-        try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .signInSucceeded))
-        return IssuedSession(accountID: account.id, sessionToken: token, expiresAt: session.expiresAt,
-                             deviceToken: deviceToken, mustChangePassword: account.mustChangePassword)
+    /// The per-address limit: false when the address had its share of mail this hour
+    /// (the request then answers as usual and sends nothing).
+    private func isUnderAddressLimit(_ address: String, in tx: any AccountTransaction, at now: Date) async throws -> Bool {
+        try await tx.messageCount(to: address, since: now.addingTimeInterval(-3600)) < configuration.messagesPerAddressPerHour
+    }
+
+    /// A new password ends what the old one let in: other sessions, known devices,
+    /// pending device codes and unused reset links (older links must not set a
+    /// password over the new one).
+    private func revokeSecrets(of accountID: String, keepingSession kept: String?, in tx: any AccountTransaction, at now: Date) async throws {
+        try await tx.deleteSessions(accountID: accountID, keeping: kept)
+        try await tx.forgetDevices(accountID: accountID)
+        try await tx.revokeChallenges(accountID: accountID, at: now)
+        try await tx.revokeTokens(accountID: accountID, purpose: .passwordReset, at: now)
     }
 
     /// Length (NIST 800-63B, no composition rules) and the breach check (B1, B2, B4),
@@ -503,41 +488,9 @@ public final class AccountService: Sendable {
         return hash
     }
 
-    private func makeEmail(_ message: MessageTemplates.Email, to recipient: String, at now: Date) -> OutgoingMessage {
-        OutgoingMessage(id: Self.newID(), channel: .email, recipient: recipient, subject: message.subject, body: message.body, createdAt: now)
-    }
-
     static func newID() -> String { UUID().uuidString.lowercased() }
 
     /// NIST 800-63B: passwords are compared after Unicode NFKC normalisation. (The
     /// breach check takes the password as typed: that is what breach lists hold.)
     static func normalized(_ password: String) -> String { password.precomposedStringWithCompatibilityMapping }
-
-    /// Logins compare case-insensitively; control characters (a header injection in an
-    /// e-mail) and spaces are refused.
-    static func normalizedLogin(_ login: String) throws -> String {
-        let login = login.trimmingCharacters(in: .whitespaces).lowercased()
-        guard !login.isEmpty, login.count <= 254,
-              login.unicodeScalars.allSatisfy({ !CharacterSet.whitespacesAndNewlines.contains($0) && !CharacterSet.controlCharacters.contains($0) })
-        else { throw AccountError.invalidLogin }
-        return login
-    }
-
-    static func normalizedEmail(_ email: String) throws -> String {
-        let email = try normalizedLogin(email)
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix(".")
-        else { throw AccountError.invalidLogin }
-        return email
-    }
-
-    /// E.164-style: an optional +, then 6 to 15 digits (spaces and dashes dropped).
-    static func normalizedPhone(_ phone: String) throws -> String {
-        let compact = phone.filter { !" -().".contains($0) }
-        let digits = compact.hasPrefix("+") ? compact.dropFirst() : Substring(compact)
-        guard (6...15).contains(digits.count), digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else {
-            throw AccountError.invalidPhone
-        }
-        return compact
-    }
 }

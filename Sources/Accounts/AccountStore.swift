@@ -17,12 +17,18 @@ public protocol AccountTransaction: Sendable {
     func insert(_ account: Account) async throws -> Bool
     func account(login: String) async throws -> Account?
     func account(id: String) async throws -> Account?
+    /// The account, held until the transaction ends: another transaction that asks for
+    /// it waits (so two requests never read the same failure count).
+    func lockedAccount(id: String) async throws -> Account?
     func setPassword(accountID: String, hash: String, mustChange: Bool) async throws
     func setStatus(accountID: String, _ status: AccountStatus) async throws
     func setRole(accountID: String, _ role: Role) async throws
-    /// Adds one failed sign-in and returns the new count.
-    func recordFailedSignIn(accountID: String) async throws -> Int
-    func setLockedUntil(accountID: String, _ date: Date?) async throws
+    /// L2: takes one attempt before it is checked, by one conditional update: the count
+    /// goes from `failures` to `failures + 1` and the lock becomes `lockedUntil` (the lock
+    /// that attempt brings if it fails). False, changing nothing, when the account is
+    /// locked at `now`, has `cap` failures, or another request took attempt
+    /// `failures + 1` first.
+    func reserveAttempt(accountID: String, failures: Int, lockedUntil: Date?, cap: Int, at now: Date) async throws -> Bool
     /// Back to zero failures and no lock (a success or a reset).
     func clearFailedSignIns(accountID: String) async throws
 
@@ -36,13 +42,20 @@ public protocol AccountTransaction: Sendable {
 
     // Devices (L3)
     func insert(_ challenge: DeviceChallenge) async throws
-    func deviceChallenge(id: String) async throws -> DeviceChallenge?
-    /// Adds one failed attempt and returns the new count.
-    func recordFailedAttempt(challengeID: String) async throws -> Int
+    /// Takes one try of an unused, unexpired challenge that has had fewer than
+    /// `maximumTries`, by one conditional update, and returns it; nil when none is left.
+    func reserveTry(challengeID: String, maximumTries: Int, at: Date) async throws -> DeviceChallenge?
+    /// Challenges made for the account since `date` (L3: a cap per hour).
+    func challengeCount(accountID: String, since date: Date) async throws -> Int
     /// Marks the challenge used if it was not; false if another request did first.
     func consumeChallenge(id: String, at: Date) async throws -> Bool
-    func isKnownDevice(accountID: String, tokenHash: String) async throws -> Bool
+    /// Ends every unused challenge of the account (a reset or change revokes them).
+    func revokeChallenges(accountID: String, at: Date) async throws
+    /// Whether the device was made known at or after `since` (remembered devices expire).
+    func isKnownDevice(accountID: String, tokenHash: String, since: Date) async throws -> Bool
     func rememberDevice(accountID: String, tokenHash: String, at: Date) async throws
+    /// Forgets every known device of the account (a reset or change revokes them).
+    func forgetDevices(accountID: String) async throws
 
     // Sessions
     func insert(_ session: StoredSession) async throws
@@ -54,6 +67,8 @@ public protocol AccountTransaction: Sendable {
 
     // Outbox and audit
     func enqueue(_ message: OutgoingMessage) async throws
+    /// Messages queued to `recipient` since `date` (the per-address limit).
+    func messageCount(to recipient: String, since date: Date) async throws -> Int
     func append(_ event: AuditEvent) async throws
 }
 

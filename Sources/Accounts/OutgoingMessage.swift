@@ -17,8 +17,12 @@ public struct OutgoingMessage: Sendable, Equatable {
     public var createdAt: Date
     /// Delivery attempts so far.
     public var attempts: Int
+    /// When the secret in the body (a link, a code) stops working: the message is not
+    /// sent after it, and its body is dropped (secrets do not wait in the outbox for ever).
+    public var expiresAt: Date?
 
-    public init(id: String, channel: Channel, recipient: String, subject: String, body: String, createdAt: Date, attempts: Int = 0) {
+    public init(id: String, channel: Channel, recipient: String, subject: String, body: String, createdAt: Date, attempts: Int = 0,
+                expiresAt: Date? = nil) {
         self.id = id
         self.channel = channel
         self.recipient = recipient
@@ -26,5 +30,6 @@ public struct OutgoingMessage: Sendable, Equatable {
         self.body = body
         self.createdAt = createdAt
         self.attempts = attempts
+        self.expiresAt = expiresAt
     }
 }

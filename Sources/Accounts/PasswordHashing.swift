@@ -1,5 +1,7 @@
 import CArgon2
 import Foundation
+import NIOCore
+import NIOPosix
 
 /// Argon2id cost parameters. The default is OWASP's recommendation for Argon2id:
 /// m = 19 MiB, t = 2, p = 1.
@@ -32,8 +34,8 @@ public struct PasswordHashing: Sendable {
         self.random = random
     }
 
-    /// Hashes off the cooperative thread pool: one hash takes tens of milliseconds and
-    /// would otherwise stall every other task on a small machine.
+    /// Hashes off the cooperative thread pool, on a bounded one of its own: one hash
+    /// takes tens of milliseconds and would otherwise stall every other task.
     public func hash(_ password: String) async throws -> String {
         let salt = random.bytes(count: Self.saltLength)
         let parameters = parameters
@@ -80,10 +82,16 @@ public struct PasswordHashing: Sendable {
         return String(decoding: encoded.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// One thread per core: each hash holds `memoryKiB` while it runs, so a burst of
+    /// sign-ins queues here instead of growing threads (and memory) without bound.
+    private static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: System.coreCount)
+        pool.start()
+        return pool
+    }()
+
     private static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result(catching: work)) }
-        }
+        try await pool.runIfActive(work)
     }
 }
 

@@ -7,22 +7,27 @@ import Hummingbird
 /// whether an address is registered (sign-up, reset request) are always 202.
 struct AccountRoutes {
     let accounts: AccountService
+    /// `--no-plaintext`: password-strength takes a plaintext password, so it is off too.
+    var allowPlaintext = true
+    /// `--token-file`: password-strength tells how often a password was breached, so it
+    /// needs the same token as `/v1/check`.
+    var apiTokens: BearerTokens?
     static let bodyLimit = 16 << 10
 
     func register(on router: Router<BreachRequestContext>) {
         let group = router.group("v1/accounts")
-        group.post("sign-up") { request, _ in
+        group.post("sign-up") { request, context in
             let body: SignUp = try await decode(request)
-            try await map { try await accounts.signUp(email: body.email, password: body.password, phone: body.phone) }
+            try await accounts.signUp(email: body.email, client: Self.client(context))
             return try JSONBody.response(Status(status: "check_your_email"), status: .accepted)
         }
         group.post("activate") { request, _ in
             let body: Activate = try await decode(request)
-            return try JSONBody.response(try await map { try await accounts.activate(token: body.token, password: body.password) })
+            return try JSONBody.response(try await accounts.activate(token: body.token, password: body.password))
         }
-        group.post("sign-in") { request, _ in
+        group.post("sign-in") { request, context in
             let body: SignIn = try await decode(request)
-            switch try await map({ try await accounts.signIn(login: body.login, password: body.password, deviceToken: body.deviceToken) }) {
+            switch try await accounts.signIn(login: body.login, password: body.password, deviceToken: body.deviceToken, client: Self.client(context)) {
             case .signedIn(let session):
                 return try JSONBody.response(session)
             case .deviceVerificationRequired(let challengeID):
@@ -31,74 +36,75 @@ struct AccountRoutes {
         }
         group.post("verify-device") { request, _ in
             let body: VerifyDevice = try await decode(request)
-            return try JSONBody.response(try await map { try await accounts.verifyDevice(challengeID: body.challengeId, code: body.code) })
+            return try JSONBody.response(try await accounts.verifyDevice(challengeID: body.challengeId, code: body.code))
         }
         group.post("sign-out") { request, _ in
-            try await map { try await accounts.signOut(sessionToken: try Self.sessionToken(request)) }
+            try await accounts.signOut(sessionToken: try Self.sessionToken(request))
             return Response(status: .noContent)
         }
         group.get("me") { request, _ in
-            let user = try await map { try await accounts.authenticate(sessionToken: try Self.sessionToken(request)) }
+            let user = try await accounts.authenticate(sessionToken: try Self.sessionToken(request))
             return try JSONBody.response(Me(id: user.accountID, login: user.login, email: user.email, role: user.role,
                                             authentication: user.authentication, mustChangePassword: user.mustChangePassword))
         }
-        group.post("password-strength") { request, _ in
+        let strength = group.group("password-strength")
+        if let apiTokens { strength.add(middleware: BearerTokenMiddleware(tokens: apiTokens)) }
+        strength.post { [allowPlaintext] request, _ in
+            guard allowPlaintext else {
+                throw APIError.badRequest("plaintext_disabled", "this server accepts no plaintext passwords (--no-plaintext)")
+            }
             let body: Password = try await decode(request)
             return try JSONBody.response(await accounts.passwordStrength(body.password))
         }
-        group.post("password-reset/request") { request, _ in
+        group.post("password-reset/request") { request, context in
             let body: Login = try await decode(request)
-            try await map { try await accounts.requestPasswordReset(login: body.login) }
+            try await accounts.requestPasswordReset(login: body.login, client: Self.client(context))
             return try JSONBody.response(Status(status: "check_your_email"), status: .accepted)
         }
         group.post("password-reset") { request, _ in
             let body: Reset = try await decode(request)
-            try await map { try await accounts.resetPassword(token: body.token, newPassword: body.newPassword) }
+            try await accounts.resetPassword(token: body.token, newPassword: body.newPassword)
             return Response(status: .noContent)
         }
         group.post("password") { request, _ in
             let body: Change = try await decode(request)
-            try await map {
-                try await accounts.changePassword(sessionToken: try Self.sessionToken(request), currentPassword: body.currentPassword,
-                                                  newPassword: body.newPassword, confirmation: body.confirmation)
-            }
+            try await accounts.changePassword(sessionToken: try Self.sessionToken(request), currentPassword: body.currentPassword,
+                                              newPassword: body.newPassword, confirmation: body.confirmation)
             return Response(status: .noContent)
         }
 
         let admin = group.group("admin/users")
         admin.post { request, _ in
             let body: Invite = try await decode(request)
-            let id = try await map {
-                try await accounts.invite(login: body.login, email: body.email, phone: body.phone, role: body.role ?? .user,
-                                          authentication: body.authentication ?? .password, by: try Self.sessionToken(request))
-            }
+            let id = try await accounts.invite(login: body.login, email: body.email, phone: body.phone, role: body.role ?? .user,
+                                               authentication: body.authentication ?? .password, by: try Self.sessionToken(request))
             return try JSONBody.response(["id": id], status: .created)
         }
         admin.post(":login/password-reset") { request, context in
             let login = try context.parameters.require("login")
-            try await map { try await accounts.adminSendPasswordReset(login: login, by: try Self.sessionToken(request)) }
+            try await accounts.adminSendPasswordReset(login: login, by: try Self.sessionToken(request))
             return try JSONBody.response(Status(status: "sent"), status: .accepted)
         }
         admin.put(":login/password") { request, context in
             let login = try context.parameters.require("login")
             let body: Password = try await decode(request)
-            try await map { try await accounts.adminSetPassword(login: login, password: body.password, by: try Self.sessionToken(request)) }
+            try await accounts.adminSetPassword(login: login, password: body.password, by: try Self.sessionToken(request))
             return Response(status: .noContent)
         }
         admin.put(":login/role") { request, context in
             let login = try context.parameters.require("login")
             let body: RoleChange = try await decode(request)
-            try await map { try await accounts.setRole(body.role, login: login, by: try Self.sessionToken(request)) }
+            try await accounts.setRole(body.role, login: login, by: try Self.sessionToken(request))
             return Response(status: .noContent)
         }
         admin.post(":login/deactivate") { request, context in
             let login = try context.parameters.require("login")
-            try await map { try await accounts.deactivate(login: login, by: try Self.sessionToken(request)) }
+            try await accounts.deactivate(login: login, by: try Self.sessionToken(request))
             return Response(status: .noContent)
         }
         admin.post(":login/reactivate") { request, context in
             let login = try context.parameters.require("login")
-            try await map { try await accounts.reactivate(login: login, by: try Self.sessionToken(request)) }
+            try await accounts.reactivate(login: login, by: try Self.sessionToken(request))
             return Response(status: .noContent)
         }
     }
@@ -107,23 +113,16 @@ struct AccountRoutes {
         try await JSONBody.decode(request, limit: Self.bodyLimit)
     }
 
+    /// The client a per-client limit counts: the peer's IP address.
+    private static func client(_ context: BreachRequestContext) -> String? {
+        context.remoteAddress?.ipAddress
+    }
+
     private static func sessionToken(_ request: Request) throws -> String {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             throw AccountError.notSignedIn
         }
         return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-    }
-
-    /// Runs a flow, answering its refusal as a JSON error with a fitting status.
-    private func map<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as AccountError {
-            var response = APIError(status: Self.status(of: error), code: error.code, message: error.message)
-            response.explanation = error.explanation
-            if error == .notSignedIn { response.headers = [.wwwAuthenticate: "Bearer"] }
-            throw response
-        }
     }
 
     static func status(of error: AccountError) -> HTTPResponse.Status {
@@ -135,11 +134,14 @@ struct AccountRoutes {
         case .currentPasswordIncorrect, .invalidLink, .invalidDeviceCode, .invalidLogin, .invalidPhone: .badRequest
         case .unknownAccount: .notFound
         case .breachCheckUnavailable: .serviceUnavailable
+        case .tooManyRequests: .tooManyRequests
         }
     }
 
-    private struct SignUp: Decodable { var email: String; var password: String; var phone: String? }
-    private struct Activate: Decodable { var token: String; var password: String? }
+    /// Only the address: a password or phone number sent here is not kept (its sender
+    /// need not own the address); the activation link sets the password.
+    private struct SignUp: Decodable { var email: String }
+    private struct Activate: Decodable { var token: String; var password: String }
     private struct SignIn: Decodable { var login: String; var password: String; var deviceToken: String? }
     private struct VerifyDevice: Decodable { var challengeId: String; var code: String }
     private struct Login: Decodable { var login: String }
@@ -163,5 +165,18 @@ struct AccountRoutes {
         var role: Role
         var authentication: AuthenticationMethod
         var mustChangePassword: Bool
+    }
+}
+
+/// An account refusal, thrown by any route, answers as a JSON error with the status that
+/// fits it (Hummingbird turns an `HTTPResponseError` into its response).
+extension AccountError: HTTPResponseError {
+    public var status: HTTPResponse.Status { AccountRoutes.status(of: self) }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var error = APIError(status: status, code: code, message: message)
+        error.explanation = explanation
+        if self == .notSignedIn { error.headers = [.wwwAuthenticate: "Bearer"] }
+        return try error.response(from: request, context: context)
     }
 }

@@ -98,7 +98,7 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
             }
     }
     if let accounts = configuration.accounts {
-        AccountRoutes(accounts: accounts).register(on: router)
+        AccountRoutes(accounts: accounts, allowPlaintext: configuration.allowPlaintext, apiTokens: apiTokens).register(on: router)
     }
     router.get("/metrics") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

@@ -9,8 +9,11 @@ struct AccountOptions: ParsableArguments {
     @Option(name: .customLong("accounts"), help: ArgumentHelp("Serve the account API under /v1/accounts, stored at sqlite:PATH or postgres://USER:PASSWORD@HOST/DATABASE.", valueName: "location"))
     var location: String?
 
-    @Option(help: ArgumentHelp("Where e-mail goes: smtp://HOST:PORT or smtps://USER:PASSWORD@HOST:465.", valueName: "url"))
+    @Option(help: ArgumentHelp("Where e-mail goes: smtp://HOST:PORT (STARTTLS required, the certificate checked) or smtps://USER:PASSWORD@HOST:465.", valueName: "url"))
     var smtpURL: String?
+
+    @Flag(name: .customLong("smtp-plaintext-loopback"), help: "Let an smtp:// server on 127.0.0.1, ::1 or localhost go without TLS (a development mail server; links and codes travel in these e-mails).")
+    var smtpPlaintextLoopback = false
 
     @Option(help: ArgumentHelp("The sender address of account e-mails (default: breachdb@localhost).", valueName: "address"))
     var mailFrom: String?
@@ -54,7 +57,8 @@ struct AccountOptions: ParsableArguments {
         guard let smtp = try settings.string(smtpURL, .smtpURL) else { return nil }
         let mailer: SMTPMailer
         do {
-            mailer = SMTPMailer(configuration: try SMTPConfiguration(url: smtp, sender: try settings.string(mailFrom, .mailFrom) ?? "breachdb@localhost"))
+            mailer = SMTPMailer(configuration: try SMTPConfiguration(url: smtp, sender: try settings.string(mailFrom, .mailFrom) ?? "breachdb@localhost",
+                                                                     allowPlaintextOnLoopback: try settings.flag(smtpPlaintextLoopback, .smtpPlaintextLoopback)))
         } catch let error as ValidationError {
             throw error
         } catch {

@@ -24,6 +24,7 @@ enum Setting: String, CaseIterable {
     case adminTokenFile = "admin-token-file"
     case accounts
     case smtpURL = "smtp-url"
+    case smtpPlaintextLoopback = "smtp-plaintext-loopback"
     case mailFrom = "mail-from"
     case smsWebhook = "sms-webhook"
     case linkBaseURL = "link-base-url"

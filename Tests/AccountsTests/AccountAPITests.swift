@@ -1,3 +1,4 @@
+@testable import AccountStorage
 import Accounts
 import BreachHash
 import BreachIndex
@@ -11,7 +12,8 @@ import Testing
 /// The account flows over HTTP, through a real HTTP client against a live server.
 @Suite("Account HTTP API")
 struct AccountAPITests {
-    private func withServer(_ kind: StoreKind, _ body: @escaping @Sendable (AccountFixture, String, any TestClientProtocol) async throws -> Void) async throws {
+    private func withServer(_ kind: StoreKind, configure: (inout ServerConfiguration) -> Void = { _ in },
+                            _ body: @escaping @Sendable (AccountFixture, String, any TestClientProtocol) async throws -> Void) async throws {
         let fixture = try await AccountFixture(kind)
         let admin = try await fixture.administrator()
         let directory = try TemporaryDirectory()
@@ -20,6 +22,7 @@ struct AccountAPITests {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.accounts = fixture.service
+        configure(&configuration)
         let application = try makeApplication(indexes: try ServedIndexes(sha1Path: indexPath, ntlmPath: nil), configuration: configuration)
         try await application.test(.live) { client in try await body(fixture, admin, client) }
         try await fixture.close()
@@ -27,6 +30,14 @@ struct AccountAPITests {
 
     private func json(_ object: [String: String]) -> ByteBuffer {
         ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
+    }
+
+    /// POSTs `object` as JSON, with `headers` besides the content type.
+    private func post(_ client: any TestClientProtocol, _ uri: String, _ object: [String: String],
+                      headers: HTTPFields = [:]) async throws -> TestResponse {
+        var all = headers
+        all[.contentType] = "application/json"
+        return try await client.execute(uri: uri, method: .post, headers: all, body: json(object))
     }
 
     private func decoded(_ response: TestResponse) throws -> [String: Any] {
@@ -99,6 +110,59 @@ struct AccountAPITests {
             let reset = try await client.execute(uri: "/v1/accounts/password-reset", method: .post, headers: [.contentType: "application/json"],
                                                  body: json(["token": link, "newPassword": "web-reset-password-1"]))
             #expect(reset.status == .noContent)
+        }
+    }
+
+    @Test("Pre-activation hijack: the password a sign-up gave is never kept; the owner sets it through the activation link", arguments: StoreKind.all)
+    func signUpCannotChooseTheOwnersPassword(kind: StoreKind) async throws {
+        try await withServer(kind) { fixture, _, client in
+            let victim = fixture.address("victim")
+            let signUp = try await post(client, "/v1/accounts/sign-up", ["email": victim, "password": "stranger-chose-this-1"])
+            #expect(signUp.status == .accepted)
+            let token = try #require(try await fixture.onlyMail(to: victim, subjectContaining: "Activate").token(forPath: "activate"))
+            // Following the link without choosing a password keeps nothing the stranger chose.
+            let withoutPassword = try await post(client, "/v1/accounts/activate", ["token": token])
+            #expect(withoutPassword.status == .badRequest)
+            let activated = try await post(client, "/v1/accounts/activate", ["token": token, "password": AccountFixture.goodPassword])
+            #expect(activated.status == .ok)
+            let stranger = try await post(client, "/v1/accounts/sign-in", ["login": victim, "password": "stranger-chose-this-1"])
+            #expect(stranger.status == .unauthorized)
+        }
+    }
+
+    @Test("A pending account can reset its password (R1); a phone number given at sign-up receives nothing (R7)", arguments: StoreKind.all)
+    func pendingAccountsResetAndUnverifiedPhones(kind: StoreKind) async throws {
+        try await withServer(kind) { fixture, _, client in
+            let owner = fixture.address("pending")
+            let signUp = try await post(client, "/v1/accounts/sign-up", ["email": owner, "password": "stranger-chose-this-2", "phone": "+47 912 34 567"])
+            #expect(signUp.status == .accepted)
+            let request = try await post(client, "/v1/accounts/password-reset/request", ["login": owner])
+            #expect(request.status == .accepted)
+            let link = try #require(try await fixture.onlyMail(to: owner, subjectContaining: "Reset your").token(forPath: "reset-password"))
+            let reset = try await post(client, "/v1/accounts/password-reset", ["token": link, "newPassword": "owner-reset-password-3"])
+            #expect(reset.status == .noContent)
+            let signIn = try await post(client, "/v1/accounts/sign-in", ["login": owner, "password": "owner-reset-password-3"])
+            #expect(signIn.status == .accepted)
+            let texts = try await fixture.store.database.transaction { connection in
+                try await connection.query("SELECT id FROM outbox WHERE channel = 'sms'", []).count
+            }
+            #expect(texts == 0)
+        }
+    }
+
+    @Test("password-strength takes a plaintext password: refused with --no-plaintext, behind --token-file's token")
+    func passwordStrengthFollowsTheCheckSettings() async throws {
+        let request = ["password": "password123"]
+        try await withServer(.sqlite, configure: { $0.allowPlaintext = false }) { _, _, client in
+            let refused = try await post(client, "/v1/accounts/password-strength", request)
+            #expect(refused.status == .badRequest)
+            #expect(String(buffer: refused.body).contains("plaintext_disabled"))
+        }
+        try await withServer(.sqlite, configure: { $0.apiTokens = ["strength-token"] }) { _, _, client in
+            let anonymous = try await post(client, "/v1/accounts/password-strength", request)
+            #expect(anonymous.status == .unauthorized)
+            let allowed = try await post(client, "/v1/accounts/password-strength", request, headers: [.authorization: "Bearer strength-token"])
+            #expect(allowed.status == .ok)
         }
     }
 }

@@ -87,12 +87,13 @@ final class SMTPSink: Sendable {
     private let process: Process
     private let directory: TemporaryDirectory
 
-    private init() throws {
+    /// A sink of its own; `arguments` go to smtp-sink.py (`--starttls CERT KEY`).
+    init(arguments: [String] = []) throws {
         directory = try TemporaryDirectory()
         mailDirectory = directory.file("mail")
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", repositoryRoot + "/tools/smtp-sink.py", "--directory", mailDirectory]
+        process.arguments = ["python3", repositoryRoot + "/tools/smtp-sink.py", "--directory", mailDirectory] + arguments
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -106,6 +107,9 @@ final class SMTPSink: Sendable {
         else { throw DeliveryError("smtp-sink.py printed no port") }
         self.port = port
     }
+
+    /// A sink of a test's own stops with it (the shared one with the test process).
+    deinit { process.terminate() }
 
     func messages(to recipient: String) -> [ReceivedMail] {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: mailDirectory)) ?? [])
@@ -170,7 +174,9 @@ final class AccountFixture: Sendable {
         var quiet = Logger(label: "test")
         quiet.logLevel = .critical
         service = AccountService(store: store, breachChecker: checker ?? breaches.checker, configuration: configuration, clock: clock, logger: quiet)
+        // The sink is plain text on loopback: allowed only when asked for, as here.
         dispatcher = OutboxDispatcher(outbox: store, email: SMTPMailer(configuration: .init(host: "127.0.0.1", port: SMTPSink.shared.port,
+                                                                                           security: .plaintextOnLoopback,
                                                                                            sender: "accounts@breachdb.test")),
                                       sms: nil, clock: clock, logger: quiet)
     }

@@ -2,6 +2,8 @@
 import Accounts
 import Foundation
 import Hummingbird
+import NIOSSL
+import TestSupport
 import HummingbirdTesting
 import Synchronization
 import Testing
@@ -77,5 +79,45 @@ struct MessageDeliveryTests {
         let mail = try await fixture.onlyMail(to: fixture.address("quy"), subjectContaining: "Reset your")
         #expect(mail.messageID == "<\(claimed[0].id)@breachdb>")
         try await fixture.close()
+    }
+    @Test("STARTTLS: smtp:// upgrades before anything is said and checks the certificate; a server without STARTTLS gets nothing")
+    func startTLSIsRequired() async throws {
+        let directory = try TemporaryDirectory()
+        let certificate = directory.file("certificate.pem"), key = directory.file("key.pem")
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        openssl.arguments = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                             "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", key, "-out", certificate]
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        #expect(openssl.terminationStatus == 0)
+        let sink = try SMTPSink(arguments: ["--starttls", certificate, key])
+        let message = OutgoingMessage(id: UUID().uuidString.lowercased(), channel: .email, recipient: "tls@example.test", subject: "Over TLS",
+                                      body: "Sent after STARTTLS.", createdAt: Date())
+
+        var trusting = SMTPConfiguration(host: "127.0.0.1", port: sink.port, sender: "accounts@breachdb.test")
+        trusting.tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(certificate))
+        try await SMTPMailer(configuration: trusting).deliver(message)
+        #expect(sink.messages(to: "tls@example.test").map(\.subject) == ["Over TLS"])
+
+        // The system's roots do not know the test's certificate: nothing is sent.
+        let untrusting = SMTPConfiguration(host: "127.0.0.1", port: sink.port, sender: "accounts@breachdb.test")
+        await #expect(throws: (any Error).self) { try await SMTPMailer(configuration: untrusting).deliver(message) }
+        #expect(sink.messages(to: "tls@example.test").count == 1)
+
+        // The shared sink offers no STARTTLS: refused, unless plain text on loopback was asked for.
+        let plain = SMTPConfiguration(host: "127.0.0.1", port: SMTPSink.shared.port, sender: "accounts@breachdb.test")
+        let refusal = await #expect(throws: DeliveryError.self) { try await SMTPMailer(configuration: plain).deliver(message) }
+        #expect(refusal?.description.contains("STARTTLS") == true)
+        #expect(SMTPSink.shared.messages(to: "tls@example.test").isEmpty)
+    }
+
+    @Test("smtp:// means STARTTLS; plain text only when asked for, and only to a loopback address")
+    func plaintextOnlyOnLoopback() throws {
+        #expect(try SMTPConfiguration(url: "smtp://mail.example.com", sender: "a@example.com").security == .startTLS)
+        #expect(try SMTPConfiguration(url: "smtps://mail.example.com", sender: "a@example.com").security == .implicitTLS)
+        #expect(try SMTPConfiguration(url: "smtp://127.0.0.1:2525", sender: "a@example.com", allowPlaintextOnLoopback: true).security == .plaintextOnLoopback)
+        #expect(throws: DeliveryError.self) { try SMTPConfiguration(url: "smtp://mail.example.com", sender: "a@example.com", allowPlaintextOnLoopback: true) }
     }
 }

@@ -2,6 +2,7 @@
 import Accounts
 import BreachCheck
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Secrets, hashing and storage")
@@ -60,17 +61,19 @@ struct SecurityTests {
     func breachCheckFailure() async throws {
         let unreachable = RemoteBreachChecker(baseURL: "http://127.0.0.1:9", timeout: .seconds(2))
         let closed = try await AccountFixture(.sqlite, checker: unreachable)
-        await #expect(throws: AccountError.breachCheckUnavailable) { try await closed.service.signUp(email: closed.address("a"), password: AccountFixture.goodPassword) }
+        await #expect(throws: AccountError.breachCheckUnavailable) {
+            try await closed.service.createAdministrator(email: closed.address("a"), password: AccountFixture.goodPassword)
+        }
         try await closed.close()
         let open = try await AccountFixture(.sqlite, checker: unreachable) { $0.breachCheckFailOpen = true }
-        try await open.service.signUp(email: open.address("a"), password: AccountFixture.goodPassword)
+        _ = try await open.service.createAdministrator(email: open.address("a"), password: AccountFixture.goodPassword)
         try await open.close()
     }
 
     @Test("A breach threshold: a password counts as breached only above it")
     func breachThreshold() async throws {
         let fixture = try await AccountFixture(.sqlite) { $0.breachThreshold = 42 }
-        try await fixture.service.signUp(email: fixture.address("a"), password: "password123")
+        _ = try await fixture.service.createAdministrator(email: fixture.address("a"), password: "password123")
         try await fixture.close()
     }
 
@@ -84,8 +87,61 @@ struct SecurityTests {
         let versions = try await fixture.store.database.transaction { connection in
             try await connection.query("SELECT version FROM schema_migrations", []).map { try $0.integer("version") }
         }
-        #expect(versions == [1])
+        #expect(versions == [1, 2])
         try await fixture.close()
+    }
+
+    @Test("The SQLite file (and its WAL journal) is created readable by its owner only")
+    func databaseFileIsPrivate() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("private.sqlite")
+        let store = try await SQLAccountStore.open("sqlite:" + path)
+        try await store.transaction { tx in _ = try await tx.account(login: "nobody") }
+        for file in [path, path + "-wal"] {
+            let permissions = try #require(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int)
+            #expect(permissions & 0o077 == 0, "\(file): \(String(permissions, radix: 8))")
+        }
+        try await store.close()
+    }
+
+    @Test("An outbox message whose code has expired is never sent, and its body is dropped", arguments: StoreKind.all)
+    func expiredSecretsLeaveTheOutbox(kind: StoreKind) async throws {
+        let fixture = try await AccountFixture(kind)
+        let admin = try await fixture.administrator()
+        _ = try await fixture.activeUser("late", by: admin)
+        let login = fixture.address("late")
+        guard case .deviceVerificationRequired = try await fixture.service.signIn(login: login, password: AccountFixture.goodPassword) else {
+            Issue.record("expected a device challenge"); return
+        }
+        // The mail server was down for the code's ten minutes.
+        fixture.clock.advance(.seconds(601))
+        #expect(try await fixture.mail(to: login).filter { $0.subject.contains("verification code") }.isEmpty)
+        let bodies = try await fixture.store.database.transaction { connection in
+            try await connection.query("SELECT body FROM outbox WHERE recipient = ? AND subject LIKE '%verification code%'", [.text(login)])
+                .map { try $0.text("body") }
+        }
+        #expect(bodies == [""])
+        try await fixture.close()
+    }
+
+    @Test("PostgreSQL: without sslmode the connection requires TLS (a server without it is refused)",
+          .enabled(if: StoreKind.postgresURL != nil))
+    func postgresRequiresTLSByDefault() async throws {
+        let configured = try #require(StoreKind.postgresURL)
+        var components = try #require(URLComponents(string: configured))
+        components.queryItems = nil
+        let url = try #require(components.string)
+        // The test server has no TLS: `prefer` fell back to plain text; `require` refuses.
+        let error = await #expect(throws: (any Error).self) { try await SQLAccountStore.open(url).close() }
+        #expect(error.map { "\($0)" }?.contains("breachdb:breachdb@") == false)
+    }
+
+    @Test("A PostgreSQL URL that cannot be parsed is never echoed with its password")
+    func unparsableURLIsNotEchoed() async throws {
+        // An unclosed IPv6 bracket: URLComponents gives up on the whole URL.
+        let error = await #expect(throws: (any Error).self) { try await SQLAccountStore.open("postgres://admin:s3cret@[db.example.com/accounts").close() }
+        let text = error.map { "\($0)" } ?? ""
+        #expect(!text.contains("s3cret"), "\(text)")
     }
 
     @Test("The PostgreSQL store is tested in CI", .enabled(if: ProcessInfo.processInfo.environment["CI"] != nil))
