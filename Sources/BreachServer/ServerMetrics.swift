@@ -16,13 +16,15 @@ public enum ServerMetrics {
         return registry
     }()
 
-    /// Publishes what is being served: hash counts and the generation as a label.
+    /// Publishes what is being served: hash counts and when the index was loaded, by kind.
+    /// The generation is no label: each reload would add a time series that never goes away
+    /// (`GET /v1/index` names it).
     static func record(_ snapshot: ServedIndexes.Snapshot) {
         _ = registry
         for index in [snapshot.sha1, snapshot.ntlm].compactMap({ $0 }) {
             let kind = index.kind.rawValue
             Gauge(label: "breachdb_index_hashes", dimensions: [("kind", kind)]).record(Double(index.metadata.hashCount))
-            Gauge(label: "breachdb_index_loaded_timestamp_seconds", dimensions: [("kind", kind), ("generation", index.metadata.generation)])
+            Gauge(label: "breachdb_index_loaded_timestamp_seconds", dimensions: [("kind", kind)])
                 .record(snapshot.loadedAt.timeIntervalSince1970)
         }
     }
