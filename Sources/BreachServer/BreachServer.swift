@@ -24,7 +24,7 @@ public struct ServerConfiguration: Sendable {
     public var adminTokens: [String]?
     /// PEM certificate chain and private key: serve HTTPS instead of HTTP.
     public var tls: (certificatePath: String, keyPath: String)?
-    /// Memory for finished range bodies (0 turns the cache off).
+    /// Memory for finished range answers, bodies and heads (0 turns the cache off).
     public var rangeCacheBytes = 64 << 20
     /// Requests a second allowed per client address (bursts up to 2× that); `nil`: no limit.
     public var requestsPerSecond: Double?
