@@ -48,13 +48,11 @@ let serverName = "breachdb"
 public func makeApplication(indexes: ServedIndexes, configuration: ServerConfiguration,
                             logger: Logger = Logger(label: "breachdb")) throws -> some ApplicationProtocol {
     let router = Router(context: BreachRequestContext.self)
-    let rateLimit = configuration.requestsPerSecond.map { RateLimitMiddleware(rate: $0, burst: max(1, $0 * 2), trustedProxies: configuration.trustedProxies) }
-    if let rateLimit { router.middlewares.add(rateLimit) }
-    // Method, path, status and latency only, never bodies (they may hold passwords);
-    // at debug level, so that a busy server does not serialise on its log by default.
-    router.middlewares.add(LogRequestsMiddleware(.debug))
     _ = ServerMetrics.registry
-    router.middlewares.add(MetricsMiddleware())
+    let policy = RequestPolicy(
+        rateLimit: configuration.requestsPerSecond.map { RateLimiter(rate: $0, burst: max(1, $0 * 2), trustedProxies: configuration.trustedProxies) },
+        apiTokens: configuration.apiTokens.map(BearerTokens.init), metrics: RouteMetrics(), logger: logger)
+    router.middlewares.add(RequestPolicyMiddleware(policy: policy))
     ServerMetrics.record(indexes.snapshot)
     let rangeCache = RangeCache(capacity: configuration.rangeCacheBytes)
     @Sendable func range(_ request: Request, _ context: BreachRequestContext) throws -> Response {
@@ -76,9 +74,8 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
         ])
     }
     let check = CheckRoutes(indexes: indexes, allowPlaintext: configuration.allowPlaintext)
-    let apiTokens = configuration.apiTokens.map(BearerTokens.init)
     let v1 = router.group("v1")
-    if let apiTokens {
+    if let apiTokens = policy.apiTokens {
         v1.add(middleware: BearerTokenMiddleware(tokens: apiTokens))
     }
     v1.post("check") { request, _ in try await check.check(request) }
@@ -110,9 +107,8 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
         return "ready\n"
     }
     let reloader = IndexReloader(indexes: indexes, interval: configuration.reloadInterval, logger: logger)
-    let hotRoutes = HotRouteHandler.Routes(indexes: indexes, rangeCache: rangeCache, check: check, apiTokens: apiTokens,
-                                           rateLimit: rateLimit, idleTimeout: configuration.idleTimeout.map { TimeAmount($0) },
-                                           metrics: RouteMetrics(), logger: logger)
+    let hotRoutes = HotRouteHandler.Routes(indexes: indexes, rangeCache: rangeCache, check: check, policy: policy,
+                                           idleTimeout: configuration.idleTimeout.map { TimeAmount($0) })
     var server = HTTPServerBuilder { responder in HotRouteChannel(base: HTTP1Channel(responder: responder), routes: hotRoutes) }
     if let tls = configuration.tls {
         server = try .tls(server, tlsConfiguration: ServerTLS.configuration(certificatePath: tls.certificatePath, keyPath: tls.keyPath))

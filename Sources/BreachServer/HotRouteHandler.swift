@@ -21,10 +21,17 @@ import NIOHTTPTypesHTTP1
 /// The router stays the reference for everything else, so that behaviour is written once:
 /// - a request that arrives while an earlier one on the connection is still with the
 ///   router goes to the router too, so answers keep the order of requests;
-/// - a `/v1/check` that would not succeed (no token, rate limit, not JSON, a bad hash…)
-///   is handed to the router with its body, which makes the error answer;
-/// - a client over its rate limit is handed to the router, which answers 429; each request
-///   is charged once, by whichever layer answers it.
+/// - a `/v1/check` whose body is not a check it can answer (not JSON, a bad hash…) is
+///   handed to the router with its body, which makes the error answer;
+/// - the rate limit, the tokens, metrics and logs are `RequestPolicy`'s, which the router
+///   applies too (`RequestPolicyMiddleware`); each request is charged once, by whichever
+///   layer answers it.
+///
+/// Hummingbird's documented extension points (`HTTP1Channel.Configuration`'s
+/// `additionalChannelHandlers`, router middleware) do not suffice: additional handlers sit
+/// after the conversion to HTTP types, which cost 10 % of the daemon's time, and middleware
+/// runs in the router's task per connection. So `HotRouteChannel` wraps `HTTP1Channel` and
+/// inserts this handler before the conversion, by type, in the pipeline it set up.
 ///
 /// Per connection, the handler is in one of three states (`State`): `idle` between requests,
 /// `reading` a hot-route request whose body is still arriving, `forwarding` a router request.
@@ -47,13 +54,10 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let indexes: ServedIndexes
         let rangeCache: RangeCache
         let check: CheckRoutes
-        /// Tokens `/v1` requires, if any.
-        let apiTokens: BearerTokens?
-        let rateLimit: RateLimitMiddleware?
-        /// How long a connection may sit with no request and no answer under way.
+        /// Rate limit, tokens, metrics and logs: the router's too.
+        let policy: RequestPolicy
+        /// How long a connection may sit with nothing received and nothing sent.
         let idleTimeout: TimeAmount?
-        let metrics: RouteMetrics
-        let logger: Logger
     }
 
     private enum Route {
@@ -177,17 +181,17 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             state = .reading(route, head, body: body, started: started)
         case (.end(let trailers), .reading(let route, let head, let body, let started)):
             state = .idle
-            // Over its rate, the client is handed to the router, which answers 429.
-            if let answer = answer(route, head, body), admits(head, context: context) {
-                write(answer, for: head, context: context)
-                let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
-                let method = HTTPRequest.Method(head.method.rawValue) ?? .get
-                routes.metrics.record(route: route.template, method: method, status: answer.status, nanoseconds: nanoseconds)
-                routes.logger.debug("request", metadata: ["method": "\(method)", "route": "\(route.template)",
-                                                          "status": "\(answer.status.code)", "microseconds": "\(nanoseconds / 1000)"])
-            } else {
+            guard let answer = answer(route, head, body) else {
                 handOver([.head(head), .body(body), .end(trailers)], context: context)
+                return
             }
+            // The policy's refusals in the router's order: the rate limit, then `/v1`'s tokens.
+            let refusal = routes.policy.charge(path: route.template, peer: context.channel.remoteAddress,
+                                               forwardedFor: head.headers["X-Forwarded-For"])
+                ?? (route == .check ? routes.policy.authorize(head.headers.first(name: "Authorization")) : nil)
+            let sent = refusal.map(Answer.init(refusal:)) ?? answer
+            write(sent, for: head, context: context)
+            routes.policy.record(route: route.template, method: HTTPRequest.Method(head.method.rawValue) ?? .get, status: sent.status, since: started)
         case (let part, _):
             // The router's request, or parts the HTTP decoder would never send in this order.
             if case .head = part { routerRequests += 1 }
@@ -278,21 +282,12 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             guard head.uri.hasPrefix("/range/") else { return nil }
             route = .range
         case .POST:
-            guard head.uri == "/v1/check", routes.apiTokens?.authorize(head.headers.first(name: "Authorization")) ?? true,
-                  JSONBody.isJSON(contentType: head.headers.first(name: "Content-Type")) else { return nil }
+            guard head.uri == "/v1/check", JSONBody.isJSON(contentType: head.headers.first(name: "Content-Type")) else { return nil }
             route = .check
         default:
             return nil
         }
         return route
-    }
-
-    /// Takes a token from the client's rate limit, once the answer is known to be this
-    /// handler's: a request handed to the router is charged there, and only there.
-    private func admits(_ head: HTTPRequestHead, context: ChannelHandlerContext) -> Bool {
-        guard let rateLimit = routes.rateLimit else { return true }
-        let client = rateLimit.client(peer: context.channel.remoteAddress, forwardedFor: head.headers["X-Forwarded-For"])
-        return rateLimit.take(for: client, now: .now) == nil
     }
 
     /// The answer to a hot-route request, or `nil` when the router should make it.

@@ -5,9 +5,9 @@ import Foundation
 import HTTPTypes
 import Synchronization
 
-/// The process's Prometheus registry, served at `GET /metrics`. Hummingbird's
-/// `MetricsMiddleware` records requests by route and status and their latency through
-/// swift-metrics; the index gauges are set at every (re)load.
+/// The process's Prometheus registry, served at `GET /metrics`. `RequestPolicy` records
+/// requests by route and status and their latency through swift-metrics; the index gauges
+/// are set at every (re)load.
 public enum ServerMetrics {
     /// Bootstrapped into swift-metrics on first use: a process bootstraps only once.
     public static let registry: PrometheusCollectorRegistry = {
@@ -30,8 +30,8 @@ public enum ServerMetrics {
     }
 }
 
-/// Request counts and latencies of the answers the hot-route handler writes, under the
-/// labels Hummingbird's `MetricsMiddleware` uses, so both land in the same series.
+/// Request counts and latencies by route template, method and status, under the labels
+/// Hummingbird's `MetricsMiddleware` uses (`hb_requests`, `http_server_request_duration`).
 final class RouteMetrics: Sendable {
     private struct Key: Hashable {
         let route: String

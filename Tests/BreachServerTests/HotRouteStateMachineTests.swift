@@ -43,9 +43,10 @@ import Testing
     /// sets it up; request parts for the router arrive at the pipeline's end.
     func connection(idleTimeout: TimeAmount? = idleTimeout) throws -> (EmbeddedChannel, StalledClient) {
         let fixture = try ServerFixture()
+        let policy = RequestPolicy(rateLimit: nil, apiTokens: nil, metrics: RouteMetrics(), logger: Logger(label: "test"))
         let routes = HotRouteHandler.Routes(indexes: fixture.indexes, rangeCache: RangeCache(capacity: 1 << 20),
-                                            check: CheckRoutes(indexes: fixture.indexes, allowPlaintext: true), apiTokens: nil,
-                                            rateLimit: nil, idleTimeout: idleTimeout, metrics: RouteMetrics(), logger: Logger(label: "test"))
+                                            check: CheckRoutes(indexes: fixture.indexes, allowPlaintext: true), policy: policy,
+                                            idleTimeout: idleTimeout)
         let channel = EmbeddedChannel()
         let client = StalledClient()
         let operations = channel.pipeline.syncOperations
