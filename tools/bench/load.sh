@@ -18,6 +18,9 @@ connections=${CONNECTIONS:-32}
 threads=${THREADS:-1}
 rounds=${ROUNDS:-3}
 prefix_count=${PREFIXES:-10000}
+# The dense slice: its first DENSE_PREFIXES prefixes at 1,907 hashes each, the density of
+# two billion hashes (65,536 × 1,907 = 124,977,152).
+dense_prefixes=${DENSE_PREFIXES:-65536}
 mkdir -p "$work/www/dense" "$work/www/sparse"
 command -v wrk >/dev/null && command -v nginx >/dev/null || apt-get install -y -qq wrk nginx-light >/dev/null
 if [ -z "${BIN:-}" ]; then
@@ -27,7 +30,7 @@ if [ -z "${BIN:-}" ]; then
 fi
 
 if [ ! -f "$work/dense.idx" ]; then
-    "$BIN/generate-dump" --hashes 124977152 --prefix-count 65536 -o "$work/dense.txt"
+    "$BIN/generate-dump" --hashes $((dense_prefixes * 1907)) --prefix-count "$dense_prefixes" -o "$work/dense.txt"
     "$BIN/breachdb" ingest --quiet -o "$work/dense.idx" "$work/dense.txt"
     rm "$work/dense.txt"
 fi
@@ -55,13 +58,13 @@ for port in 18080 18082; do
     for _ in $(seq 100); do curl -fsS -o /dev/null http://127.0.0.1:$port/healthz && break; sleep 0.2; done
 done
 
-# The prefixes (distinct, random, of the dense slice 00000–0FFFF) and nginx's copies of
+# The prefixes (distinct, random, of the dense slice) and nginx's copies of
 # their answers, plain and gzip-compressed, fetched from the daemon; the daemon's answers
 # for a sample are checked against `breachdb range`.
-python3 - "$work" "$prefix_count" <<'PY'
+python3 - "$work" "$prefix_count" "$dense_prefixes" <<'PY'
 import gzip, http.client, random, sys
-work, count = sys.argv[1], int(sys.argv[2])
-prefixes = random.Random(14).sample(range(65536), count)
+work, count, span = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+prefixes = random.Random(14).sample(range(span), count)
 connection = http.client.HTTPConnection("127.0.0.1", 18080)
 with open(f"{work}/prefixes.txt", "w") as listing:
     for prefix in prefixes:
@@ -126,17 +129,23 @@ echo 00000 > "$work/sparse-prefix.txt"
 
 results="$work/results.txt"
 : > "$results"
-run() {  # name, wrk arguments…
-    local name=$1; shift
-    local rate
-    rate=$(wrk -t"$threads" -c"$connections" -d"${duration}s" "$@" | awk '/Requests\/sec/ { print $2 }')
-    echo "$name	$rate" | tee -a "$results"
+nginx_workers=$(pgrep -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')
+cpu_ticks() { local total=0 pid; for pid in "$@"; do total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat"))); done; echo "$total"; }
+run() {  # name, server PIDs (space-separated), wrk arguments…: requests/s and the server's CPU µs per answer
+    local name=$1 pids=$2; shift 2
+    local before after output
+    before=$(cpu_ticks $pids)
+    output=$(wrk -t"$threads" -c"$connections" -d"${duration}s" "$@")
+    after=$(cpu_ticks $pids)
+    awk -v name="$name" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+        / requests in / { requests = $1 } /Requests\/sec/ { rate = $2 }
+        END { printf "%s\t%s\t%.1f\n", name, rate, ticks / hz * 1e6 / requests }' <<< "$output" | tee -a "$results"
 }
 dense_range() {  # name, MIX, extra VARIABLE=value…
     local name=$1 mix=$2; shift 2
     ( export PREFIX_FILE="$work/prefixes.txt" MIX="$mix" "$@"
-      PATH_PREFIX=/dense/ run "nginx $name" -s "$work/range.lua" http://127.0.0.1:18081
-      run "breachdb $name" -s "$work/range.lua" http://127.0.0.1:18080 )
+      PATH_PREFIX=/dense/ run "nginx $name" "$nginx_workers" -s "$work/range.lua" http://127.0.0.1:18081
+      run "breachdb $name" "$dense" -s "$work/range.lua" http://127.0.0.1:18080 )
 }
 for round in $(seq "$rounds"); do
     echo "== round $round"
@@ -149,30 +158,32 @@ for round in $(seq "$rounds"); do
     # nginx-light has no brotli module: its row is gzip_static, the fastest it has.
     dense_range "uniform, br" uniform ENCODING="gzip, br"
     dense_range "zipf, br" zipf ENCODING="gzip, br"
-    PREFIX_FILE="$work/sparse-prefix.txt" PATH_PREFIX=/sparse/ run "nginx sparse, padded" -s "$work/range.lua" http://127.0.0.1:18081
-    PREFIX_FILE="$work/sparse-prefix.txt" PADDING=1 run "breachdb sparse, padded" -s "$work/range.lua" http://127.0.0.1:18082
-    run "breachdb /healthz (hello world)" http://127.0.0.1:18080/healthz
-    run "breachdb POST /v1/check, random hashes" -s "$work/check.lua" http://127.0.0.1:18080/v1/check
+    PREFIX_FILE="$work/sparse-prefix.txt" PATH_PREFIX=/sparse/ run "nginx sparse, padded" "$nginx_workers" -s "$work/range.lua" http://127.0.0.1:18081
+    PREFIX_FILE="$work/sparse-prefix.txt" PADDING=1 run "breachdb sparse, padded" "$sparse" -s "$work/range.lua" http://127.0.0.1:18082
+    run "breachdb /healthz (hello world)" "$dense" http://127.0.0.1:18080/healthz
+    run "breachdb POST /v1/check, random hashes" "$dense" -s "$work/check.lua" http://127.0.0.1:18080/v1/check
 done
 echo "daemon RSS after the runs: dense index $(ps -o rss= -p $dense) KiB, sparse index $(ps -o rss= -p $sparse) KiB"
 
 echo
-echo "| mix | nginx requests/s | breachdb requests/s | ratio |"
-echo "|---|---|---|---|"
+echo "| mix | nginx requests/s | breachdb requests/s | ratio | server CPU µs per answer: nginx / breachdb |"
+echo "|---|---|---|---|---|"
 python3 - "$results" <<'PY'
 import statistics, sys
-rates = {}
+rates, cpu = {}, {}
 for line in open(sys.argv[1]):
-    name, rate = line.rstrip("\n").split("\t")
+    name, rate, micros = line.rstrip("\n").split("\t")
     rates.setdefault(name, []).append(float(rate))
+    cpu.setdefault(name, []).append(float(micros))
 median = {name: statistics.median(values) for name, values in rates.items()}
 def cell(name): return f"{median[name]:,.0f} ({'; '.join(f'{v:,.0f}' for v in rates[name])})"
+def micros(name): return f"{statistics.median(cpu[name]):.0f}"
 for name in rates:
     if name.startswith("breachdb ") and "nginx " + name[9:] in median:
-        mix = name[9:]
-        print(f"| {mix} | {cell('nginx ' + mix)} | {cell(name)} | {median[name] / median['nginx ' + mix]:.2f}× |")
+        mix, baseline = name[9:], "nginx " + name[9:]
+        print(f"| {mix} | {cell(baseline)} | {cell(name)} | {median[name] / median[baseline]:.2f}× | {micros(baseline)} / {micros(name)} |")
 hello, check = "breachdb /healthz (hello world)", "breachdb POST /v1/check, random hashes"
-print(f"| POST /v1/check, random hashes vs /healthz | {cell(hello)} | {cell(check)} | {median[check] / median[hello]:.2f}× |")
+print(f"| POST /v1/check, random hashes, against /healthz | {cell(hello)} | {cell(check)} | {median[check] / median[hello]:.2f}× | {micros(hello)} / {micros(check)} |")
 PY
 
 [ "${LATENCY:-0}" = 1 ] || exit 0
