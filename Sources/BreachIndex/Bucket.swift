@@ -186,6 +186,7 @@ import CMemoryHints
     @inline(__always) func forEachSuffix(_ body: (RangeSuffix, UInt64) -> Void) {
         let d = layout.slotBits, width = layout.recordBits + layout.countBits, slotCount = 1 << d
         let escapeCode = layout.escapeCode
+        let (secondMask, thirdMask) = RangeSuffix.masks(suffixBits: suffixBits)
         var slot = 0, bit = 0, escape = 0
         var recordBit = layout.recordsOffset * 8
         for index in 0..<layout.entryCount {
@@ -204,14 +205,15 @@ import CMemoryHints
                 if slot >= slotCount { return }  // damaged: fewer one bits than entries (verify reports it)
             }
             guard slot < slotCount else { return }
-            var builder = DigestBuilder()
-            builder.append(UInt64(slot), bitCount: d)
-            var done = 0
-            while done < layout.recordBits {
-                let chunk = min(56, layout.recordBits - done)
-                builder.append(bytes.field(at: recordBit + done, bitCount: chunk), bitCount: chunk)
-                done += chunk
-            }
+            // The suffix is the slot's d bits, then the record's: three words of record bits
+            // shifted right by d under the slot, and cut to the suffix's length.
+            let r0 = bytes.word(atBit: recordBit), r1 = bytes.word(atBit: recordBit + 64)
+            let r2 = layout.recordBits > 128 ? bytes.word(atBit: recordBit + 128) : 0
+            let suffix = d == 0
+                ? RangeSuffix(first: r0, second: r1 & secondMask, third: r2 & thirdMask)
+                : RangeSuffix(first: UInt64(slot) << UInt64(64 - d) | r0 >> UInt64(d),
+                              second: (r0 << UInt64(64 - d) | r1 >> UInt64(d)) & secondMask,
+                              third: (r1 << UInt64(64 - d) | r2 >> UInt64(d)) & thirdMask)
             let code = bytes.field(at: recordBit + layout.recordBits, bitCount: layout.countBits)
             var count = code + 1
             if code == escapeCode {
@@ -221,7 +223,7 @@ import CMemoryHints
                     ? bytes.littleEndianInteger(at: layout.escapeCountsOffset + escape * layout.escapeWidth, width: layout.escapeWidth)
                     : 0  // damaged: an escape code with no escaped count (verify reports it)
             }
-            body(builder.suffix, count)
+            body(suffix, count)
             bit += 1
             recordBit += width
         }

@@ -41,9 +41,6 @@ struct DigestBuilder {
         }
     }
 
-    /// The bits appended so far, as a range suffix (when they are one).
-    var suffix: RangeSuffix { RangeSuffix(first: words.0, second: words.1, third: words.2) }
-
     var digest: HashDigest {
         HashDigest(high: words.0, middle: words.1, low: UInt32(truncatingIfNeeded: words.2 >> 32))
     }

@@ -13,6 +13,11 @@ public struct RangeSuffix: Comparable, Sendable {
         self.third = third
     }
 
+    /// Masks that keep a suffix of `suffixBits` bits in the second and third words.
+    @inlinable public static func masks(suffixBits: Int) -> (second: UInt64, third: UInt64) {
+        (suffixBits >= 128 ? .max : ~0 << UInt64(128 - suffixBits), suffixBits <= 128 ? 0 : ~0 << UInt64(192 - suffixBits))
+    }
+
     @inlinable public static func < (a: RangeSuffix, b: RangeSuffix) -> Bool {
         a.first != b.first ? a.first < b.first : a.second != b.second ? a.second < b.second : a.third < b.third
     }
@@ -138,19 +143,20 @@ struct RangeLineWriter {
             (at + 1).storeBytes(of: 0x0A, as: UInt8.self)
             at += 2
         }
-        Self.writeHex(suffix.first, to: at)
-        Self.writeHex(suffix.second, to: at + 16)
-        if digits > 32 { Self.writeHex(suffix.third, to: at + 32) }
+        // 35 digits (SHA-1) or 27 (NTLM): whole bytes of the last word, the odd digit overwritten.
+        Self.writeHex(suffix.first, bytes: 8, to: at)
+        Self.writeHex(suffix.second, bytes: min(8, (digits - 15) / 2), to: at + 16)
+        if digits > 32 { Self.writeHex(suffix.third, bytes: (digits - 31) / 2, to: at + 32) }
         at += digits
         at.storeBytes(of: UInt8(ascii: ":"), as: UInt8.self)
         at += 1
         at += DecimalText.write(count, to: at.assumingMemoryBound(to: UInt8.self))
     }
 
-    /// 16 uppercase hex digits of `word` at `output`.
-    @inline(__always) static func writeHex(_ word: UInt64, to output: UnsafeMutableRawPointer) {
+    /// The hex digits of the first `bytes` bytes of `word`, uppercase, at `output`.
+    @inline(__always) static func writeHex(_ word: UInt64, bytes: Int, to output: UnsafeMutableRawPointer) {
         let pairs = UnsafeRawPointer(hexPairs.utf8Start)
-        for i in 0..<8 {
+        for i in 0..<bytes {
             let byte = Int(truncatingIfNeeded: word >> UInt64(56 - 8 * i)) & 0xFF
             output.storeBytes(of: pairs.loadUnaligned(fromByteOffset: 2 * byte, as: UInt16.self), toByteOffset: 2 * i, as: UInt16.self)
         }

@@ -16,9 +16,7 @@ enum RangePadding {
         let target = lines.lowerBound + Int(random.next() % UInt64(lines.count))
         let count = target - realCount
         guard count > 0 else { return [] }
-        let suffixBits = kind.suffixBitCount
-        let secondMask: UInt64 = suffixBits >= 128 ? .max : ~0 << UInt64(128 - suffixBits)
-        let thirdMask: UInt64 = suffixBits <= 128 ? 0 : ~0 << UInt64(192 - suffixBits)
+        let (secondMask, thirdMask) = RangeSuffix.masks(suffixBits: kind.suffixBitCount)
         let drawn = (0..<count).map { _ in
             RangeSuffix(first: random.next(), second: random.next() & secondMask, third: random.next() & thirdMask)
         }
