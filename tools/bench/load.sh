@@ -55,7 +55,7 @@ dense=$!
 sparse=$!
 trap 'kill $dense $sparse; nginx -c "$work/nginx.conf" -s stop' EXIT
 for port in 18080 18082; do
-    for _ in $(seq 100); do curl -fsS -o /dev/null http://127.0.0.1:$port/healthz && break; sleep 0.2; done
+    for _ in $(seq 100); do curl -fsS -o /dev/null http://127.0.0.1:$port/healthz 2>/dev/null && break; sleep 0.2; done
 done
 
 # The prefixes (distinct, random, of the dense slice) and nginx's copies of
@@ -163,7 +163,9 @@ for round in $(seq "$rounds"); do
     run "breachdb /healthz (hello world)" "$dense" http://127.0.0.1:18080/healthz
     run "breachdb POST /v1/check, random hashes" "$dense" -s "$work/check.lua" http://127.0.0.1:18080/v1/check
 done
-echo "daemon RSS after the runs: dense index $(ps -o rss= -p $dense) KiB, sparse index $(ps -o rss= -p $sparse) KiB"
+# RSS counts the index's mapped file pages (page cache, shared); the daemon's own memory is RssAnon.
+memory() { awk '/^Rss(Anon|File)/ { printf "%s %s KiB  ", $1, $2 }' "/proc/$1/status"; }
+echo "daemon memory after the runs: dense index: $(memory $dense); sparse index: $(memory $sparse)"
 
 echo
 echo "| mix | nginx requests/s | breachdb requests/s | ratio | server CPU µs per answer: nginx / breachdb |"
