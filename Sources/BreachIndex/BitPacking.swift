@@ -41,6 +41,13 @@
         return word >> UInt64(64 - bitCount)
     }
 
+    /// 64 bits starting at bit `offset`, most significant first.
+    @inlinable func word(atBit offset: Int) -> UInt64 {
+        let byteOffset = offset >> 3, shift = UInt64(offset & 7)
+        let high = bigEndianWord(at: byteOffset) << shift
+        return shift == 0 ? high : high | UInt64(byte(at: byteOffset + 8)) >> (8 - shift)
+    }
+
     /// A little-endian unsigned integer of `width` (1…8) bytes.
     @inlinable func littleEndianInteger(at byteOffset: Int, width: Int) -> UInt64 {
         let word = littleEndianWord(at: byteOffset)

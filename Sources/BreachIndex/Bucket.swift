@@ -180,6 +180,59 @@ import CMemoryHints
         return 0  // damaged: an escape code with no escaped count (verify reports it)
     }
 
+    /// Calls `body` with every entry's suffix and count, in ascending order: the slot
+    /// bits are skipped a word at a time and escaped counts taken in step with the records,
+    /// so each entry costs a few word reads (the range route's hot path).
+    @inline(__always) func forEachSuffix(_ body: (RangeSuffix, UInt64) -> Void) {
+        let d = layout.slotBits, width = layout.recordBits + layout.countBits, slotCount = 1 << d
+        let escapeCode = layout.escapeCode
+        let (secondMask, thirdMask) = RangeSuffix.masks(suffixBits: suffixBits)
+        var slot = 0, bit = 0, escape = 0
+        var recordBit = layout.recordsOffset * 8
+        for index in 0..<layout.entryCount {
+            // The next one bit: this entry's slot is the number of zero bits before it.
+            while true {
+                let shift = bit & 7
+                let zeros = (bytes.littleEndianWord(at: layout.slotsOffset + bit >> 3) >> UInt64(shift)).trailingZeroBitCount
+                let available = 64 - shift
+                if zeros < available {
+                    slot += zeros
+                    bit += zeros
+                    break
+                }
+                slot += available
+                bit += available
+                if slot >= slotCount { return }  // damaged: fewer one bits than entries (verify reports it)
+            }
+            guard slot < slotCount else { return }
+            // The suffix is the slot's d bits, then the record's: three words of record bits
+            // shifted right by d under the slot, and cut to the suffix's length.
+            let r0 = bytes.word(atBit: recordBit), r1 = bytes.word(atBit: recordBit + 64)
+            let r2 = layout.recordBits > 128 ? bytes.word(atBit: recordBit + 128) : 0
+            let suffix = d == 0
+                ? RangeSuffix(first: r0, second: r1 & secondMask, third: r2 & thirdMask)
+                : RangeSuffix(first: UInt64(slot) << UInt64(64 - d) | r0 >> UInt64(d),
+                              second: (r0 << UInt64(64 - d) | r1 >> UInt64(d)) & secondMask,
+                              third: (r1 << UInt64(64 - d) | r2 >> UInt64(d)) & thirdMask)
+            let code = bytes.field(at: recordBit + layout.recordBits, bitCount: layout.countBits)
+            var count = code + 1
+            if code == escapeCode {
+                // Escape indices ascend, as the records do.
+                while escape < layout.escapeCount, escapeIndex(escape) < index { escape += 1 }
+                count = escape < layout.escapeCount && escapeIndex(escape) == index
+                    ? bytes.littleEndianInteger(at: layout.escapeCountsOffset + escape * layout.escapeWidth, width: layout.escapeWidth)
+                    : 0  // damaged: an escape code with no escaped count (verify reports it)
+            }
+            body(suffix, count)
+            bit += 1
+            recordBit += width
+        }
+    }
+
+    private func escapeIndex(_ escape: Int) -> Int {
+        Int(bytes.littleEndianInteger(at: layout.escapeIndicesOffset + escape * layout.indexWidth, width: layout.indexWidth))
+    }
+
     /// Calls `body` with every entry, in ascending order.
     func forEach(prefix: Int, _ body: (HashCount) throws -> Void) rethrows {
         let d = layout.slotBits, width = layout.recordBits + layout.countBits

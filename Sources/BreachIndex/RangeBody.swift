@@ -1,30 +1,91 @@
 import BreachHash
 
+/// The bits of a hash after its 20-bit range prefix (140 for SHA-1, 108 for NTLM),
+/// left-aligned in three words with zeros past the end, so suffixes sort as their hashes do.
+public struct RangeSuffix: Comparable, Sendable {
+    public var first: UInt64
+    public var second: UInt64
+    public var third: UInt64
+
+    @inlinable public init(first: UInt64, second: UInt64, third: UInt64) {
+        self.first = first
+        self.second = second
+        self.third = third
+    }
+
+    /// Masks that keep a suffix of `suffixBits` bits in the second and third words.
+    @inlinable public static func masks(suffixBits: Int) -> (second: UInt64, third: UInt64) {
+        (suffixBits >= 128 ? .max : ~0 << UInt64(128 - suffixBits), suffixBits <= 128 ? 0 : ~0 << UInt64(192 - suffixBits))
+    }
+
+    @inlinable public static func < (a: RangeSuffix, b: RangeSuffix) -> Bool {
+        a.first != b.first ? a.first < b.first : a.second != b.second ? a.second < b.second : a.third < b.third
+    }
+}
+
 extension BreachIndex {
     /// The body `GET /range/{prefix}` serves for the 20-bit `prefix`, without padding:
     /// uppercase `SUFFIX:COUNT` lines in hash order, joined by CRLF, none after the last.
     public func rangeBody(prefix: Int) -> [UInt8] {
-        Self.rangeBody(range(prefix: prefix), kind: kind)
+        let capacity = rangeBodyCapacity(prefix: prefix, paddingCount: 0)
+        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, written in
+            written = writeRangeBody(prefix: prefix, to: UnsafeMutableRawBufferPointer(buffer))
+        }
     }
 
-    /// `SUFFIX:COUNT` lines for `entries` (in hash order, of one prefix) joined by CRLF,
-    /// written in one pass into a buffer sized for the longest possible lines.
-    public static func rangeBody(_ entries: [HashCount], kind: HashKind) -> [UInt8] {
-        let digits = kind.suffixHexDigitCount
-        let longestLine = 2 + digits + 1 + 20
-        return [UInt8](unsafeUninitializedCapacity: entries.count * longestLine) { buffer, written in
-            var at = buffer.baseAddress!
-            for (i, entry) in entries.enumerated() {
-                if i > 0 {
-                    at[0] = 0x0D
-                    at[1] = 0x0A
-                    at += 2
-                }
-                Hex.write(entry.digest, firstDigit: 5, digitCount: digits, to: at)
-                at[digits] = UInt8(ascii: ":")
-                at += digits + 1 + DecimalText.write(entry.count, to: at + digits + 1)
+    /// How many hashes the 20-bit `prefix` holds.
+    public func entryCount(inRange prefix: Int) -> Int {
+        bucket(prefix)?.layout.entryCount ?? 0
+    }
+
+    /// Bytes enough for `writeRangeBody` with `paddingCount` padding rows: the longest
+    /// line the bucket's count coding allows, for every row, and a word of scratch.
+    public func rangeBodyCapacity(prefix: Int, paddingCount: Int) -> Int {
+        var longestCount: UInt64 = 1
+        if let layout = bucket(prefix)?.layout {
+            longestCount = layout.countBits >= 64 ? .max : 1 << UInt64(layout.countBits)
+            if layout.escapeCount > 0 { longestCount = layout.escapeWidth == 8 ? .max : max(longestCount, 1 << UInt64(8 * layout.escapeWidth)) }
+        }
+        let realLine = 2 + kind.suffixHexDigitCount + 1 + DecimalText.digitCount(longestCount)
+        let paddingLine = 2 + kind.suffixHexDigitCount + 2
+        return entryCount(inRange: prefix) * realLine + paddingCount * paddingLine + RangeLineWriter.scratch
+    }
+
+    /// Writes the body of `GET /range/{prefix}` at `output` (at least `rangeBodyCapacity`
+    /// bytes): the prefix's rows merged with `padding` (ascending suffixes, written with
+    /// count 0; one equal to a real suffix is left out), in one pass over the bucket, as
+    /// `SUFFIX:COUNT` lines joined by CRLF. Returns the bytes written.
+    ///
+    /// Hand-written because it is the range route's hot path: an answer at the real
+    /// density is ≈1,900 lines, and the decoding and formatting per line is what a
+    /// request costs once its answer is not cached (docs/benchmarks.md).
+    public func writeRangeBody(prefix: Int, padding: UnsafeBufferPointer<RangeSuffix> = .init(start: nil, count: 0),
+                               to output: UnsafeMutableRawBufferPointer) -> Int {
+        var writer = RangeLineWriter(output.baseAddress!, digits: kind.suffixHexDigitCount)
+        var next = 0
+        bucket(prefix)?.forEachSuffix { suffix, count in
+            while next < padding.count, padding[next] < suffix {
+                writer.write(padding[next], count: 0)
+                next += 1
             }
-            written = buffer.baseAddress!.distance(to: at)
+            if next < padding.count, padding[next] == suffix { next += 1 }
+            writer.write(suffix, count: count)
+        }
+        while next < padding.count {
+            writer.write(padding[next], count: 0)
+            next += 1
+        }
+        assert(writer.written <= output.count)
+        return writer.written
+    }
+
+    /// `SUFFIX:COUNT` lines for `entries` (in hash order, of one prefix) joined by CRLF.
+    public static func rangeBody(_ entries: [HashCount], kind: HashKind) -> [UInt8] {
+        let line = 2 + kind.suffixHexDigitCount + 1 + 20
+        return [UInt8](unsafeUninitializedCapacity: entries.count * line + RangeLineWriter.scratch) { buffer, written in
+            var writer = RangeLineWriter(UnsafeMutableRawPointer(buffer.baseAddress!), digits: kind.suffixHexDigitCount)
+            for entry in entries { writer.write(RangeSuffix(entry.digest), count: entry.count) }
+            written = writer.written
         }
     }
 
@@ -40,21 +101,107 @@ extension BreachIndex {
     }
 }
 
-/// Decimal formatting without allocation.
+extension RangeSuffix {
+    /// The suffix of `digest`.
+    init(_ digest: HashDigest) {
+        let low = UInt64(digest.low) << 32
+        self.init(first: digest.high << 20 | digest.middle >> 44, second: digest.middle << 20 | low >> 44, third: low << 20)
+    }
+}
+
+/// Writes range lines: hex a byte (two digits) at a time from a table and whole words
+/// at once, so a line costs a few stores, not a branch per digit. Each line may write up to
+/// `scratch` bytes past its end, which the next line or the buffer's slack takes.
+struct RangeLineWriter {
+    static let scratch = 32
+    private static let hexPairs: StaticString = """
+        000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F\
+        202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F\
+        404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F\
+        606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F\
+        808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9F\
+        A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF\
+        C0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF\
+        E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF
+        """
+
+    private let start: UnsafeMutableRawPointer
+    private var at: UnsafeMutableRawPointer
+    private let digits: Int
+
+    init(_ start: UnsafeMutableRawPointer, digits: Int) {
+        self.start = start
+        self.at = start
+        self.digits = digits
+    }
+
+    var written: Int { start.distance(to: at) }
+
+    @inline(__always) mutating func write(_ suffix: RangeSuffix, count: UInt64) {
+        if at != start {
+            at.storeBytes(of: 0x0D, as: UInt8.self)
+            (at + 1).storeBytes(of: 0x0A, as: UInt8.self)
+            at += 2
+        }
+        // 35 digits (SHA-1) or 27 (NTLM): whole bytes of the last word, the odd digit overwritten.
+        Self.writeHex(suffix.first, bytes: 8, to: at)
+        Self.writeHex(suffix.second, bytes: min(8, (digits - 15) / 2), to: at + 16)
+        if digits > 32 { Self.writeHex(suffix.third, bytes: (digits - 31) / 2, to: at + 32) }
+        at += digits
+        at.storeBytes(of: UInt8(ascii: ":"), as: UInt8.self)
+        at += 1
+        at += DecimalText.write(count, to: at.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// The hex digits of the first `bytes` bytes of `word`, uppercase, at `output`.
+    @inline(__always) static func writeHex(_ word: UInt64, bytes: Int, to output: UnsafeMutableRawPointer) {
+        let pairs = UnsafeRawPointer(hexPairs.utf8Start)
+        for i in 0..<bytes {
+            let byte = Int(truncatingIfNeeded: word >> UInt64(56 - 8 * i)) & 0xFF
+            output.storeBytes(of: pairs.loadUnaligned(fromByteOffset: 2 * byte, as: UInt16.self), toByteOffset: 2 * i, as: UInt16.self)
+        }
+    }
+}
+
+/// Decimal formatting without allocation: two digits at a time from a table.
 public enum DecimalText {
+    @usableFromInline static let pairs: StaticString = """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
+
+    /// Digits in the decimal form of `value` (1…20).
+    @inlinable public static func digitCount(_ value: UInt64) -> Int {
+        var count = 1, bound: UInt64 = 10
+        while count < 20, value >= bound {
+            count += 1
+            bound &*= 10
+        }
+        return count
+    }
+
     /// Writes `value` in decimal at `output`; returns the digits written (at most 20).
     @inlinable public static func write(_ value: UInt64, to output: UnsafeMutablePointer<UInt8>) -> Int {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, on the stack
-        return withUnsafeMutableBytes(of: &digits) { scratch in
-            var v = value, at = 24
-            repeat {
-                at -= 1
-                scratch[at] = UInt8(truncatingIfNeeded: v % 10) + UInt8(ascii: "0")
-                v /= 10
-            } while v > 0
-            let count = 24 - at
-            output.update(from: scratch.baseAddress!.advanced(by: at).assumingMemoryBound(to: UInt8.self), count: count)
-            return count
+        if value < 10 {
+            output[0] = UInt8(truncatingIfNeeded: value) + UInt8(ascii: "0")
+            return 1
         }
+        let count = digitCount(value)
+        let table = UnsafeRawPointer(pairs.utf8Start)
+        let target = UnsafeMutableRawPointer(output)
+        var v = value, at = count
+        while v >= 100 {
+            let pair = Int(truncatingIfNeeded: v % 100)
+            v /= 100
+            at -= 2
+            target.storeBytes(of: table.loadUnaligned(fromByteOffset: 2 * pair, as: UInt16.self), toByteOffset: at, as: UInt16.self)
+        }
+        if v >= 10 {
+            target.storeBytes(of: table.loadUnaligned(fromByteOffset: 2 * Int(v), as: UInt16.self), toByteOffset: 0, as: UInt16.self)
+        } else {
+            output[0] = UInt8(truncatingIfNeeded: v) + UInt8(ascii: "0")
+        }
+        return count
     }
 }

@@ -26,10 +26,17 @@ struct APIError: HTTPResponseError {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let data = try sortedJSON.encode(Body(error: .init(code: code, message: message, explanation: explanation)))
+        Response(status: status, headers: headersWithContentType, body: .init(byteBuffer: try body()))
+    }
+
+    var headersWithContentType: HTTPFields {
         var headers = self.headers
         headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return headers
+    }
+
+    func body() throws -> ByteBuffer {
+        ByteBuffer(bytes: try sortedJSON.encode(Body(error: .init(code: code, message: message, explanation: explanation))))
     }
 
     static func badRequest(_ code: String, _ message: String) -> APIError { APIError(status: .badRequest, code: code, message: message) }

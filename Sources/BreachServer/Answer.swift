@@ -29,3 +29,14 @@ struct Answer: Sendable {
         encodedHead = head
     }
 }
+
+extension Answer {
+    /// The answer to a request `RequestPolicy` refuses, as the router would send it.
+    init(refusal: APIError) {
+        // JSON of three strings: encoding cannot fail.
+        let body = (try? refusal.body()) ?? ByteBuffer()
+        var headers = refusal.headersWithContentType
+        headers[.contentLength] = String(body.readableBytes)
+        self.init(status: refusal.status, headers: headers, body: body)
+    }
+}

@@ -13,6 +13,14 @@ struct BearerTokens: Sendable {
         return Self.matches(Array(header.utf8.dropFirst(7)), any: tokens)
     }
 
+    /// The 401 to answer a request whose `Authorization` carries none of the tokens, if any.
+    func rejection(_ authorization: String?) -> APIError? {
+        guard !authorize(authorization) else { return nil }
+        var error = APIError(status: .unauthorized, code: "unauthorized", message: "send Authorization: Bearer with a valid token")
+        error.headers = [.wwwAuthenticate: "Bearer"]
+        return error
+    }
+
     /// Compares in time independent of where a candidate differs, so response times
     /// leak nothing about a token.
     static func matches(_ presented: [UInt8], any tokens: [[UInt8]]) -> Bool {
@@ -31,11 +39,7 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let tokens: BearerTokens
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard tokens.authorize(request.headers[.authorization]) else {
-            var error = APIError(status: .unauthorized, code: "unauthorized", message: "send Authorization: Bearer with a valid token")
-            error.headers = [.wwwAuthenticate: "Bearer"]
-            throw error
-        }
+        if let unauthorized = tokens.rejection(request.headers[.authorization]) { throw unauthorized }
         return try await next(request, context)
     }
 }

@@ -6,7 +6,6 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
-import NIOSSL
 import ServiceLifecycle
 
 /// How a server is set up.
@@ -25,7 +24,7 @@ public struct ServerConfiguration: Sendable {
     public var adminTokens: [String]?
     /// PEM certificate chain and private key: serve HTTPS instead of HTTP.
     public var tls: (certificatePath: String, keyPath: String)?
-    /// Memory for finished range bodies (0 turns the cache off).
+    /// Memory for finished range answers, bodies and heads (0 turns the cache off).
     public var rangeCacheBytes = 64 << 20
     /// Requests a second allowed per client address (bursts up to 2× that); `nil`: no limit.
     public var requestsPerSecond: Double?
@@ -49,13 +48,11 @@ let serverName = "breachdb"
 public func makeApplication(indexes: ServedIndexes, configuration: ServerConfiguration,
                             logger: Logger = Logger(label: "breachdb")) throws -> some ApplicationProtocol {
     let router = Router(context: BreachRequestContext.self)
-    let rateLimit = configuration.requestsPerSecond.map { RateLimitMiddleware(rate: $0, burst: max(1, $0 * 2), trustedProxies: configuration.trustedProxies) }
-    if let rateLimit { router.middlewares.add(rateLimit) }
-    // Method, path, status and latency only, never bodies (they may hold passwords);
-    // at debug level, so that a busy server does not serialise on its log by default.
-    router.middlewares.add(LogRequestsMiddleware(.debug))
     _ = ServerMetrics.registry
-    router.middlewares.add(MetricsMiddleware())
+    let policy = RequestPolicy(
+        rateLimit: configuration.requestsPerSecond.map { RateLimiter(rate: $0, burst: max(1, $0 * 2), trustedProxies: configuration.trustedProxies) },
+        apiTokens: configuration.apiTokens.map(BearerTokens.init), metrics: RouteMetrics(), logger: logger)
+    router.middlewares.add(RequestPolicyMiddleware(policy: policy))
     ServerMetrics.record(indexes.snapshot)
     let rangeCache = RangeCache(capacity: configuration.rangeCacheBytes)
     @Sendable func range(_ request: Request, _ context: BreachRequestContext) throws -> Response {
@@ -77,9 +74,8 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
         ])
     }
     let check = CheckRoutes(indexes: indexes, allowPlaintext: configuration.allowPlaintext)
-    let apiTokens = configuration.apiTokens.map(BearerTokens.init)
     let v1 = router.group("v1")
-    if let apiTokens {
+    if let apiTokens = policy.apiTokens {
         v1.add(middleware: BearerTokenMiddleware(tokens: apiTokens))
     }
     v1.post("check") { request, _ in try await check.check(request) }
@@ -98,7 +94,7 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
             }
     }
     if let accounts = configuration.accounts {
-        AccountRoutes(accounts: accounts, allowPlaintext: configuration.allowPlaintext, apiTokens: apiTokens).register(on: router)
+        AccountRoutes(accounts: accounts, allowPlaintext: configuration.allowPlaintext, apiTokens: policy.apiTokens).register(on: router)
     }
     router.get("/metrics") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -111,14 +107,11 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
         return "ready\n"
     }
     let reloader = IndexReloader(indexes: indexes, interval: configuration.reloadInterval, logger: logger)
-    let hotRoutes = HotRouteHandler.Routes(indexes: indexes, rangeCache: rangeCache, check: check, apiTokens: apiTokens,
-                                           rateLimit: rateLimit, idleTimeout: configuration.idleTimeout.map { TimeAmount($0) },
-                                           metrics: RouteMetrics(), logger: logger)
+    let hotRoutes = HotRouteHandler.Routes(indexes: indexes, rangeCache: rangeCache, check: check, policy: policy,
+                                           idleTimeout: configuration.idleTimeout.map { TimeAmount($0) })
     var server = HTTPServerBuilder { responder in HotRouteChannel(base: HTTP1Channel(responder: responder), routes: hotRoutes) }
     if let tls = configuration.tls {
-        let certificates = try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { NIOSSLCertificateSource.certificate($0) }
-        let key = try NIOSSLPrivateKey(file: tls.keyPath, format: .pem)
-        server = try .tls(server, tlsConfiguration: .makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(key)))
+        server = try .tls(server, tlsConfiguration: ServerTLS.configuration(certificatePath: tls.certificatePath, keyPath: tls.keyPath))
     }
     return Application(
         router: router,

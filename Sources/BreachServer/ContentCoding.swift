@@ -1,5 +1,6 @@
 import CBrotli
 import CZlib
+import NIOCore
 
 /// The content codings a range answer can be sent in (RFC 9110 §8.4.1).
 enum ContentCoding: String, Sendable, Hashable {
@@ -27,48 +28,56 @@ enum ContentCoding: String, Sendable, Hashable {
         return best.0
     }
 
-    /// `input` in this coding; `nil` only if the library fails (the caller sends identity).
-    func encode(_ input: [UInt8]) -> [UInt8]? {
-        switch self {
-        case .identity: input
-        case .gzip: Self.gzip(input)
-        case .br: Self.brotli(input)
+    /// `input` in this coding, or `nil` for identity or if the library fails (the caller
+    /// sends identity). Written straight into the buffer that is sent.
+    func encode(_ input: ByteBuffer) -> ByteBuffer? {
+        let encoded = input.withUnsafeReadableBytes { source in
+            switch self {
+            case .identity: nil as ByteBuffer?
+            case .gzip: Self.gzip(source)
+            case .br: Self.brotli(source)
+            }
         }
+        // Compressed bodies are a third of the bound they were written in: copied out to their
+        // size, since cached ones are kept (the copy costs a hundredth of the compression).
+        return encoded.map { ByteBuffer(bytes: $0.readableBytesView) }
     }
 
-    private static func gzip(_ input: [UInt8], level: Int32 = 6) -> [UInt8]? {
+    private static func gzip(_ input: UnsafeRawBufferPointer, level: Int32 = 6) -> ByteBuffer? {
         var stream = z_stream()
         // 15 window bits + 16: write a gzip header and trailer instead of zlib's.
         guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
                             ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
         defer { deflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))))
-        let status: Int32 = input.withUnsafeBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { target in
-                stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
-                stream.avail_in = UInt32(source.count)
-                stream.next_out = target.baseAddress
-                stream.avail_out = UInt32(target.count)
-                return deflate(&stream, Z_FINISH)
-            }
+        let bound = Int(deflateBound(&stream, UInt(input.count)))
+        var output = ByteBuffer()
+        output.reserveCapacity(bound)
+        var status: Int32 = 0
+        output.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { target in
+            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
+            stream.avail_in = UInt32(input.count)
+            stream.next_out = target.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            stream.avail_out = UInt32(bound)
+            status = deflate(&stream, Z_FINISH)
+            return status == Z_STREAM_END ? Int(stream.total_out) : 0
         }
-        guard status == Z_STREAM_END else { return nil }
-        output.removeLast(output.count - Int(stream.total_out))
-        return output
+        return status == Z_STREAM_END ? output : nil
     }
 
     /// Quality 5: padded answers are compressed per request, and above 5 brotli's time grows
     /// much faster than its gain on hex text.
-    private static func brotli(_ input: [UInt8], quality: Int32 = 5) -> [UInt8]? {
-        var size = BrotliEncoderMaxCompressedSize(input.count)
-        var output = [UInt8](repeating: 0, count: size)
-        let done = input.withUnsafeBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { target in
-                BrotliEncoderCompress(quality, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, source.count, source.baseAddress, &size, target.baseAddress)
-            }
+    private static func brotli(_ input: UnsafeRawBufferPointer, quality: Int32 = 5) -> ByteBuffer? {
+        let bound = BrotliEncoderMaxCompressedSize(input.count)
+        var output = ByteBuffer()
+        output.reserveCapacity(bound)
+        var done = BROTLI_FALSE
+        output.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { target in
+            var size = bound
+            done = BrotliEncoderCompress(quality, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, input.count,
+                                         input.baseAddress?.assumingMemoryBound(to: UInt8.self), &size,
+                                         target.baseAddress?.assumingMemoryBound(to: UInt8.self))
+            return done == BROTLI_TRUE ? size : 0
         }
-        guard done == BROTLI_TRUE else { return nil }
-        output.removeLast(output.count - size)
-        return output
+        return done == BROTLI_TRUE ? output : nil
     }
 }

@@ -21,10 +21,28 @@ import NIOHTTPTypesHTTP1
 /// The router stays the reference for everything else, so that behaviour is written once:
 /// - a request that arrives while an earlier one on the connection is still with the
 ///   router goes to the router too, so answers keep the order of requests;
-/// - a `/v1/check` that would not succeed (no token, rate limit, not JSON, a bad hash…)
-///   is handed to the router with its body, which makes the error answer;
-/// - a client over its rate limit is handed to the router, which answers 429; each request
-///   is charged once, by whichever layer answers it.
+/// - a `/v1/check` whose body is not a check it can answer (not JSON, a bad hash…) is
+///   handed to the router with its body, which makes the error answer;
+/// - the rate limit, the tokens, metrics and logs are `RequestPolicy`'s, which the router
+///   applies too (`RequestPolicyMiddleware`); each request is charged once, by whichever
+///   layer answers it.
+///
+/// Hummingbird's documented extension points (`HTTP1Channel.Configuration`'s
+/// `additionalChannelHandlers`, router middleware) do not suffice: additional handlers sit
+/// after the conversion to HTTP types, which cost 10 % of the daemon's time, and middleware
+/// runs in the router's task per connection. So `HotRouteChannel` wraps `HTTP1Channel` and
+/// inserts this handler before the conversion, by type, in the pipeline it set up.
+///
+/// Per connection, the handler is in one of three states (`State`): `idle` between requests,
+/// `reading` a hot-route request whose body is still arriving, `forwarding` a router request.
+/// Besides, it counts the router's requests not yet answered and its own answers not yet sent:
+/// - backpressure: with `maximumQueuedAnswers` of its answers not yet sent (a client that
+///   pipelines and does not read), it holds the requests already decoded and stops reading
+///   the socket; as answers leave, it takes up the held requests, then reads again;
+/// - idle: a connection is closed once nothing arrives and nothing is sent for the idle
+///   timeout, unless the router is answering a request it has read whole; a request whose
+///   head or body stalls, on any route, or answers the client does not take, count as idle;
+/// - shutdown: a graceful-shutdown request waits until the answer being read or sent is out.
 final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -36,13 +54,10 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let indexes: ServedIndexes
         let rangeCache: RangeCache
         let check: CheckRoutes
-        /// Tokens `/v1` requires, if any.
-        let apiTokens: BearerTokens?
-        let rateLimit: RateLimitMiddleware?
-        /// How long a connection may sit with no request and no answer under way.
+        /// Rate limit, tokens, metrics and logs: the router's too.
+        let policy: RequestPolicy
+        /// How long a connection may sit with nothing received and nothing sent.
         let idleTimeout: TimeAmount?
-        let metrics: RouteMetrics
-        let logger: Logger
     }
 
     private enum Route {
@@ -66,8 +81,18 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case forwarding
     }
 
+    /// Answers written and not yet sent past which the connection stops being read: enough to
+    /// keep a pipelining client's link busy, few enough that one that does not read costs
+    /// little (at most this many answers, ≤ 100 KB each).
+    static let maximumQueuedAnswers = 4
+
     private let routes: Routes
     private var state = State.idle
+    /// Request parts decoded while too many answers were queued, taken up as they leave.
+    private var heldParts = CircularBuffer<HTTPServerRequestPart>()
+    /// Whether a read was asked for while held: it is made once the held parts are answered.
+    private var readHeld = false
+    private var isResuming = false
     /// Requests handed to the router whose answers are not yet fully written.
     private var routerRequests = 0
     /// Answers written here whose bytes have not yet left.
@@ -75,8 +100,8 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A graceful-shutdown request held until this handler's answer is out.
     private var heldQuiesce: ChannelShouldQuiesceEvent?
     private var needsFlush = false
-    /// When the last request part arrived or the last answer was written.
-    private var lastActivity = NIODeadline.now()
+    /// When the last request part arrived or the last answer was written or sent.
+    private var lastActivity = NIODeadline.uptimeNanoseconds(0)
     private var idleCheck: Scheduled<Void>?
 
     /// The context of NIO's HTTP/1 response encoder: answers written from it go out as bytes,
@@ -89,7 +114,8 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if let timeout = routes.idleTimeout { scheduleIdleCheck(at: .now() + timeout, context: context) }
+        lastActivity = context.eventLoop.now
+        if let timeout = routes.idleTimeout { scheduleIdleCheck(at: lastActivity + timeout, context: context) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -99,8 +125,45 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        lastActivity = .now()
-        switch (unwrapInboundIn(data), state) {
+        lastActivity = context.eventLoop.now
+        let part = unwrapInboundIn(data)
+        if isBackedUp || !heldParts.isEmpty {
+            heldParts.append(part)
+        } else {
+            process(part, context: context)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if isBackedUp || !heldParts.isEmpty {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    private var isBackedUp: Bool { unsentAnswers >= Self.maximumQueuedAnswers }
+
+    /// Takes up held request parts as answers leave, then reads again once none is left.
+    private func resume(context: ChannelHandlerContext) {
+        // Answers sent during the flush below call back here: the loop already under way takes them up.
+        guard heldParts.count > 0 || readHeld, !isResuming else { return }
+        isResuming = true
+        defer { isResuming = false }
+        while !isBackedUp, !heldParts.isEmpty {
+            while !isBackedUp, let part = heldParts.popFirst() { process(part, context: context) }
+            // As at the end of a read: answers are flushed, and the router takes what it was given.
+            channelReadComplete(context: context)
+        }
+        if readHeld, heldParts.isEmpty, !isBackedUp {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        let data = wrapInboundOut(part)
+        switch (part, state) {
         case (.head(let head), .idle):
             if routerRequests == 0, let route = route(of: head) {
                 state = .reading(route, head, body: ByteBuffer(), started: DispatchTime.now().uptimeNanoseconds)
@@ -118,17 +181,17 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             state = .reading(route, head, body: body, started: started)
         case (.end(let trailers), .reading(let route, let head, let body, let started)):
             state = .idle
-            // Over its rate, the client is handed to the router, which answers 429.
-            if let answer = answer(route, head, body), admits(head, context: context) {
-                write(answer, for: head, context: context)
-                let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
-                let method = HTTPRequest.Method(head.method.rawValue) ?? .get
-                routes.metrics.record(route: route.template, method: method, status: answer.status, nanoseconds: nanoseconds)
-                routes.logger.debug("request", metadata: ["method": "\(method)", "route": "\(route.template)",
-                                                          "status": "\(answer.status.code)", "microseconds": "\(nanoseconds / 1000)"])
-            } else {
+            guard let answer = answer(route, head, body) else {
                 handOver([.head(head), .body(body), .end(trailers)], context: context)
+                return
             }
+            // The policy's refusals in the router's order: the rate limit, then `/v1`'s tokens.
+            let refusal = routes.policy.charge(path: route.template, peer: context.channel.remoteAddress,
+                                               forwardedFor: head.headers["X-Forwarded-For"])
+                ?? (route == .check ? routes.policy.authorize(head.headers.first(name: "Authorization")) : nil)
+            let sent = refusal.map(Answer.init(refusal:)) ?? answer
+            write(sent, for: head, context: context)
+            routes.policy.record(route: route.template, method: HTTPRequest.Method(head.method.rawValue) ?? .get, status: sent.status, since: started)
         case (let part, _):
             // The router's request, or parts the HTTP decoder would never send in this order.
             if case .head = part { routerRequests += 1 }
@@ -148,26 +211,34 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
             routerRequests -= 1
-            lastActivity = .now()
+            lastActivity = context.eventLoop.now
         }
         context.write(data, promise: promise)
     }
 
     /// The idle timeout lives here, not in Hummingbird's connection handler, because that
     /// one sees only the router's requests: it would close a connection busy with hot ones.
-    /// A request whose head or body stalls counts as idle, so a client trickling bytes
-    /// cannot hold a connection longer than the timeout between them.
+    /// A request whose head or body stalls counts as idle, on either path, so a client
+    /// trickling bytes cannot hold a connection longer than the timeout between them; so do
+    /// answers the client does not take. Only the router's work on a request it has read
+    /// whole (an account route may wait on its database) keeps a quiet connection open.
     private func scheduleIdleCheck(at deadline: NIODeadline, context: ChannelHandlerContext) {
         idleCheck = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) {
             guard let timeout = self.routes.idleTimeout else { return }
-            let busy = self.routerRequests > 0 || self.unsentAnswers > 0
+            let now = context.eventLoop.now
             let idleUntil = self.lastActivity + timeout
-            if !busy, idleUntil <= .now() {
+            if !self.isRouterAnswering, idleUntil <= now {
                 context.close(promise: nil)
             } else {
-                self.scheduleIdleCheck(at: busy ? .now() + timeout : idleUntil, context: context)
+                self.scheduleIdleCheck(at: self.isRouterAnswering ? now + timeout : idleUntil, context: context)
             }
         }
+    }
+
+    /// Whether the router holds a request read whole that it has not yet answered.
+    private var isRouterAnswering: Bool {
+        if case .forwarding = state { return routerRequests > 1 }
+        return routerRequests > 0
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -211,21 +282,12 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             guard head.uri.hasPrefix("/range/") else { return nil }
             route = .range
         case .POST:
-            guard head.uri == "/v1/check", routes.apiTokens?.authorize(head.headers.first(name: "Authorization")) ?? true,
-                  JSONBody.isJSON(contentType: head.headers.first(name: "Content-Type")) else { return nil }
+            guard head.uri == "/v1/check", JSONBody.isJSON(contentType: head.headers.first(name: "Content-Type")) else { return nil }
             route = .check
         default:
             return nil
         }
         return route
-    }
-
-    /// Takes a token from the client's rate limit, once the answer is known to be this
-    /// handler's: a request handed to the router is charged there, and only there.
-    private func admits(_ head: HTTPRequestHead, context: ChannelHandlerContext) -> Bool {
-        guard let rateLimit = routes.rateLimit else { return true }
-        let client = rateLimit.client(peer: context.channel.remoteAddress, forwardedFor: head.headers["X-Forwarded-For"])
-        return rateLimit.take(for: client, now: .now) == nil
     }
 
     /// The answer to a hot-route request, or `nil` when the router should make it.
@@ -279,14 +341,16 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             output.write(NIOAny(head), promise: sent)
         }
         unsentAnswers += 1
-        lastActivity = .now()
+        lastActivity = context.eventLoop.now
         needsFlush = true
         sent.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { _ in
             self.unsentAnswers -= 1
+            self.lastActivity = context.eventLoop.now
             if closing {
                 context.close(promise: nil)
             } else {
                 self.releaseQuiesce(context: context)
+                self.resume(context: context)
             }
         }
         if closing {

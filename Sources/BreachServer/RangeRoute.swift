@@ -6,9 +6,6 @@ import NIOCore
 
 /// `GET /range/{prefix}`: the Pwned Passwords range API, byte for byte.
 struct RangeRoute {
-    /// Padded answers have between these many lines, as the public API's do.
-    static let paddedLines = 800...1000
-
     /// What a range request asks for, from its path, query and header fields.
     struct Query {
         var prefix: Substring
@@ -32,18 +29,22 @@ struct RangeRoute {
         default: return plainText(.badRequest, "The mode must be sha1 or ntlm")
         }
         let coding = ContentCoding.preferred(by: query.acceptEncoding)
+        let addPadding = query.addPadding?.lowercased() == "true"
+        let realCount = index.entryCount(inRange: prefix)
+        // An empty body breaks common clients (pwnedpasswords), so an empty range is padded
+        // even unasked (the public API has no empty range). Asked for, padding is fresh for
+        // every request, unless the range has 1,000 rows or more, which padding leaves as
+        // they are: such answers are cached, as are the unasked ones (an empty range's
+        // padding is then made once per generation).
+        let padded = addPadding || realCount == 0
         let answer: Answer
-        // An empty body breaks common clients, so an empty range is always padded.
-        if query.addPadding?.lowercased() == "true" || !index.hasEntries(inRange: prefix) {
-            // Fresh padding for every request: never cached.
-            var padding = index.range(prefix: prefix)
-            pad(&padding, prefix: prefix, kind: index.kind)
-            answer = Self.answer(padding, prefix: prefix, padded: true, of: index, coding: coding)
+        if addPadding, realCount < RangePadding.lines.upperBound {
+            answer = Self.answer(prefix: prefix, realCount: realCount, padded: true, of: index, coding: coding)
         } else {
             // The whole answer, header fields and all, is cached: a prefix asked for again
             // costs a lookup, as a static file would.
-            let key = RangeCache.Key(generation: index.metadata.generation, kind: index.kind, prefix: prefix, coding: coding)
-            answer = cache.answer(for: key) { Self.answer(index.range(prefix: prefix), prefix: prefix, padded: false, of: index, coding: coding) }
+            let key = RangeCache.Key(generation: index.metadata.generation, kind: index.kind, prefix: prefix, coding: coding, addPadding: addPadding)
+            answer = cache.answer(for: key) { Self.answer(prefix: prefix, realCount: realCount, padded: padded, of: index, coding: coding) }
         }
         if let match = query.ifNoneMatch, let etag = answer.headers[.eTag],
            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*" }) {
@@ -54,45 +55,39 @@ struct RangeRoute {
         return answer
     }
 
-    private static func answer(_ entries: [HashCount], prefix: Int, padded: Bool, of index: BreachIndex, coding: ContentCoding) -> Answer {
-        let plain = BreachIndex.rangeBody(entries, kind: index.kind)
+    private static func answer(prefix: Int, realCount: Int, padded: Bool, of index: BreachIndex, coding: ContentCoding) -> Answer {
+        let padding = padded ? RangePadding.suffixes(padding: realCount, kind: index.kind) : []
+        let capacity = index.rangeBodyCapacity(prefix: prefix, paddingCount: padding.count)
+        var plain = ByteBufferAllocator().buffer(capacity: capacity)
+        padding.withUnsafeBufferPointer { padding in
+            _ = plain.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { index.writeRangeBody(prefix: prefix, padding: padding, to: $0) }
+        }
         let encoded = coding.encode(plain)
-        let body = ByteBuffer(bytes: encoded ?? plain)
-        let coded = encoded != nil && coding != .identity
+        let body = encoded ?? plain
         var headers: HTTPFields = [
             .contentType: "text/plain",
             .cacheControl: "public, max-age=2678400",
             .lastModified: HTTPDate.format(index.metadata.builtAt),
-            // Weak when padded: the same rows, padded differently, are the same answer. Each
-            // coding is its own representation, so it has its own tag.
-            .eTag: "\(padded ? "W/" : "")\"\(index.metadata.generation)-\(prefixText(prefix))-\(index.kind.rawValue)\(coded ? "-" + coding.rawValue : "")\"",
+            .eTag: entityTag(prefix: prefix, padded: padded, of: index, coding: encoded == nil ? .identity : coding),
             .accessControlAllowOrigin: "*",
             .vary: "Accept-Encoding, Add-Padding",
             .contentLength: String(body.readableBytes),
         ]
-        if coded { headers[.contentEncoding] = coding.rawValue }
+        if encoded != nil { headers[.contentEncoding] = coding.rawValue }
         return Answer(status: .ok, headers: headers, body: body)
+    }
+
+    /// The `ETag` of a range answer: the one place it is derived.
+    /// Weak when padded: the same rows, padded differently, are the same answer. Each
+    /// coding is its own representation, so it has its own tag.
+    static func entityTag(prefix: Int, padded: Bool, of index: BreachIndex, coding: ContentCoding) -> String {
+        "\(padded ? "W/" : "")\"\(index.metadata.generation)-\(prefixText(prefix))-\(index.kind.rawValue)\(coding != .identity ? "-" + coding.rawValue : "")\""
     }
 
     /// The 5 uppercase hex digits of a range prefix.
     static func prefixText(_ prefix: Int) -> String {
         let digits = String(prefix, radix: 16, uppercase: true)
         return String(repeating: "0", count: 5 - digits.count) + digits
-    }
-
-    /// Adds random suffixes with count 0 until there are 800 to 1,000 lines, kept in
-    /// hash order so padding rows cannot be told from real ones by position.
-    static func pad(_ entries: inout [HashCount], prefix: Int, kind: HashKind) {
-        var random = SystemRandomNumberGenerator()
-        let target = Int.random(in: paddedLines, using: &random)
-        guard entries.count < target else { return }
-        var taken = Set(entries.map(\.digest))
-        while entries.count < target {
-            let digest = HashDigest(high: UInt64(prefix) << 44 | random.next() >> 20, middle: random.next(),
-                                    low: kind == .sha1 ? UInt32(truncatingIfNeeded: random.next()) : 0)
-            if taken.insert(digest).inserted { entries.append(HashCount(digest: digest, count: 0)) }
-        }
-        entries.sort { $0.digest < $1.digest }
     }
 
     static func plainText(_ status: HTTPResponse.Status, _ text: String) -> Answer {

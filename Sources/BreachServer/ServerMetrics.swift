@@ -5,9 +5,9 @@ import Foundation
 import HTTPTypes
 import Synchronization
 
-/// The process's Prometheus registry, served at `GET /metrics`. Hummingbird's
-/// `MetricsMiddleware` records requests by route and status and their latency through
-/// swift-metrics; the index gauges are set at every (re)load.
+/// The process's Prometheus registry, served at `GET /metrics`. `RequestPolicy` records
+/// requests by route and status and their latency through swift-metrics; the index gauges
+/// are set at every (re)load.
 public enum ServerMetrics {
     /// Bootstrapped into swift-metrics on first use: a process bootstraps only once.
     public static let registry: PrometheusCollectorRegistry = {
@@ -16,20 +16,22 @@ public enum ServerMetrics {
         return registry
     }()
 
-    /// Publishes what is being served: hash counts and the generation as a label.
+    /// Publishes what is being served: hash counts and when the index was loaded, by kind.
+    /// The generation is no label: each reload would add a time series that never goes away
+    /// (`GET /v1/index` names it).
     static func record(_ snapshot: ServedIndexes.Snapshot) {
         _ = registry
         for index in [snapshot.sha1, snapshot.ntlm].compactMap({ $0 }) {
             let kind = index.kind.rawValue
             Gauge(label: "breachdb_index_hashes", dimensions: [("kind", kind)]).record(Double(index.metadata.hashCount))
-            Gauge(label: "breachdb_index_loaded_timestamp_seconds", dimensions: [("kind", kind), ("generation", index.metadata.generation)])
+            Gauge(label: "breachdb_index_loaded_timestamp_seconds", dimensions: [("kind", kind)])
                 .record(snapshot.loadedAt.timeIntervalSince1970)
         }
     }
 }
 
-/// Request counts and latencies of the answers the hot-route handler writes, under the
-/// labels Hummingbird's `MetricsMiddleware` uses, so both land in the same series.
+/// Request counts and latencies by route template, method and status, under the labels
+/// Hummingbird's `MetricsMiddleware` uses (`hb_requests`, `http_server_request_duration`).
 final class RouteMetrics: Sendable {
     private struct Key: Hashable {
         let route: String

@@ -51,6 +51,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds a connection may stay open with no request or answer under way; 0: no limit (default: 75, above common load balancers' 60).", valueName: "seconds"))
     var idleTimeout: Int?
 
+    @Option(help: ArgumentHelp("Memory for finished /range answers, so popular prefixes are answered from it; 0: no cache (default: 64).", valueName: "MB"))
+    var rangeCacheMb: Int?
+
     @Option(help: ArgumentHelp("Requests a second allowed per client (an IPv4 address or IPv6 /64), bursts up to twice that; 429 beyond; /healthz, /readyz and /metrics exempt (default: no limit).", valueName: "per-second"))
     var rateLimit: Double?
 
@@ -90,6 +93,9 @@ struct Serve: AsyncParsableCommand {
         let idleSeconds = try settings.int(idleTimeout, .idleTimeout) ?? 75
         guard idleSeconds >= 0 else { throw ValidationError("\(Setting.idleTimeout.names): not a number of seconds: \(idleSeconds)") }
         server.idleTimeout = idleSeconds > 0 ? .seconds(idleSeconds) : nil
+        let rangeCache = try settings.int(rangeCacheMb, .rangeCacheMB) ?? 64
+        guard rangeCache >= 0 else { throw ValidationError("\(Setting.rangeCacheMB.names): not a number of megabytes: \(rangeCache)") }
+        server.rangeCacheBytes = rangeCache << 20
         if let value = try settings.double(rateLimit, .rateLimit) {
             guard value > 0 else { throw ValidationError("\(Setting.rateLimit.names): not a positive number: \(value)") }
             server.requestsPerSecond = value

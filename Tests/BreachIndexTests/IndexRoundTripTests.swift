@@ -52,6 +52,46 @@ import TestSupport
         #expect(index.range(prefix: 0x12345).isEmpty)
     }
 
+    /// The one-pass formatter (slot bits, records and escaped counts decoded straight into
+    /// text) against the entries read one by one and formatted line by line.
+    @Test(arguments: HashKind.allCases)
+    func rangeBodiesAreTheirEntriesAsLines(_ kind: HashKind) throws {
+        let directory = try TemporaryDirectory()
+        var entries = Self.entries(kind, seed: 13)
+        var random = SeededRandom(seed: 17)
+        entries += (0..<300).map { _ in HashCount(digest: randomDigest(kind, prefix: 0x80000, using: &random), count: 1 << 40) }
+        try writeIndex(entries, kind: kind, to: directory.file("index"))
+        let index = try BreachIndex(path: directory.file("index"))
+        for prefix in Set(entries.map(\.digest.prefix)) + [0x12345] {
+            let lines = index.range(prefix: prefix).map { Hex.string($0.digest, kind: kind).dropFirst(5) + ":\($0.count)" }
+            #expect(index.rangeBody(prefix: prefix) == Array(lines.joined(separator: "\r\n").utf8))
+            #expect(index.rangeBody(prefix: prefix).count < index.rangeBodyCapacity(prefix: prefix, paddingCount: 0))
+        }
+    }
+
+    /// Padding rows merge into the real ones in order, with count 0; one equal to a real
+    /// suffix is left out.
+    @Test func paddingRowsMergeInOrder() throws {
+        let directory = try TemporaryDirectory()
+        let entries = Self.entries(.sha1, seed: 19)
+        try writeIndex(entries, to: directory.file("index"))
+        let index = try BreachIndex(path: directory.file("index"))
+        var random = SeededRandom(seed: 23)
+        let real = index.range(prefix: 0x80000)
+        let extra = (0..<50).map { _ in randomDigest(.sha1, prefix: 0x80000, using: &random) }
+        let padding = (extra + [real[7].digest]).map { digest in
+            let low = UInt64(digest.low) << 32
+            return RangeSuffix(first: digest.high << 20 | digest.middle >> 44, second: digest.middle << 20 | low >> 44, third: low << 20)
+        }.sorted()
+        let capacity = index.rangeBodyCapacity(prefix: 0x80000, paddingCount: padding.count)
+        let body = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, written in
+            written = padding.withUnsafeBufferPointer { index.writeRangeBody(prefix: 0x80000, padding: $0, to: UnsafeMutableRawBufferPointer(buffer)) }
+        }
+        let merged = (real + extra.map { HashCount(digest: $0, count: 0) }).sorted { $0.digest < $1.digest }
+        let expected = merged.map { Hex.string($0.digest, kind: .sha1).dropFirst(5) + ":\($0.count)" }.joined(separator: "\r\n")
+        #expect(String(decoding: body, as: UTF8.self) == expected)
+    }
+
     @Test func countsAreNeverCapped() throws {
         let directory = try TemporaryDirectory()
         var random = SeededRandom(seed: 5)

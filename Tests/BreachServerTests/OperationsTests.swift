@@ -61,20 +61,67 @@ import TestSupport
             #expect(after.contains("http_server_request_duration"))
         }
     }
+
+    /// Every index built has its own generation: as a label, each load would add a series.
+    @Test func loadingAnotherIndexAddsNoTimeSeries() async throws {
+        let first = try ServerFixture(), second = try ServerFixture()
+        #expect(first.indexes.snapshot.sha1.metadata.generation != second.indexes.snapshot.sha1.metadata.generation)
+        _ = try first.application()
+        try await second.application().test(.router) { client in
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            let series = metrics.split(separator: "\n").filter { $0.hasPrefix("breachdb_index_loaded_timestamp_seconds{") }
+            #expect(!series.contains { $0.contains("generation") })
+            #expect(series.count == 2)  // one per kind, sha1 and ntlm
+        }
+    }
 }
 
 @Suite struct TLSTests {
+    /// Runs `openssl` with `arguments`; returns its exit status.
+    @discardableResult
+    func openssl(_ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// A self-signed certificate and its key in the fixture's directory.
+    func certificate(in fixture: ServerFixture) throws -> (String, String) {
+        let certificate = fixture.directory.file("cert.pem"), key = fixture.directory.file("key.pem")
+        try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
+                     "-days", "1", "-subj", "/CN=localhost"])
+        return (certificate, key)
+    }
+
+    /// Whether `openssl s_client` completes a handshake with `options`. Security level 0 lets
+    /// the client offer what OpenSSL's defaults would refuse on its own, so a refusal is the server's.
+    func handshakes(port: Int, _ options: [String]) throws -> Bool {
+        try openssl(["s_client", "-connect", "127.0.0.1:\(port)"] + options) == 0
+    }
+
+    @Test func refusesTLS1_0And1_1AndSuitesWithoutForwardSecrecyOrAEAD() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application(tls: try certificate(in: fixture)).test(.live) { client in
+            let port = try #require(client.port)
+            #expect(try handshakes(port: port, ["-tls1_3"]))
+            #expect(try handshakes(port: port, ["-tls1_2"]))
+            #expect(try !handshakes(port: port, ["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"]))
+            #expect(try !handshakes(port: port, ["-tls1", "-cipher", "DEFAULT@SECLEVEL=0"]))
+            // RSA key exchange (no forward secrecy), and ECDHE with CBC (no AEAD).
+            #expect(try !handshakes(port: port, ["-tls1_2", "-cipher", "AES128-GCM-SHA256"]))
+            #expect(try !handshakes(port: port, ["-tls1_2", "-cipher", "ECDHE-RSA-AES128-SHA"]))
+        }
+    }
+
     @Test func servesHTTPSWithTheConfiguredCertificate() async throws {
         let fixture = try ServerFixture()
-        let certificate = fixture.directory.file("cert.pem"), key = fixture.directory.file("key.pem")
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        openssl.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
-                             "-days", "1", "-subj", "/CN=localhost"]
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
-        try await fixture.application(tls: (certificate, key)).test(.ahc(.https)) { client in
+        try await fixture.application(tls: try certificate(in: fixture)).test(.ahc(.https)) { client in
             let response = try await client.execute(uri: "/range/5BAA6", method: .get)
             #expect(Array(response.body.readableBytesView) == (try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")))
         }

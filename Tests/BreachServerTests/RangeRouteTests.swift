@@ -72,6 +72,9 @@ import TestSupport
             let rows = lines(response)
             #expect((800...1000).contains(rows.count))
             #expect(rows.allSatisfy { $0.hasSuffix(":0") })
+            // Unasked, that padding is made once and served alike (from the answer cache).
+            let again = try await client.execute(uri: "/range/00000", method: .get)
+            #expect(again.body == response.body)
         }
     }
 

@@ -47,7 +47,7 @@ import Testing
     /// A flood of addresses fills the table with clients that are not idle: it is then
     /// forgotten whole, not rescanned for every new address (each gets a fresh burst).
     @Test func aFullTableOfBusyClientsIsForgottenWhole() throws {
-        let limit = RateLimitMiddleware(rate: 1.0 / 60, burst: 2, trackedClients: 10)
+        let limit = RateLimiter(rate: 1.0 / 60, burst: 2, trackedClients: 10)
         let now = ContinuousClock.now
         let clients = (1...11).map { ClientAddress(parsing: "192.0.2.\($0)")! }
         #expect(limit.take(for: clients[0], now: now) == nil)
@@ -61,7 +61,7 @@ import Testing
     /// Clients whose buckets are full again are idle: forgetting them changes nothing, and
     /// the busy ones are kept.
     @Test func idleClientsAreForgottenFirst() throws {
-        let limit = RateLimitMiddleware(rate: 1, burst: 1, trackedClients: 10)
+        let limit = RateLimiter(rate: 1, burst: 1, trackedClients: 10)
         let start = ContinuousClock.now
         let clients = (1...11).map { ClientAddress(parsing: "192.0.2.\($0)")! }
         for client in clients[0..<9] { #expect(limit.take(for: client, now: start) == nil) }

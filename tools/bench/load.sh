@@ -1,20 +1,41 @@
 #!/usr/bin/env bash
-# Load figures of docs/benchmarks.md, on loopback only: wrk against `breachdb serve`,
-# nginx serving the same /range bytes from a static file, and the daemon's /healthz
-# (its hello-world route) as the baseline for /v1/check. Bounded: DURATION seconds each.
+# Load figures of docs/benchmarks.md, on loopback only: wrk against `breachdb serve` and
+# against nginx serving the same /range bodies as static files, side by side, ROUNDS times.
+#  - /range over PREFIXES distinct prefixes of an index at the real density (65,536 prefixes
+#    × ≈1,907 hashes, ≈36 KB answers), picked uniformly or by a Zipf law (as password traffic
+#    is skewed), plain, padded (Add-Padding), gzip (nginx: gzip_static) and br;
+#  - padded /range on a sparse index (the sample data: every answer gets ≈900 fresh padding
+#    rows, ≈38 KB) against nginx serving a padded answer of that size;
+#  - POST /v1/check with random hashes against the daemon's hello-world route (/healthz).
+# Each row is one wrk run of DURATION seconds; the summary gives each row's median over the
+# rounds and its ratio to its baseline's median. LATENCY=1 adds p99 at 64 connections with
+# think times. Needs ≈8 GB in WORK once (the dense dump is deleted after ingest).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=${WORK:-/tmp/breachdb-load}
 duration=${DURATION:-10}
-connections=${CONNECTIONS:-64}
-think_times=${THINK_MS:-6 4 3}
-mkdir -p "$work/www/range"
+connections=${CONNECTIONS:-32}
+threads=${THREADS:-1}
+rounds=${ROUNDS:-3}
+prefix_count=${PREFIXES:-10000}
+# The dense slice: its first DENSE_PREFIXES prefixes at 1,907 hashes each, the density of
+# two billion hashes (65,536 × 1,907 = 124,977,152).
+dense_prefixes=${DENSE_PREFIXES:-65536}
+mkdir -p "$work/www/dense" "$work/www/sparse"
 command -v wrk >/dev/null && command -v nginx >/dev/null || apt-get install -y -qq wrk nginx-light >/dev/null
-swift build -c release --product breachdb >/dev/null
-bin=$(swift build -c release --show-bin-path)/breachdb
+if [ -z "${BIN:-}" ]; then
+    swift build -c release --product breachdb >/dev/null
+    swift build -c release --product generate-dump >/dev/null
+    BIN=$(swift build -c release --show-bin-path)
+fi
 
-"$bin" ingest --quiet -o "$work/index.idx" data/hibp-range/sha1
-"$bin" range --index "$work/index.idx" 5BAA6 > "$work/www/range/5BAA6"
+if [ ! -f "$work/dense.idx" ]; then
+    "$BIN/generate-dump" --hashes $((dense_prefixes * 1907)) --prefix-count "$dense_prefixes" -o "$work/dense.txt"
+    "$BIN/breachdb" ingest --quiet -o "$work/dense.idx" "$work/dense.txt"
+    rm "$work/dense.txt"
+fi
+"$BIN/breachdb" ingest --quiet -o "$work/sparse.idx" data/hibp-range/sha1
+
 cat > "$work/nginx.conf" <<CONF
 worker_processes 2;
 pid $work/nginx.pid;
@@ -23,47 +44,169 @@ events { worker_connections 1024; }
 http {
     access_log off;
     default_type text/plain;
+    gzip_static on;
     server { listen 127.0.0.1:18081; root $work/www; }
 }
 CONF
 nginx -c "$work/nginx.conf"
-"$bin" serve --index "$work/index.idx" --port 18080 > "$work/serve.log" 2>&1 &
-daemon=$!
-trap 'kill $daemon; nginx -c "$work/nginx.conf" -s stop' EXIT
-for _ in $(seq 50); do curl -fsS -o /dev/null http://127.0.0.1:18080/healthz && break; sleep 0.2; done
-cmp <(curl -fsS http://127.0.0.1:18080/range/5BAA6) "$work/www/range/5BAA6" && echo "same /range bytes from both"
+"$BIN/breachdb" serve --index "$work/dense.idx" --port 18080 > "$work/dense.log" 2>&1 &
+dense=$!
+"$BIN/breachdb" serve --index "$work/sparse.idx" --port 18082 > "$work/sparse.log" 2>&1 &
+sparse=$!
+trap 'kill $dense $sparse; nginx -c "$work/nginx.conf" -s stop' EXIT
+for port in 18080 18082; do
+    for _ in $(seq 100); do curl -fsS -o /dev/null http://127.0.0.1:$port/healthz 2>/dev/null && break; sleep 0.2; done
+done
 
-cat > "$work/check.lua" <<'LUA'
-wrk.method = "POST"
-wrk.body = '{"sha1": "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8"}'
-wrk.headers["Content-Type"] = "application/json"
+# The prefixes (distinct, random, of the dense slice) and nginx's copies of
+# their answers, plain and gzip-compressed, fetched from the daemon; the daemon's answers
+# for a sample are checked against `breachdb range`.
+python3 - "$work" "$prefix_count" "$dense_prefixes" <<'PY'
+import gzip, http.client, random, sys
+work, count, span = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+prefixes = random.Random(14).sample(range(span), count)
+connection = http.client.HTTPConnection("127.0.0.1", 18080)
+with open(f"{work}/prefixes.txt", "w") as listing:
+    for prefix in prefixes:
+        name = f"{prefix:05X}"
+        connection.request("GET", f"/range/{name}")
+        body = connection.getresponse().read()
+        with open(f"{work}/www/dense/{name}", "wb") as file: file.write(body)
+        with open(f"{work}/www/dense/{name}.gz", "wb") as file: file.write(gzip.compress(body, 6))
+        listing.write(name + "\n")
+PY
+for prefix in $(head -5 "$work/prefixes.txt"); do
+    cmp <("$BIN/breachdb" range --index "$work/dense.idx" "$prefix") "$work/www/dense/$prefix"
+done
+echo "same /range bytes from the daemon and breachdb range; $(wc -l < "$work/prefixes.txt") prefixes, $(du -sh "$work/www/dense" | cut -f1) of files"
+curl -fsS -H "Add-Padding: true" -o "$work/www/sparse/00000" http://127.0.0.1:18082/range/00000
+echo "sparse padded answer: $(wc -c < "$work/www/sparse/00000") bytes"
+
+cat > "$work/range.lua" <<'LUA'
+-- GET /range/{prefix} with a prefix from PREFIX_FILE (one a line) per request: uniformly,
+-- or with MIX=zipf by a Zipf law (s = 1) over them. PATH_PREFIX is the directory on nginx.
+local prefixes = {}
+for line in io.lines(os.getenv("PREFIX_FILE")) do prefixes[#prefixes + 1] = line end
+local cdf = {}
+if os.getenv("MIX") == "zipf" then
+    local sum = 0
+    for i = 1, #prefixes do sum = sum + 1 / i; cdf[i] = sum end
+    for i = 1, #prefixes do cdf[i] = cdf[i] / sum end
+end
+local path = os.getenv("PATH_PREFIX") or "/range/"
+local headers = {}
+if os.getenv("PADDING") == "1" then headers["Add-Padding"] = "true" end
+if os.getenv("ENCODING") then headers["Accept-Encoding"] = os.getenv("ENCODING") end
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("id", threads) end
+-- wrk gives each thread its own Lua state: seed each apart, or their picks repeat.
+function init(args) math.randomseed(os.time() * 64 + id) end
+local function pick()
+    if #cdf == 0 then return prefixes[math.random(#prefixes)] end
+    local u, low, high = math.random(), 1, #cdf
+    while low < high do
+        local mid = math.floor((low + high) / 2)
+        if cdf[mid] < u then low = mid + 1 else high = mid end
+    end
+    return prefixes[low]
+end
+function request() return wrk.format("GET", path .. pick(), headers) end
 LUA
-run() { local name=$1 clients=$2; shift 2; echo "== $name, $clients connections"
-       wrk -t2 -c"$clients" -d"${duration}s" --latency "$@" | grep -E 'Requests/sec|99%|50%'; }
-run "nginx /range (static file)" "$connections" http://127.0.0.1:18081/range/5BAA6
-run "breachdb /range" "$connections" http://127.0.0.1:18080/range/5BAA6
-run "breachdb /range, Accept-Encoding: br" "$connections" -H "Accept-Encoding: gzip, br" http://127.0.0.1:18080/range/5BAA6
-run "breachdb /healthz (hello world)" "$connections" http://127.0.0.1:18080/healthz
-run "breachdb POST /v1/check" "$connections" -s "$work/check.lua" http://127.0.0.1:18080/v1/check
-# Latency at a load that leaves the two cores headroom (wrk shares them).
-run "breachdb /healthz (hello world)" 8 http://127.0.0.1:18080/healthz
-run "breachdb POST /v1/check" 8 -s "$work/check.lua" http://127.0.0.1:18080/v1/check
-# wrk keeps every connection busy, so at 64 connections the mean latency is 64 ÷ throughput
-# before any tail (Little's law). Here each connection waits a random think time between
-# requests (exponential, mean THINK_MS; wrk times only the request), as sign-up forms do:
-# p99 at 64 connections against the rate they make.
+cat > "$work/check.lua" <<'LUA'
+-- POST /v1/check with a random SHA-1 of the dense slice (first digit 0) per request.
+local digits = "0123456789ABCDEF"
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("id", threads) end
+function init(args) math.randomseed(os.time() * 64 + id) end
+function request()
+    local hash = { "0" }
+    for i = 2, 40 do local r = math.random(16); hash[i] = digits:sub(r, r) end
+    return wrk.format("POST", "/v1/check", { ["Content-Type"] = "application/json" },
+                      '{"sha1": "' .. table.concat(hash) .. '"}')
+end
+LUA
+echo 00000 > "$work/sparse-prefix.txt"
+
+results="$work/results.txt"
+: > "$results"
+nginx_workers=$(pgrep -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')
+cpu_ticks() { local total=0 pid; for pid in "$@"; do total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat"))); done; echo "$total"; }
+run() {  # name, server PIDs (space-separated), wrk arguments…: requests/s and the server's CPU µs per answer
+    local name=$1 pids=$2; shift 2
+    local before after output
+    before=$(cpu_ticks $pids)
+    output=$(wrk -t"$threads" -c"$connections" -d"${duration}s" "$@")
+    after=$(cpu_ticks $pids)
+    awk -v name="$name" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+        / requests in / { requests = $1 } /Requests\/sec/ { rate = $2 }
+        END { printf "%s\t%s\t%.1f\n", name, rate, ticks / hz * 1e6 / requests }' <<< "$output" | tee -a "$results"
+}
+dense_range() {  # name, MIX, extra VARIABLE=value…
+    local name=$1 mix=$2; shift 2
+    ( export PREFIX_FILE="$work/prefixes.txt" MIX="$mix" "$@"
+      PATH_PREFIX=/dense/ run "nginx $name" "$nginx_workers" -s "$work/range.lua" http://127.0.0.1:18081
+      run "breachdb $name" "$dense" -s "$work/range.lua" http://127.0.0.1:18080 )
+}
+for round in $(seq "$rounds"); do
+    echo "== round $round"
+    dense_range "uniform" uniform
+    dense_range "zipf" zipf
+    dense_range "uniform, padded" uniform PADDING=1
+    dense_range "zipf, padded" zipf PADDING=1
+    dense_range "uniform, gzip" uniform ENCODING=gzip
+    dense_range "zipf, gzip" zipf ENCODING=gzip
+    # nginx-light has no brotli module: its row is gzip_static, the fastest it has.
+    dense_range "uniform, br" uniform ENCODING="gzip, br"
+    dense_range "zipf, br" zipf ENCODING="gzip, br"
+    PREFIX_FILE="$work/sparse-prefix.txt" PATH_PREFIX=/sparse/ run "nginx sparse, padded" "$nginx_workers" -s "$work/range.lua" http://127.0.0.1:18081
+    PREFIX_FILE="$work/sparse-prefix.txt" PADDING=1 run "breachdb sparse, padded" "$sparse" -s "$work/range.lua" http://127.0.0.1:18082
+    run "breachdb /healthz (hello world)" "$dense" http://127.0.0.1:18080/healthz
+    run "breachdb POST /v1/check, random hashes" "$dense" -s "$work/check.lua" http://127.0.0.1:18080/v1/check
+done
+# RSS counts the index's mapped file pages (page cache, shared); the daemon's own memory is RssAnon.
+memory() { awk '/^Rss(Anon|File)/ { printf "%s %s KiB  ", $1, $2 }' "/proc/$1/status"; }
+echo "daemon memory after the runs: dense index: $(memory $dense); sparse index: $(memory $sparse)"
+
+echo
+echo "| mix | nginx requests/s | breachdb requests/s | ratio | server CPU µs per answer: nginx / breachdb |"
+echo "|---|---|---|---|---|"
+python3 - "$results" <<'PY'
+import statistics, sys
+rates, cpu = {}, {}
+for line in open(sys.argv[1]):
+    name, rate, micros = line.rstrip("\n").split("\t")
+    rates.setdefault(name, []).append(float(rate))
+    cpu.setdefault(name, []).append(float(micros))
+median = {name: statistics.median(values) for name, values in rates.items()}
+def cell(name): return f"{median[name]:,.0f} ({'; '.join(f'{v:,.0f}' for v in rates[name])})"
+def micros(name): return f"{statistics.median(cpu[name]):.0f}"
+for name in rates:
+    if name.startswith("breachdb ") and "nginx " + name[9:] in median:
+        mix, baseline = name[9:], "nginx " + name[9:]
+        print(f"| {mix} | {cell(baseline)} | {cell(name)} | {median[name] / median[baseline]:.2f}× | {micros(baseline)} / {micros(name)} |")
+hello, check = "breachdb /healthz (hello world)", "breachdb POST /v1/check, random hashes"
+print(f"| POST /v1/check, random hashes, against /healthz | {cell(hello)} | {cell(check)} | {median[check] / median[hello]:.2f}× | {micros(hello)} / {micros(check)} |")
+PY
+
+[ "${LATENCY:-0}" = 1 ] || exit 0
+# p99 at 64 connections, each waiting a random think time between requests (exponential,
+# mean THINK_MS; wrk leaves delay() out of the latency), as sign-up forms send them.
 cat > "$work/think.lua" <<'LUA'
 local threads = 0
 function setup(thread) threads = threads + 1; thread:set("id", threads) end
--- wrk gives each thread its own Lua state: seed each apart, or their think times repeat.
 function init(args) math.randomseed(os.time() * 64 + id) end
 local mean = tonumber(os.getenv("THINK_MS"))
 function delay() return math.floor(-math.log(1 - math.random()) * mean) end
 LUA
-cat "$work/check.lua" "$work/think.lua" > "$work/check-think.lua"
-for think in $think_times; do
+cat > "$work/check-think.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"sha1": "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8"}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+cat "$work/think.lua" >> "$work/check-think.lua"
+for think in ${THINK_MS:-6 4 3}; do
     export THINK_MS=$think
-    run "breachdb /healthz (hello world), think time $think ms" "$connections" -s "$work/think.lua" http://127.0.0.1:18080/healthz
-    run "breachdb POST /v1/check, think time $think ms" "$connections" -s "$work/check-think.lua" http://127.0.0.1:18080/v1/check
+    echo "== think time $think ms, 64 connections"
+    wrk -t2 -c64 -d"${duration}s" --latency -s "$work/think.lua" http://127.0.0.1:18082/healthz | grep -E 'Requests/sec|99%|50%'
+    wrk -t2 -c64 -d"${duration}s" --latency -s "$work/check-think.lua" http://127.0.0.1:18082/v1/check | grep -E 'Requests/sec|99%|50%'
 done
-echo "daemon RSS: $(ps -o rss= -p $daemon) KiB"

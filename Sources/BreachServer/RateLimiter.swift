@@ -18,11 +18,9 @@ public struct BreachRequestContext: RequestContext, RemoteAddressRequestContext 
 }
 
 /// Limits each client to `rate` requests a second with bursts of `burst` (a token bucket
-/// per IPv4 address or IPv6 /64), answering 429 with `Retry-After` beyond it. Behind
-/// trusted proxies, the client is the one they name in `X-Forwarded-For`.
-final class RateLimitMiddleware: RouterMiddleware, Sendable {
-    typealias Context = BreachRequestContext
-
+/// per IPv4 address or IPv6 /64); `RequestPolicy` answers 429 with `Retry-After` beyond it.
+/// Behind trusted proxies, the client is the one they name in `X-Forwarded-For`.
+final class RateLimiter: Sendable {
     struct Bucket {
         var tokens: Double
         var updated: ContinuousClock.Instant
@@ -45,18 +43,6 @@ final class RateLimitMiddleware: RouterMiddleware, Sendable {
     /// Health checks and metrics scrapes come from the operator's own machinery, often
     /// every second from one address: limiting them would mark a healthy node down.
     static let exemptPaths: Set<String> = ["/healthz", "/readyz", "/metrics"]
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if Self.exemptPaths.contains(request.uri.path) { return try await next(request, context) }
-        let client = self.client(peer: context.remoteAddress, forwardedFor: request.headers[values: .xForwardedFor])
-        let wait = take(for: client, now: .now)
-        guard wait == nil else {
-            var error = APIError(status: .tooManyRequests, code: "rate_limited", message: "too many requests from this address; retry later")
-            error.headers = [.retryAfter: "\(Int(wait!.rounded(.up)))"]
-            throw error
-        }
-        return try await next(request, context)
-    }
 
     /// Whose bucket a request from `peer` is charged to.
     func client(peer: SocketAddress?, forwardedFor: @autoclosure () -> [String]) -> ClientAddress {

@@ -1,0 +1,67 @@
+import Dispatch
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The rules every request meets, written once and applied by both layers that answer:
+/// the hot-route handler calls this value itself, the router through
+/// `RequestPolicyMiddleware`, a thin adapter. It holds the rate limit (which requests are
+/// charged, to whom, and the 429), the `/v1` check API's bearer tokens and JSON content
+/// type (`JSONBody.isJSON`), and what is recorded of each answer (metrics and the request log).
+struct RequestPolicy: Sendable {
+    let rateLimit: RateLimiter?
+    /// Tokens `/v1` requires, if any.
+    let apiTokens: BearerTokens?
+    let metrics: RouteMetrics
+    let logger: Logger
+
+    /// Takes a token from the client's rate limit; returns the 429 to answer instead, if any.
+    /// Called once per request, by the layer that answers it.
+    func charge(path: some StringProtocol, peer: SocketAddress?, forwardedFor: @autoclosure () -> [String]) -> APIError? {
+        guard let rateLimit, !RateLimiter.exemptPaths.contains(String(path)) else { return nil }
+        guard let wait = rateLimit.take(for: rateLimit.client(peer: peer, forwardedFor: forwardedFor()), now: .now) else { return nil }
+        var error = APIError(status: .tooManyRequests, code: "rate_limited", message: "too many requests from this address; retry later")
+        error.headers = [.retryAfter: "\(Int(wait.rounded(.up)))"]
+        return error
+    }
+
+    /// The 401 to answer a `/v1` request without one of the API tokens, if any.
+    func authorize(_ authorization: String?) -> APIError? {
+        apiTokens?.rejection(authorization)
+    }
+
+    /// Records an answer: request counts and latency by route template, method and status,
+    /// and a debug-level log line (never bodies, which may hold passwords; at debug so that a
+    /// busy server does not serialise on its log by default).
+    func record(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status, since start: UInt64) {
+        let nanoseconds = DispatchTime.now().uptimeNanoseconds - start
+        metrics.record(route: route, method: method, status: status, nanoseconds: nanoseconds)
+        logger.debug("request", metadata: ["method": "\(method)", "route": "\(route)", "status": "\(status.code)",
+                                           "microseconds": "\(nanoseconds / 1000)"])
+    }
+}
+
+/// The router's side of `RequestPolicy`: charges the rate limit and records every answer.
+struct RequestPolicyMiddleware: RouterMiddleware {
+    typealias Context = BreachRequestContext
+    let policy: RequestPolicy
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = DispatchTime.now().uptimeNanoseconds
+        do {
+            if let limited = policy.charge(path: request.uri.path, peer: context.remoteAddress,
+                                           forwardedFor: request.headers[values: .xForwardedFor]) {
+                throw limited
+            }
+            let response = try await next(request, context)
+            // When the answer is made, as on the hot path (the body is not yet written).
+            policy.record(route: context.endpointPath ?? "Unknown", method: request.method, status: response.status, since: start)
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
+            policy.record(route: context.endpointPath ?? "NotFound", method: request.method, status: status, since: start)
+            throw error
+        }
+    }
+}
