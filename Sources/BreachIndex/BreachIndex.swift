@@ -134,13 +134,9 @@ public final class BreachIndex: @unchecked Sendable {
         BucketReader(start: start, available: table.bytesAvailable(from: start), kind: kind)
     }
 
-    /// Calls `body` with every bucket's prefix and exact stored bytes, from LMDB itself.
+    /// Calls `body` with every bucket's prefix and exact stored bytes, read from LMDB's
+    /// blocks (not through the lookup table).
     func forEachStoredBucket(_ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
-        try transaction.forEach(in: bucketsDatabase) { key, value in
-            guard let prefix = IndexLayout.prefix(ofKey: key) else {
-                throw IndexError.corrupt(path: path, detail: "a bucket key is not a 20-bit prefix")
-            }
-            try body(prefix, value)
-        }
+        try BucketBlock.forEach(in: transaction, database: bucketsDatabase, path: path) { try $0.forEachBucket(body) }
     }
 }

@@ -52,18 +52,17 @@ import LMDB
             }
             pending.removeAll(keepingCapacity: true)
         }
-        try transaction.forEach(in: database) { key, value in
-            guard let prefix = IndexLayout.prefix(ofKey: key), let start = value.baseAddress else {
-                throw IndexError.corrupt(path: path, detail: "a bucket key is not a 20-bit prefix")
+        try BucketBlock.forEach(in: transaction, database: database, path: path) { block in
+            try block.forEachBucket { prefix, value in
+                if prefix >> Self.groupBits != group {
+                    try close()
+                    group = prefix >> Self.groupBits
+                }
+                let address = UInt(bitPattern: value.baseAddress!)
+                pending.append((prefix, address))
+                dataStart = min(dataStart, address)
+                dataEnd = max(dataEnd, address + UInt(value.count))
             }
-            if prefix >> Self.groupBits != group {
-                try close()
-                group = prefix >> Self.groupBits
-            }
-            let address = UInt(bitPattern: start)
-            pending.append((prefix, address))
-            dataStart = min(dataStart, address)
-            dataEnd = max(dataEnd, address + UInt(value.count))
         }
         try close()
     }
