@@ -7,10 +7,21 @@ import SyntheticData
 // Lookup speed on a synthetic index of BREACHDB_BENCH_HASHES uniformly random SHA-1
 // hashes (default 20 million), built once into BREACHDB_BENCH_DIRECTORY (default
 // /tmp/breachdb-bench) and reused. Half the queries hit, half miss.
+// BREACHDB_BENCH_PREFIXES puts the random hashes (and the queries) in the first so
+// many prefixes only: 31,244,288 hashes in 16,384 prefixes is a slice of a
+// two-billion-hash index at its density (≈1,907 a prefix).
 
 let hashCount = Int(ProcessInfo.processInfo.environment["BREACHDB_BENCH_HASHES"] ?? "") ?? 20_000_000
+let prefixCount = Int(ProcessInfo.processInfo.environment["BREACHDB_BENCH_PREFIXES"] ?? "") ?? 1 << 20
 let directory = ProcessInfo.processInfo.environment["BREACHDB_BENCH_DIRECTORY"] ?? "/tmp/breachdb-bench"
-let indexPath = "\(directory)/synthetic-\(hashCount).idx"
+let indexPath = "\(directory)/synthetic-\(hashCount)\(prefixCount < 1 << 20 ? "-in-\(prefixCount)" : "").idx"
+
+extension SplitMix64 {
+    /// A random SHA-1 digest in the first `prefixCount` prefixes.
+    mutating func benchmarkDigest() -> HashDigest {
+        prefixCount < 1 << 20 ? digest(.sha1, prefix: Int(next() % UInt64(prefixCount))) : digest(.sha1)
+    }
+}
 /// Passwords whose SHA-1 is in the index ("pw-0", "pw-1", …).
 let passwordsInIndex = 100_000
 
@@ -27,7 +38,7 @@ func makeFixture() throws -> Fixture {
     if !FileManager.default.fileExists(atPath: indexPath) {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var random = SplitMix64(seed: 1)
-        var digests = (0..<(hashCount - passwordsInIndex)).map { _ in random.digest(.sha1) }
+        var digests = (0..<(hashCount - passwordsInIndex)).map { _ in random.benchmarkDigest() }
         for password in passwords { digests.append(password.withUnsafeBytes { PasswordHasher.sha1($0) }) }
         digests.sort()
         let writer = try IndexWriter(path: indexPath + ".tmp", kind: .sha1)
@@ -43,8 +54,8 @@ func makeFixture() throws -> Fixture {
     var hits = SplitMix64(seed: 1), misses = SplitMix64(seed: 0xDEAD_BEEF)
     var queries: [HashDigest] = []
     for _ in 0..<500_000 {
-        queries.append(hits.digest(.sha1))
-        queries.append(misses.digest(.sha1))
+        queries.append(hits.benchmarkDigest())
+        queries.append(misses.benchmarkDigest())
     }
     return Fixture(index: index, queries: queries, passwords: passwords)
 }

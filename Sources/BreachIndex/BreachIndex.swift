@@ -61,7 +61,7 @@ public final class BreachIndex: @unchecked Sendable {
 
         table = BucketTable()
         do {
-            try table.fill(from: transaction, database: bucketsDatabase, path: path)
+            try table.fill(from: transaction, database: bucketsDatabase, kind: metadata.hashKind, path: path)
         } catch let error as LMDBError {
             throw IndexError.corrupt(path: path, detail: error.description)
         }
@@ -85,12 +85,14 @@ public final class BreachIndex: @unchecked Sendable {
 
     /// How many times `digest` was seen; 0 when it is not in the index.
     @inlinable public func count(of digest: HashDigest) -> UInt64 {
-        guard let start = table.start(ofBucket: digest.prefix) else { return 0 }
-        // The header, the slot bits and the matching record lie in different cache
-        // lines: ask for the first ones all at once instead of missing on each in turn
-        // (large buckets prefetch their record once the header is read).
-        for offset in stride(from: 0, to: 512, by: 64) { breachdb_prefetch(start + offset) }
-        return bucket(at: start)?.count(of: digest) ?? 0
+        let summary = table.summaries[digest.prefix]
+        guard summary.isPresent else { return 0 }
+        let start = table.start(of: summary, prefix: digest.prefix)
+        let available = table.bytesAvailable(from: start)
+        let reader = summary.isComplete
+            ? BucketReader(start: start, summary: summary, available: available, suffixBits: kind.suffixBitCount)
+            : BucketReader(start: start, available: available, suffixBits: kind.suffixBitCount)
+        return reader?.count(of: digest) ?? 0
     }
 
     /// How many times `password` was seen (hashed with the index's hash kind).
@@ -131,16 +133,12 @@ public final class BreachIndex: @unchecked Sendable {
     }
 
     @inlinable func bucket(at start: UnsafeRawPointer) -> BucketReader? {
-        BucketReader(start: start, available: table.bytesAvailable(from: start), kind: kind)
+        BucketReader(start: start, available: table.bytesAvailable(from: start), suffixBits: kind.suffixBitCount)
     }
 
-    /// Calls `body` with every bucket's prefix and exact stored bytes, from LMDB itself.
+    /// Calls `body` with every bucket's prefix and exact stored bytes, read from LMDB's
+    /// blocks (not through the lookup table).
     func forEachStoredBucket(_ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
-        try transaction.forEach(in: bucketsDatabase) { key, value in
-            guard let prefix = IndexLayout.prefix(ofKey: key) else {
-                throw IndexError.corrupt(path: path, detail: "a bucket key is not a 20-bit prefix")
-            }
-            try body(prefix, value)
-        }
+        try BucketBlock.forEach(in: transaction, database: bucketsDatabase, path: path) { try $0.forEachBucket(body) }
     }
 }

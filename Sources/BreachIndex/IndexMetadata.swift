@@ -5,7 +5,7 @@ import Foundation
 /// `meta` database.
 public struct IndexMetadata: Codable, Sendable, Equatable {
     /// The bucket layout version this file uses; readers refuse any other.
-    public static let currentFormatVersion = 1
+    public static let currentFormatVersion = 2
 
     /// One input the index was built from.
     public struct Source: Codable, Sendable, Equatable {

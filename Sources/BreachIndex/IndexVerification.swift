@@ -80,8 +80,6 @@ extension BreachIndex {
         }
         result.hashesChecked += UInt64(entries)
     }
-
-    private func hex5(_ prefix: Int) -> String { String(format: "%05X", prefix) }
 }
 
 extension BucketReader {

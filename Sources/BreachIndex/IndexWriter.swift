@@ -23,6 +23,7 @@ public final class IndexWriter {
     private var bucketPrefix = -1
     private var last: HashDigest?
     private var encoded: [UInt8] = []
+    private var block = BucketBlockBuilder()
     private var checksums = ChunkChecksums()
     private var bytesSinceCommit = 0
 
@@ -84,18 +85,27 @@ public final class IndexWriter {
         guard !bucket.isEmpty else { return }
         bucket.withUnsafeBufferPointer { encoder.encode($0, into: &encoded) }
         var key = IndexLayout.key(forPrefix: bucketPrefix)
-        try withUnsafeBytes(of: &key) { keyBytes in
-            let key = UnsafeRawBufferPointer(rebasing: keyBytes[0..<3])
-            try encoded.withUnsafeBytes { value in
-                try mappingLMDBErrors { try transaction.put(value, forKey: key, in: buckets, flags: .append) }
-                checksums.add(prefix: bucketPrefix, key: key, value: value)
-            }
+        withUnsafeBytes(of: &key) { keyBytes in
+            encoded.withUnsafeBytes { checksums.add(prefix: bucketPrefix, key: UnsafeRawBufferPointer(rebasing: keyBytes[0..<3]), value: $0) }
         }
+        if !block.accepts(prefix: bucketPrefix) { try flushBlock() }
+        block.append(prefix: bucketPrefix, bucket: encoded)
         hashCount += UInt64(bucket.count)
         for entry in bucket { countSum &+= entry.count }
         bucketCount += 1
         bucket.removeAll(keepingCapacity: true)
-        bytesSinceCommit += encoded.count
+    }
+
+    private func flushBlock() throws {
+        guard !block.isEmpty else { return }
+        var key = IndexLayout.key(forPrefix: block.firstPrefix)
+        let value = block.take()
+        try withUnsafeBytes(of: &key) { keyBytes in
+            try value.withUnsafeBytes { value in
+                try mappingLMDBErrors { try transaction.put(value, forKey: UnsafeRawBufferPointer(rebasing: keyBytes[0..<3]), in: buckets, flags: .append) }
+            }
+        }
+        bytesSinceCommit += value.count
         if bytesSinceCommit >= Self.bytesPerCommit {
             try mappingLMDBErrors {
                 try transaction.commit()
@@ -109,6 +119,7 @@ public final class IndexWriter {
     /// file to disk, and returns the metadata written.
     public func finish(sources: [IndexMetadata.Source]) throws -> IndexMetadata {
         try flushBucket()
+        try flushBlock()
         let metadata = IndexMetadata(hashKind: kind, hashCount: hashCount, countSum: countSum,
                                      bucketCount: bucketCount, minimumCount: minimumCount, sources: sources)
         let checksumBytes = ChunkChecksums.encode(checksums.finish())
@@ -147,7 +158,7 @@ enum IndexLayout {
     static let checksumsKey = "checksums"
     static let prefixCount = 1 << 20
 
-    /// A bucket's key: its 20-bit prefix as 3 big-endian bytes, so that LMDB's
+    /// A block's key: its first 20-bit prefix as 3 big-endian bytes, so that LMDB's
     /// byte order is prefix order.
     static func key(forPrefix prefix: Int) -> (UInt8, UInt8, UInt8) {
         (UInt8(truncatingIfNeeded: prefix >> 16), UInt8(truncatingIfNeeded: prefix >> 8), UInt8(truncatingIfNeeded: prefix))
