@@ -2,6 +2,7 @@ import BreachHash
 import CMemoryHints
 import Foundation
 import LMDB
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,6 +21,7 @@ public final class BreachIndex: @unchecked Sendable {
 
     private let environment: Environment
     private let transaction: Transaction
+    private let transactionLock = Mutex(())
     let bucketsDatabase: Transaction.Database
     @usableFromInline let table: BucketTable
     let storedChecksums: [UInt64]
@@ -34,6 +36,10 @@ public final class BreachIndex: @unchecked Sendable {
             // over it), so readers need no coordination, and read-only mounts work.
             environment = try Environment(path: path, flags: [.noSubdirectory, .readOnly, .noLock, .noThreadLocalStorage],
                                           mapSize: max(fileSize, 1 << 20), maxDatabases: 2)
+            let usedBytes = try environment.usedBytes()
+            guard usedBytes <= fileSize else {
+                throw IndexError.corrupt(path: path, detail: "the file is cut off: its pages need \(usedBytes) bytes, it has \(fileSize) (an unfinished copy?)")
+            }
             transaction = try environment.readTransaction()
         } catch let error as LMDBError {
             throw error.isCorruption ? IndexError.notAnIndex(path: path, reason: "not an LMDB file") : IndexError.lmdb(error)
@@ -64,6 +70,10 @@ public final class BreachIndex: @unchecked Sendable {
             try table.fill(from: transaction, database: bucketsDatabase, path: path)
         } catch let error as LMDBError {
             throw IndexError.corrupt(path: path, detail: error.description)
+        }
+        let bucketCount = table.bucketCount
+        guard bucketCount == metadata.bucketCount else {
+            throw IndexError.corrupt(path: path, detail: "the metadata counts \(metadata.bucketCount) buckets, the file holds \(bucketCount)")
         }
         Self.adviseHugePages(from: table.dataStart, to: table.dataEnd)
     }
@@ -136,11 +146,24 @@ public final class BreachIndex: @unchecked Sendable {
 
     /// Calls `body` with every bucket's prefix and exact stored bytes, from LMDB itself.
     func forEachStoredBucket(_ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
-        try transaction.forEach(in: bucketsDatabase) { key, value in
-            guard let prefix = IndexLayout.prefix(ofKey: key) else {
-                throw IndexError.corrupt(path: path, detail: "a bucket key is not a 20-bit prefix")
+        try forEachStoredBucket(in: 0..<IndexLayout.prefixCount, body)
+    }
+
+    /// Calls `body` with the prefix and exact stored bytes of each bucket in `prefixes`.
+    func forEachStoredBucket(in prefixes: Range<Int>, _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
+        var first = IndexLayout.key(forPrefix: prefixes.lowerBound)
+        // A read transaction serves one thread at a time (lookups never use it).
+        try transactionLock.withLock { _ in
+            try withUnsafeBytes(of: &first) { firstKey in
+                try transaction.forEach(in: bucketsDatabase, from: UnsafeRawBufferPointer(rebasing: firstKey[0..<3])) { key, value in
+                    guard let prefix = IndexLayout.prefix(ofKey: key) else {
+                        throw IndexError.corrupt(path: path, detail: "a bucket key is not a 20-bit prefix")
+                    }
+                    guard prefixes.contains(prefix) else { return false }
+                    try body(prefix, value)
+                    return true
+                }
             }
-            try body(prefix, value)
         }
     }
 }
