@@ -11,9 +11,11 @@ runs=${RUNS:-5}
 duration=${DURATION:-10}
 port=${PORT:-18090}
 mkdir -p "$work"
-swift build -c release --product breachdb >/dev/null
-swift build -c release --product generate-dump >/dev/null
-bin=$(swift build -c release --show-bin-path)
+if [ -z "${BIN:-}" ]; then  # BIN: a directory holding breachdb and generate-dump already built
+    swift build -c release --product breachdb >/dev/null
+    swift build -c release --product generate-dump >/dev/null
+fi
+bin=${BIN:-$(swift build -c release --show-bin-path)}
 
 build_index() {  # name, generate-dump arguments…
     local name=$1; shift
@@ -22,9 +24,10 @@ build_index() {  # name, generate-dump arguments…
     "$bin/breachdb" ingest --quiet -o "$work/$name.idx" "$work/$name.txt"
     rm "$work/$name.txt"
 }
-build_index 20m --hashes 20000000
+small=${SMALL:-20000000}  # hashes of the first index
+build_index 20m --hashes "$small"
 # 65,536 prefixes at 1,907 hashes each: the density of two billion hashes, 1/16 of the buckets.
-build_index full-density --hashes 124977152 --prefix-count 65536
+build_index full-density --hashes "${DENSE:-124977152}" --prefix-count 65536
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
@@ -88,7 +91,7 @@ function request()
     return wrk.format("POST", "/v1/check", {["Content-Type"] = "application/json"}, '{"sha1": "' .. hash:sub(1, 40) .. '"}')
 end
 LUA
-run() { wrk -t2 -c8 -d"${duration}s" --latency -s "$@" | grep -E 'Requests/sec|50%|99%' | paste -sd' '; }
+run() { wrk -t2 -c8 -d"${duration}s" --latency -s "$@" | grep -E 'Requests/sec|^ +(50|99)%' | tr -s ' ' | paste -sd' '; }
 for name in 20m full-density; do
     export PREFIXES; PREFIXES=$([ "$name" = full-density ] && echo 65536 || echo 1048576)
     serve "$bin/breachdb" "$work/$name.idx"
