@@ -2,6 +2,7 @@ import BreachHash
 import CMemoryHints
 import Foundation
 import LMDB
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,6 +21,7 @@ public final class BreachIndex: @unchecked Sendable {
 
     private let environment: Environment
     private let transaction: Transaction
+    private let transactionLock = Mutex(())
     let bucketsDatabase: Transaction.Database
     @usableFromInline let table: BucketTable
     let storedChecksums: [UInt64]
@@ -34,6 +36,10 @@ public final class BreachIndex: @unchecked Sendable {
             // over it), so readers need no coordination, and read-only mounts work.
             environment = try Environment(path: path, flags: [.noSubdirectory, .readOnly, .noLock, .noThreadLocalStorage],
                                           mapSize: max(fileSize, 1 << 20), maxDatabases: 2)
+            let usedBytes = try environment.usedBytes()
+            guard usedBytes <= fileSize else {
+                throw IndexError.corrupt(path: path, detail: "the file is cut off: its pages need \(usedBytes) bytes, it has \(fileSize) (an unfinished copy?)")
+            }
             transaction = try environment.readTransaction()
         } catch let error as LMDBError {
             throw error.isCorruption ? IndexError.notAnIndex(path: path, reason: "not an LMDB file") : IndexError.lmdb(error)
@@ -64,6 +70,10 @@ public final class BreachIndex: @unchecked Sendable {
             try table.fill(from: transaction, database: bucketsDatabase, kind: metadata.hashKind, path: path)
         } catch let error as LMDBError {
             throw IndexError.corrupt(path: path, detail: error.description)
+        }
+        let bucketCount = table.bucketCount
+        guard bucketCount == metadata.bucketCount else {
+            throw IndexError.corrupt(path: path, detail: "the metadata counts \(metadata.bucketCount) buckets, the file holds \(bucketCount)")
         }
         Self.adviseHugePages(from: table.dataStart, to: table.dataEnd)
     }
@@ -139,6 +149,20 @@ public final class BreachIndex: @unchecked Sendable {
     /// Calls `body` with every bucket's prefix and exact stored bytes, read from LMDB's
     /// blocks (not through the lookup table).
     func forEachStoredBucket(_ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
-        try BucketBlock.forEach(in: transaction, database: bucketsDatabase, path: path) { try $0.forEachBucket(body) }
+        try forEachStoredBucket(in: 0..<IndexLayout.prefixCount, body)
+    }
+
+    /// Calls `body` with the prefix and exact stored bytes of each bucket in `prefixes`.
+    func forEachStoredBucket(in prefixes: Range<Int>, _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
+        // A read transaction serves one thread at a time (lookups never use it).
+        try transactionLock.withLock { _ in
+            try BucketBlock.forEach(in: transaction, database: bucketsDatabase, path: path, from: prefixes.lowerBound) { block in
+                guard block.firstPrefix < prefixes.upperBound else { return false }
+                try block.forEachBucket { prefix, bytes in
+                    if prefixes.contains(prefix) { try body(prefix, bytes) }
+                }
+                return true
+            }
+        }
     }
 }

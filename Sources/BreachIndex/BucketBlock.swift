@@ -65,17 +65,31 @@ struct BucketBlock {
     /// keys are prefixes and that no two blocks overlap.
     static func forEach(in transaction: Transaction, database: Transaction.Database, path: String,
                         _ body: (BucketBlock) throws -> Void) throws {
-        var end = 0
-        try transaction.forEach(in: database) { key, value in
-            guard let prefix = IndexLayout.prefix(ofKey: key) else {
-                throw IndexError.corrupt(path: path, detail: "a block key is not a 20-bit prefix")
-            }
-            guard prefix >= end else {
-                throw IndexError.corrupt(path: path, detail: "the block of prefix \(hex5(prefix)) overlaps the one before it")
-            }
-            let block = try BucketBlock(firstPrefix: prefix, value: value, path: path)
-            end = prefix + block.prefixCount
+        try forEach(in: transaction, database: database, path: path, from: 0) { block in
             try body(block)
+            return true
+        }
+    }
+
+    /// Calls `body` with each block from the first that starts at `first` or later
+    /// (blocks never span two chunks, so a chunk's first block is found this way), until
+    /// `body` returns `false`.
+    static func forEach(in transaction: Transaction, database: Transaction.Database, path: String,
+                        from first: Int, while body: (BucketBlock) throws -> Bool) throws {
+        var end = first
+        var firstKey = IndexLayout.key(forPrefix: first)
+        try withUnsafeBytes(of: &firstKey) { firstKey in
+            try transaction.forEach(in: database, from: UnsafeRawBufferPointer(rebasing: firstKey[0..<3])) { key, value in
+                guard let prefix = IndexLayout.prefix(ofKey: key) else {
+                    throw IndexError.corrupt(path: path, detail: "a block key is not a 20-bit prefix")
+                }
+                guard prefix >= end else {
+                    throw IndexError.corrupt(path: path, detail: "the block of prefix \(hex5(prefix)) overlaps the one before it")
+                }
+                let block = try BucketBlock(firstPrefix: prefix, value: value, path: path)
+                end = prefix + block.prefixCount
+                return try body(block)
+            }
         }
     }
 }

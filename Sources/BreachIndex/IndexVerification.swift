@@ -25,8 +25,7 @@ extension BreachIndex {
         var countSum: UInt64 = 0
         do {
             try forEachStoredBucket { prefix, value in
-                var key = IndexLayout.key(forPrefix: prefix)
-                withUnsafeBytes(of: &key) { checksums.add(prefix: prefix, key: UnsafeRawBufferPointer(rebasing: $0[0..<3]), value: value) }
+                checksums.add(prefix: prefix, value: value)
                 result.bucketsChecked += 1
                 checkBucket(prefix: prefix, value: value, result: &result, countSum: &countSum)
             }
@@ -35,9 +34,7 @@ extension BreachIndex {
         }
         let computed = checksums.finish()
         for chunk in 0..<ChunkChecksums.chunkCount where computed[chunk] != storedChecksums[chunk] {
-            let first = chunk * ChunkChecksums.prefixesPerChunk
-            let last = first + ChunkChecksums.prefixesPerChunk - 1
-            result.report("checksum mismatch in the buckets of prefixes \(hex5(first))–\(hex5(last))")
+            result.report(Self.checksumMismatch(inChunk: chunk))
         }
         if result.hashesChecked != metadata.hashCount {
             result.report("the metadata counts \(metadata.hashCount) hashes, the buckets hold \(result.hashesChecked)")

@@ -85,7 +85,7 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
         v1.group("admin").add(middleware: BearerTokenMiddleware(tokens: BearerTokens(adminTokens)))
             .post("reload") { _, _ in
                 do {
-                    let snapshot = try indexes.reload()
+                    let snapshot = try await indexes.reload()
                     ServerMetrics.record(snapshot)
                     return try IndexRoute.describe(snapshot)
                 } catch {
@@ -101,11 +101,7 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
                  body: .init(byteBuffer: ByteBuffer(bytes: ServerMetrics.registry.emitToBuffer())))
     }
     router.get("/healthz") { _, _ in "ok\n" }
-    router.get("/readyz") { _, _ in
-        // Indexes are verified before they are served, so a snapshot means ready.
-        _ = indexes.snapshot
-        return "ready\n"
-    }
+    router.get("/readyz") { _, _ in Readiness(indexes.snapshot).response }
     let reloader = IndexReloader(indexes: indexes, interval: configuration.reloadInterval, logger: logger)
     let hotRoutes = HotRouteHandler.Routes(indexes: indexes, rangeCache: rangeCache, check: check, policy: policy,
                                            idleTimeout: configuration.idleTimeout.map { TimeAmount($0) })

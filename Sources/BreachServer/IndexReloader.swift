@@ -4,8 +4,9 @@ import ServiceLifecycle
 import UnixSignals
 
 /// Reloads the served indexes when their files are replaced (an ingest renames a new
-/// index over the old path) or on SIGHUP. A file that cannot be opened or fails
-/// verification is refused with a log line; the old index keeps serving.
+/// index over the old path) or on SIGHUP. A file that cannot be opened or fails a
+/// check (structure, then every chunk checksum, on a thread of its own) is refused
+/// with a log line; the old index keeps serving.
 public struct IndexReloader: Service {
     let indexes: ServedIndexes
     /// How often to look for a replaced file; `nil`: on SIGHUP only.
@@ -24,7 +25,7 @@ public struct IndexReloader: Service {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for await _ in signals { Self.reload(indexes, reason: "SIGHUP", logger: logger) }
+                    for await _ in signals { await Self.reload(indexes, reason: "SIGHUP", logger: logger) }
                 }
                 if let interval { group.addTask {
                     var seen = Self.identity(of: indexes)
@@ -33,7 +34,7 @@ public struct IndexReloader: Service {
                         let now = Self.identity(of: indexes)
                         if now != seen {
                             seen = now
-                            Self.reload(indexes, reason: "index file replaced", logger: logger)
+                            await Self.reload(indexes, reason: "index file replaced", logger: logger)
                         }
                     }
                 } }
@@ -43,9 +44,9 @@ public struct IndexReloader: Service {
         }
     }
 
-    static func reload(_ indexes: ServedIndexes, reason: String, logger: Logger) {
+    static func reload(_ indexes: ServedIndexes, reason: String, logger: Logger) async {
         do {
-            let snapshot = try indexes.reload()
+            let snapshot = try await indexes.reload()
             ServerMetrics.record(snapshot)
             logger.info("reloaded the index", metadata: [
                 "reason": "\(reason)", "generation": "\(snapshot.sha1.metadata.generation)",

@@ -57,6 +57,17 @@ public final class Environment: @unchecked Sendable {
         try check(mdb_env_sync(handle, force ? 1 : 0), "mdb_env_sync", path)
     }
 
+    /// How many bytes the data pages span, up to the last page the newest meta page names
+    /// (`mdb_env_info`, `mdb_env_stat`): a file shorter than that was cut off, and reading
+    /// its map past the end would crash the process.
+    public func usedBytes() throws -> Int {
+        var info = MDB_envinfo()
+        try check(mdb_env_info(handle, &info), "mdb_env_info", path)
+        var status = MDB_stat()
+        try check(mdb_env_stat(handle, &status), "mdb_env_stat", path)
+        return (Int(info.me_last_pgno) + 1) * Int(status.ms_psize)
+    }
+
     /// Starts a read-only transaction (`MDB_RDONLY`).
     public func readTransaction() throws -> Transaction {
         try Transaction(environment: self, readOnly: true)

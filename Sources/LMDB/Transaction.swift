@@ -76,17 +76,28 @@ public final class Transaction: @unchecked Sendable {
 
     /// Calls `body` with every key and value of `database` in key order.
     public func forEach(in database: Database, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
+        try forEach(in: database, from: nil) { key, value in
+            try body(key, value)
+            return true
+        }
+    }
+
+    /// Calls `body` with the keys and values of `database` in key order, from the first
+    /// key not below `start` (`nil`: the first key), until `body` returns `false`.
+    public func forEach(in database: Database, from start: UnsafeRawBufferPointer?,
+                        while body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
         var cursor: OpaquePointer?
         try check(mdb_cursor_open(handle, database.handle, &cursor), "mdb_cursor_open", environment.path)
         defer { mdb_cursor_close(cursor) }
-        var k = MDB_val(), v = MDB_val()
-        var op = MDB_FIRST
+        var k = MDB_val(mv_size: start?.count ?? 0, mv_data: UnsafeMutableRawPointer(mutating: start?.baseAddress))
+        var v = MDB_val()
+        var op = start == nil ? MDB_FIRST : MDB_SET_RANGE
         while true {
             let rc = mdb_cursor_get(cursor, &k, &v, op)
             if rc == MDB_NOTFOUND { return }
             try check(rc, "mdb_cursor_get", environment.path)
-            try body(UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
-                     UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+            guard try body(UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
+                           UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size)) else { return }
             op = MDB_NEXT
         }
     }

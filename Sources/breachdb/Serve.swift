@@ -20,8 +20,10 @@ struct Serve: AsyncParsableCommand {
             or in a JSON config file keyed by its name (--config); the command line wins over \
             the environment, which wins over the file.
 
-            The index is reloaded when its file is replaced or on SIGHUP; SIGTERM and SIGINT \
-            stop after in-flight requests.
+            Start-up checks the index's structure only and answers at once; its checksums are \
+            verified in the background, and a damaged chunk turns /readyz to 503. The index is \
+            reloaded when its file is replaced or on SIGHUP, once the new file passes every \
+            check; SIGTERM and SIGINT stop after in-flight requests.
             """
     )
 
@@ -123,7 +125,7 @@ struct Serve: AsyncParsableCommand {
         let ntlmPath = try settings.string(ntlmIndex, .ntlmIndex)
         let indexes: ServedIndexes
         do {
-            indexes = try ServedIndexes(sha1Path: indexPath, ntlmPath: ntlmPath)
+            indexes = try ServedIndexes(sha1Path: indexPath, ntlmPath: ntlmPath, logger: logger)
         } catch {
             throw CommandFailure("\(error)")
         }

@@ -55,3 +55,33 @@ import TestSupport
         #expect(mismatches == 0)
     }
 }
+
+@Suite struct ChunkVerificationTests {
+    @Test func aChunkChecksumProblemIsFoundInTheDamagedChunkOnly() throws {
+        let directory = try TemporaryDirectory()
+        try writeIndex(IndexRoundTripTests.entries(.sha1, seed: 1), to: directory.file("index"))
+        try flipBitInBucket(prefix: 0xABCDE, of: directory.file("index"))
+        let index = try BreachIndex(path: directory.file("index"))
+        let problems = (0..<BreachIndex.checksumChunkCount).compactMap { chunk in index.checksumProblem(inChunk: chunk).map { (chunk, $0) } }
+        #expect(problems.count == 1)
+        #expect(problems.first?.0 == 0xAB)
+        #expect(problems.first?.1 == "checksum mismatch in the buckets of prefixes AB000–ABFFF")
+    }
+
+    @Test func everyChunkOfAFreshIndexMatchesItsChecksum() throws {
+        let directory = try TemporaryDirectory()
+        try writeIndex(IndexRoundTripTests.entries(.sha1, seed: 2), to: directory.file("index"))
+        let index = try BreachIndex(path: directory.file("index"))
+        #expect((0..<BreachIndex.checksumChunkCount).allSatisfy { index.checksumProblem(inChunk: $0) == nil })
+    }
+
+    @Test func aFileCutOffIsRefusedAtOpen() throws {
+        let directory = try TemporaryDirectory()
+        try writeIndex(IndexRoundTripTests.entries(.sha1, seed: 1), to: directory.file("index"))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: directory.file("index")))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: directory.file("half")))
+        #expect { try BreachIndex(path: directory.file("half")) } throws: { error in
+            "\(error)".contains(directory.file("half")) && "\(error)".contains("cut off")
+        }
+    }
+}

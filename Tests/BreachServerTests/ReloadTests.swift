@@ -20,7 +20,7 @@ import TestSupport
         let indexes = try ServedIndexes(sha1Path: directory.file("index"), ntlmPath: nil)
         let before = indexes.snapshot
         try ingestPassword(count: 2, to: directory.file("index"), in: directory)
-        try indexes.reload()
+        try await indexes.reload()
         #expect(indexes.snapshot.sha1.count(ofPassword: "password") == 2)
         // A request that took the old snapshot still answers from it.
         #expect(before.sha1.count(ofPassword: "password") == 1)
@@ -34,7 +34,7 @@ import TestSupport
         try ingestPassword(count: 7, to: directory.file("next"), in: directory)
         try flipBitInBucket(prefix: 0x5BAA6, of: directory.file("next"))
         #expect(rename(directory.file("next"), directory.file("index")) == 0)
-        #expect(throws: IndexError.self) { try indexes.reload() }
+        await #expect(throws: IndexError.self) { try await indexes.reload() }
         #expect(indexes.snapshot.sha1.count(ofPassword: "password") == 1)
     }
 

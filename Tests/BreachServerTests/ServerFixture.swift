@@ -1,6 +1,6 @@
 import BreachIndex
 import BreachIngest
-import BreachServer
+@testable import BreachServer
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -12,7 +12,9 @@ struct ServerFixture {
     let directory: TemporaryDirectory
     let indexes: ServedIndexes
 
-    init(ntlm: Bool = true) throws {
+    /// `prepare` runs on the built files before they are served; `verificationPause`
+    /// slows the background verification of their checksums.
+    init(ntlm: Bool = true, verificationPause: Duration = .zero, prepare: (TemporaryDirectory) throws -> Void = { _ in }) throws {
         directory = try TemporaryDirectory()
         var sha1 = IngestOptions(output: directory.file("sha1.idx"), inputs: [repositoryRoot + "/data/hibp-range/sha1"])
         sha1.format = .rangeDirectory
@@ -20,7 +22,9 @@ struct ServerFixture {
         var ntlmOptions = IngestOptions(output: directory.file("ntlm.idx"), inputs: [repositoryRoot + "/data/hibp-range/ntlm"])
         ntlmOptions.hashKind = .ntlm
         _ = try Ingestor(options: ntlmOptions).run()
-        indexes = try ServedIndexes(sha1Path: directory.file("sha1.idx"), ntlmPath: ntlm ? directory.file("ntlm.idx") : nil)
+        try prepare(directory)
+        indexes = try ServedIndexes(sha1Path: directory.file("sha1.idx"), ntlmPath: ntlm ? directory.file("ntlm.idx") : nil,
+                                    logger: Logger(label: "test"), verificationPause: verificationPause)
     }
 
     func application(allowPlaintext: Bool = true, apiTokens: [String]? = nil, adminTokens: [String]? = nil,

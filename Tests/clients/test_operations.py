@@ -30,14 +30,20 @@ def ingest(index, count):
     os.unlink(dump.name)
 
 
+def serve(index, port, *arguments):
+    """`breachdb serve` of `index` on `port`, once it answers."""
+    daemon = subprocess.Popen([BREACHDB, "serve", "--index", index, "--port", str(port), *arguments],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until_up(port)
+    return daemon
+
+
 def test_sigterm_lets_a_request_in_flight_finish(tmp_path):
     index = str(tmp_path / "index.idx")
     ingest(index, 7)
     port = free_port()
-    daemon = subprocess.Popen([BREACHDB, "serve", "--index", index, "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    daemon = serve(index, port)
     try:
-        wait_until_up(port)
         body = b'{"password": "password"}'
         connection = socket.create_connection(("127.0.0.1", port), timeout=10)
         connection.sendall(b"POST /v1/check HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
@@ -86,7 +92,12 @@ def test_replacing_the_index_under_load_fails_no_request(tmp_path):
             ingest(index, count)
             daemon.send_signal(signal.SIGHUP)
             time.sleep(0.5)
-        time.sleep(1.5)
+        # A reload verifies the new file first: on a busy machine, allow it some seconds.
+        for _ in range(150):
+            if answers and answers[-1] == 5:
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)
         stop.set()
         for worker in workers:
             worker.join()
@@ -98,3 +109,38 @@ def test_replacing_the_index_under_load_fails_no_request(tmp_path):
         stop.set()
         daemon.terminate()
         daemon.wait(timeout=15)
+
+
+def test_readyz_says_ready_once_the_checksums_are_verified_and_metrics_count_them(tmp_path):
+    index = str(tmp_path / "index.idx")
+    ingest(index, 3)
+    port = free_port()
+    daemon = serve(index, port)
+    try:
+        for _ in range(100):
+            ready = urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5)
+            body = ready.read().decode()
+            if body == "ready\n":
+                break
+            assert ready.status == 200 and body.startswith("ready; checksums being verified")
+            time.sleep(0.1)
+        assert body == "ready\n"
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        chunks = {line.split('state="')[1].split('"')[0]: float(line.split()[-1])
+                  for line in metrics.splitlines()
+                  if line.startswith("breachdb_index_checksum_chunks{") and f'path="{index}"' in line}
+        assert chunks == {"verified": 256, "damaged": 0, "unchecked": 0}
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=15)
+
+
+def test_a_cut_off_index_is_refused_at_start_naming_the_file(tmp_path):
+    index = str(tmp_path / "index.idx")
+    ingest(index, 3)
+    with open(index, "r+b") as file:  # an unfinished copy
+        file.truncate(os.path.getsize(index) // 2)
+    result = subprocess.run([BREACHDB, "serve", "--index", index, "--port", str(free_port())],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert index in result.stderr and "cut off" in result.stderr

@@ -1,0 +1,35 @@
+import BreachIndex
+import Hummingbird
+import NIOCore
+
+/// `GET /readyz`: whether a load balancer should send this node requests. Ready (200)
+/// once every index is open and its structure checked, while its checksums are verified
+/// in the background; not ready (503) once a chunk fails its checksum, until a good file
+/// replaces it. The body says which, one line per index not yet fully verified.
+struct Readiness {
+    let isReady: Bool
+    let text: String
+
+    init(_ snapshot: ServedIndexes.Snapshot) {
+        var damaged: [String] = [], verifying: [String] = []
+        for integrity in snapshot.integrity {
+            let name = "\(integrity.index.kind.rawValue) index \(integrity.index.path)"
+            switch integrity.status {
+            case .intact: break
+            case .verifying(let checked): verifying.append("\(name): \(checked) of \(BreachIndex.checksumChunkCount) chunk checksums verified")
+            case .damaged(let problems): damaged += problems.map { "\(name): \($0)" }
+            }
+        }
+        isReady = damaged.isEmpty
+        text = switch (damaged.isEmpty, verifying.isEmpty) {
+        case (false, _): (["not ready: damaged index"] + damaged).joined(separator: "\n") + "\n"
+        case (true, false): (["ready; checksums being verified"] + verifying).joined(separator: "\n") + "\n"
+        case (true, true): "ready\n"
+        }
+    }
+
+    var response: Response {
+        Response(status: isReady ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
