@@ -19,8 +19,10 @@ public final class BreachIndex: @unchecked Sendable {
     public var kind: HashKind { metadata.hashKind }
 
     private let environment: Environment
-    private let transaction: Transaction
+    let transaction: Transaction
     let bucketsDatabase: Transaction.Database
+    /// Range validators (ETags) of a downloaded index; `nil` in an ingested one.
+    let validatorsDatabase: Transaction.Database?
     @usableFromInline let table: BucketTable
     let storedChecksums: [UInt64]
 
@@ -33,7 +35,7 @@ public final class BreachIndex: @unchecked Sendable {
             // No lock file: an index is never written in place (new ones are renamed
             // over it), so readers need no coordination, and read-only mounts work.
             environment = try Environment(path: path, flags: [.noSubdirectory, .readOnly, .noLock, .noThreadLocalStorage],
-                                          mapSize: max(fileSize, 1 << 20), maxDatabases: 2)
+                                          mapSize: max(fileSize, 1 << 20), maxDatabases: IndexLayout.databaseCount)
             transaction = try environment.readTransaction()
         } catch let error as LMDBError {
             throw error.isCorruption ? IndexError.notAnIndex(path: path, reason: "not an LMDB file") : IndexError.lmdb(error)
@@ -42,6 +44,7 @@ public final class BreachIndex: @unchecked Sendable {
         do {
             meta = try transaction.database(named: IndexLayout.metaDatabase)
             bucketsDatabase = try transaction.database(named: IndexLayout.bucketsDatabase)
+            validatorsDatabase = try? transaction.database(named: IndexLayout.validatorsDatabase)
         } catch {
             throw IndexError.notAnIndex(path: path, reason: "no BreachDB databases in it")
         }
