@@ -63,15 +63,23 @@ struct RangeRoute {
             .contentType: "text/plain",
             .cacheControl: "public, max-age=2678400",
             .lastModified: HTTPDate.format(index.metadata.builtAt),
-            // Weak when padded: the same rows, padded differently, are the same answer. Each
-            // coding is its own representation, so it has its own tag.
-            .eTag: "\(padded ? "W/" : "")\"\(index.metadata.generation)-\(prefixText(prefix))-\(index.kind.rawValue)\(coded ? "-" + coding.rawValue : "")\"",
+            .eTag: entityTag(prefix: prefix, of: index, padded: padded, coding: coded ? coding : .identity),
             .accessControlAllowOrigin: "*",
             .vary: "Accept-Encoding, Add-Padding",
             .contentLength: String(body.readableBytes),
         ]
         if coded { headers[.contentEncoding] = coding.rawValue }
         return Answer(status: .ok, headers: headers, body: body)
+    }
+
+    /// The range's ETag, derived from its content (not from the build), so that a range
+    /// that did not change keeps its tag when the index is rebuilt or downloaded again:
+    /// replicas and caches revalidate it with a 304. Weak when padded: the same rows,
+    /// padded differently, are the same answer. Each coding is its own representation,
+    /// so it has its own tag.
+    static func entityTag(prefix: Int, of index: BreachIndex, padded: Bool, coding: ContentCoding) -> String {
+        let tag = String(index.contentTag(ofRange: prefix), radix: 16)
+        return "\(padded ? "W/" : "")\"\(prefixText(prefix))-\(index.kind.rawValue)-\(tag)\(coding == .identity ? "" : "-" + coding.rawValue)\""
     }
 
     /// The 5 uppercase hex digits of a range prefix.
