@@ -34,10 +34,10 @@ struct Download: AsyncParsableCommand {
     @Option(help: ArgumentHelp("An earlier download: unchanged ranges (304) are copied from it.", valueName: "file"))
     var base: String?
 
-    @Option(help: "Requests in flight at once.")
+    @Option(help: ArgumentHelp("Requests in flight at once.", valueName: "count"))
     var concurrency: Int = 32
 
-    @Option(help: ArgumentHelp("Only these prefixes, e.g. 00000-0FFFF (default all).", valueName: "first-last"))
+    @Option(help: ArgumentHelp("Only these prefixes, e.g. 00000-0FFFF.", valueName: "first-last"))
     var prefixes: PrefixRange = .all
 
     @Flag(help: "Fail unless an interrupted download of the same ranges is there to continue (it is continued anyway when present).")
@@ -52,7 +52,7 @@ struct Download: AsyncParsableCommand {
     @Option(help: ArgumentHelp("First retry delay in seconds (doubled per retry, with jitter, up to 60 s).", valueName: "seconds"))
     var retryDelay: Double = 0.5
 
-    @Option(help: ArgumentHelp("Seconds without a byte before a request is abandoned and retried.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds without a byte before a request is abandoned and retried (a whole request may take 4 times this).", valueName: "seconds"))
     var timeout: Double = 30
 
     @Option(help: ArgumentHelp("Seconds between checkpoints a killed download resumes from.", valueName: "seconds"))
@@ -60,6 +60,13 @@ struct Download: AsyncParsableCommand {
 
     @Flag(help: "Print no progress, only the summary.")
     var quiet = false
+
+    func validate() throws {
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        guard attempts >= 1 else { throw ValidationError("--attempts must be at least 1") }
+        guard retryDelay >= 0 else { throw ValidationError("--retry-delay cannot be negative") }
+        guard timeout > 0, checkpointInterval > 0 else { throw ValidationError("--timeout and --checkpoint-interval must be positive") }
+    }
 
     func run() async throws {
         var options = DownloadOptions(output: output, userAgent: "BreachDB/\(BreachDB.configuration.version) (breachdb download)")

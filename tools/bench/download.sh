@@ -21,7 +21,7 @@ measure() {  # name, index to serve, download arguments…
     until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.2; done
     for run in $(seq "$runs"); do
         rm -f "$work/out.idx"
-        /usr/bin/time -f "peak RSS %M KB" "$bin/breachdb" download --quiet --from "http://127.0.0.1:$port" -o "$work/out.idx" "$@" 2>&1 \
+        /usr/bin/time -f "downloader: peak RSS %M KB, CPU %U s user + %S s system" "$bin/breachdb" download --quiet --from "http://127.0.0.1:$port" -o "$work/out.idx" "$@" 2>&1 \
             | grep -E "ranges/s|peak RSS" | sed "s/^/$name run $run: /"
     done
     kill $daemon
