@@ -50,6 +50,16 @@ let package = Package(
         .target(name: "BreachHash", dependencies: ["CLibCrypto"]),
         .target(name: "BreachIndex", dependencies: ["LMDB", "BreachHash", "CXXHash", "CMemoryHints"]),
         .target(name: "BreachIngest", dependencies: ["BreachIndex", "BreachHash", "CZlib"]),
+        // `breachdb download`: the range API into an index (AsyncHTTPClient, zlib and brotli decoding).
+        .target(
+            name: "BreachDownload",
+            dependencies: [
+                "BreachIndex", "BreachHash", "BreachIngest", "CZlib", "CBrotli",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "BreachCheck",
             dependencies: [
@@ -110,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "breachdb",
             dependencies: [
-                "BreachIndex", "BreachIngest", "BreachServer", "BreachCheck", "Accounts", "AccountStorage", "AccountMail",
+                "BreachIndex", "BreachIngest", "BreachDownload", "BreachServer", "BreachCheck", "Accounts", "AccountStorage", "AccountMail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -135,6 +145,7 @@ let package = Package(
         .testTarget(name: "BreachHashTests", dependencies: ["BreachHash"]),
         .testTarget(name: "BreachIndexTests", dependencies: ["BreachIndex", "TestSupport"]),
         .testTarget(name: "BreachIngestTests", dependencies: ["BreachIngest", "BreachIndex", "TestSupport"]),
+        .testTarget(name: "BreachDownloadTests", dependencies: ["BreachDownload", "BreachIndex", "BreachHash"]),
         .testTarget(
             name: "BreachServerTests",
             dependencies: [

@@ -20,9 +20,12 @@ public final class BreachIndex: @unchecked Sendable {
     public var kind: HashKind { metadata.hashKind }
 
     private let environment: Environment
-    private let transaction: Transaction
-    private let transactionLock = Mutex(())
+    let transaction: Transaction
+    /// Serialises use of `transaction` (lookups never use it; verification and validators do).
+    let transactionLock = Mutex(())
     let bucketsDatabase: Transaction.Database
+    /// Range validators (ETags) of a downloaded index; `nil` in an ingested one.
+    let validatorsDatabase: Transaction.Database?
     @usableFromInline let table: BucketTable
     let storedChecksums: [UInt64]
 
@@ -35,7 +38,7 @@ public final class BreachIndex: @unchecked Sendable {
             // No lock file: an index is never written in place (new ones are renamed
             // over it), so readers need no coordination, and read-only mounts work.
             environment = try Environment(path: path, flags: [.noSubdirectory, .readOnly, .noLock, .noThreadLocalStorage],
-                                          mapSize: max(fileSize, 1 << 20), maxDatabases: 2)
+                                          mapSize: max(fileSize, 1 << 20), maxDatabases: IndexLayout.databaseCount)
             let usedBytes = try environment.usedBytes()
             guard usedBytes <= fileSize else {
                 throw IndexError.corrupt(path: path, detail: "the file is cut off: its pages need \(usedBytes) bytes, it has \(fileSize) (an unfinished copy?)")
@@ -48,6 +51,7 @@ public final class BreachIndex: @unchecked Sendable {
         do {
             meta = try transaction.database(named: IndexLayout.metaDatabase)
             bucketsDatabase = try transaction.database(named: IndexLayout.bucketsDatabase)
+            validatorsDatabase = try? transaction.database(named: IndexLayout.validatorsDatabase)
         } catch {
             throw IndexError.notAnIndex(path: path, reason: "no BreachDB databases in it")
         }

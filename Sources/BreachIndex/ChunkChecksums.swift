@@ -44,6 +44,13 @@ struct ChunkChecksums: ~Copyable {
         values.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }
     }
 
+    /// One digest over all the checksums (`IndexMetadata.contentDigest`).
+    static func digest(_ values: [UInt64]) -> String {
+        let value = encode(values).withUnsafeBytes { XXH3_64bits($0.baseAddress, $0.count) }
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
     static func decode(_ bytes: UnsafeRawBufferPointer) -> [UInt64]? {
         guard bytes.count == chunkCount * 8 else { return nil }
         return (0..<chunkCount).map { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }

@@ -14,7 +14,10 @@ public struct IndexDestination: Sendable {
     public let path: String
     public let temporaryPath: String
 
-    public init(path: String) throws {
+    /// With `resumable`, the temporary file has a fixed name (`.NAME.partial`) that a
+    /// later build finds again after a crash, instead of one per process that the next
+    /// build removes; its writer must keep two builds from sharing it.
+    public init(path: String, resumable: Bool = false) throws {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         let stem = ".\(url.lastPathComponent).building."
@@ -27,7 +30,8 @@ public struct IndexDestination: Sendable {
         }
         Self.removeStale(in: directory, stem: stem)
         self.path = path
-        self.temporaryPath = (directory as NSString).appendingPathComponent("\(stem)\(getpid())")
+        let name = resumable ? ".\(url.lastPathComponent).partial" : "\(stem)\(getpid())"
+        self.temporaryPath = (directory as NSString).appendingPathComponent(name)
     }
 
     /// Removes temporary files of builds whose process is gone.

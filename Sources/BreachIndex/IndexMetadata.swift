@@ -35,10 +35,16 @@ public struct IndexMetadata: Codable, Sendable, Equatable {
     /// Hashes seen fewer times than this were left out (1 keeps everything).
     public var minimumCount: UInt64
     public var sources: [Source]
+    /// The prefixes the index was built to hold; `nil` (every index `ingest` writes)
+    /// means all of them. A download of a `--prefixes` slice holds only those.
+    public var coveredPrefixes: PrefixRange?
+    /// XXH3-64 over the 256 chunk checksums, in hex: equal on two nodes exactly when
+    /// their buckets are (for the same format version), whatever their builds.
+    public var contentDigest: String?
 
     public init(hashKind: HashKind, hashCount: UInt64, countSum: UInt64, bucketCount: Int,
                 builtAt: Date = Date(), generation: String = UUID().uuidString,
-                minimumCount: UInt64, sources: [Source]) {
+                minimumCount: UInt64, sources: [Source], coveredPrefixes: PrefixRange? = nil, contentDigest: String? = nil) {
         self.formatVersion = Self.currentFormatVersion
         self.hashKind = hashKind
         self.hashCount = hashCount
@@ -48,6 +54,8 @@ public struct IndexMetadata: Codable, Sendable, Equatable {
         self.generation = generation
         self.minimumCount = minimumCount
         self.sources = sources
+        self.coveredPrefixes = coveredPrefixes
+        self.contentDigest = contentDigest
     }
 
     func encoded() throws -> [UInt8] {

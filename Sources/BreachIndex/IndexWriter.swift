@@ -18,6 +18,7 @@ public final class IndexWriter {
     private let environment: Environment
     private var transaction: Transaction
     private let buckets: Transaction.Database
+    private var validators: Transaction.Database?
     private let encoder: BucketEncoder
     private var bucket: [HashCount] = []
     private var bucketPrefix = -1
@@ -42,23 +43,36 @@ public final class IndexWriter {
     static let mapSize = 1 << 42
     /// Committing every so many bytes bounds LMDB's dirty-page memory (they are held
     /// in memory until commit without `MDB_WRITEMAP`).
-    static let bytesPerCommit = 64 << 20
+    public static let bytesPerCommit = 64 << 20
+
+    /// When `false`, nothing is committed before ``checkpoint(state:)`` or
+    /// ``finish(sources:coveredPrefixes:)``, so that every commit is a consistent point to
+    /// resume from; the caller then bounds memory by checkpointing (``uncommittedBytes``).
+    public var commitsAutomatically = true
+
+    /// Bucket bytes written since the last commit (the open block of at most about a MiB
+    /// aside).
+    public var uncommittedBytes: Int { bytesSinceCommit }
 
     /// `true` when some hashes may be left out for being under the minimum count.
     public var minimumCountIsFiltering: Bool { minimumCount > 1 }
 
     /// Creates (or truncates) the index file at `path`.
-    public init(path: String, kind: HashKind, minimumCount: UInt64 = 1) throws {
+    public convenience init(path: String, kind: HashKind, minimumCount: UInt64 = 1) throws {
         for stale in [path, path + "-lock"] where FileManager.default.fileExists(atPath: stale) {
             try FileManager.default.removeItem(atPath: stale)
         }
+        try self.init(opening: path, kind: kind, minimumCount: minimumCount)
+    }
+
+    private init(opening path: String, kind: HashKind, minimumCount: UInt64) throws {
         self.kind = kind
         self.path = path
         self.minimumCount = max(1, minimumCount)
         self.encoder = BucketEncoder(kind: kind)
         (environment, transaction, buckets) = try mappingLMDBErrors {
             let environment = try Environment(path: path, flags: [.noSubdirectory, .noLock, .noSync],
-                                              mapSize: Self.mapSize, maxDatabases: 2)
+                                              mapSize: Self.mapSize, maxDatabases: IndexLayout.databaseCount)
             let transaction = try environment.writeTransaction()
             return (environment, transaction, try transaction.database(named: IndexLayout.bucketsDatabase, create: true))
         }
@@ -106,7 +120,7 @@ public final class IndexWriter {
             }
         }
         bytesSinceCommit += value.count
-        if bytesSinceCommit >= Self.bytesPerCommit {
+        if commitsAutomatically && bytesSinceCommit >= Self.bytesPerCommit {
             try mappingLMDBErrors {
                 try transaction.commit()
                 transaction = try environment.writeTransaction()
@@ -115,18 +129,94 @@ public final class IndexWriter {
         }
     }
 
-    /// Writes the last bucket, the checksums and the metadata, commits and syncs the
-    /// file to disk, and returns the metadata written.
-    public func finish(sources: [IndexMetadata.Source]) throws -> IndexMetadata {
+    /// Records `validator` (the ETag a server sent for the range) for `prefix`.
+    public func setValidator(_ validator: String, forPrefix prefix: Int) throws {
+        var key = IndexLayout.key(forPrefix: prefix)
+        try mappingLMDBErrors {
+            let database = try validators ?? transaction.database(named: IndexLayout.validatorsDatabase, create: true)
+            validators = database
+            try withUnsafeBytes(of: &key) { keyBytes in
+                try Array(validator.utf8).withUnsafeBytes { value in
+                    try transaction.put(value, forKey: UnsafeRawBufferPointer(rebasing: keyBytes[0..<3]), in: database)
+                }
+            }
+        }
+    }
+
+    /// The writer's counters and the caller's own state, stored with each checkpoint.
+    private struct Checkpoint: Codable {
+        var hashCount: UInt64
+        var countSum: UInt64
+        var bucketCount: Int
+        var belowMinimumCount: UInt64
+        /// The last hash appended, in hex.
+        var last: String?
+        var state: Data
+    }
+
+    /// Writes every complete bucket appended so far and commits it together with `state`
+    /// (the caller's record of where it stands), synced to disk: after a crash, even
+    /// `kill -9`, ``resume(path:kind:)`` reopens the file exactly here. Call it between
+    /// prefixes: a prefix must not be continued after a checkpoint.
+    public func checkpoint(state: [UInt8]) throws {
         try flushBucket()
         try flushBlock()
+        let record = Checkpoint(hashCount: hashCount, countSum: countSum, bucketCount: bucketCount,
+                                belowMinimumCount: belowMinimumCount, last: last.map { Hex.string($0, kind: kind) }, state: Data(state))
+        let bytes = Array(try JSONEncoder().encode(record))
+        try mappingLMDBErrors {
+            let meta = try transaction.database(named: IndexLayout.metaDatabase, create: true)
+            try transaction.put(bytes, forKey: IndexLayout.checkpointKey, in: meta)
+            try transaction.commit()
+            try environment.sync(force: true)
+            transaction = try environment.writeTransaction()
+        }
+        bytesSinceCommit = 0
+    }
+
+    /// Reopens the file an interrupted writer left at its last checkpoint, with the state
+    /// stored there; `nil` when there is no file or no checkpoint in it. The writer keeps
+    /// every hash (minimum count 1), as resumable writers do.
+    public static func resume(path: String, kind: HashKind) throws -> (writer: IndexWriter, state: [UInt8])? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let writer = try IndexWriter(opening: path, kind: kind, minimumCount: 1)
+        let stored = try? mappingLMDBErrors { () -> [UInt8]? in
+            let meta = try writer.transaction.database(named: IndexLayout.metaDatabase)
+            return try writer.transaction.value(forKey: IndexLayout.checkpointKey, in: meta).map(Array.init)
+        }
+        guard let stored, let record = try? JSONDecoder().decode(Checkpoint.self, from: Data(stored)) else { return nil }
+        if let last = record.last {
+            guard let digest = Hex.digest(last, kind: kind) else { return nil }
+            writer.last = digest
+        }
+        writer.hashCount = record.hashCount
+        writer.countSum = record.countSum
+        writer.bucketCount = record.bucketCount
+        writer.belowMinimumCount = record.belowMinimumCount
+        // The checksum of the chunk in progress is recomputed from the buckets stored,
+        // which cost one read of the file so far rather than a format for hash states.
+        try mappingLMDBErrors {
+            try BucketBlock.forEach(in: writer.transaction, database: writer.buckets, path: path) { block in
+                block.forEachBucket { prefix, value in writer.checksums.add(prefix: prefix, value: value) }
+            }
+        }
+        return (writer, Array(record.state))
+    }
+
+    /// Writes the last bucket, the checksums and the metadata, commits and syncs the
+    /// file to disk, and returns the metadata written.
+    public func finish(sources: [IndexMetadata.Source], coveredPrefixes: PrefixRange? = nil) throws -> IndexMetadata {
+        try flushBucket()
+        try flushBlock()
+        let values = checksums.finish()
         let metadata = IndexMetadata(hashKind: kind, hashCount: hashCount, countSum: countSum,
-                                     bucketCount: bucketCount, minimumCount: minimumCount, sources: sources)
-        let checksumBytes = ChunkChecksums.encode(checksums.finish())
+                                     bucketCount: bucketCount, minimumCount: minimumCount, sources: sources,
+                                     coveredPrefixes: coveredPrefixes, contentDigest: ChunkChecksums.digest(values))
         try mappingLMDBErrors {
             let meta = try transaction.database(named: IndexLayout.metaDatabase, create: true)
             try transaction.put(try metadata.encoded(), forKey: IndexLayout.metadataKey, in: meta)
-            try transaction.put(checksumBytes, forKey: IndexLayout.checksumsKey, in: meta)
+            try transaction.put(ChunkChecksums.encode(values), forKey: IndexLayout.checksumsKey, in: meta)
+            try transaction.removeValue(forKey: IndexLayout.checkpointKey, in: meta)
             try transaction.commit()
             try environment.sync(force: true)
         }
@@ -156,6 +246,9 @@ enum IndexLayout {
     static let metaDatabase = "meta"
     static let metadataKey = "metadata"
     static let checksumsKey = "checksums"
+    static let validatorsDatabase = "validators"
+    static let checkpointKey = "checkpoint"
+    static let databaseCount = 3
     static let prefixCount = 1 << 20
 
     /// A block's key: its first 20-bit prefix as 3 big-endian bytes, so that LMDB's

@@ -89,6 +89,12 @@ extension BreachIndex {
         }
     }
 
+    /// The 5 uppercase hex digits of a 20-bit prefix.
+    public static func rangePrefixText(_ prefix: Int) -> String {
+        let digits = String(prefix, radix: 16, uppercase: true)
+        return String(repeating: "0", count: 5 - digits.count) + digits
+    }
+
     /// The 20-bit prefix named by 5 hex digits (any case), or `nil`.
     @inlinable public static func rangePrefix(_ text: some StringProtocol) -> Int? {
         guard text.utf8.count == 5 else { return nil }

@@ -1,8 +1,10 @@
 import Foundation
 
-/// Reports a long ingest: a bar redrawn in place on a terminal, a plain line every
-/// `interval` otherwise (logs, CI). Writes to standard error unless told otherwise.
+/// Reports a long ingest or download: a bar redrawn in place on a terminal, a plain line
+/// every `interval` otherwise (logs, CI), each starting with `label`. Writes to standard
+/// error unless told otherwise.
 public final class IngestProgress {
+    private let label: String
     private let isTerminal: Bool
     private let interval: Duration
     private let write: (String) -> Void
@@ -10,8 +12,9 @@ public final class IngestProgress {
     private var lastReport = ContinuousClock.now
     private var drewBar = false
 
-    public init(isTerminal: Bool, interval: Duration = .seconds(10),
+    public init(label: String = "ingest", isTerminal: Bool, interval: Duration = .seconds(10),
                 write: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
+        self.label = label
         self.isTerminal = isTerminal
         self.interval = isTerminal ? .milliseconds(200) : interval
         self.write = write
@@ -41,8 +44,15 @@ public final class IngestProgress {
         show("merging: \(hashes.formatted()) hashes written", fraction: nil)
     }
 
+    /// Any other stage: `text`, and how much of the work is done when known. Cheap
+    /// when no report is due.
+    public func report(fraction: Double?, _ text: @autoclosure () -> String) {
+        guard due() else { return }
+        show(text(), fraction: fraction)
+    }
+
     /// Ends the bar (a terminal line is left as it was drawn).
-    func finish() {
+    public func finish() {
         if drewBar { write("\n") }
         drewBar = false
     }
@@ -64,24 +74,24 @@ public final class IngestProgress {
             write("\r\u{1B}[K" + bar + text)
             drewBar = true
         } else {
-            write("ingest: " + text + "\n")
+            write(label + ": " + text + "\n")
         }
     }
 
-    var elapsedSeconds: Double {
+    public var elapsedSeconds: Double {
         let elapsed = ContinuousClock.now - started
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
-    static func bytes(_ n: UInt64) -> String {
+    public static func bytes(_ n: UInt64) -> String {
         ByteCountFormatter.string(fromByteCount: Int64(clamping: n), countStyle: .file)
     }
 
-    static func rate(_ perSecond: Double) -> String {
+    public static func rate(_ perSecond: Double) -> String {
         perSecond >= 1e6 ? String(format: "%.1fM", perSecond / 1e6) : String(format: "%.0f", perSecond)
     }
 
-    static func duration(_ seconds: Double) -> String {
+    public static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }

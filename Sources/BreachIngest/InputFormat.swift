@@ -36,15 +36,11 @@ struct LineParser {
         if line.isEmpty { return .skipped }
         switch format {
         case .hibp, .rangeDirectory:
-            let digits = format == .hibp ? kind.hexDigitCount : kind.suffixHexDigitCount
-            guard line.count > digits, line[digits] == UInt8(ascii: ":"),
-                  let digest = Hex.digest(line, digitCount: digits, leading: prefix) else {
-                return .invalid("expected \(digits) hex digits before ':'")
+            switch RangeLine.parse(line, digits: format == .hibp ? kind.hexDigitCount : kind.suffixHexDigitCount, leading: prefix) {
+            case .entry(let entry): return .entry(entry)
+            case .padding: return .skipped
+            case .invalid(let reason): return .invalid(reason)
             }
-            guard let count = Self.decimal(line, from: digits + 1) else {
-                return .invalid("expected a decimal count after ':'")
-            }
-            return count == 0 ? .skipped : .entry(HashCount(digest: digest, count: count))
         case .sha1:
             guard line.count == kind.hexDigitCount, let digest = Hex.digest(line, digitCount: kind.hexDigitCount) else {
                 return .invalid("expected \(kind.hexDigitCount) hex digits")
@@ -60,27 +56,12 @@ struct LineParser {
         }
     }
 
-    /// A decimal count from `start` to the end of the line, or `nil`.
-    @inline(__always) static func decimal(_ line: UnsafeRawBufferPointer, from start: Int) -> UInt64? {
-        guard start < line.count, line.count - start <= 20 else { return nil }
-        var value: UInt64 = 0
-        for i in start..<line.count {
-            let digit = line[i] &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times10.addingReportingOverflow(UInt64(digit))
-            if overflow1 || overflow2 { return nil }
-            value = sum
-        }
-        return value
-    }
-
     /// The format of a file from its first non-empty line (`auto`).
     static func detect(_ line: UnsafeRawBufferPointer, kind: HashKind) -> InputFormat? {
         let digits = kind.hexDigitCount
         if line.count == digits, Hex.digest(line, digitCount: digits) != nil { return .sha1 }
         if line.count > digits, line[digits] == UInt8(ascii: ":"), Hex.digest(line, digitCount: digits) != nil,
-           decimal(line, from: digits + 1) != nil { return .hibp }
+           RangeLine.decimal(line, from: digits + 1) != nil { return .hibp }
         return nil
     }
 }

@@ -68,7 +68,7 @@ struct RangeRoute {
             .contentType: "text/plain",
             .cacheControl: "public, max-age=2678400",
             .lastModified: HTTPDate.format(index.metadata.builtAt),
-            .eTag: entityTag(prefix: prefix, padded: padded, of: index, coding: encoded == nil ? .identity : coding),
+            .eTag: entityTag(prefix: prefix, of: index, padded: padded, coding: encoded == nil ? .identity : coding),
             .accessControlAllowOrigin: "*",
             .vary: "Accept-Encoding, Add-Padding",
             .contentLength: String(body.readableBytes),
@@ -77,11 +77,14 @@ struct RangeRoute {
         return Answer(status: .ok, headers: headers, body: body)
     }
 
-    /// The `ETag` of a range answer: the one place it is derived.
-    /// Weak when padded: the same rows, padded differently, are the same answer. Each
-    /// coding is its own representation, so it has its own tag.
-    static func entityTag(prefix: Int, padded: Bool, of index: BreachIndex, coding: ContentCoding) -> String {
-        "\(padded ? "W/" : "")\"\(index.metadata.generation)-\(prefixText(prefix))-\(index.kind.rawValue)\(coding != .identity ? "-" + coding.rawValue : "")\""
+    /// The range's ETag, derived from its content (not from the build), so that a range
+    /// that did not change keeps its tag when the index is rebuilt or downloaded again:
+    /// replicas and caches revalidate it with a 304. Weak when padded: the same rows,
+    /// padded differently, are the same answer. Each coding is its own representation,
+    /// so it has its own tag.
+    static func entityTag(prefix: Int, of index: BreachIndex, padded: Bool, coding: ContentCoding) -> String {
+        let tag = String(index.contentTag(ofRange: prefix), radix: 16)
+        return "\(padded ? "W/" : "")\"\(prefixText(prefix))-\(index.kind.rawValue)-\(tag)\(coding == .identity ? "" : "-" + coding.rawValue)\""
     }
 
     /// The 5 uppercase hex digits of a range prefix.

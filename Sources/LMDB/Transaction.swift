@@ -74,6 +74,16 @@ public final class Transaction: @unchecked Sendable {
         }
     }
 
+    /// Removes `key` from `database`; a missing key is not an error.
+    public func removeValue(forKey key: String, in database: Database) throws {
+        var key = key
+        try key.withUTF8 { (buffer) throws in
+            var k = MDB_val(mv_size: buffer.count, mv_data: UnsafeMutableRawPointer(mutating: buffer.baseAddress))
+            let rc = mdb_del(handle, database.handle, &k, nil)
+            if rc != MDB_NOTFOUND { try check(rc, "mdb_del", environment.path) }
+        }
+    }
+
     /// Calls `body` with every key and value of `database` in key order.
     public func forEach(in database: Database, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
         try forEach(in: database, from: nil) { key, value in

@@ -39,6 +39,8 @@ struct Stats: ParsableCommand {
             built:          \(m.builtAt.formatted(.iso8601))
             generation:     \(m.generation)
             minimum count:  \(m.minimumCount)
+            covers:         \(m.coveredPrefixes.map { $0.isAll ? "all prefixes" : "prefixes \($0) (\($0.count.formatted()))" } ?? "all prefixes")
+            content digest: \(m.contentDigest ?? "none (an index built before digests were recorded)")
             """)
         for source in m.sources {
             print("source:         \(source.path) (\(source.format)\(source.bytes.map { ", \($0.formatted()) bytes" } ?? ""))")

@@ -71,4 +71,21 @@ import TestSupport
             #expect(after.headers[.eTag] != before.headers[.eTag])
         }
     }
+
+    @Test func aRangeThatDidNotChangeKeepsItsETagAcrossARebuild() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application(adminTokens: ["admin"]).test(.router) { client in
+            let before = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: "br"])
+            let etag = try #require(before.headers[.eTag])
+            // The same range files ingested again: a new build (a new generation), the same content.
+            var options = IngestOptions(output: fixture.directory.file("sha1.idx"), inputs: [repositoryRoot + "/data/hibp-range/sha1"])
+            options.format = .rangeDirectory
+            _ = try Ingestor(options: options).run()
+            let reload = try await client.execute(uri: "/v1/admin/reload", method: .post, headers: [.authorization: "Bearer admin"])
+            #expect(reload.status == .ok)
+            let after = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: "br", .ifNoneMatch: etag])
+            #expect(after.status == .notModified)
+            #expect(after.headers[.eTag] == etag)
+        }
+    }
 }

@@ -17,6 +17,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_until_up(port):
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("the daemon did not start")
+
+
 @contextlib.contextmanager
 def start_server(arguments=()):
     """`breachdb serve` on a free loopback port over the real range file in data/."""

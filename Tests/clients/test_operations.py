@@ -10,17 +10,7 @@ import threading
 import time
 import urllib.request
 
-from daemon import BREACHDB, ROOT, free_port
-
-
-def wait_until_up(port):
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("the daemon did not start")
+from daemon import BREACHDB, ROOT, free_port, wait_until_up
 
 
 def ingest(index, count):

@@ -1,0 +1,31 @@
+/// Why a download stopped. No index is written in any of these cases; the ranges
+/// finished so far are kept for the next run to continue from.
+public enum DownloadError: Error, CustomStringConvertible, Sendable {
+    case invalidArguments(String)
+    /// A range still failed after every retry.
+    case gaveUp(prefix: String, attempts: Int, lastFailure: String)
+    /// The server refused a request in a way a retry cannot mend (404, 403, …).
+    case refused(prefix: String, reason: String)
+    /// Another download is writing the same output.
+    case busy(output: String)
+
+    public var description: String {
+        switch self {
+        case .invalidArguments(let reason): reason
+        case .gaveUp(let prefix, let attempts, let lastFailure):
+            "range \(prefix) failed \(attempts) times, the last: \(lastFailure)"
+        case .refused(let prefix, let reason): "range \(prefix): \(reason)"
+        case .busy(let output): "another download is writing \(output) (its lock is held)"
+        }
+    }
+}
+
+/// One failed attempt at a range.
+struct RangeFailure: Error, CustomStringConvertible {
+    var description: String
+    /// A retry may succeed (network faults, 5xx, 429, bad bodies); `false` for answers
+    /// that will not change (a 404 or 403).
+    var isRetryable = true
+    /// The server's `Retry-After`, when it sent one.
+    var retryAfter: Duration?
+}

@@ -1,0 +1,153 @@
+import BreachHash
+import BreachIndex
+import BreachIngest
+import Foundation
+
+/// Builds an index from the range API: every prefix of the slice is fetched (several at
+/// once), validated, and written in prefix order straight into the index writer, with no
+/// intermediate text. Answers arriving out of order wait in a reorder window of
+/// ``DownloadOptions/reorderWindow`` ranges: no prefix is requested until those before
+/// it leave room, so memory is bounded by the window, never by the corpus.
+///
+/// The temporary index (`.OUTPUT.partial`) is checkpointed every few seconds: a killed
+/// download, run again, continues after the last checkpoint without asking for the
+/// ranges before it. The output is replaced only when everything is written.
+public final class Downloader {
+    public let options: DownloadOptions
+    private let progress: IngestProgress?
+    private let source: any RangeSource
+    private let statistics = DownloadStatistics()
+    private let fetcher: RangeFetcher
+
+    public init(options: DownloadOptions, progress: IngestProgress? = nil) {
+        self.options = options
+        self.progress = progress
+        source = HTTPRangeSource(options: options)
+        fetcher = RangeFetcher(source: source, kind: options.kind, retry: options.retry, statistics: statistics)
+    }
+
+    public func run() async throws -> DownloadSummary {
+        do {
+            let summary = try await download()
+            try await source.shutdown()
+            return summary
+        } catch {
+            try? await source.shutdown()
+            progress?.finish()
+            throw error
+        }
+    }
+
+    private func download() async throws -> DownloadSummary {
+        guard options.concurrency >= 1 else { throw DownloadError.invalidArguments("--concurrency must be at least 1") }
+        guard options.retry.attempts >= 1 else { throw DownloadError.invalidArguments("at least one attempt per range is needed") }
+        let started = ContinuousClock.now
+        let base = try options.base.map { try BreachIndex(path: $0) }
+        if let base, base.kind != options.kind {
+            throw DownloadError.invalidArguments("\(base.path): the base index holds \(base.kind.rawValue) hashes, not \(options.kind.rawValue)")
+        }
+        let destination = try IndexDestination(path: options.output, resumable: true)
+        let lock = try DownloadLock(path: destination.temporaryPath + ".lock", output: options.output)
+        let (writer, first) = try openWriter(at: destination.temporaryPath)
+        var summary = DownloadSummary()
+        summary.resumedFrom = first - options.prefixes.first
+        try await fetchAll(from: first, into: writer, base: base, summary: &summary)
+        let metadata = try writer.finish(sources: [.init(path: options.source, format: "range-api", bytes: UInt64(statistics.wireBytes.load(ordering: .relaxed)))],
+                                         coveredPrefixes: options.prefixes)
+        progress?.finish()
+        try destination.publish()
+        lock.release()
+        summary.ranges = options.prefixes.count
+        summary.requests = statistics.requests.load(ordering: .relaxed)
+        summary.retries = statistics.retries.load(ordering: .relaxed)
+        summary.wireBytes = statistics.wireBytes.load(ordering: .relaxed)
+        summary.textBytes = statistics.textBytes.load(ordering: .relaxed)
+        summary.paddingRowsDropped = statistics.paddingRows.load(ordering: .relaxed)
+        summary.hashCount = metadata.hashCount
+        summary.contentDigest = metadata.contentDigest ?? ""
+        let elapsed = ContinuousClock.now - started
+        summary.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return summary
+    }
+
+    /// The writer and the first prefix to fetch: where an interrupted run of the same
+    /// download stopped, or the start of a fresh temporary index.
+    private func openWriter(at path: String) throws -> (IndexWriter, Int) {
+        let wanted = DownloadCheckpoint(options: options, next: options.prefixes.first)
+        if case let (writer, state)? = try? IndexWriter.resume(path: path, kind: options.kind),
+           let checkpoint = DownloadCheckpoint.decode(state), checkpoint.isSameDownload(as: wanted) {
+            writer.commitsAutomatically = false
+            return (writer, checkpoint.next)
+        }
+        if options.requiresResume {
+            throw DownloadError.invalidArguments("--resume: no interrupted download of \(options.prefixes) from \(options.source) to continue (\(path) is missing or holds another)")
+        }
+        let writer = try IndexWriter(path: path, kind: options.kind)
+        writer.commitsAutomatically = false
+        return (writer, options.prefixes.first)
+    }
+
+    private func fetchAll(from first: Int, into writer: IndexWriter, base: BreachIndex?, summary: inout DownloadSummary) async throws {
+        let last = options.prefixes.last
+        let window = options.reorderWindow
+        var lastCheckpoint = ContinuousClock.now
+        let fetcher = self.fetcher
+        try await withThrowingTaskGroup(of: (Int, FetchedRange).self) { group in
+            var nextToFetch = first, nextToWrite = first, inFlight = 0
+            var waiting: [Int: FetchedRange] = [:]
+            func launch() {
+                while nextToFetch <= last && inFlight < options.concurrency && nextToFetch < nextToWrite + window {
+                    let prefix = nextToFetch, validator = base?.validator(forPrefix: prefix)
+                    group.addTask { (prefix, try await fetcher.fetch(prefix: prefix, validator: validator)) }
+                    nextToFetch += 1
+                    inFlight += 1
+                }
+            }
+            launch()
+            while let (prefix, fetched) = try await group.next() {
+                inFlight -= 1
+                waiting[prefix] = fetched
+                while let ready = waiting.removeValue(forKey: nextToWrite) {
+                    try write(ready, prefix: nextToWrite, into: writer, base: base, summary: &summary)
+                    nextToWrite += 1
+                    if writer.uncommittedBytes >= IndexWriter.bytesPerCommit || ContinuousClock.now - lastCheckpoint >= options.checkpointInterval {
+                        try writer.checkpoint(state: DownloadCheckpoint(options: options, next: nextToWrite).encoded())
+                        lastCheckpoint = .now
+                    }
+                }
+                report(done: nextToWrite - options.prefixes.first, resumed: first - options.prefixes.first, hashes: writer.hashCount)
+                launch()
+            }
+        }
+    }
+
+    private func write(_ fetched: FetchedRange, prefix: Int, into writer: IndexWriter, base: BreachIndex?, summary: inout DownloadSummary) throws {
+        switch fetched {
+        case .entries(let entries, let validator):
+            for entry in entries { try writer.append(entry) }
+            if let validator { try writer.setValidator(validator, forPrefix: prefix) }
+            summary.changed += 1
+        case .unchanged(let validator):
+            // Only sent with a validator from the base, so the base is there.
+            try base!.forEachEntry(inRange: prefix) { try writer.append($0) }
+            if let validator = validator ?? base!.validator(forPrefix: prefix) { try writer.setValidator(validator, forPrefix: prefix) }
+            summary.unchanged += 1
+        }
+    }
+
+    private func report(done: Int, resumed: Int, hashes: UInt64) {
+        guard let progress else { return }
+        let total = options.prefixes.count
+        func line() -> String {
+            let seconds = progress.elapsedSeconds
+            let text = Double(statistics.textBytes.load(ordering: .relaxed))
+            var line = "\(done.formatted()) of \(total.formatted()) ranges, \(hashes.formatted()) hashes, "
+                + "\(String(format: "%.1f", text / 1e6 / max(seconds, 1e-9))) MB/s of range text"
+            // This run's pace: ranges an earlier run finished took none of its time.
+            let fraction = Double(done - resumed) / Double(max(1, total - resumed))
+            if fraction > 0.01 { line += ", ETA \(IngestProgress.duration(seconds / fraction - seconds))" }
+            return line
+        }
+        progress.report(fraction: Double(done) / Double(total), line())
+    }
+}

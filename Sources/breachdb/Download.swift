@@ -1,0 +1,103 @@
+import ArgumentParser
+import BreachDownload
+import BreachHash
+import BreachIndex
+import BreachIngest
+import Foundation
+
+extension PrefixRange: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+struct Download: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build an index from the Pwned Passwords range API (or any server that speaks it).",
+        discussion: """
+            Fetches GET FROM/range/PREFIX for every prefix (of --prefixes) with several \
+            requests in flight, checks every body, and writes the hashes straight into the \
+            index in prefix order: no intermediate text files. Failed requests are retried \
+            with backoff. A killed download resumes where it stopped when run again with the \
+            same arguments. With --base, each range is revalidated with the ETag stored in \
+            the older index and copied from it when the server answers 304 Not Modified.
+            """
+    )
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The index file to write (replaced atomically).", valueName: "file"))
+    var output: String
+
+    @Option(help: ArgumentHelp("The server to download from (the range API's base URL).", valueName: "url"))
+    var from: String = DownloadOptions.publicAPI
+
+    @Option(help: "Hash kind: sha1 or ntlm (requests ?mode=ntlm).")
+    var mode: HashKind = .sha1
+
+    @Option(help: ArgumentHelp("An earlier download: unchanged ranges (304) are copied from it.", valueName: "file"))
+    var base: String?
+
+    @Option(help: ArgumentHelp("Requests in flight at once.", valueName: "count"))
+    var concurrency: Int = 32
+
+    @Option(help: ArgumentHelp("Only these prefixes, e.g. 00000-0FFFF.", valueName: "first-last"))
+    var prefixes: PrefixRange = .all
+
+    @Flag(help: "Fail unless an interrupted download of the same ranges is there to continue (it is continued anyway when present).")
+    var resume = false
+
+    @Flag(help: "Ask for padded answers (Add-Padding: true); the padding rows are checked and dropped.")
+    var padding = false
+
+    @Option(help: ArgumentHelp("Attempts per range before the download stops.", valueName: "count"))
+    var attempts: Int = 10
+
+    @Option(help: ArgumentHelp("First retry delay in seconds (doubled per retry, with jitter, up to 60 s).", valueName: "seconds"))
+    var retryDelay: Double = 0.5
+
+    @Option(help: ArgumentHelp("Seconds without a byte before a request is abandoned and retried (a whole request may take 4 times this).", valueName: "seconds"))
+    var timeout: Double = 30
+
+    @Option(help: ArgumentHelp("Seconds between checkpoints a killed download resumes from.", valueName: "seconds"))
+    var checkpointInterval: Double = 5
+
+    @Flag(help: "Print no progress, only the summary.")
+    var quiet = false
+
+    func validate() throws {
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        guard attempts >= 1 else { throw ValidationError("--attempts must be at least 1") }
+        guard retryDelay >= 0 else { throw ValidationError("--retry-delay cannot be negative") }
+        guard timeout > 0, checkpointInterval > 0 else { throw ValidationError("--timeout and --checkpoint-interval must be positive") }
+    }
+
+    func run() async throws {
+        var options = DownloadOptions(output: output, userAgent: "BreachDB/\(BreachDB.configuration.version) (breachdb download)")
+        options.source = from
+        options.kind = mode
+        options.base = base
+        options.concurrency = concurrency
+        options.prefixes = prefixes
+        options.requiresResume = resume
+        options.padding = padding
+        options.retry.attempts = attempts
+        options.retry.initialDelay = .milliseconds(Int(retryDelay * 1000))
+        options.stallTimeout = .milliseconds(Int(timeout * 1000))
+        options.checkpointInterval = .milliseconds(Int(checkpointInterval * 1000))
+        let progress = quiet ? nil : IngestProgress(label: "download", isTerminal: isatty(2) == 1)
+        let summary: DownloadSummary
+        do {
+            summary = try await Downloader(options: options, progress: progress).run()
+        } catch {
+            throw CommandFailure("download failed: \(error)")
+        }
+        let s = summary
+        var lines = [
+            "wrote \(output): \(s.hashCount.formatted()) \(mode.rawValue) hashes from \(s.ranges.formatted()) ranges (\(prefixes)), content digest \(s.contentDigest)",
+            "ranges changed: \(s.changed.formatted()), unchanged (304): \(s.unchanged.formatted())"
+                + (s.resumedFrom > 0 ? ", finished by the interrupted run: \(s.resumedFrom.formatted())" : ""),
+            "requests: \(s.requests.formatted()), retries: \(s.retries.formatted()); received \(IngestProgress.bytes(UInt64(s.wireBytes))) "
+                + "(\(IngestProgress.bytes(UInt64(s.textBytes))) of range text) in \(String(format: "%.2f", s.seconds)) s, "
+                + "\(String(format: "%.1f", Double(s.textBytes) / 1e6 / max(s.seconds, 1e-9))) MB/s, \(Int(Double(s.changed + s.unchanged) / max(s.seconds, 1e-9)).formatted()) ranges/s",
+        ]
+        if s.paddingRowsDropped > 0 { lines.append("padding rows dropped: \(s.paddingRowsDropped.formatted())") }
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+}

@@ -1,0 +1,68 @@
+import BreachHash
+import BreachIndex
+import Testing
+import TestSupport
+
+@Suite struct IndexCheckpointTests {
+    static let entries = IndexRoundTripTests.entries(.sha1, seed: 11).sorted { $0.digest < $1.digest }
+
+    @Test func aWriterResumedAtItsCheckpointWritesTheSameIndexAsOneThatNeverStopped() throws {
+        let directory = try TemporaryDirectory()
+        let whole = try writeIndex(Self.entries, to: directory.file("whole"))
+        let half = Self.entries.count / 2
+        // Stop between prefixes, as a download does.
+        let split = Self.entries.firstIndex { $0.digest.prefix > Self.entries[half].digest.prefix }!
+        do {
+            let writer = try IndexWriter(path: directory.file("resumed"), kind: .sha1)
+            writer.commitsAutomatically = false
+            for entry in Self.entries[..<split] { try writer.append(entry) }
+            try writer.checkpoint(state: Array("where I was".utf8))
+            // Written after the checkpoint and never committed: lost in the "crash".
+            for entry in Self.entries[split...].prefix(100) { try writer.append(entry) }
+        }
+        let (writer, state) = try #require(try IndexWriter.resume(path: directory.file("resumed"), kind: .sha1))
+        #expect(state == Array("where I was".utf8))
+        for entry in Self.entries[split...] { try writer.append(entry) }
+        let resumed = try writer.finish(sources: [])
+        #expect(resumed.hashCount == whole.hashCount)
+        #expect(resumed.countSum == whole.countSum)
+        #expect(resumed.bucketCount == whole.bucketCount)
+        #expect(resumed.contentDigest == whole.contentDigest)
+        let index = try BreachIndex(path: directory.file("resumed"))
+        #expect(index.verify().isIntact)
+        for entry in Self.entries { #expect(index.count(of: entry.digest) == entry.count) }
+    }
+
+    @Test func aFileWithoutACheckpointIsNotResumed() throws {
+        let directory = try TemporaryDirectory()
+        try writeIndex(Self.entries, to: directory.file("finished"))
+        #expect(try IndexWriter.resume(path: directory.file("finished"), kind: .sha1) == nil)
+        #expect(try IndexWriter.resume(path: directory.file("missing"), kind: .sha1) == nil)
+    }
+
+    @Test func validatorsAreStoredPerPrefix() throws {
+        let directory = try TemporaryDirectory()
+        let writer = try IndexWriter(path: directory.file("index"), kind: .sha1)
+        for entry in Self.entries { try writer.append(entry) }
+        try writer.setValidator("\"abc\"", forPrefix: 0x5BAA6)
+        try writer.setValidator("W/\"def\"", forPrefix: 0xFFFFF)
+        _ = try writer.finish(sources: [], coveredPrefixes: PrefixRange("00000-FFFFF"))
+        let index = try BreachIndex(path: directory.file("index"))
+        #expect(index.validator(forPrefix: 0x5BAA6) == "\"abc\"")
+        #expect(index.validator(forPrefix: 0xFFFFF) == "W/\"def\"")
+        #expect(index.validator(forPrefix: 0x00000) == nil)
+        #expect(index.metadata.coveredPrefixes == .all)
+    }
+
+    @Test func equalBucketsGiveEqualContentDigestsAcrossBuilds() throws {
+        let directory = try TemporaryDirectory()
+        let first = try writeIndex(Self.entries, to: directory.file("first"))
+        let second = try writeIndex(Self.entries, to: directory.file("second"))
+        var changed = Self.entries
+        changed[0].count += 1
+        let third = try writeIndex(changed, to: directory.file("third"))
+        #expect(first.generation != second.generation)
+        #expect(first.contentDigest == second.contentDigest)
+        #expect(first.contentDigest != third.contentDigest)
+    }
+}
