@@ -75,38 +75,21 @@ import CMemoryHints
     @usableFromInline let bytes: BitReader
     @usableFromInline let layout: BucketLayout
     @usableFromInline let suffixBits: Int
-    /// Bytes that may be read from the bucket's start.
-    @usableFromInline let available: Int
-    /// `true` when the layout came from the table's summary, which leaves out the escapes.
-    @usableFromInline let isSummarised: Bool
 
     /// A bucket whose stored length is known: the header must describe exactly it.
     init?(_ value: UnsafeRawBufferPointer, kind: HashKind) {
-        guard let reader = BucketReader(start: value.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, available: value.count, suffixBits: kind.suffixBitCount),
+        guard let reader = BucketReader(start: value.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, available: value.count, kind: kind),
               reader.layout.byteCount == value.count else { return nil }
         self = reader
     }
 
     /// A bucket at `start` whose length its header gives; `available` bytes may be read.
-    @inlinable init?(start: UnsafeRawPointer, available: Int, suffixBits: Int) {
-        self.suffixBits = suffixBits
+    @inlinable init?(start: UnsafeRawPointer, available: Int, kind: HashKind) {
+        suffixBits = kind.suffixBitCount
         guard let layout = BucketLayout(BitReader(UnsafeRawBufferPointer(start: start, count: available)), suffixBits: suffixBits) else {
             return nil
         }
         self.layout = layout
-        self.available = available
-        isSummarised = false
-        bytes = BitReader(UnsafeRawBufferPointer(start: start, count: layout.byteCount))
-    }
-
-    /// A bucket at `start` laid out as the table's `summary` says, its header unread.
-    @inlinable init?(start: UnsafeRawPointer, summary: BucketSummary, available: Int, suffixBits: Int) {
-        self.suffixBits = suffixBits
-        layout = BucketLayout(entryCount: summary.entryCount, countBits: summary.countBits, escapeCount: 0, escapeWidth: 0,
-                              headerBytes: summary.headerBytes, suffixBits: suffixBits)
-        guard layout.byteCount <= available else { return nil }
-        self.available = available
-        isSummarised = true
         bytes = BitReader(UnsafeRawBufferPointer(start: start, count: layout.byteCount))
     }
 
@@ -114,15 +97,12 @@ import CMemoryHints
     @inlinable func count(of digest: HashDigest) -> UInt64 {
         let d = layout.slotBits
         let slot = Int(digest.bits(at: HashDigest.prefixBitCount, count: d))
-        // With uniform hashes the slot's records sit near its relative position: load
-        // that line and the slot bits before it while the slot bits are scanned.
-        let estimate = (slot &* layout.entryCount) >> d
-        let width = layout.recordBits + layout.countBits
-        let slotWord = layout.slotsOffset + (slot + estimate) >> 3
-        for offset in stride(from: layout.slotsOffset & ~63, through: slotWord, by: 64) { breachdb_prefetch(bytes.base + offset) }
-        let record = layout.recordsOffset + (estimate * width) >> 3
-        breachdb_prefetch(bytes.base + record)
-        breachdb_prefetch(bytes.base + record + width >> 3)
+        if layout.entryCount > 64 {
+            // Large bucket: start loading the record's line while the slot bits are
+            // scanned; with uniform hashes it sits near the slot's relative position.
+            let estimate = (slot * layout.entryCount) >> d
+            breachdb_prefetch(bytes.base + layout.recordsOffset + estimate * (layout.recordBits + layout.countBits) / 8)
+        }
         var (index, end) = entries(inSlot: slot)
         let lowStart = HashDigest.prefixBitCount + d
         while index < end {
@@ -187,9 +167,6 @@ import CMemoryHints
         let bitOffset = layout.recordsOffset * 8 + index * (layout.recordBits + layout.countBits) + layout.recordBits
         let code = bytes.field(at: bitOffset, bitCount: layout.countBits)
         if code != layout.escapeCode { return code + 1 }
-        if isSummarised {
-            return BucketReader(start: bytes.base, available: available, suffixBits: suffixBits)?.count(ofRecord: index) ?? 0
-        }
         // Binary search of the ascending escape indices.
         var low = 0, high = layout.escapeCount
         while low < high {

@@ -49,6 +49,6 @@ extension ChunkChecksums {
 extension BucketTable {
     /// How many prefixes have a bucket.
     var bucketCount: Int {
-        (0..<IndexLayout.prefixCount).reduce(0) { $0 + (summaries[$1].isPresent ? 1 : 0) }
+        (0..<IndexLayout.prefixCount).reduce(0) { $0 + (offsets[$1] == Self.absent ? 0 : 1) }
     }
 }
