@@ -75,6 +75,19 @@ import TestSupport
         }
     }
 
+    /// Schemathesis found a keep-alive connection answering nothing after a HEAD.
+    @Test func aRequestAfterHeadOnTheSameConnectionIsAnswered() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application().test(.live) { client in
+            let response = try await exchange(
+                "HEAD /range/5BAA6 HTTP/1.1\r\nHost: a\r\n\r\n"
+                    + "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+                port: try #require(client.port))
+            #expect(response.components(separatedBy: "HTTP/1.1 200 OK").count == 3)
+            #expect(response.hasSuffix("ok\n"))
+        }
+    }
+
     @Test func theRouterAnswersHeadToo() async throws {
         let fixture = try ServerFixture()
         try await fixture.application().test(.router) { client in
