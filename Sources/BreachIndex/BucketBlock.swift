@@ -22,7 +22,7 @@ struct BucketBlock {
     /// Checks the header and that the lengths add up to the value; `path` names the file in errors.
     init(firstPrefix: Int, value: UnsafeRawBufferPointer, path: String) throws {
         func damaged(_ detail: String) -> IndexError {
-            .corrupt(path: path, detail: "the block of prefix \(hex5(firstPrefix)) \(detail)")
+            .corrupt(path: path, detail: "the block of prefix \(BreachIndex.rangePrefixText(firstPrefix)) \(detail)")
         }
         guard value.count >= Self.headerBytes else { throw damaged("is shorter than its header") }
         prefixCount = Int(value[0]) | Int(value[1]) << 8
@@ -84,7 +84,7 @@ struct BucketBlock {
                     throw IndexError.corrupt(path: path, detail: "a block key is not a 20-bit prefix")
                 }
                 guard prefix >= end else {
-                    throw IndexError.corrupt(path: path, detail: "the block of prefix \(hex5(prefix)) overlaps the one before it")
+                    throw IndexError.corrupt(path: path, detail: "the block of prefix \(BreachIndex.rangePrefixText(prefix)) overlaps the one before it")
                 }
                 let block = try BucketBlock(firstPrefix: prefix, value: value, path: path)
                 end = prefix + block.prefixCount
@@ -142,10 +142,4 @@ struct BucketBlockBuilder {
         lastPrefix = -1
         return value
     }
-}
-
-/// A 20-bit prefix as the 5 hex digits of a range request.
-func hex5(_ prefix: Int) -> String {
-    let digits = Array("0123456789ABCDEF".utf8)
-    return String(decoding: (0..<5).map { digits[(prefix >> (4 * (4 - $0))) & 0xF] }, as: UTF8.self)
 }

@@ -49,7 +49,7 @@ extension BreachIndex {
     }
 
     private func checkBucket(prefix: Int, value: UnsafeRawBufferPointer, result: inout IndexVerification, countSum: inout UInt64) {
-        let name = hex5(prefix)
+        let name = BreachIndex.rangePrefixText(prefix)
         guard let bucket = BucketReader(value, kind: kind) else {
             result.report("bucket \(name): its header does not match its length")
             return
