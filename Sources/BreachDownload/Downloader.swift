@@ -52,7 +52,7 @@ public final class Downloader {
         var summary = DownloadSummary()
         summary.resumedFrom = first - options.prefixes.first
         try await fetchAll(from: first, into: writer, base: base, summary: &summary)
-        let metadata = try writer.finish(sources: [.init(path: options.source, format: "range-api", bytes: UInt64(statistics.wireBytes.load(ordering: .relaxed)))],
+        let metadata = try writer.finish(sources: [.init(path: options.sourceForDisplay, format: "range-api", bytes: UInt64(statistics.wireBytes.load(ordering: .relaxed)))],
                                          coveredPrefixes: options.prefixes)
         progress?.finish()
         try destination.publish()
@@ -80,7 +80,7 @@ public final class Downloader {
             return (writer, checkpoint.next)
         }
         if options.requiresResume {
-            throw DownloadError.invalidArguments("--resume: no interrupted download of \(options.prefixes) from \(options.source) to continue (\(path) is missing or holds another)")
+            throw DownloadError.invalidArguments("--resume: no interrupted download of \(options.prefixes) from \(options.sourceForDisplay) to continue (\(path) is missing or holds another)")
         }
         let writer = try IndexWriter(path: path, kind: options.kind)
         writer.commitsAutomatically = false
