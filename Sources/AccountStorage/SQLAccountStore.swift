@@ -176,6 +176,10 @@ struct SQLAccountTransaction: AccountTransaction {
                   .integer(now.milliseconds)]).isEmpty)
     }
 
+    func releaseLock(accountID: String, attempt: Int) async throws {
+        try await exec("UPDATE accounts SET locked_until = NULL WHERE id = ? AND failed_sign_ins = ?", [.text(accountID), .integer(Int64(attempt))])
+    }
+
     func clearFailedSignIns(accountID: String) async throws {
         try await exec("UPDATE accounts SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", [.text(accountID)])
     }

@@ -188,6 +188,7 @@ public final class AccountService: Sendable {
                     let challenge = DeviceChallenge(id: Self.newID(), accountID: account.id, codeHash: SecretToken.hash(code), createdAt: now,
                                                     expiresAt: expiresAt)
                     try await tx.insert(challenge)
+                    try await attempts.release(accountID: account.id, attempt: attempt, in: tx)
                     try await tx.enqueue(links.email(templates.deviceCode(code, minutes: Int(configuration.deviceCodeLifetime.timeInterval / 60)),
                                                      to: account.email, at: now, secretExpiresAt: expiresAt))
                     try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .deviceChallengeSent))

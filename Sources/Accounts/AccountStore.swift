@@ -29,6 +29,9 @@ public protocol AccountTransaction: Sendable {
     /// locked at `now`, has `cap` failures, or another request took attempt
     /// `failures + 1` first.
     func reserveAttempt(accountID: String, failures: Int, lockedUntil: Date?, cap: Int, at now: Date) async throws -> Bool
+    /// Lifts the lock that reserving attempt `attempt` set, keeping the count; nothing
+    /// when the count has moved on (a later attempt's lock is that attempt's).
+    func releaseLock(accountID: String, attempt: Int) async throws
     /// Back to zero failures and no lock (a success or a reset).
     func clearFailedSignIns(accountID: String) async throws
 

@@ -38,6 +38,14 @@ struct SignInAttempts: Sendable {
         }
     }
 
+    /// A right password whose sign-in waits for a device code (L3): the attempt stays
+    /// counted, as the sign-in is not complete, but the lock its reservation set goes,
+    /// since the password was right; otherwise the code that completes the sign-in
+    /// would find the account locked.
+    func release(accountID: String, attempt: Int, in tx: any AccountTransaction) async throws {
+        try await tx.releaseLock(accountID: accountID, attempt: attempt)
+    }
+
     /// A right answer: the consecutive failures end, and with them the lock.
     func clear(accountID: String, in tx: any AccountTransaction) async throws {
         try await tx.clearFailedSignIns(accountID: accountID)

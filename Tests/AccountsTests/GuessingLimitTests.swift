@@ -75,6 +75,38 @@ struct GuessingLimitTests {
         try await fixture.close()
     }
 
+    @Test("L2, L3: after 4 failures the right password and the right device code sign in; the lock is not the right password's", arguments: StoreKind.all)
+    func rightPasswordAndCodeAfterFailuresSignIn(kind: StoreKind) async throws {
+        let fixture = try await AccountFixture(kind)
+        let admin = try await fixture.administrator()
+        _ = try await fixture.activeUser("late", by: admin)
+        let login = fixture.address("late")
+        for _ in 1...4 {
+            await #expect(throws: AccountError.invalidCredentials) { try await fixture.service.signIn(login: login, password: "wrong-password-late") }
+        }
+        let session = try await fixture.signInThroughDeviceCheck(login, AccountFixture.goodPassword)
+        _ = try await fixture.service.authenticate(sessionToken: session.sessionToken)
+        try await fixture.close()
+    }
+
+    @Test("L2, L3: after 4 failures the right password and a wrong device code lock the account", arguments: StoreKind.all)
+    func wrongCodeAfterFailuresLocks(kind: StoreKind) async throws {
+        let fixture = try await AccountFixture(kind)
+        let admin = try await fixture.administrator()
+        _ = try await fixture.activeUser("late", by: admin)
+        let login = fixture.address("late")
+        for _ in 1...4 {
+            await #expect(throws: AccountError.invalidCredentials) { try await fixture.service.signIn(login: login, password: "wrong-password-late") }
+        }
+        guard case .deviceVerificationRequired(let challenge) = try await fixture.service.signIn(login: login, password: AccountFixture.goodPassword)
+        else { Issue.record("expected a challenge"); try await fixture.close(); return }
+        await #expect(throws: AccountError.invalidDeviceCode) { try await fixture.service.verifyDevice(challengeID: challenge, code: "abcdef") }
+        // The wrong code was the 6th attempt: locked, so even the right code is not checked.
+        let code = try #require(try await fixture.mail(to: login).compactMap(\.code).last)
+        await #expect(throws: AccountError.invalidDeviceCode) { try await fixture.service.verifyDevice(challengeID: challenge, code: code) }
+        try await fixture.close()
+    }
+
     @Test("L3: at most 5 device codes per account and hour", arguments: StoreKind.all)
     func deviceChallengesPerHour(kind: StoreKind) async throws {
         // A lockout far away, so that only the challenge cap is at work.
