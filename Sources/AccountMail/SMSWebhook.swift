@@ -4,7 +4,8 @@ import Foundation
 import NIOCore
 
 /// Sends SMS through an HTTP gateway: `POST` of `{"id", "to", "message"}` as JSON, with
-/// `Idempotency-Key` set to the message id so a gateway can drop a repeated delivery.
+/// `Idempotency-Key` set to the message id so a gateway can drop a repeated delivery, and
+/// `Authorization: Bearer` when a token is given (so that no secret need be in the URL).
 public struct SMSWebhook: MessageTransport {
     public let url: String
     public let bearerToken: String?
@@ -30,10 +31,10 @@ public struct SMSWebhook: MessageTransport {
         do {
             response = try await client.execute(request, timeout: TimeAmount(timeout))
         } catch {
-            throw DeliveryError("SMS webhook \(url): \(error)")
+            throw DeliveryError("SMS webhook \(redactedURL(url)): \(error)")
         }
         guard (200..<300).contains(response.status.code) else {
-            throw DeliveryError("SMS webhook \(url): HTTP \(response.status.code)")
+            throw DeliveryError("SMS webhook \(redactedURL(url)): HTTP \(response.status.code)")
         }
     }
 }

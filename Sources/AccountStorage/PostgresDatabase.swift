@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Logging
 import NIOCore
@@ -23,7 +24,7 @@ public final class PostgresDatabase: SQLDatabase {
             try await database.client.query("SELECT 1", logger: logger)
         } catch {
             try await database.close()
-            throw SQLStoreError.invalidLocation("cannot connect to PostgreSQL at \(redacted(url)): \(String(reflecting: error))")
+            throw SQLStoreError.invalidLocation("cannot connect to PostgreSQL at \(redactedURL(url)): \(String(reflecting: error))")
         }
         return database
     }
@@ -55,7 +56,7 @@ public final class PostgresDatabase: SQLDatabase {
 
     static func configuration(from url: String) throws -> PostgresClient.Configuration {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme) else {
-            throw SQLStoreError.invalidLocation("not a PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE): \(redacted(url))")
+            throw SQLStoreError.invalidLocation("not a PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE): \(redactedURL(url))")
         }
         let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
         let username = components.user ?? "postgres"
@@ -82,16 +83,6 @@ public final class PostgresDatabase: SQLDatabase {
         }
         return .init(host: components.host ?? "127.0.0.1", port: components.port ?? 5432,
                      username: username, password: password, database: database, tls: tls)
-    }
-
-    /// The URL without its credentials, for messages. What Foundation cannot parse is
-    /// cut to its scheme: the password may be anywhere in it.
-    static func redacted(_ url: String) -> String {
-        guard var components = URLComponents(string: url) else {
-            return (url.range(of: "://").map { String(url[..<$0.upperBound]) } ?? "") + "… (unparsable URL not shown)"
-        }
-        if components.password != nil { components.password = "***" }
-        return components.string ?? "postgres://…"
     }
 
     private struct Executor: SQLConnection {

@@ -17,7 +17,7 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
         } else if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
             database = try await PostgresDatabase.connect(url: location, logger: logger)
         } else {
-            throw SQLStoreError.invalidLocation("unknown account store \"\(PostgresDatabase.redacted(location))\": use sqlite:PATH or postgres://USER:PASSWORD@HOST/DATABASE")
+            throw SQLStoreError.invalidLocation("unknown account store \"\(redactedURL(location))\": use sqlite:PATH or postgres://USER:PASSWORD@HOST/DATABASE")
         }
         return try await SQLAccountStore(database: database)
     }

@@ -2,6 +2,7 @@ import AccountMail
 import AccountStorage
 import Accounts
 import ArgumentParser
+import BreachServer
 import Foundation
 
 /// The account module's settings, shared by `serve` and `accounts`.
@@ -20,6 +21,9 @@ struct AccountOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("An HTTP endpoint that sends SMS: POST {\"id\",\"to\",\"message\"}.", valueName: "url"))
     var smsWebhook: String?
+
+    @Option(help: ArgumentHelp("A file holding the SMS webhook's token, sent as Authorization: Bearer (keeps the secret out of the URL).", valueName: "file"))
+    var smsWebhookTokenFile: String?
 
     @Option(help: ArgumentHelp("The base of links in e-mails, e.g. https://app.example.com.", valueName: "url"))
     var linkBaseURL: String?
@@ -64,7 +68,19 @@ struct AccountOptions: ParsableArguments {
         } catch {
             throw ValidationError("\(Setting.smtpURL.names): \(error)")
         }
-        let sms = try settings.string(smsWebhook, .smsWebhook).map { SMSWebhook(url: $0) }
+        let sms = try settings.string(smsWebhook, .smsWebhook).map { SMSWebhook(url: $0, bearerToken: try smsToken(settings)) }
         return OutboxDispatcher(outbox: store, email: mailer, sms: sms)
+    }
+
+    /// The one token of `--sms-webhook-token-file`, if given (read as `--token-file` is).
+    private func smsToken(_ settings: Settings) throws -> String? {
+        guard let path = try settings.string(smsWebhookTokenFile, .smsWebhookTokenFile) else { return nil }
+        do {
+            let tokens = try readTokens(from: path)
+            guard tokens.count == 1 else { throw ValidationError("\(Setting.smsWebhookTokenFile.names): \(path) holds \(tokens.count) tokens; the webhook takes one") }
+            return tokens[0]
+        } catch let error as TokenFileError {
+            throw ValidationError("\(Setting.smsWebhookTokenFile.names): \(error)")
+        }
     }
 }

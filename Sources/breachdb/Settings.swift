@@ -28,6 +28,7 @@ enum Setting: String, CaseIterable {
     case smtpPlaintextLoopback = "smtp-plaintext-loopback"
     case mailFrom = "mail-from"
     case smsWebhook = "sms-webhook"
+    case smsWebhookTokenFile = "sms-webhook-token-file"
     case linkBaseURL = "link-base-url"
     case minimumPasswordLength = "minimum-password-length"
 

@@ -8,7 +8,7 @@ import HummingbirdTesting
 import Synchronization
 import Testing
 
-@Suite("Messages (R7, R8)")
+@Suite("Messages (R7, R8)", .dropsTestDatabases)
 struct MessageDeliveryTests {
     @Test("R7: after a reset the user gets a confirmation e-mail and a confirmation SMS (HTTP webhook)", arguments: StoreKind.all)
     func resetConfirmationByEmailAndSMS(kind: StoreKind) async throws {
@@ -39,6 +39,41 @@ struct MessageDeliveryTests {
         #expect(sms.first?.key.isEmpty == false)
         try await fixture.close()
     }
+
+    @Test("R7: the SMS webhook's token goes as Authorization: Bearer, not in the URL")
+    func smsWebhookBearerToken() async throws {
+        let authorization = Mutex<String?>(nil)
+        let router = Router()
+        router.post("/sms") { request, _ -> HTTPResponse.Status in
+            authorization.withLock { $0 = request.headers[.authorization] }
+            return .accepted
+        }
+        try await Application(router: router).test(.live) { client in
+            try await SMSWebhook(url: "http://127.0.0.1:\(client.port!)/sms", bearerToken: "gateway-token-1").deliver(Self.sms)
+        }
+        #expect(authorization.withLock { $0 } == "Bearer gateway-token-1")
+    }
+
+    @Test("R7: an SMS webhook that fails is named without the URL's password, user token or query values")
+    func smsWebhookErrorsAreRedacted() async throws {
+        let router = Router()
+        router.post("/sms") { _, _ -> HTTPResponse.Status in .internalServerError }
+        try await Application(router: router).test(.live) { client in
+            let refused = await #expect(throws: DeliveryError.self) {
+                try await SMSWebhook(url: "http://gw:s3cret-password@127.0.0.1:9/sms?token=s3cret-query").deliver(Self.sms)
+            }
+            let failed = await #expect(throws: DeliveryError.self) {
+                try await SMSWebhook(url: "http://s3cret-user@127.0.0.1:\(client.port!)/sms?key=s3cret-query").deliver(Self.sms)
+            }
+            for text in [refused, failed].map({ $0?.description ?? "" }) {
+                #expect(text.contains("127.0.0.1") && !text.contains("s3cret"), "\(text)")
+            }
+            #expect(failed?.description.contains("HTTP 500") == true)
+        }
+    }
+
+    private static let sms = OutgoingMessage(id: "sms-1", channel: .sms, recipient: "+4791234567", subject: "", body: "your password was just reset",
+                                             createdAt: Date())
 
     @Test("R8: with the mail server down nothing is lost; it is retried later and delivered once", arguments: StoreKind.all)
     func mailServerDown(kind: StoreKind) async throws {
