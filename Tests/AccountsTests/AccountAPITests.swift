@@ -10,7 +10,7 @@ import TestSupport
 import Testing
 
 /// The account flows over HTTP, through a real HTTP client against a live server.
-@Suite("Account HTTP API")
+@Suite("Account HTTP API", .dropsTestDatabases)
 struct AccountAPITests {
     private func withServer(_ kind: StoreKind, configure: (inout ServerConfiguration) -> Void = { _ in },
                             _ body: @escaping @Sendable (AccountFixture, String, any TestClientProtocol) async throws -> Void) async throws {

@@ -166,7 +166,9 @@ final class AccountFixture: Sendable {
             let name = "accounts_\(UInt64.random(in: 0...UInt64.max))"
             try await Self.postgresAdministration("CREATE DATABASE \(name)")
             postgresDatabase = name
+            TestDatabases.current?.made(name)
             store = try await SQLAccountStore.open(Self.postgresURL(database: name))
+            TestDatabases.current?.made(name, store: store)
         }
         var configuration = Self.testConfiguration()
         configure(&configuration)
@@ -183,7 +185,10 @@ final class AccountFixture: Sendable {
 
     func close() async throws {
         try await store.close()
-        if let postgresDatabase { try? await Self.postgresAdministration("DROP DATABASE \(postgresDatabase) WITH (FORCE)") }
+        if let postgresDatabase {
+            try await Self.dropDatabase(postgresDatabase)
+            TestDatabases.current?.dropped(postgresDatabase)
+        }
     }
 
     func address(_ name: String) -> String { "\(name)@\(domain)" }
@@ -232,6 +237,10 @@ final class AccountFixture: Sendable {
         var components = URLComponents(string: StoreKind.postgresURL!)!
         components.path = "/" + database
         return components.string!
+    }
+
+    static func dropDatabase(_ name: String) async throws {
+        try await postgresAdministration("DROP DATABASE \(name) WITH (FORCE)")
     }
 
     /// Statements that cannot run in a transaction (CREATE / DROP DATABASE).

@@ -1,7 +1,7 @@
 import Accounts
 import Testing
 
-@Suite("Identity and activation (A1–A5, B1)")
+@Suite("Identity and activation (A1–A5, B1)", .dropsTestDatabases)
 struct ActivationTests {
     @Test("A2: an invited user gets \"Activate now\", sets a password through the link and is signed in", arguments: StoreKind.all)
     func invitationActivatesAndSignsIn(kind: StoreKind) async throws {

@@ -1,7 +1,7 @@
 import Accounts
 import Testing
 
-@Suite("Administration (D1, R5, R6)")
+@Suite("Administration (D1, R5, R6)", .dropsTestDatabases)
 struct AdministrationTests {
     @Test("R5: a super-administrator or user administrator can send another user the reset e-mail; a user gets 403", arguments: StoreKind.all)
     func adminSendsReset(kind: StoreKind) async throws {

@@ -1,7 +1,7 @@
 import Accounts
 import Testing
 
-@Suite("Password reset and change (B2, B4, R1–R4)")
+@Suite("Password reset and change (B2, B4, R1–R4)", .dropsTestDatabases)
 struct PasswordResetTests {
     @Test("R1: \"Forgot my password\" e-mails a link that sets a new password; an unknown address gets the same answer and no e-mail", arguments: StoreKind.all)
     func forgotPassword(kind: StoreKind) async throws {

@@ -2,7 +2,7 @@ import Accounts
 import Testing
 
 /// Requests that send mail or make codes are limited per address and per client.
-@Suite("Limits on mail-sending requests")
+@Suite("Limits on mail-sending requests", .dropsTestDatabases)
 struct RequestLimitTests {
     @Test("At most 5 sign-up and reset e-mails an hour to one address; the answer does not change", arguments: StoreKind.all)
     func perAddressLimit(kind: StoreKind) async throws {

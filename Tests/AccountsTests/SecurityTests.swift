@@ -5,7 +5,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite("Secrets, hashing and storage")
+@Suite("Secrets, hashing and storage", .dropsTestDatabases)
 struct SecurityTests {
     @Test("Tokens and codes are stored only as hashes; the audit log holds no secret", arguments: StoreKind.all)
     func secretsAreNotStored(kind: StoreKind) async throws {
@@ -88,6 +88,18 @@ struct SecurityTests {
             try await connection.query("SELECT version FROM schema_migrations", []).map { try $0.integer("version") }
         }
         #expect(versions == [1, 2])
+        try await fixture.close()
+    }
+
+    @Test("D1: a stored role this version does not know is an error, never a default role", arguments: StoreKind.all)
+    func unknownStoredRoleIsAnError(kind: StoreKind) async throws {
+        let fixture = try await AccountFixture(kind)
+        let admin = try await fixture.administrator()
+        _ = try await fixture.store.database.transaction { connection in
+            try await connection.query("UPDATE accounts SET role = 'owner' WHERE login = ?", [.text(fixture.address("admin"))])
+        }
+        let error = await #expect(throws: SQLStoreError.self) { try await fixture.service.authenticate(sessionToken: admin) }
+        #expect(error?.description.contains("owner") == true)
         try await fixture.close()
     }
 

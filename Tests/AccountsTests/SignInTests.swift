@@ -1,7 +1,7 @@
 import Accounts
 import Testing
 
-@Suite("Sign-in and lockout (B3, L1–L4)")
+@Suite("Sign-in and lockout (B3, L1–L4)", .dropsTestDatabases)
 struct SignInTests {
     @Test("Unknown login, wrong password and locked account all get one answer", arguments: StoreKind.all)
     func noUserEnumeration(kind: StoreKind) async throws {

@@ -3,7 +3,7 @@ import Testing
 
 /// An unknown login and a known one with a wrong password must take the same time, the
 /// failure's database write included, or timing tells which addresses have accounts.
-@Suite("Sign-in timing")
+@Suite("Sign-in timing", .dropsTestDatabases)
 struct SignInTimingTests {
     @Test("Unknown logins and wrong passwords take the same time: medians within 2×, p90s within 2.5×")
     func unknownAndWrongTakeTheSameTime() async throws {

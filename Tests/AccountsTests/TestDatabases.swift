@@ -1,0 +1,43 @@
+@testable import AccountStorage
+import Synchronization
+import Testing
+
+/// The PostgreSQL databases that fixtures made during one test, dropped when the test
+/// ends however it ends. `AccountFixture.close()` drops its own; a test that fails
+/// before it (a thrown error, a failed `#require`) would otherwise leave an
+/// `accounts_<number>` database on the server for every failure.
+final class TestDatabases: Sendable {
+    @TaskLocal static var current: TestDatabases?
+    /// Made and not yet dropped, with the store open on each (nil before it opened).
+    private let remaining = Mutex<[String: SQLAccountStore?]>([:])
+
+    func made(_ name: String, store: SQLAccountStore? = nil) { remaining.withLock { $0[name] = .some(store) } }
+    func dropped(_ name: String) { _ = remaining.withLock { $0.removeValue(forKey: name) } }
+
+    fileprivate func dropRemaining() async {
+        for (name, store) in remaining.withLock({ $0 }) {
+            try? await store?.close()
+            try? await AccountFixture.dropDatabase(name)
+        }
+    }
+}
+
+/// Runs each test with its own ``TestDatabases`` and drops what it left.
+struct DropsTestDatabases: SuiteTrait, TestTrait, TestScoping {
+    var isRecursive: Bool { true }
+
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        let databases = TestDatabases()
+        do {
+            try await TestDatabases.$current.withValue(databases) { try await function() }
+        } catch {
+            await databases.dropRemaining()
+            throw error
+        }
+        await databases.dropRemaining()
+    }
+}
+
+extension Trait where Self == DropsTestDatabases {
+    static var dropsTestDatabases: Self { Self() }
+}
