@@ -66,8 +66,8 @@ public final class AccountService: Sendable {
     /// `login` defaults to the e-mail address (A1).
     @discardableResult
     public func invite(login: String? = nil, email: String, phone: String? = nil, role: Role = .user,
-                       authentication: AuthenticationMethod = .password, by sessionToken: String) async throws -> String {
-        let administrator = try await requireUser(sessionToken)
+                       authentication: AuthenticationMethod = .password, by administrator: AuthenticatedUser) async throws -> String {
+        try requirePasswordChanged(administrator)
         try AccessPolicy.require(AccessPolicy.mayAdd(role, by: administrator.role))
         let email = try EmailAddress(email).value
         let login = try login.map { try Login($0).value } ?? email
@@ -293,8 +293,7 @@ public final class AccountService: Sendable {
 
     /// R4, B4: a signed-in user changes their password: the current one, then the new
     /// one twice. Every other session of the account ends.
-    public func changePassword(sessionToken: String, currentPassword: String, newPassword: String, confirmation: String) async throws {
-        let user = try await authenticate(sessionToken: sessionToken)
+    public func changePassword(by user: AuthenticatedUser, currentPassword: String, newPassword: String, confirmation: String) async throws {
         guard user.authentication == .password else { throw AccountError.singleSignOnAccount }
         guard newPassword == confirmation else { throw AccountError.passwordConfirmationMismatch }
         try await requireAcceptable(newPassword, refusal: .breachedPassword)
@@ -330,8 +329,8 @@ public final class AccountService: Sendable {
 
     /// R5: sends the reset e-mail to another user. Only a super-administrator or a user
     /// administrator may; anyone else gets ``AccountError/forbidden``.
-    public func adminSendPasswordReset(login: String, by sessionToken: String) async throws {
-        let administrator = try await requireUser(sessionToken)
+    public func adminSendPasswordReset(login: String, by administrator: AuthenticatedUser) async throws {
+        try requirePasswordChanged(administrator)
         try AccessPolicy.require(AccessPolicy.maySendReset(by: administrator.role))
         let login = try Login(login).value
         let now = clock.now()
@@ -347,8 +346,8 @@ public final class AccountService: Sendable {
 
     /// R6: in a deployment without e-mail an administrator sets the password; the user
     /// must change it at the next sign-in. Ends the user's sessions and any lockout.
-    public func adminSetPassword(login: String, password: String, by sessionToken: String) async throws {
-        let administrator = try await requireUser(sessionToken)
+    public func adminSetPassword(login: String, password: String, by administrator: AuthenticatedUser) async throws {
+        try requirePasswordChanged(administrator)
         try AccessPolicy.require(administrator.role.administersUsers)
         let target = try await existingAccount(login)
         guard target.authentication == .password else { throw AccountError.singleSignOnAccount }
@@ -366,18 +365,18 @@ public final class AccountService: Sendable {
     }
 
     /// A5: a deactivated account cannot sign in; its sessions end at once.
-    public func deactivate(login: String, by sessionToken: String) async throws {
-        try await setStatus(.deactivated, login: login, by: sessionToken, event: .accountDeactivated)
+    public func deactivate(login: String, by administrator: AuthenticatedUser) async throws {
+        try await setStatus(.deactivated, login: login, by: administrator, event: .accountDeactivated)
     }
 
-    public func reactivate(login: String, by sessionToken: String) async throws {
-        try await setStatus(.active, login: login, by: sessionToken, event: .accountReactivated)
+    public func reactivate(login: String, by administrator: AuthenticatedUser) async throws {
+        try await setStatus(.active, login: login, by: administrator, event: .accountReactivated)
     }
 
     /// D1: roles are managed by administrators; only a super-administrator grants or
     /// takes away super-administrator.
-    public func setRole(_ role: Role, login: String, by sessionToken: String) async throws {
-        let administrator = try await requireUser(sessionToken)
+    public func setRole(_ role: Role, login: String, by administrator: AuthenticatedUser) async throws {
+        try requirePasswordChanged(administrator)
         try AccessPolicy.require(administrator.role.administersUsers)
         let target = try await existingAccount(login)
         try AccessPolicy.require(AccessPolicy.mayChangeRole(of: target.role, to: role, by: administrator.role))
@@ -398,11 +397,9 @@ public final class AccountService: Sendable {
 
     // MARK: Pieces the flows share
 
-    /// A valid session whose password need not be changed first (R6).
-    private func requireUser(_ sessionToken: String) async throws -> AuthenticatedUser {
-        let user = try await authenticate(sessionToken: sessionToken)
+    /// R6: a user whose password was set by an administrator changes it before anything else.
+    private func requirePasswordChanged(_ user: AuthenticatedUser) throws {
         guard !user.mustChangePassword else { throw AccountError.passwordChangeRequired }
-        return user
     }
 
     private func existingAccount(_ login: String) async throws -> Account {
@@ -415,8 +412,8 @@ public final class AccountService: Sendable {
         return try await store.transaction { tx in try await tx.account(login: login) }
     }
 
-    private func setStatus(_ status: AccountStatus, login: String, by sessionToken: String, event: AuditEvent.Kind) async throws {
-        let administrator = try await requireUser(sessionToken)
+    private func setStatus(_ status: AccountStatus, login: String, by administrator: AuthenticatedUser, event: AuditEvent.Kind) async throws {
+        try requirePasswordChanged(administrator)
         try AccessPolicy.require(administrator.role.administersUsers)
         let target = try await existingAccount(login)
         try AccessPolicy.require(AccessPolicy.mayEdit(target.role, by: administrator.role))

@@ -39,11 +39,13 @@ struct AccountRoutes {
             return try JSONBody.response(try await accounts.verifyDevice(challengeID: body.challengeId, code: body.code))
         }
         group.post("sign-out") { request, _ in
-            try await accounts.signOut(sessionToken: try Self.sessionToken(request))
+            try await accounts.signOut(sessionToken: try SessionMiddleware.sessionToken(request))
             return Response(status: .noContent)
         }
-        group.get("me") { request, _ in
-            let user = try await accounts.authenticate(sessionToken: try Self.sessionToken(request))
+        // The routes of a signed-in user: the session is resolved once, by the middleware.
+        let signedIn = group.group().add(middleware: SessionMiddleware(accounts: accounts))
+        signedIn.get("me") { _, context in
+            let user = try context.signedInUser()
             return try JSONBody.response(Me(id: user.accountID, login: user.login, email: user.email, role: user.role,
                                             authentication: user.authentication, mustChangePassword: user.mustChangePassword))
         }
@@ -66,45 +68,45 @@ struct AccountRoutes {
             try await accounts.resetPassword(token: body.token, newPassword: body.newPassword)
             return Response(status: .noContent)
         }
-        group.post("password") { request, _ in
+        signedIn.post("password") { request, context in
             let body: Change = try await decode(request)
-            try await accounts.changePassword(sessionToken: try Self.sessionToken(request), currentPassword: body.currentPassword,
+            try await accounts.changePassword(by: try context.signedInUser(), currentPassword: body.currentPassword,
                                               newPassword: body.newPassword, confirmation: body.confirmation)
             return Response(status: .noContent)
         }
 
-        let admin = group.group("admin/users")
-        admin.post { request, _ in
+        let admin = signedIn.group("admin/users")
+        admin.post { request, context in
             let body: Invite = try await decode(request)
             let id = try await accounts.invite(login: body.login, email: body.email, phone: body.phone, role: body.role ?? .user,
-                                               authentication: body.authentication ?? .password, by: try Self.sessionToken(request))
+                                               authentication: body.authentication ?? .password, by: try context.signedInUser())
             return try JSONBody.response(["id": id], status: .created)
         }
         admin.post(":login/password-reset") { request, context in
             let login = try context.parameters.require("login")
-            try await accounts.adminSendPasswordReset(login: login, by: try Self.sessionToken(request))
+            try await accounts.adminSendPasswordReset(login: login, by: try context.signedInUser())
             return try JSONBody.response(Status(status: "sent"), status: .accepted)
         }
         admin.put(":login/password") { request, context in
             let login = try context.parameters.require("login")
             let body: Password = try await decode(request)
-            try await accounts.adminSetPassword(login: login, password: body.password, by: try Self.sessionToken(request))
+            try await accounts.adminSetPassword(login: login, password: body.password, by: try context.signedInUser())
             return Response(status: .noContent)
         }
         admin.put(":login/role") { request, context in
             let login = try context.parameters.require("login")
             let body: RoleChange = try await decode(request)
-            try await accounts.setRole(body.role, login: login, by: try Self.sessionToken(request))
+            try await accounts.setRole(body.role, login: login, by: try context.signedInUser())
             return Response(status: .noContent)
         }
         admin.post(":login/deactivate") { request, context in
             let login = try context.parameters.require("login")
-            try await accounts.deactivate(login: login, by: try Self.sessionToken(request))
+            try await accounts.deactivate(login: login, by: try context.signedInUser())
             return Response(status: .noContent)
         }
         admin.post(":login/reactivate") { request, context in
             let login = try context.parameters.require("login")
-            try await accounts.reactivate(login: login, by: try Self.sessionToken(request))
+            try await accounts.reactivate(login: login, by: try context.signedInUser())
             return Response(status: .noContent)
         }
     }
@@ -116,13 +118,6 @@ struct AccountRoutes {
     /// The client a per-client limit counts: the peer's IP address.
     private static func client(_ context: BreachRequestContext) -> String? {
         context.remoteAddress?.ipAddress
-    }
-
-    private static func sessionToken(_ request: Request) throws -> String {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            throw AccountError.notSignedIn
-        }
-        return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
     }
 
     static func status(of error: AccountError) -> HTTPResponse.Status {

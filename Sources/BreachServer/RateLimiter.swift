@@ -10,6 +10,8 @@ import Synchronization
 public struct BreachRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    /// The signed-in account user, set by ``SessionMiddleware`` on the routes behind it.
+    public var identity: AuthenticatedUser?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

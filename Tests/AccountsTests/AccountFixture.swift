@@ -218,9 +218,15 @@ final class AccountFixture: Sendable {
     func activeUser(_ name: String, role: Role = .user, phone: String? = nil, password: String = goodPassword,
                     by administratorSession: String) async throws -> IssuedSession {
         let email = address(name)
-        try await service.invite(email: email, phone: phone, role: role, by: administratorSession)
+        try await service.invite(email: email, phone: phone, role: role, by: try await user(administratorSession))
         let token = try #require(try await onlyMail(to: email, subjectContaining: "Activate").token(forPath: "activate"))
         return try await service.activate(token: token, password: password)
+    }
+
+    /// The user behind a session token, as the HTTP API's session middleware finds it
+    /// for each request.
+    func user(_ sessionToken: String) async throws -> AuthenticatedUser {
+        try await service.authenticate(sessionToken: sessionToken)
     }
 
     /// Signs in, answering the device challenge (L3) with the e-mailed code.

@@ -8,7 +8,7 @@ struct ActivationTests {
         let fixture = try await AccountFixture(kind)
         let admin = try await fixture.administrator()
         let email = fixture.address("ada")
-        try await fixture.service.invite(email: email, by: admin)
+        try await fixture.service.invite(email: email, by: try await fixture.user(admin))
         let mail = try await fixture.onlyMail(to: email, subjectContaining: "Activate")
         #expect(mail.body.contains("Activate now: https://app.example.test/activate?token="))
         let session = try await fixture.service.activate(token: try #require(mail.token(forPath: "activate")), password: AccountFixture.goodPassword)
@@ -24,7 +24,7 @@ struct ActivationTests {
         let fixture = try await AccountFixture(kind)
         let admin = try await fixture.administrator()
         let email = fixture.address("bo")
-        try await fixture.service.invite(email: email, by: admin)
+        try await fixture.service.invite(email: email, by: try await fixture.user(admin))
         let token = try #require(try await fixture.onlyMail(to: email, subjectContaining: "Activate").token(forPath: "activate"))
         _ = try await fixture.service.activate(token: token, password: AccountFixture.goodPassword)
         await #expect(throws: AccountError.invalidLink) { try await fixture.service.activate(token: token, password: "another-long-password") }
@@ -40,7 +40,7 @@ struct ActivationTests {
         guard case .signedIn = result else { Issue.record("expected a session"); return }
 
         let email = fixture.address("dee")
-        try await fixture.service.invite(login: "dee.local", email: email, by: admin)
+        try await fixture.service.invite(login: "dee.local", email: email, by: try await fixture.user(admin))
         let token = try #require(try await fixture.onlyMail(to: email, subjectContaining: "Activate").token(forPath: "activate"))
         _ = try await fixture.service.activate(token: token, password: AccountFixture.goodPassword)
         guard case .signedIn = try await fixture.service.signIn(login: "Dee.Local", password: AccountFixture.goodPassword) else {
@@ -55,7 +55,7 @@ struct ActivationTests {
         let fixture = try await AccountFixture(kind)
         let admin = try await fixture.administrator()
         let email = fixture.address("eve")
-        try await fixture.service.invite(email: email, by: admin)
+        try await fixture.service.invite(email: email, by: try await fixture.user(admin))
         let token = try #require(try await fixture.onlyMail(to: email, subjectContaining: "Activate").token(forPath: "activate"))
         let error = await #expect(throws: AccountError.breachedPassword) { try await fixture.service.activate(token: token, password: "password123") }
         #expect(error?.message == "Choose a different password. This has been identified as a risky password.")
@@ -98,11 +98,11 @@ struct ActivationTests {
         let fixture = try await AccountFixture(kind)
         let admin = try await fixture.administrator()
         let email = fixture.address("sso")
-        try await fixture.service.invite(email: email, authentication: .singleSignOn, by: admin)
+        try await fixture.service.invite(email: email, authentication: .singleSignOn, by: try await fixture.user(admin))
         #expect(try await fixture.mail(to: email).isEmpty)
         await #expect(throws: AccountError.singleSignOnAccount) { try await fixture.service.signIn(login: email, password: "whatever-it-is-here") }
-        await #expect(throws: AccountError.singleSignOnAccount) { try await fixture.service.adminSetPassword(login: email, password: AccountFixture.goodPassword, by: admin) }
-        await #expect(throws: AccountError.singleSignOnAccount) { try await fixture.service.adminSendPasswordReset(login: email, by: admin) }
+        await #expect(throws: AccountError.singleSignOnAccount) { try await fixture.service.adminSetPassword(login: email, password: AccountFixture.goodPassword, by: try await fixture.user(admin)) }
+        await #expect(throws: AccountError.singleSignOnAccount) { try await fixture.service.adminSendPasswordReset(login: email, by: try await fixture.user(admin)) }
         try await fixture.service.requestPasswordReset(login: email)
         let notice = try await fixture.onlyMail(to: email, subjectContaining: "single sign-on")
         #expect(notice.token(forPath: "reset-password") == nil)
@@ -114,14 +114,14 @@ struct ActivationTests {
         let fixture = try await AccountFixture(kind)
         let admin = try await fixture.administrator()
         let session = try await fixture.activeUser("hal", by: admin)
-        try await fixture.service.deactivate(login: fixture.address("hal"), by: admin)
+        try await fixture.service.deactivate(login: fixture.address("hal"), by: try await fixture.user(admin))
         await #expect(throws: AccountError.notSignedIn) { try await fixture.service.authenticate(sessionToken: session.sessionToken) }
         await #expect(throws: AccountError.invalidCredentials) { try await fixture.service.signIn(login: fixture.address("hal"), password: "not-the-password") }
         let error = await #expect(throws: AccountError.accountDeactivated) {
             try await fixture.service.signIn(login: fixture.address("hal"), password: AccountFixture.goodPassword)
         }
         #expect(error?.message.contains("You have no accounts") == true)
-        try await fixture.service.reactivate(login: fixture.address("hal"), by: admin)
+        try await fixture.service.reactivate(login: fixture.address("hal"), by: try await fixture.user(admin))
         _ = try await fixture.service.signIn(login: fixture.address("hal"), password: AccountFixture.goodPassword, deviceToken: session.deviceToken)
         try await fixture.close()
     }

@@ -11,10 +11,10 @@ struct AdministrationTests {
         let plain = try await fixture.activeUser("plain", by: admin)
         _ = try await fixture.activeUser("target", by: admin)
         let target = fixture.address("target")
-        let error = await #expect(throws: AccountError.forbidden) { try await fixture.service.adminSendPasswordReset(login: target, by: plain.sessionToken) }
+        let error = await #expect(throws: AccountError.forbidden) { try await fixture.service.adminSendPasswordReset(login: target, by: try await fixture.user(plain.sessionToken)) }
         #expect(error?.message == "You do not have permission to do this.")
-        try await fixture.service.adminSendPasswordReset(login: target, by: helper.sessionToken)
-        try await fixture.service.adminSendPasswordReset(login: target, by: admin)
+        try await fixture.service.adminSendPasswordReset(login: target, by: try await fixture.user(helper.sessionToken))
+        try await fixture.service.adminSendPasswordReset(login: target, by: try await fixture.user(admin))
         let links = try await fixture.mail(to: target).compactMap { $0.token(forPath: "reset-password") }
         #expect(links.count == 2)
         try await fixture.service.resetPassword(token: links[1], newPassword: "admin-sent-password-1")
@@ -27,17 +27,17 @@ struct AdministrationTests {
         let admin = try await fixture.administrator()
         _ = try await fixture.activeUser("gil", role: .userAdministrator, by: admin)
         let login = fixture.address("gil")
-        await #expect(throws: AccountError.breachedPassword) { try await fixture.service.adminSetPassword(login: login, password: "password123", by: admin) }
-        try await fixture.service.adminSetPassword(login: login, password: "temporary-password-1", by: admin)
+        await #expect(throws: AccountError.breachedPassword) { try await fixture.service.adminSetPassword(login: login, password: "password123", by: try await fixture.user(admin)) }
+        try await fixture.service.adminSetPassword(login: login, password: "temporary-password-1", by: try await fixture.user(admin))
         // The new password also made the user's known devices unknown: a code first.
         let session = try await fixture.signInThroughDeviceCheck(login, "temporary-password-1")
         #expect(session.mustChangePassword)
         await #expect(throws: AccountError.passwordChangeRequired) {
-            try await fixture.service.invite(email: fixture.address("x"), by: session.sessionToken)
+            try await fixture.service.invite(email: fixture.address("x"), by: try await fixture.user(session.sessionToken))
         }
-        try await fixture.service.changePassword(sessionToken: session.sessionToken, currentPassword: "temporary-password-1",
+        try await fixture.service.changePassword(by: try await fixture.user(session.sessionToken), currentPassword: "temporary-password-1",
                                                  newPassword: "my-own-password-22", confirmation: "my-own-password-22")
-        try await fixture.service.invite(email: fixture.address("x"), by: session.sessionToken)
+        try await fixture.service.invite(email: fixture.address("x"), by: try await fixture.user(session.sessionToken))
         try await fixture.close()
     }
 
@@ -47,14 +47,14 @@ struct AdministrationTests {
         let admin = try await fixture.administrator()
         let helper = try await fixture.activeUser("hana", role: .userAdministrator, by: admin)
         let plain = try await fixture.activeUser("ian", by: admin)
-        await #expect(throws: AccountError.forbidden) { try await fixture.service.invite(email: fixture.address("y"), by: plain.sessionToken) }
+        await #expect(throws: AccountError.forbidden) { try await fixture.service.invite(email: fixture.address("y"), by: try await fixture.user(plain.sessionToken)) }
         await #expect(throws: AccountError.forbidden) {
-            try await fixture.service.invite(email: fixture.address("y"), role: .superAdministrator, by: helper.sessionToken)
+            try await fixture.service.invite(email: fixture.address("y"), role: .superAdministrator, by: try await fixture.user(helper.sessionToken))
         }
-        await #expect(throws: AccountError.forbidden) { try await fixture.service.setRole(.superAdministrator, login: fixture.address("ian"), by: helper.sessionToken) }
-        await #expect(throws: AccountError.forbidden) { try await fixture.service.deactivate(login: fixture.address("admin"), by: helper.sessionToken) }
-        try await fixture.service.setRole(.userAdministrator, login: fixture.address("ian"), by: helper.sessionToken)
-        try await fixture.service.invite(email: fixture.address("y"), by: plain.sessionToken)
+        await #expect(throws: AccountError.forbidden) { try await fixture.service.setRole(.superAdministrator, login: fixture.address("ian"), by: try await fixture.user(helper.sessionToken)) }
+        await #expect(throws: AccountError.forbidden) { try await fixture.service.deactivate(login: fixture.address("admin"), by: try await fixture.user(helper.sessionToken)) }
+        try await fixture.service.setRole(.userAdministrator, login: fixture.address("ian"), by: try await fixture.user(helper.sessionToken))
+        try await fixture.service.invite(email: fixture.address("y"), by: try await fixture.user(plain.sessionToken))
         let events = try await fixture.store.auditEvents(accountID: plain.accountID)
         #expect(events.contains { $0.kind == .roleChanged && $0.actorID == helper.accountID && $0.detail == "user->user_admin" })
         try await fixture.close()

@@ -35,17 +35,17 @@ struct GuessingLimitTests {
         let user = try await fixture.activeUser("cur", by: admin)
         for _ in 1...4 {
             await #expect(throws: AccountError.currentPasswordIncorrect) {
-                try await fixture.service.changePassword(sessionToken: user.sessionToken, currentPassword: "not-the-current-one",
+                try await fixture.service.changePassword(by: try await fixture.user(user.sessionToken), currentPassword: "not-the-current-one",
                                                          newPassword: "next-long-password-5", confirmation: "next-long-password-5")
             }
         }
         // The 5th wrong guess locks the account and ends the session that made it.
         await #expect(throws: AccountError.notSignedIn) {
-            try await fixture.service.changePassword(sessionToken: user.sessionToken, currentPassword: "not-the-current-one",
+            try await fixture.service.changePassword(by: try await fixture.user(user.sessionToken), currentPassword: "not-the-current-one",
                                                      newPassword: "next-long-password-5", confirmation: "next-long-password-5")
         }
         await #expect(throws: AccountError.notSignedIn) {
-            try await fixture.service.changePassword(sessionToken: user.sessionToken, currentPassword: AccountFixture.goodPassword,
+            try await fixture.service.changePassword(by: try await fixture.user(user.sessionToken), currentPassword: AccountFixture.goodPassword,
                                                      newPassword: "next-long-password-5", confirmation: "next-long-password-5")
         }
         // The lock holds for sign-in too.

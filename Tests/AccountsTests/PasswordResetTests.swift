@@ -91,18 +91,18 @@ struct PasswordResetTests {
         let elsewhere = try await fixture.signInThroughDeviceCheck(fixture.address("fox"), AccountFixture.goodPassword)
         let service = fixture.service
         await #expect(throws: AccountError.passwordConfirmationMismatch) {
-            try await service.changePassword(sessionToken: here.sessionToken, currentPassword: AccountFixture.goodPassword, newPassword: "changed-password-11", confirmation: "changed-password-12")
+            try await service.changePassword(by: try await fixture.user(here.sessionToken), currentPassword: AccountFixture.goodPassword, newPassword: "changed-password-11", confirmation: "changed-password-12")
         }
         await #expect(throws: AccountError.currentPasswordIncorrect) {
-            try await service.changePassword(sessionToken: here.sessionToken, currentPassword: "not-my-password", newPassword: "changed-password-11", confirmation: "changed-password-11")
+            try await service.changePassword(by: try await fixture.user(here.sessionToken), currentPassword: "not-my-password", newPassword: "changed-password-11", confirmation: "changed-password-11")
         }
         await #expect(throws: AccountError.breachedPassword) {
-            try await service.changePassword(sessionToken: here.sessionToken, currentPassword: AccountFixture.goodPassword, newPassword: "password123", confirmation: "password123")
+            try await service.changePassword(by: try await fixture.user(here.sessionToken), currentPassword: AccountFixture.goodPassword, newPassword: "password123", confirmation: "password123")
         }
         await #expect(throws: AccountError.passwordTooShort(minimum: 8)) {
-            try await service.changePassword(sessionToken: here.sessionToken, currentPassword: AccountFixture.goodPassword, newPassword: "short", confirmation: "short")
+            try await service.changePassword(by: try await fixture.user(here.sessionToken), currentPassword: AccountFixture.goodPassword, newPassword: "short", confirmation: "short")
         }
-        try await service.changePassword(sessionToken: here.sessionToken, currentPassword: AccountFixture.goodPassword, newPassword: "changed-password-11", confirmation: "changed-password-11")
+        try await service.changePassword(by: try await fixture.user(here.sessionToken), currentPassword: AccountFixture.goodPassword, newPassword: "changed-password-11", confirmation: "changed-password-11")
         _ = try await service.authenticate(sessionToken: here.sessionToken)
         await #expect(throws: AccountError.notSignedIn) { try await service.authenticate(sessionToken: elsewhere.sessionToken) }
         _ = try await fixture.onlyMail(to: fixture.address("fox"), subjectContaining: "was changed")
@@ -119,7 +119,7 @@ struct PasswordResetTests {
         _ = try await fixture.service.createAdministrator(email: fixture.address("c"), password: String(repeating: "long phrase ", count: 8))
         let admin = try await fixture.administrator()
         let phone = await #expect(throws: AccountError.invalidPhone) {
-            try await fixture.service.invite(email: fixture.address("d"), phone: "12-ab", by: admin)
+            try await fixture.service.invite(email: fixture.address("d"), phone: "12-ab", by: try await fixture.user(admin))
         }
         #expect(phone?.code == "invalid_phone")
         try await fixture.close()

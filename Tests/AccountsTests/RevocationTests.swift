@@ -34,7 +34,7 @@ struct RevocationTests {
             Issue.record("expected a device challenge"); return
         }
         let code = try #require(try await fixture.onlyMail(to: login, subjectContaining: "verification code").code)
-        try await fixture.service.changePassword(sessionToken: user.sessionToken, currentPassword: AccountFixture.goodPassword,
+        try await fixture.service.changePassword(by: try await fixture.user(user.sessionToken), currentPassword: AccountFixture.goodPassword,
                                                  newPassword: "changed-long-password-6", confirmation: "changed-long-password-6")
         await #expect(throws: AccountError.invalidLink) { try await fixture.service.resetPassword(token: link, newPassword: "stolen-link-password-7") }
         await #expect(throws: AccountError.invalidDeviceCode) { try await fixture.service.verifyDevice(challengeID: challenge, code: code) }
