@@ -93,13 +93,13 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
 
     // MARK: AuditLog
 
-    public func auditEvents(accountID: String) async throws -> [AuditEvent] {
+    public func auditEvents(accountID: AccountID) async throws -> [AuditEvent] {
         try await database.transaction { connection in
             try await connection.query("SELECT at, account_id, kind, actor_id, detail FROM audit_log WHERE account_id = ? ORDER BY at, id",
-                                       [.text(accountID)]).map { row in
-                AuditEvent(at: Date(milliseconds: try row.integer("at")), accountID: try row.optionalText("account_id"),
+                                       [.id(accountID)]).map { row in
+                AuditEvent(at: Date(milliseconds: try row.integer("at")), accountID: try row.optionalText("account_id").map(AccountID.init),
                            kind: try row.value(AuditEvent.Kind.self, "kind"),
-                           actorID: try row.optionalText("actor_id"), detail: try row.text("detail"))
+                           actorID: try row.optionalText("actor_id").map(AccountID.init), detail: try row.text("detail"))
             }
         }
     }
@@ -122,7 +122,7 @@ struct SQLAccountTransaction: AccountTransaction {
         let rows = try await connection.query("""
             INSERT INTO accounts (\(Self.accountColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (login) DO NOTHING RETURNING id
-            """, [.text(account.id), .text(account.login), .text(account.email), optional(account.phone), .text(account.role.rawValue),
+            """, [.id(account.id), .text(account.login), .text(account.email), optional(account.phone), .text(account.role.rawValue),
                   .text(account.authentication.rawValue), .text(account.status.rawValue), optional(account.passwordHash),
                   .integer(account.mustChangePassword ? 1 : 0), .integer(Int64(account.failedSignIns)),
                   optional(account.lockedUntil?.milliseconds), .integer(account.createdAt.milliseconds)])
@@ -133,18 +133,18 @@ struct SQLAccountTransaction: AccountTransaction {
         try await connection.query("SELECT \(Self.accountColumns) FROM accounts WHERE login = ?", [.text(login)]).first.map(Self.account)
     }
 
-    func account(id: String) async throws -> Account? {
-        try await connection.query("SELECT \(Self.accountColumns) FROM accounts WHERE id = ?", [.text(id)]).first.map(Self.account)
+    func account(id: AccountID) async throws -> Account? {
+        try await connection.query("SELECT \(Self.accountColumns) FROM accounts WHERE id = ?", [.id(id)]).first.map(Self.account)
     }
 
-    func lockedAccount(id: String) async throws -> Account? {
+    func lockedAccount(id: AccountID) async throws -> Account? {
         // SQLite's transactions already hold the whole database (BEGIN IMMEDIATE).
         let lock = dialect == .postgres ? " FOR UPDATE" : ""
-        return try await connection.query("SELECT \(Self.accountColumns) FROM accounts WHERE id = ?\(lock)", [.text(id)]).first.map(Self.account)
+        return try await connection.query("SELECT \(Self.accountColumns) FROM accounts WHERE id = ?\(lock)", [.id(id)]).first.map(Self.account)
     }
 
     private static func account(_ row: SQLRow) throws -> Account {
-        Account(id: try row.text("id"), login: try row.text("login"), email: try row.text("email"), phone: try row.optionalText("phone"),
+        Account(id: try row.accountID("id"), login: try row.text("login"), email: try row.text("email"), phone: try row.optionalText("phone"),
                 role: try row.value(Role.self, "role"),
                 authentication: try row.value(AuthenticationMethod.self, "authentication"),
                 status: try row.value(AccountStatus.self, "status"),
@@ -154,57 +154,57 @@ struct SQLAccountTransaction: AccountTransaction {
                 createdAt: Date(milliseconds: try row.integer("created_at")))
     }
 
-    func setPassword(accountID: String, hash: String, mustChange: Bool) async throws {
+    func setPassword(accountID: AccountID, hash: String, mustChange: Bool) async throws {
         try await exec("UPDATE accounts SET password_hash = ?, must_change_password = ? WHERE id = ?",
-                       [.text(hash), .integer(mustChange ? 1 : 0), .text(accountID)])
+                       [.text(hash), .integer(mustChange ? 1 : 0), .id(accountID)])
     }
 
-    func setStatus(accountID: String, _ status: AccountStatus) async throws {
-        try await exec("UPDATE accounts SET status = ? WHERE id = ?", [.text(status.rawValue), .text(accountID)])
+    func setStatus(accountID: AccountID, _ status: AccountStatus) async throws {
+        try await exec("UPDATE accounts SET status = ? WHERE id = ?", [.text(status.rawValue), .id(accountID)])
     }
 
-    func setRole(accountID: String, _ role: Role) async throws {
-        try await exec("UPDATE accounts SET role = ? WHERE id = ?", [.text(role.rawValue), .text(accountID)])
+    func setRole(accountID: AccountID, _ role: Role) async throws {
+        try await exec("UPDATE accounts SET role = ? WHERE id = ?", [.text(role.rawValue), .id(accountID)])
     }
 
-    func reserveAttempt(accountID: String, failures: Int, lockedUntil: Date?, cap: Int, at now: Date) async throws -> Bool {
+    func reserveAttempt(accountID: AccountID, failures: Int, lockedUntil: Date?, cap: Int, at now: Date) async throws -> Bool {
         !(try await connection.query("""
             UPDATE accounts SET failed_sign_ins = failed_sign_ins + 1, locked_until = ?
             WHERE id = ? AND failed_sign_ins = ? AND failed_sign_ins < ? AND (locked_until IS NULL OR locked_until <= ?)
             RETURNING failed_sign_ins
-            """, [optional(lockedUntil?.milliseconds), .text(accountID), .integer(Int64(failures)), .integer(Int64(cap)),
+            """, [optional(lockedUntil?.milliseconds), .id(accountID), .integer(Int64(failures)), .integer(Int64(cap)),
                   .integer(now.milliseconds)]).isEmpty)
     }
 
-    func releaseLock(accountID: String, attempt: Int) async throws {
-        try await exec("UPDATE accounts SET locked_until = NULL WHERE id = ? AND failed_sign_ins = ?", [.text(accountID), .integer(Int64(attempt))])
+    func releaseLock(accountID: AccountID, attempt: Int) async throws {
+        try await exec("UPDATE accounts SET locked_until = NULL WHERE id = ? AND failed_sign_ins = ?", [.id(accountID), .integer(Int64(attempt))])
     }
 
-    func clearFailedSignIns(accountID: String) async throws {
-        try await exec("UPDATE accounts SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", [.text(accountID)])
+    func clearFailedSignIns(accountID: AccountID) async throws {
+        try await exec("UPDATE accounts SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", [.id(accountID)])
     }
 
-    func insertToken(hash: String, purpose: TokenPurpose, accountID: String, createdAt: Date, expiresAt: Date) async throws {
+    func insertToken(hash: TokenHash, purpose: TokenPurpose, accountID: AccountID, createdAt: Date, expiresAt: Date) async throws {
         try await exec("INSERT INTO one_time_tokens (token_hash, purpose, account_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                       [.text(hash), .text(purpose.rawValue), .text(accountID), .integer(createdAt.milliseconds), .integer(expiresAt.milliseconds)])
+                       [.hash(hash), .text(purpose.rawValue), .id(accountID), .integer(createdAt.milliseconds), .integer(expiresAt.milliseconds)])
     }
 
-    func revokeTokens(accountID: String, purpose: TokenPurpose, at date: Date) async throws {
+    func revokeTokens(accountID: AccountID, purpose: TokenPurpose, at date: Date) async throws {
         try await exec("UPDATE one_time_tokens SET used_at = ? WHERE account_id = ? AND purpose = ? AND used_at IS NULL",
-                       [.integer(date.milliseconds), .text(accountID), .text(purpose.rawValue)])
+                       [.integer(date.milliseconds), .id(accountID), .text(purpose.rawValue)])
     }
 
-    func consumeToken(hash: String, purpose: TokenPurpose, at date: Date) async throws -> String? {
+    func consumeToken(hash: TokenHash, purpose: TokenPurpose, at date: Date) async throws -> AccountID? {
         try await connection.query("""
             UPDATE one_time_tokens SET used_at = ?
             WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?
             RETURNING account_id
-            """, [.integer(date.milliseconds), .text(hash), .text(purpose.rawValue), .integer(date.milliseconds)]).first?.text("account_id")
+            """, [.integer(date.milliseconds), .hash(hash), .text(purpose.rawValue), .integer(date.milliseconds)]).first.map { try $0.accountID("account_id") }
     }
 
     func insert(_ challenge: DeviceChallenge) async throws {
         try await exec("INSERT INTO device_challenges (id, account_id, code_hash, created_at, expires_at, failed_attempts) VALUES (?, ?, ?, ?, ?, ?)",
-                       [.text(challenge.id), .text(challenge.accountID), .text(challenge.codeHash), .integer(challenge.createdAt.milliseconds),
+                       [.text(challenge.id), .id(challenge.accountID), .hash(challenge.codeHash), .integer(challenge.createdAt.milliseconds),
                         .integer(challenge.expiresAt.milliseconds), .integer(Int64(challenge.tries))])
     }
 
@@ -215,21 +215,21 @@ struct SQLAccountTransaction: AccountTransaction {
             WHERE id = ? AND used_at IS NULL AND expires_at > ? AND failed_attempts < ?
             RETURNING id, account_id, code_hash, created_at, expires_at, failed_attempts, used_at
             """, [.text(challengeID), .integer(now.milliseconds), .integer(Int64(maximumTries))]).first.map { row in
-            DeviceChallenge(id: try row.text("id"), accountID: try row.text("account_id"), codeHash: try row.text("code_hash"),
+            DeviceChallenge(id: try row.text("id"), accountID: try row.accountID("account_id"), codeHash: try row.tokenHash("code_hash"),
                             createdAt: Date(milliseconds: try row.integer("created_at")),
                             expiresAt: Date(milliseconds: try row.integer("expires_at")), tries: Int(try row.integer("failed_attempts")),
                             usedAt: try row.optionalInteger("used_at").map(Date.init(milliseconds:)))
         }
     }
 
-    func challengeCount(accountID: String, since date: Date) async throws -> Int {
+    func challengeCount(accountID: AccountID, since date: Date) async throws -> Int {
         Int(try await connection.query("SELECT COUNT(*) AS made FROM device_challenges WHERE account_id = ? AND created_at >= ?",
-                                        [.text(accountID), .integer(date.milliseconds)]).first?.integer("made") ?? 0)
+                                        [.id(accountID), .integer(date.milliseconds)]).first?.integer("made") ?? 0)
     }
 
-    func revokeChallenges(accountID: String, at date: Date) async throws {
+    func revokeChallenges(accountID: AccountID, at date: Date) async throws {
         try await exec("UPDATE device_challenges SET used_at = ? WHERE account_id = ? AND used_at IS NULL",
-                       [.integer(date.milliseconds), .text(accountID)])
+                       [.integer(date.milliseconds), .id(accountID)])
     }
 
     func consumeChallenge(id: String, at date: Date) async throws -> Bool {
@@ -237,48 +237,48 @@ struct SQLAccountTransaction: AccountTransaction {
                                      [.integer(date.milliseconds), .text(id)]).isEmpty)
     }
 
-    func isKnownDevice(accountID: String, tokenHash: String, since date: Date) async throws -> Bool {
+    func isKnownDevice(accountID: AccountID, tokenHash: TokenHash, since date: Date) async throws -> Bool {
         !(try await connection.query("SELECT 1 AS known FROM known_devices WHERE account_id = ? AND token_hash = ? AND created_at >= ?",
-                                     [.text(accountID), .text(tokenHash), .integer(date.milliseconds)]).isEmpty)
+                                     [.id(accountID), .hash(tokenHash), .integer(date.milliseconds)]).isEmpty)
     }
 
-    func forgetDevices(accountID: String) async throws {
-        try await exec("DELETE FROM known_devices WHERE account_id = ?", [.text(accountID)])
+    func forgetDevices(accountID: AccountID) async throws {
+        try await exec("DELETE FROM known_devices WHERE account_id = ?", [.id(accountID)])
     }
 
-    func rememberDevice(accountID: String, tokenHash: String, at date: Date) async throws {
+    func rememberDevice(accountID: AccountID, tokenHash: TokenHash, at date: Date) async throws {
         try await exec("""
             INSERT INTO known_devices (account_id, token_hash, created_at, last_seen_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (account_id, token_hash) DO UPDATE SET last_seen_at = excluded.last_seen_at
-            """, [.text(accountID), .text(tokenHash), .integer(date.milliseconds), .integer(date.milliseconds)])
+            """, [.id(accountID), .hash(tokenHash), .integer(date.milliseconds), .integer(date.milliseconds)])
     }
 
     func insert(_ session: StoredSession) async throws {
         try await exec("INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                       [.text(session.tokenHash), .text(session.accountID), .integer(session.createdAt.milliseconds),
+                       [.hash(session.tokenHash), .id(session.accountID), .integer(session.createdAt.milliseconds),
                         .integer(session.lastSeenAt.milliseconds), .integer(session.expiresAt.milliseconds)])
     }
 
-    func session(tokenHash: String) async throws -> StoredSession? {
+    func session(tokenHash: TokenHash) async throws -> StoredSession? {
         try await connection.query("SELECT token_hash, account_id, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = ?",
-                                    [.text(tokenHash)]).first.map { row in
-            StoredSession(tokenHash: try row.text("token_hash"), accountID: try row.text("account_id"),
+                                    [.hash(tokenHash)]).first.map { row in
+            StoredSession(tokenHash: try row.tokenHash("token_hash"), accountID: try row.accountID("account_id"),
                           createdAt: Date(milliseconds: try row.integer("created_at")),
                           lastSeenAt: Date(milliseconds: try row.integer("last_seen_at")),
                           expiresAt: Date(milliseconds: try row.integer("expires_at")))
         }
     }
 
-    func touchSession(tokenHash: String, at date: Date) async throws {
-        try await exec("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", [.integer(date.milliseconds), .text(tokenHash)])
+    func touchSession(tokenHash: TokenHash, at date: Date) async throws {
+        try await exec("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", [.integer(date.milliseconds), .hash(tokenHash)])
     }
 
-    func deleteSession(tokenHash: String) async throws {
-        try await exec("DELETE FROM sessions WHERE token_hash = ?", [.text(tokenHash)])
+    func deleteSession(tokenHash: TokenHash) async throws {
+        try await exec("DELETE FROM sessions WHERE token_hash = ?", [.hash(tokenHash)])
     }
 
-    func deleteSessions(accountID: String, keeping kept: String?) async throws {
-        try await exec("DELETE FROM sessions WHERE account_id = ? AND token_hash <> ?", [.text(accountID), .text(kept ?? "")])
+    func deleteSessions(accountID: AccountID, keeping kept: TokenHash?) async throws {
+        try await exec("DELETE FROM sessions WHERE account_id = ? AND token_hash <> ?", [.id(accountID), .text(kept?.hex ?? "")])
     }
 
     func enqueue(_ message: OutgoingMessage) async throws {
@@ -306,10 +306,21 @@ struct SQLAccountTransaction: AccountTransaction {
 
     func append(_ event: AuditEvent) async throws {
         try await exec("INSERT INTO audit_log (id, at, account_id, kind, actor_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                       [.text(UUID().uuidString.lowercased()), .integer(event.at.milliseconds), optional(event.accountID),
-                        .text(event.kind.rawValue), optional(event.actorID), .text(event.detail)])
+                       [.text(UUID().uuidString.lowercased()), .integer(event.at.milliseconds), optional(event.accountID?.rawValue),
+                        .text(event.kind.rawValue), optional(event.actorID?.rawValue), .text(event.detail)])
     }
 
     private func optional(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }
     private func optional(_ integer: Int64?) -> SQLValue { integer.map(SQLValue.integer) ?? .null }
+}
+
+/// The typed ids and hashes as the schema stores them: text.
+extension SQLValue {
+    fileprivate static func id(_ id: AccountID) -> SQLValue { .text(id.rawValue) }
+    fileprivate static func hash(_ hash: TokenHash) -> SQLValue { .text(hash.hex) }
+}
+
+extension SQLRow {
+    fileprivate func accountID(_ column: String) throws -> AccountID { AccountID(try text(column)) }
+    fileprivate func tokenHash(_ column: String) throws -> TokenHash { TokenHash(hex: try text(column)) }
 }

@@ -29,7 +29,7 @@ public enum AccountStatus: String, Sendable, Codable {
 /// An account as stored. The login identifier is its own field (A1): the e-mail
 /// address for online users, an assigned user name where a deployment wants one.
 public struct Account: Sendable, Equatable {
-    public var id: String
+    public var id: AccountID
     public var login: String
     public var email: String
     public var phone: String?
@@ -45,7 +45,7 @@ public struct Account: Sendable, Equatable {
     public var lockedUntil: Date?
     public var createdAt: Date
 
-    public init(id: String, login: String, email: String, phone: String? = nil, role: Role = .user,
+    public init(id: AccountID, login: String, email: String, phone: String? = nil, role: Role = .user,
                 authentication: AuthenticationMethod = .password, status: AccountStatus = .pending,
                 passwordHash: String? = nil, mustChangePassword: Bool = false, failedSignIns: Int = 0,
                 lockedUntil: Date? = nil, createdAt: Date) {
@@ -72,13 +72,13 @@ public enum TokenPurpose: String, Sendable {
 
 /// A stored session: the token's hash, never the token.
 public struct StoredSession: Sendable {
-    public var tokenHash: String
-    public var accountID: String
+    public var tokenHash: TokenHash
+    public var accountID: AccountID
     public var createdAt: Date
     public var lastSeenAt: Date
     public var expiresAt: Date
 
-    public init(tokenHash: String, accountID: String, createdAt: Date, lastSeenAt: Date, expiresAt: Date) {
+    public init(tokenHash: TokenHash, accountID: AccountID, createdAt: Date, lastSeenAt: Date, expiresAt: Date) {
         self.tokenHash = tokenHash
         self.accountID = accountID
         self.createdAt = createdAt
@@ -90,15 +90,15 @@ public struct StoredSession: Sendable {
 /// A pending e-mail code for an unrecognised device (L3).
 public struct DeviceChallenge: Sendable {
     public var id: String
-    public var accountID: String
-    public var codeHash: String
+    public var accountID: AccountID
+    public var codeHash: TokenHash
     public var createdAt: Date
     public var expiresAt: Date
     /// Tries taken so far, right or wrong: each is counted before the code is compared.
     public var tries: Int
     public var usedAt: Date?
 
-    public init(id: String, accountID: String, codeHash: String, createdAt: Date, expiresAt: Date, tries: Int = 0, usedAt: Date? = nil) {
+    public init(id: String, accountID: AccountID, codeHash: TokenHash, createdAt: Date, expiresAt: Date, tries: Int = 0, usedAt: Date? = nil) {
         self.id = id
         self.accountID = accountID
         self.codeHash = codeHash
@@ -134,13 +134,13 @@ public struct AuditEvent: Sendable, Equatable {
     }
 
     public var at: Date
-    public var accountID: String?
+    public var accountID: AccountID?
     public var kind: Kind
     /// Who did it, when not the account itself (an administrator's account id).
-    public var actorID: String?
+    public var actorID: AccountID?
     public var detail: String
 
-    public init(at: Date, accountID: String?, kind: Kind, actorID: String? = nil, detail: String = "") {
+    public init(at: Date, accountID: AccountID?, kind: Kind, actorID: AccountID? = nil, detail: String = "") {
         self.at = at
         self.accountID = accountID
         self.kind = kind

@@ -48,11 +48,11 @@ public final class AccountService: Sendable {
 
     /// Creates the first super-administrator, active at once (the command line's
     /// bootstrap; later accounts come through ``invite(login:email:phone:role:authentication:by:)``).
-    public func createAdministrator(email: String, password: String) async throws -> String {
+    public func createAdministrator(email: String, password: String) async throws -> AccountID {
         let email = try EmailAddress(email).value
         try await requireAcceptable(password, refusal: .breachedPassword)
         let hash = try await hashing.hash(Self.normalized(password))
-        let account = Account(id: Self.newID(), login: email, email: email, role: .superAdministrator,
+        let account = Account(id: .make(), login: email, email: email, role: .superAdministrator,
                               status: .active, passwordHash: hash, createdAt: clock.now())
         return try await store.transaction { tx in
             guard try await tx.insert(account) else { throw AccountError.loginTaken }
@@ -66,13 +66,13 @@ public final class AccountService: Sendable {
     /// `login` defaults to the e-mail address (A1).
     @discardableResult
     public func invite(login: String? = nil, email: String, phone: String? = nil, role: Role = .user,
-                       authentication: AuthenticationMethod = .password, by administrator: AuthenticatedUser) async throws -> String {
+                       authentication: AuthenticationMethod = .password, by administrator: AuthenticatedUser) async throws -> AccountID {
         try requirePasswordChanged(administrator)
         try AccessPolicy.require(AccessPolicy.mayAdd(role, by: administrator.role))
         let email = try EmailAddress(email).value
         let login = try login.map { try Login($0).value } ?? email
         let now = clock.now()
-        let account = Account(id: Self.newID(), login: login, email: email, phone: try phone.map { try PhoneNumber($0).value },
+        let account = Account(id: .make(), login: login, email: email, phone: try phone.map { try PhoneNumber($0).value },
                               role: role, authentication: authentication,
                               status: authentication == .singleSignOn ? .active : .pending, createdAt: now)
         let token = links.newToken()
@@ -98,7 +98,7 @@ public final class AccountService: Sendable {
         let email = try EmailAddress(email).value
         let now = clock.now()
         try admit(client, at: now)
-        let account = Account(id: Self.newID(), login: email, email: email, createdAt: now)
+        let account = Account(id: .make(), login: email, email: email, createdAt: now)
         let token = links.newToken()
         try await store.transaction { [self] tx in
             guard try await isUnderAddressLimit(email, in: tx, at: now) else { return }
@@ -429,7 +429,7 @@ public final class AccountService: Sendable {
     /// checked wrong password does: a committed write before the Argon2 work (there,
     /// the reservation) and one after (there, the failure's record), each an audit row
     /// here, so that neither the hash nor the database's fsync tells the cases apart.
-    private func refuseSignIn(accountID: String?, reason: String, password: String, at now: Date) async throws {
+    private func refuseSignIn(accountID: AccountID?, reason: String, password: String, at now: Date) async throws {
         try await store.transaction { tx in try await tx.append(AuditEvent(at: now, accountID: accountID, kind: .signInRefused, detail: reason)) }
         _ = await hashing.verify(password, against: try await dummyPasswordHash())
         try await store.transaction { tx in
@@ -451,7 +451,7 @@ public final class AccountService: Sendable {
     /// A new password ends what the old one let in: other sessions, known devices,
     /// pending device codes and unused reset links (older links must not set a
     /// password over the new one).
-    private func revokeSecrets(of accountID: String, keepingSession kept: String?, in tx: any AccountTransaction, at now: Date) async throws {
+    private func revokeSecrets(of accountID: AccountID, keepingSession kept: TokenHash?, in tx: any AccountTransaction, at now: Date) async throws {
         try await tx.deleteSessions(accountID: accountID, keeping: kept)
         try await tx.forgetDevices(accountID: accountID)
         try await tx.revokeChallenges(accountID: accountID, at: now)

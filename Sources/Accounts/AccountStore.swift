@@ -16,32 +16,32 @@ public protocol AccountTransaction: Sendable {
     /// Inserts; false when the login is taken.
     func insert(_ account: Account) async throws -> Bool
     func account(login: String) async throws -> Account?
-    func account(id: String) async throws -> Account?
+    func account(id: AccountID) async throws -> Account?
     /// The account, held until the transaction ends: another transaction that asks for
     /// it waits (so two requests never read the same failure count).
-    func lockedAccount(id: String) async throws -> Account?
-    func setPassword(accountID: String, hash: String, mustChange: Bool) async throws
-    func setStatus(accountID: String, _ status: AccountStatus) async throws
-    func setRole(accountID: String, _ role: Role) async throws
+    func lockedAccount(id: AccountID) async throws -> Account?
+    func setPassword(accountID: AccountID, hash: String, mustChange: Bool) async throws
+    func setStatus(accountID: AccountID, _ status: AccountStatus) async throws
+    func setRole(accountID: AccountID, _ role: Role) async throws
     /// L2: takes one attempt before it is checked, by one conditional update: the count
     /// goes from `failures` to `failures + 1` and the lock becomes `lockedUntil` (the lock
     /// that attempt brings if it fails). False, changing nothing, when the account is
     /// locked at `now`, has `cap` failures, or another request took attempt
     /// `failures + 1` first.
-    func reserveAttempt(accountID: String, failures: Int, lockedUntil: Date?, cap: Int, at now: Date) async throws -> Bool
+    func reserveAttempt(accountID: AccountID, failures: Int, lockedUntil: Date?, cap: Int, at now: Date) async throws -> Bool
     /// Lifts the lock that reserving attempt `attempt` set, keeping the count; nothing
     /// when the count has moved on (a later attempt's lock is that attempt's).
-    func releaseLock(accountID: String, attempt: Int) async throws
+    func releaseLock(accountID: AccountID, attempt: Int) async throws
     /// Back to zero failures and no lock (a success or a reset).
-    func clearFailedSignIns(accountID: String) async throws
+    func clearFailedSignIns(accountID: AccountID) async throws
 
     // One-time tokens (activation, reset)
-    func insertToken(hash: String, purpose: TokenPurpose, accountID: String, createdAt: Date, expiresAt: Date) async throws
+    func insertToken(hash: TokenHash, purpose: TokenPurpose, accountID: AccountID, createdAt: Date, expiresAt: Date) async throws
     /// Marks every unused token of this purpose used (R3: only the newest link works).
-    func revokeTokens(accountID: String, purpose: TokenPurpose, at: Date) async throws
+    func revokeTokens(accountID: AccountID, purpose: TokenPurpose, at: Date) async throws
     /// Marks the token used if it is unused and unexpired, returning its account;
     /// nil otherwise. Exactly one of several concurrent calls gets the account.
-    func consumeToken(hash: String, purpose: TokenPurpose, at: Date) async throws -> String?
+    func consumeToken(hash: TokenHash, purpose: TokenPurpose, at: Date) async throws -> AccountID?
 
     // Devices (L3)
     func insert(_ challenge: DeviceChallenge) async throws
@@ -49,24 +49,24 @@ public protocol AccountTransaction: Sendable {
     /// `maximumTries`, by one conditional update, and returns it; nil when none is left.
     func reserveTry(challengeID: String, maximumTries: Int, at: Date) async throws -> DeviceChallenge?
     /// Challenges made for the account since `date` (L3: a cap per hour).
-    func challengeCount(accountID: String, since date: Date) async throws -> Int
+    func challengeCount(accountID: AccountID, since date: Date) async throws -> Int
     /// Marks the challenge used if it was not; false if another request did first.
     func consumeChallenge(id: String, at: Date) async throws -> Bool
     /// Ends every unused challenge of the account (a reset or change revokes them).
-    func revokeChallenges(accountID: String, at: Date) async throws
+    func revokeChallenges(accountID: AccountID, at: Date) async throws
     /// Whether the device was made known at or after `since` (remembered devices expire).
-    func isKnownDevice(accountID: String, tokenHash: String, since: Date) async throws -> Bool
-    func rememberDevice(accountID: String, tokenHash: String, at: Date) async throws
+    func isKnownDevice(accountID: AccountID, tokenHash: TokenHash, since: Date) async throws -> Bool
+    func rememberDevice(accountID: AccountID, tokenHash: TokenHash, at: Date) async throws
     /// Forgets every known device of the account (a reset or change revokes them).
-    func forgetDevices(accountID: String) async throws
+    func forgetDevices(accountID: AccountID) async throws
 
     // Sessions
     func insert(_ session: StoredSession) async throws
-    func session(tokenHash: String) async throws -> StoredSession?
-    func touchSession(tokenHash: String, at: Date) async throws
-    func deleteSession(tokenHash: String) async throws
+    func session(tokenHash: TokenHash) async throws -> StoredSession?
+    func touchSession(tokenHash: TokenHash, at: Date) async throws
+    func deleteSession(tokenHash: TokenHash) async throws
     /// Ends every session of the account but `keeping` (R: a reset or change signs out elsewhere).
-    func deleteSessions(accountID: String, keeping: String?) async throws
+    func deleteSessions(accountID: AccountID, keeping: TokenHash?) async throws
 
     // Outbox and audit
     func enqueue(_ message: OutgoingMessage) async throws
@@ -91,5 +91,5 @@ public protocol OutboxStore: Sendable {
 
 /// Read access to the audit log.
 public protocol AuditLog: Sendable {
-    func auditEvents(accountID: String) async throws -> [AuditEvent]
+    func auditEvents(accountID: AccountID) async throws -> [AuditEvent]
 }

@@ -15,11 +15,11 @@ enum SecretToken {
     }
 
     /// The stored form of a token or code: lowercase hex SHA-256.
-    static func hash(_ token: String) -> String {
+    static func hash(_ token: String) -> TokenHash {
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         let bytes = Array(token.utf8)
         SHA256(bytes, bytes.count, &digest)
-        return digest.map { String(format: "%02x", $0) }.joined()
+        return TokenHash(hex: digest.map { String(format: "%02x", $0) }.joined())
     }
 
     /// A six-digit code (device verification), uniform over 000000…999999.
@@ -32,9 +32,9 @@ enum SecretToken {
         }
     }
 
-    /// Equal strings in time independent of where they differ (OpenSSL's CRYPTO_memcmp).
-    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+    /// Equal hashes in time independent of where they differ (OpenSSL's CRYPTO_memcmp).
+    static func constantTimeEquals(_ a: TokenHash, _ b: TokenHash) -> Bool {
+        let x = Array(a.hex.utf8), y = Array(b.hex.utf8)
         guard x.count == y.count else { return false }
         return CRYPTO_memcmp(x, y, x.count) == 0
     }

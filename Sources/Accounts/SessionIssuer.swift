@@ -27,7 +27,7 @@ struct SessionIssuer: Sendable {
     }
 
     /// L3: whether `deviceToken` names a device of the account remembered recently enough.
-    func isKnownDevice(_ deviceToken: String?, of accountID: String, in tx: any AccountTransaction, at now: Date) async throws -> Bool {
+    func isKnownDevice(_ deviceToken: String?, of accountID: AccountID, in tx: any AccountTransaction, at now: Date) async throws -> Bool {
         guard let deviceToken else { return false }
         return try await tx.isKnownDevice(accountID: accountID, tokenHash: SecretToken.hash(deviceToken),
                                           since: now.addingTimeInterval(-configuration.rememberedDeviceLifetime.timeInterval))

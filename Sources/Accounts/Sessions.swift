@@ -2,7 +2,7 @@ import Foundation
 
 /// What a successful sign-in (or activation, or device verification) hands the client.
 public struct IssuedSession: Sendable, Equatable, Codable {
-    public var accountID: String
+    public var accountID: AccountID
     /// The bearer token for later requests; shown once, stored only as a hash.
     public var sessionToken: String
     /// The session's absolute end; it ends sooner after the idle timeout (L4).
@@ -22,11 +22,11 @@ public enum SignInResult: Sendable, Equatable {
 
 /// The account behind a valid session.
 public struct AuthenticatedUser: Sendable, Equatable {
-    public var accountID: String
+    public var accountID: AccountID
     public var login: String
     public var email: String
     public var role: Role
     public var authentication: AuthenticationMethod
     public var mustChangePassword: Bool
-    let sessionTokenHash: String
+    let sessionTokenHash: TokenHash
 }

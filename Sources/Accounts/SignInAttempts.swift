@@ -27,7 +27,7 @@ struct SignInAttempts: Sendable {
     /// is read and written, so parallel requests take attempts one after another; the
     /// update's own conditions refuse in any case when locked, at the cap, or if the
     /// count moved.
-    func reserve(accountID: String, at now: Date) async throws -> Reservation {
+    func reserve(accountID: AccountID, at now: Date) async throws -> Reservation {
         try await store.transaction { [lockout, configuration] tx in
             guard let account = try await tx.lockedAccount(id: accountID), !lockout.isLocked(account, now: now) else { return .refused }
             let number = account.failedSignIns + 1
@@ -42,12 +42,12 @@ struct SignInAttempts: Sendable {
     /// counted, as the sign-in is not complete, but the lock its reservation set goes,
     /// since the password was right; otherwise the code that completes the sign-in
     /// would find the account locked.
-    func release(accountID: String, attempt: Int, in tx: any AccountTransaction) async throws {
+    func release(accountID: AccountID, attempt: Int, in tx: any AccountTransaction) async throws {
         try await tx.releaseLock(accountID: accountID, attempt: attempt)
     }
 
     /// A right answer: the consecutive failures end, and with them the lock.
-    func clear(accountID: String, in tx: any AccountTransaction) async throws {
+    func clear(accountID: AccountID, in tx: any AccountTransaction) async throws {
         try await tx.clearFailedSignIns(accountID: accountID)
     }
 

@@ -154,7 +154,7 @@ struct AccountRoutes {
     private struct Status: Encodable { var status: String }
     private struct DeviceChallenge: Encodable { var deviceVerificationRequired: Bool; var challengeId: String }
     private struct Me: Encodable {
-        var id: String
+        var id: AccountID
         var login: String
         var email: String
         var role: Role
