@@ -77,13 +77,7 @@ struct GuessingLimitTests {
 
     @Test("L2, L3: after 4 failures the right password and the right device code sign in; the lock is not the right password's", arguments: StoreKind.all)
     func rightPasswordAndCodeAfterFailuresSignIn(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        _ = try await fixture.activeUser("late", by: admin)
-        let login = fixture.address("late")
-        for _ in 1...4 {
-            await #expect(throws: AccountError.invalidCredentials) { try await fixture.service.signIn(login: login, password: "wrong-password-late") }
-        }
+        let (fixture, login) = try await Self.userAfterFourFailures(kind)
         let session = try await fixture.signInThroughDeviceCheck(login, AccountFixture.goodPassword)
         _ = try await fixture.service.authenticate(sessionToken: session.sessionToken)
         try await fixture.close()
@@ -91,13 +85,7 @@ struct GuessingLimitTests {
 
     @Test("L2, L3: after 4 failures the right password and a wrong device code lock the account", arguments: StoreKind.all)
     func wrongCodeAfterFailuresLocks(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        _ = try await fixture.activeUser("late", by: admin)
-        let login = fixture.address("late")
-        for _ in 1...4 {
-            await #expect(throws: AccountError.invalidCredentials) { try await fixture.service.signIn(login: login, password: "wrong-password-late") }
-        }
+        let (fixture, login) = try await Self.userAfterFourFailures(kind)
         guard case .deviceVerificationRequired(let challenge) = try await fixture.service.signIn(login: login, password: AccountFixture.goodPassword)
         else { Issue.record("expected a challenge"); try await fixture.close(); return }
         await #expect(throws: AccountError.invalidDeviceCode) { try await fixture.service.verifyDevice(challengeID: challenge, code: "abcdef") }
@@ -105,6 +93,17 @@ struct GuessingLimitTests {
         let code = try #require(try await fixture.mail(to: login).compactMap(\.code).last)
         await #expect(throws: AccountError.invalidDeviceCode) { try await fixture.service.verifyDevice(challengeID: challenge, code: code) }
         try await fixture.close()
+    }
+
+    /// An active user whose last 4 sign-ins failed: the next failure is the 5th, which locks (L2).
+    private static func userAfterFourFailures(_ kind: StoreKind) async throws -> (AccountFixture, login: String) {
+        let fixture = try await AccountFixture(kind)
+        _ = try await fixture.activeUser("late", by: try await fixture.administrator())
+        let login = fixture.address("late")
+        for _ in 1...4 {
+            await #expect(throws: AccountError.invalidCredentials) { try await fixture.service.signIn(login: login, password: "wrong-password-late") }
+        }
+        return (fixture, login)
     }
 
     @Test("L3: at most 5 device codes per account and hour", arguments: StoreKind.all)
