@@ -21,6 +21,7 @@ public final class AccountService: Sendable {
     let attempts: SignInAttempts
     let sessions: SessionIssuer
     let clients: ClientLimiter
+    let passwordPolicy: PasswordPolicy
     let logger: Logger
     /// A hash to verify against when there is no account, so that an unknown login
     /// costs the same Argon2 time as a known one.
@@ -41,6 +42,7 @@ public final class AccountService: Sendable {
         self.attempts = SignInAttempts(store: store, lockout: lockout, links: links, configuration: configuration)
         self.sessions = SessionIssuer(store: store, configuration: configuration, random: random)
         self.clients = ClientLimiter(limit: configuration.requestsPerClientPerHour, window: .seconds(3600))
+        self.passwordPolicy = PasswordPolicy(breachChecker: breachChecker, configuration: configuration, logger: logger)
         self.logger = logger
     }
 
@@ -50,8 +52,8 @@ public final class AccountService: Sendable {
     /// bootstrap; later accounts come through ``invite(login:email:phone:role:authentication:by:)``).
     public func createAdministrator(email: String, password: String) async throws -> AccountID {
         let email = try EmailAddress(email).value
-        try await requireAcceptable(password, refusal: .breachedPassword)
-        let hash = try await hashing.hash(Self.normalized(password))
+        try await passwordPolicy.requireAcceptable(password, refusal: .breachedPassword)
+        let hash = try await hashing.hash(PasswordPolicy.normalized(password))
         let account = Account(id: .make(), login: email, email: email, role: .superAdministrator,
                               status: .active, passwordHash: hash, createdAt: clock.now())
         return try await store.transaction { tx in
@@ -114,8 +116,8 @@ public final class AccountService: Sendable {
     /// A2: the "Activate now" link: the user chooses their password here (B1), is
     /// signed in, and the device that followed the e-mailed link is known (L3).
     public func activate(token: String, password: String) async throws -> IssuedSession {
-        try await requireAcceptable(password, refusal: .breachedPassword)
-        let newHash = try await hashing.hash(Self.normalized(password))
+        try await passwordPolicy.requireAcceptable(password, refusal: .breachedPassword)
+        let newHash = try await hashing.hash(PasswordPolicy.normalized(password))
         let now = clock.now()
         return try await store.transaction { [self] tx in
             guard let accountID = try await tx.consumeToken(hash: SecretToken.hash(token), purpose: .activation, at: now),
@@ -152,7 +154,7 @@ public final class AccountService: Sendable {
             try await refuseSignIn(accountID: account.id, reason: "locked", password: password, at: now)
             throw AccountError.invalidCredentials
         }
-        guard await hashing.verify(Self.normalized(password), against: storedHash) else {
+        guard await hashing.verify(PasswordPolicy.normalized(password), against: storedHash) else {
             try await attempts.recordFailure(of: account, attempt: attempt, at: now)
             throw AccountError.invalidCredentials
         }
@@ -161,7 +163,7 @@ public final class AccountService: Sendable {
             throw account.status == .deactivated ? AccountError.accountDeactivated : AccountError.accountNotActivated
         }
         // B3: the list grows after a password was set.
-        if try await isBreached(password) {
+        if try await passwordPolicy.isBreached(password) {
             let token = links.newToken()
             try await store.transaction { [self] tx in
                 try await attempts.clear(accountID: account.id, in: tx)
@@ -171,7 +173,7 @@ public final class AccountService: Sendable {
             }
             throw AccountError.passwordResetRequired
         }
-        let upgradedHash = hashing.needsUpgrade(storedHash) ? try await hashing.hash(Self.normalized(password)) : nil
+        let upgradedHash = hashing.needsUpgrade(storedHash) ? try await hashing.hash(PasswordPolicy.normalized(password)) : nil
         let code = SecretToken.sixDigitCode(using: random)
         return try await store.transaction { [self] tx in
             if let upgradedHash {
@@ -266,8 +268,8 @@ public final class AccountService: Sendable {
     /// of two concurrent uses wins), the lockout ends (L2), every session ends, and a
     /// confirmation goes out by e-mail and, when the account has a phone, SMS.
     public func resetPassword(token: String, newPassword: String) async throws {
-        try await requireAcceptable(newPassword, refusal: .unsafePassword)
-        let hash = try await hashing.hash(Self.normalized(newPassword))
+        try await passwordPolicy.requireAcceptable(newPassword, refusal: .unsafePassword)
+        let hash = try await hashing.hash(PasswordPolicy.normalized(newPassword))
         let now = clock.now()
         try await store.transaction { [self] tx in
             guard let accountID = try await tx.consumeToken(hash: SecretToken.hash(token), purpose: .passwordReset, at: now),
@@ -296,7 +298,7 @@ public final class AccountService: Sendable {
     public func changePassword(by user: AuthenticatedUser, currentPassword: String, newPassword: String, confirmation: String) async throws {
         guard user.authentication == .password else { throw AccountError.singleSignOnAccount }
         guard newPassword == confirmation else { throw AccountError.passwordConfirmationMismatch }
-        try await requireAcceptable(newPassword, refusal: .breachedPassword)
+        try await passwordPolicy.requireAcceptable(newPassword, refusal: .breachedPassword)
         let now = clock.now()
         guard let account = try await store.transaction({ tx in try await tx.account(id: user.accountID) }),
               let storedHash = account.passwordHash
@@ -307,7 +309,7 @@ public final class AccountService: Sendable {
             try await sessions.end(user, reason: "account locked", at: now)
             throw AccountError.notSignedIn
         }
-        guard await hashing.verify(Self.normalized(currentPassword), against: storedHash) else {
+        guard await hashing.verify(PasswordPolicy.normalized(currentPassword), against: storedHash) else {
             try await attempts.recordFailure(of: account, attempt: attempt, at: now)
             if lockout.lockUntil(afterFailures: attempt, now: now) != nil {
                 try await sessions.end(user, reason: "account locked", at: now)
@@ -315,7 +317,7 @@ public final class AccountService: Sendable {
             }
             throw AccountError.currentPasswordIncorrect
         }
-        let hash = try await hashing.hash(Self.normalized(newPassword))
+        let hash = try await hashing.hash(PasswordPolicy.normalized(newPassword))
         try await store.transaction { [self] tx in
             try await attempts.clear(accountID: account.id, in: tx)
             try await tx.setPassword(accountID: account.id, hash: hash, mustChange: false)
@@ -352,8 +354,8 @@ public final class AccountService: Sendable {
         let target = try await existingAccount(login)
         guard target.authentication == .password else { throw AccountError.singleSignOnAccount }
         try AccessPolicy.require(AccessPolicy.mayEdit(target.role, by: administrator.role))
-        try await requireAcceptable(password, refusal: .breachedPassword)
-        let hash = try await hashing.hash(Self.normalized(password))
+        try await passwordPolicy.requireAcceptable(password, refusal: .breachedPassword)
+        let hash = try await hashing.hash(PasswordPolicy.normalized(password))
         let now = clock.now()
         try await store.transaction { [self] tx in
             try await tx.setPassword(accountID: target.id, hash: hash, mustChange: true)
@@ -458,27 +460,6 @@ public final class AccountService: Sendable {
         try await tx.revokeTokens(accountID: accountID, purpose: .passwordReset, at: now)
     }
 
-    /// Length (NIST 800-63B, no composition rules) and the breach check (B1, B2, B4),
-    /// refusing with the rule's own error.
-    private func requireAcceptable(_ password: String, refusal: AccountError) async throws {
-        let length = Self.normalized(password).count
-        guard length >= configuration.minimumPasswordLength else { throw AccountError.passwordTooShort(minimum: configuration.minimumPasswordLength) }
-        guard length <= configuration.maximumPasswordLength else { throw AccountError.passwordTooLong(maximum: configuration.maximumPasswordLength) }
-        if try await isBreached(password) { throw refusal }
-    }
-
-    /// Whether the breach data holds the password more than the threshold allows; a
-    /// checker that cannot answer fails open or closed as configured.
-    private func isBreached(_ password: String) async throws -> Bool {
-        do {
-            return try await breachChecker.breachCount(ofPassword: password) > configuration.breachThreshold
-        } catch {
-            logger.warning("breach check unavailable", metadata: ["error": "\(error)", "failOpen": "\(configuration.breachCheckFailOpen)"])
-            guard configuration.breachCheckFailOpen else { throw AccountError.breachCheckUnavailable }
-            return false
-        }
-    }
-
     private func dummyPasswordHash() async throws -> String {
         if let hash = dummyHash.withLock({ $0 }) { return hash }
         let hash = try await hashing.hash(SecretToken.make(using: random))
@@ -487,8 +468,4 @@ public final class AccountService: Sendable {
     }
 
     static func newID() -> String { UUID().uuidString.lowercased() }
-
-    /// NIST 800-63B: passwords are compared after Unicode NFKC normalisation. (The
-    /// breach check takes the password as typed: that is what breach lists hold.)
-    static func normalized(_ password: String) -> String { password.precomposedStringWithCompatibilityMapping }
 }

@@ -1,0 +1,37 @@
+import BreachCheck
+import Foundation
+import Logging
+
+/// B1, B2, B4: which passwords are accepted, wherever one is chosen (activation, reset,
+/// change, an administrator's). NIST 800-63B: a length, no composition rules, and not
+/// found in the breach data.
+struct PasswordPolicy: Sendable {
+    let breachChecker: any BreachChecker
+    let configuration: AccountConfiguration
+    let logger: Logger
+
+    /// Length (NIST 800-63B, no composition rules) and the breach check (B1, B2, B4),
+    /// refusing with the rule's own error.
+    func requireAcceptable(_ password: String, refusal: AccountError) async throws {
+        let length = Self.normalized(password).count
+        guard length >= configuration.minimumPasswordLength else { throw AccountError.passwordTooShort(minimum: configuration.minimumPasswordLength) }
+        guard length <= configuration.maximumPasswordLength else { throw AccountError.passwordTooLong(maximum: configuration.maximumPasswordLength) }
+        if try await isBreached(password) { throw refusal }
+    }
+
+    /// Whether the breach data holds the password more than the threshold allows; a
+    /// checker that cannot answer fails open or closed as configured.
+    func isBreached(_ password: String) async throws -> Bool {
+        do {
+            return try await breachChecker.breachCount(ofPassword: password) > configuration.breachThreshold
+        } catch {
+            logger.warning("breach check unavailable", metadata: ["error": "\(error)", "failOpen": "\(configuration.breachCheckFailOpen)"])
+            guard configuration.breachCheckFailOpen else { throw AccountError.breachCheckUnavailable }
+            return false
+        }
+    }
+
+    /// NIST 800-63B: passwords are compared after Unicode NFKC normalisation. (The
+    /// breach check takes the password as typed: that is what breach lists hold.)
+    static func normalized(_ password: String) -> String { password.precomposedStringWithCompatibilityMapping }
+}
