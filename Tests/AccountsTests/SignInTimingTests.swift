@@ -5,7 +5,7 @@ import Testing
 /// failure's database write included, or timing tells which addresses have accounts.
 @Suite("Sign-in timing", .dropsTestDatabases)
 struct SignInTimingTests {
-    @Test("Unknown logins and wrong passwords take the same time: medians within 2×, p90s within 2.5×")
+    @Test("Unknown logins and wrong passwords take the same time: medians within 2×, p90s within 4×")
     func unknownAndWrongTakeTheSameTime() async throws {
         // SQLite in a directory on disk: each commit is fsynced (synchronous = FULL). The
         // test's small Argon2 cost makes the database's share of the time large, so a
@@ -42,9 +42,10 @@ struct SignInTimingTests {
         let p90s = (unknown: quantile(unknownTimes, 0.9), known: quantile(knownTimes, 0.9))
         let summary = "median unknown \(medians.unknown) ms, known \(medians.known) ms; p90 unknown \(p90s.unknown) ms, known \(p90s.known) ms"
         print("sign-in timing: \(summary)")
-        // Loose enough for a loaded 2-core machine; a missing write showed as 5× here.
+        // Loose enough for a loaded 2-core machine (p90s reached 2.65× at load 18 with the
+        // write in place); a missing write showed as 5× here.
         #expect(max(medians.unknown, medians.known) / min(medians.unknown, medians.known) < 2, "\(summary)")
-        #expect(max(p90s.unknown, p90s.known) / min(p90s.unknown, p90s.known) < 2.5, "\(summary)")
+        #expect(max(p90s.unknown, p90s.known) / min(p90s.unknown, p90s.known) < 4, "\(summary)")
         try await fixture.close()
     }
 }
