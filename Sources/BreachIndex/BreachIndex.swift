@@ -37,7 +37,9 @@ public final class BreachIndex: @unchecked Sendable {
         do {
             // No lock file: an index is never written in place (new ones are renamed
             // over it), so readers need no coordination, and read-only mounts work.
-            environment = try Environment(path: path, flags: [.noSubdirectory, .readOnly, .noLock, .noThreadLocalStorage],
+            var flags: Environment.Flags = [.noSubdirectory, .readOnly, .noLock, .noThreadLocalStorage]
+            if !Self.fitsInMemory(fileSize: fileSize) { flags.insert(.noReadAhead) }
+            environment = try Environment(path: path, flags: flags,
                                           mapSize: max(fileSize, 1 << 20), maxDatabases: IndexLayout.databaseCount)
             let usedBytes = try environment.usedBytes()
             guard usedBytes <= fileSize else {
@@ -79,10 +81,25 @@ public final class BreachIndex: @unchecked Sendable {
         guard bucketCount == metadata.bucketCount else {
             throw IndexError.corrupt(path: path, detail: "the metadata counts \(metadata.bucketCount) buckets, the file holds \(bucketCount)")
         }
-        Self.adviseHugePages(from: table.dataStart, to: table.dataEnd)
+        if Self.fitsInMemory(fileSize: fileSize) { Self.adviseHugePages(from: table.dataStart, to: table.dataEnd) }
     }
 
     deinit { transaction.abort() }
+
+    /// Whether the index can stay in the page cache: at most half of physical memory.
+    /// A lookup then hits memory, and 2 MiB pages make it cheaper. A larger index is read
+    /// from disk a random page at a time, so it gets no read-ahead at all (LMDB's
+    /// `MDB_NORDAHEAD`, i.e. `MADV_RANDOM`) and no huge pages: with `MADV_HUGEPAGE` every
+    /// cold fault reads a whole 2 MiB folio. Measured on a 34 GB two-billion-hash index
+    /// with 24 GiB of memory: 345 GB read from disk in 20 minutes of lookups.
+    static func fitsInMemory(fileSize: Int) -> Bool {
+        #if os(Linux)
+        let physical = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
+        return physical <= 0 || fileSize <= physical / 2
+        #else
+        return true
+        #endif
+    }
 
     /// Asks for the file's map to use 2 MiB pages where the page cache holds large
     /// folios (Linux 6.x fills them on faults in such a map once the file's pages are
@@ -160,6 +177,9 @@ public final class BreachIndex: @unchecked Sendable {
         try transactionLock.withLock { _ in
             try BucketBlock.forEach(in: transaction, database: bucketsDatabase, path: path, from: prefixes.lowerBound) { block in
                 guard block.firstPrefix < prefixes.upperBound else { return false }
+                // One read of the whole block (≈1 MiB) instead of a fault per page: the
+                // map of a large index has read-ahead off (``fitsInMemory(fileSize:)``).
+                block.willRead()
                 try block.forEachBucket { prefix, bytes in
                     if prefixes.contains(prefix) { try body(prefix, bytes) }
                 }

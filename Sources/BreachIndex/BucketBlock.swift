@@ -1,4 +1,7 @@
 import LMDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The buckets of a run of consecutive prefixes, stored as one LMDB value under the
 /// first prefix's key (layout in `docs/index-format.md`):
@@ -49,6 +52,16 @@ struct BucketBlock {
         var length: UInt64 = 0
         for byte in (0..<lengthWidth).reversed() { length = length << 8 | UInt64(value[at + byte]) }
         return Int(truncatingIfNeeded: length)
+    }
+
+    /// Asks the kernel to read the whole block into the page cache now, in one go.
+    func willRead() {
+        #if os(Linux)
+        let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
+        let start = UInt(bitPattern: value.baseAddress) & ~(page - 1)
+        let end = UInt(bitPattern: value.baseAddress) + UInt(value.count)
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: start), Int(end - start), MADV_WILLNEED)
+        #endif
     }
 
     /// Calls `body` with the prefix and stored bytes of every non-empty bucket, in order.
