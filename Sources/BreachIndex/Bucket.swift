@@ -187,6 +187,11 @@ import CMemoryHints
         let d = layout.slotBits, width = layout.recordBits + layout.countBits, slotCount = 1 << d
         let escapeCode = layout.escapeCode
         let (secondMask, thirdMask) = RangeSuffix.masks(suffixBits: suffixBits)
+        // Where the count code sits in a record's four words (record bits ≤ 140, code ≤ 56 bits).
+        let countWord = layout.recordBits >> 6, countShift = UInt64(layout.recordBits & 63)
+        let codeShift = UInt64(64 - layout.countBits)
+        // Shifts of the slot under a suffix (masking shifts: d is 1…30 where they are used).
+        let slotShift = UInt64(64 - d), recordShift = UInt64(d)
         var slot = 0, bit = 0, escape = 0
         var recordBit = layout.recordsOffset * 8
         for index in 0..<layout.entryCount {
@@ -207,14 +212,14 @@ import CMemoryHints
             guard slot < slotCount else { return }
             // The suffix is the slot's d bits, then the record's: three words of record bits
             // shifted right by d under the slot, and cut to the suffix's length.
-            let r0 = bytes.word(atBit: recordBit), r1 = bytes.word(atBit: recordBit + 64)
-            let r2 = layout.recordBits > 128 ? bytes.word(atBit: recordBit + 128) : 0
+            let (r0, r1, r2, r3) = bytes.words(atBit: recordBit)
             let suffix = d == 0
                 ? RangeSuffix(first: r0, second: r1 & secondMask, third: r2 & thirdMask)
-                : RangeSuffix(first: UInt64(slot) << UInt64(64 - d) | r0 >> UInt64(d),
-                              second: (r0 << UInt64(64 - d) | r1 >> UInt64(d)) & secondMask,
-                              third: (r1 << UInt64(64 - d) | r2 >> UInt64(d)) & thirdMask)
-            let code = bytes.field(at: recordBit + layout.recordBits, bitCount: layout.countBits)
+                : RangeSuffix(first: UInt64(truncatingIfNeeded: slot) &<< slotShift | r0 &>> recordShift,
+                              second: (r0 &<< slotShift | r1 &>> recordShift) & secondMask,
+                              third: (r1 &<< slotShift | r2 &>> recordShift) & thirdMask)
+            let (high, low) = countWord == 0 ? (r0, r1) : countWord == 1 ? (r1, r2) : (r2, r3)
+            let code = (high &<< countShift | (low &>> 1) &>> (63 &- countShift)) &>> codeShift
             var count = code + 1
             if code == escapeCode {
                 // Escape indices ascend, as the records do.

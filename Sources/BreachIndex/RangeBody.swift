@@ -115,21 +115,14 @@ extension RangeSuffix {
     }
 }
 
-/// Writes range lines: hex a byte (two digits) at a time from a table and whole words
-/// at once, so a line costs a few stores, not a branch per digit. Each line may write up to
-/// `scratch` bytes past its end, which the next line or the buffer's slack takes.
+/// Writes range lines with word-wide arithmetic: eight hex digits are made in one 64-bit
+/// register (each nibble spread to a byte, then turned to ASCII in all eight bytes at once)
+/// and stored together, so a SHA-1 line costs five such steps, a count and a few stores,
+/// with no branch or table load per digit. Hand-written because it is the range route's hot
+/// path (docs/benchmarks.md). Each line may write up to `scratch` bytes past its end, which
+/// the next line or the buffer's slack takes.
 struct RangeLineWriter {
     static let scratch = 32
-    private static let hexPairs: StaticString = """
-        000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F\
-        202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F\
-        404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F\
-        606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F\
-        808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9F\
-        A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF\
-        C0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF\
-        E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF
-        """
 
     private let start: UnsafeMutableRawPointer
     private var at: UnsafeMutableRawPointer
@@ -145,27 +138,38 @@ struct RangeLineWriter {
 
     @inline(__always) mutating func write(_ suffix: RangeSuffix, count: UInt64) {
         if at != start {
-            at.storeBytes(of: 0x0D, as: UInt8.self)
-            (at + 1).storeBytes(of: 0x0A, as: UInt8.self)
+            at.storeBytes(of: UInt16(0x0A0D).littleEndian, as: UInt16.self)  // CR LF
             at += 2
         }
-        // 35 digits (SHA-1) or 27 (NTLM): whole bytes of the last word, the odd digit overwritten.
-        Self.writeHex(suffix.first, bytes: 8, to: at)
-        Self.writeHex(suffix.second, bytes: min(8, (digits - 15) / 2), to: at + 16)
-        if digits > 32 { Self.writeHex(suffix.third, bytes: (digits - 31) / 2, to: at + 32) }
+        // 35 digits (SHA-1) or 27 (NTLM) in groups of eight: the last group's extra digits
+        // are overwritten by the colon and the count, or left in the slack.
+        Self.storeHex(UInt32(truncatingIfNeeded: suffix.first >> 32), at: at)
+        Self.storeHex(UInt32(truncatingIfNeeded: suffix.first), at: at + 8)
+        Self.storeHex(UInt32(truncatingIfNeeded: suffix.second >> 32), at: at + 16)
+        Self.storeHex(UInt32(truncatingIfNeeded: suffix.second), at: at + 24)
+        if digits > 32 { Self.storeHex(UInt32(truncatingIfNeeded: suffix.third >> 32), at: at + 32) }
         at += digits
         at.storeBytes(of: UInt8(ascii: ":"), as: UInt8.self)
         at += 1
         at += DecimalText.write(count, to: at.assumingMemoryBound(to: UInt8.self))
     }
 
-    /// The hex digits of the first `bytes` bytes of `word`, uppercase, at `output`.
-    @inline(__always) static func writeHex(_ word: UInt64, bytes: Int, to output: UnsafeMutableRawPointer) {
-        let pairs = UnsafeRawPointer(hexPairs.utf8Start)
-        for i in 0..<bytes {
-            let byte = Int(truncatingIfNeeded: word >> UInt64(56 - 8 * i)) & 0xFF
-            output.storeBytes(of: pairs.loadUnaligned(fromByteOffset: 2 * byte, as: UInt16.self), toByteOffset: 2 * i, as: UInt16.self)
-        }
+    /// The 8 uppercase hex digits of `value`, most significant first, at `output`.
+    @inline(__always) static func storeHex(_ value: UInt32, at output: UnsafeMutableRawPointer) {
+        output.storeBytes(of: hexDigits(value).littleEndian, as: UInt64.self)
+    }
+
+    /// The 8 uppercase hex digits of `value` as the bytes of a word, the most significant
+    /// digit in the lowest byte: the 16-bit halves, then the bytes, then the nibbles are
+    /// moved apart (the earlier digit to the lower end each time); then each byte's nibble
+    /// n becomes "0" + n, plus 7 when n ≥ 10 (n + 6 carries into the byte's bit 4).
+    @inline(__always) static func hexDigits(_ value: UInt32) -> UInt64 {
+        var x = UInt64(value)
+        x = (x >> 16 | x << 32) & 0x0000_FFFF_0000_FFFF
+        x = (x >> 8 | x << 16) & 0x00FF_00FF_00FF_00FF
+        x = (x >> 4 | x << 8) & 0x0F0F_0F0F_0F0F_0F0F
+        let letters = ((x &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101
+        return x &+ 0x3030_3030_3030_3030 &+ letters &* 7
     }
 }
 
@@ -188,14 +192,19 @@ public enum DecimalText {
     }
 
     /// Writes `value` in decimal at `output`; returns the digits written (at most 20).
-    @inlinable public static func write(_ value: UInt64, to output: UnsafeMutablePointer<UInt8>) -> Int {
+    @inlinable @inline(__always) public static func write(_ value: UInt64, to output: UnsafeMutablePointer<UInt8>) -> Int {
         if value < 10 {
             output[0] = UInt8(truncatingIfNeeded: value) + UInt8(ascii: "0")
             return 1
         }
-        let count = digitCount(value)
         let table = UnsafeRawPointer(pairs.utf8Start)
         let target = UnsafeMutableRawPointer(output)
+        if value < 100 {
+            // Most counts in a range: one pair, no digit count.
+            target.storeBytes(of: table.loadUnaligned(fromByteOffset: 2 * Int(value), as: UInt16.self), as: UInt16.self)
+            return 2
+        }
+        let count = digitCount(value)
         var v = value, at = count
         while v >= 100 {
             let pair = Int(truncatingIfNeeded: v % 100)

@@ -5,7 +5,6 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOHTTPTypesHTTP1
 
 /// Answers the two hot routes, `GET /range/{prefix}` and `POST /v1/check`, on the
 /// connection's event loop, in front of Hummingbird's router, which answers everything else.
@@ -30,8 +29,8 @@ import NIOHTTPTypesHTTP1
 /// Hummingbird's documented extension points (`HTTP1Channel.Configuration`'s
 /// `additionalChannelHandlers`, router middleware) do not suffice: additional handlers sit
 /// after the conversion to HTTP types, which cost 10 % of the daemon's time, and middleware
-/// runs in the router's task per connection. So `HotRouteChannel` wraps `HTTP1Channel` and
-/// inserts this handler before the conversion, by type, in the pipeline it set up.
+/// runs in the router's task per connection. So `HotRouteChannel` sets up the connection as
+/// `HTTP1Channel` does, with this handler between NIO's HTTP/1 codec and the conversion.
 ///
 /// Per connection, the handler is in one of three states (`State`): `idle` between requests,
 /// `reading` a hot-route request whose body is still arriving, `forwarding` a router request.
@@ -95,6 +94,11 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var isResuming = false
     /// Requests handed to the router whose answers are not yet fully written.
     private var routerRequests = 0
+    /// Whether each request handed to the router and not yet answered is a HEAD, oldest
+    /// first: the body of its answer is dropped here (see `HotRouteChannel.addHTTP1Handlers`).
+    private var routerHeads = CircularBuffer<Bool>()
+    /// Whether the router's answer being written answers a HEAD.
+    private var droppingBody = false
     /// Answers written here whose bytes have not yet left.
     private var unsentAnswers = 0
     /// A graceful-shutdown request held until this handler's answer is out.
@@ -194,7 +198,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             routes.policy.record(route: route.template, method: HTTPRequest.Method(head.method.rawValue) ?? .get, status: sent.status, since: started)
         case (let part, _):
             // The router's request, or parts the HTTP decoder would never send in this order.
-            if case .head = part { routerRequests += 1 }
+            if case .head(let head) = part { routerTakes(head) }
             if case .end = part { state = .idle } else { state = .forwarding }
             context.fireChannelRead(data)
         }
@@ -208,8 +212,19 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelReadComplete()
     }
 
+    /// The router's answers, on their way to NIO's encoder.
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) {
+        switch unwrapOutboundIn(data) {
+        case .head(let head):
+            // A 1xx other than 101 is followed by the final answer's head.
+            if head.status.code >= 200 || head.status == .switchingProtocols { droppingBody = routerHeads.popFirst() ?? false }
+        case .body where droppingBody:
+            // An answer to HEAD announces the GET answer's length and sends no body (RFC 9110 §9.3.2).
+            promise?.succeed()
+            return
+        case .body:
+            break
+        case .end:
             routerRequests -= 1
             lastActivity = context.eventLoop.now
         }
@@ -258,7 +273,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Passes a request this handler does not answer on to the router.
     private func handOver(_ parts: [HTTPServerRequestPart], context: ChannelHandlerContext) {
-        routerRequests += 1
+        if case .head(let head) = parts.first { routerTakes(head) }
         state = .forwarding
         for part in parts {
             if case .body(let body) = part, body.readableBytes == 0 { continue }
@@ -266,6 +281,12 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireChannelRead(wrapInboundOut(part))
         }
         releaseQuiesce(context: context)
+    }
+
+    /// Counts a request the router answers, and whether its answer goes without a body.
+    private func routerTakes(_ head: HTTPRequestHead) {
+        routerRequests += 1
+        routerHeads.append(head.method == .HEAD)
     }
 
     private func releaseQuiesce(context: ChannelHandlerContext) {
@@ -278,8 +299,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func route(of head: HTTPRequestHead) -> Route? {
         let route: Route
         switch head.method {
-        // HEAD goes to the router: answered here, the connection's next request went
-        // unanswered (HotRouteHandlerTests), and HEAD is no hot route.
+        // HEAD is no hot route: the router answers it.
         case .GET:
             guard head.uri.hasPrefix("/range/") else { return nil }
             route = .range
@@ -359,26 +379,5 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             needsFlush = false
             context.flush()
         }
-    }
-}
-
-/// Hummingbird's HTTP/1 child channel with a `HotRouteHandler` put in front of its
-/// conversion to HTTP types.
-struct HotRouteChannel: ServerChildChannel {
-    let base: HTTP1Channel
-    let routes: HotRouteHandler.Routes
-
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
-        base.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            let operations = channel.pipeline.syncOperations
-            let codec = try operations.handler(type: HTTP1ToHTTPServerCodec.self)
-            let encoder = try operations.context(handlerType: HTTPResponseEncoder.self)
-            try operations.addHandler(HotRouteHandler(routes: routes, responseEncoder: encoder), position: .before(codec))
-            return value
-        }
-    }
-
-    func handle(value: HTTP1Channel.Value, logger: Logger) async {
-        await base.handle(value: value, logger: logger)
     }
 }

@@ -61,9 +61,10 @@ public final class IndexIntegrity: Sendable {
         return true
     }
 
-    /// From now on, progress goes to the metrics.
+    /// From now on, progress goes to the metrics, unless stopped (no longer served).
     func publish() {
         state.withLock { state in
+            guard !state.isStopped else { return }
             state.isPublished = true
             VerificationMetrics.record(self, state.checked, damaged: state.problems.count)
         }

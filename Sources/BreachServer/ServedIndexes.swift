@@ -80,14 +80,17 @@ public final class ServedIndexes: Sendable {
             VerificationMetrics.recordReload(swapped: false)
             throw error
         }
-        let replaced: Snapshot? = current.withLock { current in
-            guard ticket > current.reload else { return nil }
-            defer { current = (fresh, ticket) }
-            return current.snapshot
+        let swapped = current.withLock { current in
+            guard ticket > current.reload else { return false }
+            // Under the lock, so that the gauges follow the swaps in order: the replaced
+            // generation (its verification perhaps still under way) stops publishing before
+            // the new one publishes, and a swap overtaken by a later one publishes nothing.
+            for integrity in current.snapshot.integrity { integrity.stop() }
+            current = (fresh, ticket)
+            for integrity in fresh.integrity { integrity.publish() }
+            return true
         }
-        guard let replaced else { return snapshot }
-        for integrity in replaced.integrity { integrity.stop() }
-        for integrity in fresh.integrity { integrity.publish() }
+        guard swapped else { return snapshot }
         VerificationMetrics.recordReload(swapped: true)
         return fresh
     }

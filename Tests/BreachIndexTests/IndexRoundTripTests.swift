@@ -69,6 +69,34 @@ import TestSupport
         }
     }
 
+    /// The word-wide hex digits and the count table against the reference text, over
+    /// random buckets of many sizes (so every slot width) and counts of every length from
+    /// 1 to 20 digits, `UInt64.max` included.
+    @Test(arguments: HashKind.allCases)
+    func randomBucketsFormatAsTheirEntries(_ kind: HashKind) throws {
+        let directory = try TemporaryDirectory()
+        var random = SeededRandom(seed: 31)
+        var powers: [UInt64] = [1]
+        for _ in 1..<20 { powers.append(powers.last! * 10) }
+        var entries = [HashCount(digest: randomDigest(kind, prefix: 0xFFFFF, using: &random), count: .max)]
+        for bucket in 0..<40 {
+            let size = 1 + Int(random.next() % (bucket.isMultiple(of: 2) ? 40 : 4_000))
+            for _ in 0..<size {
+                let digits = Int(random.next() % 20)
+                let upper = digits == 19 ? UInt64.max : powers[digits + 1] - 1
+                let count = powers[digits] + random.next() % (upper - powers[digits] + 1)
+                entries.append(HashCount(digest: randomDigest(kind, prefix: bucket * 26_000, using: &random), count: count))
+            }
+        }
+        try writeIndex(entries, kind: kind, to: directory.file("index"))
+        let index = try BreachIndex(path: directory.file("index"))
+        for prefix in Set(entries.map(\.digest.prefix)) {
+            let lines = entries.filter { $0.digest.prefix == prefix }.sorted { $0.digest < $1.digest }
+                .map { Hex.string($0.digest, kind: kind).dropFirst(5) + ":\($0.count)" }
+            #expect(String(decoding: index.rangeBody(prefix: prefix), as: UTF8.self) == lines.joined(separator: "\r\n"))
+        }
+    }
+
     /// Padding rows merge into the real ones in order, with count 0; one equal to a real
     /// suffix is left out.
     @Test func paddingRowsMergeInOrder() throws {

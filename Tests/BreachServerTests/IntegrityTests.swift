@@ -108,4 +108,39 @@ import TestSupport
             #expect(String(buffer: ready.body) == "ready\n")
         }
     }
+
+    /// The gauges of `path` as the registry holds them now.
+    func gauges(_ path: String) -> (verified: Double?, unchecked: Double?) {
+        let metrics = String(decoding: ServerMetrics.registry.emitToBuffer(), as: UTF8.self)
+        return (chunks(metrics, path: path, state: "verified"), chunks(metrics, path: path, state: "unchecked"))
+    }
+
+    /// What a reload overtaken by a later one did: the generation it swapped in, already
+    /// replaced and stopped, published its progress over the served one's.
+    @Test func aGenerationNoLongerServedPublishesNothing() throws {
+        let directory = try TemporaryDirectory()
+        let dump = try directory.write("dump.txt", "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8:1\n")
+        let path = directory.file("sha1.idx")
+        _ = try Ingestor(options: IngestOptions(output: path, inputs: [dump])).run()
+        let replaced = IndexIntegrity(index: try BreachIndex(path: path))
+        let served = IndexIntegrity(index: try BreachIndex(path: path))
+        replaced.stop()
+        served.verify()
+        served.publish()
+        replaced.publish()
+        #expect(!replaced.verify())
+        #expect(gauges(path) == (256, 0))
+    }
+
+    /// Reloads that overlap while the first generation is still being verified leave the
+    /// gauges and /readyz with the generation served.
+    @Test func overlappingReloadsLeaveTheGaugesWithTheServedGeneration() async throws {
+        let fixture = try ServerFixture(ntlm: false, verificationPause: .milliseconds(20))
+        try await withThrowingTaskGroup { group in
+            for _ in 0..<4 { group.addTask { try await fixture.indexes.reload() } }
+            try await group.waitForAll()
+        }
+        #expect(gauges(fixture.directory.file("sha1.idx")) == (256, 0))
+        #expect(Readiness(fixture.indexes.snapshot).text == "ready\n")
+    }
 }

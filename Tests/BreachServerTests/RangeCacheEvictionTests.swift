@@ -25,6 +25,26 @@ import Testing
         #expect(popularMade == 1)
     }
 
+    /// Compressing costs milliseconds an answer: each coding's answer is kept beside the
+    /// plain one, counted in the cache's bytes, and asked for again it is not compressed again.
+    @Test(arguments: [ContentCoding.gzip, .br])
+    func aCompressedAnswerIsCachedPerCoding(_ coding: ContentCoding) throws {
+        let fixture = try ServerFixture()
+        let cache = RangeCache(capacity: 1 << 20)
+        func ask(_ acceptEncoding: String) -> Answer {
+            RangeRoute.answer(RangeRoute.Query(prefix: "5BAA6", acceptEncoding: acceptEncoding), indexes: fixture.indexes, cache: cache)
+        }
+        let plain = ask("identity")
+        let compressed = ask(coding.rawValue)
+        #expect(compressed.headers[.contentEncoding] == coding.rawValue)
+        let cached = cache.bytes
+        #expect(cached >= plain.body.readableBytes + compressed.body.readableBytes)
+        let again = ask(coding.rawValue)
+        #expect(cache.bytes == cached)
+        // The very bytes kept, not a new compression of the range.
+        #expect(again.body.withUnsafeReadableBytes { $0.baseAddress } == compressed.body.withUnsafeReadableBytes { $0.baseAddress })
+    }
+
     @Test func anAnswerLargerThanTheCacheIsServedButNotKept() {
         let cache = RangeCache(capacity: 500)
         var made = 0
