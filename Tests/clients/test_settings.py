@@ -77,16 +77,25 @@ def test_a_bad_value_in_the_environment_is_refused_naming_the_variable(tmp_path)
     assert "BREACHDB_PORT: not a whole number" in result.stderr
 
 
+def wait_until_listening(path):
+    """The socket file appears at bind(), before listen(): wait for a connection to succeed."""
+    for _ in range(100):
+        try:
+            with socket.socket(socket.AF_UNIX) as probe:
+                probe.connect(path)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"nothing listens on {path} after 10 s")
+
+
 def test_a_unix_socket_serves_the_same_api(tmp_path):
     index = str(tmp_path / "index.idx")
     ingest(index, 7)
     path = str(tmp_path / "breachdb.sock")
     daemon = serve(["--index", index, "--unix-socket", path])
     try:
-        for _ in range(100):
-            if os.path.exists(path):
-                break
-            time.sleep(0.1)
+        wait_until_listening(path)
         with socket.socket(socket.AF_UNIX) as connection:
             connection.settimeout(10)
             connection.connect(path)
@@ -116,10 +125,7 @@ def test_behind_a_proxy_on_the_unix_socket_each_forwarded_client_has_its_own_rat
                                b"X-Forwarded-For: " + forwarded_for + b"\r\n\r\n")
             return int(connection.recv(65536).split(b" ")[1])
     try:
-        for _ in range(100):
-            if os.path.exists(path):
-                break
-            time.sleep(0.1)
+        wait_until_listening(path)
         assert [status(b"203.0.113.9"), status(b"2001:db8::1"), status(b"203.0.113.9")] == [200, 200, 429]
     finally:
         daemon.terminate()
