@@ -76,7 +76,8 @@ echo "present: $present of 1000000 (500000 expected)"
 for state in evicted cached; do
     [ "$state" = evicted ] && evict "$index"
     start=$(date +%s.%N)
-    "$bin/breachdb" check --index "$index" --sha1 < "$queries" > /dev/null
+    /usr/bin/time -f "  %F major and %R minor page faults, %I blocks of 512 B read" \
+        "$bin/breachdb" check --index "$index" --sha1 < "$queries" > /dev/null
     seconds=$(elapsed "$start")
     awk -v s="$seconds" -v t="$state" 'BEGIN { printf "check --sha1, pages %s: %.2f s = %.0f ns a hash (parse, open, lookup, format)\n", t, s, s * 1e3 }'
 done
@@ -94,4 +95,4 @@ done
 echo "serve: first /range answer $(elapsed "$start") s after start"
 for _ in $(seq 36000); do curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" && break; sleep 0.1; done
 echo "serve: /readyz $(curl -s -o /dev/null -w %{http_code} "http://127.0.0.1:$port/readyz") $(elapsed "$start") s after start"
-echo "serve: RSS $(ps -o rss= -p $server) KiB"
+echo "serve: $(grep -E '^Rss(Anon|File)' /proc/$server/status | tr -s ' \t\n' ' ')(RssFile: the index's mapped pages)"
