@@ -11,9 +11,11 @@ import ServiceLifecycle
 ///
 /// A `Service`: its `run()` runs the pool, in the application's service group (before
 /// the services that use it, so that it stops after them) or in
-/// `SQLAccountStore.withStore`'s scope. Queries wait until it runs.
+/// `SQLAccountStore.withStore`'s scope. Queries wait until it runs (for ever if
+/// nothing runs it).
 public final class PostgresDatabase: SQLDatabase, Service {
     public let dialect = SQLDialect.postgres
+    /// Internal for the tests' statements outside a transaction (CREATE DATABASE).
     let client: PostgresClient
     private let running = Gate()
     private let location: String
@@ -32,8 +34,8 @@ public final class PostgresDatabase: SQLDatabase, Service {
 
     /// Runs the pool until cancelled or shut down gracefully.
     public func run() async {
-        // Opened just before the client's run() marks it running (its first, synchronous
-        // step), so no query reaches the pool before run() was called.
+        // Opened right before the client's run() marks it running (its first step, with
+        // no suspension in between): queries held at the gate reach a running pool.
         running.open()
         await client.run()
     }
