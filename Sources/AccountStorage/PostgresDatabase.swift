@@ -4,39 +4,56 @@ import Logging
 import NIOCore
 import NIOSSL
 import PostgresNIO
+import ServiceLifecycle
 
 /// The shared store: a PostgreSQL connection pool (postgres-nio's `PostgresClient`),
 /// so that several application nodes keep one set of accounts, sessions and outbox.
-public final class PostgresDatabase: SQLDatabase {
+///
+/// A `Service`: its `run()` runs the pool, in the application's service group (before
+/// the services that use it, so that it stops after them) or in
+/// `SQLAccountStore.withStore`'s scope. Queries wait until it runs (for ever if
+/// nothing runs it).
+public final class PostgresDatabase: SQLDatabase, Service {
     public let dialect = SQLDialect.postgres
-    private let client: PostgresClient
-    private let runTask: Task<Void, Never>
+    /// Internal for the tests' statements outside a transaction (CREATE DATABASE).
+    let client: PostgresClient
+    private let running = Gate()
+    private let location: String
     private let logger: Logger
 
-    /// Connects to `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (`?host=/run/postgresql`
-    /// for a Unix socket). `sslmode` as libpq reads it: `require` (the default: TLS or no
-    /// connection, so no one on the path can downgrade it to plain text), `verify-ca`
-    /// (and the certificate chains to a trusted root), `verify-full` (and names the
-    /// host), or `disable` (plain text, for a server on loopback).
-    public static func connect(url: String, logger: Logger = Logger(label: "breachdb.accounts.postgres")) async throws -> PostgresDatabase {
-        let database = PostgresDatabase(configuration: try configuration(from: url), logger: logger)
-        do {
-            try await database.client.query("SELECT 1", logger: logger)
-        } catch {
-            try await database.close()
-            throw SQLStoreError.invalidLocation("cannot connect to PostgreSQL at \(redactedURL(url)): \(String(reflecting: error))")
-        }
-        return database
+    /// A pool for `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (`?host=/run/postgresql`
+    /// for a Unix socket); it connects once it runs. `sslmode` as libpq reads it: `require`
+    /// (the default: TLS or no connection, so no one on the path can downgrade it to plain
+    /// text), `verify-ca` (and the certificate chains to a trusted root), `verify-full`
+    /// (and names the host), or `disable` (plain text, for a server on loopback).
+    public init(url: String, logger: Logger = Logger(label: "breachdb.accounts.postgres")) throws {
+        client = PostgresClient(configuration: try Self.configuration(from: url), backgroundLogger: logger)
+        location = redactedURL(url)
+        self.logger = logger
     }
 
-    private init(configuration: PostgresClient.Configuration, logger: Logger) {
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.client = client
-        self.logger = logger
-        runTask = Task { await client.run() }
+    /// Runs the pool until cancelled or shut down gracefully.
+    public func run() async {
+        // Opened right before the client's run() marks it running (its first step, with
+        // no suspension in between): queries held at the gate reach a running pool.
+        running.open()
+        await client.run()
+    }
+
+    /// Fails with the (redacted) location when the server cannot be reached.
+    public func checkConnection() async throws {
+        do {
+            try await running.wait()
+            try await client.query("SELECT 1", logger: logger)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw SQLStoreError.invalidLocation("cannot connect to PostgreSQL at \(location): \(String(reflecting: error))")
+        }
     }
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T {
+        try await running.wait()
         do {
             return try await client.withTransaction(logger: logger) { connection in
                 try await body(Executor(connection: connection, logger: logger))
@@ -49,10 +66,8 @@ public final class PostgresDatabase: SQLDatabase {
         }
     }
 
-    public func close() async throws {
-        runTask.cancel()
-        await runTask.value
-    }
+    /// Nothing to release here: the pool stops when its `run()` ends.
+    public func close() async throws {}
 
     static func configuration(from url: String) throws -> PostgresClient.Configuration {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme) else {

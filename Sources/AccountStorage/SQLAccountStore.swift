@@ -1,34 +1,61 @@
 import Accounts
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// The account store on SQL: one set of statements for SQLite and PostgreSQL.
 public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
     public let database: any SQLDatabase
+    private let opening = AsyncLock()
 
-    /// Opens the store and runs the schema migrations. `location` is `sqlite:PATH` or a
-    /// `postgres://` URL.
-    public static func open(_ location: String, logger: Logger = Logger(label: "breachdb.accounts")) async throws -> SQLAccountStore {
-        let database: any SQLDatabase
+    /// The store at `location` (`sqlite:PATH` or a `postgres://` URL), not yet open, and
+    /// the service its database needs running (PostgreSQL's connection pool), if any:
+    /// run it, then `open()` the store.
+    public static func make(_ location: String, logger: Logger = Logger(label: "breachdb.accounts")) async throws -> (store: SQLAccountStore, service: (any Service)?) {
         if location.hasPrefix("sqlite:") {
             let path = String(location.dropFirst("sqlite:".count))
             guard !path.isEmpty else { throw SQLStoreError.invalidLocation("sqlite: needs a file path, as in sqlite:/var/lib/breachdb/accounts.sqlite") }
-            database = try await SQLiteDatabase.open(path: path, logger: logger)
-        } else if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
-            database = try await PostgresDatabase.connect(url: location, logger: logger)
-        } else {
-            throw SQLStoreError.invalidLocation("unknown account store \"\(redactedURL(location))\": use sqlite:PATH or postgres://USER:PASSWORD@HOST/DATABASE")
+            return (SQLAccountStore(database: try await SQLiteDatabase.open(path: path, logger: logger)), nil)
         }
-        return try await SQLAccountStore(database: database)
+        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+            let database = try PostgresDatabase(url: location, logger: logger)
+            return (SQLAccountStore(database: database), database)
+        }
+        throw SQLStoreError.invalidLocation("unknown account store \"\(redactedURL(location))\": use sqlite:PATH or postgres://USER:PASSWORD@HOST/DATABASE")
     }
 
-    public init(database: any SQLDatabase) async throws {
+    /// Runs `body` with the store at `location` open, its database's service (if any) in
+    /// a child task for the scope: for commands and callers without a service group.
+    public static func withStore<T>(_ location: String, logger: Logger = Logger(label: "breachdb.accounts"),
+                                    _ body: (SQLAccountStore) async throws -> T) async throws -> T {
+        let (store, service) = try await make(location, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            if let service { group.addTask { try await service.run() } }
+            defer { group.cancelAll() }
+            do {
+                try await store.open()
+                let result = try await body(store)
+                try await store.close()
+                return result
+            } catch {
+                try? await store.close()
+                throw error
+            }
+        }
+    }
+
+    /// A store on `database`; `open()` it before use.
+    public init(database: any SQLDatabase) {
         self.database = database
-        do {
+    }
+
+    /// Checks the connection and brings the schema up to date. Callers that need the
+    /// store ready (the server before it listens, the outbox dispatcher) each call it;
+    /// the lock lets one migrate and the others find the schema current.
+    public func open() async throws {
+        try await opening.withLock {
+            try await database.checkConnection()
             try await Migrations.run(on: database, at: Date().milliseconds)
-        } catch {
-            try? await database.close()
-            throw error
         }
     }
 

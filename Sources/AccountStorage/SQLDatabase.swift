@@ -60,6 +60,8 @@ public protocol SQLDatabase: Sendable {
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     @discardableResult
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T
+    /// Fails with a clear error, credentials left out, when the database cannot be reached.
+    func checkConnection() async throws
     func close() async throws
 }
 

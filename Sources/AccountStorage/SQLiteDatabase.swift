@@ -65,6 +65,9 @@ public final class SQLiteDatabase: SQLDatabase {
         }
     }
 
+    /// `open(path:)` reached the file already.
+    public func checkConnection() async throws {}
+
     public func close() async throws {
         guard closed.withLock({ state in defer { state = true }; return !state }) else { return }
         try await connection.close()

@@ -34,8 +34,12 @@ public struct ServerConfiguration: Sendable {
     public var trustedProxies = TrustedProxies.none
     /// When set, the account API is served under `/v1/accounts`.
     public var accounts: AccountService?
-    /// Background work to run with the server (the accounts' outbox dispatcher).
+    /// Background work to run with the server (the accounts' database pool and outbox
+    /// dispatcher), started in this order and shut down in reverse, after the server.
     public var services: [any Service] = []
+    /// Run once the services are running, before the server listens; an error ends the
+    /// application (the account store's connection check and migrations).
+    public var beforeServerStarts: [@Sendable () async throws -> Void] = []
 
     public init() {}
 }
@@ -109,7 +113,7 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
     if let tls = configuration.tls {
         server = try .tls(server, tlsConfiguration: ServerTLS.configuration(certificatePath: tls.certificatePath, keyPath: tls.keyPath))
     }
-    return Application(
+    var application = Application(
         router: router,
         server: server,
         configuration: .init(address: configuration.unixSocketPath.map { .unixDomainSocket(path: $0) }
@@ -118,6 +122,8 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
         services: [reloader] + configuration.services,
         logger: logger
     )
+    for process in configuration.beforeServerStarts { application.beforeServerStarts(perform: process) }
+    return application
 }
 
 /// `GET /v1/index`: what is being served.

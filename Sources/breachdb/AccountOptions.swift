@@ -4,6 +4,7 @@ import Accounts
 import ArgumentParser
 import BreachServer
 import Foundation
+import ServiceLifecycle
 
 /// The account module's settings, shared by `serve` and `accounts`.
 struct AccountOptions: ParsableArguments {
@@ -45,12 +46,36 @@ struct AccountOptions: ParsableArguments {
         return configuration
     }
 
-    func openStore(_ settings: Settings) async throws -> SQLAccountStore {
+    /// The store named by `--accounts`, not yet open, and the service its database needs.
+    func makeStore(_ settings: Settings) async throws -> (store: SQLAccountStore, service: (any Service)?) {
+        let location = try storeLocation(settings)
+        return try await storeFailure { try await SQLAccountStore.make(location) }
+    }
+
+    /// Opens `store`: the server before it listens, the outbox dispatcher before its first pass.
+    func open(_ store: SQLAccountStore) async throws {
+        try await storeFailure { try await store.open() }
+    }
+
+    /// Runs `body` with the store named by `--accounts` open.
+    func withStore<T>(_ settings: Settings, _ body: (SQLAccountStore) async throws -> T) async throws -> T {
+        let location = try storeLocation(settings)
+        return try await storeFailure { try await SQLAccountStore.withStore(location, body) }
+    }
+
+    private func storeLocation(_ settings: Settings) throws -> String {
         guard let location = try location(settings) else {
             throw ValidationError("no account store: pass --accounts, set BREACHDB_ACCOUNTS or \"accounts\" in the config file")
         }
+        return location
+    }
+
+    /// The store's own errors, named after the option that chose it.
+    private func storeFailure<T>(_ body: () async throws -> T) async throws -> T {
         do {
-            return try await SQLAccountStore.open(location)
+            return try await body()
+        } catch let error as CommandFailure {
+            throw error
         } catch {
             throw CommandFailure("--accounts: \(error)")
         }

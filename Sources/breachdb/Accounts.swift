@@ -41,15 +41,14 @@ struct CreateAdministrator: AsyncParsableCommand {
         let breachIndex: BreachIndex
         do { breachIndex = try BreachIndex(path: indexPath) } catch { throw CommandFailure("\(error)") }
         let configuration = try accounts.configuration(settings)
-        let store = try await accounts.openStore(settings)
-        let service = AccountService(store: store, breachChecker: LocalBreachChecker(index: breachIndex), configuration: configuration)
-        do {
-            let id = try await service.createAdministrator(email: email, password: password)
-            print("created super-administrator \(id)")
-        } catch let error as AccountError {
-            try await store.close()
-            throw CommandFailure("\(error.message)")
+        try await accounts.withStore(settings) { store in
+            let service = AccountService(store: store, breachChecker: LocalBreachChecker(index: breachIndex), configuration: configuration)
+            do {
+                let id = try await service.createAdministrator(email: email, password: password)
+                print("created super-administrator \(id)")
+            } catch let error as AccountError {
+                throw CommandFailure("\(error.message)")
+            }
         }
-        try await store.close()
     }
 }

@@ -135,11 +135,16 @@ struct Serve: AsyncParsableCommand {
         logger.info("serving", metadata: ["index": "\(indexPath)", "hashes": "\(indexes.snapshot.sha1.metadata.hashCount)",
                                           "address": "\(server.unixSocketPath ?? "\(server.host):\(server.port)")"])
         if try accounts.location(settings) != nil {
-            let store = try await accounts.openStore(settings)
+            let (store, database) = try await accounts.makeStore(settings)
+            // The database's pool runs first in the service group, so it stops last; the
+            // store opens (connection check, migrations) once it runs, before the server
+            // listens and before the dispatcher's first pass.
+            server.services += [database].compactMap { $0 }
+            server.beforeServerStarts.append { [accounts] in try await accounts.open(store) }
             server.accounts = AccountService(store: store, breachChecker: LocalBreachChecker(currentIndex: { indexes.snapshot.sha1 }),
                                              configuration: try accounts.configuration(settings), logger: logger)
             if let dispatcher = try accounts.dispatcher(for: store, settings) {
-                server.services.append(dispatcher)
+                server.services.append(AfterOpening(open: { [accounts] in try await accounts.open(store) }, service: dispatcher))
             } else {
                 logger.warning("accounts: no --smtp-url, so e-mails wait in the outbox until a server is configured")
             }

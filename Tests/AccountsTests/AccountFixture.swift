@@ -161,15 +161,20 @@ final class AccountFixture: Sendable {
         switch kind {
         case .sqlite:
             postgresDatabase = nil
-            store = try await SQLAccountStore.open("sqlite:" + directory.file("accounts.sqlite"))
+            (store, _) = try await SQLAccountStore.make("sqlite:" + directory.file("accounts.sqlite"))
         case .postgres:
+            // The pool runs in the test's scope (`.dropsTestDatabases`), as in a service group.
+            guard let databases = TestDatabases.current else { throw DeliveryError("a PostgreSQL fixture needs the suite's .dropsTestDatabases trait") }
             let name = "accounts_\(UInt64.random(in: 0...UInt64.max))"
             try await Self.postgresAdministration("CREATE DATABASE \(name)")
             postgresDatabase = name
-            TestDatabases.current?.made(name)
-            store = try await SQLAccountStore.open(Self.postgresURL(database: name))
-            TestDatabases.current?.made(name, store: store)
+            databases.made(name)
+            let (made, service) = try await SQLAccountStore.make(Self.postgresURL(database: name))
+            store = made
+            if let service { databases.run(service) }
+            databases.made(name, store: store)
         }
+        try await store.open()
         var configuration = Self.testConfiguration()
         configure(&configuration)
         // Quiet: tests read outcomes, not logs.
@@ -251,12 +256,12 @@ final class AccountFixture: Sendable {
 
     /// Statements that cannot run in a transaction (CREATE / DROP DATABASE).
     private static func postgresAdministration(_ sql: String) async throws {
-        let client = PostgresClient(configuration: try PostgresDatabase.configuration(from: StoreKind.postgresURL!),
-                                    backgroundLogger: Logger(label: "test"))
+        let database = try PostgresDatabase(url: StoreKind.postgresURL!, logger: Logger(label: "test"))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            try await client.query(PostgresQuery(unsafeSQL: sql))
-            group.cancelAll()
+            group.addTask { await database.run() }
+            defer { group.cancelAll() }
+            try await database.checkConnection()
+            try await database.client.query(PostgresQuery(unsafeSQL: sql))
         }
     }
 }

@@ -81,7 +81,8 @@ struct SecurityTests {
     func reopeningKeepsData(kind: StoreKind) async throws {
         let fixture = try await AccountFixture(kind)
         let admin = try await fixture.administrator()
-        let again = try await SQLAccountStore(database: fixture.store.database)
+        let again = SQLAccountStore(database: fixture.store.database)
+        try await again.open()
         let service = AccountService(store: again, breachChecker: fixture.breaches.checker, configuration: AccountFixture.testConfiguration(), clock: fixture.clock)
         #expect(try await service.authenticate(sessionToken: admin).role == .superAdministrator)
         let versions = try await fixture.store.database.transaction { connection in
@@ -107,13 +108,13 @@ struct SecurityTests {
     func databaseFileIsPrivate() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("private.sqlite")
-        let store = try await SQLAccountStore.open("sqlite:" + path)
-        try await store.transaction { tx in _ = try await tx.account(login: "nobody") }
-        for file in [path, path + "-wal"] {
-            let permissions = try #require(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int)
-            #expect(permissions & 0o077 == 0, "\(file): \(String(permissions, radix: 8))")
+        try await SQLAccountStore.withStore("sqlite:" + path) { store in
+            try await store.transaction { tx in _ = try await tx.account(login: "nobody") }
+            for file in [path, path + "-wal"] {
+                let permissions = try #require(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int)
+                #expect(permissions & 0o077 == 0, "\(file): \(String(permissions, radix: 8))")
+            }
         }
-        try await store.close()
     }
 
     @Test("An outbox message whose code has expired is never sent, and its body is dropped", arguments: StoreKind.all)
@@ -144,14 +145,14 @@ struct SecurityTests {
         components.queryItems = nil
         let url = try #require(components.string)
         // The test server has no TLS: `prefer` fell back to plain text; `require` refuses.
-        let error = await #expect(throws: (any Error).self) { try await SQLAccountStore.open(url).close() }
+        let error = await #expect(throws: (any Error).self) { try await SQLAccountStore.withStore(url) { _ in } }
         #expect(error.map { "\($0)" }?.contains("breachdb:breachdb@") == false)
     }
 
     @Test("A PostgreSQL URL that cannot be parsed is never echoed with its password")
     func unparsableURLIsNotEchoed() async throws {
         // An unclosed IPv6 bracket: URLComponents gives up on the whole URL.
-        let error = await #expect(throws: (any Error).self) { try await SQLAccountStore.open("postgres://admin:s3cret@[db.example.com/accounts").close() }
+        let error = await #expect(throws: (any Error).self) { try await SQLAccountStore.withStore("postgres://admin:s3cret@[db.example.com/accounts") { _ in } }
         let text = error.map { "\($0)" } ?? ""
         #expect(!text.contains("s3cret"), "\(text)")
     }

@@ -1,15 +1,31 @@
 @testable import AccountStorage
+import ServiceLifecycle
 import Synchronization
 import Testing
 
-/// The PostgreSQL databases that fixtures made during one test, dropped when the test
-/// ends however it ends. `AccountFixture.close()` drops its own; a test that fails
-/// before it (a thrown error, a failed `#require`) would otherwise leave an
+/// The PostgreSQL databases that fixtures made during one test, their pools running for
+/// the test, dropped when the test ends however it ends. `AccountFixture.close()` drops
+/// its own; a test that fails before it (a thrown error, a failed `#require`) would otherwise leave an
 /// `accounts_<number>` database on the server for every failure.
 final class TestDatabases: Sendable {
     @TaskLocal static var current: TestDatabases?
     /// Made and not yet dropped, with the store open on each (nil before it opened).
     private let remaining = Mutex<[String: SQLAccountStore?]>([:])
+    /// The pools of the test's PostgreSQL stores, run as child tasks of the test's scope.
+    private let services: AsyncStream<any Service>
+    private let newService: AsyncStream<any Service>.Continuation
+
+    init() { (services, newService) = AsyncStream.makeStream() }
+
+    func run(_ service: any Service) { newService.yield(service) }
+
+    fileprivate func runServices() async {
+        await withDiscardingTaskGroup { group in
+            for await service in services {
+                group.addTask { try? await service.run() }
+            }
+        }
+    }
 
     func made(_ name: String, store: SQLAccountStore? = nil) { remaining.withLock { $0[name] = .some(store) } }
     func dropped(_ name: String) { _ = remaining.withLock { $0.removeValue(forKey: name) } }
@@ -28,13 +44,17 @@ struct DropsTestDatabases: SuiteTrait, TestTrait, TestScoping {
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         let databases = TestDatabases()
-        do {
-            try await TestDatabases.$current.withValue(databases) { try await function() }
-        } catch {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await databases.runServices() }
+            defer { group.cancelAll() }
+            do {
+                try await TestDatabases.$current.withValue(databases) { try await function() }
+            } catch {
+                await databases.dropRemaining()
+                throw error
+            }
             await databases.dropRemaining()
-            throw error
         }
-        await databases.dropRemaining()
     }
 }
 

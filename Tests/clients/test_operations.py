@@ -134,3 +134,16 @@ def test_a_cut_off_index_is_refused_at_start_naming_the_file(tmp_path):
                             capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
     assert index in result.stderr and "cut off" in result.stderr
+
+
+def test_a_postgresql_that_is_down_ends_serve_naming_it_without_the_password(tmp_path):
+    index = str(tmp_path / "index.idx")
+    ingest(index, 3)
+    down = f"postgres://breachdb:s3cret@127.0.0.1:{free_port()}/accounts?sslmode=disable"
+    # The pool gives up after its own retries (about a minute).
+    result = subprocess.run([BREACHDB, "serve", "--index", index, "--port", str(free_port()), "--accounts", down],
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert "--accounts: cannot connect to PostgreSQL at postgres://breachdb:***@127.0.0.1:" in last, last
+    assert "s3cret" not in result.stderr
