@@ -23,7 +23,7 @@ struct Download: AsyncParsableCommand {
             Memory does not grow with the number of ranges: at most 4 × --concurrency \
             ranges wait between arriving and being written, and the index is checkpointed \
             every 16 MiB. Peak resident memory is about 35 MB + 16 MiB + --concurrency × \
-            0.5 MB at the real corpus's density (74 KB ranges): 78 MB at the default 32.
+            0.5 MB at the real corpus's density (74 KB ranges): 77 MB at the default 32.
             """
     )
 
