@@ -8,6 +8,9 @@ public enum DownloadError: Error, CustomStringConvertible, Sendable {
     case refused(prefix: String, reason: String)
     /// Another download is writing the same output.
     case busy(output: String)
+    /// The temporary index of an interrupted download is there but cannot be trusted or
+    /// read; it is left alone (it may be worth keeping) rather than overwritten.
+    case unusablePartial(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -16,6 +19,8 @@ public enum DownloadError: Error, CustomStringConvertible, Sendable {
             "range \(prefix) failed \(attempts) times, the last: \(lastFailure)"
         case .refused(let prefix, let reason): "range \(prefix): \(reason)"
         case .busy(let output): "another download is writing \(output) (its lock is held)"
+        case .unusablePartial(let path, let reason):
+            "the interrupted download cannot be continued: \(reason); remove \(path) to start afresh"
         }
     }
 }

@@ -15,13 +15,17 @@ import Foundation
 public final class Downloader {
     public let options: DownloadOptions
     private let progress: IngestProgress?
+    /// Says what the download decided on its own (shown even without progress).
+    private let notice: (String) -> Void
     private let source: any RangeSource
     private let statistics = DownloadStatistics()
     private let fetcher: RangeFetcher
 
-    public init(options: DownloadOptions, progress: IngestProgress? = nil) {
+    public init(options: DownloadOptions, progress: IngestProgress? = nil,
+                notice: @escaping (String) -> Void = { FileHandle.standardError.write(Data("download: \($0)\n".utf8)) }) {
         self.options = options
         self.progress = progress
+        self.notice = notice
         source = HTTPRangeSource(options: options)
         fetcher = RangeFetcher(source: source, kind: options.kind, retry: options.retry, statistics: statistics)
     }
@@ -71,16 +75,29 @@ public final class Downloader {
     }
 
     /// The writer and the first prefix to fetch: where an interrupted run of the same
-    /// download stopped, or the start of a fresh temporary index.
+    /// download stopped, or the start of a fresh temporary index. A temporary index that
+    /// is another download's (or has no checkpoint yet) is replaced, saying so; one that
+    /// cannot be read stops the download.
     private func openWriter(at path: String) throws -> (IndexWriter, Int) {
         let wanted = DownloadCheckpoint(options: options, next: options.prefixes.first)
-        if case let (writer, state)? = try? IndexWriter.resume(path: path, kind: options.kind),
-           let checkpoint = DownloadCheckpoint.decode(state), checkpoint.isSameDownload(as: wanted) {
+        let resumed: (writer: IndexWriter, state: [UInt8])?
+        do {
+            resumed = try IndexWriter.resume(path: path, kind: options.kind) { state in
+                DownloadCheckpoint.decode(state)?.isSameDownload(as: wanted) == true
+            }
+        } catch {
+            throw DownloadError.unusablePartial(path: path, reason: "\(error)")
+        }
+        if let (writer, state) = resumed, let checkpoint = DownloadCheckpoint.decode(state) {
             writer.commitsAutomatically = false
             return (writer, checkpoint.next)
         }
+        let stale = FileManager.default.fileExists(atPath: path)
         if options.requiresResume {
             throw DownloadError.invalidArguments("--resume: no interrupted download of \(options.prefixes) from \(options.sourceForDisplay) to continue (\(path) is missing or holds another)")
+        }
+        if stale {
+            notice("\(path) holds no checkpoint of this download (another source, mode or slice, or stopped before its first checkpoint): starting afresh")
         }
         let writer = try IndexWriter(path: path, kind: options.kind)
         writer.commitsAutomatically = false
@@ -110,8 +127,9 @@ public final class Downloader {
                 while let ready = waiting.removeValue(forKey: nextToWrite) {
                     try write(ready, prefix: nextToWrite, into: writer, base: base, summary: &summary)
                     nextToWrite += 1
-                    if writer.uncommittedBytes >= IndexWriter.bytesPerCommit || ContinuousClock.now - lastCheckpoint >= options.checkpointInterval {
+                    if writer.uncommittedBytes >= options.bytesPerCheckpoint || ContinuousClock.now - lastCheckpoint >= options.checkpointInterval {
                         try writer.checkpoint(state: DownloadCheckpoint(options: options, next: nextToWrite).encoded())
+                        base?.dropMappedPages()
                         lastCheckpoint = .now
                     }
                 }

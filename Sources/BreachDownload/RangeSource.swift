@@ -44,7 +44,7 @@ final class HTTPRangeSource: RangeSource {
         while source.hasSuffix("/") { source.removeLast() }
         base = source
         kind = options.kind
-        var headers: HTTPHeaders = ["User-Agent": options.userAgent, "Accept-Encoding": "gzip, br"]
+        var headers: HTTPHeaders = ["User-Agent": options.userAgent, "Accept-Encoding": options.compressed ? "gzip, br" : "identity"]
         if options.padding { headers.add(name: "Add-Padding", value: "true") }
         self.headers = headers
         // A whole request, body included, is bounded too: a server trickling bytes never trips the read timeout.

@@ -41,10 +41,7 @@ public final class BreachIndex: @unchecked Sendable {
             if !Self.fitsInMemory(fileSize: fileSize) { flags.insert(.noReadAhead) }
             environment = try Environment(path: path, flags: flags,
                                           mapSize: max(fileSize, 1 << 20), maxDatabases: IndexLayout.databaseCount)
-            let usedBytes = try environment.usedBytes()
-            guard usedBytes <= fileSize else {
-                throw IndexError.corrupt(path: path, detail: "the file is cut off: its pages need \(usedBytes) bytes, it has \(fileSize) (an unfinished copy?)")
-            }
+            try environment.requireWhole(fileSize: fileSize)
             transaction = try environment.readTransaction()
         } catch let error as LMDBError {
             throw error.isCorruption ? IndexError.notAnIndex(path: path, reason: "not an LMDB file") : IndexError.lmdb(error)
@@ -138,6 +135,13 @@ public final class BreachIndex: @unchecked Sendable {
     public func forEachEntry(inRange prefix: Int, _ body: (HashCount) throws -> Void) rethrows {
         precondition((0..<IndexLayout.prefixCount).contains(prefix), "a range prefix has 20 bits")
         try bucket(prefix)?.forEach(prefix: prefix, body)
+    }
+
+    /// Unmaps the pages read so far from this process (they stay in the page cache): a
+    /// reader that walks the whole file once, as a refresh copying unchanged ranges does,
+    /// calls it now and then so that its resident memory does not grow to the file's size.
+    public func dropMappedPages() {
+        try? environment.dropMappedPages()
     }
 
     /// `true` when the 20-bit `prefix` holds at least one hash.

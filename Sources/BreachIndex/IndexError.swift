@@ -40,3 +40,15 @@ public enum IndexError: Error, CustomStringConvertible, Sendable {
 @inline(__always) func mappingLMDBErrors<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let error as LMDBError { throw IndexError.lmdb(error) }
 }
+
+extension Environment {
+    /// Throws when the file is shorter than the pages its newest meta page names (an
+    /// unfinished copy, a file cut off): reading the map past its end would crash the
+    /// process (SIGBUS). Call it before the first transaction.
+    func requireWhole(fileSize: Int) throws {
+        let usedBytes = try usedBytes()
+        guard usedBytes <= fileSize else {
+            throw IndexError.corrupt(path: path, detail: "the file is cut off: its pages need \(usedBytes) bytes, it has \(fileSize) (an unfinished copy?)")
+        }
+    }
+}

@@ -73,6 +73,8 @@ public final class IndexWriter {
         (environment, transaction, buckets) = try mappingLMDBErrors {
             let environment = try Environment(path: path, flags: [.noSubdirectory, .noLock, .noSync],
                                               mapSize: Self.mapSize, maxDatabases: IndexLayout.databaseCount)
+            // A resumed file may be cut off; a new one is its two meta pages.
+            try environment.requireWhole(fileSize: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
             let transaction = try environment.writeTransaction()
             return (environment, transaction, try transaction.database(named: IndexLayout.bucketsDatabase, create: true))
         }
@@ -169,24 +171,45 @@ public final class IndexWriter {
             try transaction.put(bytes, forKey: IndexLayout.checkpointKey, in: meta)
             try transaction.commit()
             try environment.sync(force: true)
+            // Else every checkpoint leaves the pages LMDB read resident, unbounded.
+            try environment.dropMappedPages()
             transaction = try environment.writeTransaction()
         }
         bytesSinceCommit = 0
     }
 
     /// Reopens the file an interrupted writer left at its last checkpoint, with the state
-    /// stored there; `nil` when there is no file or no checkpoint in it. The writer keeps
-    /// every hash (minimum count 1), as resumable writers do.
-    public static func resume(path: String, kind: HashKind) throws -> (writer: IndexWriter, state: [UInt8])? {
+    /// stored there; `nil` when there is no file, no checkpoint in it (a writer killed
+    /// before its first), or `accepting` refuses the state (another caller's partial file),
+    /// which the caller may then overwrite. Throws when the file is there but cannot be
+    /// trusted (not LMDB, cut off, a checkpoint that does not decode) or read: such a file
+    /// is left alone. The writer keeps every hash (minimum count 1), as resumable writers do.
+    public static func resume(path: String, kind: HashKind, accepting: ([UInt8]) -> Bool = { _ in true }) throws -> (writer: IndexWriter, state: [UInt8])? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let writer = try IndexWriter(opening: path, kind: kind, minimumCount: 1)
-        let stored = try? mappingLMDBErrors { () -> [UInt8]? in
-            let meta = try writer.transaction.database(named: IndexLayout.metaDatabase)
+        let writer: IndexWriter
+        do {
+            writer = try IndexWriter(opening: path, kind: kind, minimumCount: 1)
+        } catch IndexError.lmdb(let error) where error.isCorruption {
+            throw IndexError.notAnIndex(path: path, reason: "not an LMDB file")
+        }
+        let stored = try mappingLMDBErrors { () -> [UInt8]? in
+            let meta: Transaction.Database
+            do {
+                meta = try writer.transaction.database(named: IndexLayout.metaDatabase)
+            } catch let error as LMDBError where error.isNotFound {
+                return nil  // no meta database yet: stopped before its first checkpoint
+            }
             return try writer.transaction.value(forKey: IndexLayout.checkpointKey, in: meta).map(Array.init)
         }
-        guard let stored, let record = try? JSONDecoder().decode(Checkpoint.self, from: Data(stored)) else { return nil }
+        guard let stored else { return nil }
+        guard let record = try? JSONDecoder().decode(Checkpoint.self, from: Data(stored)) else {
+            throw IndexError.corrupt(path: path, detail: "its checkpoint record does not decode")
+        }
+        guard accepting(Array(record.state)) else { return nil }
         if let last = record.last {
-            guard let digest = Hex.digest(last, kind: kind) else { return nil }
+            guard let digest = Hex.digest(last, kind: kind) else {
+                throw IndexError.corrupt(path: path, detail: "its checkpoint names no \(kind.rawValue) hash as the last written")
+            }
             writer.last = digest
         }
         writer.hashCount = record.hashCount

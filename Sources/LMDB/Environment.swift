@@ -1,4 +1,7 @@
 import CLMDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An LMDB environment: one memory-mapped file holding named databases.
 ///
@@ -66,6 +69,32 @@ public final class Environment: @unchecked Sendable {
         var status = MDB_stat()
         try check(mdb_env_stat(handle, &status), "mdb_env_stat", path)
         return (Int(info.me_last_pgno) + 1) * Int(status.ms_psize)
+    }
+
+    /// Unmaps the file's pages from this process (`madvise(MADV_DONTNEED)` over the used
+    /// part of the map), as a long writer may after a commit: the pages its transactions
+    /// read stay mapped (as 2 MiB folios where the file system makes them) and count in
+    /// its resident memory until then. Reads fault them in again from the page cache.
+    /// LMDB does not tell where its map is (`me_mapaddr` is only set for fixed maps), so
+    /// it is found in `/proc/self/maps` by the file's path; elsewhere this does nothing.
+    public func dropMappedPages() throws {
+        #if os(Linux)
+        guard let resolved = realpath(path, nil) else { return }
+        let suffix = " " + String(cString: resolved) + "\n"
+        free(resolved)
+        guard let maps = fopen("/proc/self/maps", "r") else { return }
+        defer { fclose(maps) }
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, maps) > 0, let line {
+            let text = String(cString: line)
+            guard text.hasSuffix(suffix), let dash = text.firstIndex(of: "-"),
+                  let start = UInt(text[..<dash], radix: 16), let address = UnsafeMutableRawPointer(bitPattern: start) else { continue }
+            _ = madvise(address, try usedBytes(), MADV_DONTNEED)
+            return
+        }
+        #endif
     }
 
     /// Starts a read-only transaction (`MDB_RDONLY`).

@@ -21,6 +21,9 @@ public struct LMDBError: Error, CustomStringConvertible, Sendable {
         "\(path): \(operation) failed: \(String(cString: mdb_strerror(code))) (LMDB code \(code))"
     }
 
+    /// `true` for `MDB_NOTFOUND`: no such key or named database.
+    public var isNotFound: Bool { code == MDB_NOTFOUND }
+
     /// `true` when the file is not an LMDB file or is damaged.
     public var isCorruption: Bool {
         code == MDB_INVALID || code == MDB_CORRUPTED || code == MDB_PAGE_NOTFOUND || code == MDB_VERSION_MISMATCH

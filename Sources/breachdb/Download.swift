@@ -19,6 +19,11 @@ struct Download: AsyncParsableCommand {
             with backoff. A killed download resumes where it stopped when run again with the \
             same arguments. With --base, each range is revalidated with the ETag stored in \
             the older index and copied from it when the server answers 304 Not Modified.
+
+            Memory does not grow with the number of ranges: at most 4 × --concurrency \
+            ranges wait between arriving and being written, and the index is checkpointed \
+            every 16 MiB. Peak resident memory is about 35 MB + 16 MiB + --concurrency × \
+            0.5 MB at the real corpus's density (74 KB ranges): 77 MB at the default 32.
             """
     )
 
@@ -45,6 +50,9 @@ struct Download: AsyncParsableCommand {
 
     @Flag(help: "Ask for padded answers (Add-Padding: true); the padding rows are checked and dropped.")
     var padding = false
+
+    @Flag(help: "Ask for plain bodies instead of gzip or br: faster from `breachdb serve` over loopback or a LAN, where the daemon compresses every answer afresh.")
+    var uncompressed = false
 
     @Option(help: ArgumentHelp("Attempts per range before the download stops.", valueName: "count"))
     var attempts: Int = 10
@@ -77,6 +85,7 @@ struct Download: AsyncParsableCommand {
         options.prefixes = prefixes
         options.requiresResume = resume
         options.padding = padding
+        options.compressed = !uncompressed
         options.retry.attempts = attempts
         options.retry.initialDelay = .milliseconds(Int(retryDelay * 1000))
         options.stallTimeout = .milliseconds(Int(timeout * 1000))

@@ -1,5 +1,6 @@
 import BreachHash
 import BreachIndex
+import Foundation
 import Testing
 import TestSupport
 
@@ -38,6 +39,38 @@ import TestSupport
         try writeIndex(Self.entries, to: directory.file("finished"))
         #expect(try IndexWriter.resume(path: directory.file("finished"), kind: .sha1) == nil)
         #expect(try IndexWriter.resume(path: directory.file("missing"), kind: .sha1) == nil)
+    }
+
+    /// A file with a checkpoint of the first half of `entries`, stored with `state`.
+    func checkpointed(_ path: String, state: String) throws {
+        let writer = try IndexWriter(path: path, kind: .sha1)
+        writer.commitsAutomatically = false
+        for entry in Self.entries.prefix(Self.entries.count / 2) { try writer.append(entry) }
+        try writer.checkpoint(state: Array(state.utf8))
+    }
+
+    @Test func aCheckpointTheCallerRefusesIsNotResumed() throws {
+        let directory = try TemporaryDirectory()
+        try checkpointed(directory.file("other"), state: "another download")
+        #expect(try IndexWriter.resume(path: directory.file("other"), kind: .sha1) { $0 == Array("this download".utf8) } == nil)
+    }
+
+    @Test func aFileThatIsNotLMDBIsAnErrorNamingIt() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("garbage")
+        FileManager.default.createFile(atPath: path, contents: Data(repeating: 0x5A, count: 16_384))
+        let error = #expect(throws: IndexError.self) { try IndexWriter.resume(path: path, kind: .sha1) }
+        #expect(error?.description == "\(path): not a BreachDB index (not an LMDB file)")
+    }
+
+    @Test func aCutOffFileIsAnErrorNamingIt() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("cut")
+        try checkpointed(path, state: "here")
+        // Only the two meta pages are left: they name data pages past the end.
+        #expect(truncate(path, 2 * 4096) == 0)
+        let error = #expect(throws: IndexError.self) { try IndexWriter.resume(path: path, kind: .sha1) }
+        #expect(error?.description.hasPrefix("\(path): index is damaged: the file is cut off") == true)
     }
 
     @Test func validatorsAreStoredPerPrefix() throws {

@@ -165,17 +165,22 @@ def slice_source(tmp_path):
         yield port, index, dump
 
 
+def kill_mid_download(proxy, output, arguments, requests=100):
+    """Starts a download through `proxy` and kills it with SIGKILL after `requests` requests."""
+    process = subprocess.Popen([BREACHDB, "download", "--quiet", "--from", proxy.url, "-o", output, "--prefixes", SLICE, *FAST, *arguments],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while len(proxy.requests) < requests and process.poll() is None:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
 def test_a_download_killed_with_sigkill_resumes_without_asking_for_finished_ranges(tmp_path, slice_source):
     port, index, _ = slice_source
     output = str(tmp_path / "resumed.idx")
     arguments = ["--concurrency", "2", "--checkpoint-interval", "0.1"]
     with FaultProxy(port, delay=0.01) as proxy:
-        process = subprocess.Popen([BREACHDB, "download", "--quiet", "--from", proxy.url, "-o", output, "--prefixes", SLICE, *FAST, *arguments],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        while len(proxy.requests) < 100 and process.poll() is None:
-            time.sleep(0.02)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        kill_mid_download(proxy, output, arguments)
         first_run = set(proxy.requests)
         proxy.requests.clear()
         result = download(proxy.url, output, "--resume", *arguments)
@@ -195,6 +200,36 @@ def test_resume_fails_when_there_is_nothing_to_resume(tmp_path, slice_source):
     result = download(f"http://127.0.0.1:{port}", str(tmp_path / "new.idx"), "--resume", check=False)
     assert result.returncode != 0
     assert "--resume: no interrupted download" in result.stderr
+
+
+def test_the_partial_file_of_another_download_is_replaced_saying_so(tmp_path, slice_source):
+    port, index, _ = slice_source
+    output = str(tmp_path / "out.idx")
+    partial = str(tmp_path / ".out.idx.partial")
+    with FaultProxy(port, delay=0.01) as proxy:
+        # --padding makes it another download of the same slice.
+        kill_mid_download(proxy, output, ["--padding", "--concurrency", "2", "--checkpoint-interval", "0.1"])
+    assert os.path.exists(partial)
+    result = download(f"http://127.0.0.1:{port}", output)
+    assert f"{partial} holds no checkpoint of this download" in result.stderr
+    assert "starting afresh" in result.stderr
+    assert stats(output)["metadata"]["contentDigest"] == stats(index)["metadata"]["contentDigest"]
+
+
+def test_a_damaged_partial_file_stops_the_download_naming_it_and_is_left_alone(tmp_path, slice_source):
+    port, _, _ = slice_source
+    output = str(tmp_path / "out.idx")
+    partial = str(tmp_path / ".out.idx.partial")
+    damaged = bytes(range(256)) * 64
+    with open(partial, "wb") as file:
+        file.write(damaged)
+    result = download(f"http://127.0.0.1:{port}", output, check=False)
+    assert result.returncode != 0
+    assert f"the interrupted download cannot be continued: {partial}: not a BreachDB index" in result.stderr, result.stderr
+    assert f"remove {partial} to start afresh" in result.stderr
+    with open(partial, "rb") as file:
+        assert file.read() == damaged
+    assert not os.path.exists(output)
 
 
 def test_a_refresh_with_base_transfers_only_the_changed_ranges(tmp_path, slice_source):

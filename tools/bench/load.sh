@@ -36,18 +36,7 @@ if [ ! -f "$work/dense.idx" ]; then
 fi
 "$BIN/breachdb" ingest --quiet -o "$work/sparse.idx" data/hibp-range/sha1
 
-cat > "$work/nginx.conf" <<CONF
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    default_type text/plain;
-    gzip_static on;
-    server { listen 127.0.0.1:18081; root $work/www; }
-}
-CONF
+bash tools/bench/nginx-conf.sh "$work" 18081 2 > "$work/nginx.conf"
 nginx -c "$work/nginx.conf"
 "$BIN/breachdb" serve --index "$work/dense.idx" --port 18080 > "$work/dense.log" 2>&1 &
 dense=$!
