@@ -51,7 +51,7 @@ struct Download: AsyncParsableCommand {
     @Flag(help: "Ask for padded answers (Add-Padding: true); the padding rows are checked and dropped.")
     var padding = false
 
-    @Flag(help: "Ask for plain bodies instead of gzip or br: faster from `breachdb serve` over loopback or a LAN, where the daemon compresses every answer afresh.")
+    @Flag(help: "Ask for plain bodies instead of gzip or br: faster from `breachdb serve` over loopback or a LAN, where the daemon compresses each uncached answer afresh.")
     var uncompressed = false
 
     @Option(help: ArgumentHelp("Attempts per range before the download stops.", valueName: "count"))
