@@ -33,12 +33,13 @@ public final class BreachIndex: @unchecked Sendable {
     public init(path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw IndexError.missing(path: path) }
         let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let fitsInMemory = fileSize <= Self.memoryLimit / 2
         self.path = path
         do {
             // No lock file: an index is never written in place (new ones are renamed
             // over it), so readers need no coordination, and read-only mounts work.
             var flags: Environment.Flags = [.noSubdirectory, .readOnly, .noLock, .noThreadLocalStorage]
-            if !Self.fitsInMemory(fileSize: fileSize) { flags.insert(.noReadAhead) }
+            if !fitsInMemory { flags.insert(.noReadAhead) }
             environment = try Environment(path: path, flags: flags,
                                           mapSize: max(fileSize, 1 << 20), maxDatabases: IndexLayout.databaseCount)
             try environment.requireWhole(fileSize: fileSize)
@@ -78,25 +79,32 @@ public final class BreachIndex: @unchecked Sendable {
         guard bucketCount == metadata.bucketCount else {
             throw IndexError.corrupt(path: path, detail: "the metadata counts \(metadata.bucketCount) buckets, the file holds \(bucketCount)")
         }
-        if Self.fitsInMemory(fileSize: fileSize) { Self.adviseHugePages(from: table.dataStart, to: table.dataEnd) }
+        if fitsInMemory { Self.adviseHugePages(from: table.dataStart, to: table.dataEnd) }
     }
 
     deinit { transaction.abort() }
 
-    /// Whether the index can stay in the page cache: at most half of physical memory.
-    /// A lookup then hits memory, and 2 MiB pages make it cheaper. A larger index is read
-    /// from disk a random page at a time, so it gets no read-ahead at all (LMDB's
-    /// `MDB_NORDAHEAD`, i.e. `MADV_RANDOM`) and no huge pages: with `MADV_HUGEPAGE` every
-    /// cold fault reads a whole 2 MiB folio. Measured on a 34 GB two-billion-hash index
-    /// with 24 GiB of memory: 345 GB read from disk in 20 minutes of lookups.
-    static func fitsInMemory(fileSize: Int) -> Bool {
+    /// The memory this process's page cache can hold: physical memory, or its cgroup's
+    /// limit when lower (mapped file pages count against a container's limit).
+    ///
+    /// An index of at most half of it can stay cached: a lookup then hits memory, and
+    /// 2 MiB pages make it cheaper. A larger index is read from disk a random page at a
+    /// time, so it gets no read-ahead at all (LMDB's `MDB_NORDAHEAD`, i.e. `MADV_RANDOM`)
+    /// and no huge pages: with `MADV_HUGEPAGE` every cold fault reads a whole 2 MiB folio.
+    /// Measured on a 34 GB two-billion-hash index with 24 GiB of memory: 345 GB read from
+    /// disk in 20 minutes of lookups.
+    static let memoryLimit: Int = {
         #if os(Linux)
         let physical = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
-        return physical <= 0 || fileSize <= physical / 2
+        // cgroup v2, then v1; "max" (v2) or a huge number (v1) means no limit.
+        let limits = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"].compactMap { path in
+            (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        return ([physical > 0 ? physical : Int.max] + limits).min()!
         #else
-        return true
+        return Int.max
         #endif
-    }
+    }()
 
     /// Asks for the file's map to use 2 MiB pages where the page cache holds large
     /// folios (Linux 6.x fills them on faults in such a map once the file's pages are
@@ -182,7 +190,7 @@ public final class BreachIndex: @unchecked Sendable {
             try BucketBlock.forEach(in: transaction, database: bucketsDatabase, path: path, from: prefixes.lowerBound) { block in
                 guard block.firstPrefix < prefixes.upperBound else { return false }
                 // One read of the whole block (≈1 MiB) instead of a fault per page: the
-                // map of a large index has read-ahead off (``fitsInMemory(fileSize:)``).
+                // map of a large index has read-ahead off (``memoryLimit``).
                 block.willRead()
                 try block.forEachBucket { prefix, bytes in
                     if prefixes.contains(prefix) { try body(prefix, bytes) }

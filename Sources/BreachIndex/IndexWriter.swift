@@ -171,9 +171,10 @@ public final class IndexWriter {
             try transaction.put(bytes, forKey: IndexLayout.checkpointKey, in: meta)
             try transaction.commit()
             try environment.sync(force: true)
-            // Else every checkpoint leaves the pages LMDB read resident, unbounded.
-            try environment.dropMappedPages()
             transaction = try environment.writeTransaction()
+            // Else every checkpoint leaves the pages LMDB read resident, unbounded; best
+            // effort: the checkpoint itself is safe on disk by now.
+            try? environment.dropMappedPages()
         }
         bytesSinceCommit = 0
     }

@@ -28,6 +28,13 @@ enum ContentCoding: String, Sendable, Hashable {
         return best.0
     }
 
+    /// What a strong entity tag adds for this coding. It names the encoder's settings too
+    /// (`2`: Huffman-only gzip, brotli quality 2), since other settings give other bytes,
+    /// and a strong tag promises the same bytes from every node that sends it.
+    var entityTagSuffix: String {
+        self == .identity ? "" : "-\(rawValue)2"
+    }
+
     /// `input` in this coding, or `nil` for identity or if the library fails (the caller
     /// sends identity). Written straight into the buffer that is sent.
     func encode(_ input: ByteBuffer) -> ByteBuffer? {

@@ -84,13 +84,7 @@ struct RangeRoute {
     /// so it has its own tag.
     static func entityTag(prefix: Int, of index: BreachIndex, padded: Bool, coding: ContentCoding) -> String {
         let tag = String(index.contentTag(ofRange: prefix), radix: 16)
-        return "\(padded ? "W/" : "")\"\(prefixText(prefix))-\(index.kind.rawValue)-\(tag)\(coding == .identity ? "" : "-" + coding.rawValue)\""
-    }
-
-    /// The 5 uppercase hex digits of a range prefix.
-    static func prefixText(_ prefix: Int) -> String {
-        let digits = String(prefix, radix: 16, uppercase: true)
-        return String(repeating: "0", count: 5 - digits.count) + digits
+        return "\(padded ? "W/" : "")\"\(BreachIndex.rangePrefixText(prefix))-\(index.kind.rawValue)-\(tag)\(coding.entityTagSuffix)\""
     }
 
     static func plainText(_ status: HTTPResponse.Status, _ text: String) -> Answer {

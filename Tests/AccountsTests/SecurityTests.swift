@@ -157,6 +157,13 @@ struct SecurityTests {
         #expect(!text.contains("s3cret"), "\(text)")
     }
 
+    @Test("A URL in a message shows no password, token user, query value, valueless query name or fragment")
+    func urlsAreRedacted() {
+        let shown = redactedURL("https://gw:s3cret-password@sms.example/send?user=ops&token=s3cret-value&S3CRETKEY#s3cret-fragment")
+        #expect(!shown.contains("s3cret") && !shown.contains("S3CRET"), "\(shown)")
+        #expect(shown.hasPrefix("https://gw:***@sms.example/send?user=***&token=***&***"), "\(shown)")
+    }
+
     @Test("The PostgreSQL store is tested in CI", .enabled(if: ProcessInfo.processInfo.environment["CI"] != nil))
     func postgresIsConfiguredInCI() {
         #expect(StoreKind.postgresURL != nil, "set BREACHDB_TEST_POSTGRES_URL (tools/test.sh does)")

@@ -29,7 +29,7 @@ nginx -c "$work/nginx.conf"
 trap 'kill $daemon; nginx -c "$work/nginx.conf" -s stop' EXIT
 until curl -sf http://127.0.0.1:18301/healthz >/dev/null; do sleep 0.2; done
 
-# nginx's copies of the daemon's answers, plain and gzip-compressed (level 6, as the daemon).
+# nginx's copies of the daemon's answers, plain and gzip-compressed (level 6; the daemon sends Huffman-only gzip, 4 % smaller).
 [ -f "$work/www/range/$last_prefix.gz" ] || python3 - "$work" "$dense_prefixes" <<'PY'
 import gzip, http.client, sys
 work, count = sys.argv[1], int(sys.argv[2])

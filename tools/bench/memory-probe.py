@@ -39,7 +39,10 @@ def client(opened):
         connection.sendall(b"".join(request() for _ in range(100)))
         answers = 0
         while answers < 100:
-            pending += connection.recv(1 << 20)
+            chunk = connection.recv(1 << 20)
+            if not chunk:
+                sys.exit(f"the daemon closed the connection after {answers} of 100 answers")
+            pending += chunk
             while (end := pending.find(b"\r\n\r\n")) >= 0:
                 length = int(pending[:end].split(b"Content-Length: ")[1].split(b"\r\n")[0])
                 if len(pending) < end + 4 + length:
