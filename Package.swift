@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "BreachDownload",
             dependencies: [
-                "BreachIndex", "BreachHash", "BreachIngest", "CZlib", "CBrotli",
+                "BreachIndex", "BreachHash", "BreachIngest", "BreachCheck", "CZlib", "CBrotli",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "AccountStorage",
             dependencies: [
-                "Accounts",
+                "Accounts", "BreachCheck",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -91,7 +91,7 @@ let package = Package(
         .target(
             name: "AccountMail",
             dependencies: [
-                "Accounts",
+                "Accounts", "BreachCheck",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),

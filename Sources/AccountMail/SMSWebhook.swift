@@ -1,4 +1,5 @@
 import Accounts
+import BreachCheck
 import AsyncHTTPClient
 import Foundation
 import NIOCore

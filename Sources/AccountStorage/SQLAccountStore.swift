@@ -1,4 +1,5 @@
 import Accounts
+import BreachCheck
 import Foundation
 import Logging
 import ServiceLifecycle

@@ -56,9 +56,10 @@ public struct RemoteBreachChecker: BreachChecker {
     }
 }
 
-/// A range request that failed; names the URL (which holds only the 5-hex prefix).
+/// A range request that failed; names the URL (the configured one, secrets hidden, with
+/// the 5-hex prefix: never the password's hash).
 public struct RemoteBreachCheckError: Error, CustomStringConvertible {
     public let url: String
     public let reason: String
-    public var description: String { "breach check at \(url) failed: \(reason)" }
+    public var description: String { "breach check at \(redactedURL(url)) failed: \(reason)" }
 }

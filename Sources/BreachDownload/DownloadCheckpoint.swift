@@ -14,7 +14,7 @@ struct DownloadCheckpoint: Codable, Equatable {
     var next: Int
 
     init(options: DownloadOptions, next: Int) {
-        source = options.source
+        source = options.sourceForDisplay  // the partial file keeps no credentials
         kind = options.kind
         prefixes = options.prefixes
         padding = options.padding

@@ -1,3 +1,4 @@
+import BreachCheck
 import BreachHash
 import BreachIndex
 import Foundation
@@ -13,14 +14,8 @@ public struct DownloadOptions: Sendable {
     public var source: String = Self.publicAPI
 
     /// `source` as it may be shown and stored in the index (whose metadata `stats` and
-    /// `GET /v1/index` print): without a user, password or query, which may carry a secret.
-    public var sourceForDisplay: String {
-        guard var components = URLComponents(string: source) else { return "(a URL that cannot be parsed)" }
-        components.user = nil
-        components.password = nil
-        components.query = nil
-        return components.string ?? "(a URL that cannot be parsed)"
-    }
+    /// `GET /v1/index` print): its password, query values and other secrets hidden (`redactedURL`).
+    public var sourceForDisplay: String { redactedURL(source) }
     public var kind: HashKind = .sha1
     /// An earlier download whose ranges are revalidated (`If-None-Match`) and copied on 304.
     public var base: String?

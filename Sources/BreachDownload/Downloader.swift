@@ -148,7 +148,7 @@ public final class Downloader {
         case .unchanged(let validator):
             // Only sent with a validator from the base, so the base is there.
             try base!.forEachEntry(inRange: prefix) { try writer.append($0) }
-            if let validator = validator ?? base!.validator(forPrefix: prefix) { try writer.setValidator(validator, forPrefix: prefix) }
+            try writer.setValidator(validator, forPrefix: prefix)
             summary.unchanged += 1
         }
     }

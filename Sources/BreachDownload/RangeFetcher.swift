@@ -4,8 +4,8 @@ import BreachIndex
 /// One range as fetched and checked, waiting for its turn to be written.
 enum FetchedRange: Sendable {
     case entries([HashCount], validator: String?)
-    /// 304: the range is as in the base index.
-    case unchanged(validator: String?)
+    /// 304: the range is as in the base index; the validator the server sent, else the one asked with.
+    case unchanged(validator: String)
 }
 
 /// Fetches one range, retrying until it arrives whole and valid or the attempts run out.

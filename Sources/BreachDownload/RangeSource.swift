@@ -9,8 +9,9 @@ import NIOHTTP1
 enum RangeReply: Sendable {
     /// The range's body, decoded, and the validator (ETag) sent with it.
     case body([UInt8], validator: String?, wireBytes: Int)
-    /// 304: the range is unchanged since the validator that was sent.
-    case notModified(validator: String?)
+    /// 304: the range is unchanged since the validator that was sent; the ETag the server
+    /// sent with it, else that validator.
+    case notModified(validator: String)
 }
 
 /// Where ranges come from: the seam the downloader's retries and tests work across.
@@ -73,7 +74,7 @@ final class HTTPRangeSource: RangeSource {
             let decoded = try ContentDecoding.decode(Array(body.readableBytesView), coding: response.headers.first(name: "Content-Encoding"))
             return .body(decoded, validator: etag, wireBytes: body.readableBytes)
         case 304 where validator != nil:
-            return .notModified(validator: etag)
+            return .notModified(validator: etag ?? validator!)
         case 408, 429, 500...599:
             throw RangeFailure(description: "HTTP \(response.status.code) \(response.status.reasonPhrase)",
                                retryAfter: RetryPolicy.retryAfter(response.headers.first(name: "Retry-After")))

@@ -16,6 +16,8 @@ import LMDB
     /// Each group's lowest bucket address.
     @usableFromInline let groupBases: UnsafeMutablePointer<UInt>
     @usableFromInline let offsets: UnsafeMutablePointer<UInt32>
+    /// How many prefixes have a bucket.
+    private(set) var bucketCount = 0
     /// The span of the map that holds buckets: nothing outside it is ever read.
     @usableFromInline private(set) var dataStart = UInt.max
     @usableFromInline private(set) var dataEnd: UInt = 0
@@ -60,6 +62,7 @@ import LMDB
                 }
                 let address = UInt(bitPattern: value.baseAddress!)
                 pending.append((prefix, address))
+                bucketCount += 1
                 dataStart = min(dataStart, address)
                 dataEnd = max(dataEnd, address + UInt(value.count))
             }

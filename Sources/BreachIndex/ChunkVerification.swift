@@ -34,7 +34,7 @@ extension BreachIndex {
     /// The chunk's prefixes as hex, e.g. `AB000–ABFFF`.
     static func describe(chunk: Int) -> String {
         let prefixes = prefixes(ofChunk: chunk)
-        return String(format: "%05X–%05X", prefixes.lowerBound, prefixes.upperBound - 1)
+        return "\(rangePrefixText(prefixes.lowerBound))–\(rangePrefixText(prefixes.upperBound - 1))"
     }
 }
 
@@ -43,12 +43,5 @@ extension ChunkChecksums {
     mutating func add(prefix: Int, value: UnsafeRawBufferPointer) {
         var key = IndexLayout.key(forPrefix: prefix)
         withUnsafeBytes(of: &key) { add(prefix: prefix, key: UnsafeRawBufferPointer(rebasing: $0[0..<3]), value: value) }
-    }
-}
-
-extension BucketTable {
-    /// How many prefixes have a bucket.
-    var bucketCount: Int {
-        (0..<IndexLayout.prefixCount).reduce(0) { $0 + (offsets[$1] == Self.absent ? 0 : 1) }
     }
 }

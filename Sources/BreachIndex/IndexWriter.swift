@@ -100,10 +100,7 @@ public final class IndexWriter {
     private func flushBucket() throws {
         guard !bucket.isEmpty else { return }
         bucket.withUnsafeBufferPointer { encoder.encode($0, into: &encoded) }
-        var key = IndexLayout.key(forPrefix: bucketPrefix)
-        withUnsafeBytes(of: &key) { keyBytes in
-            encoded.withUnsafeBytes { checksums.add(prefix: bucketPrefix, key: UnsafeRawBufferPointer(rebasing: keyBytes[0..<3]), value: $0) }
-        }
+        encoded.withUnsafeBytes { checksums.add(prefix: bucketPrefix, value: $0) }
         if !block.accepts(prefix: bucketPrefix) { try flushBlock() }
         block.append(prefix: bucketPrefix, bucket: encoded)
         hashCount += UInt64(bucket.count)

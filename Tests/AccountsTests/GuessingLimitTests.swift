@@ -106,13 +106,17 @@ struct GuessingLimitTests {
         return (fixture, login)
     }
 
-    @Test("L3: at most 5 device codes per account and hour", arguments: StoreKind.all)
-    func deviceChallengesPerHour(kind: StoreKind) async throws {
-        // A lockout far away, so that only the challenge cap is at work.
-        let fixture = try await AccountFixture(kind) {
+    /// A lockout far away, so that only the device-code limits are at work.
+    private static func fixtureWithDistantLockout(_ kind: StoreKind) async throws -> AccountFixture {
+        try await AccountFixture(kind) {
             $0.failuresBeforeLockout = 50
             $0.failuresBeforeResetEmail = 60
         }
+    }
+
+    @Test("L3: at most 5 device codes per account and hour", arguments: StoreKind.all)
+    func deviceChallengesPerHour(kind: StoreKind) async throws {
+        let fixture = try await Self.fixtureWithDistantLockout(kind)
         let admin = try await fixture.administrator()
         _ = try await fixture.activeUser("cap", by: admin)
         let login = fixture.address("cap")
@@ -131,10 +135,7 @@ struct GuessingLimitTests {
 
     @Test("L3: 30 parallel tries on one device code take at most 5, each counted on the account", arguments: StoreKind.all)
     func parallelDeviceCodeTries(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind) {
-            $0.failuresBeforeLockout = 50
-            $0.failuresBeforeResetEmail = 60
-        }
+        let fixture = try await Self.fixtureWithDistantLockout(kind)
         let admin = try await fixture.administrator()
         let user = try await fixture.activeUser("par", by: admin)
         guard case .deviceVerificationRequired(let challenge) = try await fixture.service.signIn(login: fixture.address("par"),

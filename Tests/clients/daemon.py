@@ -27,6 +27,27 @@ def wait_until_up(port):
     raise AssertionError("the daemon did not start")
 
 
+def ingest(index, count):
+    """An index of one hash, the SHA-1 of "password", seen `count` times."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as dump:
+        dump.write(f"5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8:{count}\n")
+    subprocess.run([BREACHDB, "ingest", "--quiet", "-o", index, dump.name], check=True)
+    os.unlink(dump.name)
+
+
+@contextlib.contextmanager
+def serving(arguments, environment=None):
+    """`breachdb serve ARGUMENTS` (with `environment` added), stopped with SIGTERM when the block ends."""
+    process = subprocess.Popen([BREACHDB, "serve", *arguments], env={**os.environ, **(environment or {})},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=15)
+
+
 @contextlib.contextmanager
 def start_server(arguments=()):
     """`breachdb serve` on a free loopback port over the real range file in data/."""
@@ -34,17 +55,6 @@ def start_server(arguments=()):
         index = os.path.join(directory, "sample.idx")
         subprocess.run([BREACHDB, "ingest", "--quiet", "-o", index, os.path.join(ROOT, "data/hibp-range/sha1")], check=True)
         port = free_port()
-        process = subprocess.Popen([BREACHDB, "serve", "--index", index, "--port", str(port), *arguments],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}/"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        try:
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+        with serving(["--index", index, "--port", str(port), *arguments]):
+            wait_until_up(port)
+            yield f"http://127.0.0.1:{port}/"

@@ -7,7 +7,6 @@ import re
 import socket
 import threading
 import time
-import urllib.parse
 
 FAULTS = ("drop", "503", "429", "truncate", "garble", "stall")
 

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from daemon import BREACHDB, free_port, wait_until_up
+from daemon import BREACHDB, free_port, serving, wait_until_up
 from fault_proxy import FAULTS, FaultProxy
 
 SLICE = "00000-000FF"
@@ -50,16 +50,12 @@ def stats(index):
 @contextlib.contextmanager
 def serve(index, ntlm_index=None):
     port = free_port()
-    arguments = [BREACHDB, "serve", "--index", index, "--port", str(port), "--reload-interval", "0"]
+    arguments = ["--index", index, "--port", str(port), "--reload-interval", "0"]
     if ntlm_index:
         arguments += ["--ntlm-index", ntlm_index]
-    process = subprocess.Popen(arguments, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    with serving(arguments):
         wait_until_up(port)
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def download(source, output, *arguments, check=True):

@@ -1,39 +1,31 @@
 """Operations of `breachdb serve` as an operator sees them: graceful shutdown finishes the
 requests in flight, and replacing the index under load fails no request."""
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 import urllib.request
 
-from daemon import BREACHDB, ROOT, free_port, wait_until_up
+from daemon import BREACHDB, free_port, ingest, serving, wait_until_up
 
 
-def ingest(index, count):
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as dump:
-        dump.write(f"5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8:{count}\n")
-    subprocess.run([BREACHDB, "ingest", "--quiet", "-o", index, dump.name], check=True)
-    os.unlink(dump.name)
-
-
+@contextlib.contextmanager
 def serve(index, port, *arguments):
     """`breachdb serve` of `index` on `port`, once it answers."""
-    daemon = subprocess.Popen([BREACHDB, "serve", "--index", index, "--port", str(port), *arguments],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_until_up(port)
-    return daemon
+    with serving(["--index", index, "--port", str(port), *arguments]) as daemon:
+        wait_until_up(port)
+        yield daemon
 
 
 def test_sigterm_lets_a_request_in_flight_finish(tmp_path):
     index = str(tmp_path / "index.idx")
     ingest(index, 7)
     port = free_port()
-    daemon = serve(index, port)
-    try:
+    with serve(index, port) as daemon:
         body = b'{"password": "password"}'
         connection = socket.create_connection(("127.0.0.1", port), timeout=10)
         connection.sendall(b"POST /v1/check HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
@@ -49,17 +41,12 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path):
         assert head.startswith(b"HTTP/1.1 200")
         assert json.loads(payload) == {"breached": True, "count": 7}
         assert daemon.wait(timeout=15) == 0
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
 
 
 def test_replacing_the_index_under_load_fails_no_request(tmp_path):
     index = str(tmp_path / "index.idx")
     ingest(index, 1)
     port = free_port()
-    daemon = subprocess.Popen([BREACHDB, "serve", "--index", index, "--port", str(port), "--reload-interval", "1"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     failures, answers, stop = [], [], threading.Event()
 
     def load():
@@ -73,9 +60,8 @@ def test_replacing_the_index_under_load_fails_no_request(tmp_path):
             except Exception as error:  # any failure at all counts
                 failures.append(repr(error))
 
-    try:
-        wait_until_up(port)
-        workers = [threading.Thread(target=load) for _ in range(4)]
+    with serve(index, port, "--reload-interval", "1") as daemon:
+        workers = [threading.Thread(target=load, daemon=True) for _ in range(4)]
         for worker in workers:
             worker.start()
         for count in range(2, 6):  # four new indexes, each renamed over the served path
@@ -95,18 +81,13 @@ def test_replacing_the_index_under_load_fails_no_request(tmp_path):
         assert len(answers) > 50
         assert answers[-1] == 5  # the last index is the one served
         assert set(answers) <= {1, 2, 3, 4, 5}
-    finally:
-        stop.set()
-        daemon.terminate()
-        daemon.wait(timeout=15)
 
 
 def test_readyz_says_ready_once_the_checksums_are_verified_and_metrics_count_them(tmp_path):
     index = str(tmp_path / "index.idx")
     ingest(index, 3)
     port = free_port()
-    daemon = serve(index, port)
-    try:
+    with serve(index, port):
         for _ in range(100):
             ready = urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5)
             body = ready.read().decode()
@@ -120,9 +101,6 @@ def test_readyz_says_ready_once_the_checksums_are_verified_and_metrics_count_the
                   for line in metrics.splitlines()
                   if line.startswith("breachdb_index_checksum_chunks{") and f'path="{index}"' in line}
         assert chunks == {"verified": 256, "damaged": 0, "unchecked": 0}
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=15)
 
 
 def test_a_cut_off_index_is_refused_at_start_naming_the_file(tmp_path):

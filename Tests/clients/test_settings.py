@@ -8,8 +8,7 @@ import time
 import urllib.error
 import urllib.request
 
-from test_operations import ingest, wait_until_up
-from daemon import BREACHDB, free_port
+from daemon import BREACHDB, free_port, ingest, serving, wait_until_up
 
 
 def check(port, body):
@@ -22,26 +21,17 @@ def check(port, body):
         return error.code, json.loads(error.read())
 
 
-def serve(arguments, environment=None):
-    return subprocess.Popen([BREACHDB, "serve", *arguments], env={**os.environ, **(environment or {})},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-
-
 def test_a_config_file_supplies_the_settings(tmp_path):
     index = str(tmp_path / "index.idx")
     ingest(index, 7)
     port = free_port()
     config = tmp_path / "breachdb.json"
     config.write_text(json.dumps({"index": index, "port": port, "no-plaintext": True}))
-    daemon = serve(["--config", str(config)])
-    try:
+    with serving(["--config", str(config)]):
         wait_until_up(port)
         assert check(port, {"sha1": "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8"}) == (200, {"breached": True, "count": 7})
         status, body = check(port, {"password": "password"})
         assert (status, body["error"]["code"]) == (400, "plaintext_disabled")
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=15)
 
 
 def test_the_environment_wins_over_the_file_and_the_command_line_over_both(tmp_path):
@@ -50,16 +40,10 @@ def test_the_environment_wins_over_the_file_and_the_command_line_over_both(tmp_p
     file_port, environment_port, command_line_port = free_port(), free_port(), free_port()
     config = tmp_path / "breachdb.json"
     config.write_text(json.dumps({"index": index, "port": file_port}))
-    daemon = serve(["--port", str(command_line_port)], {"BREACHDB_CONFIG": str(config), "BREACHDB_PORT": str(environment_port)})
-    try:
+    with serving(["--port", str(command_line_port)], {"BREACHDB_CONFIG": str(config), "BREACHDB_PORT": str(environment_port)}):
         wait_until_up(command_line_port)
-        daemon.terminate()
-        daemon.wait(timeout=15)
-        daemon = serve([], {"BREACHDB_CONFIG": str(config), "BREACHDB_PORT": str(environment_port)})
+    with serving([], {"BREACHDB_CONFIG": str(config), "BREACHDB_PORT": str(environment_port)}):
         wait_until_up(environment_port)
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=15)
 
 
 def test_a_setting_that_is_not_one_is_refused_naming_the_file_and_key(tmp_path):
@@ -93,8 +77,7 @@ def test_a_unix_socket_serves_the_same_api(tmp_path):
     index = str(tmp_path / "index.idx")
     ingest(index, 7)
     path = str(tmp_path / "breachdb.sock")
-    daemon = serve(["--index", index, "--unix-socket", path])
-    try:
+    with serving(["--index", index, "--unix-socket", path]):
         wait_until_listening(path)
         with socket.socket(socket.AF_UNIX) as connection:
             connection.settimeout(10)
@@ -106,16 +89,12 @@ def test_a_unix_socket_serves_the_same_api(tmp_path):
         head, _, body = response.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 200")
         assert body == b"1E4C9B93F3F0682250B6CF8331B7EE68FD8:7"
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=15)
 
 
 def test_behind_a_proxy_on_the_unix_socket_each_forwarded_client_has_its_own_rate_limit(tmp_path):
     index = str(tmp_path / "index.idx")
     ingest(index, 7)
     path = str(tmp_path / "breachdb.sock")
-    daemon = serve(["--index", index, "--unix-socket", path, "--rate-limit", "0.01", "--trusted-proxies", "unix"])
 
     def status(forwarded_for):
         with socket.socket(socket.AF_UNIX) as connection:
@@ -124,12 +103,9 @@ def test_behind_a_proxy_on_the_unix_socket_each_forwarded_client_has_its_own_rat
             connection.sendall(b"GET /range/5BAA6 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
                                b"X-Forwarded-For: " + forwarded_for + b"\r\n\r\n")
             return int(connection.recv(65536).split(b" ")[1])
-    try:
+    with serving(["--index", index, "--unix-socket", path, "--rate-limit", "0.01", "--trusted-proxies", "unix"]):
         wait_until_listening(path)
         assert [status(b"203.0.113.9"), status(b"2001:db8::1"), status(b"203.0.113.9")] == [200, 200, 429]
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=15)
 
 
 def test_a_trusted_proxy_that_is_not_an_address_is_refused_naming_it():
