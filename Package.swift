@@ -1,25 +1,33 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// The pipeline, bottom to top: C libraries → LMDB wrapper and hashes → index format
-// (BreachIndex) → ingest (BreachIngest) → breach checks (BreachCheck) → daemon
-// (BreachServer) → accounts (Accounts, AccountStorage, AccountMail) → the `breachdb` command.
+// The pipeline, bottom to top; every dependency points down it (README, "Modules"):
+//   BreachSupport, BreachCheck (the checker protocol)     used from any level
+//   BreachHash → LMDB → BreachIndex (format, lookups, LocalBreachChecker)
+//   → BreachIngest (dumps), BreachDownload (range API client, RemoteBreachChecker)
+//   → BreachServer (the range and check daemon)
+//   → Accounts (rules, no I/O) → AccountStorage, AccountMail, AccountsHTTP (routes on the daemon)
+//   → the `breachdb` command, which composes them.
+// Benchmarks are a package of their own (Benchmarks/Package.swift), so that no consumer
+// of these libraries builds package-benchmark.
 let package = Package(
     name: "BreachDB",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "BreachSupport", targets: ["BreachSupport"]),
+        .library(name: "BreachCheck", targets: ["BreachCheck"]),
+        .library(name: "BreachHash", targets: ["BreachHash"]),
         .library(name: "BreachIndex", targets: ["BreachIndex"]),
         .library(name: "BreachIngest", targets: ["BreachIngest"]),
-        .library(name: "BreachHash", targets: ["BreachHash"]),
+        .library(name: "BreachDownload", targets: ["BreachDownload"]),
         .library(name: "BreachServer", targets: ["BreachServer"]),
-        .library(name: "BreachCheck", targets: ["BreachCheck"]),
-        .library(name: "Accounts", targets: ["Accounts", "AccountStorage", "AccountMail"]),
+        .library(name: "Accounts", targets: ["Accounts", "AccountStorage", "AccountMail", "AccountsHTTP"]),
+        .library(name: "SyntheticData", targets: ["SyntheticData"]),
         .executable(name: "breachdb", targets: ["breachdb"]),
         .executable(name: "generate-dump", targets: ["generate-dump"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
@@ -46,40 +54,36 @@ let package = Package(
 
         .target(name: "CMemoryHints"),
 
+        // Redaction, durations, progress lines, client addresses, identifiers: what every level uses.
+        .target(name: "BreachSupport", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+        // The breach checker protocol alone; its implementations live beside what they use.
+        .target(name: "BreachCheck"),
+
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "BreachHash", dependencies: ["CLibCrypto"]),
-        .target(name: "BreachIndex", dependencies: ["LMDB", "BreachHash", "CXXHash", "CMemoryHints"],
-                swiftSettings: hotPathSettings),
-        .target(name: "BreachIngest", dependencies: ["BreachIndex", "BreachHash", "CZlib"],
-                swiftSettings: hotPathSettings),
-        // `breachdb download`: the range API into an index (AsyncHTTPClient, zlib and brotli decoding).
+        .target(name: "BreachIndex", dependencies: ["LMDB", "BreachHash", "BreachCheck", "CXXHash", "CMemoryHints"]),
+        .target(name: "BreachIngest", dependencies: ["BreachIndex", "BreachHash", "BreachSupport", "CZlib"]),
+        // The range API's client side: `breachdb download` into an index (AsyncHTTPClient, zlib and
+        // brotli decoding) and the remote breach checker.
         .target(
             name: "BreachDownload",
             dependencies: [
-                "BreachIndex", "BreachHash", "BreachIngest", "BreachCheck", "CZlib", "CBrotli",
+                "BreachIndex", "BreachHash", "BreachCheck", "BreachSupport", "CZlib", "CBrotli",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .target(
-            name: "BreachCheck",
-            dependencies: [
-                "BreachIndex", "BreachHash",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
         // Accounts: the rules (no I/O of their own), then the SQL store and the mail dispatcher.
         .target(
             name: "Accounts",
-            dependencies: ["BreachCheck", "CArgon2", "CLibCrypto", .product(name: "Logging", package: "swift-log"),
+            dependencies: ["BreachCheck", "BreachSupport", "CArgon2", "CLibCrypto", .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .target(
             name: "AccountStorage",
             dependencies: [
-                "Accounts", "BreachCheck",
+                "Accounts", "BreachSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -91,7 +95,7 @@ let package = Package(
         .target(
             name: "AccountMail",
             dependencies: [
-                "Accounts", "BreachCheck",
+                "Accounts", "BreachSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -104,7 +108,7 @@ let package = Package(
         .target(
             name: "BreachServer",
             dependencies: [
-                "BreachIndex", "BreachHash", "BreachCheck", "Accounts", "CZlib", "CBrotli",
+                "BreachIndex", "BreachHash", "BreachSupport", "CZlib", "CBrotli",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -120,11 +124,19 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // The account API as routes on the daemon.
+        .target(
+            name: "AccountsHTTP",
+            dependencies: ["Accounts", "BreachServer", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         .executableTarget(
             name: "breachdb",
             dependencies: [
-                "BreachIndex", "BreachIngest", "BreachDownload", "BreachServer", "BreachCheck", "Accounts", "AccountStorage", "AccountMail",
+                "BreachSupport", "BreachHash", "BreachIndex", "BreachIngest", "BreachDownload", "BreachServer",
+                "Accounts", "AccountStorage", "AccountMail", "AccountsHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -137,24 +149,22 @@ let package = Package(
             path: "tools/generate-dump"
         ),
 
-        // Speed, measured in release builds: `swift package benchmark` (docs/benchmarks.md).
-        .executableTarget(
-            name: "IndexBenchmarks",
-            dependencies: ["BreachIndex", "BreachHash", "SyntheticData", .product(name: "Benchmark", package: "package-benchmark")],
-            path: "Benchmarks/IndexBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
-        ),
-
-        .target(name: "TestSupport", dependencies: ["BreachIndex", "SyntheticData"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["BreachIndex", "BreachHash", "SyntheticData"], path: "Tests/TestSupport"),
+        .testTarget(name: "BreachSupportTests", dependencies: ["BreachSupport", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB", "TestSupport"]),
         .testTarget(name: "BreachHashTests", dependencies: ["BreachHash"]),
-        .testTarget(name: "BreachIndexTests", dependencies: ["BreachIndex", "TestSupport"]),
-        .testTarget(name: "BreachIngestTests", dependencies: ["BreachIngest", "BreachIndex", "TestSupport"]),
-        .testTarget(name: "BreachDownloadTests", dependencies: ["BreachDownload", "BreachIndex", "BreachHash"]),
+        .testTarget(name: "BreachIndexTests", dependencies: ["BreachIndex", "BreachHash", "TestSupport"]),
+        .testTarget(name: "BreachIngestTests", dependencies: ["BreachIngest", "BreachIndex", "BreachHash", "TestSupport"]),
+        .testTarget(name: "BreachDownloadTests", dependencies: ["BreachDownload"]),
         .testTarget(
             name: "BreachServerTests",
             dependencies: [
-                "BreachServer", "BreachIndex", "BreachCheck", "TestSupport",
+                "BreachServer", "BreachIndex", "BreachIngest", "BreachHash", "BreachDownload", "BreachSupport", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -163,21 +173,17 @@ let package = Package(
         .testTarget(
             name: "AccountsTests",
             dependencies: [
-                "Accounts", "AccountStorage", "AccountMail", "BreachCheck", "BreachServer", "BreachIndex", "BreachHash", "TestSupport",
+                "Accounts", "AccountStorage", "AccountMail", "AccountsHTTP", "BreachCheck", "BreachDownload", "BreachServer", "BreachIndex",
+                "BreachHash", "BreachSupport", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "BreachDBCommandTests", dependencies: ["BreachIndex", "BreachHash", "TestSupport", "breachdb"]),
+        // Runs the built `breachdb` executable, so it depends on it without importing it.
+        .testTarget(name: "BreachDBCommandTests", dependencies: ["TestSupport", "breachdb"]),
     ]
 )
-
-/// The ingest's writer thread spent ≈15 % of its time in the runtime's exclusivity checks
-/// on class properties (`swift_beginAccess`, perf of a 20M-line ingest). Release builds of
-/// the two hot modules leave them out; debug builds, and so the tests, keep them.
-var hotPathSettings: [SwiftSetting] {
-    [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
-}

@@ -1,4 +1,5 @@
 import Accounts
+import BreachSupport
 import Foundation
 import Logging
 import ServiceLifecycle

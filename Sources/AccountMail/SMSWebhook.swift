@@ -1,6 +1,6 @@
 import Accounts
-import BreachCheck
 import AsyncHTTPClient
+import BreachSupport
 import Foundation
 import NIOCore
 

@@ -1,5 +1,5 @@
 import Accounts
-import BreachCheck
+import BreachSupport
 import Foundation
 import Logging
 import NIOCore

@@ -1,5 +1,5 @@
 import Accounts
-import BreachCheck
+import BreachSupport
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -334,7 +334,7 @@ struct SQLAccountTransaction: AccountTransaction {
 
     func append(_ event: AuditEvent) async throws {
         try await exec("INSERT INTO audit_log (id, at, account_id, kind, actor_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                       [.text(UUID().uuidString.lowercased()), .integer(event.at.milliseconds), optional(event.accountID?.rawValue),
+                       [.text(makeIdentifier()), .integer(event.at.milliseconds), optional(event.accountID?.rawValue),
                         .text(event.kind.rawValue), optional(event.actorID?.rawValue), .text(event.detail)])
     }
 

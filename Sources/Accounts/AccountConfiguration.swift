@@ -62,11 +62,3 @@ public struct AccountConfiguration: Sendable {
 
     public init() {}
 }
-
-extension Duration {
-    /// Seconds as Foundation counts them, for `Date` arithmetic.
-    public var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
-    }
-}

@@ -1,4 +1,5 @@
 import BreachCheck
+import BreachSupport
 import Foundation
 import Logging
 import Synchronization
@@ -187,7 +188,7 @@ public final class AccountService: Sendable {
                     else { throw AccountError.tooManyRequests }
                     try admit(client, at: now)
                     let expiresAt = now.addingTimeInterval(configuration.deviceCodeLifetime.timeInterval)
-                    let challenge = DeviceChallenge(id: Self.newID(), accountID: account.id, codeHash: SecretToken.hash(code), createdAt: now,
+                    let challenge = DeviceChallenge(id: makeIdentifier(), accountID: account.id, codeHash: SecretToken.hash(code), createdAt: now,
                                                     expiresAt: expiresAt)
                     try await tx.insert(challenge)
                     try await attempts.release(accountID: account.id, attempt: attempt, in: tx)
@@ -286,7 +287,7 @@ public final class AccountService: Sendable {
             try await revokeSecrets(of: accountID, keepingSession: nil, in: tx, at: now)
             try await tx.enqueue(links.email(templates.resetConfirmation(), to: account.email, at: now))
             if let phone = account.phone {
-                try await tx.enqueue(OutgoingMessage(id: Self.newID(), channel: .sms, recipient: phone, subject: "",
+                try await tx.enqueue(OutgoingMessage(id: makeIdentifier(), channel: .sms, recipient: phone, subject: "",
                                                      body: templates.resetConfirmationSMS(), createdAt: now))
             }
             try await tx.append(AuditEvent(at: now, accountID: accountID, kind: .passwordResetCompleted))
@@ -466,6 +467,4 @@ public final class AccountService: Sendable {
         dummyHash.withLock { $0 = hash }
         return hash
     }
-
-    static func newID() -> String { UUID().uuidString.lowercased() }
 }

@@ -1,3 +1,4 @@
+import BreachSupport
 import Foundation
 import Synchronization
 

@@ -1,3 +1,4 @@
+import BreachSupport
 import Foundation
 
 /// L2: throttling that grows with consecutive failures.

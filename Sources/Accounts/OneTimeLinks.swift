@@ -1,3 +1,4 @@
+import BreachSupport
 import Foundation
 
 /// A2, R1–R3: the links e-mailed for activation and resets. One piece makes the token,
@@ -38,7 +39,7 @@ struct OneTimeLinks: Sendable {
     /// An e-mail for the outbox; one that carries a secret is dropped unsent once the
     /// secret has expired.
     func email(_ message: MessageTemplates.Email, to recipient: String, at now: Date, secretExpiresAt: Date? = nil) -> OutgoingMessage {
-        OutgoingMessage(id: UUID().uuidString.lowercased(), channel: .email, recipient: recipient, subject: message.subject,
+        OutgoingMessage(id: makeIdentifier(), channel: .email, recipient: recipient, subject: message.subject,
                         body: message.body, createdAt: now, expiresAt: secretExpiresAt)
     }
 }

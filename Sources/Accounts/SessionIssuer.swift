@@ -1,3 +1,4 @@
+import BreachSupport
 import Foundation
 
 /// L3, L4: sessions and remembered devices. Their tokens are handed out once and stored

@@ -1,3 +1,4 @@
+import BreachSupport
 import Foundation
 
 /// An account's id. Its own type, so that an account id cannot be passed where a
@@ -7,7 +8,7 @@ public struct AccountID: Hashable, Sendable, Codable, CustomStringConvertible {
 
     public init(_ rawValue: String) { self.rawValue = rawValue }
 
-    static func make() -> AccountID { AccountID(UUID().uuidString.lowercased()) }
+    static func make() -> AccountID { AccountID(makeIdentifier()) }
 
     public var description: String { rawValue }
 

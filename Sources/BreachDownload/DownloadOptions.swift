@@ -1,6 +1,6 @@
-import BreachCheck
 import BreachHash
 import BreachIndex
+import BreachSupport
 import Foundation
 
 /// What `breachdb download` fetches and how.

@@ -1,6 +1,6 @@
 import BreachHash
 import BreachIndex
-import BreachIngest
+import BreachSupport
 import Foundation
 
 /// Builds an index from the range API: every prefix of the slice is fetched (several at
@@ -14,14 +14,14 @@ import Foundation
 /// ranges before it. The output is replaced only when everything is written.
 public final class Downloader {
     public let options: DownloadOptions
-    private let progress: IngestProgress?
+    private let progress: ProgressReporter?
     /// Says what the download decided on its own (shown even without progress).
     private let notice: (String) -> Void
     private let source: any RangeSource
     private let statistics = DownloadStatistics()
     private let fetcher: RangeFetcher
 
-    public init(options: DownloadOptions, progress: IngestProgress? = nil,
+    public init(options: DownloadOptions, progress: ProgressReporter? = nil,
                 notice: @escaping (String) -> Void = { FileHandle.standardError.write(Data("download: \($0)\n".utf8)) }) {
         self.options = options
         self.progress = progress
@@ -69,8 +69,7 @@ public final class Downloader {
         summary.paddingRowsDropped = statistics.paddingRows.load(ordering: .relaxed)
         summary.hashCount = metadata.hashCount
         summary.contentDigest = metadata.contentDigest ?? ""
-        let elapsed = ContinuousClock.now - started
-        summary.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        summary.seconds = (ContinuousClock.now - started).timeInterval
         return summary
     }
 
@@ -163,7 +162,7 @@ public final class Downloader {
                 + "\(String(format: "%.1f", text / 1e6 / max(seconds, 1e-9))) MB/s of range text"
             // This run's pace: ranges an earlier run finished took none of its time.
             let fraction = Double(done - resumed) / Double(max(1, total - resumed))
-            if fraction > 0.01 { line += ", ETA \(IngestProgress.duration(seconds / fraction - seconds))" }
+            if fraction > 0.01 { line += ", ETA \(ProgressReporter.duration(seconds / fraction - seconds))" }
             return line
         }
         progress.report(fraction: Double(done) / Double(total), line())

@@ -11,31 +11,34 @@ import Glibc
 /// its content) and without a lock file (the writer owns the file until it is
 /// published). Nothing is durable until ``finish(sources:)`` syncs it: callers write
 /// to a temporary path and publish with ``IndexDestination``.
+///
+/// One thread at a time owns it, so its stored properties skip the runtime's exclusivity
+/// checks (`@exclusivity(unchecked)`), which are a measurable share of an ingest's time.
 public final class IndexWriter {
     public let kind: HashKind
     public let path: String
     public let minimumCount: UInt64
     private let environment: Environment
-    private var transaction: Transaction
+    @exclusivity(unchecked) private var transaction: Transaction
     private let buckets: Transaction.Database
-    private var validators: Transaction.Database?
+    @exclusivity(unchecked) private var validators: Transaction.Database?
     private let encoder: BucketEncoder
-    private var bucket: [HashCount] = []
-    private var bucketPrefix = -1
-    private var last: HashDigest?
-    private var encoded: [UInt8] = []
-    private var block = BucketBlockBuilder()
-    private var checksums = ChunkChecksums()
-    private var bytesSinceCommit = 0
+    @exclusivity(unchecked) private var bucket: [HashCount] = []
+    @exclusivity(unchecked) private var bucketPrefix = -1
+    @exclusivity(unchecked) private var last: HashDigest?
+    @exclusivity(unchecked) private var encoded: [UInt8] = []
+    @exclusivity(unchecked) private var block = BucketBlockBuilder()
+    @exclusivity(unchecked) private var checksums = ChunkChecksums()
+    @exclusivity(unchecked) private var bytesSinceCommit = 0
 
     /// Receives, in ascending order, each hash left out for being under the minimum count.
     public var onBelowMinimum: ((HashCount) throws -> Void)?
 
-    public private(set) var hashCount: UInt64 = 0
-    public private(set) var countSum: UInt64 = 0
-    public private(set) var bucketCount = 0
+    @exclusivity(unchecked) public private(set) var hashCount: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var countSum: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var bucketCount = 0
     /// Hashes left out for being under the minimum count.
-    public private(set) var belowMinimumCount: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var belowMinimumCount: UInt64 = 0
 
     /// Virtual address space reserved for the map while writing. Without
     /// `MDB_WRITEMAP` LMDB does not grow the file to it, so it costs nothing on disk;

@@ -1,5 +1,6 @@
 import BreachHash
 import BreachIndex
+import BreachSupport
 import Foundation
 
 /// What to ingest and how.
@@ -50,9 +51,9 @@ public struct IngestSummary: Sendable {
 /// encoding and writing on the caller's: the two halves cost about the same.
 public final class Ingestor {
     public let options: IngestOptions
-    private let progress: IngestProgress?
+    private let progress: ProgressReporter?
 
-    public init(options: IngestOptions, progress: IngestProgress? = nil) {
+    public init(options: IngestOptions, progress: ProgressReporter? = nil) {
         self.options = options
         self.progress = progress
     }
@@ -94,8 +95,7 @@ public final class Ingestor {
         }
         let attributes = try? FileManager.default.attributesOfItem(atPath: options.output)
         summary.fileBytes = (attributes?[.size] as? NSNumber)?.uint64Value ?? 0
-        let elapsed = ContinuousClock.now - started
-        summary.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        summary.seconds = (ContinuousClock.now - started).timeInterval
         return summary
     }
 

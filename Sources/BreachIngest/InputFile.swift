@@ -5,6 +5,9 @@ import Glibc
 
 /// One input: a file, standard input (`-`), or a gzip file (any name ending in `.gz`),
 /// read in large blocks.
+///
+/// One thread at a time owns it, so its stored properties skip the runtime's exclusivity
+/// checks (`@exclusivity(unchecked)`), which are a measurable share of an ingest's time.
 public final class InputFile {
     /// The name used in messages: the path, or `<stdin>`.
     public let name: String
@@ -12,7 +15,7 @@ public final class InputFile {
     public let size: UInt64?
     private let descriptor: Int32
     private let gzip: gzFile?
-    private var rawBytesRead: UInt64 = 0
+    @exclusivity(unchecked) private var rawBytesRead: UInt64 = 0
 
     public init(path: String) throws {
         if path == "-" {

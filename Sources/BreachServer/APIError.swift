@@ -2,15 +2,15 @@ import Foundation
 import Hummingbird
 
 /// An error answered as JSON: `{"error": {"code": "invalid_sha1", "message": "…"}}`.
-struct APIError: HTTPResponseError {
-    let status: HTTPResponse.Status
-    let code: String
-    let message: String
+public struct APIError: HTTPResponseError {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
     /// A longer text for people, where a rule gives one (B1, B2).
-    var explanation: String?
-    var headers: HTTPFields = [:]
+    public var explanation: String?
+    public var headers: HTTPFields = [:]
 
-    init(status: HTTPResponse.Status, code: String, message: String) {
+    public init(status: HTTPResponse.Status, code: String, message: String) {
         self.status = status
         self.code = code
         self.message = message
@@ -25,7 +25,7 @@ struct APIError: HTTPResponseError {
         let error: Detail
     }
 
-    func response(from request: Request, context: some RequestContext) throws -> Response {
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
         Response(status: status, headers: headersWithContentType, body: .init(byteBuffer: try body()))
     }
 
@@ -39,7 +39,7 @@ struct APIError: HTTPResponseError {
         ByteBuffer(bytes: try sortedJSON.encode(Body(error: .init(code: code, message: message, explanation: explanation))))
     }
 
-    static func badRequest(_ code: String, _ message: String) -> APIError { APIError(status: .badRequest, code: code, message: message) }
+    public static func badRequest(_ code: String, _ message: String) -> APIError { APIError(status: .badRequest, code: code, message: message) }
 }
 
 /// JSON with keys in a fixed order, so answers are byte-stable for clients and tests.

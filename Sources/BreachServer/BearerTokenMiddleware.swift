@@ -1,16 +1,23 @@
 import Foundation
 import Hummingbird
 
+/// The credential of `Authorization: Bearer CREDENTIAL` (the scheme is case-insensitive,
+/// RFC 9110), or `nil` when the field is missing or names another scheme.
+public func bearerCredential(_ authorization: String?) -> String? {
+    guard let authorization, authorization.prefix(7).lowercased() == "bearer " else { return nil }
+    return authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
+}
+
 /// The tokens a route accepts in `Authorization: Bearer TOKEN`.
-struct BearerTokens: Sendable {
+public struct BearerTokens: Sendable {
     let tokens: [[UInt8]]
 
-    init(_ tokens: [String]) { self.tokens = tokens.map { Array($0.utf8) } }
+    public init(_ tokens: [String]) { self.tokens = tokens.map { Array($0.utf8) } }
 
     /// Whether a request's `Authorization` header carries one of the tokens.
     func authorize(_ authorization: String?) -> Bool {
-        guard let header = authorization, header.lowercased().hasPrefix("bearer ") else { return false }
-        return Self.matches(Array(header.utf8.dropFirst(7)), any: tokens)
+        guard let credential = bearerCredential(authorization) else { return false }
+        return Self.matches(Array(credential.utf8), any: tokens)
     }
 
     /// The 401 to answer a request whose `Authorization` carries none of the tokens, if any.
@@ -35,10 +42,12 @@ struct BearerTokens: Sendable {
 }
 
 /// Requires `Authorization: Bearer TOKEN` with one of the configured tokens.
-struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+public struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let tokens: BearerTokens
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    public init(tokens: BearerTokens) { self.tokens = tokens }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let unauthorized = tokens.rejection(request.headers[.authorization]) { throw unauthorized }
         return try await next(request, context)
     }

@@ -1,5 +1,5 @@
-import Accounts
 import BreachIndex
+import BreachSupport
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -32,8 +32,8 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: Duration? = .seconds(75)
     /// Proxies whose `X-Forwarded-For` names the client the rate limit counts.
     public var trustedProxies = TrustedProxies.none
-    /// When set, the account API is served under `/v1/accounts`.
-    public var accounts: AccountService?
+    /// Routes of the modules above the daemon (the account API), served beside its own.
+    public var routes: [any ServerRoutes] = []
     /// Background work to run with the server (the accounts' database pool and outbox
     /// dispatcher), started in this order and shut down in reverse, after the server.
     public var services: [any Service] = []
@@ -97,9 +97,7 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
                 }
             }
     }
-    if let accounts = configuration.accounts {
-        AccountRoutes(accounts: accounts, allowPlaintext: configuration.allowPlaintext, apiTokens: policy.apiTokens).register(on: router)
-    }
+    for routes in configuration.routes { routes.register(on: router) }
     router.get("/metrics") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                  body: .init(byteBuffer: ByteBuffer(bytes: ServerMetrics.registry.emitToBuffer())))

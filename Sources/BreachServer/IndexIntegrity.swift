@@ -1,5 +1,5 @@
-import Accounts
 import BreachIndex
+import BreachSupport
 import Foundation
 import Synchronization
 

@@ -2,9 +2,9 @@ import Foundation
 import Hummingbird
 
 /// JSON in and out for the `/v1` routes.
-enum JSONBody {
+public enum JSONBody {
     /// Decodes a JSON request body of at most `limit` bytes; 415, 413 or 400 otherwise.
-    static func decode<T: Decodable>(_ request: Request, limit: Int) async throws -> T {
+    public static func decode<T: Decodable>(_ request: Request, limit: Int) async throws -> T {
         guard isJSON(contentType: request.headers[.contentType]) else {
             throw APIError(status: .unsupportedMediaType, code: "unsupported_media_type", message: "send Content-Type: application/json")
         }
@@ -37,7 +37,7 @@ enum JSONBody {
         ByteBuffer(bytes: try sortedJSON.encode(value))
     }
 
-    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+    public static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         response(json: try encode(value), status: status)
     }
 

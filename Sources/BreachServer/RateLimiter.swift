@@ -1,23 +1,9 @@
-import Accounts
+import BreachSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
 import Synchronization
-
-/// The request context of the daemon: Hummingbird's basics plus the client's address,
-/// which rate limiting is keyed on.
-public struct BreachRequestContext: RequestContext, RemoteAddressRequestContext {
-    public var coreContext: CoreRequestContextStorage
-    public let remoteAddress: SocketAddress?
-    /// The signed-in account user, set by ``SessionMiddleware`` on the routes behind it.
-    public var identity: AuthenticatedUser?
-
-    public init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        remoteAddress = source.channel.remoteAddress
-    }
-}
 
 /// Limits each client to `rate` requests a second with bursts of `burst` (a token bucket
 /// per IPv4 address or IPv6 /64); `RequestPolicy` answers 429 with `Retry-After` beyond it.

@@ -1,6 +1,5 @@
 import Accounts
 import ArgumentParser
-import BreachCheck
 import BreachIndex
 import Foundation
 

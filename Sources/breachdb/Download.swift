@@ -3,6 +3,7 @@ import BreachDownload
 import BreachHash
 import BreachIndex
 import BreachIngest
+import BreachSupport
 import Foundation
 
 extension PrefixRange: ExpressibleByArgument {
@@ -90,7 +91,7 @@ struct Download: AsyncParsableCommand {
         options.retry.initialDelay = .milliseconds(Int(retryDelay * 1000))
         options.stallTimeout = .milliseconds(Int(timeout * 1000))
         options.checkpointInterval = .milliseconds(Int(checkpointInterval * 1000))
-        let progress = quiet ? nil : IngestProgress(label: "download", isTerminal: isatty(2) == 1)
+        let progress = quiet ? nil : ProgressReporter(label: "download", isTerminal: isatty(2) == 1)
         let summary: DownloadSummary
         do {
             summary = try await Downloader(options: options, progress: progress).run()
@@ -102,8 +103,8 @@ struct Download: AsyncParsableCommand {
             "wrote \(output): \(s.hashCount.formatted()) \(mode.rawValue) hashes from \(s.ranges.formatted()) ranges (\(prefixes)), content digest \(s.contentDigest)",
             "ranges changed: \(s.changed.formatted()), unchanged (304): \(s.unchanged.formatted())"
                 + (s.resumedFrom > 0 ? ", finished by the interrupted run: \(s.resumedFrom.formatted())" : ""),
-            "requests: \(s.requests.formatted()), retries: \(s.retries.formatted()); received \(IngestProgress.bytes(UInt64(s.wireBytes))) "
-                + "(\(IngestProgress.bytes(UInt64(s.textBytes))) of range text) in \(String(format: "%.2f", s.seconds)) s, "
+            "requests: \(s.requests.formatted()), retries: \(s.retries.formatted()); received \(ProgressReporter.bytes(UInt64(s.wireBytes))) "
+                + "(\(ProgressReporter.bytes(UInt64(s.textBytes))) of range text) in \(String(format: "%.2f", s.seconds)) s, "
                 + "\(String(format: "%.1f", Double(s.textBytes) / 1e6 / max(s.seconds, 1e-9))) MB/s, \(Int(Double(s.changed + s.unchanged) / max(s.seconds, 1e-9)).formatted()) ranges/s",
         ]
         if s.paddingRowsDropped > 0 { lines.append("padding rows dropped: \(s.paddingRowsDropped.formatted())") }

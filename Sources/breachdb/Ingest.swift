@@ -2,6 +2,7 @@ import ArgumentParser
 import BreachHash
 import BreachIndex
 import BreachIngest
+import BreachSupport
 import Foundation
 
 extension InputFormat: ExpressibleByArgument {}
@@ -57,7 +58,7 @@ struct Ingest: ParsableCommand {
         options.minimumCount = minCount
         options.memoryLimit = memoryLimit
         options.skipInvalid = skipInvalid
-        let progress = quiet ? nil : IngestProgress(isTerminal: isatty(2) == 1)
+        let progress = quiet ? nil : ProgressReporter(isTerminal: isatty(2) == 1)
         let summary: IngestSummary
         do {
             summary = try Ingestor(options: options, progress: progress).run()

@@ -1,7 +1,9 @@
 import Accounts
+import AccountsHTTP
 import ArgumentParser
-import BreachCheck
+import BreachIndex
 import BreachServer
+import BreachSupport
 import Foundation
 import Hummingbird
 import Logging
@@ -141,8 +143,9 @@ struct Serve: AsyncParsableCommand {
             // listens and before the dispatcher's first pass.
             server.services += [database].compactMap { $0 }
             server.beforeServerStarts.append { [accounts] in try await accounts.open(store) }
-            server.accounts = AccountService(store: store, breachChecker: LocalBreachChecker(currentIndex: { indexes.snapshot.sha1 }),
-                                             configuration: try accounts.configuration(settings), logger: logger)
+            let service = AccountService(store: store, breachChecker: LocalBreachChecker(currentIndex: { indexes.snapshot.sha1 }),
+                                         configuration: try accounts.configuration(settings), logger: logger)
+            server.routes.append(AccountRoutes(accounts: service, allowPlaintext: server.allowPlaintext, apiTokens: server.apiTokens))
             if let dispatcher = try accounts.dispatcher(for: store, settings) {
                 server.services.append(AfterOpening(open: { [accounts] in try await accounts.open(store) }, service: dispatcher))
             } else {

@@ -1,5 +1,6 @@
 @testable import AccountStorage
 import Accounts
+import AccountsHTTP
 import BreachHash
 import BreachIndex
 import BreachServer
@@ -21,8 +22,9 @@ struct AccountAPITests {
         try writeIndex(AccountFixture.breachedPasswords.map { HashCount(digest: PasswordHasher.hash($0, kind: .sha1), count: 7) }, to: indexPath)
         var configuration = ServerConfiguration()
         configuration.port = 0
-        configuration.accounts = fixture.service
         configure(&configuration)
+        configuration.routes = [AccountRoutes(accounts: fixture.service, allowPlaintext: configuration.allowPlaintext,
+                                              apiTokens: configuration.apiTokens)]
         let application = try makeApplication(indexes: try ServedIndexes(sha1Path: indexPath, ntlmPath: nil), configuration: configuration)
         try await application.test(.live) { client in try await body(fixture, admin, client) }
         try await fixture.close()

@@ -4,6 +4,7 @@ import Accounts
 import BreachCheck
 import BreachHash
 import BreachIndex
+import BreachSupport
 import Foundation
 import Logging
 import PostgresNIO

@@ -1,4 +1,4 @@
-import BreachCheck
+import BreachDownload
 import BreachServer
 import Foundation
 import Hummingbird

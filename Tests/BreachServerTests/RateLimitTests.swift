@@ -1,4 +1,5 @@
 @testable import BreachServer
+import BreachSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -70,5 +71,21 @@ import Testing
         #expect(limit.take(for: clients[9], now: later) != nil, "still counted")
         #expect(limit.take(for: clients[10], now: later) == nil)
         #expect(limit.take(for: clients[9], now: later) != nil, "a busy client is kept")
+    }
+
+    /// On a live server, behind loopback as the trusted proxy: each forwarded client has its
+    /// own limit, on the router's routes and on the hot routes alike.
+    @Test(arguments: ["/v1/index", "/range/5BAA6"])
+    func eachForwardedClientHasItsOwnRateLimit(_ uri: String) async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application(requestsPerSecond: 1.0 / 60, trustedProxies: TrustedProxies(parsing: "127.0.0.1, ::1"))
+            .test(.live) { client in
+                let forwarded = ["203.0.113.9", "198.51.100.1, 203.0.113.10", "203.0.113.9"]
+                var statuses: [HTTPResponse.Status] = []
+                for forwardedFor in forwarded {
+                    statuses.append(try await client.execute(uri: uri, method: .get, headers: [.xForwardedFor: forwardedFor]).status)
+                }
+                #expect(statuses == [.ok, .ok, .tooManyRequests])
+            }
     }
 }

@@ -1,6 +1,7 @@
 import BreachIndex
 import BreachIngest
 @testable import BreachServer
+import BreachSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting

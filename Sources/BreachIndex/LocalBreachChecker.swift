@@ -1,4 +1,4 @@
-import BreachIndex
+import BreachCheck
 
 /// Checks against an index opened in this process: about a microsecond, no I/O.
 public struct LocalBreachChecker: BreachChecker {

@@ -1,5 +1,7 @@
 import AsyncHTTPClient
+import BreachCheck
 import BreachHash
+import BreachSupport
 import Foundation
 import NIOCore
 

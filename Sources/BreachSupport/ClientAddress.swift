@@ -1,20 +1,20 @@
 import NIOCore
 
 /// The address a request comes from, as the rate limiter counts clients.
-struct ClientAddress: Hashable, Sendable {
+public struct ClientAddress: Hashable, Sendable {
     /// The address in IPv6 form; IPv4 as mapped (`::ffff:a.b.c.d`), so that one range
     /// type covers both and a dual-stack listener's mapped peers match IPv4 ranges.
-    let bits: UInt128
+    public let bits: UInt128
 
     /// Unix-socket peers and peers a proxy named with something not an address.
-    static let unknown = ClientAddress(bits: .max)
+    public static let unknown = ClientAddress(bits: .max)
 
     private static let mappedIPv4: UInt128 = 0xFFFF << 32
 
-    init(bits: UInt128) { self.bits = bits }
+    public init(bits: UInt128) { self.bits = bits }
 
     /// The address of a connection's peer; `nil` for a Unix-socket peer.
-    init?(_ address: SocketAddress) {
+    public init?(_ address: SocketAddress) {
         switch address {
         case .v4(let ip):
             bits = Self.mappedIPv4 | UInt128(UInt32(bigEndian: ip.address.sin_addr.s_addr))
@@ -27,7 +27,7 @@ struct ClientAddress: Hashable, Sendable {
 
     /// An address as proxies write it in `X-Forwarded-For`: `192.0.2.7`, `2001:db8::7`,
     /// and, from some load balancers, with a port (`192.0.2.7:5123`, `[2001:db8::7]:5123`).
-    init?(parsing text: some StringProtocol) {
+    public init?(parsing text: some StringProtocol) {
         var text = Substring(text)
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
             text = text[text.index(after: text.startIndex)..<close]
@@ -41,7 +41,7 @@ struct ClientAddress: Hashable, Sendable {
     /// Who a rate-limit bucket belongs to: an IPv4 address, or an IPv6 /64 — one
     /// subscriber's usual allocation, so that a client cannot shed its limit by changing
     /// the low half of its address.
-    var rateLimitKey: ClientAddress {
+    public var rateLimitKey: ClientAddress {
         bits >> 32 == Self.mappedIPv4 >> 32 || self == .unknown ? self : ClientAddress(bits: bits & ~UInt128(UInt64.max))
     }
 }
@@ -106,7 +106,7 @@ public struct TrustedProxies: Sendable, Equatable {
     /// proxy, the address before it in `X-Forwarded-For`. Each proxy appends the peer it
     /// saw, so only the entries right of the first untrusted one are facts; anything a
     /// client wrote itself lies further left and is never reached.
-    func client(peer: SocketAddress?, forwardedFor: [String]) -> ClientAddress {
+    public func client(peer: SocketAddress?, forwardedFor: [String]) -> ClientAddress {
         var current = peer.flatMap(ClientAddress.init)
         guard !isEmpty, isTrusted(current) else { return current ?? .unknown }
         for header in forwardedFor.reversed() {

@@ -1,11 +1,12 @@
 import Accounts
+import BreachServer
 import Foundation
 import Hummingbird
 
 /// The account flows as JSON under `/v1/accounts` (`breachdb serve --accounts`).
 /// A session is `Authorization: Bearer SESSION_TOKEN`. Answers that must not tell
 /// whether an address is registered (sign-up, reset request) are always 202.
-struct AccountRoutes {
+public struct AccountRoutes: ServerRoutes {
     let accounts: AccountService
     /// `--no-plaintext`: password-strength takes a plaintext password, so it is off too.
     var allowPlaintext = true
@@ -14,7 +15,13 @@ struct AccountRoutes {
     var apiTokens: BearerTokens?
     static let bodyLimit = 16 << 10
 
-    func register(on router: Router<BreachRequestContext>) {
+    public init(accounts: AccountService, allowPlaintext: Bool = true, apiTokens: [String]? = nil) {
+        self.accounts = accounts
+        self.allowPlaintext = allowPlaintext
+        self.apiTokens = apiTokens.map(BearerTokens.init)
+    }
+
+    public func register(on router: Router<BreachRequestContext>) {
         let group = router.group("v1/accounts")
         group.post("sign-up") { request, context in
             let body: SignUp = try await decode(request)
@@ -39,13 +46,12 @@ struct AccountRoutes {
             return try JSONBody.response(try await accounts.verifyDevice(challengeID: body.challengeId, code: body.code))
         }
         group.post("sign-out") { request, _ in
-            try await accounts.signOut(sessionToken: try SessionMiddleware.sessionToken(request))
+            try await accounts.signOut(sessionToken: try sessionToken(request))
             return Response(status: .noContent)
         }
-        // The routes of a signed-in user: the session is resolved once, by the middleware.
-        let signedIn = group.group().add(middleware: SessionMiddleware(accounts: accounts))
-        signedIn.get("me") { _, context in
-            let user = try context.signedInUser()
+        // The routes of a signed-in user resolve the session first, before reading the body.
+        group.get("me") { request, _ in
+            let user = try await accounts.signedInUser(request)
             return try JSONBody.response(Me(id: user.accountID, login: user.login, email: user.email, role: user.role,
                                             authentication: user.authentication, mustChangePassword: user.mustChangePassword))
         }
@@ -68,45 +74,52 @@ struct AccountRoutes {
             try await accounts.resetPassword(token: body.token, newPassword: body.newPassword)
             return Response(status: .noContent)
         }
-        signedIn.post("password") { request, context in
+        group.post("password") { request, _ in
+            let user = try await accounts.signedInUser(request)
             let body: Change = try await decode(request)
-            try await accounts.changePassword(by: try context.signedInUser(), currentPassword: body.currentPassword,
+            try await accounts.changePassword(by: user, currentPassword: body.currentPassword,
                                               newPassword: body.newPassword, confirmation: body.confirmation)
             return Response(status: .noContent)
         }
 
-        let admin = signedIn.group("admin/users")
-        admin.post { request, context in
+        let admin = group.group("admin/users")
+        admin.post { request, _ in
+            let user = try await accounts.signedInUser(request)
             let body: Invite = try await decode(request)
             let id = try await accounts.invite(login: body.login, email: body.email, phone: body.phone, role: body.role ?? .user,
-                                               authentication: body.authentication ?? .password, by: try context.signedInUser())
+                                               authentication: body.authentication ?? .password, by: user)
             return try JSONBody.response(["id": id], status: .created)
         }
         admin.post(":login/password-reset") { request, context in
+            let user = try await accounts.signedInUser(request)
             let login = try context.parameters.require("login")
-            try await accounts.adminSendPasswordReset(login: login, by: try context.signedInUser())
+            try await accounts.adminSendPasswordReset(login: login, by: user)
             return try JSONBody.response(Status(status: "sent"), status: .accepted)
         }
         admin.put(":login/password") { request, context in
+            let user = try await accounts.signedInUser(request)
             let login = try context.parameters.require("login")
             let body: Password = try await decode(request)
-            try await accounts.adminSetPassword(login: login, password: body.password, by: try context.signedInUser())
+            try await accounts.adminSetPassword(login: login, password: body.password, by: user)
             return Response(status: .noContent)
         }
         admin.put(":login/role") { request, context in
+            let user = try await accounts.signedInUser(request)
             let login = try context.parameters.require("login")
             let body: RoleChange = try await decode(request)
-            try await accounts.setRole(body.role, login: login, by: try context.signedInUser())
+            try await accounts.setRole(body.role, login: login, by: user)
             return Response(status: .noContent)
         }
         admin.post(":login/deactivate") { request, context in
+            let user = try await accounts.signedInUser(request)
             let login = try context.parameters.require("login")
-            try await accounts.deactivate(login: login, by: try context.signedInUser())
+            try await accounts.deactivate(login: login, by: user)
             return Response(status: .noContent)
         }
         admin.post(":login/reactivate") { request, context in
+            let user = try await accounts.signedInUser(request)
             let login = try context.parameters.require("login")
-            try await accounts.reactivate(login: login, by: try context.signedInUser())
+            try await accounts.reactivate(login: login, by: user)
             return Response(status: .noContent)
         }
     }

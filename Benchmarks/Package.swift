@@ -1,0 +1,28 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// The in-process benchmarks, a package of their own (as Hummingbird and swift-nio keep
+// theirs) so that building BreachDB never builds package-benchmark. Run from this folder:
+//   swift package --disable-sandbox benchmark --target IndexBenchmarks
+// or through tools/bench/run.sh (docs/benchmarks.md). Thresholds: Thresholds/.
+let package = Package(
+    name: "BreachDBBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "BreachDB", path: ".."),
+        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "IndexBenchmarks",
+            dependencies: [
+                .product(name: "BreachIndex", package: "BreachDB"),
+                .product(name: "BreachHash", package: "BreachDB"),
+                .product(name: "SyntheticData", package: "BreachDB"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "IndexBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        )
+    ]
+)
