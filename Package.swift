@@ -1,13 +1,15 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// The pipeline, bottom to top; every dependency points down it (README, "Modules"):
-//   BreachSupport, BreachCheck (the checker protocol)     used from any level
-//   BreachHash → LMDB → BreachIndex (format, lookups, LocalBreachChecker)
-//   → BreachIngest (dumps), BreachDownload (range API client, RemoteBreachChecker)
-//   → BreachServer (the range and check daemon)
-//   → Accounts (rules, no I/O) → AccountStorage, AccountMail, AccountsHTTP (routes on the daemon)
-//   → the `breachdb` command, which composes them.
+// The pipeline, top to bottom; every dependency points down it (the README's "Layout"):
+//   breachdb                        the command: composes everything below
+//   AccountsHTTP                    → Accounts, BreachServer
+//   AccountStorage, AccountMail     → Accounts
+//   Accounts                        → BreachCheck (the protocol alone: no LMDB, no HTTP client)
+//   BreachServer                    → BreachIndex
+//   BreachIngest, BreachDownload    → BreachIndex
+//   BreachIndex                     → LMDB, BreachHash, BreachCheck
+//   LMDB, BreachHash, BreachCheck, BreachSupport, the C libraries: the bottom.
 // Benchmarks are a package of their own (Benchmarks/Package.swift), so that no consumer
 // of these libraries builds package-benchmark.
 let package = Package(
@@ -55,7 +57,7 @@ let package = Package(
         .target(name: "CMemoryHints"),
 
         // Redaction, durations, progress lines, client addresses, identifiers: what every level uses.
-        .target(name: "BreachSupport", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+        .target(name: "BreachSupport"),
         // The breach checker protocol alone; its implementations live beside what they use.
         .target(name: "BreachCheck"),
 
@@ -150,7 +152,7 @@ let package = Package(
         ),
 
         .target(name: "TestSupport", dependencies: ["BreachIndex", "BreachHash", "SyntheticData"], path: "Tests/TestSupport"),
-        .testTarget(name: "BreachSupportTests", dependencies: ["BreachSupport", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "BreachSupportTests", dependencies: ["BreachSupport"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "TestSupport"]),
         .testTarget(name: "BreachHashTests", dependencies: ["BreachHash"]),
         .testTarget(name: "BreachIndexTests", dependencies: ["BreachIndex", "BreachHash", "TestSupport"]),

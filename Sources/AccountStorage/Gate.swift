@@ -11,6 +11,9 @@ final class Gate: Sendable {
 
     private let state = Mutex(State())
 
+    /// How many tasks wait at the gate now (tests wait for a task to arrive here).
+    var waiting: Int { state.withLock { $0.waiters.count } }
+
     func open() {
         let waiters = state.withLock { state in
             state.isOpen = true

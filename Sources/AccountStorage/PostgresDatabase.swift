@@ -18,7 +18,7 @@ public final class PostgresDatabase: SQLDatabase, Service {
     public let dialect = SQLDialect.postgres
     /// Internal for the tests' statements outside a transaction (CREATE DATABASE).
     let client: PostgresClient
-    private let running = Gate()
+    let running = Gate()
     private let location: String
     private let logger: Logger
 

@@ -1,4 +1,8 @@
-import NIOCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The address a request comes from, as the rate limiter counts clients.
 public struct ClientAddress: Hashable, Sendable {
@@ -13,18 +17,6 @@ public struct ClientAddress: Hashable, Sendable {
 
     public init(bits: UInt128) { self.bits = bits }
 
-    /// The address of a connection's peer; `nil` for a Unix-socket peer.
-    public init?(_ address: SocketAddress) {
-        switch address {
-        case .v4(let ip):
-            bits = Self.mappedIPv4 | UInt128(UInt32(bigEndian: ip.address.sin_addr.s_addr))
-        case .v6(let ip):
-            bits = withUnsafeBytes(of: ip.address.sin6_addr) { $0.reduce(0) { $0 << 8 | UInt128($1) } }
-        case .unixDomainSocket:
-            return nil
-        }
-    }
-
     /// An address as proxies write it in `X-Forwarded-For`: `192.0.2.7`, `2001:db8::7`,
     /// and, from some load balancers, with a port (`192.0.2.7:5123`, `[2001:db8::7]:5123`).
     public init?(parsing text: some StringProtocol) {
@@ -34,9 +26,19 @@ public struct ClientAddress: Hashable, Sendable {
         } else if let colon = text.firstIndex(of: ":"), text[text.index(after: colon)...].allSatisfy(\.isNumber) {
             text = text[..<colon]  // only IPv4 has a single colon
         }
-        guard let address = try? SocketAddress(ipAddress: String(text), port: 0) else { return nil }
-        self.init(address)
+        var ipv4 = in_addr(), ipv6 = in6_addr()
+        let address = String(text)
+        if inet_pton(AF_INET, address, &ipv4) == 1 {
+            self.init(ipv4: UInt32(bigEndian: ipv4.s_addr))
+        } else if inet_pton(AF_INET6, address, &ipv6) == 1 {
+            self.init(bits: withUnsafeBytes(of: ipv6) { $0.reduce(0) { $0 << 8 | UInt128($1) } })
+        } else {
+            return nil
+        }
     }
+
+    /// An IPv4 address (in host byte order), kept in its IPv6-mapped form.
+    public init(ipv4: UInt32) { self.init(bits: Self.mappedIPv4 | UInt128(ipv4)) }
 
     /// Who a rate-limit bucket belongs to: an IPv4 address, or an IPv6 /64 — one
     /// subscriber's usual allocation, so that a client cannot shed its limit by changing
@@ -106,8 +108,9 @@ public struct TrustedProxies: Sendable, Equatable {
     /// proxy, the address before it in `X-Forwarded-For`. Each proxy appends the peer it
     /// saw, so only the entries right of the first untrusted one are facts; anything a
     /// client wrote itself lies further left and is never reached.
-    public func client(peer: SocketAddress?, forwardedFor: [String]) -> ClientAddress {
-        var current = peer.flatMap(ClientAddress.init)
+    /// `peer` is `nil` for a Unix-socket peer.
+    public func client(peer: ClientAddress?, forwardedFor: [String]) -> ClientAddress {
+        var current = peer
         guard !isEmpty, isTrusted(current) else { return current ?? .unknown }
         for header in forwardedFor.reversed() {
             for hop in header.split(separator: ",").reversed() {

@@ -11,8 +11,16 @@ struct PostgresPoolTests {
         let database = try PostgresDatabase(url: try #require(StoreKind.postgresURL), logger: Logger(label: "test") { _ in warnings })
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { _ = try await database.transaction { try await $0.query("SELECT 1", []) } }
-            // Long enough for the query to reach the pool if nothing held it back.
-            try await Task.sleep(for: .milliseconds(300))
+            // The query is held at the gate before the pool runs (without the gate it would
+            // have reached the pool here and been warned about).
+            let deadline = ContinuousClock.now + .seconds(10)
+            while database.running.waiting == 0 {
+                guard ContinuousClock.now < deadline else {
+                    Issue.record("the query never waited for the pool to run")
+                    break
+                }
+                await Task.yield()
+            }
             group.addTask { await database.run() }
             try await group.next()
             group.cancelAll()

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @Suite struct RateLimitTests {
@@ -87,5 +88,13 @@ import Testing
                 }
                 #expect(statuses == [.ok, .ok, .tooManyRequests])
             }
+    }
+
+    /// A connection's peer as the rate limit counts it: IPv4 in its mapped form, IPv6 as is,
+    /// a Unix-socket peer as no address.
+    @Test func aConnectionsPeerBecomesAClientAddress() throws {
+        #expect(ClientAddress(try SocketAddress(ipAddress: "192.0.2.7", port: 5000)) == ClientAddress(parsing: "::ffff:192.0.2.7"))
+        #expect(ClientAddress(try SocketAddress(ipAddress: "2001:db8::7", port: 5000)) == ClientAddress(parsing: "2001:db8::7"))
+        #expect(ClientAddress(try SocketAddress(unixDomainSocketPath: "/tmp/breachdb.sock")) == nil)
     }
 }

@@ -1,11 +1,10 @@
 @testable import BreachSupport
-import NIOCore
 import Testing
 
 /// Who the rate limiter counts a request against: the peer, or behind trusted proxies the
 /// client they name in `X-Forwarded-For`.
 @Suite struct TrustedProxiesTests {
-    let loadBalancer = try! SocketAddress(ipAddress: "10.0.0.1", port: 41_000)
+    let loadBalancer = ClientAddress(parsing: "10.0.0.1")!
     let trusted = try! TrustedProxies(parsing: "10.0.0.0/8, 2001:db8:ffff::/48, unix")
 
     func address(_ text: String) -> ClientAddress { ClientAddress(parsing: text)! }
@@ -29,12 +28,12 @@ import Testing
     }
 
     @Test func anUntrustedPeerIsTheClientWhateverItForwards() throws {
-        let peer = try SocketAddress(ipAddress: "198.51.100.1", port: 5000)
+        let peer = address("198.51.100.1")
         #expect(trusted.client(peer: peer, forwardedFor: ["203.0.113.9"]) == address("198.51.100.1"))
     }
 
     @Test func aDualStackListenersMappedPeerMatchesAnIPv4Network() throws {
-        let peer = try SocketAddress(ipAddress: "::ffff:10.0.0.1", port: 5000)
+        let peer = address("::ffff:10.0.0.1")
         #expect(trusted.client(peer: peer, forwardedFor: ["203.0.113.9"]) == address("203.0.113.9"))
     }
 

@@ -1,8 +1,10 @@
 import ArgumentParser
 import BreachIndex
 
-struct Range: ParsableCommand {
+/// `breachdb range PREFIX` (named so that it does not shadow `Swift.Range`).
+struct RangeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "range",
         abstract: "Print the range response for a 5-hex prefix.",
         discussion: "Writes exactly the body `GET /range/PREFIX` serves without padding: uppercase SUFFIX:COUNT lines joined by CRLF, none after the last."
     )
