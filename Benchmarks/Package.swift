@@ -2,9 +2,8 @@
 import PackageDescription
 
 // The in-process benchmarks, a package of their own (as Hummingbird and swift-nio keep
-// theirs) so that building BreachDB never builds package-benchmark. Run from this folder:
-//   swift package --disable-sandbox benchmark --target IndexBenchmarks
-// or through tools/bench/run.sh (docs/benchmarks.md). Thresholds: Thresholds/.
+// theirs) so that building BreachDB never builds package-benchmark. Run them through
+// tools/bench/run.sh (`index`, `floor`), as every benchmark of docs/benchmarks.md.
 let package = Package(
     name: "BreachDBBenchmarks",
     platforms: [.macOS(.v15)],
@@ -23,6 +22,12 @@ let package = Package(
             ],
             path: "IndexBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
-        )
+        ),
+        // Every answer of an index decoded and formatted, in the thread's CPU time.
+        .executableTarget(
+            name: "RangeFormatterFloor",
+            dependencies: [.product(name: "BreachIndex", package: "BreachDB")],
+            path: "RangeFormatterFloor"
+        ),
     ]
 )

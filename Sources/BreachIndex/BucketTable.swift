@@ -9,6 +9,10 @@ import LMDB
 /// 4 bytes, an offset from its group of 256 prefixes (buckets are appended in prefix
 /// order, so a group spans a few MiB at most), small enough to stay cached. A bucket's
 /// length comes from its own header instead.
+///
+/// Filled once, then only read (by every lookup, from any thread): its stored properties
+/// skip the runtime's exclusivity checks (`@exclusivity(unchecked)`), which lookups would
+/// otherwise pay on each read.
 @usableFromInline final class BucketTable {
     @usableFromInline static let groupBits = 8
     @usableFromInline static let absent = UInt32.max
@@ -17,10 +21,10 @@ import LMDB
     @usableFromInline let groupBases: UnsafeMutablePointer<UInt>
     @usableFromInline let offsets: UnsafeMutablePointer<UInt32>
     /// How many prefixes have a bucket.
-    private(set) var bucketCount = 0
+    @exclusivity(unchecked) private(set) var bucketCount = 0
     /// The span of the map that holds buckets: nothing outside it is ever read.
-    @usableFromInline private(set) var dataStart = UInt.max
-    @usableFromInline private(set) var dataEnd: UInt = 0
+    @usableFromInline @exclusivity(unchecked) private(set) var dataStart = UInt.max
+    @usableFromInline @exclusivity(unchecked) private(set) var dataEnd: UInt = 0
 
     init() {
         groupBases = .allocate(capacity: IndexLayout.prefixCount >> Self.groupBits)

@@ -32,7 +32,7 @@ public final class IndexWriter {
     @exclusivity(unchecked) private var bytesSinceCommit = 0
 
     /// Receives, in ascending order, each hash left out for being under the minimum count.
-    public var onBelowMinimum: ((HashCount) throws -> Void)?
+    @exclusivity(unchecked) public var onBelowMinimum: ((HashCount) throws -> Void)?
 
     @exclusivity(unchecked) public private(set) var hashCount: UInt64 = 0
     @exclusivity(unchecked) public private(set) var countSum: UInt64 = 0
@@ -51,7 +51,7 @@ public final class IndexWriter {
     /// When `false`, nothing is committed before ``checkpoint(state:)`` or
     /// ``finish(sources:coveredPrefixes:)``, so that every commit is a consistent point to
     /// resume from; the caller then bounds memory by checkpointing (``uncommittedBytes``).
-    public var commitsAutomatically = true
+    @exclusivity(unchecked) public var commitsAutomatically = true
 
     /// Bucket bytes written since the last commit (the open block of at most about a MiB
     /// aside).

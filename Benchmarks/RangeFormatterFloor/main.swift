@@ -1,4 +1,4 @@
-// The range formatter's floor, in-process: see docs/benchmarks.md for the build command.
+// The range formatter's floor, in-process (docs/benchmarks.md): tools/bench/run.sh floor INDEX PREFIXES.
 import BreachIndex
 import Glibc
 
