@@ -66,7 +66,14 @@ let benchmarks: @Sendable () -> Void = {
         warmupIterations: 1,
         scalingFactor: .kilo,
         maxDuration: .seconds(3),
-        maxIterations: 1_000_000
+        maxIterations: 1_000_000,
+        // Checked by `tools/bench/run.sh index thresholds check` against Benchmarks/Thresholds
+        // (recorded with `thresholds update` on the project's machine): a lookup allocates
+        // nothing, whatever the machine; times may drift by a quarter before it fails.
+        thresholds: [
+            .wallClock: .init(relative: [.p50: 25.0]),
+            .mallocCountTotal: .init(absolute: [.p50: 0, .p99: 0]),
+        ]
     )
 
     Benchmark("Lookup SHA-1 (per 1,000, half hits)",

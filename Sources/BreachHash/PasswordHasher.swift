@@ -2,10 +2,10 @@ import CLibCrypto
 
 /// Hashes passwords the way Pwned Passwords does.
 ///
-/// Uses OpenSSL's low-level `SHA1_*` and `MD4_*` calls on a context on the stack: on
-/// this project's CPU (no SHA extensions) they cost ≈0.25 µs per short password,
-/// where OpenSSL 3's one-shot `SHA1()` (which fetches an EVP provider each call) costs
-/// ≈1.1 µs, and swift-crypto offers no MD4 for NTLM.
+/// Uses OpenSSL's low-level `SHA1_*` and `MD4_*` calls on a context on the stack:
+/// OpenSSL 3's one-shot `SHA1()` fetches an EVP provider on each call, which costs more
+/// than the hash of a short password (docs/benchmarks.md has the hash's own cost), and
+/// swift-crypto offers no MD4 for NTLM.
 public enum PasswordHasher {
     /// SHA-1 of the password's bytes, exactly as given.
     @inlinable public static func sha1(_ password: UnsafeRawBufferPointer) -> HashDigest {
