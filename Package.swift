@@ -6,7 +6,8 @@ import PackageDescription
 //   BreachHash → LMDB → BreachIndex (format, lookups, LocalBreachChecker)
 //   → BreachIngest (dumps), BreachDownload (range API client, RemoteBreachChecker)
 //   → BreachServer (the range and check daemon)
-//   → Accounts (rules, no I/O) → AccountStorage, AccountMail, AccountsHTTP (routes on the daemon)
+//   → Accounts (rules, no I/O) → AccountStorage, AccountMail, AccountsHTTP (the JSON routes on the daemon),
+//     AccountPages (the same flows as pages for a browser)
 //   → the `breachdb` command, which composes them.
 // Benchmarks are a package of their own (Benchmarks/Package.swift), so that no consumer
 // of these libraries builds package-benchmark.
@@ -21,7 +22,7 @@ let package = Package(
         .library(name: "BreachIngest", targets: ["BreachIngest"]),
         .library(name: "BreachDownload", targets: ["BreachDownload"]),
         .library(name: "BreachServer", targets: ["BreachServer"]),
-        .library(name: "Accounts", targets: ["Accounts", "AccountStorage", "AccountMail", "AccountsHTTP"]),
+        .library(name: "Accounts", targets: ["Accounts", "AccountStorage", "AccountMail", "AccountsHTTP", "AccountPages"]),
         .library(name: "SyntheticData", targets: ["SyntheticData"]),
         .executable(name: "breachdb", targets: ["breachdb"]),
         .executable(name: "generate-dump", targets: ["generate-dump"]),
@@ -42,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Debian C libraries (liblmdb-dev, libxxhash-dev, zlib1g-dev, libssl-dev, libargon2-dev).
@@ -129,11 +131,19 @@ let package = Package(
             name: "AccountsHTTP",
             dependencies: ["Accounts", "BreachServer", .product(name: "Hummingbird", package: "hummingbird")]
         ),
+        // The account flows as pages for people: templates, message catalogues, stylesheet
+        // and script as resources, replaceable from a directory (`--pages-directory`).
+        .target(
+            name: "AccountPages",
+            dependencies: ["Accounts", "AccountsHTTP", "BreachServer", "CLibCrypto", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Mustache", package: "swift-mustache"), .product(name: "HTTPTypes", package: "swift-http-types")],
+            resources: [.copy("Resources")]
+        ),
         .executableTarget(
             name: "breachdb",
             dependencies: [
                 "BreachSupport", "BreachHash", "BreachIndex", "BreachIngest", "BreachDownload", "BreachServer",
-                "Accounts", "AccountStorage", "AccountMail", "AccountsHTTP",
+                "Accounts", "AccountStorage", "AccountMail", "AccountsHTTP", "AccountPages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
