@@ -183,7 +183,9 @@ public struct AccountPageRoutes: ServerRoutes {
     private func registerAccount(on router: Router<BreachRequestContext>) {
         router.get("account") { request, _ in
             guard let user = try await signedInUser(request) else { return PageRenderer.redirect(to: "/sign-in") }
-            return renderer.render("account", notice(request), request: request, user: user)
+            var values = notice(request)
+            values["mustChange"] = user.mustChangePassword  // R6: the forced change
+            return renderer.render("account", values, request: request, user: user)
         }
         router.post("account/password") { request, _ in
             let form = try await verifiedForm(request)
