@@ -57,6 +57,7 @@ public struct AccountPageRoutes: ServerRoutes {
         registerSignIn(on: router)
         registerLinks(on: router)
         registerAccount(on: router)
+        registerAdministration(on: router)
     }
 
     // MARK: Signing in and out (A5, B3, L1–L3)
@@ -205,6 +206,75 @@ public struct AccountPageRoutes: ServerRoutes {
         }
     }
 
+    // MARK: Administration (D1, R5, R6, A5)
+
+    private func registerAdministration(on router: Router<BreachRequestContext>) {
+        router.get("admin/users") { request, _ in
+            guard let user = try await signedInUser(request) else { return PageRenderer.redirect(to: "/sign-in") }
+            let query = request.uri.queryParameters["q"].map(String.init) ?? ""
+            do {
+                return renderer.render("admin-users", try await administrationValues(query: query, request: request, by: user),
+                                       request: request, user: user)
+            } catch let error as AccountError {
+                return refusal(error, page: "account", request: request, user: user)
+            }
+        }
+        router.post("admin/users") { request, _ in
+            let form = try await verifiedForm(request)
+            guard let user = try await signedInUser(request) else { return PageRenderer.redirect(to: "/sign-in") }
+            let login = form.login ?? "", query = form.q ?? ""
+            do {
+                let notice: String
+                switch form.action {
+                case "send_reset":
+                    try await accounts.adminSendPasswordReset(login: login, by: user)
+                    notice = "reset_sent_to"
+                case "set_password":
+                    try await accounts.adminSetPassword(login: login, password: form.password ?? "", by: user)
+                    notice = "password_set"
+                case "role":
+                    try await accounts.setRole(Role(rawValue: form.role ?? "") ?? .user, login: login, by: user)
+                    notice = "role_changed"
+                case "deactivate":
+                    try await accounts.deactivate(login: login, by: user)
+                    notice = "deactivated"
+                case "reactivate":
+                    try await accounts.reactivate(login: login, by: user)
+                    notice = "reactivated"
+                case "invite":
+                    _ = try await accounts.invite(email: form.email ?? "", role: Role(rawValue: form.role ?? "") ?? .user, by: user)
+                    notice = "invited"
+                default:
+                    return Response(status: .badRequest)
+                }
+                let search = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                return PageRenderer.redirect(to: "/admin/users?notice=\(notice)&q=\(search)")
+            } catch let error as AccountError {
+                var values = (try? await administrationValues(query: query, request: request, by: user)) ?? [:]
+                values["email"] = form.email ?? ""
+                return refusal(error, page: "admin-users", values, request: request, user: user)
+            }
+        }
+    }
+
+    /// The administrators' list: the users matching `query`, each with the actions on it.
+    private func administrationValues(query: String, request: Request, by user: AuthenticatedUser) async throws -> [String: Any] {
+        let language = renderer.language(of: request)
+        var values = notice(request)
+        values["q"] = query
+        values["roles"] = Role.allCases.map { ["value": $0.rawValue, "name": renderer.text("role_\($0.rawValue)", language: language) ?? $0.rawValue] }
+        values["users"] = try await accounts.users(containing: query, by: user).map { account -> [String: Any] in
+            ["login": account.login, "email": account.email, "password": account.authentication == .password,
+             "active": account.status == .active, "deactivated": account.status == .deactivated,
+             "status": renderer.text("status_\(account.status.rawValue)", language: language) ?? account.status.rawValue,
+             "roles": Role.allCases.map { role -> [String: Any] in
+                 ["value": role.rawValue, "name": renderer.text("role_\(role.rawValue)", language: language) ?? role.rawValue,
+                  "selected": role == account.role]
+             }]
+        }
+        return values
+    }
+
     // MARK: Shared steps
 
     /// The user of the session cookie, or nil without a valid session (L4 ends idle ones).
@@ -267,9 +337,12 @@ struct PageForm: Decodable {
     var confirmation: String?
     var code: String?
     var email: String?
+    var action: String?
+    var role: String?
+    var q: String?
 
     enum CodingKeys: String, CodingKey {
-        case csrf, login, password, confirmation, code, email
+        case csrf, login, password, confirmation, code, email, action, role, q
         case currentPassword = "current_password"
     }
 }
