@@ -193,6 +193,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .testTarget(name: "AccountPagesTests", dependencies: ["AccountPages"]),
         // Runs the built `breachdb` executable, so it depends on it without importing it.
         .testTarget(name: "BreachDBCommandTests", dependencies: ["TestSupport", "breachdb"]),
     ]

@@ -339,3 +339,13 @@ def test_a_user_without_the_role_cannot_open_the_users_page(site, browser):  # D
     assert not browser.find_elements(By.LINK_TEXT, "Users")
     browser.get(site.url + "/admin/users")
     assert "permission" in alert_text(browser)
+
+
+def test_a_form_with_a_tampered_token_gets_the_refusal_page(site, browser):
+    browser.get(site.url + "/forgot-password")
+    browser.execute_script("document.querySelector('input[name=csrf]').value = 'tampered'")
+    fill(browser, {"email": "someone@example.com"})
+    assert "did not come from this site" in alert_text(browser)
+    assert browser.find_element(By.TAG_NAME, "h1").text == "This form could not be accepted"
+    screenshot(browser, "forbidden")
+    assert_accessible(browser)
