@@ -131,9 +131,14 @@ public struct AccountPageRoutes: ServerRoutes {
             // The token leaves the address bar (and the history) at once: kept in a cookie,
             // and the page is reached again without it.
             router.get(RouterPath(path)) { request, _ in
-                if let token = request.uri.queryParameters["token"], !token.isEmpty {
+                if let token = request.uri.queryParameters["token"] {
                     var response = PageRenderer.redirect(to: "/\(path)")
-                    response.setCookie(cookies.make(cookies.link, String(token), maxAge: Self.linkSeconds))
+                    // Only what a token can be goes into the cookie (no `;` or spaces from a crafted link).
+                    if Self.isTokenShaped(token) {
+                        response.setCookie(cookies.make(cookies.link, String(token), maxAge: Self.linkSeconds))
+                    } else {
+                        response.setCookie(cookies.expired(cookies.link))
+                    }
                     return response
                 }
                 guard request.cookies[cookies.link] != nil else {
@@ -319,6 +324,12 @@ public struct AccountPageRoutes: ServerRoutes {
               let text = renderer.text("notice_\(name)", language: renderer.language(of: request))
         else { return [:] }
         return ["notice": text]
+    }
+
+    /// A link's token: base64url, as the service makes them.
+    static func isTokenShaped(_ token: Substring) -> Bool {
+        (1...128).contains(token.utf8.count)
+            && token.utf8.allSatisfy { (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 45 || $0 == 95 }
     }
 
     /// `next` of the language switcher, kept on this site: a path, never `//host` or a URL.

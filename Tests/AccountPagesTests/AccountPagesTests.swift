@@ -37,6 +37,15 @@ struct AccountPagesTests {
         #expect(AccountPageRoutes.localPath(nil) == "/")
     }
 
+    @Test("Only a base64url token from a link goes into the cookie")
+    func tokenShape() {
+        #expect(AccountPageRoutes.isTokenShaped("Ab9-_x"))
+        #expect(!AccountPageRoutes.isTokenShaped("a;b"))
+        #expect(!AccountPageRoutes.isTokenShaped("a b"))
+        #expect(!AccountPageRoutes.isTokenShaped(""))
+        #expect(!AccountPageRoutes.isTokenShaped(Substring(String(repeating: "a", count: 129))))
+    }
+
     @Test("An operator's directory replaces a template, some messages and the stylesheet; the rest stays built-in")
     func operatorsResources() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pages-\(UUID())").path

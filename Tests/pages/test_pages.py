@@ -249,6 +249,19 @@ def test_a_post_without_the_csrf_token_is_refused(site, browser):
     assert refused.value.code == 403
 
 
+def test_a_crafted_link_token_sets_no_cookie_attributes(site):
+    request = urllib.request.Request(site.url + "/activate?token=a%3B%20Domain%3Devil.example")
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *arguments):
+            return None
+
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.build_opener(NoRedirect).open(request)
+    assert answer.value.code == 303
+    assert "evil" not in (answer.value.headers.get("Set-Cookie") or "")
+
+
 @pytest.mark.parametrize("page", ["/sign-in", "/forgot-password", "/activate", "/reset-password?token=x"])
 def test_every_page_has_the_security_headers(site, page):
     request = urllib.request.Request(site.url + page)
