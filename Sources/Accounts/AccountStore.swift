@@ -17,6 +17,8 @@ public protocol AccountTransaction: Sendable {
     func insert(_ account: Account) async throws -> Bool
     func account(login: String) async throws -> Account?
     func account(id: AccountID) async throws -> Account?
+    /// D1: the accounts whose login or e-mail address contains `text` (lowercase), by login.
+    func accounts(containing text: String, limit: Int) async throws -> [Account]
     /// The account, held until the transaction ends: another transaction that asks for
     /// it waits (so two requests never read the same failure count).
     func lockedAccount(id: AccountID) async throws -> Account?

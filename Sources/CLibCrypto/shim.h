@@ -5,3 +5,5 @@
 #include <openssl/sha.h>
 #include <openssl/md4.h>
 #include <openssl/crypto.h>
+#include <openssl/hmac.h>
+#include <openssl/evp.h>

@@ -32,11 +32,15 @@ struct AccountOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Shortest password accepted: 8 at least, 15 where the password is the only factor (default: 8).", valueName: "characters"))
     var minimumPasswordLength: Int?
 
+    @Option(help: ArgumentHelp("The product's name in pages and e-mails (default: BreachDB).", valueName: "name"))
+    var productName: String?
+
     func location(_ settings: Settings) throws -> String? { try settings.string(location, .accounts) }
 
     func configuration(_ settings: Settings) throws -> AccountConfiguration {
         var configuration = AccountConfiguration()
         if let base = try settings.string(linkBaseURL, .linkBaseURL) { configuration.linkBaseURL = base }
+        if let name = try settings.string(productName, .productName) { configuration.productName = name }
         if let value = try settings.int(minimumPasswordLength, .minimumPasswordLength) {
             guard value >= 8 else {
                 throw ValidationError("\(Setting.minimumPasswordLength.names): at least 8 (NIST 800-63B), got \(value)")

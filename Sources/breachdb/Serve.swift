@@ -1,3 +1,4 @@
+import AccountPages
 import Accounts
 import AccountsHTTP
 import ArgumentParser
@@ -15,7 +16,8 @@ struct Serve: AsyncParsableCommand {
             Serves GET /range/{prefix} (the Pwned Passwords range API, byte-compatible), \
             POST /v1/check and /v1/check/batch, GET /v1/index, /healthz, /readyz and /metrics \
             (Prometheus). With --accounts, the account API (sign-up, sign-in, resets; \
-            docs/accounts.md) is served under /v1/accounts and its e-mails go through --smtp-url.
+            docs/accounts.md) is served under /v1/accounts, and the same flows as pages for a browser \
+            (/sign-in, /account, …) and its e-mails go through --smtp-url.
 
             Every option can also be set in the environment, as BREACHDB_ and its name in \
             capitals (--tls-key is BREACHDB_TLS_KEY, --no-plaintext is BREACHDB_NO_PLAINTEXT=1), \
@@ -77,6 +79,12 @@ struct Serve: AsyncParsableCommand {
     var adminTokenFile: String?
 
     @OptionGroup(title: "Accounts") var accounts: AccountOptions
+
+    @Option(help: ArgumentHelp("With --accounts: a directory whose templates/*.mustache, messages/LANGUAGE.json and static/pages.css or pages.js replace the built-in pages' files.", valueName: "directory"))
+    var pagesDirectory: String?
+
+    @Flag(help: "With --accounts: serve the JSON API only, not the pages for browsers (/sign-in, /account, …).")
+    var noPages = false
 
     func run() async throws {
         let settings = try await Settings(configFile)
@@ -146,6 +154,16 @@ struct Serve: AsyncParsableCommand {
             let service = AccountService(store: store, breachChecker: LocalBreachChecker(currentIndex: { indexes.snapshot.sha1 }),
                                          configuration: try accounts.configuration(settings), logger: logger)
             server.routes.append(AccountRoutes(accounts: service, allowPlaintext: server.allowPlaintext, apiTokens: server.apiTokens))
+            if !(try settings.flag(noPages, .noPages)) {
+                let resources: PageResources
+                do {
+                    resources = try await PageResources(overridesFrom: try settings.string(pagesDirectory, .pagesDirectory))
+                } catch {
+                    throw CommandFailure("--pages-directory: \(error)")
+                }
+                server.routes.append(AccountPageRoutes(accounts: service, resources: resources,
+                                                       productName: service.configuration.productName, secure: server.tls != nil))
+            }
             if let dispatcher = try accounts.dispatcher(for: store, settings) {
                 server.services.append(AfterOpening(open: { [accounts] in try await accounts.open(store) }, service: dispatcher))
             } else {

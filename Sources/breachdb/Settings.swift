@@ -31,6 +31,9 @@ enum Setting: String, CaseIterable {
     case smsWebhookTokenFile = "sms-webhook-token-file"
     case linkBaseURL = "link-base-url"
     case minimumPasswordLength = "minimum-password-length"
+    case productName = "product-name"
+    case pagesDirectory = "pages-directory"
+    case noPages = "no-pages"
 
     var environmentVariable: String { "BREACHDB_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
     /// How to name the setting in an error: every place it can be given.

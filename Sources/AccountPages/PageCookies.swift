@@ -1,0 +1,73 @@
+import Accounts
+import CLibCrypto
+import Foundation
+import Hummingbird
+
+/// The cookies of the pages. All are HttpOnly and SameSite=Lax; over TLS they are
+/// `Secure` and named `__Host-…` (so no other host or path can set them).
+struct PageCookies: Sendable {
+    /// Over TLS: `Secure` and the `__Host-` prefix.
+    var secure: Bool
+
+    /// The service's session token (the same session the JSON API gives as a bearer token).
+    var session: String { name("session") }
+    /// The anti-CSRF secret of this browser: forms carry a keyed hash of it.
+    var csrf: String { name("csrf") }
+    /// L3: the remembered-device token, so a known browser signs in without a code.
+    var device: String { name("device") }
+    /// L3: the pending device challenge between the sign-in and the code page.
+    var challenge: String { name("challenge") }
+    /// The token of an activation or reset link, moved out of the address bar.
+    var link: String { name("link") }
+    /// The switcher's language.
+    var language: String { name("lang") }
+
+    private func name(_ base: String) -> String { secure ? "__Host-breachdb_\(base)" : "breachdb_\(base)" }
+
+    func make(_ name: String, _ value: String, maxAge: Int? = nil) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    }
+
+    func expired(_ name: String) -> Cookie {
+        Cookie(name: name, value: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    }
+}
+
+/// Anti-CSRF tokens, the signed double-submit pattern (OWASP CSRF Prevention Cheat
+/// Sheet): a random secret in an HttpOnly cookie, and in every form its HMAC-SHA256
+/// under a key that only the server has. A page from another site can neither read
+/// the cookie nor compute the HMAC, and a cookie it plants cannot come with a valid
+/// token.
+struct CSRFTokens: Sendable {
+    private let key: [UInt8]
+
+    init(key: [UInt8]) {
+        self.key = key
+    }
+
+    /// A new browser secret for the cookie.
+    static func newSecret() -> String {
+        base64URL(SystemRandomSource().bytes(count: 32))
+    }
+
+    /// The token a form carries for the browser whose cookie holds `secret`.
+    func token(for secret: String) -> String {
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        let message = Array(secret.utf8)
+        _ = HMAC(EVP_sha256(), key, Int32(key.count), message, message.count, &digest, &length)
+        return base64URL(Array(digest.prefix(Int(length))))
+    }
+
+    /// Whether `token` belongs to `secret`, compared in constant time.
+    func isValid(_ token: String?, for secret: String?) -> Bool {
+        guard let token, let secret, !secret.isEmpty else { return false }
+        let expected = Array(self.token(for: secret).utf8), given = Array(token.utf8)
+        return expected.count == given.count && CRYPTO_memcmp(expected, given, expected.count) == 0
+    }
+}
+
+func base64URL(_ bytes: [UInt8]) -> String {
+    Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        .replacingOccurrences(of: "=", with: "")
+}
