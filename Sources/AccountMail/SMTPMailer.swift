@@ -1,4 +1,5 @@
 import Accounts
+import BreachSupport
 import Foundation
 import NIOCore
 import NIOExtras
@@ -23,8 +24,12 @@ public struct SMTPConfiguration: Sendable {
     public var port: Int
     public var security: Security
     /// Whom to trust and how to check the server's certificate (the system's roots and
-    /// the host name by default).
-    public var tls: TLSConfiguration = .makeClientConfiguration()
+    /// the host name by default); TLS 1.2 at least, as RFC 8996 leaves 1.0 and 1.1 behind.
+    public var tls: TLSConfiguration = {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        return configuration
+    }()
     /// AUTH PLAIN credentials; sent only over TLS.
     public var username: String?
     public var password: String?
@@ -63,8 +68,13 @@ public struct SMTPConfiguration: Sendable {
                   username: components.user?.removingPercentEncoding, password: components.password?.removingPercentEncoding, sender: sender)
     }
 
+    /// By address, not by spelling: `127.0.0.0/8` and `::1` (and `localhost`), never a
+    /// name such as `127.mail.example.com` that only starts like one.
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        if host == "localhost" { return true }
+        guard let address = ClientAddress(parsing: host), host.first != "[" || host.last == "]" else { return false }
+        let mappedLoopbackIPv4 = UInt128(0xFFFF_7F)  // ::ffff:127.0.0.0/8, above its low 24 bits
+        return address.bits == 1 || address.bits >> 24 == mappedLoopbackIPv4
     }
 }
 

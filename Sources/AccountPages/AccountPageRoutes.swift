@@ -72,7 +72,7 @@ public struct AccountPageRoutes: ServerRoutes {
             let login = form.login ?? ""
             do {
                 switch try await accounts.signIn(login: login, password: form.password ?? "", deviceToken: request.cookies[cookies.device]?.value,
-                                                 client: context.remoteAddress?.ipAddress) {
+                                                 client: context.client) {
                 case .signedIn(let session):
                     return await signedIn(session, request: request)
                 case .deviceVerificationRequired(let challengeID):
@@ -176,7 +176,7 @@ public struct AccountPageRoutes: ServerRoutes {
         router.post("forgot-password") { request, context in
             let form = try await verifiedForm(request)
             do {
-                try await accounts.requestPasswordReset(login: form.email ?? "", client: context.remoteAddress?.ipAddress)
+                try await accounts.requestPasswordReset(login: form.email ?? "", client: context.client)
             } catch let error as AccountError {
                 return refusal(error, page: "forgot-password", ["email": form.email ?? ""], request: request)
             }

@@ -214,8 +214,9 @@ struct SQLAccountTransaction: AccountTransaction {
                   .integer(now.milliseconds)]).isEmpty)
     }
 
-    func releaseLock(accountID: AccountID, attempt: Int) async throws {
-        try await exec("UPDATE accounts SET locked_until = NULL WHERE id = ? AND failed_sign_ins = ?", [.id(accountID), .integer(Int64(attempt))])
+    func releaseAttempt(accountID: AccountID, attempt: Int) async throws {
+        try await exec("UPDATE accounts SET failed_sign_ins = failed_sign_ins - 1, locked_until = NULL WHERE id = ? AND failed_sign_ins = ?",
+                       [.id(accountID), .integer(Int64(attempt))])
     }
 
     func clearFailedSignIns(accountID: AccountID) async throws {
@@ -238,6 +239,16 @@ struct SQLAccountTransaction: AccountTransaction {
             WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?
             RETURNING account_id
             """, [.integer(date.milliseconds), .hash(hash), .text(purpose.rawValue), .integer(date.milliseconds)]).first.map { try $0.accountID("account_id") }
+    }
+
+    func isUsableToken(hash: TokenHash, purpose: TokenPurpose, at date: Date) async throws -> Bool {
+        !(try await connection.query("SELECT 1 AS usable FROM one_time_tokens WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?",
+                                     [.hash(hash), .text(purpose.rawValue), .integer(date.milliseconds)]).isEmpty)
+    }
+
+    func hasUsableToken(accountID: AccountID, purpose: TokenPurpose, at date: Date) async throws -> Bool {
+        !(try await connection.query("SELECT 1 AS usable FROM one_time_tokens WHERE account_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ? LIMIT 1",
+                                     [.id(accountID), .text(purpose.rawValue), .integer(date.milliseconds)]).isEmpty)
     }
 
     func insert(_ challenge: DeviceChallenge) async throws {

@@ -26,6 +26,9 @@ public final class SQLiteDatabase: SQLDatabase {
             _ = try await connection.query("PRAGMA synchronous = FULL", [])
             _ = try await connection.query("PRAGMA foreign_keys = ON", [])
             _ = try await connection.query("PRAGMA busy_timeout = 5000", [])
+            // Deleted rows (used tokens, ended sessions, challenges) are overwritten with
+            // zeros rather than left in free space (the WAL keeps old frames until a checkpoint).
+            _ = try await connection.query("PRAGMA secure_delete = ON", [])
         } catch {
             try? await connection.close()
             throw error

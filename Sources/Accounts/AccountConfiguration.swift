@@ -5,6 +5,8 @@ import Foundation
 public struct AccountConfiguration: Sendable {
     /// Argon2id cost for new hashes; older hashes are upgraded at the next sign-in.
     public var argon2 = Argon2Parameters.owasp
+    /// Hashes queued or running at most; past it, ``AccountError/busy(retryAfterSeconds:)`` (503).
+    public var hashingQueueLimit = PasswordHashing.defaultQueueLimit
     /// NIST 800-63B: at least 8; 15 where the password is the only factor.
     public var minimumPasswordLength = 8
     /// NIST 800-63B: allow at least 64.

@@ -40,8 +40,10 @@ public enum AccountError: Error, Equatable, Sendable {
     /// The breach check could not answer and the configuration fails closed.
     case breachCheckUnavailable
     /// Too many messages or codes asked for in a short time (L3, and the limits on
-    /// sign-up and reset requests): try again later.
-    case tooManyRequests
+    /// sign-up and reset requests): try again in `retryAfterSeconds`.
+    case tooManyRequests(retryAfterSeconds: Int)
+    /// More password hashing queued than the server takes at once: try again shortly.
+    case busy(retryAfterSeconds: Int)
 
     public var code: String {
         switch self {
@@ -67,6 +69,7 @@ public enum AccountError: Error, Equatable, Sendable {
         case .invalidPhone: "invalid_phone"
         case .breachCheckUnavailable: "breach_check_unavailable"
         case .tooManyRequests: "too_many_requests"
+        case .busy: "busy"
         }
     }
 
@@ -94,6 +97,7 @@ public enum AccountError: Error, Equatable, Sendable {
         case .invalidPhone: "Enter the phone number with its country code, for example +47 912 34 567."
         case .breachCheckUnavailable: "The password could not be checked right now. Try again shortly."
         case .tooManyRequests: "Too many requests for this account or from this client. Try again later."
+        case .busy: "The server is busy. Try again shortly."
         }
     }
 

@@ -12,7 +12,6 @@ import Synchronization
 public final class AccountService: Sendable {
     public let configuration: AccountConfiguration
     let store: any AccountStore
-    let breachChecker: any BreachChecker
     let clock: any AccountClock
     let random: any SecureRandomSource
     let hashing: PasswordHashing
@@ -22,6 +21,7 @@ public final class AccountService: Sendable {
     let attempts: SignInAttempts
     let sessions: SessionIssuer
     let clients: ClientLimiter
+    let devices: DeviceVerification
     let passwordPolicy: PasswordPolicy
     let logger: Logger
     /// A hash to verify against when there is no account, so that an unknown login
@@ -32,17 +32,17 @@ public final class AccountService: Sendable {
                 clock: any AccountClock = SystemClock(), random: any SecureRandomSource = SystemRandomSource(),
                 logger: Logger = Logger(label: "breachdb.accounts")) {
         self.store = store
-        self.breachChecker = breachChecker
         self.configuration = configuration
         self.clock = clock
         self.random = random
-        self.hashing = PasswordHashing(parameters: configuration.argon2, random: random)
+        self.hashing = PasswordHashing(parameters: configuration.argon2, queueLimit: configuration.hashingQueueLimit, random: random)
         self.templates = MessageTemplates(productName: configuration.productName, linkBaseURL: configuration.linkBaseURL)
         self.lockout = LockoutPolicy(configuration: configuration)
         self.links = OneTimeLinks(configuration: configuration, templates: templates, random: random)
         self.attempts = SignInAttempts(store: store, lockout: lockout, links: links, configuration: configuration)
         self.sessions = SessionIssuer(store: store, configuration: configuration, random: random)
         self.clients = ClientLimiter(limit: configuration.requestsPerClientPerHour, window: .seconds(3600))
+        self.devices = DeviceVerification(configuration: configuration, links: links, templates: templates, clients: clients, random: random)
         self.passwordPolicy = PasswordPolicy(breachChecker: breachChecker, configuration: configuration, logger: logger)
         self.logger = logger
     }
@@ -97,7 +97,7 @@ public final class AccountService: Sendable {
     /// Whoever asks need not own the address, so nothing they choose is kept: the
     /// password is chosen by whoever follows the activation link (A2), and a phone
     /// number, which no one here has verified, is added by an administrator.
-    public func signUp(email: String, client: String? = nil) async throws {
+    public func signUp(email: String, client: ClientAddress? = nil) async throws {
         let email = try EmailAddress(email).value
         let now = clock.now()
         try admit(client, at: now)
@@ -117,6 +117,7 @@ public final class AccountService: Sendable {
     /// A2: the "Activate now" link: the user chooses their password here (B1), is
     /// signed in, and the device that followed the e-mailed link is known (L3).
     public func activate(token: String, password: String) async throws -> IssuedSession {
+        try await requireUsableLink(token, purpose: .activation)
         try await passwordPolicy.requireAcceptable(password, refusal: .breachedPassword)
         let newHash = try await hashing.hash(PasswordPolicy.normalized(password))
         let now = clock.now()
@@ -135,12 +136,13 @@ public final class AccountService: Sendable {
     // MARK: Signing in (A5, B3, L1–L4)
 
     /// Signs in with login and password. `deviceToken` is what an earlier verification
-    /// returned for this device (L3).
+    /// returned for this device (L3); `client` is who asks, for the per-client limit on
+    /// device codes (the address the server resolved, ``ClientAddress``).
     ///
     /// Unknown logins, wrong passwords and locked accounts all get
     /// ``AccountError/invalidCredentials`` after the same Argon2 work; only someone who
     /// knows the password learns that the account is deactivated (A5).
-    public func signIn(login: String, password: String, deviceToken: String? = nil, client: String? = nil) async throws -> SignInResult {
+    public func signIn(login: String, password: String, deviceToken: String? = nil, client: ClientAddress? = nil) async throws -> SignInResult {
         let now = clock.now()
         let account = try await existingAccountIfAny(login)
         guard let account, let storedHash = account.passwordHash, account.authentication == .password else {
@@ -150,85 +152,44 @@ public final class AccountService: Sendable {
             throw AccountError.invalidCredentials
         }
         // L2: the attempt is counted before the password is checked.
-        guard case .reserved(let attempt) = try await attempts.reserve(accountID: account.id, at: now) else {
+        let result: SignInResult? = try await attempts.withAttempt(on: account, at: now) { [self] attempt in
+            guard try await attempt.check({ try await hashing.verify(PasswordPolicy.normalized(password), against: storedHash) }) else {
+                throw AccountError.invalidCredentials
+            }
+            if account.status != .active {
+                try await store.transaction { tx in try await attempt.succeed(in: tx) }
+                throw account.status == .deactivated ? AccountError.accountDeactivated : AccountError.accountNotActivated
+            }
+            // B3: the list grows after a password was set.
+            if try await passwordPolicy.isBreached(password) {
+                try await requireReset(of: account, releasing: attempt, at: now)
+                throw AccountError.passwordResetRequired
+            }
+            let upgradedHash = hashing.needsUpgrade(storedHash) ? try await hashing.hash(PasswordPolicy.normalized(password)) : nil
+            return try await store.transaction { [self] tx in
+                // The password checked must still be the account's when the session is
+                // issued: a reset or change committed meanwhile ended what it let in.
+                guard let current = try await tx.lockedAccount(id: account.id), current.passwordHash == storedHash, current.status == .active
+                else { throw AccountError.invalidCredentials }
+                if let upgradedHash {
+                    try await tx.setPassword(accountID: account.id, hash: upgradedHash, mustChange: current.mustChangePassword)
+                }
+                if configuration.verifyNewDevices, try await !sessions.isKnownDevice(deviceToken, of: account.id, in: tx, at: now) {
+                    // L3: the sign-in waits for the code; the code's tries are attempts of their own.
+                    let challengeID = try await devices.challenge(current, client: client, in: tx, at: now)
+                    try await attempt.release(in: tx)
+                    return .deviceVerificationRequired(challengeID: challengeID)
+                }
+                try await attempt.succeed(in: tx)
+                return .signedIn(try await sessions.issue(for: current, rememberingDevice: false, in: tx, at: now))
+            }
+        }
+        guard let result else {
             // Not checked: a locked account takes no guesses.
             try await refuseSignIn(accountID: account.id, reason: "locked", password: password, at: now)
             throw AccountError.invalidCredentials
         }
-        guard await hashing.verify(PasswordPolicy.normalized(password), against: storedHash) else {
-            try await attempts.recordFailure(of: account, attempt: attempt, at: now)
-            throw AccountError.invalidCredentials
-        }
-        if account.status != .active {
-            try await store.transaction { [attempts] tx in try await attempts.clear(accountID: account.id, in: tx) }
-            throw account.status == .deactivated ? AccountError.accountDeactivated : AccountError.accountNotActivated
-        }
-        // B3: the list grows after a password was set.
-        if try await passwordPolicy.isBreached(password) {
-            let token = links.newToken()
-            try await store.transaction { [self] tx in
-                try await attempts.clear(accountID: account.id, in: tx)
-                try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .breachedPasswordAtSignIn))
-                try await links.sendReset(to: account, token: token, message: templates.proactiveReset(token: token, hours: links.resetHours),
-                                          in: tx, at: now)
-            }
-            throw AccountError.passwordResetRequired
-        }
-        let upgradedHash = hashing.needsUpgrade(storedHash) ? try await hashing.hash(PasswordPolicy.normalized(password)) : nil
-        let code = SecretToken.sixDigitCode(using: random)
-        return try await store.transaction { [self] tx in
-            if let upgradedHash {
-                try await tx.setPassword(accountID: account.id, hash: upgradedHash, mustChange: account.mustChangePassword)
-            }
-            if configuration.verifyNewDevices {
-                if try await !sessions.isKnownDevice(deviceToken, of: account.id, in: tx, at: now) {
-                    // L3: the sign-in is not complete until the code is, so the attempt stays
-                    // counted; and only so many codes go out per account and hour.
-                    guard try await tx.challengeCount(accountID: account.id, since: now.addingTimeInterval(-3600)) < configuration.deviceChallengesPerHour
-                    else { throw AccountError.tooManyRequests }
-                    try admit(client, at: now)
-                    let expiresAt = now.addingTimeInterval(configuration.deviceCodeLifetime.timeInterval)
-                    let challenge = DeviceChallenge(id: makeIdentifier(), accountID: account.id, codeHash: SecretToken.hash(code), createdAt: now,
-                                                    expiresAt: expiresAt)
-                    try await tx.insert(challenge)
-                    try await attempts.release(accountID: account.id, attempt: attempt, in: tx)
-                    try await tx.enqueue(links.email(templates.deviceCode(code, minutes: Int(configuration.deviceCodeLifetime.timeInterval / 60)),
-                                                     to: account.email, at: now, secretExpiresAt: expiresAt))
-                    try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .deviceChallengeSent))
-                    return .deviceVerificationRequired(challengeID: challenge.id)
-                }
-            }
-            try await attempts.clear(accountID: account.id, in: tx)
-            return .signedIn(try await sessions.issue(for: account, rememberingDevice: false, in: tx, at: now))
-        }
-    }
-
-    /// L3: the e-mailed code for an unrecognised device. The code works once, for ten
-    /// minutes, and for a limited number of tries, each taken before the code is
-    /// compared; a wrong code also counts as a failed attempt on the account (L2), so
-    /// new challenges do not give new guesses. Afterwards the device is known.
-    public func verifyDevice(challengeID: String, code: String) async throws -> IssuedSession {
-        let now = clock.now()
-        let maximumTries = configuration.deviceCodeAttempts
-        guard let challenge = try await store.transaction({ tx in try await tx.reserveTry(challengeID: challengeID, maximumTries: maximumTries, at: now) }),
-              case .reserved(let attempt) = try await attempts.reserve(accountID: challenge.accountID, at: now)
-        else { throw AccountError.invalidDeviceCode }
-        guard SecretToken.constantTimeEquals(SecretToken.hash(code.trimmingCharacters(in: .whitespaces)), challenge.codeHash) else {
-            if let account = try await store.transaction({ tx in try await tx.account(id: challenge.accountID) }) {
-                try await attempts.recordFailure(of: account, attempt: attempt, at: now)
-            }
-            throw AccountError.invalidDeviceCode
-        }
-        let session: IssuedSession? = try await store.transaction { [self] tx in
-            guard try await tx.consumeChallenge(id: challengeID, at: now),
-                  let account = try await tx.account(id: challenge.accountID), account.status == .active
-            else { return nil }
-            try await attempts.clear(accountID: account.id, in: tx)
-            try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .deviceVerified))
-            return try await sessions.issue(for: account, rememberingDevice: true, in: tx, at: now)
-        }
-        guard let session else { throw AccountError.invalidDeviceCode }
-        return session
+        return result
     }
 
     /// The account behind a session token, for requests after sign-in. Refreshes the
@@ -248,7 +209,7 @@ public final class AccountService: Sendable {
     /// working), an SSO account a note that it has no password here (A4), others
     /// nothing. A pending account's owner may have lost the activation e-mail; the
     /// reset link proves the address the same way and activates the account.
-    public func requestPasswordReset(login: String, client: String? = nil) async throws {
+    public func requestPasswordReset(login: String, client: ClientAddress? = nil) async throws {
         let now = clock.now()
         try admit(client, at: now)
         guard let login = try? Login(login).value else { return }
@@ -269,6 +230,7 @@ public final class AccountService: Sendable {
     /// of two concurrent uses wins), the lockout ends (L2), every session ends, and a
     /// confirmation goes out by e-mail and, when the account has a phone, SMS.
     public func resetPassword(token: String, newPassword: String) async throws {
+        try await requireUsableLink(token, purpose: .passwordReset)
         try await passwordPolicy.requireAcceptable(newPassword, refusal: .unsafePassword)
         let hash = try await hashing.hash(PasswordPolicy.normalized(newPassword))
         let now = clock.now()
@@ -306,25 +268,28 @@ public final class AccountService: Sendable {
         else { throw AccountError.currentPasswordIncorrect }
         // R4, L2: the current password is guessed like a sign-in: counted first, and a
         // session whose account is locked ends, so a stolen session cannot guess on.
-        guard case .reserved(let attempt) = try await attempts.reserve(accountID: account.id, at: now) else {
+        let changed: Void? = try await attempts.withAttempt(on: account, at: now) { [self] attempt in
+            guard try await attempt.check({ try await hashing.verify(PasswordPolicy.normalized(currentPassword), against: storedHash) }) else {
+                if attempt.lockedTheAccount {
+                    try await sessions.end(user, reason: "account locked", at: now)
+                    throw AccountError.notSignedIn
+                }
+                throw AccountError.currentPasswordIncorrect
+            }
+            let hash = try await hashing.hash(PasswordPolicy.normalized(newPassword))
+            try await store.transaction { [self] tx in
+                // Another change or a reset since the check: the current password is no longer this one.
+                guard try await tx.lockedAccount(id: account.id)?.passwordHash == storedHash else { throw AccountError.currentPasswordIncorrect }
+                try await attempt.succeed(in: tx)
+                try await tx.setPassword(accountID: account.id, hash: hash, mustChange: false)
+                try await revokeSecrets(of: account.id, keepingSession: user.sessionTokenHash, in: tx, at: now)
+                try await tx.enqueue(links.email(templates.passwordChanged(), to: account.email, at: now))
+                try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .passwordChanged))
+            }
+        }
+        guard changed != nil else {
             try await sessions.end(user, reason: "account locked", at: now)
             throw AccountError.notSignedIn
-        }
-        guard await hashing.verify(PasswordPolicy.normalized(currentPassword), against: storedHash) else {
-            try await attempts.recordFailure(of: account, attempt: attempt, at: now)
-            if lockout.lockUntil(afterFailures: attempt, now: now) != nil {
-                try await sessions.end(user, reason: "account locked", at: now)
-                throw AccountError.notSignedIn
-            }
-            throw AccountError.currentPasswordIncorrect
-        }
-        let hash = try await hashing.hash(PasswordPolicy.normalized(newPassword))
-        try await store.transaction { [self] tx in
-            try await attempts.clear(accountID: account.id, in: tx)
-            try await tx.setPassword(accountID: account.id, hash: hash, mustChange: false)
-            try await revokeSecrets(of: account.id, keepingSession: user.sessionTokenHash, in: tx, at: now)
-            try await tx.enqueue(links.email(templates.passwordChanged(), to: account.email, at: now))
-            try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .passwordChanged))
         }
     }
 
@@ -402,7 +367,7 @@ public final class AccountService: Sendable {
 
     /// A3: the strength shown while a password is chosen; breached is always weak.
     public func passwordStrength(_ password: String) async -> PasswordStrength {
-        let count = try? await breachChecker.breachCount(ofPassword: password)
+        let count = try? await passwordPolicy.breachCount(password)
         return PasswordStrength.estimate(password, breachCount: count, breached: (count ?? 0) > configuration.breachThreshold,
                                          minimumLength: configuration.minimumPasswordLength)
     }
@@ -443,15 +408,38 @@ public final class AccountService: Sendable {
     /// here, so that neither the hash nor the database's fsync tells the cases apart.
     private func refuseSignIn(accountID: AccountID?, reason: String, password: String, at now: Date) async throws {
         try await store.transaction { tx in try await tx.append(AuditEvent(at: now, accountID: accountID, kind: .signInRefused, detail: reason)) }
-        _ = await hashing.verify(password, against: try await dummyPasswordHash())
+        _ = try await hashing.verify(password, against: try await dummyPasswordHash())
         try await store.transaction { tx in
             try await tx.append(AuditEvent(at: now, accountID: accountID, kind: .signInRefused, detail: "\(reason): answered"))
         }
     }
 
+    /// A dead link is refused before the password that came with it costs any Argon2
+    /// work; the transaction that uses the link checks it again (one of two uses wins).
+    private func requireUsableLink(_ token: String, purpose: TokenPurpose) async throws {
+        let now = clock.now()
+        guard try await store.transaction({ tx in try await tx.isUsableToken(hash: SecretToken.hash(token), purpose: purpose, at: now) })
+        else { throw AccountError.invalidLink }
+    }
+
     /// The per-client limit on requests that send mail or make codes.
-    private func admit(_ client: String?, at now: Date) throws {
-        if let client, !clients.admit(client, at: now) { throw AccountError.tooManyRequests }
+    private func admit(_ client: ClientAddress?, at now: Date) throws {
+        if let client, let wait = clients.admit(client, at: now) { throw AccountError.tooManyRequests(retryAfterSeconds: wait) }
+    }
+
+    /// B3: the right password, now breached. The attempt is given back (the failures
+    /// before it still count: knowing a breached password must not wipe them) and a
+    /// reset e-mail goes out, unless a reset link is already waiting: repeating the
+    /// sign-in must not replace the owner's link each time.
+    private func requireReset(of account: Account, releasing attempt: Attempt, at now: Date) async throws {
+        let token = links.newToken()
+        try await store.transaction { [self] tx in
+            try await attempt.release(in: tx)
+            try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .breachedPasswordAtSignIn))
+            guard try await !tx.hasUsableToken(accountID: account.id, purpose: .passwordReset, at: now) else { return }
+            try await links.sendReset(to: account, token: token, message: templates.proactiveReset(token: token, hours: links.resetHours),
+                                      in: tx, at: now)
+        }
     }
 
     /// The per-address limit: false when the address had its share of mail this hour

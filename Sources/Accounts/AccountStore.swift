@@ -31,9 +31,10 @@ public protocol AccountTransaction: Sendable {
     /// locked at `now`, has `cap` failures, or another request took attempt
     /// `failures + 1` first.
     func reserveAttempt(accountID: AccountID, failures: Int, lockedUntil: Date?, cap: Int, at now: Date) async throws -> Bool
-    /// Lifts the lock that reserving attempt `attempt` set, keeping the count; nothing
-    /// when the count has moved on (a later attempt's lock is that attempt's).
-    func releaseLock(accountID: AccountID, attempt: Int) async throws
+    /// Gives back attempt `attempt`: the count goes back to `attempt - 1` and the lock its
+    /// reservation set goes (the account was unlocked when it was reserved). Nothing
+    /// when the count has moved on (a later attempt's count and lock are that attempt's).
+    func releaseAttempt(accountID: AccountID, attempt: Int) async throws
     /// Back to zero failures and no lock (a success or a reset).
     func clearFailedSignIns(accountID: AccountID) async throws
 
@@ -44,6 +45,12 @@ public protocol AccountTransaction: Sendable {
     /// Marks the token used if it is unused and unexpired, returning its account;
     /// nil otherwise. Exactly one of several concurrent calls gets the account.
     func consumeToken(hash: TokenHash, purpose: TokenPurpose, at: Date) async throws -> AccountID?
+    /// Whether the token is unused and unexpired, without using it (to refuse a dead
+    /// link before the Argon2 work of the password that came with it).
+    func isUsableToken(hash: TokenHash, purpose: TokenPurpose, at: Date) async throws -> Bool
+    /// Whether the account has an unused, unexpired token of this purpose (B3, L1: a
+    /// reset link already on its way is not replaced).
+    func hasUsableToken(accountID: AccountID, purpose: TokenPurpose, at: Date) async throws -> Bool
 
     // Devices (L3)
     func insert(_ challenge: DeviceChallenge) async throws

@@ -2,20 +2,25 @@ import BreachSupport
 import Foundation
 import Synchronization
 
-/// Counts requests per client (an IP address) in fixed windows, in this process: the
-/// per-client half of the limits on routes that send mail or make codes (sign-up,
-/// reset requests, device codes). The per-address half is in the store, shared by
-/// every node (``AccountTransaction/messageCount(to:since:)``).
+/// Counts requests per client in fixed windows, in this process: the per-client half of
+/// the limits on routes that send mail or make codes (sign-up, reset requests, device
+/// codes). The per-address half is in the store, shared by every node
+/// (``AccountTransaction/messageCount(to:since:)``).
+///
+/// A client is counted as the server's rate limit counts it (``ClientAddress/rateLimitKey``:
+/// an IPv4 address or an IPv6 /64, the client behind trusted proxies, one shared
+/// bucket for peers with no address), so that no way in escapes the limit.
 final class ClientLimiter: Sendable {
     private struct Window {
         var number: Int64 = 0
-        var counts: [String: Int] = [:]
+        var counts: [ClientAddress: Int] = [:]
     }
 
     let limit: Int
     let window: Duration
-    /// Clients tracked in one window at most; past it, new ones are let through
-    /// uncounted (a bound on memory: that many addresses defeat a per-client limit anyway).
+    /// Clients tracked in one window at most. Past it the least-counted half is
+    /// forgotten: those are furthest from the limit, so a flood of new addresses costs
+    /// the clients near it nothing, and every request is still counted.
     let trackedClients: Int
     private let state = Mutex(Window())
 
@@ -25,16 +30,24 @@ final class ClientLimiter: Sendable {
         self.trackedClients = trackedClients
     }
 
-    /// Counts one request of `client`; false when it has had its `limit` in this window.
-    func admit(_ client: String, at now: Date) -> Bool {
-        let number = Int64((now.timeIntervalSince1970 / window.timeInterval).rounded(.down))
+    /// Counts one request of `client`; nil when admitted, else the seconds until the
+    /// window ends (the `Retry-After` of the refusal).
+    func admit(_ client: ClientAddress, at now: Date) -> Int? {
+        let key = client.rateLimitKey
+        let length = window.timeInterval
+        let number = Int64((now.timeIntervalSince1970 / length).rounded(.down))
         return state.withLock { state in
             if state.number != number { state = Window(number: number) }
-            let count = state.counts[client]
-            if count == nil, state.counts.count >= trackedClients { return true }
-            guard (count ?? 0) < limit else { return false }
-            state.counts[client] = (count ?? 0) + 1
-            return true
+            let count = state.counts[key] ?? 0
+            guard count < limit else {
+                return max(1, Int((Double(number + 1) * length - now.timeIntervalSince1970).rounded(.up)))
+            }
+            if count == 0, state.counts.count >= trackedClients {
+                let kept = state.counts.sorted { $0.value > $1.value }.prefix(trackedClients / 2)
+                state.counts = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
+            }
+            state.counts[key] = count + 1
+            return nil
         }
     }
 }

@@ -2,6 +2,7 @@ import CArgon2
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Argon2id cost parameters. The default is OWASP's recommendation for Argon2id:
 /// m = 19 MiB, t = 2, p = 1.
@@ -25,12 +26,20 @@ public struct Argon2Parameters: Sendable, Equatable {
 /// hashes made under older settings still verify and can be upgraded.
 public struct PasswordHashing: Sendable {
     public let parameters: Argon2Parameters
+    /// Hashes queued or running at most (in the process); past it a new one is refused
+    /// with ``AccountError/busy(retryAfterSeconds:)`` rather than queued behind seconds of work.
+    public let queueLimit: Int
     private let random: any SecureRandomSource
     static let saltLength = 16
     static let hashLength = 32
 
-    public init(parameters: Argon2Parameters = .owasp, random: any SecureRandomSource = SystemRandomSource()) {
+    /// Sixteen hashes per core: at tens of milliseconds each, the last waits under a second.
+    public static let defaultQueueLimit = System.coreCount * 16
+
+    public init(parameters: Argon2Parameters = .owasp, queueLimit: Int = defaultQueueLimit,
+                random: any SecureRandomSource = SystemRandomSource()) {
         self.parameters = parameters
+        self.queueLimit = queueLimit
         self.random = random
     }
 
@@ -39,15 +48,16 @@ public struct PasswordHashing: Sendable {
     public func hash(_ password: String) async throws -> String {
         let salt = random.bytes(count: Self.saltLength)
         let parameters = parameters
-        return try await Self.offload { try Self.encode(password, salt: salt, parameters: parameters) }
+        return try await offload { try Self.encode(password, salt: salt, parameters: parameters) }
     }
 
-    /// Whether `password` matches `encoded`; false (never a throw) for a malformed hash.
-    public func verify(_ password: String, against encoded: String) async -> Bool {
-        (try? await Self.offload {
+    /// Whether `password` matches `encoded`; false for a malformed hash. Throws only when
+    /// the work cannot be queued (busy), which checked nothing.
+    public func verify(_ password: String, against encoded: String) async throws -> Bool {
+        try await offload {
             let bytes = Array(password.utf8)
             return argon2id_verify(encoded, bytes, bytes.count) == ARGON2_OK.rawValue
-        }) ?? false
+        }
     }
 
     /// True when `encoded` was made with other parameters than the configured ones.
@@ -90,8 +100,15 @@ public struct PasswordHashing: Sendable {
         return pool
     }()
 
-    private static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await pool.runIfActive(work)
+    private static let queued = Atomic<Int>(0)
+
+    private func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        guard Self.queued.wrappingAdd(1, ordering: .relaxed).newValue <= queueLimit else {
+            Self.queued.wrappingSubtract(1, ordering: .relaxed)
+            throw AccountError.busy(retryAfterSeconds: 1)
+        }
+        defer { Self.queued.wrappingSubtract(1, ordering: .relaxed) }
+        return try await Self.pool.runIfActive(work)
     }
 }
 

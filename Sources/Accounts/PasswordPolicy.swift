@@ -26,7 +26,7 @@ struct PasswordPolicy: Sendable {
     /// non-blocking HTTP, and a hop to the pool would cost more than either.
     func isBreached(_ password: String) async throws -> Bool {
         do {
-            return try await breachChecker.breachCount(ofPassword: password) > configuration.breachThreshold
+            return try await breachCount(password) > configuration.breachThreshold
         } catch {
             logger.warning("breach check unavailable", metadata: ["error": "\(error)", "failOpen": "\(configuration.breachCheckFailOpen)"])
             guard configuration.breachCheckFailOpen else { throw AccountError.breachCheckUnavailable }
@@ -34,7 +34,16 @@ struct PasswordPolicy: Sendable {
         }
     }
 
-    /// NIST 800-63B: passwords are compared after Unicode NFKC normalisation. (The
-    /// breach check takes the password as typed: that is what breach lists hold.)
+    /// How often the password was breached: the form it is hashed and compared in (NFKC),
+    /// which is the password the account really has — a full-width `ｐａｓｓｗｏｒｄ` is
+    /// `password` — and, where it differs, the form as typed, which is what breach
+    /// lists hold for keyboards that type it.
+    func breachCount(_ password: String) async throws -> UInt64 {
+        let normalized = Self.normalized(password)
+        let count = try await breachChecker.breachCount(ofPassword: normalized)
+        return normalized == password ? count : max(count, try await breachChecker.breachCount(ofPassword: password))
+    }
+
+    /// NIST 800-63B: passwords are compared after Unicode NFKC normalisation.
     static func normalized(_ password: String) -> String { password.precomposedStringWithCompatibilityMapping }
 }

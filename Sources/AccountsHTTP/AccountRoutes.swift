@@ -1,4 +1,5 @@
 import Accounts
+import BreachSupport
 import BreachServer
 import Foundation
 import Hummingbird
@@ -30,20 +31,20 @@ public struct AccountRoutes: ServerRoutes {
         }
         group.post("activate") { request, _ in
             let body: Activate = try await decode(request)
-            return try JSONBody.response(try await accounts.activate(token: body.token, password: body.password))
+            return try Self.secret(try await accounts.activate(token: body.token, password: body.password))
         }
         group.post("sign-in") { request, context in
             let body: SignIn = try await decode(request)
             switch try await accounts.signIn(login: body.login, password: body.password, deviceToken: body.deviceToken, client: Self.client(context)) {
             case .signedIn(let session):
-                return try JSONBody.response(session)
+                return try Self.secret(session)
             case .deviceVerificationRequired(let challengeID):
                 return try JSONBody.response(DeviceChallenge(deviceVerificationRequired: true, challengeId: challengeID), status: .accepted)
             }
         }
         group.post("verify-device") { request, _ in
             let body: VerifyDevice = try await decode(request)
-            return try JSONBody.response(try await accounts.verifyDevice(challengeID: body.challengeId, code: body.code))
+            return try Self.secret(try await accounts.verifyDevice(challengeID: body.challengeId, code: body.code))
         }
         group.post("sign-out") { request, _ in
             try await accounts.signOut(sessionToken: try sessionToken(request))
@@ -128,9 +129,16 @@ public struct AccountRoutes: ServerRoutes {
         try await JSONBody.decode(request, limit: Self.bodyLimit)
     }
 
-    /// The client a per-client limit counts: the peer's IP address.
-    private static func client(_ context: BreachRequestContext) -> String? {
-        context.remoteAddress?.ipAddress
+    /// An answer that carries a session or device token: no cache along the way may keep it.
+    private static func secret(_ session: IssuedSession) throws -> Response {
+        var response = try JSONBody.response(session)
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    /// The client a per-client limit counts, as the server resolved it for its rate limit.
+    private static func client(_ context: BreachRequestContext) -> ClientAddress {
+        context.client
     }
 
     static func status(of error: AccountError) -> HTTPResponse.Status {
@@ -141,7 +149,7 @@ public struct AccountRoutes: ServerRoutes {
         case .breachedPassword, .unsafePassword, .passwordTooShort, .passwordTooLong, .passwordConfirmationMismatch: .unprocessableContent
         case .currentPasswordIncorrect, .invalidLink, .invalidDeviceCode, .invalidLogin, .invalidPhone: .badRequest
         case .unknownAccount: .notFound
-        case .breachCheckUnavailable: .serviceUnavailable
+        case .breachCheckUnavailable, .busy: .serviceUnavailable
         case .tooManyRequests: .tooManyRequests
         }
     }
@@ -184,7 +192,11 @@ extension AccountError: HTTPResponseError {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var error = APIError(status: status, code: code, message: message)
         error.explanation = explanation
-        if self == .notSignedIn { error.headers = [.wwwAuthenticate: "Bearer"] }
+        switch self {
+        case .notSignedIn: error.headers = [.wwwAuthenticate: "Bearer"]
+        case .tooManyRequests(let seconds), .busy(let seconds): error.headers = [.retryAfter: "\(seconds)"]
+        default: break
+        }
         return try error.response(from: request, context: context)
     }
 }

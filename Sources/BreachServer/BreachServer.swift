@@ -54,8 +54,9 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
     let router = Router(context: BreachRequestContext.self)
     _ = ServerMetrics.registry
     let policy = RequestPolicy(
-        rateLimit: configuration.requestsPerSecond.map { RateLimiter(rate: $0, burst: max(1, $0 * 2), trustedProxies: configuration.trustedProxies) },
-        apiTokens: configuration.apiTokens.map(BearerTokens.init), metrics: RouteMetrics(), logger: logger)
+        rateLimit: configuration.requestsPerSecond.map { RateLimiter(rate: $0, burst: max(1, $0 * 2)) },
+        apiTokens: configuration.apiTokens.map(BearerTokens.init), metrics: RouteMetrics(), logger: logger,
+        trustedProxies: configuration.trustedProxies)
     router.middlewares.add(RequestPolicyMiddleware(policy: policy))
     ServerMetrics.record(indexes.snapshot)
     let rangeCache = RangeCache(capacity: configuration.rangeCacheBytes)

@@ -190,8 +190,9 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             // The policy's refusals in the router's order: the rate limit, then `/v1`'s tokens.
-            let refusal = routes.policy.charge(path: route.template, peer: context.channel.remoteAddress,
-                                               forwardedFor: head.headers["X-Forwarded-For"])
+            let refusal = routes.policy.charge(path: route.template,
+                                               client: routes.policy.client(peer: context.channel.remoteAddress,
+                                                                            forwardedFor: head.headers["X-Forwarded-For"]))
                 ?? (route == .check ? routes.policy.authorize(head.headers.first(name: "Authorization")) : nil)
             let sent = refusal.map(Answer.init(refusal:)) ?? answer
             write(sent, for: head, context: context)

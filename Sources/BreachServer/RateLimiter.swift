@@ -6,8 +6,8 @@ import NIOCore
 import Synchronization
 
 /// Limits each client to `rate` requests a second with bursts of `burst` (a token bucket
-/// per IPv4 address or IPv6 /64); `RequestPolicy` answers 429 with `Retry-After` beyond it.
-/// Behind trusted proxies, the client is the one they name in `X-Forwarded-For`.
+/// per IPv4 address or IPv6 /64); `RequestPolicy` answers 429 with `Retry-After` beyond it,
+/// and resolves the client (behind trusted proxies, the one they name in `X-Forwarded-For`).
 final class RateLimiter: Sendable {
     struct Bucket {
         var tokens: Double
@@ -16,15 +16,13 @@ final class RateLimiter: Sendable {
 
     let rate: Double
     let burst: Double
-    let trustedProxies: TrustedProxies
     /// Clients remembered at most; past it, idle ones are forgotten first.
     let trackedClients: Int
     private let buckets = Mutex<[ClientAddress: Bucket]>([:])
 
-    init(rate: Double, burst: Double, trustedProxies: TrustedProxies = .none, trackedClients: Int = 100_000) {
+    init(rate: Double, burst: Double, trackedClients: Int = 100_000) {
         self.rate = rate
         self.burst = burst
-        self.trustedProxies = trustedProxies
         self.trackedClients = trackedClients
     }
 
@@ -32,14 +30,11 @@ final class RateLimiter: Sendable {
     /// every second from one address: limiting them would mark a healthy node down.
     static let exemptPaths: Set<String> = ["/healthz", "/readyz", "/metrics"]
 
-    /// Whose bucket a request from `peer` is charged to.
-    func client(peer: SocketAddress?, forwardedFor: @autoclosure () -> [String]) -> ClientAddress {
-        trustedProxies.client(peer: peer, forwardedFor: trustedProxies.isEmpty ? [] : forwardedFor()).rateLimitKey
-    }
-
-    /// Takes a token for `client`; returns `nil` when allowed, else the seconds to wait.
+    /// Takes a token from `client`'s bucket (its ``ClientAddress/rateLimitKey``); returns
+    /// `nil` when allowed, else the seconds to wait.
     func take(for client: ClientAddress, now: ContinuousClock.Instant) -> Double? {
-        buckets.withLock { buckets in
+        let client = client.rateLimitKey
+        return buckets.withLock { buckets in
             if buckets.count >= trackedClients, buckets[client] == nil {
                 // Full buckets are idle clients: forgetting them changes nothing. When few
                 // are (a flood of addresses), forget all: a fresh burst for each beats

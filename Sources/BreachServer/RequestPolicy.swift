@@ -1,3 +1,4 @@
+import BreachSupport
 import Dispatch
 import HTTPTypes
 import Hummingbird
@@ -15,12 +16,21 @@ struct RequestPolicy: Sendable {
     let apiTokens: BearerTokens?
     let metrics: RouteMetrics
     let logger: Logger
+    /// Whose `X-Forwarded-For` names the client (``client(peer:forwardedFor:)``).
+    var trustedProxies = TrustedProxies.none
+
+    /// The client behind a request, resolved once for every limit that counts clients
+    /// (the rate limit here, the account routes' per-client limits): the peer, or behind
+    /// trusted proxies the client they name; `.unknown` for a Unix-socket peer.
+    func client(peer: SocketAddress?, forwardedFor: @autoclosure () -> [String]) -> ClientAddress {
+        trustedProxies.client(peer: peer, forwardedFor: trustedProxies.isEmpty ? [] : forwardedFor())
+    }
 
     /// Takes a token from the client's rate limit; returns the 429 to answer instead, if any.
     /// Called once per request, by the layer that answers it.
-    func charge(path: some StringProtocol, peer: SocketAddress?, forwardedFor: @autoclosure () -> [String]) -> APIError? {
+    func charge(path: some StringProtocol, client: @autoclosure () -> ClientAddress) -> APIError? {
         guard let rateLimit, !RateLimiter.exemptPaths.contains(String(path)) else { return nil }
-        guard let wait = rateLimit.take(for: rateLimit.client(peer: peer, forwardedFor: forwardedFor()), now: .now) else { return nil }
+        guard let wait = rateLimit.take(for: client(), now: .now) else { return nil }
         var error = APIError(status: .tooManyRequests, code: "rate_limited", message: "too many requests from this address; retry later")
         error.headers = [.retryAfter: "\(Int(wait.rounded(.up)))"]
         return error
@@ -49,9 +59,10 @@ struct RequestPolicyMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
+        var context = context
+        context.client = policy.client(peer: context.remoteAddress, forwardedFor: request.headers[values: .xForwardedFor])
         do {
-            if let limited = policy.charge(path: request.uri.path, peer: context.remoteAddress,
-                                           forwardedFor: request.headers[values: .xForwardedFor]) {
+            if let limited = policy.charge(path: request.uri.path, client: context.client) {
                 throw limited
             }
             let response = try await next(request, context)

@@ -4,7 +4,9 @@ import AccountsHTTP
 import BreachHash
 import BreachIndex
 import BreachServer
+import BreachSupport
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import TestSupport
@@ -29,6 +31,8 @@ struct AccountAPITests {
         try await application.test(.live) { client in try await body(fixture, admin, client) }
         try await fixture.close()
     }
+
+    private static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
     private func json(_ object: [String: String]) -> ByteBuffer {
         ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
@@ -149,6 +153,35 @@ struct AccountAPITests {
                 try await connection.query("SELECT id FROM outbox WHERE channel = 'sms'", []).count
             }
             #expect(texts == 0)
+        }
+    }
+
+    @Test("Behind a trusted proxy the per-client limit counts the client it names: one client's 30 sign-ups leave others theirs; the 429 says when to retry",
+          arguments: StoreKind.all)
+    func perClientLimitBehindAProxy(kind: StoreKind) async throws {
+        let proxies = try TrustedProxies(parsing: "127.0.0.0/8, ::1")
+        try await withServer(kind, configure: { $0.trustedProxies = proxies }) { fixture, _, client in
+            for number in 1...30 {
+                let answer = try await post(client, "/v1/accounts/sign-up", ["email": fixture.address("p\(number)")],
+                                            headers: [Self.forwardedFor: "203.0.113.7"])
+                #expect(answer.status == .accepted)
+            }
+            let limited = try await post(client, "/v1/accounts/sign-up", ["email": fixture.address("p31")], headers: [Self.forwardedFor: "203.0.113.7"])
+            #expect(limited.status == .tooManyRequests)
+            #expect(Int(limited.headers[.retryAfter] ?? "").map { (1...3600).contains($0) } == true)
+            let other = try await post(client, "/v1/accounts/sign-up", ["email": fixture.address("p32")], headers: [Self.forwardedFor: "198.51.100.4"])
+            #expect(other.status == .accepted)
+        }
+    }
+
+    @Test("Answers that carry a session token are not stored by caches (Cache-Control: no-store)", arguments: StoreKind.all)
+    func tokenAnswersAreNotCached(kind: StoreKind) async throws {
+        try await withServer(kind) { fixture, admin, client in
+            let user = try await fixture.activeUser("cache", by: admin)
+            let signIn = try await post(client, "/v1/accounts/sign-in", ["login": fixture.address("cache"), "password": AccountFixture.goodPassword,
+                                                                        "deviceToken": try #require(user.deviceToken)])
+            #expect(signIn.status == .ok)
+            #expect(signIn.headers[.cacheControl] == "no-store")
         }
     }
 

@@ -65,6 +65,26 @@ struct ActivationTests {
         try await fixture.close()
     }
 
+    @Test("B1: a password breached once normalised (NFKC: full-width ｐａｓｓｗｏｒｄ１２３ is password123) is refused", arguments: StoreKind.all)
+    func breachedAfterNormalisationRefused(kind: StoreKind) async throws {
+        let fixture = try await AccountFixture(kind)
+        let email = fixture.address("wide")
+        try await fixture.service.invite(email: email, by: try await fixture.user(try await fixture.administrator()))
+        let token = try #require(try await fixture.onlyMail(to: email, subjectContaining: "Activate").token(forPath: "activate"))
+        await #expect(throws: AccountError.breachedPassword) { try await fixture.service.activate(token: token, password: "ｐａｓｓｗｏｒｄ１２３") }
+        #expect(await fixture.service.passwordStrength("ｐａｓｓｗｏｒｄ１２３").level == .weak)
+        try await fixture.close()
+    }
+
+    @Test("A dead activation link is refused before its password is checked or hashed", arguments: StoreKind.all)
+    func deadLinkRefusedFirst(kind: StoreKind) async throws {
+        let fixture = try await AccountFixture(kind)
+        // A breached password would be refused as breached if it were looked at first.
+        await #expect(throws: AccountError.invalidLink) { try await fixture.service.activate(token: "no-such-token", password: "password123") }
+        await #expect(throws: AccountError.invalidLink) { try await fixture.service.resetPassword(token: "no-such-token", newPassword: "password123") }
+        try await fixture.close()
+    }
+
     @Test("Sign-up answers the same for a registered address and tells only its owner, by e-mail", arguments: StoreKind.all)
     func signUpDoesNotEnumerate(kind: StoreKind) async throws {
         let fixture = try await AccountFixture(kind)

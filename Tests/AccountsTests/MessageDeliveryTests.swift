@@ -155,4 +155,17 @@ struct MessageDeliveryTests {
         #expect(try SMTPConfiguration(url: "smtp://127.0.0.1:2525", sender: "a@example.com", allowPlaintextOnLoopback: true).security == .plaintextOnLoopback)
         #expect(throws: DeliveryError.self) { try SMTPConfiguration(url: "smtp://mail.example.com", sender: "a@example.com", allowPlaintextOnLoopback: true) }
     }
+
+    @Test("Loopback is decided by address: 127.0.0.0/8, ::1 and localhost are, a host name starting with 127. is not")
+    func loopbackByAddress() {
+        for host in ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "localhost"] { #expect(SMTPConfiguration.isLoopback(host), "\(host)") }
+        for host in ["127.mail.example.com", "128.0.0.1", "::2", "mail.example.com", "::ffff:10.0.0.1"] {
+            #expect(!SMTPConfiguration.isLoopback(host), "\(host)")
+        }
+    }
+
+    @Test("SMTP over TLS asks for TLS 1.2 at least")
+    func tlsMinimum() {
+        #expect(SMTPConfiguration(host: "mail.example.com", port: 25, sender: "a@example.com").tls.minimumTLSVersion == .tlsv12)
+    }
 }
