@@ -13,6 +13,7 @@ import Glibc
 /// to a temporary path and publish with ``IndexDestination``.
 public final class IndexWriter {
     public let kind: HashKind
+    public let format: IndexFormat
     public let path: String
     public let minimumCount: UInt64
     private let environment: Environment
@@ -36,6 +37,9 @@ public final class IndexWriter {
     public private(set) var bucketCount = 0
     /// Hashes left out for being under the minimum count.
     public private(set) var belowMinimumCount: UInt64 = 0
+    /// Hashes folded into the one before them for sharing its key (compact format only:
+    /// distinct hashes with the same first 64 bits; their counts are summed).
+    public private(set) var keysShared: UInt64 = 0
 
     /// Virtual address space reserved for the map while writing. Without
     /// `MDB_WRITEMAP` LMDB does not grow the file to it, so it costs nothing on disk;
@@ -58,18 +62,19 @@ public final class IndexWriter {
     public var minimumCountIsFiltering: Bool { minimumCount > 1 }
 
     /// Creates (or truncates) the index file at `path`.
-    public convenience init(path: String, kind: HashKind, minimumCount: UInt64 = 1) throws {
+    public convenience init(path: String, kind: HashKind, format: IndexFormat = .full, minimumCount: UInt64 = 1) throws {
         for stale in [path, path + "-lock"] where FileManager.default.fileExists(atPath: stale) {
             try FileManager.default.removeItem(atPath: stale)
         }
-        try self.init(opening: path, kind: kind, minimumCount: minimumCount)
+        try self.init(opening: path, kind: kind, format: format, minimumCount: minimumCount)
     }
 
-    private init(opening path: String, kind: HashKind, minimumCount: UInt64) throws {
+    private init(opening path: String, kind: HashKind, format: IndexFormat, minimumCount: UInt64) throws {
         self.kind = kind
+        self.format = format
         self.path = path
         self.minimumCount = max(1, minimumCount)
-        self.encoder = BucketEncoder(kind: kind)
+        self.encoder = BucketEncoder(suffixBits: format.suffixBits(for: kind))
         (environment, transaction, buckets) = try mappingLMDBErrors {
             let environment = try Environment(path: path, flags: [.noSubdirectory, .noLock, .noSync],
                                               mapSize: Self.mapSize, maxDatabases: IndexLayout.databaseCount)
@@ -90,7 +95,14 @@ public final class IndexWriter {
             bucketPrefix = entry.digest.prefix
         }
         if entry.count >= minimumCount {
-            bucket.append(entry)
+            let key = format.key(of: entry.digest)
+            // Hashes arrive in order, so those sharing a key arrive together.
+            if format == .compact, let previous = bucket.last, previous.digest == key {
+                bucket[bucket.count - 1].count &+= entry.count
+                keysShared += 1
+            } else {
+                bucket.append(HashCount(digest: key, count: entry.count))
+            }
         } else {
             belowMinimumCount += 1
             try onBelowMinimum?(entry)
@@ -182,11 +194,11 @@ public final class IndexWriter {
     /// which the caller may then overwrite. Throws when the file is there but cannot be
     /// trusted (not LMDB, cut off, a checkpoint that does not decode) or read: such a file
     /// is left alone. The writer keeps every hash (minimum count 1), as resumable writers do.
-    public static func resume(path: String, kind: HashKind, accepting: ([UInt8]) -> Bool = { _ in true }) throws -> (writer: IndexWriter, state: [UInt8])? {
+    public static func resume(path: String, kind: HashKind, format: IndexFormat = .full, accepting: ([UInt8]) -> Bool = { _ in true }) throws -> (writer: IndexWriter, state: [UInt8])? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let writer: IndexWriter
         do {
-            writer = try IndexWriter(opening: path, kind: kind, minimumCount: 1)
+            writer = try IndexWriter(opening: path, kind: kind, format: format, minimumCount: 1)
         } catch IndexError.lmdb(let error) where error.isCorruption {
             throw IndexError.notAnIndex(path: path, reason: "not an LMDB file")
         }
@@ -230,7 +242,7 @@ public final class IndexWriter {
         try flushBucket()
         try flushBlock()
         let values = checksums.finish()
-        let metadata = IndexMetadata(hashKind: kind, hashCount: hashCount, countSum: countSum,
+        let metadata = IndexMetadata(format: format, hashKind: kind, hashCount: hashCount, countSum: countSum,
                                      bucketCount: bucketCount, minimumCount: minimumCount, sources: sources,
                                      coveredPrefixes: coveredPrefixes, contentDigest: ChunkChecksums.digest(values))
         try mappingLMDBErrors {
