@@ -73,23 +73,15 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 1_000_000
     )
 
-    Benchmark("Lookup SHA-1 (per 1,000, half hits)",
-              configuration: .init(setup: { fixture = try makeFixture() })) { benchmark in
-        let index = fixture.index, queries = fixture.queries
-        var at = Int.random(in: 0..<queries.count)
-        for _ in benchmark.scaledIterations {
-            blackHole(index.count(of: queries[at]))
-            at = at == queries.count - 1 ? 0 : at + 1
-        }
-    }
-
-    Benchmark("Lookup SHA-1, compact index (per 1,000, half hits)",
-              configuration: .init(setup: { fixture = try makeFixture() })) { benchmark in
-        let index = fixture.compact, queries = fixture.queries
-        var at = Int.random(in: 0..<queries.count)
-        for _ in benchmark.scaledIterations {
-            blackHole(index.count(of: queries[at]))
-            at = at == queries.count - 1 ? 0 : at + 1
+    for (name, compact) in [("", false), (", compact index", true)] {
+        Benchmark("Lookup SHA-1\(name) (per 1,000, half hits)",
+                  configuration: .init(setup: { fixture = try makeFixture() })) { benchmark in
+            let index = compact ? fixture.compact : fixture.index, queries = fixture.queries
+            var at = Int.random(in: 0..<queries.count)
+            for _ in benchmark.scaledIterations {
+                blackHole(index.count(of: queries[at]))
+                at = at == queries.count - 1 ? 0 : at + 1
+            }
         }
     }
 

@@ -64,8 +64,7 @@ struct Check: ParsableCommand {
         answerBatch()
     }
 
-    /// Lines looked up together: a few thousand keep the answers of an interactive
-    /// pipe prompt while giving the pipeline of lookups long runs.
+    /// Lines looked up in one call: long runs for the lookup pipeline in little memory.
     static let batchSize = 4096
 
     /// `HASH:COUNT\n`, written in place.
