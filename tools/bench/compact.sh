@@ -9,6 +9,7 @@
 #   HASHES=124977152 PREFIXES=65536   65,536 prefixes × 1,907 hashes (≈2.2 GB full index)
 #   NONMEMBERS=100000000              random non-members checked for false positives
 #   WORK=/var/tmp/breachdb-compact    needs ≈ 8 GB at the default size
+#   BIN=DIR                           release binaries already built (no swift build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 hashes=${HASHES:-124977152}
@@ -16,9 +17,9 @@ prefixes=${PREFIXES:-65536}
 nonmembers=${NONMEMBERS:-100000000}
 work=${WORK:-/var/tmp/breachdb-compact}
 mkdir -p "$work"
-swift build -c release --product breachdb >/dev/null
-swift build -c release --product generate-dump >/dev/null
-bin=$(swift build -c release --show-bin-path)
+[ -n "${BIN:-}" ] || swift build -c release --product breachdb >/dev/null
+[ -n "${BIN:-}" ] || swift build -c release --product generate-dump >/dev/null
+bin=${BIN:-$(swift build -c release --show-bin-path)}
 elapsed() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }'; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
