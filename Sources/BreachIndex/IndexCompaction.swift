@@ -5,7 +5,7 @@ extension BreachIndex {
     /// beside it first and renamed over it when complete, as every index is; calls
     /// `progress` with the hashes read so far now and then. Returns the new metadata.
     public func writeCompact(to path: String, progress: ((UInt64) -> Void)? = nil) throws -> IndexMetadata {
-        guard answersRanges else { throw IndexError.compactNotExportable(path: self.path) }
+        guard answersRanges else { throw IndexError.needsWholeHashes(path: self.path) }
         let destination = try IndexDestination(path: path)
         do {
             let writer = try IndexWriter(path: destination.temporaryPath, kind: kind, format: .compact, minimumCount: metadata.minimumCount)

@@ -11,7 +11,7 @@ extension BreachIndex {
     /// suffixes: a hand-written hot path, since two billion lines must go out at the
     /// speed of a disk.
     public func exportLines(bufferBytes: Int = 8 << 20, _ write: (UnsafeRawBufferPointer) throws -> Void) throws {
-        guard answersRanges else { throw IndexError.compactNotExportable(path: path) }
+        guard answersRanges else { throw IndexError.needsWholeHashes(path: path) }
         let digits = kind.hexDigitCount
         var capacity = bufferBytes
         var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)

@@ -37,9 +37,6 @@ public final class IndexWriter {
     public private(set) var bucketCount = 0
     /// Hashes left out for being under the minimum count.
     public private(set) var belowMinimumCount: UInt64 = 0
-    /// Hashes folded into the one before them for sharing its key (compact format only:
-    /// distinct hashes with the same first 64 bits; their counts are summed).
-    public private(set) var keysShared: UInt64 = 0
 
     /// Virtual address space reserved for the map while writing. Without
     /// `MDB_WRITEMAP` LMDB does not grow the file to it, so it costs nothing on disk;
@@ -99,7 +96,6 @@ public final class IndexWriter {
             // Hashes arrive in order, so those sharing a key arrive together.
             if format == .compact, let previous = bucket.last, previous.digest == key {
                 bucket[bucket.count - 1].count &+= entry.count
-                keysShared += 1
             } else {
                 bucket.append(HashCount(digest: key, count: entry.count))
             }
@@ -194,11 +190,11 @@ public final class IndexWriter {
     /// which the caller may then overwrite. Throws when the file is there but cannot be
     /// trusted (not LMDB, cut off, a checkpoint that does not decode) or read: such a file
     /// is left alone. The writer keeps every hash (minimum count 1), as resumable writers do.
-    public static func resume(path: String, kind: HashKind, format: IndexFormat = .full, accepting: ([UInt8]) -> Bool = { _ in true }) throws -> (writer: IndexWriter, state: [UInt8])? {
+    public static func resume(path: String, kind: HashKind, accepting: ([UInt8]) -> Bool = { _ in true }) throws -> (writer: IndexWriter, state: [UInt8])? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let writer: IndexWriter
         do {
-            writer = try IndexWriter(opening: path, kind: kind, format: format, minimumCount: 1)
+            writer = try IndexWriter(opening: path, kind: kind, format: .full, minimumCount: 1)
         } catch IndexError.lmdb(let error) where error.isCorruption {
             throw IndexError.notAnIndex(path: path, reason: "not an LMDB file")
         }
