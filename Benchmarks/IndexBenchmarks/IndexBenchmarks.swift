@@ -27,6 +27,8 @@ let passwordsInIndex = 100_000
 
 struct Fixture {
     let index: BreachIndex
+    /// The same hashes in the compact format (``IndexFormat/compact``).
+    let compact: BreachIndex
     let queries: [HashDigest]
     let passwords: [[UInt8]]
 }
@@ -50,6 +52,8 @@ func makeFixture() throws -> Fixture {
         try FileManager.default.moveItem(atPath: indexPath + ".tmp", toPath: indexPath)
     }
     let index = try BreachIndex(path: indexPath)
+    let compactPath = indexPath.replacingOccurrences(of: ".idx", with: "-compact.idx")
+    if !FileManager.default.fileExists(atPath: compactPath) { _ = try index.writeCompact(to: compactPath) }
     // Hits: the same random stream as the writer used; misses: another stream.
     var hits = SplitMix64(seed: 1), misses = SplitMix64(seed: 0xDEAD_BEEF)
     var queries: [HashDigest] = []
@@ -57,7 +61,7 @@ func makeFixture() throws -> Fixture {
         queries.append(hits.benchmarkDigest())
         queries.append(misses.benchmarkDigest())
     }
-    return Fixture(index: index, queries: queries, passwords: passwords)
+    return Fixture(index: index, compact: try BreachIndex(path: compactPath), queries: queries, passwords: passwords)
 }
 
 let benchmarks: @Sendable () -> Void = {
@@ -76,13 +80,33 @@ let benchmarks: @Sendable () -> Void = {
         ]
     )
 
-    Benchmark("Lookup SHA-1 (per 1,000, half hits)",
-              configuration: .init(setup: { fixture = try makeFixture() })) { benchmark in
-        let index = fixture.index, queries = fixture.queries
-        var at = Int.random(in: 0..<queries.count)
-        for _ in benchmark.scaledIterations {
-            blackHole(index.count(of: queries[at]))
-            at = at == queries.count - 1 ? 0 : at + 1
+    for (name, compact) in [("", false), (", compact index", true)] {
+        Benchmark("Lookup SHA-1\(name) (per 1,000, half hits)",
+                  configuration: .init(setup: { fixture = try makeFixture() })) { benchmark in
+            let index = compact ? fixture.compact : fixture.index, queries = fixture.queries
+            var at = Int.random(in: 0..<queries.count)
+            for _ in benchmark.scaledIterations {
+                blackHole(index.count(of: queries[at]))
+                at = at == queries.count - 1 ? 0 : at + 1
+            }
+        }
+    }
+
+    // The same queries as the single lookups, 1,000 to a call of the batch API.
+    for (name, compact) in [("full", false), ("compact", true)] {
+        Benchmark("Batch lookup SHA-1, \(name) index (per 1,000, half hits, batches of 1,000)",
+                  configuration: .init(setup: { fixture = try makeFixture() })) { benchmark in
+            let index = compact ? fixture.compact : fixture.index
+            let batch = 1_000
+            var counts = [UInt64](repeating: 0, count: batch)
+            fixture.queries.withUnsafeBufferPointer { queries in
+                var at = Int.random(in: 0..<(queries.count / batch)) * batch
+                for _ in stride(from: 0, to: benchmark.scaledIterations.count, by: batch) {
+                    counts.withUnsafeMutableBufferPointer { index.counts(of: UnsafeBufferPointer(rebasing: queries[at..<(at + batch)]), into: $0) }
+                    blackHole(counts[0])
+                    at = at + 2 * batch > queries.count ? 0 : at + batch
+                }
+            }
         }
     }
 

@@ -18,6 +18,10 @@ public final class BreachIndex: @unchecked Sendable {
     public let path: String
     public let metadata: IndexMetadata
     public var kind: HashKind { metadata.hashKind }
+    /// Whole hashes or their first 64 bits (``IndexFormat``).
+    public let format: IndexFormat
+    /// Bits a bucket stores of each hash after the range prefix.
+    @usableFromInline let suffixBits: Int
 
     private let environment: Environment
     let transaction: Transaction
@@ -59,7 +63,7 @@ public final class BreachIndex: @unchecked Sendable {
               let metadata = try? IndexMetadata.decode(metadataBytes) else {
             throw IndexError.notAnIndex(path: path, reason: "no readable metadata")
         }
-        guard metadata.formatVersion == IndexMetadata.currentFormatVersion else {
+        guard let format = metadata.format else {
             throw IndexError.unsupportedFormat(path: path, version: metadata.formatVersion)
         }
         guard let checksumBytes = try? transaction.value(forKey: IndexLayout.checksumsKey, in: meta),
@@ -67,6 +71,8 @@ public final class BreachIndex: @unchecked Sendable {
             throw IndexError.corrupt(path: path, detail: "the checksum record is missing or malformed")
         }
         self.metadata = metadata
+        self.format = format
+        self.suffixBits = format.suffixBits(for: metadata.hashKind)
         self.storedChecksums = checksums
 
         table = BucketTable()
@@ -119,14 +125,20 @@ public final class BreachIndex: @unchecked Sendable {
         #endif
     }
 
-    /// How many times `digest` was seen; 0 when it is not in the index.
+    /// How many times `digest` was seen; 0 when it is not in the index. A compact index
+    /// answers for the hash's first 64 bits: a hash not in it reads as present with
+    /// probability ``IndexMetadata/falsePositiveProbability``.
     @inlinable public func count(of digest: HashDigest) -> UInt64 {
         guard let start = table.start(ofBucket: digest.prefix) else { return 0 }
-        // The header, the slot bits and the matching record lie in different cache
-        // lines: ask for the first ones all at once instead of missing on each in turn
-        // (large buckets prefetch their record once the header is read).
-        for offset in stride(from: 0, to: 512, by: 64) { breachdb_prefetch(start + offset) }
+        Self.prefetchBucketHead(start)
         return bucket(at: start)?.count(of: digest) ?? 0
+    }
+
+    /// The header, the slot bits and the matching record lie in different cache lines:
+    /// asks for the first ones all at once instead of missing on each in turn (large
+    /// buckets prefetch their record once the header is read).
+    @inlinable static func prefetchBucketHead(_ start: UnsafeRawPointer) {
+        for offset in stride(from: 0, to: 512, by: 64) { breachdb_prefetch(start + offset) }
     }
 
     /// How many times `password` was seen (hashed with the index's hash kind).
@@ -174,7 +186,7 @@ public final class BreachIndex: @unchecked Sendable {
     }
 
     @inlinable func bucket(at start: UnsafeRawPointer) -> BucketReader? {
-        BucketReader(start: start, available: table.bytesAvailable(from: start), kind: kind)
+        BucketReader(start: start, available: table.bytesAvailable(from: start), suffixBits: suffixBits)
     }
 
     /// Calls `body` with every bucket's prefix and exact stored bytes, read from LMDB's

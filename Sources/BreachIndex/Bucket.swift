@@ -77,15 +77,15 @@ import CMemoryHints
     @usableFromInline let suffixBits: Int
 
     /// A bucket whose stored length is known: the header must describe exactly it.
-    init?(_ value: UnsafeRawBufferPointer, kind: HashKind) {
-        guard let reader = BucketReader(start: value.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, available: value.count, kind: kind),
+    init?(_ value: UnsafeRawBufferPointer, suffixBits: Int) {
+        guard let reader = BucketReader(start: value.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, available: value.count, suffixBits: suffixBits),
               reader.layout.byteCount == value.count else { return nil }
         self = reader
     }
 
     /// A bucket at `start` whose length its header gives; `available` bytes may be read.
-    @inlinable init?(start: UnsafeRawPointer, available: Int, kind: HashKind) {
-        suffixBits = kind.suffixBitCount
+    @inlinable init?(start: UnsafeRawPointer, available: Int, suffixBits: Int) {
+        self.suffixBits = suffixBits
         guard let layout = BucketLayout(BitReader(UnsafeRawBufferPointer(start: start, count: available)), suffixBits: suffixBits) else {
             return nil
         }
@@ -97,12 +97,7 @@ import CMemoryHints
     @inlinable func count(of digest: HashDigest) -> UInt64 {
         let d = layout.slotBits
         let slot = Int(digest.bits(at: HashDigest.prefixBitCount, count: d))
-        if layout.entryCount > 64 {
-            // Large bucket: start loading the record's line while the slot bits are
-            // scanned; with uniform hashes it sits near the slot's relative position.
-            let estimate = (slot * layout.entryCount) >> d
-            breachdb_prefetch(bytes.base + layout.recordsOffset + estimate * (layout.recordBits + layout.countBits) / 8)
-        }
+        prefetchRecord(inSlot: slot)
         var (index, end) = entries(inSlot: slot)
         let lowStart = HashDigest.prefixBitCount + d
         while index < end {
@@ -113,6 +108,19 @@ import CMemoryHints
             }
         }
         return 0
+    }
+
+    /// Starts loading the line of the records of `slot` in a large bucket, to overlap the
+    /// scan of the slot bits: with uniform hashes they sit near the slot's relative position.
+    @inlinable func prefetchRecord(inSlot slot: Int) {
+        guard layout.entryCount > 64 else { return }
+        let estimate = (slot * layout.entryCount) >> layout.slotBits
+        breachdb_prefetch(bytes.base + layout.recordsOffset + estimate * (layout.recordBits + layout.countBits) / 8)
+    }
+
+    /// ``prefetchRecord(inSlot:)`` for the slot of `digest`.
+    @inlinable func prefetchRecord(of digest: HashDigest) {
+        prefetchRecord(inSlot: Int(digest.bits(at: HashDigest.prefixBitCount, count: layout.slotBits)))
     }
 
     /// The first entry of `slot` and the one after its last.
@@ -273,7 +281,7 @@ private func storeLittleEndian(_ value: UInt64, width: Int, at offset: Int, in b
 struct BucketEncoder {
     let suffixBits: Int
 
-    init(kind: HashKind) { suffixBits = kind.suffixBitCount }
+    init(suffixBits: Int) { self.suffixBits = suffixBits }
 
     func encode(_ entries: UnsafeBufferPointer<HashCount>, into output: inout [UInt8]) {
         let n = entries.count

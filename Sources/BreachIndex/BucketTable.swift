@@ -1,3 +1,4 @@
+import CMemoryHints
 import Glibc
 import LMDB
 
@@ -79,6 +80,11 @@ import LMDB
         let offset = offsets[prefix]
         if offset == Self.absent { return nil }
         return UnsafeRawPointer(bitPattern: groupBases[prefix >> Self.groupBits] + UInt(offset))
+    }
+
+    /// Starts loading the table entry of `prefix`.
+    @inlinable func prefetchEntry(ofBucket prefix: Int) {
+        breachdb_prefetch(offsets + prefix)
     }
 
     /// Bytes from `start` to the end of the bucket data: the most a damaged header may claim.

@@ -15,6 +15,8 @@ public enum IndexError: Error, CustomStringConvertible, Sendable {
     case unsupportedFormat(path: String, version: Int)
     /// The file is an index but fails a structural or checksum check.
     case corrupt(path: String, detail: String)
+    /// A compact index was asked for what needs whole hashes (an export, a compaction).
+    case needsWholeHashes(path: String)
     /// Hashes were given to the writer out of order (a bug in the caller).
     case outOfOrder(path: String)
     /// An LMDB call failed.
@@ -27,8 +29,10 @@ public enum IndexError: Error, CustomStringConvertible, Sendable {
         case .missing(let path): "\(path): no such index file"
         case .notAnIndex(let path, let reason): "\(path): not a BreachDB index (\(reason))"
         case .unsupportedFormat(let path, let version):
-            "\(path): index format version \(version) is not supported (this build reads version \(IndexMetadata.currentFormatVersion)); rebuild it with this version's `breachdb ingest`"
+            "\(path): index format version \(version) is not supported (this build reads versions \(IndexMetadata.readableFormatVersions.map(String.init).joined(separator: " and "))); rebuild it with this version's `breachdb ingest`"
         case .corrupt(let path, let detail): "\(path): index is damaged: \(detail)"
+        case .needsWholeHashes(let path):
+            "\(path): a compact index keeps only the first 64 bits of each hash, so it cannot be exported or compacted again; use the full index it was made from"
         case .outOfOrder(let path): "\(path): hashes were written out of order"
         case .lmdb(let error): error.isCorruption ? "\(error.path): not a valid index file (\(error))" : error.description
         case .system(let path, let operation, let code): "\(path): \(operation) failed: \(String(cString: strerror(code)))"

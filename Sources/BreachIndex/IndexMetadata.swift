@@ -4,8 +4,8 @@ import Foundation
 /// What an index says about itself, stored as JSON under the key `metadata` of the
 /// `meta` database.
 public struct IndexMetadata: Codable, Sendable, Equatable {
-    /// The bucket layout version this file uses; readers refuse any other.
-    public static let currentFormatVersion = 2
+    /// The format versions this build reads, one per ``IndexFormat``; readers refuse any other.
+    public static let readableFormatVersions = IndexFormat.allCases.map(\.formatVersion)
 
     /// One input the index was built from.
     public struct Source: Codable, Sendable, Equatable {
@@ -42,10 +42,20 @@ public struct IndexMetadata: Codable, Sendable, Equatable {
     /// their buckets are (for the same format version), whatever their builds.
     public var contentDigest: String?
 
-    public init(hashKind: HashKind, hashCount: UInt64, countSum: UInt64, bucketCount: Int,
+    /// The file's format (`nil` for a version this build does not read).
+    public var format: IndexFormat? { IndexFormat(formatVersion: formatVersion) }
+
+    /// The chance that a hash not in the index is reported as present: 0 for a full
+    /// index; for a compact one the share of 64-bit keys taken, n / 2⁶⁴ (a non-member's
+    /// key is uniform and matches one of the n stored keys with that probability).
+    public var falsePositiveProbability: Double {
+        format == .compact ? Double(hashCount) / 0x1p64 : 0
+    }
+
+    public init(format: IndexFormat = .full, hashKind: HashKind, hashCount: UInt64, countSum: UInt64, bucketCount: Int,
                 builtAt: Date = Date(), generation: String = UUID().uuidString,
                 minimumCount: UInt64, sources: [Source], coveredPrefixes: PrefixRange? = nil, contentDigest: String? = nil) {
-        self.formatVersion = Self.currentFormatVersion
+        self.formatVersion = format.formatVersion
         self.hashKind = hashKind
         self.hashCount = hashCount
         self.countSum = countSum

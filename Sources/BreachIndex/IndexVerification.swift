@@ -50,7 +50,7 @@ extension BreachIndex {
 
     private func checkBucket(prefix: Int, value: UnsafeRawBufferPointer, result: inout IndexVerification, countSum: inout UInt64) {
         let name = BreachIndex.rangePrefixText(prefix)
-        guard let bucket = BucketReader(value, kind: kind) else {
+        guard let bucket = BucketReader(value, suffixBits: suffixBits) else {
             result.report("bucket \(name): its header does not match its length")
             return
         }

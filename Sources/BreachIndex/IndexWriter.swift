@@ -16,6 +16,7 @@ import Glibc
 /// checks (`@exclusivity(unchecked)`), which are a measurable share of an ingest's time.
 public final class IndexWriter {
     public let kind: HashKind
+    public let format: IndexFormat
     public let path: String
     public let minimumCount: UInt64
     private let environment: Environment
@@ -61,18 +62,19 @@ public final class IndexWriter {
     public var minimumCountIsFiltering: Bool { minimumCount > 1 }
 
     /// Creates (or truncates) the index file at `path`.
-    public convenience init(path: String, kind: HashKind, minimumCount: UInt64 = 1) throws {
+    public convenience init(path: String, kind: HashKind, format: IndexFormat = .full, minimumCount: UInt64 = 1) throws {
         for stale in [path, path + "-lock"] where FileManager.default.fileExists(atPath: stale) {
             try FileManager.default.removeItem(atPath: stale)
         }
-        try self.init(opening: path, kind: kind, minimumCount: minimumCount)
+        try self.init(opening: path, kind: kind, format: format, minimumCount: minimumCount)
     }
 
-    private init(opening path: String, kind: HashKind, minimumCount: UInt64) throws {
+    private init(opening path: String, kind: HashKind, format: IndexFormat, minimumCount: UInt64) throws {
         self.kind = kind
+        self.format = format
         self.path = path
         self.minimumCount = max(1, minimumCount)
-        self.encoder = BucketEncoder(kind: kind)
+        self.encoder = BucketEncoder(suffixBits: format.suffixBits(for: kind))
         (environment, transaction, buckets) = try mappingLMDBErrors {
             let environment = try Environment(path: path, flags: [.noSubdirectory, .noLock, .noSync],
                                               mapSize: Self.mapSize, maxDatabases: IndexLayout.databaseCount)
@@ -93,7 +95,13 @@ public final class IndexWriter {
             bucketPrefix = entry.digest.prefix
         }
         if entry.count >= minimumCount {
-            bucket.append(entry)
+            let key = format.key(of: entry.digest)
+            // Hashes arrive in order, so those sharing a key arrive together.
+            if format == .compact, let previous = bucket.last, previous.digest == key {
+                bucket[bucket.count - 1].count &+= entry.count
+            } else {
+                bucket.append(HashCount(digest: key, count: entry.count))
+            }
         } else {
             belowMinimumCount += 1
             try onBelowMinimum?(entry)
@@ -189,7 +197,7 @@ public final class IndexWriter {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let writer: IndexWriter
         do {
-            writer = try IndexWriter(opening: path, kind: kind, minimumCount: 1)
+            writer = try IndexWriter(opening: path, kind: kind, format: .full, minimumCount: 1)
         } catch IndexError.lmdb(let error) where error.isCorruption {
             throw IndexError.notAnIndex(path: path, reason: "not an LMDB file")
         }
@@ -233,7 +241,7 @@ public final class IndexWriter {
         try flushBucket()
         try flushBlock()
         let values = checksums.finish()
-        let metadata = IndexMetadata(hashKind: kind, hashCount: hashCount, countSum: countSum,
+        let metadata = IndexMetadata(format: format, hashKind: kind, hashCount: hashCount, countSum: countSum,
                                      bucketCount: bucketCount, minimumCount: minimumCount, sources: sources,
                                      coveredPrefixes: coveredPrefixes, contentDigest: ChunkChecksums.digest(values))
         try mappingLMDBErrors {

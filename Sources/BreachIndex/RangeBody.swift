@@ -33,6 +33,10 @@ extension BreachIndex {
         }
     }
 
+    /// `true` when the index keeps whole hashes, so it can answer range queries and be
+    /// exported; a compact index answers checks only.
+    public var answersRanges: Bool { format == .full }
+
     /// How many hashes the 20-bit `prefix` holds.
     public func entryCount(inRange prefix: Int) -> Int {
         bucket(prefix)?.layout.entryCount ?? 0
@@ -41,18 +45,13 @@ extension BreachIndex {
     /// Bytes enough for `writeRangeBody` with `paddingCount` padding rows: the longest
     /// line the bucket's count coding allows, for every row, and a word of scratch.
     public func rangeBodyCapacity(prefix: Int, paddingCount: Int) -> Int {
-        var longestCount: UInt64 = 1
-        if let layout = bucket(prefix)?.layout {
-            longestCount = layout.countBits >= 64 ? .max : 1 << UInt64(layout.countBits)
-            if layout.escapeCount > 0 { longestCount = layout.escapeWidth == 8 ? .max : max(longestCount, 1 << UInt64(8 * layout.escapeWidth)) }
-        }
-        let realLine = 2 + kind.suffixHexDigitCount + 1 + DecimalText.digitCount(longestCount)
+        let realLine = 2 + kind.suffixHexDigitCount + 1 + DecimalText.digitCount(bucket(prefix)?.layout.largestCount ?? 1)
         let paddingLine = 2 + kind.suffixHexDigitCount + 2
         return entryCount(inRange: prefix) * realLine + paddingCount * paddingLine + RangeLineWriter.scratch
     }
 
     /// Writes the body of `GET /range/{prefix}` at `output` (at least `rangeBodyCapacity`
-    /// bytes): the prefix's rows merged with `padding` (ascending suffixes, written with
+    /// bytes; a full index only, ``answersRanges``): the prefix's rows merged with `padding` (ascending suffixes, written with
     /// count 0; one equal to a real suffix is left out), in one pass over the bucket, as
     /// `SUFFIX:COUNT` lines joined by CRLF. Returns the bytes written.
     ///
@@ -61,6 +60,7 @@ extension BreachIndex {
     /// request costs once its answer is not cached (docs/benchmarks.md).
     public func writeRangeBody(prefix: Int, padding: UnsafeBufferPointer<RangeSuffix> = .init(start: nil, count: 0),
                                to output: UnsafeMutableRawBufferPointer) -> Int {
+        precondition(answersRanges, "a compact index keeps no whole hashes to answer ranges with")
         var writer = RangeLineWriter(output.baseAddress!, digits: kind.suffixHexDigitCount)
         var next = 0
         bucket(prefix)?.forEachSuffix { suffix, count in
@@ -112,6 +112,15 @@ extension RangeSuffix {
     init(_ digest: HashDigest) {
         let low = UInt64(digest.low) << 32
         self.init(first: digest.high << 20 | digest.middle >> 44, second: digest.middle << 20 | low >> 44, third: low << 20)
+    }
+}
+
+extension BucketLayout {
+    /// A bound on the counts the bucket's coding can hold: what its text may need.
+    var largestCount: UInt64 {
+        var largest: UInt64 = countBits >= 64 ? .max : 1 << UInt64(countBits)
+        if escapeCount > 0 { largest = escapeWidth == 8 ? .max : max(largest, 1 << UInt64(8 * escapeWidth)) }
+        return largest
     }
 }
 

@@ -107,7 +107,7 @@ final class HashSorter {
         inputs.append(ArraySource(buffer))
         if let base { inputs.append(IndexSource(base)) }
 
-        let merged = try IndexWriter(path: writer.path, kind: writer.kind, minimumCount: writer.minimumCount)
+        let merged = try IndexWriter(path: writer.path, kind: writer.kind, format: writer.format, minimumCount: writer.minimumCount)
         var stream = try MergedSources(inputs)
         var written: UInt64 = 0
         while let (entry, sameHash) = try stream.next() {

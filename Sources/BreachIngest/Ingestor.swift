@@ -9,6 +9,8 @@ public struct IngestOptions: Sendable {
     public var inputs: [String]
     public var format: InputFormat = .auto
     public var hashKind: HashKind = .sha1
+    /// Whole hashes, or a compact check-only index of their first 64 bits.
+    public var indexFormat: IndexFormat = .full
     /// An existing index whose hashes are merged in (counts summed).
     public var base: String?
     /// Keep only hashes seen at least this often.
@@ -67,12 +69,16 @@ public final class Ingestor {
         if let base, base.kind != options.hashKind {
             throw IngestError.invalidArguments("\(base.path): the base index holds \(base.kind.rawValue) hashes, not \(options.hashKind.rawValue)")
         }
+        if let base, !base.answersRanges {
+            throw IngestError.invalidArguments("\(base.path): a compact index cannot be a base (it keeps only the first 64 bits of each hash); merge into the full index, then compact it")
+        }
         let destination = try IndexDestination(path: options.output)
         let runDirectory = destination.temporaryPath + ".runs"
         defer { try? FileManager.default.removeItem(atPath: runDirectory) }
         var summary: IngestSummary
         do {
-            let writer = try IndexWriter(path: destination.temporaryPath, kind: options.hashKind, minimumCount: options.minimumCount)
+            let writer = try IndexWriter(path: destination.temporaryPath, kind: options.hashKind, format: options.indexFormat,
+                                         minimumCount: options.minimumCount)
             let sorter = try HashSorter(writer: writer, runDirectory: runDirectory, memoryLimit: options.memoryLimit)
             let statistics = try readAll(into: sorter)
             let sources = (base?.metadata.sources ?? []) + statistics.sources

@@ -128,13 +128,21 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
 /// `GET /v1/index`: what is being served.
 enum IndexRoute {
     struct Description: Encodable {
+        /// Which format each index is: `full`, or `compact` (checks only, no `/range`).
+        struct Formats: Encodable {
+            var sha1: IndexFormat
+            var ntlm: IndexFormat?
+        }
         var sha1: IndexMetadata
         var ntlm: IndexMetadata?
+        var formats: Formats
         var loadedAt: Date
     }
 
     static func describe(_ snapshot: ServedIndexes.Snapshot) throws -> Response {
-        let data = try sortedJSON.encode(Description(sha1: snapshot.sha1.metadata, ntlm: snapshot.ntlm?.metadata, loadedAt: snapshot.loadedAt))
+        let data = try sortedJSON.encode(Description(sha1: snapshot.sha1.metadata, ntlm: snapshot.ntlm?.metadata,
+                                                     formats: .init(sha1: snapshot.sha1.format, ntlm: snapshot.ntlm?.format),
+                                                     loadedAt: snapshot.loadedAt))
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -80,12 +80,11 @@ struct CheckRoutes: Sendable {
         guard hexes.count <= Self.batchLimit else {
             throw APIError(status: .contentTooLarge, code: "batch_too_large", message: "at most \(Self.batchLimit) hashes per batch")
         }
-        var results: [BatchResponse.Result] = []
-        results.reserveCapacity(hexes.count)
-        for hex in hexes {
-            let digest = try digest(hex, kind: kind)
-            let count = index.count(of: digest)
-            results.append(.init(hash: Hex.string(digest, kind: kind), breached: count > 0, count: count))
+        var digests: [HashDigest] = []
+        digests.reserveCapacity(hexes.count)
+        for hex in hexes { digests.append(try digest(hex, kind: kind)) }
+        let results = zip(digests, index.counts(of: digests)).map { digest, count in
+            BatchResponse.Result(hash: Hex.string(digest, kind: kind), breached: count > 0, count: count)
         }
         return try JSONBody.response(BatchResponse(results: results))
     }

@@ -28,6 +28,9 @@ struct RangeRoute {
             index = ntlm
         default: return plainText(.badRequest, "The mode must be sha1 or ntlm")
         }
+        guard index.answersRanges else {
+            return plainText(.notImplemented, "This server's \(index.kind.rawValue) index is compact (the first 64 bits of each hash): it answers checks, not range queries, which need a full index")
+        }
         let coding = ContentCoding.preferred(by: query.acceptEncoding)
         let addPadding = query.addPadding?.lowercased() == "true"
         let realCount = index.entryCount(inRange: prefix)

@@ -29,33 +29,50 @@ struct Check: ParsableCommand {
         if !passwords.isEmpty {
             for var password in passwords {
                 let digest = password.withUTF8 { PasswordHasher.hash(UnsafeRawBufferPointer($0), kind: kind) }
-                Self.writeAnswer(digest, index: index, to: output)
+                Self.writeAnswer(digest, count: index.count(of: digest), digits: kind.hexDigitCount, to: output)
             }
             return
         }
+        // Lines are looked up a batch at a time, so that their memory reads overlap
+        // (``BreachIndex/counts(of:into:)``).
         var lines = LineReader(try InputFile(path: "-"))
+        var digests: [HashDigest] = []
+        var counts = [UInt64](repeating: 0, count: Self.batchSize)
+        digests.reserveCapacity(Self.batchSize)
+        func answerBatch() {
+            digests.withUnsafeBufferPointer { digests in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    index.counts(of: digests, into: counts)
+                    for (digest, count) in zip(digests, counts) { Self.writeAnswer(digest, count: count, digits: kind.hexDigitCount, to: output) }
+                }
+            }
+            digests.removeAll(keepingCapacity: true)
+        }
         while let line = try lines.next() {
-            let digest: HashDigest
             if sha1 {
                 guard line.count == kind.hexDigitCount, let parsed = Hex.digest(line, digitCount: kind.hexDigitCount) else {
+                    answerBatch()
                     output.flush()
                     throw CommandFailure("<stdin>:\(lines.lineNumber): expected \(kind.hexDigitCount) hex digits")
                 }
-                digest = parsed
+                digests.append(parsed)
             } else {
-                digest = PasswordHasher.hash(line, kind: kind)
+                digests.append(PasswordHasher.hash(line, kind: kind))
             }
-            Self.writeAnswer(digest, index: index, to: output)
+            if digests.count == Self.batchSize { answerBatch() }
         }
+        answerBatch()
     }
 
+    /// Lines looked up in one call: long runs for the lookup pipeline in little memory.
+    static let batchSize = 4096
+
     /// `HASH:COUNT\n`, written in place.
-    static func writeAnswer(_ digest: HashDigest, index: BreachIndex, to output: OutputBuffer) {
-        let digits = index.kind.hexDigitCount
+    static func writeAnswer(_ digest: HashDigest, count: UInt64, digits: Int, to output: OutputBuffer) {
         let at = output.reserve(digits + 22)
         Hex.write(digest, digitCount: digits, to: at)
         at[digits] = UInt8(ascii: ":")
-        let length = DecimalText.write(index.count(of: digest), to: at + digits + 1)
+        let length = DecimalText.write(count, to: at + digits + 1)
         at[digits + 1 + length] = 0x0A
         output.advance(by: digits + 2 + length)
     }

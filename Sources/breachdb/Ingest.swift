@@ -29,6 +29,9 @@ struct Ingest: ParsableCommand {
     @Option(help: "Hash kind of the index: sha1 or ntlm.")
     var hash: HashKind = .sha1
 
+    @Flag(help: "Write a compact, check-only index: the first 64 bits of each hash, counts exact (no /range, no export).")
+    var compact = false
+
     @Option(help: "An existing index to merge the inputs into (counts summed).")
     var base: String?
 
@@ -54,6 +57,7 @@ struct Ingest: ParsableCommand {
         var options = IngestOptions(output: output, inputs: inputs)
         options.format = format
         options.hashKind = hash
+        options.indexFormat = compact ? .compact : .full
         options.base = base
         options.minimumCount = minCount
         options.memoryLimit = memoryLimit
@@ -71,7 +75,7 @@ struct Ingest: ParsableCommand {
     private func printSummary(_ summary: IngestSummary) {
         let m = summary.metadata
         var lines = [
-            "wrote \(output): \(m.hashCount.formatted()) \(m.hashKind.rawValue) hashes in \(m.bucketCount.formatted()) buckets, counts summing to \(m.countSum.formatted())",
+            "wrote \(output): \(m.format == .compact ? "compact index, " : "")\(m.hashCount.formatted()) \(m.hashKind.rawValue) \(m.format == .compact ? "64-bit keys" : "hashes") in \(m.bucketCount.formatted()) buckets, counts summing to \(m.countSum.formatted())",
             "read \(summary.linesRead.formatted()) lines (\(summary.hashesRead.formatted()) hashes) in \(String(format: "%.2f", summary.seconds)) s (\(Int(Double(summary.linesRead) / max(summary.seconds, 1e-9)).formatted()) lines/s)",
             "duplicates merged: \(summary.duplicatesMerged.formatted()); skipped (empty or padding): \(summary.linesSkipped.formatted()); refused: \(summary.linesRefused.formatted())",
             "file: \(summary.fileBytes.formatted()) bytes, \(String(format: "%.2f", summary.bytesPerHash)) bytes/hash",

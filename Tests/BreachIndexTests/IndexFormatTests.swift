@@ -45,7 +45,7 @@ import TestSupport
         let directory = try TemporaryDirectory()
         try writeIndex(IndexRoundTripTests.entries(.sha1, seed: 1), to: directory.file("index"))
         var bytes = try fileBytes(directory.file("index"))
-        let current = Array("\"formatVersion\":\(IndexMetadata.currentFormatVersion),".utf8)
+        let current = Array("\"formatVersion\":\(IndexFormat.full.formatVersion),".utf8)
         let older = Array("\"formatVersion\":1,".utf8)
         let at = try #require((0...(bytes.count - current.count)).first { bytes[$0..<($0 + current.count)].elementsEqual(current) })
         bytes.replaceSubrange(at..<(at + current.count), with: older)

@@ -150,7 +150,7 @@ import TestSupport
         #expect(metadata.hashCount == UInt64(entries.count))
         #expect(metadata.countSum == entries.reduce(0) { $0 &+ $1.count })
         #expect(metadata.bucketCount == Set(entries.map(\.digest.prefix)).count)
-        #expect(metadata.formatVersion == IndexMetadata.currentFormatVersion)
+        #expect(metadata.formatVersion == IndexFormat.full.formatVersion)
         #expect(metadata.hashKind == .sha1)
     }
 

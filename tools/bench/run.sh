@@ -13,6 +13,8 @@ case "$name" in
         exec swift run -c release --package-path Benchmarks RangeFormatterFloor "$@" ;;
     cli)        # index size, ingest speed, check against C baselines (WORK, ~10 GB)
         exec bash tools/bench/cli.sh "$@" ;;
+    compact)    # the compact index: size, export speed, false positives, check (HASHES, PREFIXES, BIN)
+        exec bash tools/bench/compact.sh "$@" ;;
     load)       # the daemon against nginx under wrk (PREFIXES, DURATION, ROUNDS, …)
         exec bash tools/bench/load.sh "$@" ;;
     download)   # breachdb download against nginx, plain and compressed

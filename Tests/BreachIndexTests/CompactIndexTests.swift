@@ -1,0 +1,142 @@
+import BreachHash
+import BreachIndex
+import Foundation
+import Testing
+import TestSupport
+
+/// The compact format (first 64 bits of each hash, exact counts) and what it refuses.
+@Suite struct CompactIndexTests {
+    /// A full index of `IndexRoundTripTests.entries` and its compact form, in `directory`.
+    static func build(_ kind: HashKind, in directory: TemporaryDirectory) throws -> (full: BreachIndex, compact: BreachIndex, entries: [HashCount]) {
+        let entries = IndexRoundTripTests.entries(kind, seed: 21)
+        try writeIndex(entries, kind: kind, to: directory.file("full"))
+        let full = try BreachIndex(path: directory.file("full"))
+        _ = try full.writeCompact(to: directory.file("compact"))
+        return (full, try BreachIndex(path: directory.file("compact")), entries)
+    }
+
+    @Test(arguments: HashKind.allCases)
+    func compactAnswersEqualTheFullIndexOnEveryStoredHash(_ kind: HashKind) throws {
+        let directory = try TemporaryDirectory()
+        let (full, compact, entries) = try Self.build(kind, in: directory)
+        #expect(compact.format == .compact && full.format == .full)
+        for entry in entries {
+            #expect(compact.count(of: entry.digest) == full.count(of: entry.digest))
+        }
+        #expect(compact.metadata.hashCount == full.metadata.hashCount)
+        #expect(compact.metadata.countSum == full.metadata.countSum)
+    }
+
+    @Test func compactIsSmallerThanFull() throws {
+        let directory = try TemporaryDirectory()
+        _ = try Self.build(.sha1, in: directory)
+        let size = { (name: String) in try FileManager.default.attributesOfItem(atPath: directory.file(name))[.size] as! Int }
+        #expect(try size("compact") < size("full"))
+    }
+
+    @Test func randomNonMembersAreAbsentFromACompactIndex() throws {
+        let directory = try TemporaryDirectory()
+        let (_, compact, entries) = try Self.build(.sha1, in: directory)
+        var random = SeededRandom(seed: 5)
+        for entry in entries.prefix(2_000) {
+            #expect(compact.count(of: randomDigest(.sha1, prefix: entry.digest.prefix, using: &random)) == 0)
+        }
+    }
+
+    /// The false positive the format accepts: only the first 64 bits are compared.
+    @Test func aHashDifferingOnlyAfterItsFirst64BitsReadsAsPresent() throws {
+        let directory = try TemporaryDirectory()
+        let (_, compact, entries) = try Self.build(.sha1, in: directory)
+        var twin = entries[0].digest
+        twin.low ^= 1
+        #expect(compact.count(of: twin) == compact.count(of: entries[0].digest))
+        #expect(compact.count(of: twin) > 0)
+    }
+
+    @Test func hashesSharingTheirFirst64BitsKeepOneKeyWithTheSummedCount() throws {
+        let directory = try TemporaryDirectory()
+        let a = HashDigest(high: 0x5BAA_61E4_C9B9_3F3F, middle: 1, low: 0)
+        let b = HashDigest(high: 0x5BAA_61E4_C9B9_3F3F, middle: 2, low: 7)
+        let c = HashDigest(high: 0x5BAA_61E4_C9B9_3F40, middle: 0, low: 0)
+        try writeIndex([HashCount(digest: a, count: 3), HashCount(digest: b, count: 4), HashCount(digest: c, count: 9)], to: directory.file("full"))
+        let metadata = try BreachIndex(path: directory.file("full")).writeCompact(to: directory.file("compact"))
+        let compact = try BreachIndex(path: directory.file("compact"))
+        #expect(metadata.hashCount == 2)
+        #expect(metadata.countSum == 16)
+        #expect(compact.count(of: a) == 7 && compact.count(of: b) == 7 && compact.count(of: c) == 9)
+        #expect(compact.verify().isIntact)
+    }
+
+    @Test func falsePositiveProbabilityIsTheShareOf64BitKeysTaken() throws {
+        let directory = try TemporaryDirectory()
+        let (full, compact, _) = try Self.build(.sha1, in: directory)
+        #expect(full.metadata.falsePositiveProbability == 0)
+        #expect(compact.metadata.falsePositiveProbability == Double(compact.metadata.hashCount) / 0x1p64)
+    }
+
+    @Test func aFlippedBitInACompactIndexIsCaughtByVerify() throws {
+        let directory = try TemporaryDirectory()
+        _ = try Self.build(.sha1, in: directory)
+        #expect(try BreachIndex(path: directory.file("compact")).verify().isIntact)
+        try flipBitInBucket(prefix: 0xABCDE, of: directory.file("compact"))
+        let result = try BreachIndex(path: directory.file("compact")).verify()
+        #expect(!result.isIntact)
+        #expect(result.problems.contains { $0.hasPrefix("checksum mismatch in the buckets of prefixes AB000–ABFFF") })
+    }
+
+    @Test func aCompactIndexCannotBeExportedOrCompactedAgain() throws {
+        let directory = try TemporaryDirectory()
+        let (_, compact, _) = try Self.build(.sha1, in: directory)
+        #expect(!compact.answersRanges)
+        #expect { try compact.exportLines { _ in } } throws: { "\($0)".contains("compact index keeps only the first 64 bits") }
+        #expect { try compact.writeCompact(to: directory.file("again")) } throws: { "\($0)".contains("cannot be exported or compacted again") }
+        #expect(!FileManager.default.fileExists(atPath: directory.file("again")))
+    }
+}
+
+/// `counts(of:)`: many lookups at once, with their memory reads overlapped.
+@Suite struct BatchLookupTests {
+    @Test(arguments: [IndexFormat.full, .compact])
+    func batchCountsEqualSingleCountsInOrder(_ format: IndexFormat) throws {
+        let directory = try TemporaryDirectory()
+        let (full, compact, entries) = try CompactIndexTests.build(.sha1, in: directory)
+        let index = format == .full ? full : compact
+        var random = SeededRandom(seed: 11)
+        // Present and absent hashes interleaved, some repeated, some in empty prefixes.
+        var queries: [HashDigest] = []
+        for entry in entries.shuffled(using: &random).prefix(3_000) {
+            queries.append(entry.digest)
+            queries.append(randomDigest(.sha1, using: &random))
+        }
+        queries += queries.prefix(50)
+        let counts = index.counts(of: queries)
+        #expect(counts == queries.map { index.count(of: $0) })
+        #expect(counts.filter { $0 > 0 }.count >= 3_000)
+    }
+
+    /// Shorter than the pipeline's depth: every stage must still run for each query.
+    @Test(arguments: [0, 1, 2, 7, 8, 9, 23, 24, 25])
+    func batchesOfAnyLengthAreAnsweredWhole(_ length: Int) throws {
+        let directory = try TemporaryDirectory()
+        let entries = IndexRoundTripTests.entries(.sha1, seed: 4)
+        try writeIndex(entries, to: directory.file("index"))
+        let index = try BreachIndex(path: directory.file("index"))
+        let queries = entries.prefix(length).map(\.digest)
+        #expect(index.counts(of: queries) == entries.prefix(length).map(\.count))
+    }
+}
+
+/// `exportLines`: the index as the Pwned Passwords download lays it out.
+@Suite struct IndexExportTests {
+    @Test(arguments: HashKind.allCases)
+    func exportListsEveryHashAsUppercaseCRLFLinesInOrder(_ kind: HashKind) throws {
+        let directory = try TemporaryDirectory()
+        let entries = IndexRoundTripTests.entries(kind, seed: 8)
+        try writeIndex(entries, kind: kind, to: directory.file("index"))
+        var text: [UInt8] = []
+        // A small buffer: lines of one bucket and of several must join the same way.
+        try BreachIndex(path: directory.file("index")).exportLines(bufferBytes: 4096) { text += $0 }
+        let expected = entries.sorted { $0.digest < $1.digest }.map { "\(Hex.string($0.digest, kind: kind)):\($0.count)\r\n" }.joined()
+        #expect(String(decoding: text, as: UTF8.self) == expected)
+    }
+}
