@@ -126,7 +126,7 @@ final class HTTPRangeSource: RangeSource {
                 continue
             }
             let body = try await collect(response.body, deadline: deadline)
-            let etag = response.headers.first(name: "ETag").map { String($0.prefix(Self.maximumValidatorLength)) }
+            let etag = response.headers.first(name: "ETag").flatMap { $0.utf8.count <= Self.maximumValidatorLength ? $0 : nil }
             switch code {
             case 200:
                 let decoded = try ContentDecoding.decode(body, coding: response.headers.first(name: "Content-Encoding"), limit: maximumBytes)
@@ -143,7 +143,8 @@ final class HTTPRangeSource: RangeSource {
         }
     }
 
-    /// ETags longer than this are cut: they are stored in the index, one per range.
+    /// ETags longer than this are not kept (they are stored in the index, one per range; a
+    /// cut one would never match): such a range is fetched whole on the next refresh.
     static let maximumValidatorLength = 256
 
     private func acceptEncoding(uncompressed: Bool) -> String {
