@@ -20,13 +20,14 @@ struct Download: AsyncParsableCommand {
             the older index and copied from it when the server answers 304 Not Modified.
 
             A range answer must be whole within 4 × --timeout (head and body), arrive at \
-            1 KB/s at least once --timeout has passed, and be at most 1 MiB on the wire and \
+            1 KiB/s at least once --timeout has passed, and be at most 1 MiB on the wire and \
             decoded (a real range is ≈ 80 kB): otherwise that attempt fails (a compressed body \
             that inflates past the bound is asked for once more, uncompressed). \
             A reset, a stall or a bad body is retried at once, then with backoff; 429 and \
             503 with Retry-After are retried when the server says. Answers carrying a \
-            Repr-Digest (breachdb serve sends one) are checked against it; over plain HTTP \
-            brotli, which has no checksum, is asked for only from a source that sends digests.
+            Repr-Digest (breachdb serve sends one) are checked against it, and once a source \
+            has sent one, every answer must; over plain HTTP only gzip is asked for (brotli \
+            has no checksum).
 
             Memory is bounded in bytes whatever the source: at most 128 MiB of parsed \
             ranges wait between arriving and being written, each request holds at most \

@@ -28,7 +28,7 @@ until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.2; done
 # run NAME BINARY RATE: one download of the slice through a fresh proxy, one result line.
 run() {
     local name=$1 build=$2 rate=$3
-    rm -f "$work/out.idx" "$work/.out.idx.partial"
+    rm -f "$work/out.idx" "$work/.out.idx.partial" "$work/proxy.port"
     PYTHONPATH=Tests/clients python3 -u -c "
 import sys, time
 from fault_proxy import FaultProxy
