@@ -1,29 +1,32 @@
 import CBrotli
 import CZlib
 
-/// Decodes a `Content-Encoding` of a range answer: gzip (zlib) or br (libbrotlidec).
+/// Decodes a `Content-Encoding` of a range answer: gzip (zlib) or br (libbrotlidec),
+/// never past `limit` bytes of output.
 enum ContentDecoding {
-    /// Decoded bodies larger than this are refused: the largest real range is ≈ 80 kB,
-    /// so this only stops a decompression bomb.
-    static let maximumDecodedBytes = 64 << 20
-
-    static func decode(_ body: [UInt8], coding: String?) throws(RangeFailure) -> [UInt8] {
+    static func decode(_ body: [UInt8], coding: String?, limit: Int) throws(RangeFailure) -> [UInt8] {
         switch coding?.lowercased() {
         case nil, "", "identity": body
-        case "gzip", "x-gzip": try gunzip(body)
-        case "br": try unbrotli(body)
+        case "gzip", "x-gzip": try gunzip(body, limit: limit)
+        case "br": try unbrotli(body, limit: limit)
         case let other?: throw RangeFailure(description: "unsupported Content-Encoding \(other)")
         }
     }
 
-    private static func gunzip(_ input: [UInt8]) throws(RangeFailure) -> [UInt8] {
+    static func tooLarge(_ coding: String, limit: Int) -> RangeFailure {
+        RangeFailure(description: "the \(coding) body decodes to more than \(limit) bytes (a range of the real corpus is ≈ 80 kB)",
+                     inflatedPastBound: true)
+    }
+
+    private static func gunzip(_ input: [UInt8], limit: Int) throws(RangeFailure) -> [UInt8] {
         var stream = z_stream()
         // 15 window bits + 16: a gzip header and trailer (whose CRC-32 is checked).
         guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw RangeFailure(description: "zlib could not start")
         }
         defer { inflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: max(1 << 16, input.count * 4))
+        // One byte over the limit tells a body of exactly `limit` bytes from a larger one.
+        var output = [UInt8](repeating: 0, count: min(limit + 1, max(1 << 16, input.count * 4)))
         var produced = 0
         var status = Z_OK
         input.withUnsafeBufferPointer { source in
@@ -31,10 +34,9 @@ enum ContentDecoding {
             stream.avail_in = UInt32(source.count)
             // Z_OK: progress made, go on; Z_STREAM_END: done; Z_BUF_ERROR (the output
             // always has room here): the input ended before the stream did.
-            while status == Z_OK {
+            while status == Z_OK && produced <= limit {
                 if produced == output.count {
-                    guard output.count < maximumDecodedBytes else { return }
-                    output.append(contentsOf: repeatElement(0, count: output.count))
+                    output.append(contentsOf: repeatElement(0, count: min(output.count, limit + 1 - output.count)))
                 }
                 output.withUnsafeMutableBufferPointer { target in
                     stream.next_out = target.baseAddress! + produced
@@ -44,6 +46,7 @@ enum ContentDecoding {
                 }
             }
         }
+        guard produced <= limit else { throw tooLarge("gzip", limit: limit) }
         guard status == Z_STREAM_END, stream.avail_in == 0 else {
             throw RangeFailure(description: "the gzip body is damaged or truncated")
         }
@@ -51,7 +54,7 @@ enum ContentDecoding {
         return output
     }
 
-    private static func unbrotli(_ input: [UInt8]) throws(RangeFailure) -> [UInt8] {
+    private static func unbrotli(_ input: [UInt8], limit: Int) throws(RangeFailure) -> [UInt8] {
         guard let state = BrotliDecoderCreateInstance(nil, nil, nil) else { throw RangeFailure(description: "brotli could not start") }
         defer { BrotliDecoderDestroyInstance(state) }
         var output: [UInt8] = []
@@ -60,7 +63,7 @@ enum ContentDecoding {
         var availableIn = input.count
         input.withUnsafeBufferPointer { source in
             var nextIn = source.baseAddress
-            while result == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT && output.count < maximumDecodedBytes {
+            while result == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT && output.count <= limit {
                 var written = 0
                 chunk.withUnsafeMutableBufferPointer { target in
                     var availableOut = target.count
@@ -71,6 +74,7 @@ enum ContentDecoding {
                 output.append(contentsOf: chunk[0..<written])
             }
         }
+        guard output.count <= limit else { throw tooLarge("brotli", limit: limit) }
         guard result == BROTLI_DECODER_RESULT_SUCCESS, availableIn == 0 else {
             throw RangeFailure(description: "the brotli body is damaged or truncated")
         }

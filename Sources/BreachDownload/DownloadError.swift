@@ -29,8 +29,13 @@ public enum DownloadError: Error, CustomStringConvertible, Sendable {
 struct RangeFailure: Error, CustomStringConvertible {
     var description: String
     /// A retry may succeed (network faults, 5xx, 429, bad bodies); `false` for answers
-    /// that will not change (a 404 or 403).
+    /// that will not change (a 404 or 403, a redirect that is not followed).
     var isRetryable = true
-    /// The server's `Retry-After`, when it sent one.
+    /// The server's `Retry-After`, when it sent one: the only case in which a retry waits
+    /// on the first failure.
     var retryAfter: Duration?
+    /// The body decoded past ``DownloadOptions/maximumRangeBytes`` (a decompression bomb, or
+    /// a source far denser than any real one): the retry asks for it uncompressed, so that
+    /// the wire bound applies and a bomb is never inflated twice.
+    var inflatedPastBound = false
 }

@@ -28,7 +28,28 @@ public struct DownloadOptions: Sendable {
     public var padding = false
     public var retry = RetryPolicy()
     /// A request that receives nothing for this long is abandoned and retried (a stall).
+    /// A whole request, head and body, is abandoned after 4 times this however its bytes
+    /// trickle in, and a body arriving slower than ``minimumBodyRate`` once this has passed.
     public var stallTimeout: Duration = .seconds(30)
+    /// Bytes a second a body must average from its head on, once ``stallTimeout`` has passed.
+    public var minimumBodyRate = 1024
+    /// The most one range may take, on the wire and decoded: a real range is ≈ 80 kB
+    /// (≈ 120 kB padded), so this only stops a decompression bomb or a hostile source.
+    public var maximumRangeBytes = 1 << 20
+    /// Bytes of parsed ranges held at most between arriving and being written (answers
+    /// arrive out of order and are written in prefix order): ≈ 2,000 ranges of the real
+    /// corpus, so a range being retried holds no others back for seconds.
+    public var reorderWindowBytes = 128 << 20
+    /// Requests in flight at most (`--concurrency` is refused above this).
+    public static let maximumConcurrency = 256
+
+    /// TLS: trust only the CA certificates in this PEM file (a private CA), not the system's.
+    public var certificateAuthorityFile: String?
+    /// TLS: present this client certificate chain (PEM) and key, for a primary that asks for one.
+    public var clientCertificateFile: String?
+    public var clientKeyFile: String?
+    /// A file whose content (one line, e.g. `Bearer TOKEN`) is sent as the `Authorization` field.
+    public var authorizationFile: String?
     /// How often the finished ranges are committed, so that a killed download resumes
     /// from there (also every ``bytesPerCheckpoint``, whichever comes first).
     public var checkpointInterval: Duration = .seconds(5)
@@ -46,10 +67,6 @@ public struct DownloadOptions: Sendable {
         self.output = output
         self.userAgent = userAgent
     }
-
-    /// Ranges held at most at once between arriving and being written, whatever the
-    /// corpus size: answers arrive out of order and are written in prefix order.
-    public var reorderWindow: Int { max(16, concurrency * 4) }
 }
 
 /// How failed requests are retried: exponential backoff with jitter, at least as long
@@ -59,19 +76,23 @@ public struct RetryPolicy: Sendable {
     public var attempts = 10
     public var initialDelay: Duration = .milliseconds(500)
     public var maximumDelay: Duration = .seconds(60)
-    /// The most a `Retry-After` is waited for (a server asking for hours ends the download).
+    /// The most a `Retry-After` is waited for: a server asking for longer ends the download
+    /// (saying so) rather than being asked again early.
     public var maximumRetryAfter: Duration = .seconds(300)
 
     public init() {}
 
-    /// How long to wait after the `failures`-th failure (1-based): a random time between
-    /// half and all of `initialDelay · 2^(failures−1)` (capped at `maximumDelay`), so that
-    /// many workers failing together do not retry together; never less than `retryAfter`.
+    /// How long to wait after the `failures`-th failure (1-based). A server that says how
+    /// long to wait (`Retry-After`) is waited for that long, plus up to 10 % so that the
+    /// ranges it held back do not all return at one instant. Otherwise (a reset, a stall, a
+    /// bad body: most often one bad connection or packet) the first retry is immediate and
+    /// later ones back off: a random time between half and all of
+    /// `initialDelay · 2^(failures−2)`, capped at `maximumDelay`.
     public func delay(afterFailure failures: Int, retryAfter: Duration?) -> Duration {
-        let exponential = initialDelay * Double(1 << min(failures - 1, 30))
-        let ceiling = min(exponential, maximumDelay)
-        let jittered = ceiling * Double.random(in: 0.5...1)
-        return max(jittered, min(retryAfter ?? .zero, maximumRetryAfter))
+        if let retryAfter { return retryAfter * Double.random(in: 1...1.1) }
+        guard failures > 1 else { return .zero }
+        let exponential = initialDelay * Double(1 << min(failures - 2, 30))
+        return min(exponential, maximumDelay) * Double.random(in: 0.5...1)
     }
 
     /// A `Retry-After` field: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).

@@ -9,6 +9,8 @@ final class DownloadStatistics: Sendable {
     /// Range text after decoding.
     let textBytes = Atomic<Int>(0)
     let paddingRows = Atomic<Int>(0)
+    /// Ranges now waiting out a server's `Retry-After`.
+    let waitingOnServer = Atomic<Int>(0)
 }
 
 /// What a download did.

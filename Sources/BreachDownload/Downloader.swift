@@ -5,9 +5,10 @@ import Foundation
 
 /// Builds an index from the range API: every prefix of the slice is fetched (several at
 /// once), validated, and written in prefix order straight into the index writer, with no
-/// intermediate text. Answers arriving out of order wait in a reorder window of
-/// ``DownloadOptions/reorderWindow`` ranges: no prefix is requested until those before
-/// it leave room, so memory is bounded by the window, never by the corpus.
+/// intermediate text. Answers arriving out of order wait in a reorder window of at most
+/// ``DownloadOptions/reorderWindowBytes``: no prefix is requested while it is full, so
+/// memory is bounded by the window and the requests in flight (each at most
+/// ``DownloadOptions/maximumRangeBytes`` on the wire and decoded), never by the corpus.
 ///
 /// The temporary index (`.OUTPUT.partial`) is checkpointed every few seconds: a killed
 /// download, run again, continues after the last checkpoint without asking for the
@@ -22,11 +23,11 @@ public final class Downloader {
     private let fetcher: RangeFetcher
 
     public init(options: DownloadOptions, progress: ProgressReporter? = nil,
-                notice: @escaping (String) -> Void = { FileHandle.standardError.write(Data("download: \($0)\n".utf8)) }) {
+                notice: @escaping (String) -> Void = { FileHandle.standardError.write(Data("download: \($0)\n".utf8)) }) throws {
         self.options = options
         self.progress = progress
         self.notice = notice
-        source = HTTPRangeSource(options: options)
+        source = try HTTPRangeSource(options: options)
         fetcher = RangeFetcher(source: source, kind: options.kind, retry: options.retry, statistics: statistics)
     }
 
@@ -43,7 +44,9 @@ public final class Downloader {
     }
 
     private func download() async throws -> DownloadSummary {
-        guard options.concurrency >= 1 else { throw DownloadError.invalidArguments("--concurrency must be at least 1") }
+        guard (1...DownloadOptions.maximumConcurrency).contains(options.concurrency) else {
+            throw DownloadError.invalidArguments("--concurrency must be from 1 to \(DownloadOptions.maximumConcurrency)")
+        }
         guard options.retry.attempts >= 1 else { throw DownloadError.invalidArguments("at least one attempt per range is needed") }
         let started = ContinuousClock.now
         let base = try options.base.map { try BreachIndex(path: $0) }
@@ -105,14 +108,18 @@ public final class Downloader {
 
     private func fetchAll(from first: Int, into writer: IndexWriter, base: BreachIndex?, summary: inout DownloadSummary) async throws {
         let last = options.prefixes.last
-        let window = options.reorderWindow
+        // A count bound too, for ranges that hold almost nothing (empty, or 304s).
+        let windowRanges = 1 << 16
         var lastCheckpoint = ContinuousClock.now
         let fetcher = self.fetcher
         try await withThrowingTaskGroup(of: (Int, FetchedRange).self) { group in
-            var nextToFetch = first, nextToWrite = first, inFlight = 0
+            var nextToFetch = first, nextToWrite = first, inFlight = 0, waitingBytes = 0
             var waiting: [Int: FetchedRange] = [:]
+            // The range at `nextToWrite` is always in flight while the window is full, so
+            // the window always drains.
             func launch() {
-                while nextToFetch <= last && inFlight < options.concurrency && nextToFetch < nextToWrite + window {
+                while nextToFetch <= last && inFlight < options.concurrency
+                        && waitingBytes < options.reorderWindowBytes && nextToFetch < nextToWrite + windowRanges {
                     let prefix = nextToFetch, validator = base?.validator(forPrefix: prefix)
                     group.addTask { (prefix, try await fetcher.fetch(prefix: prefix, validator: validator)) }
                     nextToFetch += 1
@@ -123,7 +130,9 @@ public final class Downloader {
             while let (prefix, fetched) = try await group.next() {
                 inFlight -= 1
                 waiting[prefix] = fetched
+                waitingBytes += fetched.bytes
                 while let ready = waiting.removeValue(forKey: nextToWrite) {
+                    waitingBytes -= ready.bytes
                     try write(ready, prefix: nextToWrite, into: writer, base: base, summary: &summary)
                     nextToWrite += 1
                     if writer.uncommittedBytes >= options.bytesPerCheckpoint || ContinuousClock.now - lastCheckpoint >= options.checkpointInterval {
@@ -163,6 +172,8 @@ public final class Downloader {
             // This run's pace: ranges an earlier run finished took none of its time.
             let fraction = Double(done - resumed) / Double(max(1, total - resumed))
             if fraction > 0.01 { line += ", ETA \(ProgressReporter.duration(seconds / fraction - seconds))" }
+            let held = statistics.waitingOnServer.load(ordering: .relaxed)
+            if held > 0 { line += "; \(held) waiting as the server asked (429/503 Retry-After)" }
             return line
         }
         progress.report(fraction: Double(done) / Double(total), line())

@@ -51,8 +51,10 @@ public struct RangeBodyError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Checks and parses a whole range answer as the range API defines it: `SUFFIX:COUNT`
-/// lines (35 hex digits for SHA-1, 27 for NTLM) joined by CRLF, in strictly ascending
-/// hash order. Count-0 padding rows are checked like the others, then dropped.
+/// lines (35 hex digits for SHA-1, 27 for NTLM) joined by CRLF, the real rows in strictly
+/// ascending hash order. Count-0 padding rows are checked like the others, then dropped;
+/// they may come anywhere: the public API appends them after the real rows unsorted,
+/// `breachdb serve` sorts them in.
 public struct RangeBodyParser: Sendable {
     public let kind: HashKind
 
@@ -63,7 +65,7 @@ public struct RangeBodyParser: Sendable {
         let digits = kind.suffixHexDigitCount
         let leading = (value: UInt64(prefix), digits: 5)
         var padding = 0, line = 0, start = 0
-        var previous: HashDigest?
+        var previous: HashDigest?  // the last real row
         while start < body.count {
             line += 1
             // memchr: this runs for every line of a 2.4 GB download.
@@ -82,21 +84,18 @@ public struct RangeBodyParser: Sendable {
                 next = end
             }
             let text = UnsafeRawBufferPointer(rebasing: body[start..<end])
-            let digest: HashDigest
             switch RangeLine.parse(text, digits: digits, leading: leading) {
             case .entry(let entry):
-                digest = entry.digest
+                if let previous, !(previous < entry.digest) {
+                    throw RangeBodyError(line: line, reason: previous == entry.digest ? "a duplicate suffix" : "suffixes out of ascending order")
+                }
+                previous = entry.digest
                 entries.append(entry)
-            case .padding(let padded):
-                digest = padded
+            case .padding:
                 padding += 1
             case .invalid(let reason):
                 throw RangeBodyError(line: line, reason: text.contains(0x0D) ? "a CR inside a line" : reason)
             }
-            if let previous, !(previous < digest) {
-                throw RangeBodyError(line: line, reason: previous == digest ? "a duplicate suffix" : "suffixes out of ascending order")
-            }
-            previous = digest
             start = next
         }
         return padding

@@ -75,6 +75,9 @@ struct RangeRoute {
             .accessControlAllowOrigin: "*",
             .vary: "Accept-Encoding, Add-Padding",
             .contentLength: String(body.readableBytes),
+            // RFC 9530: a digest of the uncompressed body, so that a downloader can tell a body
+            // changed on the way (brotli and plain HTTP carry no checksum); made once per cached answer.
+            .reprDigest: plain.withUnsafeReadableBytes { RepresentationDigest.field(of: $0) },
         ]
         if encoded != nil { headers[.contentEncoding] = coding.rawValue }
         return Answer(status: .ok, headers: headers, body: body)
@@ -99,4 +102,5 @@ struct RangeRoute {
 
 extension HTTPField.Name {
     static let addPadding = HTTPField.Name("Add-Padding")!
+    static let reprDigest = HTTPField.Name("Repr-Digest")!
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import BreachDownload
 import BreachHash
 import BreachIndex
-import BreachIngest
 import BreachSupport
 import Foundation
 
@@ -16,15 +15,28 @@ struct Download: AsyncParsableCommand {
         discussion: """
             Fetches GET FROM/range/PREFIX for every prefix (of --prefixes) with several \
             requests in flight, checks every body, and writes the hashes straight into the \
-            index in prefix order: no intermediate text files. Failed requests are retried \
-            with backoff. A killed download resumes where it stopped when run again with the \
-            same arguments. With --base, each range is revalidated with the ETag stored in \
+            index in prefix order: no intermediate text files. Failed requests are retried. A \
+            killed download resumes where it stopped when run again with the same arguments. With --base, each range is revalidated with the ETag stored in \
             the older index and copied from it when the server answers 304 Not Modified.
 
-            Memory does not grow with the number of ranges: at most 4 × --concurrency \
-            ranges wait between arriving and being written, and the index is checkpointed \
-            every 16 MiB. Peak resident memory is about 35 MB + 16 MiB + --concurrency × \
-            0.5 MB at the real corpus's density (74 KB ranges): 77 MB at the default 32.
+            A range answer must be whole within 4 × --timeout (head and body), arrive at \
+            1 KiB/s at least once --timeout has passed, and be at most 1 MiB on the wire and \
+            decoded (a real range is ≈ 80 kB): otherwise that attempt fails (a compressed body \
+            that inflates past the bound is asked for once more, uncompressed). \
+            A reset, a stall or a bad body is retried at once, then with backoff; 429 and \
+            503 with Retry-After are retried when the server says. Answers carrying a \
+            Repr-Digest (breachdb serve sends one) are checked against it, and once a source \
+            has sent one, every answer must; over plain HTTP only gzip is asked for (brotli \
+            has no checksum).
+
+            Memory is bounded in bytes whatever the source: at most 128 MiB of parsed \
+            ranges wait between arriving and being written, each request holds at most \
+            1 MiB on the wire and 1 MiB decoded, and the index is checkpointed every 16 MiB: \
+            ≈ 280 MB at most at the default --concurrency 32 (computed), and about \
+            35 MB + 16 MiB + --concurrency × 0.5 MB at the real corpus's density.
+
+            Redirects are followed to the same scheme, host and port only, 3 at most. A user \
+            name and password in --from are sent as Basic authorization (never shown or stored).
             """
     )
 
@@ -40,7 +52,7 @@ struct Download: AsyncParsableCommand {
     @Option(help: ArgumentHelp("An earlier download: unchanged ranges (304) are copied from it.", valueName: "file"))
     var base: String?
 
-    @Option(help: ArgumentHelp("Requests in flight at once.", valueName: "count"))
+    @Option(help: ArgumentHelp("Requests in flight at once (at most 256).", valueName: "count"))
     var concurrency: Int = 32
 
     @Option(help: ArgumentHelp("Only these prefixes, e.g. 00000-0FFFF.", valueName: "first-last"))
@@ -61,8 +73,20 @@ struct Download: AsyncParsableCommand {
     @Option(help: ArgumentHelp("First retry delay in seconds (doubled per retry, with jitter, up to 60 s).", valueName: "seconds"))
     var retryDelay: Double = 0.5
 
-    @Option(help: ArgumentHelp("Seconds without a byte before a request is abandoned and retried (a whole request may take 4 times this).", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds without a byte before a request is abandoned and retried; a whole request, head and body, is abandoned after 4 times this.", valueName: "seconds"))
     var timeout: Double = 30
+
+    @Option(help: ArgumentHelp("TLS: trust the CA certificates in this PEM file (a private CA) instead of the system's.", valueName: "pem"))
+    var caFile: String?
+
+    @Option(help: ArgumentHelp("TLS: present this client certificate chain (PEM), with --client-key.", valueName: "pem"))
+    var clientCert: String?
+
+    @Option(help: ArgumentHelp("TLS: the client certificate's private key (PEM).", valueName: "pem"))
+    var clientKey: String?
+
+    @Option(help: ArgumentHelp("Send the first line of this file as the Authorization header (e.g. `Bearer TOKEN`).", valueName: "file"))
+    var authorizationFile: String?
 
     @Option(help: ArgumentHelp("Seconds between checkpoints a killed download resumes from.", valueName: "seconds"))
     var checkpointInterval: Double = 5
@@ -71,7 +95,10 @@ struct Download: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        guard (1...DownloadOptions.maximumConcurrency).contains(concurrency) else {
+            throw ValidationError("--concurrency must be from 1 to \(DownloadOptions.maximumConcurrency)")
+        }
+        guard (clientCert == nil) == (clientKey == nil) else { throw ValidationError("--client-cert and --client-key go together") }
         guard attempts >= 1 else { throw ValidationError("--attempts must be at least 1") }
         guard retryDelay >= 0 else { throw ValidationError("--retry-delay cannot be negative") }
         guard timeout > 0, checkpointInterval > 0 else { throw ValidationError("--timeout and --checkpoint-interval must be positive") }
@@ -91,6 +118,10 @@ struct Download: AsyncParsableCommand {
         options.retry.initialDelay = .milliseconds(Int(retryDelay * 1000))
         options.stallTimeout = .milliseconds(Int(timeout * 1000))
         options.checkpointInterval = .milliseconds(Int(checkpointInterval * 1000))
+        options.certificateAuthorityFile = caFile
+        options.clientCertificateFile = clientCert
+        options.clientKeyFile = clientKey
+        options.authorizationFile = authorizationFile
         let progress = quiet ? nil : ProgressReporter(label: "download", isTerminal: isatty(2) == 1)
         let summary: DownloadSummary
         do {

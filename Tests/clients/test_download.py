@@ -144,7 +144,7 @@ def test_a_server_that_stays_down_ends_the_download_without_an_index(tmp_path, s
 
 def test_a_body_that_stays_invalid_is_named_and_no_index_is_written(tmp_path, source):
     output = str(tmp_path / "never.idx")
-    with FaultProxy(source, faults={"00003": "garble"}, always=True, accept_encoding="identity") as proxy:
+    with FaultProxy(source, faults={"00003": "garble"}, always=True, accept_encoding="identity", digests=False) as proxy:
         result = download(proxy.url, output, "--attempts", "2", check=False)
     assert result.returncode != 0
     assert re.search(r"range 00003 failed 2 times, the last: an invalid body \(line \d+: ", result.stderr), result.stderr
@@ -250,3 +250,194 @@ def test_a_refresh_with_base_transfers_only_the_changed_ranges(tmp_path, slice_s
     assert len(unchanged) == len(SLICE_PREFIXES) - len(transferred)
     assert "ranges changed: %d, unchanged (304): %s" % (len(changed_names), format(len(unchanged), ",")) in result.stderr
     assert stats(output)["metadata"]["contentDigest"] == stats(new_index)["metadata"]["contentDigest"]
+
+
+# Hostile and odd sources (issue 22): each test names the finding it covers.
+
+def clean_digest(tmp_path, port):
+    clean = str(tmp_path / "clean.idx")
+    download(f"http://127.0.0.1:{port}", clean)
+    return stats(clean)["metadata"]["contentDigest"]
+
+
+def test_an_empty_200_body_is_retried_not_stored_as_an_empty_range(tmp_path, slice_source):
+    """Finding 5: an empty range would make every hash of the prefix read "not breached"."""
+    port, index, _ = slice_source
+    output = str(tmp_path / "out.idx")
+    with FaultProxy(port, faults={"00042": "empty"}) as proxy:
+        result = download(proxy.url, output)
+        assert proxy.count("00042") == 2
+    assert "retries: 1" in result.stderr
+    assert stats(output)["metadata"]["contentDigest"] == stats(index)["metadata"]["contentDigest"]
+
+
+def test_an_empty_200_body_that_stays_empty_stops_the_download_saying_why(tmp_path, slice_source):
+    port, _, _ = slice_source
+    with FaultProxy(port, faults={"00042": "empty"}, always=True) as proxy:
+        result = download(proxy.url, str(tmp_path / "out.idx"), "--attempts", "2", check=False)
+    assert result.returncode != 0
+    assert "range 00042 failed 2 times, the last: an empty body" in result.stderr
+
+
+def test_padding_sent_as_the_public_api_sends_it_gives_the_same_index(tmp_path, slice_source):
+    """Finding 6: real rows sorted, then the count-0 rows in any order."""
+    port, index, _ = slice_source
+    output = str(tmp_path / "padded.idx")
+    with FaultProxy(port, accept_encoding="identity", public_padding=True) as proxy:
+        result = download(proxy.url, output, "--padding")
+    assert "retries: 0" in result.stderr
+    assert stats(output)["metadata"]["contentDigest"] == stats(index)["metadata"]["contentDigest"]
+
+
+def test_a_trickling_body_is_abandoned_within_four_timeouts_and_the_download_finishes(tmp_path, slice_source):
+    """Finding 3: one byte a second would hold the range (and the download) for ~100 s."""
+    port, index, _ = slice_source
+    output = str(tmp_path / "out.idx")
+    with FaultProxy(port, faults={"00010": "trickle"}, trickle_seconds=0.5) as proxy:
+        started = time.monotonic()
+        download(proxy.url, output, "--timeout", "2")
+        elapsed = time.monotonic() - started
+        assert proxy.count("00010") == 2
+    assert elapsed < 4 * 2 + 4, elapsed  # 4 × --timeout, and the rest of the slice
+    assert stats(output)["metadata"]["contentDigest"] == stats(index)["metadata"]["contentDigest"]
+
+
+def test_a_body_changed_on_the_way_is_caught_by_its_digest_and_fetched_again(tmp_path, slice_source):
+    """Finding 2: one digit of a hash changed keeps the body valid; the daemon's Repr-Digest does not match."""
+    port, index, _ = slice_source
+    output = str(tmp_path / "out.idx")
+    flipped = {"%05X" % p: "flip" for p in (0x21, 0x77, 0xC3)}
+    with FaultProxy(port, faults=flipped, accept_encoding="identity") as proxy:
+        result = download(proxy.url, output, "--uncompressed")
+        assert all(proxy.count(prefix) == 2 for prefix in flipped)
+    assert "retries: 3" in result.stderr
+    assert stats(output)["metadata"]["contentDigest"] == stats(index)["metadata"]["contentDigest"]
+
+
+def test_over_plain_http_only_gzip_is_asked_for(tmp_path, slice_source):
+    """Finding 2: brotli has no checksum; gzip's CRC also covers a source that sends no digest."""
+    port, _, _ = slice_source
+    with FaultProxy(port) as proxy:
+        download(proxy.url, str(tmp_path / "out.idx"))
+        assert {headers.get("Accept-Encoding") for headers in proxy.request_headers} == {"gzip"}
+        assert proxy.encodings == {"gzip"}
+
+
+def test_once_a_source_sent_digests_an_answer_without_one_is_refused(tmp_path, slice_source):
+    """Finding 2: a digest stripped on the way is noticed, not taken for a source that sends none."""
+    port, _, _ = slice_source
+    with FaultProxy(port, faults={"00080": "strip-digest"}, always=True) as proxy:
+        result = download(proxy.url, str(tmp_path / "out.idx"), "--concurrency", "1", "--attempts", "2", check=False)
+    assert result.returncode != 0
+    assert "range 00080 failed 2 times, the last: an answer without the Repr-Digest the source sent with its others" in result.stderr
+
+
+def test_a_gzip_bomb_fails_that_attempt_and_is_asked_for_again_uncompressed(tmp_path, slice_source):
+    """Finding 4: 64 MiB of zeros in 64 KB of gzip; the retry asks for identity."""
+    port, index, _ = slice_source
+    output = str(tmp_path / "out.idx")
+    with FaultProxy(port, faults={"00033": "bomb"}) as proxy:
+        result = download(proxy.url, output)
+        asked = [headers.get("Accept-Encoding") for prefix, headers in zip(proxy.requests, proxy.request_headers) if prefix == "00033"]
+    assert asked[0] != "identity" and asked[1:] == ["identity"], asked
+    assert "retries: 1" in result.stderr
+    assert stats(output)["metadata"]["contentDigest"] == stats(index)["metadata"]["contentDigest"]
+
+
+def test_a_reset_is_retried_at_once_not_after_the_backoff(tmp_path, slice_source):
+    """Finding 1: a reset holds its range (and the reorder window) only for the retry itself."""
+    port, _, _ = slice_source
+    with FaultProxy(port, faults={"00005": "drop", "00050": "garble"}) as proxy:
+        started = time.monotonic()
+        download(proxy.url, str(tmp_path / "out.idx"), "--retry-delay", "20")
+        assert time.monotonic() - started < 15
+        assert proxy.count("00005") == 2 and proxy.count("00050") == 2
+
+
+def test_a_retry_after_longer_than_the_download_waits_ends_it_saying_so(tmp_path, slice_source):
+    """Finding 10: a Retry-After over 300 s is not retried early."""
+    port, _, _ = slice_source
+    with FaultProxy(port, faults={"00009": "429-for-an-hour"}) as proxy:
+        result = download(proxy.url, str(tmp_path / "out.idx"), check=False)
+        assert proxy.count("00009") == 1
+    assert result.returncode != 0
+    assert "range 00009: HTTP 429 Too Many Requests, asking to wait 3600 s, longer than the 300 s a download waits" in result.stderr
+
+
+@pytest.mark.parametrize("fault,reason", [("redirect-away", "redirects to another scheme, host or port are not followed"),
+                                          ("redirect-loop", "more than 3 redirects")])
+def test_redirects_elsewhere_or_in_a_loop_are_not_followed(tmp_path, slice_source, fault, reason):
+    """Finding 9: same origin only, 3 hops at most, and never retried."""
+    port, _, _ = slice_source
+    with FaultProxy(port, faults={"00007": fault}, always=True) as proxy:
+        result = download(proxy.url, str(tmp_path / "out.idx"), check=False)
+        hops = proxy.count("00007")
+    assert result.returncode != 0
+    assert reason in result.stderr, result.stderr
+    assert hops == (1 if fault == "redirect-away" else 4)
+
+
+def test_a_redirect_to_the_same_origin_is_followed(tmp_path, slice_source):
+    port, index, _ = slice_source
+    output = str(tmp_path / "out.idx")
+    with FaultProxy(port, faults={"00007": "redirect-here"}) as proxy:
+        result = download(proxy.url, output)
+        assert [path for path in proxy.paths if path.startswith("/range/00007")] == ["/range/00007", "/range/00007?hop=1"]
+    assert "retries: 0" in result.stderr
+    assert stats(output)["metadata"]["contentDigest"] == stats(index)["metadata"]["contentDigest"]
+
+
+def test_credentials_and_a_query_token_in_from_are_used_not_dropped(tmp_path, slice_source):
+    """Finding 8: user:password becomes Basic authorization; ?token= stays in every URL."""
+    port, index, _ = slice_source
+    output = str(tmp_path / "out.idx")
+    with FaultProxy(port) as proxy:
+        url = proxy.url.replace("http://", "http://replica:s3cret@") + "/?token=abc"
+        download(url, output)
+        assert all(path.endswith("?token=abc") and path.startswith("/range/") for path in proxy.paths)
+        assert {headers.get("Authorization") for headers in proxy.request_headers} == {"Basic cmVwbGljYTpzM2NyZXQ="}
+    assert "s3cret" not in json.dumps(stats(output))
+    assert stats(output)["metadata"]["contentDigest"] == stats(index)["metadata"]["contentDigest"]
+
+
+def test_the_authorization_file_is_sent_as_the_header(tmp_path, slice_source):
+    port, _, _ = slice_source
+    token = tmp_path / "token"
+    token.write_text("Bearer t0ken\n")
+    with FaultProxy(port) as proxy:
+        download(proxy.url, str(tmp_path / "out.idx"), "--authorization-file", str(token))
+        assert {headers.get("Authorization") for headers in proxy.request_headers} == {"Bearer t0ken"}
+
+
+def make_certificates(directory):
+    """A private CA, a server certificate for 127.0.0.1 and a client certificate, by openssl."""
+    def run(*arguments):
+        subprocess.run(["openssl", *arguments], check=True, capture_output=True, cwd=directory)
+    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+        "-subj", "/CN=test CA", "-keyout", "ca.key", "-out", "ca.pem")
+    for name, extension in (("server", "subjectAltName=IP:127.0.0.1"), ("client", "extendedKeyUsage=clientAuth")):
+        run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", f"/CN={name}",
+            "-keyout", f"{name}.key", "-out", f"{name}.csr")
+        with open(os.path.join(directory, f"{name}.ext"), "w") as file:
+            file.write(extension + "\n")
+        run("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+            "-extfile", f"{name}.ext", "-out", f"{name}.pem")
+    return {name: os.path.join(directory, name) for name in ("ca.pem", "server.pem", "server.key", "client.pem", "client.key")}
+
+
+def test_a_primary_behind_a_private_ca_asking_for_a_client_certificate(tmp_path, slice_source):
+    """Finding 8: --ca-file trusts the private CA, --client-cert/--client-key answer mutual TLS."""
+    import ssl
+    port, index, _ = slice_source
+    files = make_certificates(str(tmp_path))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(files["server.pem"], files["server.key"])
+    context.load_verify_locations(files["ca.pem"])
+    context.verify_mode = ssl.CERT_REQUIRED
+    output = str(tmp_path / "out.idx")
+    with FaultProxy(port, tls=context) as proxy:
+        untrusted = download(proxy.url, str(tmp_path / "no.idx"), "--attempts", "1", check=False)
+        anonymous = download(proxy.url, str(tmp_path / "no.idx"), "--attempts", "1", "--ca-file", files["ca.pem"], check=False)
+        download(proxy.url, output, "--ca-file", files["ca.pem"], "--client-cert", files["client.pem"], "--client-key", files["client.key"])
+    assert untrusted.returncode != 0 and anonymous.returncode != 0
+    assert stats(output)["metadata"]["contentDigest"] == stats(index)["metadata"]["contentDigest"]

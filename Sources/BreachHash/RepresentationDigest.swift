@@ -1,0 +1,41 @@
+import CLibCrypto
+import Foundation
+
+/// The `Repr-Digest` field of RFC 9530 with its `sha-256` algorithm: the daemon sends it
+/// with every range answer (a digest of the uncompressed body) and the downloader checks
+/// the body it decoded against it. Brotli carries no checksum of its own, and plain HTTP
+/// none at all, so this is what catches a body changed on the way.
+public enum RepresentationDigest {
+    /// `sha-256=:BASE64:` for `bytes`.
+    public static func field(of bytes: UnsafeRawBufferPointer) -> String {
+        "sha-256=:\(Data(sha256(bytes)).base64EncodedString()):"
+    }
+
+    public enum Expectation: Equatable, Sendable {
+        /// No `sha-256` member: nothing to check (RFC 9530 lets a recipient ignore other algorithms).
+        case none
+        case sha256([UInt8])
+        /// A `sha-256` member that is not 32 bytes of base64 between colons.
+        case malformed
+    }
+
+    /// What a `Repr-Digest` field promises about the body.
+    public static func expectation(inField field: String?) -> Expectation {
+        for member in (field ?? "").split(separator: ",") {
+            let parts = member.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "sha-256" else { continue }
+            let value = parts[1].trimmingCharacters(in: .whitespaces)
+            // A structured-field byte sequence: base64 between colons.
+            guard value.count > 2, value.hasPrefix(":"), value.hasSuffix(":"),
+                  let bytes = Data(base64Encoded: String(value.dropFirst().dropLast())), bytes.count == 32 else { return .malformed }
+            return .sha256(Array(bytes))
+        }
+        return .none
+    }
+
+    public static func sha256(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        _ = SHA256(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, &digest)
+        return digest
+    }
+}

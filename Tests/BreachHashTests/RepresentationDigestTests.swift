@@ -1,0 +1,26 @@
+import BreachHash
+import Testing
+
+/// RFC 9530's `Repr-Digest` with sha-256, as the daemon sends and the downloader checks it.
+@Suite struct RepresentationDigestTests {
+    @Test func theFieldIsRFC9530sExample() {
+        // RFC 9530 §B.1: the representation `{"hello": "world"}`.
+        let field = Array(#"{"hello": "world"}"#.utf8).withUnsafeBytes { RepresentationDigest.field(of: $0) }
+        #expect(field == "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:")
+    }
+
+    @Test func theSHA256IsReadFromAFieldAmongOtherAlgorithms() {
+        let expected = Array(#"{"hello": "world"}"#.utf8).withUnsafeBytes(RepresentationDigest.sha256)
+        #expect(RepresentationDigest.expectation(inField: "unixsum=:AAAA:, sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:") == .sha256(expected))
+    }
+
+    @Test func aFieldWithoutSHA256PromisesNothing() {
+        #expect(RepresentationDigest.expectation(inField: nil) == .none)
+        #expect(RepresentationDigest.expectation(inField: "sha-512=:AAAA:") == .none)
+    }
+
+    @Test(arguments: ["sha-256=X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=", "sha-256=:AAAA:", "sha-256=:not base64!:"])
+    func aMalformedSHA256IsMalformed(_ field: String) {
+        #expect(RepresentationDigest.expectation(inField: field) == .malformed)
+    }
+}
