@@ -51,6 +51,13 @@ let serverName = "breachdb"
 /// Throws when the TLS certificate or key cannot be read.
 public func makeApplication(indexes: ServedIndexes, configuration: ServerConfiguration,
                             logger: Logger = Logger(label: "breachdb")) throws -> some ApplicationProtocol {
+    try makeApplication(indexes: indexes, configuration: configuration, logger: logger,
+                        rangeCache: RangeCache(capacity: configuration.rangeCacheBytes))
+}
+
+/// The application answering range requests from `rangeCache` (tests look into it).
+func makeApplication(indexes: ServedIndexes, configuration: ServerConfiguration, logger: Logger,
+                     rangeCache: RangeCache) throws -> some ApplicationProtocol {
     let router = Router(context: BreachRequestContext.self)
     _ = ServerMetrics.registry
     let policy = RequestPolicy(
@@ -58,7 +65,6 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
         apiTokens: configuration.apiTokens.map(BearerTokens.init), metrics: RouteMetrics(), logger: logger)
     router.middlewares.add(RequestPolicyMiddleware(policy: policy))
     ServerMetrics.record(indexes.snapshot)
-    let rangeCache = RangeCache(capacity: configuration.rangeCacheBytes)
     @Sendable func range(_ request: Request, _ context: BreachRequestContext) throws -> Response {
         let query = RangeRoute.Query(prefix: try context.parameters.require("prefix")[...], mode: request.uri.queryParameters.get("mode"),
                                      addPadding: request.headers[.addPadding], acceptEncoding: request.headers[.acceptEncoding],
