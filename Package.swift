@@ -161,6 +161,7 @@ let package = Package(
             dependencies: [
                 "BreachServer", "BreachIndex", "BreachIngest", "BreachHash", "BreachDownload", "BreachSupport", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

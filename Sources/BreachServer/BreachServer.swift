@@ -30,6 +30,9 @@ public struct ServerConfiguration: Sendable {
     public var requestsPerSecond: Double?
     /// How long a connection may stay open with nothing under way (`nil`: no limit).
     public var idleTimeout: Duration? = .seconds(75)
+    /// How long a request's body may take to arrive once its head has (`nil`: no limit);
+    /// the idle timeout alone lets a client trickle a byte at a time forever.
+    public var requestTimeout: Duration? = .seconds(30)
     /// Proxies whose `X-Forwarded-For` names the client the rate limit counts.
     public var trustedProxies = TrustedProxies.none
     /// Routes of the modules above the daemon (the account API), served beside its own.
@@ -59,7 +62,6 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
 func makeApplication(indexes: ServedIndexes, configuration: ServerConfiguration, logger: Logger,
                      rangeCache: RangeCache) throws -> some ApplicationProtocol {
     let router = Router(context: BreachRequestContext.self)
-    _ = ServerMetrics.registry
     let policy = RequestPolicy(
         rateLimit: configuration.requestsPerSecond.map { RateLimiter(rate: $0, burst: max(1, $0 * 2), trustedProxies: configuration.trustedProxies) },
         apiTokens: configuration.apiTokens.map(BearerTokens.init), metrics: RouteMetrics(), logger: logger)
@@ -112,7 +114,8 @@ func makeApplication(indexes: ServedIndexes, configuration: ServerConfiguration,
     router.get("/readyz") { _, _ in Readiness(indexes.snapshot).response }
     let reloader = IndexReloader(indexes: indexes, interval: configuration.reloadInterval, logger: logger)
     let hotRoutes = HotRouteHandler.Routes(indexes: indexes, rangeCache: rangeCache, check: check, policy: policy,
-                                           idleTimeout: configuration.idleTimeout.map { TimeAmount($0) })
+                                           idleTimeout: configuration.idleTimeout.map { TimeAmount($0) },
+                                           requestTimeout: configuration.requestTimeout.map { TimeAmount($0) })
     var server = HTTPServerBuilder { responder in HotRouteChannel(base: HTTP1Channel(responder: responder), routes: hotRoutes) }
     if let tls = configuration.tls {
         server = try .tls(server, tlsConfiguration: ServerTLS.configuration(certificatePath: tls.certificatePath, keyPath: tls.keyPath))

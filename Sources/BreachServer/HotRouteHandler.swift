@@ -57,6 +57,9 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let policy: RequestPolicy
         /// How long a connection may sit with nothing received and nothing sent.
         let idleTimeout: TimeAmount?
+        /// How long a request's body may take to arrive once its head has, however steadily
+        /// it trickles (the head itself is bounded by the idle timeout: it is one part).
+        var requestTimeout: TimeAmount? = nil
     }
 
     private enum Route {
@@ -114,6 +117,8 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var needsFlush = false
     /// When the last request part arrived or the last answer was written or sent.
     private var lastActivity = NIODeadline.uptimeNanoseconds(0)
+    /// When the head of the request whose body is being read arrived.
+    private var requestStarted: NIODeadline?
     private var idleCheck: Scheduled<Void>?
 
     /// The context of NIO's HTTP/1 response encoder: answers written from it go out as bytes,
@@ -127,7 +132,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         lastActivity = context.eventLoop.now
-        if let timeout = routes.idleTimeout { scheduleIdleCheck(at: lastActivity + timeout, context: context) }
+        if let timeout = routes.idleTimeout ?? routes.requestTimeout { scheduleIdleCheck(at: lastActivity + timeout, context: context) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -139,6 +144,11 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastActivity = context.eventLoop.now
         let part = unwrapInboundIn(data)
+        switch part {
+        case .head: requestStarted = lastActivity
+        case .body: break
+        case .end: requestStarted = nil
+        }
         if isBackedUp || !heldParts.isEmpty {
             heldParts.append(part)
         } else {
@@ -262,14 +272,25 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// whole (an account route may wait on its database) keeps a quiet connection open.
     private func scheduleIdleCheck(at deadline: NIODeadline, context: ChannelHandlerContext) {
         idleCheck = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) {
-            guard let timeout = self.routes.idleTimeout else { return }
             let now = context.eventLoop.now
-            let idleUntil = self.lastActivity + timeout
-            if !self.isRouterAnswering, idleUntil <= now {
+            // A request still arriving past its deadline is cut off, however busy.
+            let requestDeadline = self.requestStarted.flatMap { started in self.routes.requestTimeout.map { started + $0 } }
+            if let requestDeadline, requestDeadline <= now {
                 context.close(promise: nil)
-            } else {
-                self.scheduleIdleCheck(at: self.isRouterAnswering ? now + timeout : idleUntil, context: context)
+                return
             }
+            var next = requestDeadline ?? .distantFuture
+            if let timeout = self.routes.idleTimeout {
+                let idleUntil = self.lastActivity + timeout
+                if !self.isRouterAnswering, idleUntil <= now {
+                    context.close(promise: nil)
+                    return
+                }
+                next = min(next, self.isRouterAnswering ? now + timeout : idleUntil)
+            } else if requestDeadline == nil, let timeout = self.routes.requestTimeout {
+                next = now + timeout
+            }
+            self.scheduleIdleCheck(at: next, context: context)
         }
     }
 
