@@ -18,7 +18,9 @@ public struct ServerConfiguration: Sendable {
     public var allowPlaintext = true
     /// How often to look for a replaced index file; `nil` reloads on SIGHUP only.
     public var reloadInterval: Duration? = .seconds(5)
-    /// When set, every `/v1` route requires `Authorization: Bearer` with one of these.
+    /// When set, the check API's routes (`/v1/check`, `/v1/check/batch`, `/v1/index`)
+    /// require `Authorization: Bearer` with one of these (the account routes are given
+    /// them separately, through `routes`).
     public var apiTokens: [String]?
     /// When set, `POST /v1/admin/reload` is enabled for these tokens (and only them).
     public var adminTokens: [String]?

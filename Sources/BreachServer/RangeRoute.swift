@@ -26,8 +26,11 @@ struct RangeRoute {
         let addPadding: Bool
 
         // An empty body breaks common clients (pwnedpasswords), so an empty range is padded
-        // even unasked (the public API has no empty range).
-        var isPadded: Bool { addPadding || realCount == 0 }
+        // even unasked (the public API has no empty range). Padding asked for leaves a range
+        // of 1,000 rows or more as it is: the same bytes as unpadded, with the same strong tag.
+        var isPadded: Bool { realCount == 0 || addsFreshPadding }
+        /// Whether the answer gets padding of its own, made for this request.
+        var addsFreshPadding: Bool { addPadding && realCount < RangePadding.lines.upperBound }
 
         /// The range's ETag, derived from its content (not from the build), so that a range
         /// that did not change keeps its tag when the index is rebuilt or downloaded again:
@@ -57,14 +60,14 @@ struct RangeRoute {
         // Asked for, padding is fresh for every request, unless the range has 1,000 rows or
         // more, which padding leaves as they are: such answers are cached, as are the unasked
         // ones (an empty range's padding is then made once per generation).
-        if representation.addPadding, representation.realCount < RangePadding.lines.upperBound {
+        if representation.addsFreshPadding {
             return answer(representation, entityTag: entityTag)
         }
         // The whole answer, header fields and all, is cached: a prefix asked for again
         // costs a lookup, as a static file would.
         let index = representation.index
         let key = RangeCache.Key(generation: index.metadata.generation, kind: index.kind, prefix: representation.prefix,
-                                 coding: representation.coding, addPadding: representation.addPadding)
+                                 coding: representation.coding)
         return cache.answer(for: key) { answer(representation, entityTag: entityTag) }
     }
 

@@ -73,7 +73,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("PEM private key for HTTPS.", valueName: "pem-file"))
     var tlsKey: String?
 
-    @Option(help: ArgumentHelp("A file of bearer tokens (one per line) required on every /v1 route.", valueName: "file"))
+    @Option(help: ArgumentHelp("A file of bearer tokens (one per line) required on the check API (/v1/check, /v1/check/batch, /v1/index) and the accounts' password-strength check; account routes use their sessions.", valueName: "file"))
     var tokenFile: String?
 
     @Option(help: ArgumentHelp("A file of tokens for POST /v1/admin/reload, which is off without it.", valueName: "file"))
