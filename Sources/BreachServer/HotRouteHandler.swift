@@ -41,6 +41,8 @@ import NIOHTTP1
 /// - idle: a connection is closed once nothing arrives and nothing is sent for the idle
 ///   timeout, unless the router is answering a request it has read whole; a request whose
 ///   head or body stalls, on any route, or answers the client does not take, count as idle;
+/// - request deadline: a body still arriving `requestTimeout` after its head is cut off,
+///   however steadily it trickles (each part would otherwise restart the idle timer);
 /// - shutdown: a graceful-shutdown request waits until the answer being read or sent is out.
 final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
