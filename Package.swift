@@ -131,7 +131,7 @@ let package = Package(
         // The account API as routes on the daemon.
         .target(
             name: "AccountsHTTP",
-            dependencies: ["Accounts", "BreachServer", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: ["Accounts", "BreachServer", "BreachSupport", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         // The account flows as pages for people: templates, message catalogues, stylesheet
         // and script as resources, replaceable from a directory (`--pages-directory`).
@@ -173,6 +173,7 @@ let package = Package(
             dependencies: [
                 "BreachServer", "BreachIndex", "BreachIngest", "BreachHash", "BreachDownload", "BreachSupport", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -190,6 +191,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -18,7 +18,9 @@ public struct ServerConfiguration: Sendable {
     public var allowPlaintext = true
     /// How often to look for a replaced index file; `nil` reloads on SIGHUP only.
     public var reloadInterval: Duration? = .seconds(5)
-    /// When set, every `/v1` route requires `Authorization: Bearer` with one of these.
+    /// When set, the check API's routes (`/v1/check`, `/v1/check/batch`, `/v1/index`)
+    /// require `Authorization: Bearer` with one of these (the account routes are given
+    /// them separately, through `routes`).
     public var apiTokens: [String]?
     /// When set, `POST /v1/admin/reload` is enabled for these tokens (and only them).
     public var adminTokens: [String]?
@@ -30,6 +32,9 @@ public struct ServerConfiguration: Sendable {
     public var requestsPerSecond: Double?
     /// How long a connection may stay open with nothing under way (`nil`: no limit).
     public var idleTimeout: Duration? = .seconds(75)
+    /// How long a request's body may take to arrive once its head has (`nil`: no limit);
+    /// the idle timeout alone lets a client trickle a byte at a time forever.
+    public var requestTimeout: Duration? = .seconds(30)
     /// Proxies whose `X-Forwarded-For` names the client the rate limit counts.
     public var trustedProxies = TrustedProxies.none
     /// Routes of the modules above the daemon (the account API), served beside its own.
@@ -51,15 +56,20 @@ let serverName = "breachdb"
 /// Throws when the TLS certificate or key cannot be read.
 public func makeApplication(indexes: ServedIndexes, configuration: ServerConfiguration,
                             logger: Logger = Logger(label: "breachdb")) throws -> some ApplicationProtocol {
+    try makeApplication(indexes: indexes, configuration: configuration, logger: logger,
+                        rangeCache: RangeCache(capacity: configuration.rangeCacheBytes))
+}
+
+/// The application answering range requests from `rangeCache` (tests look into it).
+func makeApplication(indexes: ServedIndexes, configuration: ServerConfiguration, logger: Logger,
+                     rangeCache: RangeCache) throws -> some ApplicationProtocol {
     let router = Router(context: BreachRequestContext.self)
-    _ = ServerMetrics.registry
     let policy = RequestPolicy(
         rateLimit: configuration.requestsPerSecond.map { RateLimiter(rate: $0, burst: max(1, $0 * 2)) },
         apiTokens: configuration.apiTokens.map(BearerTokens.init), metrics: RouteMetrics(), logger: logger,
         trustedProxies: configuration.trustedProxies)
     router.middlewares.add(RequestPolicyMiddleware(policy: policy))
     ServerMetrics.record(indexes.snapshot)
-    let rangeCache = RangeCache(capacity: configuration.rangeCacheBytes)
     @Sendable func range(_ request: Request, _ context: BreachRequestContext) throws -> Response {
         let query = RangeRoute.Query(prefix: try context.parameters.require("prefix")[...], mode: request.uri.queryParameters.get("mode"),
                                      addPadding: request.headers[.addPadding], acceptEncoding: request.headers[.acceptEncoding],
@@ -107,7 +117,8 @@ public func makeApplication(indexes: ServedIndexes, configuration: ServerConfigu
     router.get("/readyz") { _, _ in Readiness(indexes.snapshot).response }
     let reloader = IndexReloader(indexes: indexes, interval: configuration.reloadInterval, logger: logger)
     let hotRoutes = HotRouteHandler.Routes(indexes: indexes, rangeCache: rangeCache, check: check, policy: policy,
-                                           idleTimeout: configuration.idleTimeout.map { TimeAmount($0) })
+                                           idleTimeout: configuration.idleTimeout.map { TimeAmount($0) },
+                                           requestTimeout: configuration.requestTimeout.map { TimeAmount($0) })
     var server = HTTPServerBuilder { responder in HotRouteChannel(base: HTTP1Channel(responder: responder), routes: hotRoutes) }
     if let tls = configuration.tls {
         server = try .tls(server, tlsConfiguration: ServerTLS.configuration(certificatePath: tls.certificatePath, keyPath: tls.keyPath))

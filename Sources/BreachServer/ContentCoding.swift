@@ -6,12 +6,13 @@ import NIOCore
 enum ContentCoding: String, Sendable, Hashable {
     case identity
     case gzip
-    /// Brotli (RFC 7932): 5 % smaller than gzip on a range answer (hex digits leave little to gain).
+    /// Brotli (RFC 7932), for clients that rate it above gzip (hex digits leave it little to gain).
     case br
 
     /// The coding to answer a request's `Accept-Encoding` with: the compressed one the client
-    /// rates highest, brotli on a tie; identity when the client names neither (`*` names both)
-    /// or refuses them with `q=0`.
+    /// rates highest, gzip on a tie (`RangeDeflate`'s gzip is as small as brotli at the
+    /// quality a per-request answer affords, and cheaper); identity when the client names
+    /// neither (`*` names both) or refuses them with `q=0`.
     static func preferred(by acceptEncoding: String?) -> ContentCoding {
         guard let acceptEncoding else { return .identity }
         var qualities: [Substring: Double] = [:]
@@ -21,7 +22,7 @@ enum ContentCoding: String, Sendable, Hashable {
             let quality = parameters.dropFirst().first { $0.hasPrefix("q=") }.map { Double($0.dropFirst(2)) ?? 0 } ?? 1
             qualities[name] = quality
         }
-        let ranked = [ContentCoding.br, .gzip].map { coding in
+        let ranked = [ContentCoding.gzip, .br].map { coding in
             (coding, qualities[Substring(coding.rawValue)] ?? qualities["*"] ?? 0)
         }
         guard let best = ranked.max(by: { $0.1 < $1.1 }), best.1 > 0 else { return .identity }
@@ -29,10 +30,14 @@ enum ContentCoding: String, Sendable, Hashable {
     }
 
     /// What a strong entity tag adds for this coding. It names the encoder's settings too
-    /// (`2`: Huffman-only gzip, brotli quality 2), since other settings give other bytes,
-    /// and a strong tag promises the same bytes from every node that sends it.
+    /// (`gzip-r1`: `RangeDeflate`'s code, `br1`: brotli quality 1), since other settings give
+    /// other bytes, and a strong tag promises the same bytes from every node that sends it.
     var entityTagSuffix: String {
-        self == .identity ? "" : "-\(rawValue)2"
+        switch self {
+        case .identity: ""
+        case .gzip: "-gzip-r1"
+        case .br: "-br1"
+        }
     }
 
     /// `input` in this coding, or `nil` for identity or if the library fails (the caller
@@ -50,11 +55,21 @@ enum ContentCoding: String, Sendable, Hashable {
         return encoded.map { ByteBuffer(bytes: $0.readableBytesView) }
     }
 
-    /// Huffman coding only, no search for repeats: a range answer is random hex digits with
-    /// nothing to repeat, so the search is wasted. Measured on 200 answers at the real
-    /// density (75 KB each): 1.0 ms and 53.4 % of the size, against 3.5 ms and 55.9 % at
-    /// level 6 (zlib's default strategy).
+    /// Range text goes through `RangeDeflate`; other text (none a range answer holds) through
+    /// zlib, Huffman coding only.
     private static func gzip(_ input: UnsafeRawBufferPointer) -> ByteBuffer? {
+        var output = ByteBuffer()
+        let bound = RangeDeflate.maximumGzipSize(of: input.count)
+        var written: Int?
+        output.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { target in
+            written = RangeDeflate.gzip(input, into: UnsafeMutableRawBufferPointer(rebasing: target[..<bound]))
+            return written ?? 0
+        }
+        return written == nil ? zlibGzip(input) : output
+    }
+
+    /// Huffman coding only, no search for repeats: text with nothing to repeat gains nothing from it.
+    private static func zlibGzip(_ input: UnsafeRawBufferPointer) -> ByteBuffer? {
         var stream = z_stream()
         // 15 window bits + 16: write a gzip header and trailer instead of zlib's.
         guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_HUFFMAN_ONLY,
@@ -75,10 +90,9 @@ enum ContentCoding: String, Sendable, Hashable {
         return status == Z_STREAM_END ? output : nil
     }
 
-    /// Quality 2: answers the cache does not hold are compressed per request. Measured on
-    /// the same 200 answers: 1.4 ms and 50.6 % of the size, against 5.2 ms and 53.0 % at
-    /// quality 5 (higher qualities model text that hex digits are not).
-    private static func brotli(_ input: UnsafeRawBufferPointer, quality: Int32 = 2) -> ByteBuffer? {
+    /// Quality 1: answers the cache does not hold are compressed per request, and higher
+    /// qualities model text that hex digits are not (docs/benchmarks.md has the trade).
+    private static func brotli(_ input: UnsafeRawBufferPointer, quality: Int32 = 1) -> ByteBuffer? {
         let bound = BrotliEncoderMaxCompressedSize(input.count)
         var output = ByteBuffer()
         output.reserveCapacity(bound)

@@ -41,6 +41,8 @@ import NIOHTTP1
 /// - idle: a connection is closed once nothing arrives and nothing is sent for the idle
 ///   timeout, unless the router is answering a request it has read whole; a request whose
 ///   head or body stalls, on any route, or answers the client does not take, count as idle;
+/// - request deadline: a body still arriving `requestTimeout` after its head is cut off,
+///   however steadily it trickles (each part would otherwise restart the idle timer);
 /// - shutdown: a graceful-shutdown request waits until the answer being read or sent is out.
 final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -57,6 +59,9 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let policy: RequestPolicy
         /// How long a connection may sit with nothing received and nothing sent.
         let idleTimeout: TimeAmount?
+        /// How long a request's body may take to arrive once its head has, however steadily
+        /// it trickles (the head itself is bounded by the idle timeout: it is one part).
+        var requestTimeout: TimeAmount? = nil
     }
 
     private enum Route {
@@ -70,6 +75,14 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             case .check: "/v1/check"
             }
         }
+    }
+
+    /// What the router's answer to a request takes from it, which HTTP types do not carry.
+    private struct RouterRequest {
+        /// Its answer's body is dropped here (see `HotRouteChannel.addHTTP1Handlers`).
+        let isHead: Bool
+        let version: HTTPVersion
+        let keepAlive: Bool
     }
 
     private enum State {
@@ -94,9 +107,9 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var isResuming = false
     /// Requests handed to the router whose answers are not yet fully written.
     private var routerRequests = 0
-    /// Whether each request handed to the router and not yet answered is a HEAD, oldest
-    /// first: the body of its answer is dropped here (see `HotRouteChannel.addHTTP1Handlers`).
-    private var routerHeads = CircularBuffer<Bool>()
+    /// The requests handed to the router and not yet answered, oldest first: what their
+    /// answers' heads and bodies take from them (see `routerTakes`).
+    private var routerHeads = CircularBuffer<RouterRequest>()
     /// Whether the router's answer being written answers a HEAD.
     private var droppingBody = false
     /// Answers written here whose bytes have not yet left.
@@ -106,6 +119,8 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var needsFlush = false
     /// When the last request part arrived or the last answer was written or sent.
     private var lastActivity = NIODeadline.uptimeNanoseconds(0)
+    /// When the head of the request whose body is being read arrived.
+    private var requestStarted: NIODeadline?
     private var idleCheck: Scheduled<Void>?
 
     /// The context of NIO's HTTP/1 response encoder: answers written from it go out as bytes,
@@ -119,7 +134,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         lastActivity = context.eventLoop.now
-        if let timeout = routes.idleTimeout { scheduleIdleCheck(at: lastActivity + timeout, context: context) }
+        if let timeout = routes.idleTimeout ?? routes.requestTimeout { scheduleIdleCheck(at: lastActivity + timeout, context: context) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -131,6 +146,11 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastActivity = context.eventLoop.now
         let part = unwrapInboundIn(data)
+        switch part {
+        case .head: requestStarted = lastActivity
+        case .body: break
+        case .end: requestStarted = nil
+        }
         if isBackedUp || !heldParts.isEmpty {
             heldParts.append(part)
         } else {
@@ -185,23 +205,27 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             state = .reading(route, head, body: body, started: started)
         case (.end(let trailers), .reading(let route, let head, let body, let started)):
             state = .idle
-            guard let answer = answer(route, head, body) else {
+            guard let request = request(route, head, body) else {
                 handOver([.head(head), .body(body), .end(trailers)], context: context)
                 return
             }
-            // The policy's refusals in the router's order: the rate limit, then `/v1`'s tokens.
+            // The policy's refusals in the router's order, before any work: the rate limit,
+            // then `/v1`'s tokens. A refused request makes no answer and touches no cache.
             let refusal = routes.policy.charge(path: route.template,
                                                client: routes.policy.client(peer: context.channel.remoteAddress,
                                                                             forwardedFor: head.headers["X-Forwarded-For"]))
-                ?? (route == .check ? routes.policy.authorize(head.headers.first(name: "Authorization")) : nil)
-            let sent = refusal.map(Answer.init(refusal:)) ?? answer
+                ?? (route == .check ? routes.policy.authorize(head.headers.joined("Authorization")) : nil)
+            let sent = refusal.map(Answer.init(refusal:)) ?? answer(to: request)
             write(sent, for: head, context: context)
             routes.policy.record(route: route.template, method: HTTPRequest.Method(head.method.rawValue) ?? .get, status: sent.status, since: started)
         case (let part, _):
             // The router's request, or parts the HTTP decoder would never send in this order.
-            if case .head(let head) = part { routerTakes(head) }
             if case .end = part { state = .idle } else { state = .forwarding }
-            context.fireChannelRead(data)
+            if case .head(let head) = part {
+                context.fireChannelRead(wrapInboundOut(.head(routerTakes(head))))
+            } else {
+                context.fireChannelRead(data)
+            }
         }
     }
 
@@ -216,9 +240,20 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The router's answers, on their way to NIO's encoder.
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(let head):
+        case .head(var head):
             // A 1xx other than 101 is followed by the final answer's head.
-            if head.status.code >= 200 || head.status == .switchingProtocols { droppingBody = routerHeads.popFirst() ?? false }
+            if head.status.code >= 200 || head.status == .switchingProtocols, let request = routerHeads.popFirst() {
+                droppingBody = request.isHead
+                // HTTP types carry no version or connection: the router answers as the hot path would.
+                head.version = request.version
+                if !request.keepAlive, request.version != .http1_0 {
+                    head.headers.replaceOrAdd(name: "Connection", value: "close")
+                } else if request.keepAlive, request.version == .http1_0 {
+                    head.headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+                }
+                context.write(wrapOutboundOut(.head(head)), promise: promise)
+                return
+            }
         case .body where droppingBody:
             // An answer to HEAD announces the GET answer's length and sends no body (RFC 9110 §9.3.2).
             promise?.succeed()
@@ -240,14 +275,25 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// whole (an account route may wait on its database) keeps a quiet connection open.
     private func scheduleIdleCheck(at deadline: NIODeadline, context: ChannelHandlerContext) {
         idleCheck = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) {
-            guard let timeout = self.routes.idleTimeout else { return }
             let now = context.eventLoop.now
-            let idleUntil = self.lastActivity + timeout
-            if !self.isRouterAnswering, idleUntil <= now {
+            // A request still arriving past its deadline is cut off, however busy.
+            let requestDeadline = self.requestStarted.flatMap { started in self.routes.requestTimeout.map { started + $0 } }
+            if let requestDeadline, requestDeadline <= now {
                 context.close(promise: nil)
-            } else {
-                self.scheduleIdleCheck(at: self.isRouterAnswering ? now + timeout : idleUntil, context: context)
+                return
             }
+            var next = requestDeadline ?? .distantFuture
+            if let timeout = self.routes.idleTimeout {
+                let idleUntil = self.lastActivity + timeout
+                if !self.isRouterAnswering, idleUntil <= now {
+                    context.close(promise: nil)
+                    return
+                }
+                next = min(next, self.isRouterAnswering ? now + timeout : idleUntil)
+            } else if requestDeadline == nil, let timeout = self.routes.requestTimeout {
+                next = now + timeout
+            }
+            self.scheduleIdleCheck(at: next, context: context)
         }
     }
 
@@ -274,20 +320,32 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Passes a request this handler does not answer on to the router.
     private func handOver(_ parts: [HTTPServerRequestPart], context: ChannelHandlerContext) {
-        if case .head(let head) = parts.first { routerTakes(head) }
         state = .forwarding
         for part in parts {
             if case .body(let body) = part, body.readableBytes == 0 { continue }
             if case .end = part { state = .idle }
-            context.fireChannelRead(wrapInboundOut(part))
+            if case .head(let head) = part {
+                context.fireChannelRead(wrapInboundOut(.head(routerTakes(head))))
+            } else {
+                context.fireChannelRead(wrapInboundOut(part))
+            }
         }
         releaseQuiesce(context: context)
     }
 
-    /// Counts a request the router answers, and whether its answer goes without a body.
-    private func routerTakes(_ head: HTTPRequestHead) {
+    /// Counts a request the router answers and notes what its answer takes from it; returns
+    /// the head to pass on. Hummingbird closes only on a `Connection` field that is exactly
+    /// `close`: a request that does not keep the connection alive by NIO's reading (tokens
+    /// in any case, HTTP/1.0 without `keep-alive`), which the hot path honours, says so in
+    /// those words.
+    private func routerTakes(_ head: HTTPRequestHead) -> HTTPRequestHead {
         routerRequests += 1
-        routerHeads.append(head.method == .HEAD)
+        let keepAlive = head.isKeepAlive
+        routerHeads.append(RouterRequest(isHead: head.method == .HEAD, version: head.version, keepAlive: keepAlive))
+        guard !keepAlive else { return head }
+        var head = head
+        head.headers.replaceOrAdd(name: "Connection", value: "close")
+        return head
     }
 
     private func releaseQuiesce(context: ChannelHandlerContext) {
@@ -305,7 +363,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             guard head.uri.hasPrefix("/range/") else { return nil }
             route = .range
         case .POST:
-            guard head.uri == "/v1/check", JSONBody.isJSON(contentType: head.headers.first(name: "Content-Type")) else { return nil }
+            guard head.uri == "/v1/check", JSONBody.isJSON(contentType: head.headers.joined("Content-Type")) else { return nil }
             route = .check
         default:
             return nil
@@ -313,8 +371,17 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return route
     }
 
-    /// The answer to a hot-route request, or `nil` when the router should make it.
-    private func answer(_ route: Route, _ head: HTTPRequestHead, _ body: ByteBuffer) -> Answer? {
+    /// A hot-route request as read, before the policy is applied: nothing made yet but what
+    /// tells whether the router should answer it instead.
+    private enum HotRequest {
+        case range(RangeRoute.Query)
+        /// A check is looked up when read (a lookup costs less than the policy), so that one
+        /// the router must answer (a bad hash) is charged there, once.
+        case check(Answer)
+    }
+
+    /// The request read, or `nil` when the router should answer it.
+    private func request(_ route: Route, _ head: HTTPRequestHead, _ body: ByteBuffer) -> HotRequest? {
         switch route {
         case .range:
             let uri = head.uri
@@ -324,16 +391,23 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             guard !prefix.utf8.contains(UInt8(ascii: "/")) else { return nil }
             // Most range requests have no query: parse one only when there is one.
             let mode = queryStart == uri.endIndex ? nil : URI(uri).queryParameters.get("mode")
-            let query = RangeRoute.Query(prefix: prefix, mode: mode, addPadding: head.headers.first(name: "Add-Padding"),
-                                         acceptEncoding: head.headers.first(name: "Accept-Encoding"),
-                                         ifNoneMatch: head.headers.first(name: "If-None-Match"))
-            return RangeRoute.answer(query, indexes: routes.indexes, cache: routes.rangeCache)
+            return .range(RangeRoute.Query(prefix: prefix, mode: mode, addPadding: head.headers.joined("Add-Padding"),
+                                           acceptEncoding: head.headers.joined("Accept-Encoding"),
+                                           ifNoneMatch: head.headers.joined("If-None-Match")))
         case .check:
             guard let request: CheckRoutes.CheckRequest = try? JSONBody.decode(body),
                   let response = try? routes.check.answer(request) else { return nil }
             let encoded = response.json
-            return Answer(status: .ok, headers: [.contentType: "application/json", .contentLength: String(encoded.readableBytes)],
-                                     body: encoded)
+            return .check(Answer(status: .ok, headers: [.contentType: "application/json", .contentLength: String(encoded.readableBytes)],
+                                 body: encoded))
+        }
+    }
+
+    /// The answer to a request the policy let through.
+    private func answer(to request: HotRequest) -> Answer {
+        switch request {
+        case .range(let query): RangeRoute.answer(query, indexes: routes.indexes, cache: routes.rangeCache)
+        case .check(let answer): answer
         }
     }
 
@@ -380,5 +454,14 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             needsFlush = false
             context.flush()
         }
+    }
+}
+
+extension HTTPHeaders {
+    /// A field's lines joined with commas, as HTTP types' `HTTPFields` subscript joins them
+    /// for the router (RFC 9110 §5.3), so that both paths read a repeated field alike.
+    func joined(_ name: String) -> String? {
+        let values = self[name]
+        return values.isEmpty ? nil : values.joined(separator: ", ")
     }
 }

@@ -5,17 +5,20 @@ import Synchronization
 /// Finished range answers, so a prefix asked for again is served from memory, as a
 /// static-file server would, instead of being decoded and formatted again. Keyed by
 /// index generation, so a reload never serves a stale answer. Bounded in bytes (bodies
-/// and heads, as allocated); when full, CLOCK eviction (second chance) makes room: an answer
-/// asked for since the hand last passed stays, so the popular prefixes of real traffic
-/// stay cached while the long tail passes through.
+/// and heads, as allocated; bodies copied to buffers sized for them); when full, CLOCK eviction
+/// (second chance) picks a victim, and TinyLFU admission (Einziger, Friedman and Manes,
+/// 2017) keeps it unless the newcomer has been asked for more often, by a small sketch of
+/// recent frequencies: a long tail of prefixes asked for once each passes through without
+/// pushing out the popular prefixes of real traffic.
 final class RangeCache: Sendable {
+    /// What a cached answer's bytes depend on. Not padding: cached answers are those padding
+    /// leaves as they are (1,000 rows or more) and those padded unasked (an empty range),
+    /// one copy whether the request asked for padding or not.
     struct Key: Hashable {
         var generation: String
         var kind: HashKind
         var prefix: Int
         var coding: ContentCoding
-        /// Whether the request asked for padding (cached only when padding adds no rows).
-        var addPadding: Bool
     }
 
     private struct Entry {
@@ -25,6 +28,7 @@ final class RangeCache: Sendable {
     }
 
     private struct State {
+        var frequencies: FrequencySketch
         var slots: [Entry?] = []
         var slotOfKey: [Key: Int] = [:]
         var free: [Int] = []
@@ -32,10 +36,14 @@ final class RangeCache: Sendable {
         var bytes = 0
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     let capacity: Int
 
-    init(capacity: Int) { self.capacity = capacity }
+    init(capacity: Int) {
+        self.capacity = capacity
+        // About a counter per answer the cache can hold (≥ 16 KB each), four times over.
+        state = Mutex(State(frequencies: FrequencySketch(width: max(1024, capacity >> 12))))
+    }
 
     /// The bytes cached now.
     var bytes: Int { state.withLock { $0.bytes } }
@@ -43,17 +51,25 @@ final class RangeCache: Sendable {
     func answer(for key: Key, make: () -> Answer) -> Answer {
         guard capacity > 0 else { return make() }
         let cached: Answer? = state.withLock { state in
+            state.frequencies.increment(key.hashValue)
             guard let slot = state.slotOfKey[key] else { return nil }
             state.slots[slot]!.referenced = true
             return state.slots[slot]!.answer
         }
         if let cached { return cached }
-        let answer = make()
+        let made = make()
+        guard Self.size(of: made) <= capacity else { return made }
+        let answer = Self.compacted(made)
         let size = Self.size(of: answer)
-        guard size <= capacity else { return answer }
         state.withLock { state in
             guard state.slotOfKey[key] == nil else { return }  // made at once on another thread
-            while state.bytes + size > capacity { evictOne(&state) }
+            if state.bytes + size > capacity {
+                // Admission: the newcomer displaces the first victim only if asked for more often.
+                let victim = selectVictim(&state)
+                guard state.frequencies.estimate(key.hashValue) > state.frequencies.estimate(state.slots[victim]!.key.hashValue) else { return }
+                remove(victim, &state)
+                while state.bytes + size > capacity { remove(selectVictim(&state), &state) }
+            }
             let entry = Entry(key: key, answer: answer)
             let slot: Int
             if let reused = state.free.popLast() {
@@ -70,8 +86,8 @@ final class RangeCache: Sendable {
     }
 
     /// Advances the hand to the first entry not asked for since it last passed, clearing
-    /// the marks of those that were, and evicts it.
-    private func evictOne(_ state: inout State) {
+    /// the marks of those that were, and returns its slot.
+    private func selectVictim(_ state: inout State) -> Int {
         while true {
             if state.hand >= state.slots.count { state.hand = 0 }
             let slot = state.hand
@@ -81,15 +97,70 @@ final class RangeCache: Sendable {
                 state.slots[slot]!.referenced = false
                 continue
             }
-            state.slots[slot] = nil
-            state.slotOfKey[entry.key] = nil
-            state.free.append(slot)
-            state.bytes -= Self.size(of: entry.answer)
-            return
+            return slot
         }
+    }
+
+    private func remove(_ slot: Int, _ state: inout State) {
+        let entry = state.slots[slot]!
+        state.slots[slot] = nil
+        state.slotOfKey[entry.key] = nil
+        state.free.append(slot)
+        state.bytes -= Self.size(of: entry.answer)
+    }
+
+    /// `answer` with its body in a buffer sized for it (NIO rounds storage up to a power of
+    /// two): a plain body is written in a buffer sized for the longest rows the bucket's
+    /// coding allows, up to twice what it needs, which would otherwise be held while cached.
+    private static func compacted(_ answer: Answer) -> Answer {
+        guard answer.body.capacity > answer.body.readableBytes else { return answer }
+        return Answer(status: answer.status, headers: answer.headers, body: ByteBuffer(bytes: answer.body.readableBytesView))
     }
 
     private static func size(of answer: Answer) -> Int {
         answer.body.capacity + answer.encodedHead.capacity
+    }
+}
+
+/// How often keys were asked for lately, approximately, in little memory: a count-min sketch
+/// (four counters a key, the least is the estimate) whose counters are halved once the
+/// additions reach ten times its width, so old popularity fades (TinyLFU's reset).
+struct FrequencySketch {
+    private var counters: [UInt8]
+    private let mask: Int
+    private var additions = 0
+
+    init(width: Int) {
+        var size = 1
+        while size < width { size <<= 1 }
+        counters = [UInt8](repeating: 0, count: size * 4)
+        mask = size - 1
+    }
+
+    /// The key's counter in `row` (0–3, a quarter each), from a mix of its hash of the row's own.
+    private func slot(_ hash: Int, row: Int) -> Int {
+        let seed: UInt64 = switch row {
+        case 0: 0x9E37_79B9_7F4A_7C15
+        case 1: 0xC2B2_AE3D_27D4_EB4F
+        case 2: 0x1656_67B1_9E37_79F9
+        default: 0x85EB_CA77_C2B2_AE63
+        }
+        let mixed = (UInt64(bitPattern: Int64(hash)) &* seed) >> 32
+        return row * (mask + 1) + Int(truncatingIfNeeded: mixed) & mask
+    }
+
+    mutating func increment(_ hash: Int) {
+        for row in 0..<4 where counters[slot(hash, row: row)] < 15 { counters[slot(hash, row: row)] += 1 }
+        additions += 1
+        if additions >= 10 * (mask + 1) {
+            for slot in counters.indices { counters[slot] >>= 1 }
+            additions /= 2
+        }
+    }
+
+    func estimate(_ hash: Int) -> UInt8 {
+        var least = UInt8.max
+        for row in 0..<4 { least = min(least, counters[slot(hash, row: row)]) }
+        return least
     }
 }

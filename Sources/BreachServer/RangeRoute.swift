@@ -15,82 +15,129 @@ struct RangeRoute {
         var ifNoneMatch: String?
     }
 
+    /// What a range answer's bytes are made from, but for fresh padding rows: known from the
+    /// request and the index alone, so the answer's validator is known before its body is made.
+    struct Representation {
+        let index: BreachIndex
+        let prefix: Int
+        let realCount: Int
+        let coding: ContentCoding
+        /// Whether the request asked for padding.
+        let addPadding: Bool
+
+        // An empty body breaks common clients (pwnedpasswords), so an empty range is padded
+        // even unasked (the public API has no empty range). Padding asked for leaves a range
+        // of 1,000 rows or more as it is: the same bytes as unpadded, with the same strong tag.
+        var isPadded: Bool { realCount == 0 || addsFreshPadding }
+        /// Whether the answer gets padding of its own, made for this request.
+        var addsFreshPadding: Bool { addPadding && realCount < RangePadding.lines.upperBound }
+
+        /// The range's ETag, derived from its content (not from the build), so that a range
+        /// that did not change keeps its tag when the index is rebuilt or downloaded again:
+        /// replicas and caches revalidate it with a 304. Weak when padded: the same rows,
+        /// padded differently, are the same answer. Each coding is its own representation,
+        /// so it has its own tag.
+        var entityTag: String {
+            let tag = String(index.contentTag(ofRange: prefix), radix: 16)
+            return "\(isPadded ? "W/" : "")\"\(BreachIndex.rangePrefixText(prefix))-\(index.kind.rawValue)-\(tag)\(coding.entityTagSuffix)\""
+        }
+    }
+
+    /// The answer to `query`. A revalidation that matches is answered from the validator
+    /// alone, without making (or caching) the body: a 304 costs a bucket checksum.
     static func answer(_ query: Query, indexes: ServedIndexes, cache: RangeCache) -> Answer {
+        let representation: Representation
+        switch resolve(query, indexes: indexes) {
+        case .success(let resolved): representation = resolved
+        case .failure(let error): return error.answer
+        }
+        let entityTag = representation.entityTag
+        if let condition = query.ifNoneMatch, EntityTags.anyMatches(condition, entityTag) {
+            var headers = fields(of: representation, entityTag: entityTag)
+            if representation.coding != .identity { headers[.contentEncoding] = representation.coding.rawValue }
+            return Answer(status: .notModified, headers: headers, body: ByteBuffer())
+        }
+        // Asked for, padding is fresh for every request, unless the range has 1,000 rows or
+        // more, which padding leaves as they are: such answers are cached, as are the unasked
+        // ones (an empty range's padding is then made once per generation).
+        if representation.addsFreshPadding {
+            return answer(representation, entityTag: entityTag)
+        }
+        // The whole answer, header fields and all, is cached: a prefix asked for again
+        // costs a lookup, as a static file would.
+        let index = representation.index
+        let key = RangeCache.Key(generation: index.metadata.generation, kind: index.kind, prefix: representation.prefix,
+                                 coding: representation.coding)
+        return cache.answer(for: key) { answer(representation, entityTag: entityTag) }
+    }
+
+    /// Why a range request cannot be answered with rows.
+    struct RefusedQuery: Error {
+        let answer: Answer
+        init(_ text: String, status: HTTPResponse.Status = .badRequest) { answer = RangeRoute.plainText(status, text) }
+    }
+
+    /// The representation `query` asks for, or the 400 that says why there is none.
+    static func resolve(_ query: Query, indexes: ServedIndexes) -> Result<Representation, RefusedQuery> {
         guard let prefix = BreachIndex.rangePrefix(query.prefix) else {
-            return plainText(.badRequest, "The hash prefix was not in a valid format")
+            return .failure(RefusedQuery("The hash prefix was not in a valid format"))
         }
         let snapshot = indexes.snapshot
         let index: BreachIndex
         switch query.mode?.lowercased() ?? "sha1" {
         case "sha1": index = snapshot.sha1
         case "ntlm":
-            guard let ntlm = snapshot.ntlm else { return plainText(.badRequest, "This server has no NTLM index") }
+            guard let ntlm = snapshot.ntlm else { return .failure(RefusedQuery("This server has no NTLM index")) }
             index = ntlm
-        default: return plainText(.badRequest, "The mode must be sha1 or ntlm")
+        default: return .failure(RefusedQuery("The mode must be sha1 or ntlm"))
         }
         guard index.answersRanges else {
-            return plainText(.notImplemented, "This server's \(index.kind.rawValue) index is compact (the first 64 bits of each hash): it answers checks, not range queries, which need a full index")
+            return .failure(RefusedQuery("This server's \(index.kind.rawValue) index is compact (the first 64 bits of each hash): it answers checks, not range queries, which need a full index", status: .notImplemented))
         }
-        let coding = ContentCoding.preferred(by: query.acceptEncoding)
-        let addPadding = query.addPadding?.lowercased() == "true"
-        let realCount = index.entryCount(inRange: prefix)
-        // An empty body breaks common clients (pwnedpasswords), so an empty range is padded
-        // even unasked (the public API has no empty range). Asked for, padding is fresh for
-        // every request, unless the range has 1,000 rows or more, which padding leaves as
-        // they are: such answers are cached, as are the unasked ones (an empty range's
-        // padding is then made once per generation).
-        let padded = addPadding || realCount == 0
-        let answer: Answer
-        if addPadding, realCount < RangePadding.lines.upperBound {
-            answer = Self.answer(prefix: prefix, realCount: realCount, padded: true, of: index, coding: coding)
-        } else {
-            // The whole answer, header fields and all, is cached: a prefix asked for again
-            // costs a lookup, as a static file would.
-            let key = RangeCache.Key(generation: index.metadata.generation, kind: index.kind, prefix: prefix, coding: coding, addPadding: addPadding)
-            answer = cache.answer(for: key) { Self.answer(prefix: prefix, realCount: realCount, padded: padded, of: index, coding: coding) }
-        }
-        if let match = query.ifNoneMatch, let etag = answer.headers[.eTag],
-           match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*" }) {
-            var headers = answer.headers
-            headers[.contentLength] = nil
-            return Answer(status: .notModified, headers: headers, body: ByteBuffer())
-        }
-        return answer
+        return .success(Representation(index: index, prefix: prefix, realCount: index.entryCount(inRange: prefix),
+                                       coding: ContentCoding.preferred(by: query.acceptEncoding),
+                                       addPadding: query.addPadding?.lowercased() == "true"))
     }
 
-    private static func answer(prefix: Int, realCount: Int, padded: Bool, of index: BreachIndex, coding: ContentCoding) -> Answer {
-        let padding = padded ? RangePadding.suffixes(padding: realCount, kind: index.kind) : []
+    private static func answer(_ representation: Representation, entityTag: String) -> Answer {
+        let (index, prefix) = (representation.index, representation.prefix)
+        let padding = representation.isPadded ? RangePadding.suffixes(padding: representation.realCount, kind: index.kind) : []
         let capacity = index.rangeBodyCapacity(prefix: prefix, paddingCount: padding.count)
         var plain = ByteBufferAllocator().buffer(capacity: capacity)
         padding.withUnsafeBufferPointer { padding in
             _ = plain.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { index.writeRangeBody(prefix: prefix, padding: padding, to: $0) }
         }
-        let encoded = coding.encode(plain)
-        let body = encoded ?? plain
-        var headers: HTTPFields = [
-            .contentType: "text/plain",
-            .cacheControl: "public, max-age=2678400",
-            .lastModified: HTTPDate.format(index.metadata.builtAt),
-            .eTag: entityTag(prefix: prefix, of: index, padded: padded, coding: encoded == nil ? .identity : coding),
-            .accessControlAllowOrigin: "*",
-            .vary: "Accept-Encoding, Add-Padding",
-            .contentLength: String(body.readableBytes),
-            // RFC 9530: a digest of the uncompressed body, so that a downloader can tell a body
-            // changed on the way (brotli and plain HTTP carry no checksum); made once per cached answer.
-            .reprDigest: plain.withUnsafeReadableBytes { RepresentationDigest.field(of: $0) },
-        ]
-        if encoded != nil { headers[.contentEncoding] = coding.rawValue }
-        return Answer(status: .ok, headers: headers, body: body)
+        guard let encoded = representation.coding.encode(plain) else {
+            let identity = Representation(index: index, prefix: prefix, realCount: representation.realCount, coding: .identity,
+                                          addPadding: representation.addPadding)
+            var headers = fields(of: identity, entityTag: representation.coding == .identity ? entityTag : identity.entityTag)
+            headers[.contentLength] = String(plain.readableBytes)
+            headers[.reprDigest] = digest(of: plain)
+            return Answer(status: .ok, headers: headers, body: plain)
+        }
+        var headers = fields(of: representation, entityTag: entityTag)
+        headers[.contentEncoding] = representation.coding.rawValue
+        headers[.contentLength] = String(encoded.readableBytes)
+        headers[.reprDigest] = digest(of: plain)
+        return Answer(status: .ok, headers: headers, body: encoded)
     }
 
-    /// The range's ETag, derived from its content (not from the build), so that a range
-    /// that did not change keeps its tag when the index is rebuilt or downloaded again:
-    /// replicas and caches revalidate it with a 304. Weak when padded: the same rows,
-    /// padded differently, are the same answer. Each coding is its own representation,
-    /// so it has its own tag.
-    static func entityTag(prefix: Int, of index: BreachIndex, padded: Bool, coding: ContentCoding) -> String {
-        let tag = String(index.contentTag(ofRange: prefix), radix: 16)
-        return "\(padded ? "W/" : "")\"\(BreachIndex.rangePrefixText(prefix))-\(index.kind.rawValue)-\(tag)\(coding.entityTagSuffix)\""
+    /// RFC 9530: a digest of the uncompressed body, so that a downloader can tell a body
+    /// changed on the way (brotli and plain HTTP carry no checksum); made once per cached answer.
+    private static func digest(of plain: ByteBuffer) -> String {
+        plain.withUnsafeReadableBytes { RepresentationDigest.field(of: $0) }
+    }
+
+    /// The fields a 200 and a 304 share (RFC 9110 §15.4.5: a 304 sends those a 200 would).
+    private static func fields(of representation: Representation, entityTag: String) -> HTTPFields {
+        [
+            .contentType: "text/plain",
+            .cacheControl: "public, max-age=2678400",
+            .lastModified: HTTPDate.format(representation.index.metadata.builtAt),
+            .eTag: entityTag,
+            .accessControlAllowOrigin: "*",
+            .vary: "Accept-Encoding, Add-Padding",
+        ]
     }
 
     static func plainText(_ status: HTTPResponse.Status, _ text: String) -> Answer {

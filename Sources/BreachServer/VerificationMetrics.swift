@@ -7,10 +7,10 @@ enum VerificationMetrics {
     /// `breachdb_index_checksum_chunks{kind, path, state}`: of the index's chunks, how many
     /// are verified, damaged and not yet checked (they add up to 256).
     static func record(_ integrity: IndexIntegrity, _ checked: Int, damaged: Int) {
-        _ = ServerMetrics.registry
         let index = integrity.index
         for (state, chunks) in [("verified", checked - damaged), ("damaged", damaged), ("unchecked", BreachIndex.checksumChunkCount - checked)] {
-            Gauge(label: "breachdb_index_checksum_chunks", dimensions: [("kind", index.kind.rawValue), ("path", index.path), ("state", state)])
+            Gauge(label: "breachdb_index_checksum_chunks", dimensions: [("kind", index.kind.rawValue), ("path", index.path), ("state", state)],
+                  factory: ServerMetrics.factory)
                 .record(Double(chunks))
         }
     }
@@ -18,7 +18,6 @@ enum VerificationMetrics {
     /// `breachdb_index_reloads_total{result}`: reloads that swapped in new indexes
     /// (`swapped`) or kept the old ones because the new failed a check (`refused`).
     static func recordReload(swapped: Bool) {
-        _ = ServerMetrics.registry
-        Counter(label: "breachdb_index_reloads_total", dimensions: [("result", swapped ? "swapped" : "refused")]).increment()
+        Counter(label: "breachdb_index_reloads_total", dimensions: [("result", swapped ? "swapped" : "refused")], factory: ServerMetrics.factory).increment()
     }
 }

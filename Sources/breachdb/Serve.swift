@@ -57,6 +57,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds a connection may stay open with no request or answer under way; 0: no limit (default: 75, above common load balancers' 60).", valueName: "seconds"))
     var idleTimeout: Int?
 
+    @Option(help: ArgumentHelp("Seconds a request's body may take to arrive once its head has, however steadily it trickles; 0: no limit (default: 30).", valueName: "seconds"))
+    var requestTimeout: Int?
+
     @Option(help: ArgumentHelp("Memory for finished /range answers, so popular prefixes are answered from it; 0: no cache (default: 64).", valueName: "MB"))
     var rangeCacheMb: Int?
 
@@ -72,7 +75,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("PEM private key for HTTPS.", valueName: "pem-file"))
     var tlsKey: String?
 
-    @Option(help: ArgumentHelp("A file of bearer tokens (one per line) required on every /v1 route.", valueName: "file"))
+    @Option(help: ArgumentHelp("A file of bearer tokens (one per line) required on the check API (/v1/check, /v1/check/batch, /v1/index) and the accounts' password-strength check; account routes use their sessions.", valueName: "file"))
     var tokenFile: String?
 
     @Option(help: ArgumentHelp("A file of tokens for POST /v1/admin/reload, which is off without it.", valueName: "file"))
@@ -105,6 +108,9 @@ struct Serve: AsyncParsableCommand {
         let idleSeconds = try settings.int(idleTimeout, .idleTimeout) ?? 75
         guard idleSeconds >= 0 else { throw ValidationError("\(Setting.idleTimeout.names): not a number of seconds: \(idleSeconds)") }
         server.idleTimeout = idleSeconds > 0 ? .seconds(idleSeconds) : nil
+        let requestSeconds = try settings.int(requestTimeout, .requestTimeout) ?? 30
+        guard requestSeconds >= 0 else { throw ValidationError("\(Setting.requestTimeout.names): not a number of seconds: \(requestSeconds)") }
+        server.requestTimeout = requestSeconds > 0 ? .seconds(requestSeconds) : nil
         let rangeCache = try settings.int(rangeCacheMb, .rangeCacheMB) ?? 64
         guard rangeCache >= 0 else { throw ValidationError("\(Setting.rangeCacheMB.names): not a number of megabytes: \(rangeCache)") }
         server.rangeCacheBytes = rangeCache << 20
@@ -132,6 +138,8 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "breachdb")
         logger.logLevel = .info
+        ServerMetrics.bootstrapProcessMetrics()
+        raiseOpenFileLimit(logger: logger)
         let ntlmPath = try settings.string(ntlmIndex, .ntlmIndex)
         let indexes: ServedIndexes
         do {
@@ -178,4 +186,18 @@ struct Serve: AsyncParsableCommand {
         }
         try await application.runService()
     }
+}
+
+/// Raises the soft limit on open files to the hard one: each client connection holds a
+/// descriptor, and the usual soft default (1,024) would refuse clients long before the
+/// machine runs short. Logged, so an operator sees what the node can hold.
+private func raiseOpenFileLimit(logger: Logger) {
+    var limit = rlimit()
+    guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+    let soft = limit.rlim_cur
+    if soft < limit.rlim_max {
+        limit.rlim_cur = limit.rlim_max
+        if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) != 0 { limit.rlim_cur = soft }
+    }
+    logger.info("open files", metadata: ["limit": "\(limit.rlim_cur)", "was": "\(soft)", "hard": "\(limit.rlim_max)"])
 }

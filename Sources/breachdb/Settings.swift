@@ -16,6 +16,7 @@ enum Setting: String, CaseIterable {
     case noPlaintext = "no-plaintext"
     case reloadInterval = "reload-interval"
     case idleTimeout = "idle-timeout"
+    case requestTimeout = "request-timeout"
     case rangeCacheMB = "range-cache-mb"
     case rateLimit = "rate-limit"
     case trustedProxies = "trusted-proxies"

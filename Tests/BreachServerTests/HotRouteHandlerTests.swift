@@ -12,25 +12,6 @@ import TestSupport
 /// and connections closed when asked. Its answers themselves are specified, for both
 /// paths, in RangeRouteTests and CheckRoutesTests.
 @Suite struct HotRouteHandlerTests {
-    /// Sends `request` as raw bytes on a new connection and reads until the server closes it.
-    func exchange(_ request: String, port: Int) async throws -> String {
-        try await connect(port: port).executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: request))
-            var response = ""
-            for try await chunk in inbound { response += String(buffer: chunk) }
-            return response
-        }
-    }
-
-    func connect(port: Int) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
-        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
-    }
-
     @Test func pipelinedRequestsAreAnsweredInTheOrderSent() async throws {
         let fixture = try ServerFixture()
         let check = #"{"password": "password"}"#
@@ -162,10 +143,4 @@ import TestSupport
             #expect(Array(lastBody.utf8) == expected)
         }
     }
-}
-
-/// One HTTP response split at the blank line after its header fields.
-private func headAndBody(_ response: String) -> (head: String, body: String) {
-    guard let blank = response.range(of: "\r\n\r\n") else { return (response, "") }
-    return (String(response[..<blank.lowerBound]), String(response[blank.upperBound...]))
 }

@@ -44,12 +44,12 @@ import Testing
 
     /// A connected channel with NIO's HTTP/1 codec and the hot-route handler as the server
     /// sets them up; request parts for the router arrive at the pipeline's end.
-    func connection(idleTimeout: TimeAmount? = idleTimeout) throws -> (EmbeddedChannel, StalledClient) {
+    func connection(idleTimeout: TimeAmount? = idleTimeout, requestTimeout: TimeAmount? = nil) throws -> (EmbeddedChannel, StalledClient) {
         let fixture = try ServerFixture()
         let policy = RequestPolicy(rateLimit: nil, apiTokens: nil, metrics: RouteMetrics(), logger: Logger(label: "test"))
         let routes = HotRouteHandler.Routes(indexes: fixture.indexes, rangeCache: RangeCache(capacity: 1 << 20),
                                             check: CheckRoutes(indexes: fixture.indexes, allowPlaintext: true), policy: policy,
-                                            idleTimeout: idleTimeout)
+                                            idleTimeout: idleTimeout, requestTimeout: requestTimeout)
         let channel = EmbeddedChannel()
         let client = StalledClient()
         let operations = channel.pipeline.syncOperations
@@ -111,6 +111,21 @@ import Testing
         }
         #expect(head.uri == "/v1/check/batch")
         channel.embeddedEventLoop.advanceTime(by: Self.idleTimeout)
+        #expect(!channel.isActive)
+    }
+
+    /// A body trickled a byte at a time, each within the idle timeout, is cut off at the
+    /// request deadline, on either path.
+    @Test(arguments: ["/v1/check", "/v1/check/batch"])
+    func aTrickledBodyIsCutOffAtTheRequestDeadline(_ path: String) throws {
+        let (channel, _) = try connection(idleTimeout: .seconds(2), requestTimeout: .seconds(10))
+        try send("POST \(path) HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{", on: channel)
+        for _ in 0..<6 {
+            channel.embeddedEventLoop.advanceTime(by: .milliseconds(1500))
+            try send(" ", on: channel)
+        }
+        #expect(channel.isActive)  // 9 s in, every byte within the idle timeout
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1500))
         #expect(!channel.isActive)
     }
 

@@ -2,6 +2,7 @@ import BreachServer
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Metrics
 import Testing
 import TestSupport
 
@@ -63,6 +64,19 @@ import TestSupport
     }
 
     /// Every index built has its own generation: as a label, each load would add a series.
+    /// The process's metrics system is the program's: making and running the server leaves
+    /// it alone, so an application embedding the server can bootstrap its own (the
+    /// `breachdb` command bootstraps it with the server's registry).
+    @Test func theServerLeavesTheProcessMetricsSystemAlone() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application().test(.live) { client in
+            _ = try await client.execute(uri: "/range/5BAA6", method: .get)
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains("hb_requests{"))
+        }
+        #expect(MetricsSystem.factory is NOOPMetricsHandler)
+    }
+
     @Test func loadingAnotherIndexAddsNoTimeSeries() async throws {
         let first = try ServerFixture(), second = try ServerFixture()
         #expect(first.indexes.snapshot.sha1.metadata.generation != second.indexes.snapshot.sha1.metadata.generation)

@@ -1,12 +1,15 @@
 @testable import BreachServer
 import BreachHash
 import BreachIndex
+import BreachIngest
+import Foundation
 import NIOCore
 import Testing
+import TestSupport
 
 @Suite struct RangeCacheEvictionTests {
     func key(_ prefix: Int) -> RangeCache.Key {
-        RangeCache.Key(generation: "g", kind: .sha1, prefix: prefix, coding: .identity, addPadding: false)
+        RangeCache.Key(generation: "g", kind: .sha1, prefix: prefix, coding: .identity)
     }
 
     func answer() -> Answer {
@@ -43,6 +46,63 @@ import Testing
         #expect(cache.bytes == cached)
         // The very bytes kept, not a new compression of the range.
         #expect(again.body.withUnsafeReadableBytes { $0.baseAddress } == compressed.body.withUnsafeReadableBytes { $0.baseAddress })
+    }
+
+    /// Admission (TinyLFU): prefixes asked for once each, however many, do not push out
+    /// those asked for often.
+    @Test func uniformTrafficDoesNotEvictTheHotHead() {
+        let cache = RangeCache(capacity: 4500)  // room for four answers
+        for _ in 0..<5 {
+            for hot in 0..<4 { _ = cache.answer(for: key(hot)) { answer() } }
+        }
+        for cold in 100..<1100 { _ = cache.answer(for: key(cold)) { answer() } }
+        var made = 0
+        for hot in 0..<4 { _ = cache.answer(for: key(hot)) { made += 1; return answer() } }
+        #expect(made == 0)
+    }
+
+    /// A newcomer asked for more often than the victim takes its place.
+    @Test func anAnswerAskedForOftenIsAdmittedWhenFull() {
+        let cache = RangeCache(capacity: 4500)
+        for cold in 0..<4 { _ = cache.answer(for: key(cold)) { answer() } }
+        var made = 0
+        for _ in 0..<4 { _ = cache.answer(for: key(99)) { made += 1; return answer() } }
+        #expect(made < 4)
+    }
+
+    /// A cached body is held in a buffer sized for it (NIO rounds storage up to a power of
+    /// two), not in the one it was written in, and counted as held.
+    @Test func aCachedBodyHoldsNoUnusedCapacity() {
+        let cache = RangeCache(capacity: 1 << 20)
+        var body = ByteBufferAllocator().buffer(capacity: 4000)
+        body.writeRepeatingByte(0x41, count: 1000)
+        let kept = cache.answer(for: key(1)) { Answer(status: .ok, headers: [:], body: body) }
+        let again = cache.answer(for: key(1)) { Issue.record("made again"); return kept }
+        #expect(again.body.capacity < 2 * 1000)
+        #expect(cache.bytes == again.body.capacity + again.encodedHead.capacity)
+    }
+
+    /// Padding leaves a range of 1,000 rows or more as it is: asked for with and without it,
+    /// the answer is the same bytes, cached once, with one strong tag.
+    @Test func aLargeRangeIsCachedOnceWhetherPaddingIsAskedForOrNot() throws {
+        let directory = try TemporaryDirectory()
+        let ranges = directory.file("ranges")
+        try FileManager.default.createDirectory(atPath: ranges, withIntermediateDirectories: true)
+        var random = SystemRandomNumberGenerator()
+        let suffixes = (0..<1200).map { _ in String((0..<35).map { _ in "0123456789ABCDEF".randomElement(using: &random)! }) }
+        try Set(suffixes).sorted().map { "\($0):7\r\n" }.joined().write(toFile: ranges + "/ABCDE.txt", atomically: true, encoding: .utf8)
+        var options = IngestOptions(output: directory.file("sha1.idx"), inputs: [ranges])
+        options.format = .rangeDirectory
+        _ = try Ingestor(options: options).run()
+        let indexes = try ServedIndexes(sha1Path: directory.file("sha1.idx"), ntlmPath: nil)
+        let cache = RangeCache(capacity: 1 << 20)
+        let plain = RangeRoute.answer(RangeRoute.Query(prefix: "ABCDE"), indexes: indexes, cache: cache)
+        let cached = cache.bytes
+        let padded = RangeRoute.answer(RangeRoute.Query(prefix: "ABCDE", addPadding: "true"), indexes: indexes, cache: cache)
+        #expect(cache.bytes == cached)
+        #expect(padded.body == plain.body)
+        #expect(padded.headers[.eTag] == plain.headers[.eTag])
+        #expect(plain.headers[.eTag]?.hasPrefix("W/") == false)
     }
 
     @Test func anAnswerLargerThanTheCacheIsServedButNotKept() {

@@ -6,6 +6,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
 import TestSupport
 
 /// A server over indexes built from the real range files in `data/`.
@@ -30,7 +33,8 @@ struct ServerFixture {
 
     func application(allowPlaintext: Bool = true, apiTokens: [String]? = nil, adminTokens: [String]? = nil,
                      requestsPerSecond: Double? = nil, trustedProxies: TrustedProxies = .none,
-                     idleTimeout: Duration? = ServerConfiguration().idleTimeout, tls: (String, String)? = nil) throws -> some ApplicationProtocol {
+                     idleTimeout: Duration? = ServerConfiguration().idleTimeout, tls: (String, String)? = nil,
+                     rangeCache: RangeCache = RangeCache(capacity: ServerConfiguration().rangeCacheBytes)) throws -> some ApplicationProtocol {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.allowPlaintext = allowPlaintext
@@ -41,7 +45,7 @@ struct ServerFixture {
         configuration.trustedProxies = trustedProxies
         configuration.idleTimeout = idleTimeout
         configuration.tls = tls
-        return try makeApplication(indexes: indexes, configuration: configuration, logger: Logger(label: "test"))
+        return try makeApplication(indexes: indexes, configuration: configuration, logger: Logger(label: "test"), rangeCache: rangeCache)
     }
 }
 
@@ -64,4 +68,59 @@ extension TestClientProtocol {
 
 func lines(_ response: TestResponse) -> [Substring] {
     String(buffer: response.body).split(separator: "\r\n", omittingEmptySubsequences: false)
+}
+
+extension AnsweredBy {
+    /// `request` (raw HTTP/1) sent so that this path answers it on a live server: behind a
+    /// request the router answers (`/healthz`, which no rate limit charges), it waits for the
+    /// router, which then answers it too.
+    func raw(_ request: String) -> String {
+        self == .router ? "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n" + request : request
+    }
+}
+
+/// Sends `request` as raw bytes on a new connection and reads until the server closes it.
+func exchange(_ request: String, port: Int) async throws -> String {
+    try await exchange(request, port: port, closedWithin: .seconds(3600)).response
+}
+
+/// Sends `request` as raw bytes on a new connection and reads until the server closes it or
+/// `limit` passes (the client then closes it); `closed` says whether the server did.
+func exchange(_ request: String, port: Int, closedWithin limit: TimeAmount) async throws -> (response: String, closed: Bool) {
+    let connection = try await connect(port: port)
+    final class Flag: Sendable { let isSet = Atomic(false) }
+    let timedOut = Flag()
+    let timer = connection.channel.eventLoop.scheduleTask(in: limit) {
+        timedOut.isSet.store(true, ordering: .relaxed)
+        connection.channel.close(promise: nil)
+    }
+    var response = ""
+    do {
+        try await connection.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: request))
+            for try await chunk in inbound { response += String(buffer: chunk) }
+        }
+    } catch ChannelError.alreadyClosed, ChannelError.ioOnClosedChannel {}
+    timer.cancel()
+    return (response, !timedOut.isSet.load(ordering: .relaxed))
+}
+
+func connect(port: Int) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+    try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .connect(host: "127.0.0.1", port: port) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+            }
+        }
+}
+
+/// One HTTP response split at the blank line after its header fields.
+func headAndBody(_ response: String) -> (head: String, body: String) {
+    guard let blank = response.range(of: "\r\n\r\n") else { return (response, "") }
+    return (String(response[..<blank.lowerBound]), String(response[blank.upperBound...]))
+}
+
+/// The status lines and header fields of every answer in `response`, in order.
+func answerHeads(_ response: String) -> [String] {
+    response.components(separatedBy: "HTTP/1.").dropFirst().map { "HTTP/1." + headAndBody($0).head }
 }

@@ -23,6 +23,8 @@ prefix_count=${PREFIXES:-10000}
 dense_prefixes=${DENSE_PREFIXES:-65536}
 mkdir -p "$work/www/dense" "$work/www/sparse"
 command -v wrk >/dev/null && command -v nginx >/dev/null || apt-get install -y -qq wrk nginx-light >/dev/null
+# nginx's brotli_static, so the br rows compare like with like (precompressed .br files).
+[ -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] || apt-get install -y -qq libnginx-mod-http-brotli-static python3-brotli >/dev/null
 if [ -z "${BIN:-}" ]; then
     swift build -c release --product breachdb >/dev/null
     swift build -c release --product generate-dump >/dev/null
@@ -51,7 +53,7 @@ done
 # their answers, plain and gzip-compressed, fetched from the daemon; the daemon's answers
 # for a sample are checked against `breachdb range`.
 python3 - "$work" "$prefix_count" "$dense_prefixes" <<'PY'
-import gzip, http.client, random, sys
+import brotli, gzip, http.client, random, sys
 work, count, span = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 prefixes = random.Random(14).sample(range(span), count)
 connection = http.client.HTTPConnection("127.0.0.1", 18080)
@@ -62,11 +64,15 @@ with open(f"{work}/prefixes.txt", "w") as listing:
         body = connection.getresponse().read()
         with open(f"{work}/www/dense/{name}", "wb") as file: file.write(body)
         with open(f"{work}/www/dense/{name}.gz", "wb") as file: file.write(gzip.compress(body, 6))
+        with open(f"{work}/www/dense/{name}.br", "wb") as file: file.write(brotli.compress(body, quality=11))
         listing.write(name + "\n")
 PY
 for prefix in $(head -5 "$work/prefixes.txt"); do
     cmp <("$BIN/breachdb" range --index "$work/dense.idx" "$prefix") "$work/www/dense/$prefix"
 done
+while read -r prefix; do
+    echo "$prefix $(curl -fsS -o /dev/null -w '%header{etag}' "http://127.0.0.1:18080/range/$prefix")"
+done < "$work/prefixes.txt" > "$work/prefixes.txt.etags"
 echo "same /range bytes from the daemon and breachdb range; $(wc -l < "$work/prefixes.txt") prefixes, $(du -sh "$work/www/dense" | cut -f1) of files"
 curl -fsS -H "Add-Padding: true" -o "$work/www/sparse/00000" http://127.0.0.1:18082/range/00000
 echo "sparse padded answer: $(wc -c < "$work/www/sparse/00000") bytes"
@@ -86,6 +92,15 @@ local path = os.getenv("PATH_PREFIX") or "/range/"
 local headers = {}
 if os.getenv("PADDING") == "1" then headers["Add-Padding"] = "true" end
 if os.getenv("ENCODING") then headers["Accept-Encoding"] = os.getenv("ENCODING") end
+-- With ETAGS=1, each request revalidates the prefix's plain answer (If-None-Match with the
+-- ETag fetched for it, a 304), as `download --base` replicas do.
+local etags = {}
+if os.getenv("ETAGS") == "1" then
+    for line in io.lines(os.getenv("PREFIX_FILE") .. ".etags") do
+        local name, tag = line:match("^(%S+) (.+)$")
+        etags[name] = tag
+    end
+end
 local threads = 0
 function setup(thread) threads = threads + 1; thread:set("id", threads) end
 -- wrk gives each thread its own Lua state: seed each apart, or their picks repeat.
@@ -99,7 +114,11 @@ local function pick()
     end
     return prefixes[low]
 end
-function request() return wrk.format("GET", path .. pick(), headers) end
+function request()
+    local name = pick()
+    if etags[name] then headers["If-None-Match"] = etags[name] end
+    return wrk.format("GET", path .. name, headers)
+end
 LUA
 cat > "$work/check.lua" <<'LUA'
 -- POST /v1/check with a random SHA-1 of the dense slice (first digit 0) per request.
@@ -144,9 +163,12 @@ for round in $(seq "$rounds"); do
     dense_range "zipf, padded" zipf PADDING=1
     dense_range "uniform, gzip" uniform ENCODING=gzip
     dense_range "zipf, gzip" zipf ENCODING=gzip
-    # nginx-light has no brotli module: its row is gzip_static, the fastest it has.
-    dense_range "uniform, br" uniform ENCODING="gzip, br"
-    dense_range "zipf, br" zipf ENCODING="gzip, br"
+    # nginx: brotli_static (libnginx-mod-http-brotli-static) over the same bodies.
+    dense_range "uniform, br" uniform ENCODING="br"
+    dense_range "zipf, br" zipf ENCODING="br"
+    # What python-requests and urllib3 send: gzip and br rated alike.
+    dense_range "uniform, gzip, deflate, br" uniform ENCODING="gzip, deflate, br"
+    PREFIX_FILE="$work/prefixes.txt" ETAGS=1 run "breachdb 304 revalidation, uniform" "$dense" -s "$work/range.lua" http://127.0.0.1:18080
     PREFIX_FILE="$work/sparse-prefix.txt" PATH_PREFIX=/sparse/ run "nginx sparse, padded" "$nginx_workers" -s "$work/range.lua" http://127.0.0.1:18081
     PREFIX_FILE="$work/sparse-prefix.txt" PADDING=1 run "breachdb sparse, padded" "$sparse" -s "$work/range.lua" http://127.0.0.1:18082
     run "breachdb /healthz (hello world)" "$dense" http://127.0.0.1:18080/healthz
@@ -174,6 +196,8 @@ for name in rates:
         mix, baseline = name[9:], "nginx " + name[9:]
         print(f"| {mix} | {cell(baseline)} | {cell(name)} | {median[name] / median[baseline]:.2f}× | {micros(baseline)} / {micros(name)} |")
 hello, check = "breachdb /healthz (hello world)", "breachdb POST /v1/check, random hashes"
+revalidation = "breachdb 304 revalidation, uniform"
+print(f"| 304 revalidation (If-None-Match), against /healthz | {cell(hello)} | {cell(revalidation)} | {median[revalidation] / median[hello]:.2f}× | {micros(hello)} / {micros(revalidation)} |")
 print(f"| POST /v1/check, random hashes, against /healthz | {cell(hello)} | {cell(check)} | {median[check] / median[hello]:.2f}× | {micros(hello)} / {micros(check)} |")
 PY
 

@@ -19,6 +19,8 @@ case "$name" in
         exec bash tools/bench/load.sh "$@" ;;
     download)   # breachdb download against nginx, plain and compressed
         exec bash tools/bench/download.sh "$@" ;;
+    download-faults)  # breachdb download through the fault proxy at each of RATES (BINARY, SERVER, PREFIXES, RUNS)
+        exec bash tools/bench/download-faults.sh "$@" ;;
     startup)    # start-up, reload, background verification
         exec bash tools/bench/startup.sh "$@" ;;
     full-size)  # two billion hashes (about an hour, ≈38 GB of disk)

@@ -1,0 +1,64 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// One request policy on both paths: the same header semantics, through a live server, on
+/// the hot path and on the router.
+@Suite struct RequestParityTests {
+    /// A repeated field is one list (RFC 9110 §5.3): `gzip;q=0.5` and `br` on two lines is
+    /// `gzip;q=0.5, br`, which rates brotli higher.
+    @Test(arguments: AnsweredBy.allCases)
+    func repeatedAcceptEncodingLinesAreOneList(_ answeredBy: AnsweredBy) async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application().test(.live) { client in
+            let response = try await exchange(
+                answeredBy.raw("GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip;q=0.5\r\nAccept-Encoding: br\r\nConnection: close\r\n\r\n"),
+                port: try #require(client.port))
+            let head = try #require(answerHeads(response).last)
+            #expect(head.hasPrefix("HTTP/1.1 200"))
+            #expect(head.contains("Content-Encoding: br\r\n"))
+        }
+    }
+
+    /// Two `Authorization` lines are no credential, even when each holds the token.
+    @Test(arguments: AnsweredBy.allCases)
+    func twoAuthorizationLinesAreRefused(_ answeredBy: AnsweredBy) async throws {
+        let fixture = try ServerFixture()
+        let check = #"{"password": "password"}"#
+        try await fixture.application(apiTokens: ["token"]).test(.live) { client in
+            let response = try await exchange(
+                answeredBy.raw("POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nAuthorization: Bearer token\r\n"
+                                   + "Authorization: Bearer token\r\nContent-Length: \(check.utf8.count)\r\nConnection: close\r\n\r\n\(check)"),
+                port: try #require(client.port))
+            #expect(answerHeads(response).last?.hasPrefix("HTTP/1.1 401") == true)
+        }
+    }
+
+    /// `Connection` tokens are case-insensitive (RFC 9110 §7.6.1).
+    @Test(arguments: AnsweredBy.allCases)
+    func connectionCloseInAnyCaseClosesTheConnection(_ answeredBy: AnsweredBy) async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application().test(.live) { client in
+            let (response, closed) = try await exchange(
+                answeredBy.raw("GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n"),
+                port: try #require(client.port), closedWithin: .seconds(10))
+            #expect(closed)
+            let head = try #require(answerHeads(response).last)
+            #expect(head.hasPrefix("HTTP/1.1 200"))
+            #expect(head.contains("Connection: close\r\n") || head.hasSuffix("Connection: close"))
+        }
+    }
+
+    /// An HTTP/1.0 request without `keep-alive` is answered in HTTP/1.0 and its connection closed.
+    @Test(arguments: AnsweredBy.allCases)
+    func anHTTP1_0RequestIsAnsweredInHTTP1_0AndClosed(_ answeredBy: AnsweredBy) async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application().test(.live) { client in
+            let (response, closed) = try await exchange(answeredBy.raw("GET /range/5BAA6 HTTP/1.0\r\n\r\n"),
+                                                        port: try #require(client.port), closedWithin: .seconds(10))
+            #expect(closed)
+            #expect(answerHeads(response).last?.hasPrefix("HTTP/1.0 200") == true)
+        }
+    }
+}
