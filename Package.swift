@@ -137,7 +137,7 @@ let package = Package(
         // and script as resources, replaceable from a directory (`--pages-directory`).
         .target(
             name: "AccountPages",
-            dependencies: ["Accounts", "AccountsHTTP", "BreachServer", "CLibCrypto", .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["Accounts", "AccountsHTTP", "BreachServer", "BreachSupport", "CLibCrypto", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Mustache", package: "swift-mustache"), .product(name: "HTTPTypes", package: "swift-http-types")],
             resources: [.copy("Resources")]
         ),

@@ -24,6 +24,10 @@ fi
 
 swift test
 python3 -m pytest -q Tests/clients
-# The pages in a real browser (Debian's chromium and chromium-driver, .ci/run installs them).
+# The pages in a real browser: Debian's chromium and chromium-driver (installed here when
+# missing and run as root, as .ci/run does).
+if ! command -v chromedriver >/dev/null && [[ $(id -u) == 0 ]]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+fi
 python3 -m pytest -q Tests/pages
 hadolint Dockerfile

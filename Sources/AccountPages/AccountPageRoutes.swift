@@ -1,6 +1,7 @@
 import Accounts
 import AccountsHTTP
 import BreachServer
+import BreachSupport
 import Foundation
 import Hummingbird
 
@@ -15,8 +16,6 @@ public struct AccountPageRoutes: ServerRoutes {
     let cookies: PageCookies
     let csrf: CSRFTokens
     static let formLimit = 16 << 10
-    /// L3: how long a pending device challenge is kept (the service's codes last 10 minutes).
-    static let challengeSeconds = 15 * 60
     static let linkSeconds = 60 * 60
 
     /// - Parameters:
@@ -77,7 +76,7 @@ public struct AccountPageRoutes: ServerRoutes {
                     return await signedIn(session, request: request)
                 case .deviceVerificationRequired(let challengeID):
                     var response = PageRenderer.redirect(to: "/sign-in/code")
-                    response.setCookie(cookies.make(cookies.challenge, challengeID, maxAge: Self.challengeSeconds))
+                    response.setCookie(cookies.make(cookies.challenge, challengeID, maxAge: Int(accounts.configuration.deviceCodeLifetime.timeInterval)))
                     return response
                 }
             } catch let error as AccountError {
@@ -238,7 +237,8 @@ public struct AccountPageRoutes: ServerRoutes {
                     try await accounts.adminSetPassword(login: login, password: form.password ?? "", by: user)
                     notice = "password_set"
                 case "role":
-                    try await accounts.setRole(Role(rawValue: form.role ?? "") ?? .user, login: login, by: user)
+                    guard let role = Role(rawValue: form.role ?? "") else { return Response(status: .badRequest) }
+                    try await accounts.setRole(role, login: login, by: user)
                     notice = "role_changed"
                 case "deactivate":
                     try await accounts.deactivate(login: login, by: user)
@@ -247,7 +247,8 @@ public struct AccountPageRoutes: ServerRoutes {
                     try await accounts.reactivate(login: login, by: user)
                     notice = "reactivated"
                 case "invite":
-                    _ = try await accounts.invite(email: form.email ?? "", role: Role(rawValue: form.role ?? "") ?? .user, by: user)
+                    guard let role = Role(rawValue: form.role ?? "user") else { return Response(status: .badRequest) }
+                    _ = try await accounts.invite(email: form.email ?? "", role: role, by: user)
                     notice = "invited"
                 default:
                     return Response(status: .badRequest)
@@ -297,7 +298,7 @@ public struct AccountPageRoutes: ServerRoutes {
     private func verifiedForm(_ request: Request) async throws -> PageForm {
         let body = try await request.body.collect(upTo: Self.formLimit)
         let form = (try? URLEncodedFormDecoder().decode(PageForm.self, from: String(buffer: body))) ?? PageForm()
-        guard csrf.isValid(form.csrf, for: request.cookies[cookies.csrf]?.value) else {
+        guard csrf.isValid(form.csrf, for: request.cookies[cookies.csrf]?.value, session: request.cookies[cookies.session]?.value) else {
             throw PageRefusal(response: renderer.render("forbidden", request: request, status: .forbidden))
         }
         return form
@@ -333,8 +334,12 @@ public struct AccountPageRoutes: ServerRoutes {
     }
 
     /// `next` of the language switcher, kept on this site: a path, never `//host` or a URL.
+    /// Browsers drop tabs and line breaks from a URL (`/<TAB>/host` is `//host`), so no
+    /// control character, space or backslash may appear at all.
     static func localPath(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return "/" }
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"),
+              next.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "\\") })
+        else { return "/" }
         return next
     }
 }

@@ -35,9 +35,10 @@ struct PageCookies: Sendable {
 
 /// Anti-CSRF tokens, the signed double-submit pattern (OWASP CSRF Prevention Cheat
 /// Sheet): a random secret in an HttpOnly cookie, and in every form its HMAC-SHA256
-/// under a key that only the server has. A page from another site can neither read
-/// the cookie nor compute the HMAC, and a cookie it plants cannot come with a valid
-/// token.
+/// under a key that only the server has, bound to the browser's session cookie. A page
+/// from another site can neither read the cookies nor compute the HMAC; a secret it
+/// plants (from a sibling host, without `__Host-`) comes with a token for the planter's
+/// session, which is refused for the victim's.
 struct CSRFTokens: Sendable {
     private let key: [UInt8]
 
@@ -50,19 +51,21 @@ struct CSRFTokens: Sendable {
         base64URL(SystemRandomSource().bytes(count: 32))
     }
 
-    /// The token a form carries for the browser whose cookie holds `secret`.
-    func token(for secret: String) -> String {
+    /// The token a form carries for the browser whose cookies hold `secret` and `session`
+    /// (none before sign-in).
+    func token(for secret: String, session: String? = nil) -> String {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        let message = Array(secret.utf8)
+        // Neither value holds a NUL (base64url), so the pair reads back one way only.
+        let message = Array(secret.utf8) + [0] + Array((session ?? "").utf8)
         _ = HMAC(EVP_sha256(), key, Int32(key.count), message, message.count, &digest, &length)
         return base64URL(Array(digest.prefix(Int(length))))
     }
 
     /// Whether `token` belongs to `secret`, compared in constant time.
-    func isValid(_ token: String?, for secret: String?) -> Bool {
+    func isValid(_ token: String?, for secret: String?, session: String? = nil) -> Bool {
         guard let token, let secret, !secret.isEmpty else { return false }
-        let expected = Array(self.token(for: secret).utf8), given = Array(token.utf8)
+        let expected = Array(self.token(for: secret, session: session).utf8), given = Array(token.utf8)
         return expected.count == given.count && CRYPTO_memcmp(expected, given, expected.count) == 0
     }
 }

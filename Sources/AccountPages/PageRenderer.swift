@@ -56,7 +56,7 @@ struct PageRenderer: Sendable {
     }
 
     /// The page `template` with `values`, its status and headers. A new CSRF secret is set
-    /// when the browser has none (or `rotateCSRF`, at sign-in and sign-out).
+    /// when the browser has none.
     func render(_ template: String, _ values: [String: Any] = [:], request: Request, status: HTTPResponse.Status = .ok,
                 user: AuthenticatedUser? = nil) -> Response {
         let language = language(of: request)
@@ -66,7 +66,7 @@ struct PageRenderer: Sendable {
         context["t"] = messages[language] ?? messages["en"] ?? [:]
         context["lang"] = language
         context["product"] = productName
-        context["csrf"] = csrf.token(for: secret)
+        context["csrf"] = csrf.token(for: secret, session: request.cookies[cookies.session]?.value)
         let here = request.uri.path
         context["languages"] = languages.sorted().map { code in
             ["code": code, "name": text("language_name", language: code) ?? code, "current": code == language,

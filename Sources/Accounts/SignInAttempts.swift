@@ -102,8 +102,10 @@ final class Attempt: Sendable {
     /// checked nothing, and the attempt is given back.
     func check(_ verify: () async throws -> Bool) async throws -> Bool {
         if try await verify() { return true }
-        try await attempts.recordFailure(of: account, attempt: number, at: now)
+        // Settled before the record is written: the reservation already counted the failure
+        // (and locked), so a record that fails to be written must not give the attempt back.
         state.withLock { $0 = .failed }
+        try await attempts.recordFailure(of: account, attempt: number, at: now)
         return false
     }
 

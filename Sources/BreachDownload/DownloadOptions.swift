@@ -59,7 +59,7 @@ public struct DownloadOptions: Sendable {
     /// Ask for gzip or brotli bodies (`Accept-Encoding: gzip, br`): half the bytes on the
     /// wire. Off, bodies come plain (`identity`): better from `breachdb serve` over
     /// loopback or a LAN, where the daemon would compress each answer its cache does not
-    /// hold afresh (about 1 ms of its CPU for a 74 KB range, four times a plain answer).
+    /// hold afresh (docs/benchmarks.md, "Download from the range API", has the cost).
     public var compressed = true
     public var userAgent: String
 

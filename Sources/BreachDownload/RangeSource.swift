@@ -129,8 +129,9 @@ final class HTTPRangeSource: RangeSource {
             let etag = response.headers.first(name: "ETag").flatMap { $0.utf8.count <= Self.maximumValidatorLength ? $0 : nil }
             switch code {
             case 200:
+                // RFC 9530: the digest is of the bytes as sent, so it is checked before decoding.
+                try check(body, against: response.headers.first(name: "Repr-Digest"))
                 let decoded = try ContentDecoding.decode(body, coding: response.headers.first(name: "Content-Encoding"), limit: maximumBytes)
-                try check(decoded, against: response.headers.first(name: "Repr-Digest"))
                 return .body(decoded, validator: etag, wireBytes: body.count)
             case 304 where validator != nil:
                 return .notModified(validator: etag ?? validator!)

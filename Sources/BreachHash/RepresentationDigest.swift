@@ -2,8 +2,8 @@ import CLibCrypto
 import Foundation
 
 /// The `Repr-Digest` field of RFC 9530 with its `sha-256` algorithm: the daemon sends it
-/// with every range answer (a digest of the uncompressed body) and the downloader checks
-/// the body it decoded against it. Brotli carries no checksum of its own, and plain HTTP
+/// with every range answer (a digest of the representation's bytes as sent, content coding
+/// applied) and the downloader checks the body it received against it, before decoding. Brotli carries no checksum of its own, and plain HTTP
 /// none at all, so this is what catches a body changed on the way.
 public enum RepresentationDigest {
     /// `sha-256=:BASE64:` for `bytes`.

@@ -96,9 +96,8 @@ public final class BreachIndex: @unchecked Sendable {
     /// An index of at most half of it can stay cached: a lookup then hits memory, and
     /// 2 MiB pages make it cheaper. A larger index is read from disk a random page at a
     /// time, so it gets no read-ahead at all (LMDB's `MDB_NORDAHEAD`, i.e. `MADV_RANDOM`)
-    /// and no huge pages: with `MADV_HUGEPAGE` every cold fault reads a whole 2 MiB folio.
-    /// Measured on a 34 GB two-billion-hash index with 24 GiB of memory: 345 GB read from
-    /// disk in 20 minutes of lookups.
+    /// and no huge pages: with `MADV_HUGEPAGE` every cold fault reads a whole 2 MiB folio
+    /// (docs/benchmarks.md, "Two billion hashes", has what that cost).
     static let memoryLimit: Int = {
         #if os(Linux)
         let physical = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
@@ -115,8 +114,8 @@ public final class BreachIndex: @unchecked Sendable {
     /// Asks for the file's map to use 2 MiB pages where the page cache holds large
     /// folios (Linux 6.x fills them on faults in such a map once the file's pages are
     /// not cached yet; the writer drops its own). A lookup touches a random page of a
-    /// file far larger than the TLB covers: measured here on a 400 MB index, a
-    /// dependent random read costs 337 ns with 4 KiB pages and 205 ns with 2 MiB pages.
+    /// file far larger than the TLB covers, and a dependent random read through 2 MiB
+    /// pages misses the TLB far less often (docs/benchmarks.md, `run.sh latency`).
     private static func adviseHugePages(from start: UInt, to end: UInt) {
         #if os(Linux)
         let page = UInt(sysconf(Int32(_SC_PAGESIZE)))

@@ -109,8 +109,8 @@ struct BucketBlock {
 
 /// Collects encoded buckets into blocks while an index is written.
 struct BucketBlockBuilder {
-    /// Blocks close at about this size: LMDB rounds each up to whole pages (2 KiB on
-    /// average), a cost under 0.2 % here, while the writer holds only this much.
+    /// Blocks close at about this size: LMDB rounds each up to whole pages (half a page
+    /// lost on average, small beside a block), while the writer holds only this much.
     static let targetBytes = 1 << 20
     /// More empty prefixes than this in a row start a new block: each costs `b` bytes
     /// of length, a new block about 16 bytes of LMDB node.

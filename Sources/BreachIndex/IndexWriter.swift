@@ -43,7 +43,7 @@ public final class IndexWriter {
 
     /// Virtual address space reserved for the map while writing. Without
     /// `MDB_WRITEMAP` LMDB does not grow the file to it, so it costs nothing on disk;
-    /// 4 TiB holds any dump (the full Pwned Passwords set is ≈ 36 GB here).
+    /// 4 TiB holds any dump (the full Pwned Passwords set is a small fraction of it).
     static let mapSize = 1 << 42
     /// Committing every so many bytes bounds LMDB's dirty-page memory (they are held
     /// in memory until commit without `MDB_WRITEMAP`).

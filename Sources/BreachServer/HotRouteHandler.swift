@@ -10,12 +10,12 @@ import NIOHTTP1
 /// connection's event loop, in front of Hummingbird's router, which answers everything else.
 /// It sits on NIO's HTTP/1 parts, before the conversion to HTTP types (see `HotRouteChannel`).
 ///
-/// Why SwiftNIO here: with wrk on two cores, the same routes through Hummingbird's router
-/// (a task per connection, hops between the event loop and the concurrency pool, a
-/// middleware chain per request) reached 0.43× nginx on `/range` and 0.65× a hello-world
-/// route on `/v1/check` (docs/benchmarks.md). This handler answers from the same
-/// `RangeRoute` and `CheckRoutes` code without leaving the event loop; converting to and
-/// from HTTP types cost another 10 % of the daemon's time in profiles, so it works before them.
+/// Why SwiftNIO here: the same routes through Hummingbird's router (a task per connection,
+/// hops between the event loop and the concurrency pool, a middleware chain per request)
+/// served far fewer requests a second than nginx (docs/benchmarks.md, "The daemon under
+/// load"). This handler answers from the same `RangeRoute` and `CheckRoutes` code without
+/// leaving the event loop; converting to and from HTTP types showed in the daemon's
+/// profiles, so it works before them.
 ///
 /// The router stays the reference for everything else, so that behaviour is written once:
 /// - a request that arrives while an earlier one on the connection is still with the
@@ -28,7 +28,7 @@ import NIOHTTP1
 ///
 /// Hummingbird's documented extension points (`HTTP1Channel.Configuration`'s
 /// `additionalChannelHandlers`, router middleware) do not suffice: additional handlers sit
-/// after the conversion to HTTP types, which cost 10 % of the daemon's time, and middleware
+/// after the conversion to HTTP types (the cost this handler avoids), and middleware
 /// runs in the router's task per connection. So `HotRouteChannel` sets up the connection as
 /// `HTTP1Channel` does, with this handler between NIO's HTTP/1 codec and the conversion.
 ///

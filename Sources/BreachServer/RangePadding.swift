@@ -42,8 +42,8 @@ enum RangePadding {
 }
 
 /// xoshiro256** (Blackman and Vigna), seeded with 256 bits from the system's CSPRNG for every
-/// answer. Padding needs many draws (≈2,700 for 900 rows): one system call each
-/// (`SystemRandomNumberGenerator`) cost ≈1.4 ms an answer. Why not a cryptographic stream:
+/// answer. Padding needs thousands of draws an answer: one system call each
+/// (`SystemRandomNumberGenerator`) would cost more than the rest of the answer. Why not a cryptographic stream:
 /// the rows go to the client, who tells them from real ones by their count anyway; an
 /// observer of the encrypted traffic sees only the length, and a fresh CSPRNG seed per
 /// answer leaves it nothing to predict from one answer to the next.

@@ -118,14 +118,15 @@ struct RangeRoute {
         var headers = fields(of: representation, entityTag: entityTag)
         headers[.contentEncoding] = representation.coding.rawValue
         headers[.contentLength] = String(encoded.readableBytes)
-        headers[.reprDigest] = digest(of: plain)
+        headers[.reprDigest] = digest(of: encoded)
         return Answer(status: .ok, headers: headers, body: encoded)
     }
 
-    /// RFC 9530: a digest of the uncompressed body, so that a downloader can tell a body
-    /// changed on the way (brotli and plain HTTP carry no checksum); made once per cached answer.
-    private static func digest(of plain: ByteBuffer) -> String {
-        plain.withUnsafeReadableBytes { RepresentationDigest.field(of: $0) }
+    /// RFC 9530: a digest of the representation as sent (its content coding applied), so
+    /// that a downloader can tell a body changed on the way (brotli and plain HTTP carry no
+    /// checksum); made once per cached answer.
+    private static func digest(of body: ByteBuffer) -> String {
+        body.withUnsafeReadableBytes { RepresentationDigest.field(of: $0) }
     }
 
     /// The fields a 200 and a 304 share (RFC 9110 §15.4.5: a 304 sends those a 200 would).

@@ -81,7 +81,11 @@ struct Export: ParsableCommand {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).exporting.\(getpid())").path
         do {
             let bytes = try body(temporary)
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            // rename(2) replaces a file in one step; only a directory (a range-dir export) must go first.
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                try FileManager.default.removeItem(atPath: path)
+            }
             guard rename(temporary, path) == 0 else { throw failure("renaming the export into place at", path) }
             return bytes
         } catch {

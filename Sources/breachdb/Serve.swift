@@ -170,7 +170,9 @@ struct Serve: AsyncParsableCommand {
                     throw CommandFailure("--pages-directory: \(error)")
                 }
                 server.routes.append(AccountPageRoutes(accounts: service, resources: resources,
-                                                       productName: service.configuration.productName, secure: server.tls != nil))
+                                                       productName: service.configuration.productName,
+                                                       // Behind a TLS-terminating proxy the links are https: the cookies must be too.
+                                                       secure: server.tls != nil || service.configuration.linkBaseURL.lowercased().hasPrefix("https:")))
             }
             if let dispatcher = try accounts.dispatcher(for: store, settings) {
                 server.services.append(AfterOpening(open: { [accounts] in try await accounts.open(store) }, service: dispatcher))

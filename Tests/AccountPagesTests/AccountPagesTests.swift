@@ -28,6 +28,16 @@ struct AccountPagesTests {
         #expect(!CSRFTokens(key: Array(repeating: 2, count: 32)).isValid(token, for: secret))
     }
 
+    @Test("A CSRF token made for one session is refused for another (a planted secret is no use)")
+    func csrfTokensAreBoundToTheSession() {
+        let tokens = CSRFTokens(key: Array(repeating: 1, count: 32))
+        let secret = CSRFTokens.newSecret()
+        let planters = tokens.token(for: secret, session: "attacker-session")
+        #expect(tokens.isValid(planters, for: secret, session: "attacker-session"))
+        #expect(!tokens.isValid(planters, for: secret, session: "victim-session"))
+        #expect(!tokens.isValid(tokens.token(for: secret), for: secret, session: "victim-session"))
+    }
+
     @Test("The switcher's next page stays on this site")
     func localPath() {
         #expect(AccountPageRoutes.localPath("/account") == "/account")
@@ -35,6 +45,10 @@ struct AccountPagesTests {
         #expect(AccountPageRoutes.localPath("https://evil.example/") == "/")
         #expect(AccountPageRoutes.localPath("/\\evil.example") == "/")
         #expect(AccountPageRoutes.localPath(nil) == "/")
+        // A browser drops tabs and line breaks from a URL: `/<TAB>/host` would be `//host`.
+        #expect(AccountPageRoutes.localPath("/\t/evil.example") == "/")
+        #expect(AccountPageRoutes.localPath("/\n/evil.example") == "/")
+        #expect(AccountPageRoutes.localPath("/ /evil.example") == "/")
     }
 
     @Test("Only a base64url token from a link goes into the cookie")
