@@ -9,7 +9,8 @@ RUN apt-get update \
 WORKDIR /src
 COPY . .
 RUN swift build -c release --product breachdb --static-swift-stdlib \
-    && install -D "$(swift build -c release --show-bin-path)/breachdb" /out/breachdb
+    && install -D "$(swift build -c release --show-bin-path)/breachdb" /out/breachdb \
+    && cp -r "$(swift build -c release --show-bin-path)/BreachDB_AccountPages.resources" /out/
 
 FROM debian:bookworm-slim
 # hadolint ignore=DL3008
@@ -17,7 +18,8 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends liblmdb0 libxxhash0 zlib1g libbrotli1 libssl3 libargon2-1 curl ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home breachdb
-COPY --from=build /out/breachdb /usr/local/bin/breachdb
+# The account pages' templates, messages and stylesheet are read from beside the binary.
+COPY --from=build /out/ /usr/local/bin/
 USER 10001
 VOLUME ["/data"]
 ENV BREACHDB_INDEX=/data/index.idx \
