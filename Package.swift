@@ -23,7 +23,8 @@ let package = Package(
         .library(name: "BreachIngest", targets: ["BreachIngest"]),
         .library(name: "BreachDownload", targets: ["BreachDownload"]),
         .library(name: "BreachServer", targets: ["BreachServer"]),
-        .library(name: "Accounts", targets: ["Accounts", "AccountStorage", "AccountMail", "AccountsHTTP", "AccountPages"]),
+        .library(
+            name: "Accounts", targets: ["Accounts", "AccountStorage", "AccountMail", "AccountsHTTP", "AccountPages"]),
         .library(name: "SyntheticData", targets: ["SyntheticData"]),
         .executable(name: "breachdb", targets: ["breachdb"]),
         .executable(name: "generate-dump", targets: ["generate-dump"]),
@@ -81,8 +82,11 @@ let package = Package(
         // Accounts: the rules (no I/O of their own), then the SQL store and the mail dispatcher.
         .target(
             name: "Accounts",
-            dependencies: ["BreachCheck", "BreachSupport", "CArgon2", "CLibCrypto", .product(name: "Logging", package: "swift-log"),
-                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+            dependencies: [
+                "BreachCheck", "BreachSupport", "CArgon2", "CLibCrypto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .target(
             name: "AccountStorage",
@@ -131,14 +135,20 @@ let package = Package(
         // The account API as routes on the daemon.
         .target(
             name: "AccountsHTTP",
-            dependencies: ["Accounts", "BreachServer", "BreachSupport", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: [
+                "Accounts", "BreachServer", "BreachSupport", .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         // The account flows as pages for people: templates, message catalogues, stylesheet
         // and script as resources, replaceable from a directory (`--pages-directory`).
         .target(
             name: "AccountPages",
-            dependencies: ["Accounts", "AccountsHTTP", "BreachServer", "BreachSupport", "CLibCrypto", .product(name: "Hummingbird", package: "hummingbird"),
-                           .product(name: "Mustache", package: "swift-mustache"), .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: [
+                "Accounts", "AccountsHTTP", "BreachServer", "BreachSupport", "CLibCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             resources: [.copy("Resources")]
         ),
         .executableTarget(
@@ -157,21 +167,27 @@ let package = Package(
         .target(name: "SyntheticData", dependencies: ["BreachHash"]),
         .executableTarget(
             name: "generate-dump",
-            dependencies: ["BreachHash", "SyntheticData", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "BreachHash", "SyntheticData", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "tools/generate-dump"
         ),
 
-        .target(name: "TestSupport", dependencies: ["BreachIndex", "BreachHash", "SyntheticData"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: ["BreachIndex", "BreachHash", "SyntheticData"], path: "Tests/TestSupport"
+        ),
         .testTarget(name: "BreachSupportTests", dependencies: ["BreachSupport"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "TestSupport"]),
         .testTarget(name: "BreachHashTests", dependencies: ["BreachHash"]),
         .testTarget(name: "BreachIndexTests", dependencies: ["BreachIndex", "BreachHash", "TestSupport"]),
-        .testTarget(name: "BreachIngestTests", dependencies: ["BreachIngest", "BreachIndex", "BreachHash", "TestSupport"]),
+        .testTarget(
+            name: "BreachIngestTests", dependencies: ["BreachIngest", "BreachIndex", "BreachHash", "TestSupport"]),
         .testTarget(name: "BreachDownloadTests", dependencies: ["BreachDownload"]),
         .testTarget(
             name: "BreachServerTests",
             dependencies: [
-                "BreachServer", "BreachIndex", "BreachIngest", "BreachHash", "BreachDownload", "BreachSupport", "TestSupport",
+                "BreachServer", "BreachIndex", "BreachIngest", "BreachHash", "BreachDownload", "BreachSupport",
+                "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -186,7 +202,8 @@ let package = Package(
         .testTarget(
             name: "AccountsTests",
             dependencies: [
-                "Accounts", "AccountStorage", "AccountMail", "AccountsHTTP", "BreachCheck", "BreachDownload", "BreachServer", "BreachIndex",
+                "Accounts", "AccountStorage", "AccountMail", "AccountsHTTP", "BreachCheck", "BreachDownload",
+                "BreachServer", "BreachIndex",
                 "BreachHash", "BreachSupport", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# All the tests: the Swift suites (the account rules on SQLite and on a real
+# All the tests: the formatting check, the Swift suites (the account rules on SQLite and on a real
 # PostgreSQL, mail through a real SMTP server), then real Pwned Passwords clients
 # from PyPI against `breachdb serve`, then the account pages in Chromium, then hadolint on the Dockerfile.
 set -euo pipefail
@@ -22,6 +22,9 @@ if [[ -z "${BREACHDB_TEST_POSTGRES_URL:-}" ]]; then
     echo "note: no PostgreSQL (set BREACHDB_TEST_POSTGRES_URL): the account rules are tested on SQLite only" >&2
 fi
 
+# The tree is formatted (.swift-format; `swift format format --in-place --recursive …` fixes it).
+swift format lint --strict --recursive Package.swift Sources Tests Benchmarks/Package.swift \
+    Benchmarks/IndexBenchmarks Benchmarks/RangeFormatterFloor tools/generate-dump
 swift test
 python3 -m pytest -q Tests/clients
 # The pages in a real browser: Debian's chromium and chromium-driver (installed here when

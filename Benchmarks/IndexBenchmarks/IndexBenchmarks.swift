@@ -81,8 +81,10 @@ let benchmarks: @Sendable () -> Void = {
     )
 
     for (name, compact) in [("", false), (", compact index", true)] {
-        Benchmark("Lookup SHA-1\(name) (per 1,000, half hits)",
-                  configuration: .init(setup: { fixture = try makeFixture() })) { benchmark in
+        Benchmark(
+            "Lookup SHA-1\(name) (per 1,000, half hits)",
+            configuration: .init(setup: { fixture = try makeFixture() })
+        ) { benchmark in
             let index = compact ? fixture.compact : fixture.index, queries = fixture.queries
             var at = Int.random(in: 0..<queries.count)
             for _ in benchmark.scaledIterations {
@@ -94,15 +96,19 @@ let benchmarks: @Sendable () -> Void = {
 
     // The same queries as the single lookups, 1,000 to a call of the batch API.
     for (name, compact) in [("full", false), ("compact", true)] {
-        Benchmark("Batch lookup SHA-1, \(name) index (per 1,000, half hits, batches of 1,000)",
-                  configuration: .init(setup: { fixture = try makeFixture() })) { benchmark in
+        Benchmark(
+            "Batch lookup SHA-1, \(name) index (per 1,000, half hits, batches of 1,000)",
+            configuration: .init(setup: { fixture = try makeFixture() })
+        ) { benchmark in
             let index = compact ? fixture.compact : fixture.index
             let batch = 1_000
             var counts = [UInt64](repeating: 0, count: batch)
             fixture.queries.withUnsafeBufferPointer { queries in
                 var at = Int.random(in: 0..<(queries.count / batch)) * batch
                 for _ in stride(from: 0, to: benchmark.scaledIterations.count, by: batch) {
-                    counts.withUnsafeMutableBufferPointer { index.counts(of: UnsafeBufferPointer(rebasing: queries[at..<(at + batch)]), into: $0) }
+                    counts.withUnsafeMutableBufferPointer {
+                        index.counts(of: UnsafeBufferPointer(rebasing: queries[at..<(at + batch)]), into: $0)
+                    }
                     blackHole(counts[0])
                     at = at + 2 * batch > queries.count ? 0 : at + batch
                 }
@@ -110,8 +116,10 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Password check: SHA-1 + lookup (per 1,000, all hits)",
-              configuration: .init(setup: { fixture = try makeFixture() })) { benchmark in
+    Benchmark(
+        "Password check: SHA-1 + lookup (per 1,000, all hits)",
+        configuration: .init(setup: { fixture = try makeFixture() })
+    ) { benchmark in
         let index = fixture.index, passwords = fixture.passwords
         var at = Int.random(in: 0..<passwords.count)
         for _ in benchmark.scaledIterations {
@@ -127,8 +135,10 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Range body of one prefix (per 1,000)",
-              configuration: .init(setup: { fixture = try makeFixture() })) { benchmark in
+    Benchmark(
+        "Range body of one prefix (per 1,000)",
+        configuration: .init(setup: { fixture = try makeFixture() })
+    ) { benchmark in
         let index = fixture.index
         var prefix = Int.random(in: 0..<(1 << 20))
         for _ in benchmark.scaledIterations {

@@ -18,10 +18,14 @@ for round in 0..<3 {
     var start = cpuNanoseconds()
     for p in 0..<prefixes { bytes &+= index.writeRangeBody(prefix: p, to: buffer) }
     var elapsed = cpuNanoseconds() - start
-    print("round \(round), one pass: \(Int(elapsed / Double(prefixes) / 1000)) µs CPU per answer, \(Int(elapsed / Double(lines))) ns per line")
+    print(
+        "round \(round), one pass: \(Int(elapsed / Double(prefixes) / 1000)) µs CPU per answer, \(Int(elapsed / Double(lines))) ns per line"
+    )
     start = cpuNanoseconds()
     for p in 0..<prefixes { bytes &+= BreachIndex.rangeBody(index.range(prefix: p), kind: index.kind).count }
     elapsed = cpuNanoseconds() - start
-    print("round \(round), entries then lines: \(Int(elapsed / Double(prefixes) / 1000)) µs CPU per answer, \(Int(elapsed / Double(lines))) ns per line")
+    print(
+        "round \(round), entries then lines: \(Int(elapsed / Double(prefixes) / 1000)) µs CPU per answer, \(Int(elapsed / Double(lines))) ns per line"
+    )
 }
 print(bytes, lines / prefixes)

@@ -13,7 +13,9 @@ public struct DeliveryError: Error, CustomStringConvertible {
 }
 
 /// Runs `body`, throwing ``DeliveryError`` if it takes longer than `timeout`.
-func withTimeout<T: Sendable>(_ timeout: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+func withTimeout<T: Sendable>(_ timeout: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> T)
+    async throws -> T
+{
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await body() }
         group.addTask {

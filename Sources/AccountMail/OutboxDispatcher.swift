@@ -24,8 +24,10 @@ public struct OutboxDispatcher: Service {
     let clock: any AccountClock
     let logger: Logger
 
-    public init(outbox: any OutboxStore, email: any MessageTransport, sms: (any MessageTransport)?,
-                clock: any AccountClock = SystemClock(), logger: Logger = Logger(label: "breachdb.outbox")) {
+    public init(
+        outbox: any OutboxStore, email: any MessageTransport, sms: (any MessageTransport)?,
+        clock: any AccountClock = SystemClock(), logger: Logger = Logger(label: "breachdb.outbox")
+    ) {
         self.outbox = outbox
         self.email = email
         self.sms = sms
@@ -60,13 +62,21 @@ public struct OutboxDispatcher: Service {
                     try await transport.deliver(message)
                     try await outbox.markSent(messageID: message.id, at: clock.now())
                     delivered += 1
-                    logger.info("outbox: delivered", metadata: ["message": "\(message.id)", "channel": "\(message.channel.rawValue)"])
+                    logger.info(
+                        "outbox: delivered",
+                        metadata: ["message": "\(message.id)", "channel": "\(message.channel.rawValue)"])
                 } catch {
-                    let delay = min(firstRetryDelay.timeInterval * pow(2, Double(min(message.attempts, 30))), maximumRetryDelay.timeInterval)
-                    try await outbox.markFailed(messageID: message.id, error: "\(error)", retryAt: clock.now().addingTimeInterval(delay))
-                    logger.warning("outbox: delivery failed, will retry", metadata: [
-                        "message": "\(message.id)", "attempt": "\(message.attempts + 1)", "retryInSeconds": "\(Int(delay))", "error": "\(error)",
-                    ])
+                    let delay = min(
+                        firstRetryDelay.timeInterval * pow(2, Double(min(message.attempts, 30))),
+                        maximumRetryDelay.timeInterval)
+                    try await outbox.markFailed(
+                        messageID: message.id, error: "\(error)", retryAt: clock.now().addingTimeInterval(delay))
+                    logger.warning(
+                        "outbox: delivery failed, will retry",
+                        metadata: [
+                            "message": "\(message.id)", "attempt": "\(message.attempts + 1)",
+                            "retryInSeconds": "\(Int(delay))", "error": "\(error)",
+                        ])
                 }
             }
             if batch.count < batchSize { return delivered }

@@ -13,7 +13,8 @@ public struct SMSWebhook: MessageTransport {
     public let timeout: Duration
     private let client: HTTPClient
 
-    public init(url: String, bearerToken: String? = nil, timeout: Duration = .seconds(10), client: HTTPClient = .shared) {
+    public init(url: String, bearerToken: String? = nil, timeout: Duration = .seconds(10), client: HTTPClient = .shared)
+    {
         self.url = url
         self.bearerToken = bearerToken
         self.timeout = timeout
@@ -26,7 +27,9 @@ public struct SMSWebhook: MessageTransport {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Idempotency-Key", value: message.id)
         if let bearerToken { request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)") }
-        let payload = try JSONSerialization.data(withJSONObject: ["id": message.id, "to": message.recipient, "message": message.body], options: [.sortedKeys])
+        let payload = try JSONSerialization.data(
+            withJSONObject: ["id": message.id, "to": message.recipient, "message": message.body], options: [.sortedKeys]
+        )
         request.body = .bytes(ByteBuffer(bytes: payload))
         let response: HTTPClientResponse
         do {

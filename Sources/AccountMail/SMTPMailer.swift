@@ -37,7 +37,10 @@ public struct SMTPConfiguration: Sendable {
     public var sender: String
     public var timeout: Duration = .seconds(30)
 
-    public init(host: String, port: Int, security: Security = .startTLS, username: String? = nil, password: String? = nil, sender: String) {
+    public init(
+        host: String, port: Int, security: Security = .startTLS, username: String? = nil, password: String? = nil,
+        sender: String
+    ) {
         self.host = host
         self.port = port
         self.security = security
@@ -50,22 +53,30 @@ public struct SMTPConfiguration: Sendable {
     /// `smtps://…` (TLS, 465). `allowPlaintextOnLoopback` lets `smtp://` to 127.0.0.1,
     /// ::1 or localhost go without TLS, for a development mail server.
     public init(url: String, sender: String, allowPlaintextOnLoopback: Bool = false) throws {
-        guard let components = URLComponents(string: url), let scheme = components.scheme, ["smtp", "smtps"].contains(scheme),
-              let host = components.host, !host.isEmpty
-        else { throw DeliveryError("not an SMTP URL (smtp://HOST:PORT or smtps://USER:PASSWORD@HOST:465): \(url.split(separator: "@").last ?? "")") }
+        guard let components = URLComponents(string: url), let scheme = components.scheme,
+            ["smtp", "smtps"].contains(scheme),
+            let host = components.host, !host.isEmpty
+        else {
+            throw DeliveryError(
+                "not an SMTP URL (smtp://HOST:PORT or smtps://USER:PASSWORD@HOST:465): \(url.split(separator: "@").last ?? "")"
+            )
+        }
         let security: Security
         if scheme == "smtps" {
             security = .implicitTLS
         } else if allowPlaintextOnLoopback {
             guard Self.isLoopback(host) else {
-                throw DeliveryError("plain-text SMTP is allowed only to a loopback address, not \(host): use STARTTLS or smtps://")
+                throw DeliveryError(
+                    "plain-text SMTP is allowed only to a loopback address, not \(host): use STARTTLS or smtps://")
             }
             security = .plaintextOnLoopback
         } else {
             security = .startTLS
         }
-        self.init(host: host, port: components.port ?? (scheme == "smtps" ? 465 : 25), security: security,
-                  username: components.user?.removingPercentEncoding, password: components.password?.removingPercentEncoding, sender: sender)
+        self.init(
+            host: host, port: components.port ?? (scheme == "smtps" ? 465 : 25), security: security,
+            username: components.user?.removingPercentEncoding, password: components.password?.removingPercentEncoding,
+            sender: sender)
     }
 
     /// By address, not by spelling: `127.0.0.0/8` and `::1` (and `localhost`), never a
@@ -100,7 +111,8 @@ public struct SMTPMailer: MessageTransport {
         if configuration.security == .plaintextOnLoopback, !SMTPConfiguration.isLoopback(configuration.host) {
             throw DeliveryError("SMTP \(server): plain text is allowed only to a loopback address")
         }
-        let tls = try configuration.security == .plaintextOnLoopback ? nil : NIOSSLContext(configuration: configuration.tls)
+        let tls =
+            try configuration.security == .plaintextOnLoopback ? nil : NIOSSLContext(configuration: configuration.tls)
         let hostname = configuration.host
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
@@ -126,11 +138,13 @@ public struct SMTPMailer: MessageTransport {
             let extensions = try await session.command("EHLO \(greeting)", expect: 250)
             if let tls, configuration.security == .startTLS {
                 guard extensions.contains(where: { $0.uppercased().hasPrefix("STARTTLS") }) else {
-                    throw DeliveryError("SMTP \(server): the server does not offer STARTTLS; refusing to send in plain text")
+                    throw DeliveryError(
+                        "SMTP \(server): the server does not offer STARTTLS; refusing to send in plain text")
                 }
                 _ = try await session.command("STARTTLS", expect: 220)
                 // In front of the line decoder: every byte from here on is TLS.
-                try await underlying.pipeline.addHandler(try Self.tlsHandler(tls, hostname: hostname), position: .first).get()
+                try await underlying.pipeline.addHandler(try Self.tlsHandler(tls, hostname: hostname), position: .first)
+                    .get()
                 // RFC 3207: forget what was said before TLS and greet again.
                 _ = try await session.command("EHLO \(greeting)", expect: 250)
             }
@@ -144,7 +158,8 @@ public struct SMTPMailer: MessageTransport {
             _ = try await session.command("MAIL FROM:<\(configuration.sender)>", expect: 250)
             _ = try await session.command("RCPT TO:<\(message.recipient)>", expect: 250, 251)
             _ = try await session.command("DATA", expect: 354)
-            _ = try await session.command(MailFormat.data(of: message, from: configuration.sender) + ".", expect: 250, shownAs: "message data")
+            _ = try await session.command(
+                MailFormat.data(of: message, from: configuration.sender) + ".", expect: 250, shownAs: "message data")
             _ = try? await session.command("QUIT", expect: 221)
         }
     }
@@ -162,7 +177,9 @@ public struct SMTPMailer: MessageTransport {
         let server: String
 
         /// Sends a command and returns the reply's lines, without their codes.
-        mutating func command(_ text: String, expect codes: Int..., shownAs name: String? = nil) async throws -> [String] {
+        mutating func command(_ text: String, expect codes: Int..., shownAs name: String? = nil) async throws
+            -> [String]
+        {
             try await outbound.write(ByteBuffer(string: text + "\r\n"))
             return try await expect(codes, after: name ?? String(text.prefix { $0 != " " }))
         }
@@ -216,7 +233,9 @@ enum MailFormat {
                 .map { $0.hasPrefix(".") ? "." + $0 : String($0) }.joined(separator: "\r\n")
         } else {
             headers.append("Content-Transfer-Encoding: base64")
-            body = Data(message.body.utf8).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+            body = Data(message.body.utf8).base64EncodedString(options: [
+                .lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed,
+            ])
         }
         return headers.joined(separator: "\r\n") + "\r\n\r\n" + body + "\r\n"
     }

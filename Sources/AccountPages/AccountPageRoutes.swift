@@ -25,8 +25,10 @@ public struct AccountPageRoutes: ServerRoutes {
         let cookies = PageCookies(secure: secure)
         // A key per process: a form outlives neither a restart nor a move to another node.
         let csrf = CSRFTokens(key: SystemRandomSource().bytes(count: 32))
-        self.init(accounts: accounts, renderer: PageRenderer(resources: resources, productName: productName, cookies: cookies, csrf: csrf),
-                  cookies: cookies, csrf: csrf)
+        self.init(
+            accounts: accounts,
+            renderer: PageRenderer(resources: resources, productName: productName, cookies: cookies, csrf: csrf),
+            cookies: cookies, csrf: csrf)
     }
 
     private init(accounts: AccountService, renderer: PageRenderer, cookies: PageCookies, csrf: CSRFTokens) {
@@ -38,7 +40,8 @@ public struct AccountPageRoutes: ServerRoutes {
 
     public func register(on router: Router<BreachRequestContext>) {
         router.get("/") { request, _ in
-            try await signedInUser(request) == nil ? PageRenderer.redirect(to: "/sign-in") : PageRenderer.redirect(to: "/account")
+            try await signedInUser(request) == nil
+                ? PageRenderer.redirect(to: "/sign-in") : PageRenderer.redirect(to: "/account")
         }
         router.get("pages/:file") { _, context in
             let name = try context.parameters.require("file")
@@ -49,8 +52,11 @@ public struct AccountPageRoutes: ServerRoutes {
         }
         router.get("language/:code") { request, context in
             let code = try context.parameters.require("code")
-            var response = PageRenderer.redirect(to: Self.localPath(request.uri.queryParameters["next"].map(String.init)))
-            if renderer.languages.contains(code) { response.setCookie(cookies.make(cookies.language, code, maxAge: 365 * 86400)) }
+            var response = PageRenderer.redirect(
+                to: Self.localPath(request.uri.queryParameters["next"].map(String.init)))
+            if renderer.languages.contains(code) {
+                response.setCookie(cookies.make(cookies.language, code, maxAge: 365 * 86400))
+            }
             return response
         }
         registerSignIn(on: router)
@@ -70,13 +76,18 @@ public struct AccountPageRoutes: ServerRoutes {
             let form = try await verifiedForm(request)
             let login = form.login ?? ""
             do {
-                switch try await accounts.signIn(login: login, password: form.password ?? "", deviceToken: request.cookies[cookies.device]?.value,
-                                                 client: context.client) {
+                switch try await accounts.signIn(
+                    login: login, password: form.password ?? "", deviceToken: request.cookies[cookies.device]?.value,
+                    client: context.client)
+                {
                 case .signedIn(let session):
                     return await signedIn(session, request: request)
                 case .deviceVerificationRequired(let challengeID):
                     var response = PageRenderer.redirect(to: "/sign-in/code")
-                    response.setCookie(cookies.make(cookies.challenge, challengeID, maxAge: Int(accounts.configuration.deviceCodeLifetime.timeInterval)))
+                    response.setCookie(
+                        cookies.make(
+                            cookies.challenge, challengeID,
+                            maxAge: Int(accounts.configuration.deviceCodeLifetime.timeInterval)))
                     return response
                 }
             } catch let error as AccountError {
@@ -89,9 +100,12 @@ public struct AccountPageRoutes: ServerRoutes {
         }
         router.post("sign-in/code") { request, _ in
             let form = try await verifiedForm(request)
-            guard let challenge = request.cookies[cookies.challenge]?.value else { return PageRenderer.redirect(to: "/sign-in") }
+            guard let challenge = request.cookies[cookies.challenge]?.value else {
+                return PageRenderer.redirect(to: "/sign-in")
+            }
             do {
-                var response = await signedIn(try await accounts.verifyDevice(challengeID: challenge, code: form.code ?? ""), request: request)
+                var response = await signedIn(
+                    try await accounts.verifyDevice(challengeID: challenge, code: form.code ?? ""), request: request)
                 response.setCookie(cookies.expired(cookies.challenge))
                 return response
             } catch let error as AccountError {
@@ -118,7 +132,9 @@ public struct AccountPageRoutes: ServerRoutes {
         response.setCookie(cookies.make(cookies.session, session.sessionToken, maxAge: max(lifetime, 0)))
         response.setCookie(cookies.make(cookies.csrf, CSRFTokens.newSecret()))
         if let device = session.deviceToken {
-            response.setCookie(cookies.make(cookies.device, device, maxAge: Int(accounts.configuration.rememberedDeviceLifetime.timeInterval)))
+            response.setCookie(
+                cookies.make(
+                    cookies.device, device, maxAge: Int(accounts.configuration.rememberedDeviceLifetime.timeInterval)))
         }
         return response
     }
@@ -141,8 +157,10 @@ public struct AccountPageRoutes: ServerRoutes {
                     return response
                 }
                 guard request.cookies[cookies.link] != nil else {
-                    return renderer.render("invalid-link", ["error": renderer.error(.invalidLink, language: renderer.language(of: request))],
-                                           request: request, status: .badRequest)
+                    return renderer.render(
+                        "invalid-link",
+                        ["error": renderer.error(.invalidLink, language: renderer.language(of: request))],
+                        request: request, status: .badRequest)
                 }
                 return renderer.render(path, request: request)
             }
@@ -150,7 +168,8 @@ public struct AccountPageRoutes: ServerRoutes {
         router.post("activate") { request, _ in
             let form = try await verifiedForm(request)
             do {
-                let session = try await accounts.activate(token: request.cookies[cookies.link]?.value ?? "", password: form.password ?? "")
+                let session = try await accounts.activate(
+                    token: request.cookies[cookies.link]?.value ?? "", password: form.password ?? "")
                 var response = await signedIn(session, request: request)
                 response.setCookie(cookies.expired(cookies.link))
                 return response
@@ -161,7 +180,8 @@ public struct AccountPageRoutes: ServerRoutes {
         router.post("reset-password") { request, _ in
             let form = try await verifiedForm(request)
             do {
-                try await accounts.resetPassword(token: request.cookies[cookies.link]?.value ?? "", newPassword: form.password ?? "")
+                try await accounts.resetPassword(
+                    token: request.cookies[cookies.link]?.value ?? "", newPassword: form.password ?? "")
                 var response = PageRenderer.redirect(to: "/sign-in?notice=password_reset")
                 response.setCookie(cookies.expired(cookies.link))
                 return response
@@ -196,8 +216,9 @@ public struct AccountPageRoutes: ServerRoutes {
             let form = try await verifiedForm(request)
             guard let user = try await signedInUser(request) else { return PageRenderer.redirect(to: "/sign-in") }
             do {
-                try await accounts.changePassword(by: user, currentPassword: form.currentPassword ?? "", newPassword: form.password ?? "",
-                                                  confirmation: form.confirmation ?? "")
+                try await accounts.changePassword(
+                    by: user, currentPassword: form.currentPassword ?? "", newPassword: form.password ?? "",
+                    confirmation: form.confirmation ?? "")
             } catch AccountError.notSignedIn {
                 // The wrong answer that locked the account also ended this session.
                 var response = PageRenderer.redirect(to: "/sign-in")
@@ -217,8 +238,9 @@ public struct AccountPageRoutes: ServerRoutes {
             guard let user = try await signedInUser(request) else { return PageRenderer.redirect(to: "/sign-in") }
             let query = request.uri.queryParameters["q"].map(String.init) ?? ""
             do {
-                return renderer.render("admin-users", try await administrationValues(query: query, request: request, by: user),
-                                       request: request, user: user)
+                return renderer.render(
+                    "admin-users", try await administrationValues(query: query, request: request, by: user),
+                    request: request, user: user)
             } catch let error as AccountError {
                 return refusal(error, page: "account", request: request, user: user)
             }
@@ -264,19 +286,29 @@ public struct AccountPageRoutes: ServerRoutes {
     }
 
     /// The administrators' list: the users matching `query`, each with the actions on it.
-    private func administrationValues(query: String, request: Request, by user: AuthenticatedUser) async throws -> [String: Any] {
+    private func administrationValues(query: String, request: Request, by user: AuthenticatedUser) async throws
+        -> [String: Any]
+    {
         let language = renderer.language(of: request)
         var values = notice(request)
         values["q"] = query
-        values["roles"] = Role.allCases.map { ["value": $0.rawValue, "name": renderer.text("role_\($0.rawValue)", language: language) ?? $0.rawValue] }
+        values["roles"] = Role.allCases.map {
+            ["value": $0.rawValue, "name": renderer.text("role_\($0.rawValue)", language: language) ?? $0.rawValue]
+        }
         values["users"] = try await accounts.users(containing: query, by: user).map { account -> [String: Any] in
-            ["login": account.login, "email": account.email, "password": account.authentication == .password,
-             "active": account.status == .active, "deactivated": account.status == .deactivated,
-             "status": renderer.text("status_\(account.status.rawValue)", language: language) ?? account.status.rawValue,
-             "roles": Role.allCases.map { role -> [String: Any] in
-                 ["value": role.rawValue, "name": renderer.text("role_\(role.rawValue)", language: language) ?? role.rawValue,
-                  "selected": role == account.role]
-             }]
+            [
+                "login": account.login, "email": account.email, "password": account.authentication == .password,
+                "active": account.status == .active, "deactivated": account.status == .deactivated,
+                "status": renderer.text("status_\(account.status.rawValue)", language: language)
+                    ?? account.status.rawValue,
+                "roles": Role.allCases.map { role -> [String: Any] in
+                    [
+                        "value": role.rawValue,
+                        "name": renderer.text("role_\(role.rawValue)", language: language) ?? role.rawValue,
+                        "selected": role == account.role,
+                    ]
+                },
+            ]
         }
         return values
     }
@@ -298,7 +330,10 @@ public struct AccountPageRoutes: ServerRoutes {
     private func verifiedForm(_ request: Request) async throws -> PageForm {
         let body = try await request.body.collect(upTo: Self.formLimit)
         let form = (try? URLEncodedFormDecoder().decode(PageForm.self, from: String(buffer: body))) ?? PageForm()
-        guard csrf.isValid(form.csrf, for: request.cookies[cookies.csrf]?.value, session: request.cookies[cookies.session]?.value) else {
+        guard
+            csrf.isValid(
+                form.csrf, for: request.cookies[cookies.csrf]?.value, session: request.cookies[cookies.session]?.value)
+        else {
             throw PageRefusal(response: renderer.render("forbidden", request: request, status: .forbidden))
         }
         return form
@@ -306,23 +341,26 @@ public struct AccountPageRoutes: ServerRoutes {
 
     /// A refused form shown again with the rule's message; a limit (429), a lock or a
     /// breached password at sign-in (B3) get a page of their own.
-    private func refusal(_ error: AccountError, page: String, _ values: [String: Any] = [:], request: Request,
-                         user: AuthenticatedUser? = nil) -> Response {
+    private func refusal(
+        _ error: AccountError, page: String, _ values: [String: Any] = [:], request: Request,
+        user: AuthenticatedUser? = nil
+    ) -> Response {
         let language = renderer.language(of: request)
         var values = values
         values["error"] = renderer.error(error, language: language)
-        let template = switch error {
-        case .tooManyRequests: "wait"
-        case .passwordResetRequired: "reset-required"
-        default: page
-        }
+        let template =
+            switch error {
+            case .tooManyRequests: "wait"
+            case .passwordResetRequired: "reset-required"
+            default: page
+            }
         return renderer.render(template, values, request: request, status: error.status, user: user)
     }
 
     /// A confirmation named by `?notice=`, shown in `role="status"`; only catalogued names show.
     private func notice(_ request: Request) -> [String: Any] {
         guard let name = request.uri.queryParameters["notice"],
-              let text = renderer.text("notice_\(name)", language: renderer.language(of: request))
+            let text = renderer.text("notice_\(name)", language: renderer.language(of: request))
         else { return [:] }
         return ["notice": text]
     }
@@ -330,7 +368,9 @@ public struct AccountPageRoutes: ServerRoutes {
     /// A link's token: base64url, as the service makes them.
     static func isTokenShaped(_ token: Substring) -> Bool {
         (1...128).contains(token.utf8.count)
-            && token.utf8.allSatisfy { (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 45 || $0 == 95 }
+            && token.utf8.allSatisfy {
+                (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 45 || $0 == 95
+            }
     }
 
     /// `next` of the language switcher, kept on this site: a path, never `//host` or a URL.
@@ -338,7 +378,7 @@ public struct AccountPageRoutes: ServerRoutes {
     /// control character, space or backslash may appear at all.
     static func localPath(_ next: String?) -> String {
         guard let next, next.hasPrefix("/"), !next.hasPrefix("//"),
-              next.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "\\") })
+            next.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "\\") })
         else { return "/" }
         return next
     }

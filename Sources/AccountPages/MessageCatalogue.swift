@@ -48,7 +48,8 @@ enum LanguageChoice {
 
     /// The tags of an Accept-Language header, most wanted first (RFC 9110 §12.5.4).
     static func preferred(_ header: String) -> [String] {
-        let weighted = header.split(separator: ",").enumerated().compactMap { index, item -> (tag: String, q: Double, index: Int)? in
+        let weighted = header.split(separator: ",").enumerated().compactMap {
+            index, item -> (tag: String, q: Double, index: Int)? in
             let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             guard let tag = parts.first?.lowercased(), !tag.isEmpty, tag != "*" else { return nil }
             let q = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1

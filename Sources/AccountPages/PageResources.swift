@@ -21,8 +21,11 @@ public struct PageResources: Sendable {
     public init(overridesFrom directory: String? = nil) async throws {
         // Foundation on Linux takes a bundle holding a "Resources" folder for one whose
         // resources live in it, on macOS not: look in both.
-        let candidates = [Bundle.module.resourceURL, Bundle.module.resourceURL?.appendingPathComponent("Resources")].compactMap { $0?.path }
-        guard let builtIn = candidates.first(where: { FileManager.default.fileExists(atPath: $0 + "/messages/en.json") }) else {
+        let candidates = [Bundle.module.resourceURL, Bundle.module.resourceURL?.appendingPathComponent("Resources")]
+            .compactMap { $0?.path }
+        guard
+            let builtIn = candidates.first(where: { FileManager.default.fileExists(atPath: $0 + "/messages/en.json") })
+        else {
             throw PageResourceError(file: "Resources", problem: "the module's resources are missing")
         }
         let roots = [builtIn] + (directory.map { [$0] } ?? [])
@@ -32,7 +35,8 @@ public struct PageResources: Sendable {
         for root in roots {
             for (name, path) in Self.files(in: root + "/templates", ending: ".mustache") {
                 do {
-                    library.register(try MustacheTemplate(string: try String(contentsOfFile: path, encoding: .utf8)), named: name)
+                    library.register(
+                        try MustacheTemplate(string: try String(contentsOfFile: path, encoding: .utf8)), named: name)
                 } catch {
                     throw PageResourceError(file: path, problem: "\(error)")
                 }
@@ -42,14 +46,18 @@ public struct PageResources: Sendable {
                 let messages = try MessageCatalogue(contentsOf: path)
                 catalogues[language] = catalogues[language].map { $0.overridden(by: messages) } ?? messages
             }
-            for (name, type) in [("pages.css", "text/css; charset=utf-8"), ("pages.js", "text/javascript; charset=utf-8")] {
+            for (name, type) in [
+                ("pages.css", "text/css; charset=utf-8"), ("pages.js", "text/javascript; charset=utf-8"),
+            ] {
                 let path = root + "/static/" + name
                 if let body = FileManager.default.contents(atPath: path) {
                     staticFiles[name] = StaticFile(contentType: type, body: body)
                 }
             }
         }
-        guard catalogues["en"] != nil else { throw PageResourceError(file: "messages/en.json", problem: "the English catalogue is required") }
+        guard catalogues["en"] != nil else {
+            throw PageResourceError(file: "messages/en.json", problem: "the English catalogue is required")
+        }
         self.templates = library
         self.catalogues = catalogues
         self.staticFiles = staticFiles
@@ -57,7 +65,9 @@ public struct PageResources: Sendable {
 
     private static func files(in directory: String, ending suffix: String) -> [(name: String, path: String)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { $0.hasSuffix(suffix) }.sorted().map { (String($0.dropLast(suffix.count)), directory + "/" + $0) }
+        return names.filter { $0.hasSuffix(suffix) }.sorted().map {
+            (String($0.dropLast(suffix.count)), directory + "/" + $0)
+        }
     }
 }
 

@@ -108,13 +108,20 @@ enum Migrations {
             if dialect == .postgres {
                 try await connection.query("SELECT pg_advisory_xact_lock(8245001)", [])
             }
-            try await connection.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)", [])
-            let current = try await connection.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations", [])
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)",
+                [])
+            let current =
+                try await connection.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations", [])
                 .first.map { try $0.integer("version") } ?? 0
-            guard current <= steps.count else { throw SQLStoreError.schemaTooNew(found: Int(current), known: steps.count) }
+            guard current <= steps.count else {
+                throw SQLStoreError.schemaTooNew(found: Int(current), known: steps.count)
+            }
             for version in stride(from: Int(current) + 1, through: steps.count, by: 1) {
                 for statement in steps[version - 1] { try await connection.query(statement, []) }
-                try await connection.query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", [.integer(Int64(version)), .integer(now)])
+                try await connection.query(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    [.integer(Int64(version)), .integer(now)])
             }
             return steps.count
         }

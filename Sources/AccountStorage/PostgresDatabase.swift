@@ -49,11 +49,14 @@ public final class PostgresDatabase: SQLDatabase, Service {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw SQLStoreError.invalidLocation("cannot connect to PostgreSQL at \(location): \(String(reflecting: error))")
+            throw SQLStoreError.invalidLocation(
+                "cannot connect to PostgreSQL at \(location): \(String(reflecting: error))")
         }
     }
 
-    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws
+        -> T
+    {
         try await running.wait()
         do {
             return try await client.withTransaction(logger: logger) { connection in
@@ -72,15 +75,19 @@ public final class PostgresDatabase: SQLDatabase, Service {
 
     static func configuration(from url: String) throws -> PostgresClient.Configuration {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme) else {
-            throw SQLStoreError.invalidLocation("not a PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE): \(redactedURL(url))")
+            throw SQLStoreError.invalidLocation(
+                "not a PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE): \(redactedURL(url))")
         }
-        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+        let query = Dictionary(
+            (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
         let username = components.user ?? "postgres"
         let password = components.password
         let database = components.path.count > 1 ? String(components.path.dropFirst()) : username
         if let socketDirectory = query["host"], socketDirectory.hasPrefix("/") {
             let port = components.port ?? 5432
-            return .init(unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username, password: password, database: database)
+            return .init(
+                unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username, password: password,
+                database: database)
         }
         let tls: PostgresClient.Configuration.TLS
         var verified = TLSConfiguration.makeClientConfiguration()
@@ -95,10 +102,12 @@ public final class PostgresDatabase: SQLDatabase, Service {
             tls = .require(verified)
         case "verify-full": tls = .require(verified)
         case let other:
-            throw SQLStoreError.invalidLocation("sslmode=\(other) in the PostgreSQL URL: use require (the default), verify-ca, verify-full or disable")
+            throw SQLStoreError.invalidLocation(
+                "sslmode=\(other) in the PostgreSQL URL: use require (the default), verify-ca, verify-full or disable")
         }
-        return .init(host: components.host ?? "127.0.0.1", port: components.port ?? 5432,
-                     username: username, password: password, database: database, tls: tls)
+        return .init(
+            host: components.host ?? "127.0.0.1", port: components.port ?? 5432,
+            username: username, password: password, database: database, tls: tls)
     }
 
     private struct Executor: SQLConnection {
@@ -114,7 +123,8 @@ public final class PostgresDatabase: SQLDatabase, Service {
                 case .null: bindings.appendNull()
                 }
             }
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: Self.numberingPlaceholders(sql), binds: bindings), logger: logger)
+            let rows = try await connection.query(
+                PostgresQuery(unsafeSQL: Self.numberingPlaceholders(sql), binds: bindings), logger: logger)
             var result: [SQLRow] = []
             for try await row in rows {
                 var values: [String: SQLValue] = [:]

@@ -12,23 +12,32 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
     /// The store at `location` (`sqlite:PATH` or a `postgres://` URL), not yet open, and
     /// the service its database needs running (PostgreSQL's connection pool), if any:
     /// run it, then `open()` the store.
-    public static func make(_ location: String, logger: Logger = Logger(label: "breachdb.accounts")) async throws -> (store: SQLAccountStore, service: (any Service)?) {
+    public static func make(_ location: String, logger: Logger = Logger(label: "breachdb.accounts")) async throws -> (
+        store: SQLAccountStore, service: (any Service)?
+    ) {
         if location.hasPrefix("sqlite:") {
             let path = String(location.dropFirst("sqlite:".count))
-            guard !path.isEmpty else { throw SQLStoreError.invalidLocation("sqlite: needs a file path, as in sqlite:/var/lib/breachdb/accounts.sqlite") }
+            guard !path.isEmpty else {
+                throw SQLStoreError.invalidLocation(
+                    "sqlite: needs a file path, as in sqlite:/var/lib/breachdb/accounts.sqlite")
+            }
             return (SQLAccountStore(database: try await SQLiteDatabase.open(path: path, logger: logger)), nil)
         }
         if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
             let database = try PostgresDatabase(url: location, logger: logger)
             return (SQLAccountStore(database: database), database)
         }
-        throw SQLStoreError.invalidLocation("unknown account store \"\(redactedURL(location))\": use sqlite:PATH or postgres://USER:PASSWORD@HOST/DATABASE")
+        throw SQLStoreError.invalidLocation(
+            "unknown account store \"\(redactedURL(location))\": use sqlite:PATH or postgres://USER:PASSWORD@HOST/DATABASE"
+        )
     }
 
     /// Runs `body` with the store at `location` open, its database's service (if any) in
     /// a child task for the scope: for commands and callers without a service group.
-    public static func withStore<T>(_ location: String, logger: Logger = Logger(label: "breachdb.accounts"),
-                                    _ body: (SQLAccountStore) async throws -> T) async throws -> T {
+    public static func withStore<T>(
+        _ location: String, logger: Logger = Logger(label: "breachdb.accounts"),
+        _ body: (SQLAccountStore) async throws -> T
+    ) async throws -> T {
         let (store, service) = try await make(location, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             if let service { group.addTask { try await service.run() } }
@@ -62,9 +71,13 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
 
     public func close() async throws { try await database.close() }
 
-    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any AccountTransaction) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any AccountTransaction) async throws -> T)
+        async throws -> T
+    {
         let dialect = database.dialect
-        return try await database.transaction { connection in try await body(SQLAccountTransaction(connection: connection, dialect: dialect)) }
+        return try await database.transaction { connection in
+            try await body(SQLAccountTransaction(connection: connection, dialect: dialect))
+        }
     }
 
     // MARK: OutboxStore
@@ -75,7 +88,8 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
         let dialect = database.dialect
         return try await database.transaction { connection in
             try await SQLAccountTransaction(connection: connection, dialect: dialect).dropExpiredSecrets(at: now)
-            let candidates = try await connection.query("""
+            let candidates = try await connection.query(
+                """
                 SELECT id FROM outbox
                 WHERE sent_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?) AND body <> ''
                 ORDER BY created_at LIMIT ?
@@ -83,16 +97,20 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
             var claimed: [OutgoingMessage] = []
             for candidate in candidates {
                 // The conditional update is the claim: of two dispatchers, one gets the row.
-                let rows = try await connection.query("""
+                let rows = try await connection.query(
+                    """
                     UPDATE outbox SET claimed_until = ?
                     WHERE id = ? AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ?)
                     RETURNING id, channel, recipient, subject, body, created_at, attempts
                     """, [.integer(leaseEnd), .text(try candidate.text("id")), .integer(nowMS)])
                 for row in rows {
-                    claimed.append(OutgoingMessage(
-                        id: try row.text("id"), channel: try row.value(OutgoingMessage.Channel.self, "channel"),
-                        recipient: try row.text("recipient"), subject: try row.text("subject"), body: try row.text("body"),
-                        createdAt: Date(milliseconds: try row.integer("created_at")), attempts: Int(try row.integer("attempts"))))
+                    claimed.append(
+                        OutgoingMessage(
+                            id: try row.text("id"), channel: try row.value(OutgoingMessage.Channel.self, "channel"),
+                            recipient: try row.text("recipient"), subject: try row.text("subject"),
+                            body: try row.text("body"),
+                            createdAt: Date(milliseconds: try row.integer("created_at")),
+                            attempts: Int(try row.integer("attempts"))))
                 }
             }
             return claimed
@@ -101,21 +119,26 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
 
     public func markSent(messageID: String, at date: Date) async throws {
         try await database.transaction { connection in
-            try await connection.query("UPDATE outbox SET sent_at = ?, body = '', attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE id = ?",
-                                       [.integer(date.milliseconds), .text(messageID)])
+            try await connection.query(
+                "UPDATE outbox SET sent_at = ?, body = '', attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE id = ?",
+                [.integer(date.milliseconds), .text(messageID)])
         }
     }
 
     public func markFailed(messageID: String, error: String, retryAt: Date) async throws {
         try await database.transaction { connection in
-            try await connection.query("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, claimed_until = NULL, last_error = ? WHERE id = ?",
-                                       [.integer(retryAt.milliseconds), .text(String(error.prefix(500))), .text(messageID)])
+            try await connection.query(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, claimed_until = NULL, last_error = ? WHERE id = ?",
+                [.integer(retryAt.milliseconds), .text(String(error.prefix(500))), .text(messageID)])
         }
     }
 
     public func pendingMessageCount() async throws -> Int {
         try await database.transaction { connection in
-            Int(try await connection.query("SELECT COUNT(*) AS pending FROM outbox WHERE sent_at IS NULL AND body <> ''", []).first?.integer("pending") ?? 0)
+            Int(
+                try await connection.query(
+                    "SELECT COUNT(*) AS pending FROM outbox WHERE sent_at IS NULL AND body <> ''", []
+                ).first?.integer("pending") ?? 0)
         }
     }
 
@@ -123,11 +146,15 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
 
     public func auditEvents(accountID: AccountID) async throws -> [AuditEvent] {
         try await database.transaction { connection in
-            try await connection.query("SELECT at, account_id, kind, actor_id, detail FROM audit_log WHERE account_id = ? ORDER BY at, id",
-                                       [.id(accountID)]).map { row in
-                AuditEvent(at: Date(milliseconds: try row.integer("at")), accountID: try row.optionalText("account_id").map(AccountID.init),
-                           kind: try row.value(AuditEvent.Kind.self, "kind"),
-                           actorID: try row.optionalText("actor_id").map(AccountID.init), detail: try row.text("detail"))
+            try await connection.query(
+                "SELECT at, account_id, kind, actor_id, detail FROM audit_log WHERE account_id = ? ORDER BY at, id",
+                [.id(accountID)]
+            ).map { row in
+                AuditEvent(
+                    at: Date(milliseconds: try row.integer("at")),
+                    accountID: try row.optionalText("account_id").map(AccountID.init),
+                    kind: try row.value(AuditEvent.Kind.self, "kind"),
+                    actorID: try row.optionalText("actor_id").map(AccountID.init), detail: try row.text("detail"))
             }
         }
     }
@@ -140,61 +167,78 @@ struct SQLAccountTransaction: AccountTransaction {
     let connection: any SQLConnection
     let dialect: SQLDialect
 
-    private static let accountColumns = "id, login, email, phone, role, authentication, status, password_hash, must_change_password, failed_sign_ins, locked_until, created_at"
+    private static let accountColumns =
+        "id, login, email, phone, role, authentication, status, password_hash, must_change_password, failed_sign_ins, locked_until, created_at"
 
     private func exec(_ sql: String, _ binds: [SQLValue]) async throws {
         try await connection.query(sql, binds)
     }
 
     func insert(_ account: Account) async throws -> Bool {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             INSERT INTO accounts (\(Self.accountColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (login) DO NOTHING RETURNING id
-            """, [.id(account.id), .text(account.login), .text(account.email), optional(account.phone), .text(account.role.rawValue),
-                  .text(account.authentication.rawValue), .text(account.status.rawValue), optional(account.passwordHash),
-                  .integer(account.mustChangePassword ? 1 : 0), .integer(Int64(account.failedSignIns)),
-                  optional(account.lockedUntil?.milliseconds), .integer(account.createdAt.milliseconds)])
+            """,
+            [
+                .id(account.id), .text(account.login), .text(account.email), optional(account.phone),
+                .text(account.role.rawValue),
+                .text(account.authentication.rawValue), .text(account.status.rawValue), optional(account.passwordHash),
+                .integer(account.mustChangePassword ? 1 : 0), .integer(Int64(account.failedSignIns)),
+                optional(account.lockedUntil?.milliseconds), .integer(account.createdAt.milliseconds),
+            ])
         return !rows.isEmpty
     }
 
     func account(login: String) async throws -> Account? {
-        try await connection.query("SELECT \(Self.accountColumns) FROM accounts WHERE login = ?", [.text(login)]).first.map(Self.account)
+        try await connection.query("SELECT \(Self.accountColumns) FROM accounts WHERE login = ?", [.text(login)]).first
+            .map(Self.account)
     }
 
     func account(id: AccountID) async throws -> Account? {
-        try await connection.query("SELECT \(Self.accountColumns) FROM accounts WHERE id = ?", [.id(id)]).first.map(Self.account)
+        try await connection.query("SELECT \(Self.accountColumns) FROM accounts WHERE id = ?", [.id(id)]).first.map(
+            Self.account)
     }
 
     func accounts(containing text: String, limit: Int) async throws -> [Account] {
         // LIKE's wildcards in the search text match themselves.
-        let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+        let pattern =
+            "%"
+            + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_") + "%"
-        return try await connection.query("""
+        return try await connection.query(
+            """
             SELECT \(Self.accountColumns) FROM accounts
             WHERE lower(login) LIKE ? ESCAPE '\\' OR lower(email) LIKE ? ESCAPE '\\' ORDER BY login LIMIT ?
-            """, [.text(pattern), .text(pattern), .integer(Int64(limit))]).map(Self.account)
+            """, [.text(pattern), .text(pattern), .integer(Int64(limit))]
+        ).map(Self.account)
     }
 
     func lockedAccount(id: AccountID) async throws -> Account? {
         // SQLite's transactions already hold the whole database (BEGIN IMMEDIATE).
         let lock = dialect == .postgres ? " FOR UPDATE" : ""
-        return try await connection.query("SELECT \(Self.accountColumns) FROM accounts WHERE id = ?\(lock)", [.id(id)]).first.map(Self.account)
+        return try await connection.query("SELECT \(Self.accountColumns) FROM accounts WHERE id = ?\(lock)", [.id(id)])
+            .first.map(Self.account)
     }
 
     private static func account(_ row: SQLRow) throws -> Account {
-        Account(id: try row.accountID("id"), login: try row.text("login"), email: try row.text("email"), phone: try row.optionalText("phone"),
-                role: try row.value(Role.self, "role"),
-                authentication: try row.value(AuthenticationMethod.self, "authentication"),
-                status: try row.value(AccountStatus.self, "status"),
-                passwordHash: try row.optionalText("password_hash"), mustChangePassword: try row.integer("must_change_password") != 0,
-                failedSignIns: Int(try row.integer("failed_sign_ins")),
-                lockedUntil: try row.optionalInteger("locked_until").map(Date.init(milliseconds:)),
-                createdAt: Date(milliseconds: try row.integer("created_at")))
+        Account(
+            id: try row.accountID("id"), login: try row.text("login"), email: try row.text("email"),
+            phone: try row.optionalText("phone"),
+            role: try row.value(Role.self, "role"),
+            authentication: try row.value(AuthenticationMethod.self, "authentication"),
+            status: try row.value(AccountStatus.self, "status"),
+            passwordHash: try row.optionalText("password_hash"),
+            mustChangePassword: try row.integer("must_change_password") != 0,
+            failedSignIns: Int(try row.integer("failed_sign_ins")),
+            lockedUntil: try row.optionalInteger("locked_until").map(Date.init(milliseconds:)),
+            createdAt: Date(milliseconds: try row.integer("created_at")))
     }
 
     func setPassword(accountID: AccountID, hash: String, mustChange: Bool) async throws {
-        try await exec("UPDATE accounts SET password_hash = ?, must_change_password = ? WHERE id = ?",
-                       [.text(hash), .integer(mustChange ? 1 : 0), .id(accountID)])
+        try await exec(
+            "UPDATE accounts SET password_hash = ?, must_change_password = ? WHERE id = ?",
+            [.text(hash), .integer(mustChange ? 1 : 0), .id(accountID)])
     }
 
     func setStatus(accountID: AccountID, _ status: AccountStatus) async throws {
@@ -205,90 +249,128 @@ struct SQLAccountTransaction: AccountTransaction {
         try await exec("UPDATE accounts SET role = ? WHERE id = ?", [.text(role.rawValue), .id(accountID)])
     }
 
-    func reserveAttempt(accountID: AccountID, failures: Int, lockedUntil: Date?, cap: Int, at now: Date) async throws -> Bool {
-        !(try await connection.query("""
+    func reserveAttempt(accountID: AccountID, failures: Int, lockedUntil: Date?, cap: Int, at now: Date) async throws
+        -> Bool
+    {
+        !(try await connection.query(
+            """
             UPDATE accounts SET failed_sign_ins = failed_sign_ins + 1, locked_until = ?
             WHERE id = ? AND failed_sign_ins = ? AND failed_sign_ins < ? AND (locked_until IS NULL OR locked_until <= ?)
             RETURNING failed_sign_ins
-            """, [optional(lockedUntil?.milliseconds), .id(accountID), .integer(Int64(failures)), .integer(Int64(cap)),
-                  .integer(now.milliseconds)]).isEmpty)
+            """,
+            [
+                optional(lockedUntil?.milliseconds), .id(accountID), .integer(Int64(failures)), .integer(Int64(cap)),
+                .integer(now.milliseconds),
+            ]
+        ).isEmpty)
     }
 
     func releaseAttempt(accountID: AccountID, attempt: Int) async throws {
-        try await exec("UPDATE accounts SET failed_sign_ins = failed_sign_ins - 1, locked_until = NULL WHERE id = ? AND failed_sign_ins = ?",
-                       [.id(accountID), .integer(Int64(attempt))])
+        try await exec(
+            "UPDATE accounts SET failed_sign_ins = failed_sign_ins - 1, locked_until = NULL WHERE id = ? AND failed_sign_ins = ?",
+            [.id(accountID), .integer(Int64(attempt))])
     }
 
     func clearFailedSignIns(accountID: AccountID) async throws {
         try await exec("UPDATE accounts SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", [.id(accountID)])
     }
 
-    func insertToken(hash: TokenHash, purpose: TokenPurpose, accountID: AccountID, createdAt: Date, expiresAt: Date) async throws {
-        try await exec("INSERT INTO one_time_tokens (token_hash, purpose, account_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                       [.hash(hash), .text(purpose.rawValue), .id(accountID), .integer(createdAt.milliseconds), .integer(expiresAt.milliseconds)])
+    func insertToken(hash: TokenHash, purpose: TokenPurpose, accountID: AccountID, createdAt: Date, expiresAt: Date)
+        async throws
+    {
+        try await exec(
+            "INSERT INTO one_time_tokens (token_hash, purpose, account_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            [
+                .hash(hash), .text(purpose.rawValue), .id(accountID), .integer(createdAt.milliseconds),
+                .integer(expiresAt.milliseconds),
+            ])
     }
 
     func revokeTokens(accountID: AccountID, purpose: TokenPurpose, at date: Date) async throws {
-        try await exec("UPDATE one_time_tokens SET used_at = ? WHERE account_id = ? AND purpose = ? AND used_at IS NULL",
-                       [.integer(date.milliseconds), .id(accountID), .text(purpose.rawValue)])
+        try await exec(
+            "UPDATE one_time_tokens SET used_at = ? WHERE account_id = ? AND purpose = ? AND used_at IS NULL",
+            [.integer(date.milliseconds), .id(accountID), .text(purpose.rawValue)])
     }
 
     func consumeToken(hash: TokenHash, purpose: TokenPurpose, at date: Date) async throws -> AccountID? {
-        try await connection.query("""
+        try await connection.query(
+            """
             UPDATE one_time_tokens SET used_at = ?
             WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?
             RETURNING account_id
-            """, [.integer(date.milliseconds), .hash(hash), .text(purpose.rawValue), .integer(date.milliseconds)]).first.map { try $0.accountID("account_id") }
+            """, [.integer(date.milliseconds), .hash(hash), .text(purpose.rawValue), .integer(date.milliseconds)]
+        ).first.map { try $0.accountID("account_id") }
     }
 
     func isUsableToken(hash: TokenHash, purpose: TokenPurpose, at date: Date) async throws -> Bool {
-        !(try await connection.query("SELECT 1 AS usable FROM one_time_tokens WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?",
-                                     [.hash(hash), .text(purpose.rawValue), .integer(date.milliseconds)]).isEmpty)
+        !(try await connection.query(
+            "SELECT 1 AS usable FROM one_time_tokens WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?",
+            [.hash(hash), .text(purpose.rawValue), .integer(date.milliseconds)]
+        ).isEmpty)
     }
 
     func hasUsableToken(accountID: AccountID, purpose: TokenPurpose, at date: Date) async throws -> Bool {
-        !(try await connection.query("SELECT 1 AS usable FROM one_time_tokens WHERE account_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ? LIMIT 1",
-                                     [.id(accountID), .text(purpose.rawValue), .integer(date.milliseconds)]).isEmpty)
+        !(try await connection.query(
+            "SELECT 1 AS usable FROM one_time_tokens WHERE account_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ? LIMIT 1",
+            [.id(accountID), .text(purpose.rawValue), .integer(date.milliseconds)]
+        ).isEmpty)
     }
 
     func insert(_ challenge: DeviceChallenge) async throws {
-        try await exec("INSERT INTO device_challenges (id, account_id, code_hash, created_at, expires_at, failed_attempts) VALUES (?, ?, ?, ?, ?, ?)",
-                       [.text(challenge.id), .id(challenge.accountID), .hash(challenge.codeHash), .integer(challenge.createdAt.milliseconds),
-                        .integer(challenge.expiresAt.milliseconds), .integer(Int64(challenge.tries))])
+        try await exec(
+            "INSERT INTO device_challenges (id, account_id, code_hash, created_at, expires_at, failed_attempts) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                .text(challenge.id), .id(challenge.accountID), .hash(challenge.codeHash),
+                .integer(challenge.createdAt.milliseconds),
+                .integer(challenge.expiresAt.milliseconds), .integer(Int64(challenge.tries)),
+            ])
     }
 
     func reserveTry(challengeID: String, maximumTries: Int, at now: Date) async throws -> DeviceChallenge? {
         // The column keeps its first name; it counts every try, reserved before the compare.
-        try await connection.query("""
+        try await connection.query(
+            """
             UPDATE device_challenges SET failed_attempts = failed_attempts + 1
             WHERE id = ? AND used_at IS NULL AND expires_at > ? AND failed_attempts < ?
             RETURNING id, account_id, code_hash, created_at, expires_at, failed_attempts, used_at
-            """, [.text(challengeID), .integer(now.milliseconds), .integer(Int64(maximumTries))]).first.map { row in
-            DeviceChallenge(id: try row.text("id"), accountID: try row.accountID("account_id"), codeHash: try row.tokenHash("code_hash"),
-                            createdAt: Date(milliseconds: try row.integer("created_at")),
-                            expiresAt: Date(milliseconds: try row.integer("expires_at")), tries: Int(try row.integer("failed_attempts")),
-                            usedAt: try row.optionalInteger("used_at").map(Date.init(milliseconds:)))
+            """, [.text(challengeID), .integer(now.milliseconds), .integer(Int64(maximumTries))]
+        ).first.map { row in
+            DeviceChallenge(
+                id: try row.text("id"), accountID: try row.accountID("account_id"),
+                codeHash: try row.tokenHash("code_hash"),
+                createdAt: Date(milliseconds: try row.integer("created_at")),
+                expiresAt: Date(milliseconds: try row.integer("expires_at")),
+                tries: Int(try row.integer("failed_attempts")),
+                usedAt: try row.optionalInteger("used_at").map(Date.init(milliseconds:)))
         }
     }
 
     func challengeCount(accountID: AccountID, since date: Date) async throws -> Int {
-        Int(try await connection.query("SELECT COUNT(*) AS made FROM device_challenges WHERE account_id = ? AND created_at >= ?",
-                                        [.id(accountID), .integer(date.milliseconds)]).first?.integer("made") ?? 0)
+        Int(
+            try await connection.query(
+                "SELECT COUNT(*) AS made FROM device_challenges WHERE account_id = ? AND created_at >= ?",
+                [.id(accountID), .integer(date.milliseconds)]
+            ).first?.integer("made") ?? 0)
     }
 
     func revokeChallenges(accountID: AccountID, at date: Date) async throws {
-        try await exec("UPDATE device_challenges SET used_at = ? WHERE account_id = ? AND used_at IS NULL",
-                       [.integer(date.milliseconds), .id(accountID)])
+        try await exec(
+            "UPDATE device_challenges SET used_at = ? WHERE account_id = ? AND used_at IS NULL",
+            [.integer(date.milliseconds), .id(accountID)])
     }
 
     func consumeChallenge(id: String, at date: Date) async throws -> Bool {
-        !(try await connection.query("UPDATE device_challenges SET used_at = ? WHERE id = ? AND used_at IS NULL RETURNING id",
-                                     [.integer(date.milliseconds), .text(id)]).isEmpty)
+        !(try await connection.query(
+            "UPDATE device_challenges SET used_at = ? WHERE id = ? AND used_at IS NULL RETURNING id",
+            [.integer(date.milliseconds), .text(id)]
+        ).isEmpty)
     }
 
     func isKnownDevice(accountID: AccountID, tokenHash: TokenHash, since date: Date) async throws -> Bool {
-        !(try await connection.query("SELECT 1 AS known FROM known_devices WHERE account_id = ? AND token_hash = ? AND created_at >= ?",
-                                     [.id(accountID), .hash(tokenHash), .integer(date.milliseconds)]).isEmpty)
+        !(try await connection.query(
+            "SELECT 1 AS known FROM known_devices WHERE account_id = ? AND token_hash = ? AND created_at >= ?",
+            [.id(accountID), .hash(tokenHash), .integer(date.milliseconds)]
+        ).isEmpty)
     }
 
     func forgetDevices(accountID: AccountID) async throws {
@@ -296,30 +378,39 @@ struct SQLAccountTransaction: AccountTransaction {
     }
 
     func rememberDevice(accountID: AccountID, tokenHash: TokenHash, at date: Date) async throws {
-        try await exec("""
+        try await exec(
+            """
             INSERT INTO known_devices (account_id, token_hash, created_at, last_seen_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (account_id, token_hash) DO UPDATE SET last_seen_at = excluded.last_seen_at
             """, [.id(accountID), .hash(tokenHash), .integer(date.milliseconds), .integer(date.milliseconds)])
     }
 
     func insert(_ session: StoredSession) async throws {
-        try await exec("INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                       [.hash(session.tokenHash), .id(session.accountID), .integer(session.createdAt.milliseconds),
-                        .integer(session.lastSeenAt.milliseconds), .integer(session.expiresAt.milliseconds)])
+        try await exec(
+            "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            [
+                .hash(session.tokenHash), .id(session.accountID), .integer(session.createdAt.milliseconds),
+                .integer(session.lastSeenAt.milliseconds), .integer(session.expiresAt.milliseconds),
+            ])
     }
 
     func session(tokenHash: TokenHash) async throws -> StoredSession? {
-        try await connection.query("SELECT token_hash, account_id, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = ?",
-                                    [.hash(tokenHash)]).first.map { row in
-            StoredSession(tokenHash: try row.tokenHash("token_hash"), accountID: try row.accountID("account_id"),
-                          createdAt: Date(milliseconds: try row.integer("created_at")),
-                          lastSeenAt: Date(milliseconds: try row.integer("last_seen_at")),
-                          expiresAt: Date(milliseconds: try row.integer("expires_at")))
+        try await connection.query(
+            "SELECT token_hash, account_id, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = ?",
+            [.hash(tokenHash)]
+        ).first.map { row in
+            StoredSession(
+                tokenHash: try row.tokenHash("token_hash"), accountID: try row.accountID("account_id"),
+                createdAt: Date(milliseconds: try row.integer("created_at")),
+                lastSeenAt: Date(milliseconds: try row.integer("last_seen_at")),
+                expiresAt: Date(milliseconds: try row.integer("expires_at")))
         }
     }
 
     func touchSession(tokenHash: TokenHash, at date: Date) async throws {
-        try await exec("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", [.integer(date.milliseconds), .hash(tokenHash)])
+        try await exec(
+            "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
+            [.integer(date.milliseconds), .hash(tokenHash)])
     }
 
     func deleteSession(tokenHash: TokenHash) async throws {
@@ -327,36 +418,47 @@ struct SQLAccountTransaction: AccountTransaction {
     }
 
     func deleteSessions(accountID: AccountID, keeping kept: TokenHash?) async throws {
-        try await exec("DELETE FROM sessions WHERE account_id = ? AND token_hash <> ?", [.id(accountID), .text(kept?.hex ?? "")])
+        try await exec(
+            "DELETE FROM sessions WHERE account_id = ? AND token_hash <> ?", [.id(accountID), .text(kept?.hex ?? "")])
     }
 
     func enqueue(_ message: OutgoingMessage) async throws {
         try await dropExpiredSecrets(at: message.createdAt)
-        try await exec("INSERT INTO outbox (id, channel, recipient, subject, body, created_at, next_attempt_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       [.text(message.id), .text(message.channel.rawValue), .text(message.recipient), .text(message.subject),
-                        .text(message.body), .integer(message.createdAt.milliseconds), .integer(message.createdAt.milliseconds),
-                        optional(message.expiresAt?.milliseconds)])
+        try await exec(
+            "INSERT INTO outbox (id, channel, recipient, subject, body, created_at, next_attempt_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                .text(message.id), .text(message.channel.rawValue), .text(message.recipient), .text(message.subject),
+                .text(message.body), .integer(message.createdAt.milliseconds), .integer(message.createdAt.milliseconds),
+                optional(message.expiresAt?.milliseconds),
+            ])
     }
 
     func messageCount(to recipient: String, since date: Date) async throws -> Int {
-        Int(try await connection.query("SELECT COUNT(*) AS queued FROM outbox WHERE recipient = ? AND created_at >= ?",
-                                        [.text(recipient), .integer(date.milliseconds)]).first?.integer("queued") ?? 0)
+        Int(
+            try await connection.query(
+                "SELECT COUNT(*) AS queued FROM outbox WHERE recipient = ? AND created_at >= ?",
+                [.text(recipient), .integer(date.milliseconds)]
+            ).first?.integer("queued") ?? 0)
     }
 
     /// Blanks the body of every unsent message whose secret has expired: it is never
     /// sent, and the database stops holding it. Run on each enqueue and dispatch, so
     /// it happens also where no mail server is configured.
     func dropExpiredSecrets(at date: Date) async throws {
-        try await exec("""
+        try await exec(
+            """
             UPDATE outbox SET body = '', last_error = 'expired before delivery'
             WHERE sent_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ? AND body <> ''
             """, [.integer(date.milliseconds)])
     }
 
     func append(_ event: AuditEvent) async throws {
-        try await exec("INSERT INTO audit_log (id, at, account_id, kind, actor_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                       [.text(makeIdentifier()), .integer(event.at.milliseconds), optional(event.accountID?.rawValue),
-                        .text(event.kind.rawValue), optional(event.actorID?.rawValue), .text(event.detail)])
+        try await exec(
+            "INSERT INTO audit_log (id, at, account_id, kind, actor_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                .text(makeIdentifier()), .integer(event.at.milliseconds), optional(event.accountID?.rawValue),
+                .text(event.kind.rawValue), optional(event.actorID?.rawValue), .text(event.detail),
+            ])
     }
 
     private func optional(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }

@@ -24,7 +24,8 @@ public struct SQLRow: Sendable {
 
     /// A stored name of one of `type`'s cases; a name this version does not know is an
     /// error, never a default (a default could grant or lift something by mistake).
-    func value<Value: RawRepresentable>(_ type: Value.Type, _ column: String) throws -> Value where Value.RawValue == String {
+    func value<Value: RawRepresentable>(_ type: Value.Type, _ column: String) throws -> Value
+    where Value.RawValue == String {
         let text = try text(column)
         guard let value = Value(rawValue: text) else { throw SQLStoreError.unknownValue(column: column, value: text) }
         return value

@@ -1,11 +1,12 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import NIOCore
 import SQLiteNIO
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The embedded store: one SQLite file (WAL journal), one connection, transactions
 /// queued in process and `BEGIN IMMEDIATE` against other processes on the same file.
@@ -16,7 +17,9 @@ public final class SQLiteDatabase: SQLDatabase {
     private let lock = AsyncLock()
     private let closed = Mutex(false)
 
-    public static func open(path: String, logger: Logger = Logger(label: "breachdb.accounts.sqlite")) async throws -> SQLiteDatabase {
+    public static func open(path: String, logger: Logger = Logger(label: "breachdb.accounts.sqlite")) async throws
+        -> SQLiteDatabase
+    {
         try createPrivately(path)
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         do {
@@ -53,7 +56,9 @@ public final class SQLiteDatabase: SQLDatabase {
         self.connection = connection
     }
 
-    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> T) async throws
+        -> T
+    {
         try await lock.withLock {
             let executor = Executor(connection: connection)
             try await executor.query("BEGIN IMMEDIATE", [])
@@ -72,7 +77,12 @@ public final class SQLiteDatabase: SQLDatabase {
     public func checkConnection() async throws {}
 
     public func close() async throws {
-        guard closed.withLock({ state in defer { state = true }; return !state }) else { return }
+        guard
+            closed.withLock({ state in
+                defer { state = true }
+                return !state
+            })
+        else { return }
         try await connection.close()
     }
 

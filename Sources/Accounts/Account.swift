@@ -45,10 +45,12 @@ public struct Account: Sendable, Equatable {
     public var lockedUntil: Date?
     public var createdAt: Date
 
-    public init(id: AccountID, login: String, email: String, phone: String? = nil, role: Role = .user,
-                authentication: AuthenticationMethod = .password, status: AccountStatus = .pending,
-                passwordHash: String? = nil, mustChangePassword: Bool = false, failedSignIns: Int = 0,
-                lockedUntil: Date? = nil, createdAt: Date) {
+    public init(
+        id: AccountID, login: String, email: String, phone: String? = nil, role: Role = .user,
+        authentication: AuthenticationMethod = .password, status: AccountStatus = .pending,
+        passwordHash: String? = nil, mustChangePassword: Bool = false, failedSignIns: Int = 0,
+        lockedUntil: Date? = nil, createdAt: Date
+    ) {
         self.id = id
         self.login = login
         self.email = email
@@ -98,7 +100,10 @@ public struct DeviceChallenge: Sendable {
     public var tries: Int
     public var usedAt: Date?
 
-    public init(id: String, accountID: AccountID, codeHash: TokenHash, createdAt: Date, expiresAt: Date, tries: Int = 0, usedAt: Date? = nil) {
+    public init(
+        id: String, accountID: AccountID, codeHash: TokenHash, createdAt: Date, expiresAt: Date, tries: Int = 0,
+        usedAt: Date? = nil
+    ) {
         self.id = id
         self.accountID = accountID
         self.codeHash = codeHash

@@ -78,10 +78,12 @@ public enum AccountError: Error, Equatable, Sendable {
         case .invalidCredentials: "The user ID or password is incorrect."
         case .accountDeactivated: "You have no accounts: this account has been deactivated."
         case .accountNotActivated: "This account is not activated yet: follow the link in the activation e-mail."
-        case .singleSignOnAccount: "This account signs in with single sign-on; its password is managed by your identity provider."
+        case .singleSignOnAccount:
+            "This account signs in with single sign-on; its password is managed by your identity provider."
         case .breachedPassword: "Choose a different password. This has been identified as a risky password."
         case .unsafePassword: "That password is unsafe."
-        case .passwordResetRequired: "This password has appeared in a data breach. We have sent you an e-mail to reset it."
+        case .passwordResetRequired:
+            "This password has appeared in a data breach. We have sent you an e-mail to reset it."
         case .passwordChangeRequired: "Your administrator set your password: change it before you go on."
         case .passwordTooShort(let minimum): "The password must have at least \(minimum) characters."
         case .passwordTooLong(let maximum): "The password must have at most \(maximum) characters."

@@ -28,21 +28,26 @@ public final class AccountService: Sendable {
     /// costs the same Argon2 time as a known one.
     private let dummyHash = Mutex<String?>(nil)
 
-    public init(store: any AccountStore, breachChecker: any BreachChecker, configuration: AccountConfiguration = .init(),
-                clock: any AccountClock = SystemClock(), random: any SecureRandomSource = SystemRandomSource(),
-                logger: Logger = Logger(label: "breachdb.accounts")) {
+    public init(
+        store: any AccountStore, breachChecker: any BreachChecker, configuration: AccountConfiguration = .init(),
+        clock: any AccountClock = SystemClock(), random: any SecureRandomSource = SystemRandomSource(),
+        logger: Logger = Logger(label: "breachdb.accounts")
+    ) {
         self.store = store
         self.configuration = configuration
         self.clock = clock
         self.random = random
-        self.hashing = PasswordHashing(parameters: configuration.argon2, queueLimit: configuration.hashingQueueLimit, random: random)
-        self.templates = MessageTemplates(productName: configuration.productName, linkBaseURL: configuration.linkBaseURL)
+        self.hashing = PasswordHashing(
+            parameters: configuration.argon2, queueLimit: configuration.hashingQueueLimit, random: random)
+        self.templates = MessageTemplates(
+            productName: configuration.productName, linkBaseURL: configuration.linkBaseURL)
         self.lockout = LockoutPolicy(configuration: configuration)
         self.links = OneTimeLinks(configuration: configuration, templates: templates, random: random)
         self.attempts = SignInAttempts(store: store, lockout: lockout, links: links, configuration: configuration)
         self.sessions = SessionIssuer(store: store, configuration: configuration, random: random)
         self.clients = ClientLimiter(limit: configuration.requestsPerClientPerHour, window: .seconds(3600))
-        self.devices = DeviceVerification(configuration: configuration, links: links, templates: templates, clients: clients, random: random)
+        self.devices = DeviceVerification(
+            configuration: configuration, links: links, templates: templates, clients: clients, random: random)
         self.passwordPolicy = PasswordPolicy(breachChecker: breachChecker, configuration: configuration, logger: logger)
         self.logger = logger
     }
@@ -55,11 +60,15 @@ public final class AccountService: Sendable {
         let email = try EmailAddress(email).value
         try await passwordPolicy.requireAcceptable(password, refusal: .breachedPassword)
         let hash = try await hashing.hash(PasswordPolicy.normalized(password))
-        let account = Account(id: .make(), login: email, email: email, role: .superAdministrator,
-                              status: .active, passwordHash: hash, createdAt: clock.now())
+        let account = Account(
+            id: .make(), login: email, email: email, role: .superAdministrator,
+            status: .active, passwordHash: hash, createdAt: clock.now())
         return try await store.transaction { tx in
             guard try await tx.insert(account) else { throw AccountError.loginTaken }
-            try await tx.append(AuditEvent(at: account.createdAt, accountID: account.id, kind: .accountCreated, detail: "role=\(account.role.rawValue)"))
+            try await tx.append(
+                AuditEvent(
+                    at: account.createdAt, accountID: account.id, kind: .accountCreated,
+                    detail: "role=\(account.role.rawValue)"))
             return account.id
         }
     }
@@ -68,23 +77,30 @@ public final class AccountService: Sendable {
     /// e-mail ("Activate now"); an SSO account (A4) is active at once, with no password.
     /// `login` defaults to the e-mail address (A1).
     @discardableResult
-    public func invite(login: String? = nil, email: String, phone: String? = nil, role: Role = .user,
-                       authentication: AuthenticationMethod = .password, by administrator: AuthenticatedUser) async throws -> AccountID {
+    public func invite(
+        login: String? = nil, email: String, phone: String? = nil, role: Role = .user,
+        authentication: AuthenticationMethod = .password, by administrator: AuthenticatedUser
+    ) async throws -> AccountID {
         try requirePasswordChanged(administrator)
         try AccessPolicy.require(AccessPolicy.mayAdd(role, by: administrator.role))
         let email = try EmailAddress(email).value
         let login = try login.map { try Login($0).value } ?? email
         let now = clock.now()
-        let account = Account(id: .make(), login: login, email: email, phone: try phone.map { try PhoneNumber($0).value },
-                              role: role, authentication: authentication,
-                              status: authentication == .singleSignOn ? .active : .pending, createdAt: now)
+        let account = Account(
+            id: .make(), login: login, email: email, phone: try phone.map { try PhoneNumber($0).value },
+            role: role, authentication: authentication,
+            status: authentication == .singleSignOn ? .active : .pending, createdAt: now)
         let token = links.newToken()
         return try await store.transaction { [self] tx in
             guard try await tx.insert(account) else { throw AccountError.loginTaken }
-            try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .accountCreated, actorID: administrator.accountID,
-                                           detail: "role=\(role.rawValue) authentication=\(authentication.rawValue)"))
+            try await tx.append(
+                AuditEvent(
+                    at: now, accountID: account.id, kind: .accountCreated, actorID: administrator.accountID,
+                    detail: "role=\(role.rawValue) authentication=\(authentication.rawValue)"))
             if authentication == .password {
-                try await links.send(.activation, token: token, message: templates.activation(token: token), to: account, in: tx, at: now)
+                try await links.send(
+                    .activation, token: token, message: templates.activation(token: token), to: account, in: tx, at: now
+                )
             }
             return account.id
         }
@@ -106,8 +122,11 @@ public final class AccountService: Sendable {
         try await store.transaction { [self] tx in
             guard try await isUnderAddressLimit(email, in: tx, at: now) else { return }
             if try await tx.insert(account) {
-                try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .accountCreated, detail: "sign-up"))
-                try await links.send(.activation, token: token, message: templates.activation(token: token), to: account, in: tx, at: now)
+                try await tx.append(
+                    AuditEvent(at: now, accountID: account.id, kind: .accountCreated, detail: "sign-up"))
+                try await links.send(
+                    .activation, token: token, message: templates.activation(token: token), to: account, in: tx, at: now
+                )
             } else if let existing = try await tx.account(login: email) {
                 try await tx.enqueue(links.email(templates.alreadyRegistered(), to: existing.email, at: now))
             }
@@ -122,8 +141,9 @@ public final class AccountService: Sendable {
         let newHash = try await hashing.hash(PasswordPolicy.normalized(password))
         let now = clock.now()
         return try await store.transaction { [self] tx in
-            guard let accountID = try await tx.consumeToken(hash: SecretToken.hash(token), purpose: .activation, at: now),
-                  var account = try await tx.account(id: accountID), account.status == .pending
+            guard
+                let accountID = try await tx.consumeToken(hash: SecretToken.hash(token), purpose: .activation, at: now),
+                var account = try await tx.account(id: accountID), account.status == .pending
             else { throw AccountError.invalidLink }
             try await tx.setPassword(accountID: accountID, hash: newHash, mustChange: false)
             account.passwordHash = newHash
@@ -142,7 +162,9 @@ public final class AccountService: Sendable {
     /// Unknown logins, wrong passwords and locked accounts all get
     /// ``AccountError/invalidCredentials`` after the same Argon2 work; only someone who
     /// knows the password learns that the account is deactivated (A5).
-    public func signIn(login: String, password: String, deviceToken: String? = nil, client: ClientAddress? = nil) async throws -> SignInResult {
+    public func signIn(login: String, password: String, deviceToken: String? = nil, client: ClientAddress? = nil)
+        async throws -> SignInResult
+    {
         let now = clock.now()
         let account = try await existingAccountIfAny(login)
         guard let account, let storedHash = account.passwordHash, account.authentication == .password else {
@@ -153,28 +175,38 @@ public final class AccountService: Sendable {
         }
         // L2: the attempt is counted before the password is checked.
         let result: SignInResult? = try await attempts.withAttempt(on: account, at: now) { [self] attempt in
-            guard try await attempt.check({ try await hashing.verify(PasswordPolicy.normalized(password), against: storedHash) }) else {
+            guard
+                try await attempt.check({
+                    try await hashing.verify(PasswordPolicy.normalized(password), against: storedHash)
+                })
+            else {
                 throw AccountError.invalidCredentials
             }
             if account.status != .active {
                 try await store.transaction { tx in try await attempt.succeed(in: tx) }
-                throw account.status == .deactivated ? AccountError.accountDeactivated : AccountError.accountNotActivated
+                throw account.status == .deactivated
+                    ? AccountError.accountDeactivated : AccountError.accountNotActivated
             }
             // B3: the list grows after a password was set.
             if try await passwordPolicy.isBreached(password) {
                 try await requireReset(of: account, releasing: attempt, at: now)
                 throw AccountError.passwordResetRequired
             }
-            let upgradedHash = hashing.needsUpgrade(storedHash) ? try await hashing.hash(PasswordPolicy.normalized(password)) : nil
+            let upgradedHash =
+                hashing.needsUpgrade(storedHash) ? try await hashing.hash(PasswordPolicy.normalized(password)) : nil
             return try await store.transaction { [self] tx in
                 // The password checked must still be the account's when the session is
                 // issued: a reset or change committed meanwhile ended what it let in.
-                guard let current = try await tx.lockedAccount(id: account.id), current.passwordHash == storedHash, current.status == .active
+                guard let current = try await tx.lockedAccount(id: account.id), current.passwordHash == storedHash,
+                    current.status == .active
                 else { throw AccountError.invalidCredentials }
                 if let upgradedHash {
-                    try await tx.setPassword(accountID: account.id, hash: upgradedHash, mustChange: current.mustChangePassword)
+                    try await tx.setPassword(
+                        accountID: account.id, hash: upgradedHash, mustChange: current.mustChangePassword)
                 }
-                if configuration.verifyNewDevices, try await !sessions.isKnownDevice(deviceToken, of: account.id, in: tx, at: now) {
+                if configuration.verifyNewDevices,
+                    try await !sessions.isKnownDevice(deviceToken, of: account.id, in: tx, at: now)
+                {
                     // L3: the sign-in waits for the code; the code's tries are attempts of their own.
                     let challengeID = try await devices.challenge(current, client: client, in: tx, at: now)
                     try await attempt.release(in: tx)
@@ -216,13 +248,15 @@ public final class AccountService: Sendable {
         let token = links.newToken()
         try await store.transaction { [self] tx in
             guard let account = try await tx.account(login: login), account.status != .deactivated,
-                  try await isUnderAddressLimit(account.email, in: tx, at: now)
+                try await isUnderAddressLimit(account.email, in: tx, at: now)
             else { return }
             if account.authentication == .singleSignOn {
                 try await tx.enqueue(links.email(templates.singleSignOnNotice(), to: account.email, at: now))
                 return
             }
-            try await links.sendReset(to: account, token: token, message: templates.passwordReset(token: token, hours: links.resetHours), in: tx, at: now)
+            try await links.sendReset(
+                to: account, token: token, message: templates.passwordReset(token: token, hours: links.resetHours),
+                in: tx, at: now)
         }
     }
 
@@ -235,22 +269,27 @@ public final class AccountService: Sendable {
         let hash = try await hashing.hash(PasswordPolicy.normalized(newPassword))
         let now = clock.now()
         try await store.transaction { [self] tx in
-            guard let accountID = try await tx.consumeToken(hash: SecretToken.hash(token), purpose: .passwordReset, at: now),
-                  let account = try await tx.account(id: accountID), account.status != .deactivated
+            guard
+                let accountID = try await tx.consumeToken(
+                    hash: SecretToken.hash(token), purpose: .passwordReset, at: now),
+                let account = try await tx.account(id: accountID), account.status != .deactivated
             else { throw AccountError.invalidLink }
             guard account.authentication == .password else { throw AccountError.singleSignOnAccount }
             try await tx.setPassword(accountID: accountID, hash: hash, mustChange: false)
             if account.status == .pending {
                 try await tx.setStatus(accountID: accountID, .active)
                 try await tx.revokeTokens(accountID: accountID, purpose: .activation, at: now)
-                try await tx.append(AuditEvent(at: now, accountID: accountID, kind: .accountActivated, detail: "reset link"))
+                try await tx.append(
+                    AuditEvent(at: now, accountID: accountID, kind: .accountActivated, detail: "reset link"))
             }
             try await tx.clearFailedSignIns(accountID: accountID)
             try await revokeSecrets(of: accountID, keepingSession: nil, in: tx, at: now)
             try await tx.enqueue(links.email(templates.resetConfirmation(), to: account.email, at: now))
             if let phone = account.phone {
-                try await tx.enqueue(OutgoingMessage(id: makeIdentifier(), channel: .sms, recipient: phone, subject: "",
-                                                     body: templates.resetConfirmationSMS(), createdAt: now))
+                try await tx.enqueue(
+                    OutgoingMessage(
+                        id: makeIdentifier(), channel: .sms, recipient: phone, subject: "",
+                        body: templates.resetConfirmationSMS(), createdAt: now))
             }
             try await tx.append(AuditEvent(at: now, accountID: accountID, kind: .passwordResetCompleted))
         }
@@ -258,18 +297,24 @@ public final class AccountService: Sendable {
 
     /// R4, B4: a signed-in user changes their password: the current one, then the new
     /// one twice. Every other session of the account ends.
-    public func changePassword(by user: AuthenticatedUser, currentPassword: String, newPassword: String, confirmation: String) async throws {
+    public func changePassword(
+        by user: AuthenticatedUser, currentPassword: String, newPassword: String, confirmation: String
+    ) async throws {
         guard user.authentication == .password else { throw AccountError.singleSignOnAccount }
         guard newPassword == confirmation else { throw AccountError.passwordConfirmationMismatch }
         try await passwordPolicy.requireAcceptable(newPassword, refusal: .breachedPassword)
         let now = clock.now()
         guard let account = try await store.transaction({ tx in try await tx.account(id: user.accountID) }),
-              let storedHash = account.passwordHash
+            let storedHash = account.passwordHash
         else { throw AccountError.currentPasswordIncorrect }
         // R4, L2: the current password is guessed like a sign-in: counted first, and a
         // session whose account is locked ends, so a stolen session cannot guess on.
         let changed: Void? = try await attempts.withAttempt(on: account, at: now) { [self] attempt in
-            guard try await attempt.check({ try await hashing.verify(PasswordPolicy.normalized(currentPassword), against: storedHash) }) else {
+            guard
+                try await attempt.check({
+                    try await hashing.verify(PasswordPolicy.normalized(currentPassword), against: storedHash)
+                })
+            else {
                 if attempt.lockedTheAccount {
                     try await sessions.end(user, reason: "account locked", at: now)
                     throw AccountError.notSignedIn
@@ -279,7 +324,9 @@ public final class AccountService: Sendable {
             let hash = try await hashing.hash(PasswordPolicy.normalized(newPassword))
             try await store.transaction { [self] tx in
                 // Another change or a reset since the check: the current password is no longer this one.
-                guard try await tx.lockedAccount(id: account.id)?.passwordHash == storedHash else { throw AccountError.currentPasswordIncorrect }
+                guard try await tx.lockedAccount(id: account.id)?.passwordHash == storedHash else {
+                    throw AccountError.currentPasswordIncorrect
+                }
                 try await attempt.succeed(in: tx)
                 try await tx.setPassword(accountID: account.id, hash: hash, mustChange: false)
                 try await revokeSecrets(of: account.id, keepingSession: user.sessionTokenHash, in: tx, at: now)
@@ -307,8 +354,12 @@ public final class AccountService: Sendable {
             guard let account = try await tx.account(login: login) else { throw AccountError.unknownAccount }
             guard account.authentication == .password else { throw AccountError.singleSignOnAccount }
             guard account.status == .active else { throw AccountError.accountDeactivated }
-            try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .adminSentPasswordReset, actorID: administrator.accountID))
-            try await links.sendReset(to: account, token: token, message: templates.passwordReset(token: token, hours: links.resetHours), in: tx, at: now)
+            try await tx.append(
+                AuditEvent(
+                    at: now, accountID: account.id, kind: .adminSentPasswordReset, actorID: administrator.accountID))
+            try await links.sendReset(
+                to: account, token: token, message: templates.passwordReset(token: token, hours: links.resetHours),
+                in: tx, at: now)
         }
     }
 
@@ -328,7 +379,8 @@ public final class AccountService: Sendable {
             if target.status == .pending { try await tx.setStatus(accountID: target.id, .active) }
             try await tx.clearFailedSignIns(accountID: target.id)
             try await revokeSecrets(of: target.id, keepingSession: nil, in: tx, at: now)
-            try await tx.append(AuditEvent(at: now, accountID: target.id, kind: .adminSetPassword, actorID: administrator.accountID))
+            try await tx.append(
+                AuditEvent(at: now, accountID: target.id, kind: .adminSetPassword, actorID: administrator.accountID))
         }
     }
 
@@ -351,25 +403,31 @@ public final class AccountService: Sendable {
         let now = clock.now()
         try await store.transaction { tx in
             try await tx.setRole(accountID: target.id, role)
-            try await tx.append(AuditEvent(at: now, accountID: target.id, kind: .roleChanged, actorID: administrator.accountID,
-                                           detail: "\(target.role.rawValue)->\(role.rawValue)"))
+            try await tx.append(
+                AuditEvent(
+                    at: now, accountID: target.id, kind: .roleChanged, actorID: administrator.accountID,
+                    detail: "\(target.role.rawValue)->\(role.rawValue)"))
         }
     }
 
     /// D1: the users an administrator manages, those whose login or e-mail address
     /// contains `text` (all when it is empty), by login, at most `limit`.
-    public func users(containing text: String, limit: Int = 100, by administrator: AuthenticatedUser) async throws -> [UserSummary] {
+    public func users(containing text: String, limit: Int = 100, by administrator: AuthenticatedUser) async throws
+        -> [UserSummary]
+    {
         try requirePasswordChanged(administrator)
         try AccessPolicy.require(administrator.role.administersUsers)
         let text = text.trimmingCharacters(in: .whitespaces).lowercased()
-        return try await store.transaction { tx in try await tx.accounts(containing: text, limit: limit) }.map(UserSummary.init)
+        return try await store.transaction { tx in try await tx.accounts(containing: text, limit: limit) }.map(
+            UserSummary.init)
     }
 
     /// A3: the strength shown while a password is chosen; breached is always weak.
     public func passwordStrength(_ password: String) async -> PasswordStrength {
         let count = try? await passwordPolicy.breachCount(password)
-        return PasswordStrength.estimate(password, breachCount: count, breached: (count ?? 0) > configuration.breachThreshold,
-                                         minimumLength: configuration.minimumPasswordLength)
+        return PasswordStrength.estimate(
+            password, breachCount: count, breached: (count ?? 0) > configuration.breachThreshold,
+            minimumLength: configuration.minimumPasswordLength)
     }
 
     // MARK: Pieces the flows share
@@ -389,7 +447,9 @@ public final class AccountService: Sendable {
         return try await store.transaction { tx in try await tx.account(login: login) }
     }
 
-    private func setStatus(_ status: AccountStatus, login: String, by administrator: AuthenticatedUser, event: AuditEvent.Kind) async throws {
+    private func setStatus(
+        _ status: AccountStatus, login: String, by administrator: AuthenticatedUser, event: AuditEvent.Kind
+    ) async throws {
         try requirePasswordChanged(administrator)
         try AccessPolicy.require(administrator.role.administersUsers)
         let target = try await existingAccount(login)
@@ -398,7 +458,8 @@ public final class AccountService: Sendable {
         try await store.transaction { tx in
             try await tx.setStatus(accountID: target.id, status)
             if status == .deactivated { try await tx.deleteSessions(accountID: target.id, keeping: nil) }
-            try await tx.append(AuditEvent(at: now, accountID: target.id, kind: event, actorID: administrator.accountID))
+            try await tx.append(
+                AuditEvent(at: now, accountID: target.id, kind: event, actorID: administrator.accountID))
         }
     }
 
@@ -407,10 +468,13 @@ public final class AccountService: Sendable {
     /// the reservation) and one after (there, the failure's record), each an audit row
     /// here, so that neither the hash nor the database's fsync tells the cases apart.
     private func refuseSignIn(accountID: AccountID?, reason: String, password: String, at now: Date) async throws {
-        try await store.transaction { tx in try await tx.append(AuditEvent(at: now, accountID: accountID, kind: .signInRefused, detail: reason)) }
+        try await store.transaction { tx in
+            try await tx.append(AuditEvent(at: now, accountID: accountID, kind: .signInRefused, detail: reason))
+        }
         _ = try await hashing.verify(password, against: try await dummyPasswordHash())
         try await store.transaction { tx in
-            try await tx.append(AuditEvent(at: now, accountID: accountID, kind: .signInRefused, detail: "\(reason): answered"))
+            try await tx.append(
+                AuditEvent(at: now, accountID: accountID, kind: .signInRefused, detail: "\(reason): answered"))
         }
     }
 
@@ -418,13 +482,18 @@ public final class AccountService: Sendable {
     /// work; the transaction that uses the link checks it again (one of two uses wins).
     private func requireUsableLink(_ token: String, purpose: TokenPurpose) async throws {
         let now = clock.now()
-        guard try await store.transaction({ tx in try await tx.isUsableToken(hash: SecretToken.hash(token), purpose: purpose, at: now) })
+        guard
+            try await store.transaction({ tx in
+                try await tx.isUsableToken(hash: SecretToken.hash(token), purpose: purpose, at: now)
+            })
         else { throw AccountError.invalidLink }
     }
 
     /// The per-client limit on requests that send mail or make codes.
     private func admit(_ client: ClientAddress?, at now: Date) throws {
-        if let client, let wait = clients.admit(client, at: now) { throw AccountError.tooManyRequests(retryAfterSeconds: wait) }
+        if let client, let wait = clients.admit(client, at: now) {
+            throw AccountError.tooManyRequests(retryAfterSeconds: wait)
+        }
     }
 
     /// B3: the right password, now breached. The attempt is given back (the failures
@@ -437,21 +506,27 @@ public final class AccountService: Sendable {
             try await attempt.release(in: tx)
             try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .breachedPasswordAtSignIn))
             guard try await !tx.hasUsableToken(accountID: account.id, purpose: .passwordReset, at: now) else { return }
-            try await links.sendReset(to: account, token: token, message: templates.proactiveReset(token: token, hours: links.resetHours),
-                                      in: tx, at: now)
+            try await links.sendReset(
+                to: account, token: token, message: templates.proactiveReset(token: token, hours: links.resetHours),
+                in: tx, at: now)
         }
     }
 
     /// The per-address limit: false when the address had its share of mail this hour
     /// (the request then answers as usual and sends nothing).
-    private func isUnderAddressLimit(_ address: String, in tx: any AccountTransaction, at now: Date) async throws -> Bool {
-        try await tx.messageCount(to: address, since: now.addingTimeInterval(-3600)) < configuration.messagesPerAddressPerHour
+    private func isUnderAddressLimit(_ address: String, in tx: any AccountTransaction, at now: Date) async throws
+        -> Bool
+    {
+        try await tx.messageCount(to: address, since: now.addingTimeInterval(-3600))
+            < configuration.messagesPerAddressPerHour
     }
 
     /// A new password ends what the old one let in: other sessions, known devices,
     /// pending device codes and unused reset links (older links must not set a
     /// password over the new one).
-    private func revokeSecrets(of accountID: AccountID, keepingSession kept: TokenHash?, in tx: any AccountTransaction, at now: Date) async throws {
+    private func revokeSecrets(
+        of accountID: AccountID, keepingSession kept: TokenHash?, in tx: any AccountTransaction, at now: Date
+    ) async throws {
         try await tx.deleteSessions(accountID: accountID, keeping: kept)
         try await tx.forgetDevices(accountID: accountID)
         try await tx.revokeChallenges(accountID: accountID, at: now)

@@ -5,7 +5,8 @@ import Foundation
 /// The SQLite and PostgreSQL stores (module AccountStorage) implement it.
 public protocol AccountStore: Sendable {
     @discardableResult
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (any AccountTransaction) async throws -> T) async throws -> T
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any AccountTransaction) async throws -> T) async throws
+        -> T
 }
 
 /// The operations of one transaction. Counters and one-time tokens change by single
@@ -30,7 +31,8 @@ public protocol AccountTransaction: Sendable {
     /// that attempt brings if it fails). False, changing nothing, when the account is
     /// locked at `now`, has `cap` failures, or another request took attempt
     /// `failures + 1` first.
-    func reserveAttempt(accountID: AccountID, failures: Int, lockedUntil: Date?, cap: Int, at now: Date) async throws -> Bool
+    func reserveAttempt(accountID: AccountID, failures: Int, lockedUntil: Date?, cap: Int, at now: Date) async throws
+        -> Bool
     /// Gives back attempt `attempt`: the count goes back to `attempt - 1` and the lock its
     /// reservation set goes (the account was unlocked when it was reserved). Nothing
     /// when the count has moved on (a later attempt's count and lock are that attempt's).
@@ -39,7 +41,8 @@ public protocol AccountTransaction: Sendable {
     func clearFailedSignIns(accountID: AccountID) async throws
 
     // One-time tokens (activation, reset)
-    func insertToken(hash: TokenHash, purpose: TokenPurpose, accountID: AccountID, createdAt: Date, expiresAt: Date) async throws
+    func insertToken(hash: TokenHash, purpose: TokenPurpose, accountID: AccountID, createdAt: Date, expiresAt: Date)
+        async throws
     /// Marks every unused token of this purpose used (R3: only the newest link works).
     func revokeTokens(accountID: AccountID, purpose: TokenPurpose, at: Date) async throws
     /// Marks the token used if it is unused and unexpired, returning its account;

@@ -8,7 +8,9 @@ struct Login: Hashable, Sendable {
     init(_ text: String) throws {
         let login = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard !login.isEmpty, login.count <= 254,
-              login.unicodeScalars.allSatisfy({ !CharacterSet.whitespacesAndNewlines.contains($0) && !CharacterSet.controlCharacters.contains($0) })
+            login.unicodeScalars.allSatisfy({
+                !CharacterSet.whitespacesAndNewlines.contains($0) && !CharacterSet.controlCharacters.contains($0)
+            })
         else { throw AccountError.invalidLogin }
         value = login
     }
@@ -21,7 +23,8 @@ struct EmailAddress: Hashable, Sendable {
     init(_ text: String) throws {
         let address = try Login(text).value
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix(".")
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
+            !parts[1].hasSuffix(".")
         else { throw AccountError.invalidLogin }
         value = address
     }

@@ -16,18 +16,27 @@ struct DeviceVerification: Sendable {
     /// Makes a challenge for `account` and queues its code, in the caller's transaction;
     /// answers the challenge's identifier. Refused with ``AccountError/tooManyRequests(retryAfterSeconds:)``
     /// past the account's codes for the hour or the client's requests.
-    func challenge(_ account: Account, client: ClientAddress?, in tx: any AccountTransaction, at now: Date) async throws -> String {
+    func challenge(_ account: Account, client: ClientAddress?, in tx: any AccountTransaction, at now: Date) async throws
+        -> String
+    {
         let hour: TimeInterval = 3600
-        guard try await tx.challengeCount(accountID: account.id, since: now.addingTimeInterval(-hour)) < configuration.deviceChallengesPerHour
+        guard
+            try await tx.challengeCount(accountID: account.id, since: now.addingTimeInterval(-hour))
+                < configuration.deviceChallengesPerHour
         else { throw AccountError.tooManyRequests(retryAfterSeconds: Int(hour)) }
-        if let client, let wait = clients.admit(client, at: now) { throw AccountError.tooManyRequests(retryAfterSeconds: wait) }
+        if let client, let wait = clients.admit(client, at: now) {
+            throw AccountError.tooManyRequests(retryAfterSeconds: wait)
+        }
         let code = SecretToken.sixDigitCode(using: random)
         let expiresAt = now.addingTimeInterval(configuration.deviceCodeLifetime.timeInterval)
-        let challenge = DeviceChallenge(id: makeIdentifier(), accountID: account.id, codeHash: SecretToken.hash(code), createdAt: now,
-                                        expiresAt: expiresAt)
+        let challenge = DeviceChallenge(
+            id: makeIdentifier(), accountID: account.id, codeHash: SecretToken.hash(code), createdAt: now,
+            expiresAt: expiresAt)
         try await tx.insert(challenge)
-        try await tx.enqueue(links.email(templates.deviceCode(code, minutes: Int(configuration.deviceCodeLifetime.timeInterval / 60)),
-                                         to: account.email, at: now, secretExpiresAt: expiresAt))
+        try await tx.enqueue(
+            links.email(
+                templates.deviceCode(code, minutes: Int(configuration.deviceCodeLifetime.timeInterval / 60)),
+                to: account.email, at: now, secretExpiresAt: expiresAt))
         try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .deviceChallengeSent))
         return challenge.id
     }
@@ -38,8 +47,11 @@ extension AccountService {
     public func verifyDevice(challengeID: String, code: String) async throws -> IssuedSession {
         let now = clock.now()
         let maximumTries = configuration.deviceCodeAttempts
-        guard let challenge = try await store.transaction({ tx in try await tx.reserveTry(challengeID: challengeID, maximumTries: maximumTries, at: now) }),
-              let account = try await store.transaction({ tx in try await tx.account(id: challenge.accountID) })
+        guard
+            let challenge = try await store.transaction({ tx in
+                try await tx.reserveTry(challengeID: challengeID, maximumTries: maximumTries, at: now)
+            }),
+            let account = try await store.transaction({ tx in try await tx.account(id: challenge.accountID) })
         else { throw AccountError.invalidDeviceCode }
         let session: IssuedSession?? = try await attempts.withAttempt(on: account, at: now) { [self] attempt in
             let entered = SecretToken.hash(code.trimmingCharacters(in: .whitespaces))
@@ -49,7 +61,7 @@ extension AccountService {
             return try await store.transaction { [self] tx in
                 // A reset or change since the code was sent revoked it (used_at is set).
                 guard try await tx.consumeChallenge(id: challengeID, at: now),
-                      let current = try await tx.account(id: account.id), current.status == .active
+                    let current = try await tx.account(id: account.id), current.status == .active
                 else { return nil }
                 try await attempt.succeed(in: tx)
                 try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .deviceVerified))

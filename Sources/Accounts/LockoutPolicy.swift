@@ -17,12 +17,14 @@ struct LockoutPolicy {
         if failures >= configuration.failuresBeforeResetRequired { return .distantFuture }
         guard failures >= configuration.failuresBeforeLockout else { return nil }
         let doublings = min(failures - configuration.failuresBeforeLockout, 40)
-        let seconds = min(configuration.firstLockout.timeInterval * pow(2, Double(doublings)),
-                          configuration.maximumLockout.timeInterval)
+        let seconds = min(
+            configuration.firstLockout.timeInterval * pow(2, Double(doublings)),
+            configuration.maximumLockout.timeInterval)
         return now.addingTimeInterval(seconds)
     }
 
     func isLocked(_ account: Account, now: Date) -> Bool {
-        account.failedSignIns >= configuration.failuresBeforeResetRequired || (account.lockedUntil.map { $0 > now } ?? false)
+        account.failedSignIns >= configuration.failuresBeforeResetRequired
+            || (account.lockedUntil.map { $0 > now } ?? false)
     }
 }

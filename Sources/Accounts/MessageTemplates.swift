@@ -10,72 +10,84 @@ struct MessageTemplates {
 
     /// A2: an administrator added the user (or they signed up).
     func activation(token: String) -> Email {
-        Email(subject: "Activate your \(productName) account", body: """
-            An account has been created for you in \(productName).
+        Email(
+            subject: "Activate your \(productName) account",
+            body: """
+                An account has been created for you in \(productName).
 
-            Activate now: \(linkBaseURL)/activate?token=\(token)
+                Activate now: \(linkBaseURL)/activate?token=\(token)
 
-            Following the link, you choose your own password and are signed in. Afterwards \
-            you sign in with your user ID (this e-mail address) and that password.
-            """)
+                Following the link, you choose your own password and are signed in. Afterwards \
+                you sign in with your user ID (this e-mail address) and that password.
+                """)
     }
 
     /// R1, R5: a reset the user (or an administrator for them) asked for.
     func passwordReset(token: String, hours: Int) -> Email {
-        Email(subject: "Reset your \(productName) password", body: """
-            Someone asked to reset the password of your \(productName) account.
+        Email(
+            subject: "Reset your \(productName) password",
+            body: """
+                Someone asked to reset the password of your \(productName) account.
 
-            Set a new password: \(linkBaseURL)/reset-password?token=\(token)
+                Set a new password: \(linkBaseURL)/reset-password?token=\(token)
 
-            The link works once and expires in \(hours) hours. If you asked more than once, \
-            only the most recent link works. If you did not ask, you can ignore this e-mail.
-            """)
+                The link works once and expires in \(hours) hours. If you asked more than once, \
+                only the most recent link works. If you did not ask, you can ignore this e-mail.
+                """)
     }
 
     /// B3: the password in use appeared in a breach.
     func proactiveReset(token: String, hours: Int) -> Email {
-        Email(subject: "Your \(productName) password must be reset", body: """
-            Your password has been identified as a risky password: it appears in publicly \
-            leaked password lists. That does not mean your account was compromised, but you \
-            cannot sign in with it any more, and you should change it wherever else you use it.
+        Email(
+            subject: "Your \(productName) password must be reset",
+            body: """
+                Your password has been identified as a risky password: it appears in publicly \
+                leaked password lists. That does not mean your account was compromised, but you \
+                cannot sign in with it any more, and you should change it wherever else you use it.
 
-            Set a new password: \(linkBaseURL)/reset-password?token=\(token)
+                Set a new password: \(linkBaseURL)/reset-password?token=\(token)
 
-            The link works once and expires in \(hours) hours.
-            """)
+                The link works once and expires in \(hours) hours.
+                """)
     }
 
     /// L1: ten failed sign-ins in a row.
     func failedSignInsReset(token: String, failures: Int, hours: Int) -> Email {
-        Email(subject: "\(failures) failed sign-in attempts on your \(productName) account", body: """
-            There have been \(failures) failed attempts to sign in to your \(productName) account. \
-            If that was you and you have forgotten your password, set a new one here:
+        Email(
+            subject: "\(failures) failed sign-in attempts on your \(productName) account",
+            body: """
+                There have been \(failures) failed attempts to sign in to your \(productName) account. \
+                If that was you and you have forgotten your password, set a new one here:
 
-            \(linkBaseURL)/reset-password?token=\(token)
+                \(linkBaseURL)/reset-password?token=\(token)
 
-            The link works once and expires in \(hours) hours. If it was not you, your \
-            account is protected by a temporary lock; setting a new password also ends it.
-            """)
+                The link works once and expires in \(hours) hours. If it was not you, your \
+                account is protected by a temporary lock; setting a new password also ends it.
+                """)
     }
 
     /// L3: a sign-in from a device the account has not used before.
     func deviceCode(_ code: String, minutes: Int) -> Email {
-        Email(subject: "Your \(productName) verification code", body: """
-            Someone signed in to your \(productName) account from a browser or device we do \
-            not recognise. To confirm it was you, enter this verification code:
+        Email(
+            subject: "Your \(productName) verification code",
+            body: """
+                Someone signed in to your \(productName) account from a browser or device we do \
+                not recognise. To confirm it was you, enter this verification code:
 
-            \(code)
+                \(code)
 
-            The code expires in \(minutes) minutes. If this was not you, change your password.
-            """)
+                The code expires in \(minutes) minutes. If this was not you, change your password.
+                """)
     }
 
     /// R7: after a reset.
     func resetConfirmation() -> Email {
-        Email(subject: "Your \(productName) password was reset", body: """
-            The password of your \(productName) account was just reset, and every other \
-            session was signed out. If you did not do this, contact your administrator.
-            """)
+        Email(
+            subject: "Your \(productName) password was reset",
+            body: """
+                The password of your \(productName) account was just reset, and every other \
+                session was signed out. If you did not do this, contact your administrator.
+                """)
     }
 
     /// R7: the SMS after a reset.
@@ -85,27 +97,33 @@ struct MessageTemplates {
 
     /// R4, R6: the password changed while signed in, or an administrator set it.
     func passwordChanged() -> Email {
-        Email(subject: "Your \(productName) password was changed", body: """
-            The password of your \(productName) account was changed, and every other session \
-            was signed out. If you did not do this, reset your password or contact your administrator.
-            """)
+        Email(
+            subject: "Your \(productName) password was changed",
+            body: """
+                The password of your \(productName) account was changed, and every other session \
+                was signed out. If you did not do this, reset your password or contact your administrator.
+                """)
     }
 
     /// A4: a reset asked for an account that signs in with single sign-on.
     func singleSignOnNotice() -> Email {
-        Email(subject: "Your \(productName) account uses single sign-on", body: """
-            Someone asked to reset the password of your \(productName) account. Your account \
-            signs in with single sign-on, so it has no password here to reset: use your \
-            organisation's sign-in, or ask its administrator.
-            """)
+        Email(
+            subject: "Your \(productName) account uses single sign-on",
+            body: """
+                Someone asked to reset the password of your \(productName) account. Your account \
+                signs in with single sign-on, so it has no password here to reset: use your \
+                organisation's sign-in, or ask its administrator.
+                """)
     }
 
     /// Sign-up with an address that already has an account (the page answers the same).
     func alreadyRegistered() -> Email {
-        Email(subject: "You already have a \(productName) account", body: """
-            Someone tried to create a \(productName) account with this e-mail address, which \
-            already has one. Sign in instead; if you have forgotten your password, use \
-            "Forgot my password" on the sign-in page. If this was not you, ignore this e-mail.
-            """)
+        Email(
+            subject: "You already have a \(productName) account",
+            body: """
+                Someone tried to create a \(productName) account with this e-mail address, which \
+                already has one. Sign in instead; if you have forgotten your password, use \
+                "Forgot my password" on the sign-in page. If this was not you, ignore this e-mail.
+                """)
     }
 }

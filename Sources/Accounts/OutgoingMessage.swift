@@ -21,8 +21,11 @@ public struct OutgoingMessage: Sendable, Equatable {
     /// sent after it, and its body is dropped (secrets do not wait in the outbox for ever).
     public var expiresAt: Date?
 
-    public init(id: String, channel: Channel, recipient: String, subject: String, body: String, createdAt: Date, attempts: Int = 0,
-                expiresAt: Date? = nil) {
+    public init(
+        id: String, channel: Channel, recipient: String, subject: String, body: String, createdAt: Date,
+        attempts: Int = 0,
+        expiresAt: Date? = nil
+    ) {
         self.id = id
         self.channel = channel
         self.recipient = recipient

@@ -36,8 +36,10 @@ public struct PasswordHashing: Sendable {
     /// Sixteen hashes per core: at tens of milliseconds each, the last waits under a second.
     public static let defaultQueueLimit = System.coreCount * 16
 
-    public init(parameters: Argon2Parameters = .owasp, queueLimit: Int = defaultQueueLimit,
-                random: any SecureRandomSource = SystemRandomSource()) {
+    public init(
+        parameters: Argon2Parameters = .owasp, queueLimit: Int = defaultQueueLimit,
+        random: any SecureRandomSource = SystemRandomSource()
+    ) {
         self.parameters = parameters
         self.queueLimit = queueLimit
         self.random = random
@@ -81,11 +83,13 @@ public struct PasswordHashing: Sendable {
 
     private static func encode(_ password: String, salt: [UInt8], parameters: Argon2Parameters) throws -> String {
         let bytes = Array(password.utf8)
-        let length = argon2_encodedlen(parameters.iterations, parameters.memoryKiB, parameters.parallelism,
-                                       UInt32(salt.count), UInt32(hashLength), Argon2_id)
+        let length = argon2_encodedlen(
+            parameters.iterations, parameters.memoryKiB, parameters.parallelism,
+            UInt32(salt.count), UInt32(hashLength), Argon2_id)
         var encoded = [CChar](repeating: 0, count: length)
-        let status = argon2id_hash_encoded(parameters.iterations, parameters.memoryKiB, parameters.parallelism,
-                                           bytes, bytes.count, salt, salt.count, hashLength, &encoded, length)
+        let status = argon2id_hash_encoded(
+            parameters.iterations, parameters.memoryKiB, parameters.parallelism,
+            bytes, bytes.count, salt, salt.count, hashLength, &encoded, length)
         guard status == ARGON2_OK.rawValue else {
             throw PasswordHashingError(reason: String(cString: argon2_error_message(status)))
         }

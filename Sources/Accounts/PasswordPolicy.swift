@@ -14,8 +14,12 @@ struct PasswordPolicy: Sendable {
     /// refusing with the rule's own error.
     func requireAcceptable(_ password: String, refusal: AccountError) async throws {
         let length = Self.normalized(password).count
-        guard length >= configuration.minimumPasswordLength else { throw AccountError.passwordTooShort(minimum: configuration.minimumPasswordLength) }
-        guard length <= configuration.maximumPasswordLength else { throw AccountError.passwordTooLong(maximum: configuration.maximumPasswordLength) }
+        guard length >= configuration.minimumPasswordLength else {
+            throw AccountError.passwordTooShort(minimum: configuration.minimumPasswordLength)
+        }
+        guard length <= configuration.maximumPasswordLength else {
+            throw AccountError.passwordTooLong(maximum: configuration.maximumPasswordLength)
+        }
         if try await isBreached(password) { throw refusal }
     }
 
@@ -28,7 +32,9 @@ struct PasswordPolicy: Sendable {
         do {
             return try await breachCount(password) > configuration.breachThreshold
         } catch {
-            logger.warning("breach check unavailable", metadata: ["error": "\(error)", "failOpen": "\(configuration.breachCheckFailOpen)"])
+            logger.warning(
+                "breach check unavailable",
+                metadata: ["error": "\(error)", "failOpen": "\(configuration.breachCheckFailOpen)"])
             guard configuration.breachCheckFailOpen else { throw AccountError.breachCheckUnavailable }
             return false
         }

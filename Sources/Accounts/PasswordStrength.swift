@@ -21,7 +21,9 @@ public struct PasswordStrength: Sendable, Equatable, Codable {
 
     /// Rates without composition rules (NIST 800-63B): length counts most; repeats,
     /// runs and a single kind of character count against; breached means weak.
-    static func estimate(_ password: String, breachCount: UInt64?, breached: Bool, minimumLength: Int) -> PasswordStrength {
+    static func estimate(_ password: String, breachCount: UInt64?, breached: Bool, minimumLength: Int)
+        -> PasswordStrength
+    {
         var reasons: [String] = []
         let characters = Array(password)
         if breached {
@@ -37,7 +39,10 @@ public struct PasswordStrength: Sendable, Equatable, Codable {
         if hasRun(characters) {
             reasons.append("It contains a run such as 1234 or abcd.")
         }
-        let kinds = [\Character.isLowercase, \.isUppercase, \.isNumber].filter { kind in characters.contains { $0[keyPath: kind] } }.count
+        let kinds =
+            [\Character.isLowercase, \.isUppercase, \.isNumber].filter { kind in
+                characters.contains { $0[keyPath: kind] }
+            }.count
             + (characters.contains { !$0.isLetter && !$0.isNumber } ? 1 : 0)
 
         let level: Level

@@ -11,10 +11,13 @@ struct SessionIssuer: Sendable {
 
     /// A new session for `account`; `rememberingDevice` also makes the device known
     /// (after a device code, or an e-mailed link that proved the address).
-    func issue(for account: Account, rememberingDevice: Bool, in tx: any AccountTransaction, at now: Date) async throws -> IssuedSession {
+    func issue(for account: Account, rememberingDevice: Bool, in tx: any AccountTransaction, at now: Date) async throws
+        -> IssuedSession
+    {
         let token = SecretToken.make(using: random)
-        let session = StoredSession(tokenHash: SecretToken.hash(token), accountID: account.id, createdAt: now, lastSeenAt: now,
-                                    expiresAt: now.addingTimeInterval(configuration.sessionLifetime.timeInterval))
+        let session = StoredSession(
+            tokenHash: SecretToken.hash(token), accountID: account.id, createdAt: now, lastSeenAt: now,
+            expiresAt: now.addingTimeInterval(configuration.sessionLifetime.timeInterval))
         try await tx.insert(session)
         var deviceToken: String?
         if rememberingDevice {
@@ -23,15 +26,19 @@ struct SessionIssuer: Sendable {
             deviceToken = device
         }
         try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .signInSucceeded))
-        return IssuedSession(accountID: account.id, sessionToken: token, expiresAt: session.expiresAt,
-                             deviceToken: deviceToken, mustChangePassword: account.mustChangePassword)
+        return IssuedSession(
+            accountID: account.id, sessionToken: token, expiresAt: session.expiresAt,
+            deviceToken: deviceToken, mustChangePassword: account.mustChangePassword)
     }
 
     /// L3: whether `deviceToken` names a device of the account remembered recently enough.
-    func isKnownDevice(_ deviceToken: String?, of accountID: AccountID, in tx: any AccountTransaction, at now: Date) async throws -> Bool {
+    func isKnownDevice(_ deviceToken: String?, of accountID: AccountID, in tx: any AccountTransaction, at now: Date)
+        async throws -> Bool
+    {
         guard let deviceToken else { return false }
-        return try await tx.isKnownDevice(accountID: accountID, tokenHash: SecretToken.hash(deviceToken),
-                                          since: now.addingTimeInterval(-configuration.rememberedDeviceLifetime.timeInterval))
+        return try await tx.isKnownDevice(
+            accountID: accountID, tokenHash: SecretToken.hash(deviceToken),
+            since: now.addingTimeInterval(-configuration.rememberedDeviceLifetime.timeInterval))
     }
 
     /// The account behind a session token; refreshes the idle timer (L4). An idle or
@@ -42,15 +49,16 @@ struct SessionIssuer: Sendable {
         let user: AuthenticatedUser? = try await store.transaction { tx in
             guard let session = try await tx.session(tokenHash: hash) else { return nil }
             guard session.expiresAt > now, now.timeIntervalSince(session.lastSeenAt) < idle,
-                  let account = try await tx.account(id: session.accountID), account.status == .active
+                let account = try await tx.account(id: session.accountID), account.status == .active
             else {
                 try await tx.deleteSession(tokenHash: hash)
                 return nil
             }
             try await tx.touchSession(tokenHash: hash, at: now)
-            return AuthenticatedUser(accountID: account.id, login: account.login, email: account.email, role: account.role,
-                                     authentication: account.authentication, mustChangePassword: account.mustChangePassword,
-                                     sessionTokenHash: hash)
+            return AuthenticatedUser(
+                accountID: account.id, login: account.login, email: account.email, role: account.role,
+                authentication: account.authentication, mustChangePassword: account.mustChangePassword,
+                sessionTokenHash: hash)
         }
         guard let user else { throw AccountError.notSignedIn }
         return user

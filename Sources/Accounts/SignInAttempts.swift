@@ -28,7 +28,9 @@ struct SignInAttempts: Sendable {
     /// Runs `body` with the next attempt of `account`, or answers nil, running nothing,
     /// when the account takes no attempt now (locked, at the 100-failure cap, gone).
     /// Whatever `body` leaves unsettled — by throwing or by returning — is released.
-    func withAttempt<T: Sendable>(on account: Account, at now: Date, _ body: (Attempt) async throws -> T) async throws -> T? {
+    func withAttempt<T: Sendable>(on account: Account, at now: Date, _ body: (Attempt) async throws -> T) async throws
+        -> T?
+    {
         guard let attempt = try await reserve(account, at: now) else { return nil }
         let result: T
         do {
@@ -47,11 +49,14 @@ struct SignInAttempts: Sendable {
     /// count moved.
     private func reserve(_ account: Account, at now: Date) async throws -> Attempt? {
         let number: Int? = try await store.transaction { [lockout, configuration] tx in
-            guard let current = try await tx.lockedAccount(id: account.id), !lockout.isLocked(current, now: now) else { return nil }
+            guard let current = try await tx.lockedAccount(id: account.id), !lockout.isLocked(current, now: now) else {
+                return nil
+            }
             let number = current.failedSignIns + 1
-            let reserved = try await tx.reserveAttempt(accountID: account.id, failures: current.failedSignIns,
-                                                       lockedUntil: lockout.lockUntil(afterFailures: number, now: now),
-                                                       cap: configuration.failuresBeforeResetRequired, at: now)
+            let reserved = try await tx.reserveAttempt(
+                accountID: account.id, failures: current.failedSignIns,
+                lockedUntil: lockout.lockUntil(afterFailures: number, now: now),
+                cap: configuration.failuresBeforeResetRequired, at: now)
             return reserved ? number : nil
         }
         return number.map { Attempt(account: account, number: $0, at: now, attempts: self) }
@@ -64,16 +69,24 @@ struct SignInAttempts: Sendable {
     fileprivate func recordFailure(of account: Account, attempt: Int, at now: Date) async throws {
         let token = links.newToken()
         try await store.transaction { [self] tx in
-            try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .signInFailed, detail: "consecutive=\(attempt)"))
+            try await tx.append(
+                AuditEvent(at: now, accountID: account.id, kind: .signInFailed, detail: "consecutive=\(attempt)"))
             if let until = lockout.lockUntil(afterFailures: attempt, now: now) {
-                try await tx.append(AuditEvent(at: now, accountID: account.id, kind: .lockout,
-                                               detail: until == .distantFuture ? "until reset" : "seconds=\(Int(until.timeIntervalSince(now)))"))
+                try await tx.append(
+                    AuditEvent(
+                        at: now, accountID: account.id, kind: .lockout,
+                        detail: until == .distantFuture ? "until reset" : "seconds=\(Int(until.timeIntervalSince(now)))"
+                    ))
             }
             if attempt >= configuration.failuresBeforeResetEmail,
-               try await !tx.hasUsableToken(accountID: account.id, purpose: .passwordReset, at: now) {
-                try await links.sendReset(to: account, token: token, message: links.templates.failedSignInsReset(token: token, failures: attempt,
-                                                                                                             hours: links.resetHours),
-                                          in: tx, at: now)
+                try await !tx.hasUsableToken(accountID: account.id, purpose: .passwordReset, at: now)
+            {
+                try await links.sendReset(
+                    to: account, token: token,
+                    message: links.templates.failedSignInsReset(
+                        token: token, failures: attempt,
+                        hours: links.resetHours),
+                    in: tx, at: now)
             }
         }
     }
@@ -135,6 +148,8 @@ final class Attempt: Sendable {
     fileprivate func releaseIfUnsettled(afterError: Bool) async throws {
         let current = state.withLock { $0 }
         guard current == .reserved || (afterError && current == .settled) else { return }
-        try await attempts.store.transaction { [account, number] tx in try await tx.releaseAttempt(accountID: account.id, attempt: number) }
+        try await attempts.store.transaction { [account, number] tx in
+            try await tx.releaseAttempt(accountID: account.id, attempt: number)
+        }
     }
 }

@@ -1,6 +1,6 @@
 import Accounts
-import BreachSupport
 import BreachServer
+import BreachSupport
 import Foundation
 import Hummingbird
 
@@ -35,11 +35,14 @@ public struct AccountRoutes: ServerRoutes {
         }
         group.post("sign-in") { request, context in
             let body: SignIn = try await decode(request)
-            switch try await accounts.signIn(login: body.login, password: body.password, deviceToken: body.deviceToken, client: Self.client(context)) {
+            switch try await accounts.signIn(
+                login: body.login, password: body.password, deviceToken: body.deviceToken, client: Self.client(context))
+            {
             case .signedIn(let session):
                 return try Self.secret(session)
             case .deviceVerificationRequired(let challengeID):
-                return try JSONBody.response(DeviceChallenge(deviceVerificationRequired: true, challengeId: challengeID), status: .accepted)
+                return try JSONBody.response(
+                    DeviceChallenge(deviceVerificationRequired: true, challengeId: challengeID), status: .accepted)
             }
         }
         group.post("verify-device") { request, _ in
@@ -53,14 +56,17 @@ public struct AccountRoutes: ServerRoutes {
         // The routes of a signed-in user resolve the session first, before reading the body.
         group.get("me") { request, _ in
             let user = try await accounts.signedInUser(request)
-            return try JSONBody.response(Me(id: user.accountID, login: user.login, email: user.email, role: user.role,
-                                            authentication: user.authentication, mustChangePassword: user.mustChangePassword))
+            return try JSONBody.response(
+                Me(
+                    id: user.accountID, login: user.login, email: user.email, role: user.role,
+                    authentication: user.authentication, mustChangePassword: user.mustChangePassword))
         }
         let strength = group.group("password-strength")
         if let apiTokens { strength.add(middleware: BearerTokenMiddleware(tokens: apiTokens)) }
         strength.post { [allowPlaintext] request, _ in
             guard allowPlaintext else {
-                throw APIError.badRequest("plaintext_disabled", "this server accepts no plaintext passwords (--no-plaintext)")
+                throw APIError.badRequest(
+                    "plaintext_disabled", "this server accepts no plaintext passwords (--no-plaintext)")
             }
             let body: Password = try await decode(request)
             return try JSONBody.response(await accounts.passwordStrength(body.password))
@@ -78,8 +84,9 @@ public struct AccountRoutes: ServerRoutes {
         group.post("password") { request, _ in
             let user = try await accounts.signedInUser(request)
             let body: Change = try await decode(request)
-            try await accounts.changePassword(by: user, currentPassword: body.currentPassword,
-                                              newPassword: body.newPassword, confirmation: body.confirmation)
+            try await accounts.changePassword(
+                by: user, currentPassword: body.currentPassword,
+                newPassword: body.newPassword, confirmation: body.confirmation)
             return Response(status: .noContent)
         }
 
@@ -87,8 +94,9 @@ public struct AccountRoutes: ServerRoutes {
         admin.post { request, _ in
             let user = try await accounts.signedInUser(request)
             let body: Invite = try await decode(request)
-            let id = try await accounts.invite(login: body.login, email: body.email, phone: body.phone, role: body.role ?? .user,
-                                               authentication: body.authentication ?? .password, by: user)
+            let id = try await accounts.invite(
+                login: body.login, email: body.email, phone: body.phone, role: body.role ?? .user,
+                authentication: body.authentication ?? .password, by: user)
             return try JSONBody.response(["id": id], status: .created)
         }
         admin.post(":login/password-reset") { request, context in
@@ -144,9 +152,11 @@ public struct AccountRoutes: ServerRoutes {
     static func status(of error: AccountError) -> HTTPResponse.Status {
         switch error {
         case .invalidCredentials, .notSignedIn: .unauthorized
-        case .accountDeactivated, .accountNotActivated, .passwordResetRequired, .passwordChangeRequired, .forbidden: .forbidden
+        case .accountDeactivated, .accountNotActivated, .passwordResetRequired, .passwordChangeRequired, .forbidden:
+            .forbidden
         case .singleSignOnAccount, .loginTaken: .conflict
-        case .breachedPassword, .unsafePassword, .passwordTooShort, .passwordTooLong, .passwordConfirmationMismatch: .unprocessableContent
+        case .breachedPassword, .unsafePassword, .passwordTooShort, .passwordTooLong, .passwordConfirmationMismatch:
+            .unprocessableContent
         case .currentPasswordIncorrect, .invalidLink, .invalidDeviceCode, .invalidLogin, .invalidPhone: .badRequest
         case .unknownAccount: .notFound
         case .breachCheckUnavailable, .busy: .serviceUnavailable
@@ -157,13 +167,30 @@ public struct AccountRoutes: ServerRoutes {
     /// Only the address: a password or phone number sent here is not kept (its sender
     /// need not own the address); the activation link sets the password.
     private struct SignUp: Decodable { var email: String }
-    private struct Activate: Decodable { var token: String; var password: String }
-    private struct SignIn: Decodable { var login: String; var password: String; var deviceToken: String? }
-    private struct VerifyDevice: Decodable { var challengeId: String; var code: String }
+    private struct Activate: Decodable {
+        var token: String
+        var password: String
+    }
+    private struct SignIn: Decodable {
+        var login: String
+        var password: String
+        var deviceToken: String?
+    }
+    private struct VerifyDevice: Decodable {
+        var challengeId: String
+        var code: String
+    }
     private struct Login: Decodable { var login: String }
     private struct Password: Decodable { var password: String }
-    private struct Reset: Decodable { var token: String; var newPassword: String }
-    private struct Change: Decodable { var currentPassword: String; var newPassword: String; var confirmation: String }
+    private struct Reset: Decodable {
+        var token: String
+        var newPassword: String
+    }
+    private struct Change: Decodable {
+        var currentPassword: String
+        var newPassword: String
+        var confirmation: String
+    }
     private struct Invite: Decodable {
         var email: String
         var login: String?
@@ -173,7 +200,10 @@ public struct AccountRoutes: ServerRoutes {
     }
     private struct RoleChange: Decodable { var role: Role }
     private struct Status: Encodable { var status: String }
-    private struct DeviceChallenge: Encodable { var deviceVerificationRequired: Bool; var challengeId: String }
+    private struct DeviceChallenge: Encodable {
+        var deviceVerificationRequired: Bool
+        var challengeId: String
+    }
     private struct Me: Encodable {
         var id: AccountID
         var login: String

@@ -14,8 +14,10 @@ enum ContentDecoding {
     }
 
     static func tooLarge(_ coding: String, limit: Int) -> RangeFailure {
-        RangeFailure(description: "the \(coding) body decodes to more than \(limit) bytes (a range of the real corpus is ≈ 80 kB)",
-                     inflatedPastBound: true)
+        RangeFailure(
+            description:
+                "the \(coding) body decodes to more than \(limit) bytes (a range of the real corpus is ≈ 80 kB)",
+            inflatedPastBound: true)
     }
 
     private static func gunzip(_ input: [UInt8], limit: Int) throws(RangeFailure) -> [UInt8] {
@@ -55,7 +57,9 @@ enum ContentDecoding {
     }
 
     private static func unbrotli(_ input: [UInt8], limit: Int) throws(RangeFailure) -> [UInt8] {
-        guard let state = BrotliDecoderCreateInstance(nil, nil, nil) else { throw RangeFailure(description: "brotli could not start") }
+        guard let state = BrotliDecoderCreateInstance(nil, nil, nil) else {
+            throw RangeFailure(description: "brotli could not start")
+        }
         defer { BrotliDecoderDestroyInstance(state) }
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)

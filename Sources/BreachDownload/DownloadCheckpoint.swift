@@ -30,5 +30,7 @@ struct DownloadCheckpoint: Codable, Equatable {
 
     func encoded() throws -> [UInt8] { Array(try JSONEncoder().encode(self)) }
 
-    static func decode(_ bytes: [UInt8]) -> DownloadCheckpoint? { try? JSONDecoder().decode(Self.self, from: Data(bytes)) }
+    static func decode(_ bytes: [UInt8]) -> DownloadCheckpoint? {
+        try? JSONDecoder().decode(Self.self, from: Data(bytes))
+    }
 }

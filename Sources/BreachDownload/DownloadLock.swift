@@ -1,7 +1,8 @@
 import BreachIndex
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An exclusive `flock` on a file beside the temporary index, so that two downloads to
@@ -25,7 +26,9 @@ final class DownloadLock {
             // A finishing download removes the file while it holds the lock: a lock taken
             // on that removed file guards nothing, so take the one now at the path instead.
             var held = stat(), current = stat()
-            if fstat(descriptor, &held) == 0, lstat(path, &current) == 0, held.st_ino == current.st_ino, held.st_dev == current.st_dev {
+            if fstat(descriptor, &held) == 0, lstat(path, &current) == 0, held.st_ino == current.st_ino,
+                held.st_dev == current.st_dev
+            {
                 self.descriptor = descriptor
                 self.path = path
                 return

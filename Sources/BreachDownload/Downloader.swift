@@ -22,8 +22,10 @@ public final class Downloader {
     private let statistics = DownloadStatistics()
     private let fetcher: RangeFetcher
 
-    public init(options: DownloadOptions, progress: ProgressReporter? = nil,
-                notice: @escaping (String) -> Void = { FileHandle.standardError.write(Data("download: \($0)\n".utf8)) }) throws {
+    public init(
+        options: DownloadOptions, progress: ProgressReporter? = nil,
+        notice: @escaping (String) -> Void = { FileHandle.standardError.write(Data("download: \($0)\n".utf8)) }
+    ) throws {
         self.options = options
         self.progress = progress
         self.notice = notice
@@ -45,13 +47,17 @@ public final class Downloader {
 
     private func download() async throws -> DownloadSummary {
         guard (1...DownloadOptions.maximumConcurrency).contains(options.concurrency) else {
-            throw DownloadError.invalidArguments("--concurrency must be from 1 to \(DownloadOptions.maximumConcurrency)")
+            throw DownloadError.invalidArguments(
+                "--concurrency must be from 1 to \(DownloadOptions.maximumConcurrency)")
         }
-        guard options.retry.attempts >= 1 else { throw DownloadError.invalidArguments("at least one attempt per range is needed") }
+        guard options.retry.attempts >= 1 else {
+            throw DownloadError.invalidArguments("at least one attempt per range is needed")
+        }
         let started = ContinuousClock.now
         let base = try options.base.map { try BreachIndex(path: $0) }
         if let base, base.kind != options.kind {
-            throw DownloadError.invalidArguments("\(base.path): the base index holds \(base.kind.rawValue) hashes, not \(options.kind.rawValue)")
+            throw DownloadError.invalidArguments(
+                "\(base.path): the base index holds \(base.kind.rawValue) hashes, not \(options.kind.rawValue)")
         }
         let destination = try IndexDestination(path: options.output, resumable: true)
         let lock = try DownloadLock(path: destination.temporaryPath + ".lock", output: options.output)
@@ -59,8 +65,13 @@ public final class Downloader {
         var summary = DownloadSummary()
         summary.resumedFrom = first - options.prefixes.first
         try await fetchAll(from: first, into: writer, base: base, summary: &summary)
-        let metadata = try writer.finish(sources: [.init(path: options.sourceForDisplay, format: "range-api", bytes: UInt64(statistics.wireBytes.load(ordering: .relaxed)))],
-                                         coveredPrefixes: options.prefixes)
+        let metadata = try writer.finish(
+            sources: [
+                .init(
+                    path: options.sourceForDisplay, format: "range-api",
+                    bytes: UInt64(statistics.wireBytes.load(ordering: .relaxed)))
+            ],
+            coveredPrefixes: options.prefixes)
         progress?.finish()
         try destination.publish()
         lock.release()
@@ -96,17 +107,23 @@ public final class Downloader {
         }
         let stale = FileManager.default.fileExists(atPath: path)
         if options.requiresResume {
-            throw DownloadError.invalidArguments("--resume: no interrupted download of \(options.prefixes) from \(options.sourceForDisplay) to continue (\(path) is missing or holds another)")
+            throw DownloadError.invalidArguments(
+                "--resume: no interrupted download of \(options.prefixes) from \(options.sourceForDisplay) to continue (\(path) is missing or holds another)"
+            )
         }
         if stale {
-            notice("\(path) holds no checkpoint of this download (another source, mode or slice, or stopped before its first checkpoint): starting afresh")
+            notice(
+                "\(path) holds no checkpoint of this download (another source, mode or slice, or stopped before its first checkpoint): starting afresh"
+            )
         }
         let writer = try IndexWriter(path: path, kind: options.kind)
         writer.commitsAutomatically = false
         return (writer, options.prefixes.first)
     }
 
-    private func fetchAll(from first: Int, into writer: IndexWriter, base: BreachIndex?, summary: inout DownloadSummary) async throws {
+    private func fetchAll(from first: Int, into writer: IndexWriter, base: BreachIndex?, summary: inout DownloadSummary)
+        async throws
+    {
         let last = options.prefixes.last
         // A count bound too, for ranges that hold almost nothing (empty, or 304s).
         let windowRanges = 1 << 16
@@ -119,7 +136,8 @@ public final class Downloader {
             // the window always drains.
             func launch() {
                 while nextToFetch <= last && inFlight < options.concurrency
-                        && waitingBytes < options.reorderWindowBytes && nextToFetch < nextToWrite + windowRanges {
+                    && waitingBytes < options.reorderWindowBytes && nextToFetch < nextToWrite + windowRanges
+                {
                     let prefix = nextToFetch, validator = base?.validator(forPrefix: prefix)
                     group.addTask { (prefix, try await fetcher.fetch(prefix: prefix, validator: validator)) }
                     nextToFetch += 1
@@ -135,19 +153,26 @@ public final class Downloader {
                     waitingBytes -= ready.bytes
                     try write(ready, prefix: nextToWrite, into: writer, base: base, summary: &summary)
                     nextToWrite += 1
-                    if writer.uncommittedBytes >= options.bytesPerCheckpoint || ContinuousClock.now - lastCheckpoint >= options.checkpointInterval {
+                    if writer.uncommittedBytes >= options.bytesPerCheckpoint
+                        || ContinuousClock.now - lastCheckpoint >= options.checkpointInterval
+                    {
                         try writer.checkpoint(state: DownloadCheckpoint(options: options, next: nextToWrite).encoded())
                         base?.dropMappedPages()
                         lastCheckpoint = .now
                     }
                 }
-                report(done: nextToWrite - options.prefixes.first, resumed: first - options.prefixes.first, hashes: writer.hashCount)
+                report(
+                    done: nextToWrite - options.prefixes.first, resumed: first - options.prefixes.first,
+                    hashes: writer.hashCount)
                 launch()
             }
         }
     }
 
-    private func write(_ fetched: FetchedRange, prefix: Int, into writer: IndexWriter, base: BreachIndex?, summary: inout DownloadSummary) throws {
+    private func write(
+        _ fetched: FetchedRange, prefix: Int, into writer: IndexWriter, base: BreachIndex?,
+        summary: inout DownloadSummary
+    ) throws {
         switch fetched {
         case .entries(let entries, let validator):
             for entry in entries { try writer.append(entry) }
@@ -167,7 +192,8 @@ public final class Downloader {
         func line() -> String {
             let seconds = progress.elapsedSeconds
             let text = Double(statistics.textBytes.load(ordering: .relaxed))
-            var line = "\(done.formatted()) of \(total.formatted()) ranges, \(hashes.formatted()) hashes, "
+            var line =
+                "\(done.formatted()) of \(total.formatted()) ranges, \(hashes.formatted()) hashes, "
                 + "\(String(format: "%.1f", text / 1e6 / max(seconds, 1e-9))) MB/s of range text"
             // This run's pace: ranges an earlier run finished took none of its time.
             let fraction = Double(done - resumed) / Double(max(1, total - resumed))

@@ -15,8 +15,10 @@ struct RangeEndpoint: Sendable {
 
     init(source: String, kind: HashKind) throws {
         guard var components = URLComponents(string: source), let scheme = components.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", components.host?.isEmpty == false else {
-            throw DownloadError.invalidArguments("--from \(redactedURL(source)): not an http:// or https:// URL with a host")
+            scheme == "http" || scheme == "https", components.host?.isEmpty == false
+        else {
+            throw DownloadError.invalidArguments(
+                "--from \(redactedURL(source)): not an http:// or https:// URL with a host")
         }
         if let user = components.user {
             authorization = "Basic " + Data("\(user):\(components.password ?? "")".utf8).base64EncodedString()
@@ -36,7 +38,8 @@ struct RangeEndpoint: Sendable {
         var url = components
         url.path += "/range/" + BreachIndex.rangePrefixText(prefix)
         if kind == .ntlm {
-            url.percentEncodedQuery = [components.percentEncodedQuery, "mode=ntlm"].compactMap { $0 }.joined(separator: "&")
+            url.percentEncodedQuery = [components.percentEncodedQuery, "mode=ntlm"].compactMap { $0 }.joined(
+                separator: "&")
         }
         return url.string!
     }
@@ -46,4 +49,3 @@ struct RangeEndpoint: Sendable {
         url.port ?? ["http": 80, "https": 443][url.scheme?.lowercased() ?? ""]
     }
 }
-

@@ -10,7 +10,8 @@ enum FetchedRange: Sendable {
     /// What it holds in memory while it waits in the reorder window.
     var bytes: Int {
         switch self {
-        case .entries(let entries, let validator): 64 + entries.capacity * MemoryLayout<HashCount>.stride + (validator?.utf8.count ?? 0)
+        case .entries(let entries, let validator):
+            64 + entries.capacity * MemoryLayout<HashCount>.stride + (validator?.utf8.count ?? 0)
         case .unchanged(let validator): 64 + validator.utf8.count
         }
     }
@@ -40,7 +41,9 @@ struct RangeFetcher: Sendable {
                     statistics.wireBytes.add(wireBytes, ordering: .relaxed)
                     // Stored as an empty range, it would make every hash of the prefix read
                     // "not breached"; the range API never serves one (it pads empty ranges).
-                    guard !body.isEmpty else { throw RangeFailure(description: "an empty body (the range API never serves an empty range)") }
+                    guard !body.isEmpty else {
+                        throw RangeFailure(description: "an empty body (the range API never serves an empty range)")
+                    }
                     var entries: [HashCount] = []
                     entries.reserveCapacity(body.count / (kind.suffixHexDigitCount + 3))
                     do {
@@ -61,7 +64,11 @@ struct RangeFetcher: Sendable {
                 throw DownloadError.gaveUp(prefix: name, attempts: failures, lastFailure: failure.description)
             }
             if let asked = failure.retryAfter, asked > retry.maximumRetryAfter {
-                throw DownloadError.refused(prefix: name, reason: "\(failure.description), asking to wait \(asked.components.seconds) s, longer than the \(retry.maximumRetryAfter.components.seconds) s a download waits")
+                throw DownloadError.refused(
+                    prefix: name,
+                    reason:
+                        "\(failure.description), asking to wait \(asked.components.seconds) s, longer than the \(retry.maximumRetryAfter.components.seconds) s a download waits"
+                )
             }
             uncompressed = uncompressed || failure.inflatedPastBound
             statistics.retries.add(1, ordering: .relaxed)

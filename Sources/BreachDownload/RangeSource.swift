@@ -54,7 +54,8 @@ final class HTTPRangeSource: RangeSource {
             tlsConfiguration: try Self.tlsConfiguration(options),
             redirectConfiguration: .disallow,  // followed here, same-origin only
             timeout: .init(connect: .seconds(10), read: TimeAmount(options.stallTimeout)),
-            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: options.concurrency)
+            connectionPool: .init(
+                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: options.concurrency)
         )
         configuration.httpVersion = .automatic
         var headers: HTTPHeaders = ["User-Agent": options.userAgent]
@@ -63,7 +64,8 @@ final class HTTPRangeSource: RangeSource {
         case (let fromURL?, nil): headers.add(name: "Authorization", value: fromURL)
         case (nil, let file?): headers.add(name: "Authorization", value: try Self.authorization(fromFile: file))
         case (_?, _?):
-            throw DownloadError.invalidArguments("--from carries a user name and --authorization-file is given too: use one of them")
+            throw DownloadError.invalidArguments(
+                "--from carries a user name and --authorization-file is given too: use one of them")
         case (nil, nil): break
         }
         self.headers = headers
@@ -95,11 +97,14 @@ final class HTTPRangeSource: RangeSource {
 
     /// The file's first line, which is sent as it is (e.g. `Bearer TOKEN`, `Basic …`).
     static func authorization(fromFile path: String) throws -> String {
-        guard let text = FileManager.default.contents(atPath: path).flatMap({ String(data: $0, encoding: .utf8) }) else {
+        guard let text = FileManager.default.contents(atPath: path).flatMap({ String(data: $0, encoding: .utf8) })
+        else {
             throw DownloadError.invalidArguments("--authorization-file \(path): cannot be read")
         }
         let line = text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-        guard !line.isEmpty else { throw DownloadError.invalidArguments("--authorization-file \(path): the file is empty") }
+        guard !line.isEmpty else {
+            throw DownloadError.invalidArguments("--authorization-file \(path): the file is empty")
+        }
         return line
     }
 
@@ -126,18 +131,22 @@ final class HTTPRangeSource: RangeSource {
                 continue
             }
             let body = try await collect(response.body, deadline: deadline)
-            let etag = response.headers.first(name: "ETag").flatMap { $0.utf8.count <= Self.maximumValidatorLength ? $0 : nil }
+            let etag = response.headers.first(name: "ETag").flatMap {
+                $0.utf8.count <= Self.maximumValidatorLength ? $0 : nil
+            }
             switch code {
             case 200:
                 // RFC 9530: the digest is of the bytes as sent, so it is checked before decoding.
                 try check(body, against: response.headers.first(name: "Repr-Digest"))
-                let decoded = try ContentDecoding.decode(body, coding: response.headers.first(name: "Content-Encoding"), limit: maximumBytes)
+                let decoded = try ContentDecoding.decode(
+                    body, coding: response.headers.first(name: "Content-Encoding"), limit: maximumBytes)
                 return .body(decoded, validator: etag, wireBytes: body.count)
             case 304 where validator != nil:
                 return .notModified(validator: etag ?? validator!)
             case 408, 429, 500...599:
-                throw RangeFailure(description: "HTTP \(code) \(response.status.reasonPhrase)",
-                                   retryAfter: RetryPolicy.retryAfter(response.headers.first(name: "Retry-After")))
+                throw RangeFailure(
+                    description: "HTTP \(code) \(response.status.reasonPhrase)",
+                    retryAfter: RetryPolicy.retryAfter(response.headers.first(name: "Retry-After")))
             default:
                 throw RangeFailure(description: "HTTP \(code) \(response.status.reasonPhrase)", isRetryable: false)
             }
@@ -180,17 +189,23 @@ final class HTTPRangeSource: RangeSource {
         do {
             for try await chunk in body {
                 guard bytes.count + chunk.readableBytes <= maximumBytes else {
-                    throw RangeFailure(description: "a body over \(maximumBytes) bytes on the wire (a range of the real corpus is ≈ 80 kB)",
-                                       isRetryable: false)
+                    throw RangeFailure(
+                        description:
+                            "a body over \(maximumBytes) bytes on the wire (a range of the real corpus is ≈ 80 kB)",
+                        isRetryable: false)
                 }
                 bytes.append(contentsOf: chunk.readableBytesView)
                 let now = ContinuousClock.now
                 guard now < deadline else {
-                    throw RangeFailure(description: "no whole answer within \(stallTimeout * 4) (\(bytes.count) body bytes came)")
+                    throw RangeFailure(
+                        description: "no whole answer within \(stallTimeout * 4) (\(bytes.count) body bytes came)")
                 }
                 let seconds = Double((now - headArrived) / .milliseconds(1)) / 1000
                 if now - headArrived > stallTimeout && Double(bytes.count) < seconds * Double(minimumBodyRate) {
-                    throw RangeFailure(description: "a body arriving at \(Int(Double(bytes.count) / seconds)) bytes/s, below the minimum \(minimumBodyRate)")
+                    throw RangeFailure(
+                        description:
+                            "a body arriving at \(Int(Double(bytes.count) / seconds)) bytes/s, below the minimum \(minimumBodyRate)"
+                    )
                 }
             }
         } catch let failure as RangeFailure {
@@ -201,19 +216,27 @@ final class HTTPRangeSource: RangeSource {
         return bytes
     }
 
-    private func redirectTarget(_ response: HTTPClientResponse, from url: String, hop: Int) throws(RangeFailure) -> String {
+    private func redirectTarget(_ response: HTTPClientResponse, from url: String, hop: Int) throws(RangeFailure)
+        -> String
+    {
         guard hop <= Self.maximumRedirects else {
             throw RangeFailure(description: "more than \(Self.maximumRedirects) redirects", isRetryable: false)
         }
         guard let location = response.headers.first(name: "Location"),
-              let target = URL(string: location, relativeTo: URL(string: url))?.absoluteURL,
-              let origin = URL(string: url) else {
-            throw RangeFailure(description: "HTTP \(response.status.code) without a usable Location", isRetryable: false)
+            let target = URL(string: location, relativeTo: URL(string: url))?.absoluteURL,
+            let origin = URL(string: url)
+        else {
+            throw RangeFailure(
+                description: "HTTP \(response.status.code) without a usable Location", isRetryable: false)
         }
-        guard target.scheme?.lowercased() == origin.scheme?.lowercased(), target.host?.lowercased() == origin.host?.lowercased(),
-              RangeEndpoint.port(of: target) == RangeEndpoint.port(of: origin) else {
-            throw RangeFailure(description: "HTTP \(response.status.code) to \(redactedURL(target.absoluteString)): redirects to another scheme, host or port are not followed",
-                               isRetryable: false)
+        guard target.scheme?.lowercased() == origin.scheme?.lowercased(),
+            target.host?.lowercased() == origin.host?.lowercased(),
+            RangeEndpoint.port(of: target) == RangeEndpoint.port(of: origin)
+        else {
+            throw RangeFailure(
+                description:
+                    "HTTP \(response.status.code) to \(redactedURL(target.absoluteString)): redirects to another scheme, host or port are not followed",
+                isRetryable: false)
         }
         return target.absoluteString
     }

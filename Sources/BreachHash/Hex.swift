@@ -19,8 +19,10 @@ public enum Hex {
     /// Parses `digitCount` hex digits at `start` into a digest, or returns `nil` if any
     /// is not a hex digit. `leading` nibbles already known (a range prefix from a file
     /// name) come first; `leading.digits + digitCount` must be 32 or 40.
-    @inlinable public static func digest(_ text: UnsafeRawBufferPointer, from start: Int = 0, digitCount: Int,
-                                         leading: (value: UInt64, digits: Int) = (0, 0)) -> HashDigest? {
+    @inlinable public static func digest(
+        _ text: UnsafeRawBufferPointer, from start: Int = 0, digitCount: Int,
+        leading: (value: UInt64, digits: Int) = (0, 0)
+    ) -> HashDigest? {
         nibbleTable.withUnsafeBufferPointer { table -> HashDigest? in
             var words: (UInt64, UInt64, UInt64) = (leading.value, 0, 0)
             var bad: UInt8 = 0
@@ -48,12 +50,15 @@ public enum Hex {
     public static func digest(_ string: String, kind: HashKind) -> HashDigest? {
         var string = string
         return string.withUTF8 { utf8 in
-            utf8.count == kind.hexDigitCount ? digest(UnsafeRawBufferPointer(utf8), digitCount: kind.hexDigitCount) : nil
+            utf8.count == kind.hexDigitCount
+                ? digest(UnsafeRawBufferPointer(utf8), digitCount: kind.hexDigitCount) : nil
         }
     }
 
     /// Writes `digitCount` uppercase hex digits of `digest`, from digit `firstDigit`, at `output`.
-    @inlinable public static func write(_ digest: HashDigest, firstDigit: Int = 0, digitCount: Int, to output: UnsafeMutablePointer<UInt8>) {
+    @inlinable public static func write(
+        _ digest: HashDigest, firstDigit: Int = 0, digitCount: Int, to output: UnsafeMutablePointer<UInt8>
+    ) {
         let digits = ("0123456789ABCDEF" as StaticString).utf8Start
         let low = UInt64(digest.low) << 32
         var digit = firstDigit

@@ -16,7 +16,8 @@ public enum PasswordHasher {
         withUnsafeMutableBytes(of: &digest) { out in
             _ = SHA1_Final(out.baseAddress!.assumingMemoryBound(to: UInt8.self), &context)
         }
-        return HashDigest(high: UInt64(bigEndian: digest.0), middle: UInt64(bigEndian: digest.1), low: UInt32(bigEndian: digest.2))
+        return HashDigest(
+            high: UInt64(bigEndian: digest.0), middle: UInt64(bigEndian: digest.1), low: UInt32(bigEndian: digest.2))
     }
 
     /// NTLM: MD4 of the password as UTF-16LE. Bytes that are not valid UTF-8 are taken

@@ -23,11 +23,14 @@ public enum RepresentationDigest {
     public static func expectation(inField field: String?) -> Expectation {
         for member in (field ?? "").split(separator: ",") {
             let parts = member.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "sha-256" else { continue }
+            guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "sha-256" else {
+                continue
+            }
             let value = parts[1].trimmingCharacters(in: .whitespaces)
             // A structured-field byte sequence: base64 between colons.
             guard value.count > 2, value.hasPrefix(":"), value.hasSuffix(":"),
-                  let bytes = Data(base64Encoded: String(value.dropFirst().dropLast())), bytes.count == 32 else { return .malformed }
+                let bytes = Data(base64Encoded: String(value.dropFirst().dropLast())), bytes.count == 32
+            else { return .malformed }
             return .sha256(Array(bytes))
         }
         return .none

@@ -68,8 +68,10 @@
         }
         let w0 = load(0), w1 = load(1), w2 = load(2), w3 = load(3), w4 = load(4)
         // `(next >> 1) >> (63 − shift)` is `next >> (64 − shift)`, and 0 when the shift is 0.
-        return (w0 &<< shift | (w1 &>> 1) &>> (63 &- shift), w1 &<< shift | (w2 &>> 1) &>> (63 &- shift),
-                w2 &<< shift | (w3 &>> 1) &>> (63 &- shift), w3 &<< shift | (w4 &>> 1) &>> (63 &- shift))
+        return (
+            w0 &<< shift | (w1 &>> 1) &>> (63 &- shift), w1 &<< shift | (w2 &>> 1) &>> (63 &- shift),
+            w2 &<< shift | (w3 &>> 1) &>> (63 &- shift), w3 &<< shift | (w4 &>> 1) &>> (63 &- shift)
+        )
     }
 
     /// A little-endian unsigned integer of `width` (1…8) bytes.

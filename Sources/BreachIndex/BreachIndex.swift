@@ -3,8 +3,9 @@ import CMemoryHints
 import Foundation
 import LMDB
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An open, read-only index: the in-process lookup API.
@@ -44,12 +45,14 @@ public final class BreachIndex: @unchecked Sendable {
             // over it), so readers need no coordination, and read-only mounts work.
             var flags: Environment.Flags = [.noSubdirectory, .readOnly, .noLock, .noThreadLocalStorage]
             if !fitsInMemory { flags.insert(.noReadAhead) }
-            environment = try Environment(path: path, flags: flags,
-                                          mapSize: max(fileSize, 1 << 20), maxDatabases: IndexLayout.databaseCount)
+            environment = try Environment(
+                path: path, flags: flags,
+                mapSize: max(fileSize, 1 << 20), maxDatabases: IndexLayout.databaseCount)
             try environment.requireWhole(fileSize: fileSize)
             transaction = try environment.readTransaction()
         } catch let error as LMDBError {
-            throw error.isCorruption ? IndexError.notAnIndex(path: path, reason: "not an LMDB file") : IndexError.lmdb(error)
+            throw error.isCorruption
+                ? IndexError.notAnIndex(path: path, reason: "not an LMDB file") : IndexError.lmdb(error)
         }
         let meta: Transaction.Database
         do {
@@ -60,14 +63,16 @@ public final class BreachIndex: @unchecked Sendable {
             throw IndexError.notAnIndex(path: path, reason: "no BreachDB databases in it")
         }
         guard let metadataBytes = try? transaction.value(forKey: IndexLayout.metadataKey, in: meta),
-              let metadata = try? IndexMetadata.decode(metadataBytes) else {
+            let metadata = try? IndexMetadata.decode(metadataBytes)
+        else {
             throw IndexError.notAnIndex(path: path, reason: "no readable metadata")
         }
         guard let format = metadata.format else {
             throw IndexError.unsupportedFormat(path: path, version: metadata.formatVersion)
         }
         guard let checksumBytes = try? transaction.value(forKey: IndexLayout.checksumsKey, in: meta),
-              let checksums = ChunkChecksums.decode(checksumBytes) else {
+            let checksums = ChunkChecksums.decode(checksumBytes)
+        else {
             throw IndexError.corrupt(path: path, detail: "the checksum record is missing or malformed")
         }
         self.metadata = metadata
@@ -83,7 +88,9 @@ public final class BreachIndex: @unchecked Sendable {
         }
         let bucketCount = table.bucketCount
         guard bucketCount == metadata.bucketCount else {
-            throw IndexError.corrupt(path: path, detail: "the metadata counts \(metadata.bucketCount) buckets, the file holds \(bucketCount)")
+            throw IndexError.corrupt(
+                path: path, detail: "the metadata counts \(metadata.bucketCount) buckets, the file holds \(bucketCount)"
+            )
         }
         if fitsInMemory { Self.adviseHugePages(from: table.dataStart, to: table.dataEnd) }
     }
@@ -100,14 +107,17 @@ public final class BreachIndex: @unchecked Sendable {
     /// (docs/benchmarks.md, "Two billion hashes", has what that cost).
     static let memoryLimit: Int = {
         #if os(Linux)
-        let physical = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
-        // cgroup v2, then v1; "max" (v2) or a huge number (v1) means no limit.
-        let limits = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"].compactMap { path in
-            (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        }
-        return ([physical > 0 ? physical : Int.max] + limits).min()!
+            let physical = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
+            // cgroup v2, then v1; "max" (v2) or a huge number (v1) means no limit.
+            let limits = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"].compactMap {
+                path in
+                (try? String(contentsOfFile: path, encoding: .utf8)).flatMap {
+                    Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+                }
+            }
+            return ([physical > 0 ? physical : Int.max] + limits).min()!
         #else
-        return Int.max
+            return Int.max
         #endif
     }()
 
@@ -118,9 +128,9 @@ public final class BreachIndex: @unchecked Sendable {
     /// pages misses the TLB far less often (docs/benchmarks.md, `run.sh latency`).
     private static func adviseHugePages(from start: UInt, to end: UInt) {
         #if os(Linux)
-        let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
-        let first = start & ~(page - 1)
-        if end > first { _ = madvise(UnsafeMutableRawPointer(bitPattern: first), Int(end - first), MADV_HUGEPAGE) }
+            let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
+            let first = start & ~(page - 1)
+            if end > first { _ = madvise(UnsafeMutableRawPointer(bitPattern: first), Int(end - first), MADV_HUGEPAGE) }
         #endif
     }
 
@@ -198,7 +208,8 @@ public final class BreachIndex: @unchecked Sendable {
     func forEachStoredBucket(in prefixes: Range<Int>, _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
         // A read transaction serves one thread at a time (lookups never use it).
         try transactionLock.withLock { _ in
-            try BucketBlock.forEach(in: transaction, database: bucketsDatabase, path: path, from: prefixes.lowerBound) { block in
+            try BucketBlock.forEach(in: transaction, database: bucketsDatabase, path: path, from: prefixes.lowerBound) {
+                block in
                 guard block.firstPrefix < prefixes.upperBound else { return false }
                 // One read of the whole block (≈1 MiB) instead of a fault per page: the
                 // map of a large index has read-ahead off (``memoryLimit``).

@@ -23,11 +23,11 @@ import CMemoryHints
 /// heavy-tailed counts without capping them.
 @usableFromInline struct BucketLayout {
     @usableFromInline let entryCount: Int
-    @usableFromInline let slotBits: Int       // d
-    @usableFromInline let recordBits: Int     // L
-    @usableFromInline let countBits: Int      // c
-    @usableFromInline let escapeCount: Int    // e
-    @usableFromInline let escapeWidth: Int    // w
+    @usableFromInline let slotBits: Int  // d
+    @usableFromInline let recordBits: Int  // L
+    @usableFromInline let countBits: Int  // c
+    @usableFromInline let escapeCount: Int  // e
+    @usableFromInline let escapeWidth: Int  // w
     @usableFromInline let indexWidth: Int
     @usableFromInline let slotsOffset: Int
     @usableFromInline let recordsOffset: Int
@@ -39,7 +39,9 @@ import CMemoryHints
         min(Int.bitWidth - 1 - n.leadingZeroBitCount, suffixBits, 30)
     }
 
-    @inlinable init(entryCount n: Int, countBits c: Int, escapeCount e: Int, escapeWidth w: Int, headerBytes: Int, suffixBits: Int) {
+    @inlinable init(
+        entryCount n: Int, countBits c: Int, escapeCount e: Int, escapeWidth w: Int, headerBytes: Int, suffixBits: Int
+    ) {
         entryCount = n
         slotBits = Self.slotBits(entryCount: n, suffixBits: suffixBits)
         recordBits = suffixBits - slotBits
@@ -62,8 +64,9 @@ import CMemoryHints
         guard c >= 1, c <= 56, let (e, afterE) = bytes.varint(at: afterN + 1), e <= n else { return nil }
         let w = e > 0 ? Int(bytes.byte(at: afterE)) : 0
         guard e == 0 || (1...8).contains(w) else { return nil }
-        self.init(entryCount: n, countBits: c, escapeCount: e, escapeWidth: w,
-                  headerBytes: afterE + (e > 0 ? 1 : 0), suffixBits: suffixBits)
+        self.init(
+            entryCount: n, countBits: c, escapeCount: e, escapeWidth: w,
+            headerBytes: afterE + (e > 0 ? 1 : 0), suffixBits: suffixBits)
         guard byteCount <= bytes.count else { return nil }
     }
 
@@ -78,15 +81,22 @@ import CMemoryHints
 
     /// A bucket whose stored length is known: the header must describe exactly it.
     init?(_ value: UnsafeRawBufferPointer, suffixBits: Int) {
-        guard let reader = BucketReader(start: value.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, available: value.count, suffixBits: suffixBits),
-              reader.layout.byteCount == value.count else { return nil }
+        guard
+            let reader = BucketReader(
+                start: value.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, available: value.count,
+                suffixBits: suffixBits),
+            reader.layout.byteCount == value.count
+        else { return nil }
         self = reader
     }
 
     /// A bucket at `start` whose length its header gives; `available` bytes may be read.
     @inlinable init?(start: UnsafeRawPointer, available: Int, suffixBits: Int) {
         self.suffixBits = suffixBits
-        guard let layout = BucketLayout(BitReader(UnsafeRawBufferPointer(start: start, count: available)), suffixBits: suffixBits) else {
+        guard
+            let layout = BucketLayout(
+                BitReader(UnsafeRawBufferPointer(start: start, count: available)), suffixBits: suffixBits)
+        else {
             return nil
         }
         self.layout = layout
@@ -151,7 +161,10 @@ import CMemoryHints
             let ones = (bytes.littleEndianWord(at: base + (at >> 3)) >> UInt64(at & 7))
             let length = (~ones).trailingZeroBitCount
             let available = 64 - (at & 7)
-            if length < available { run += length; break }
+            if length < available {
+                run += length
+                break
+            }
             run += available
         }
         return (first, min(first + run, layout.entryCount))
@@ -179,9 +192,12 @@ import CMemoryHints
         var low = 0, high = layout.escapeCount
         while low < high {
             let mid = (low + high) / 2
-            let at = Int(bytes.littleEndianInteger(at: layout.escapeIndicesOffset + mid * layout.indexWidth, width: layout.indexWidth))
+            let at = Int(
+                bytes.littleEndianInteger(
+                    at: layout.escapeIndicesOffset + mid * layout.indexWidth, width: layout.indexWidth))
             if at == index {
-                return bytes.littleEndianInteger(at: layout.escapeCountsOffset + mid * layout.escapeWidth, width: layout.escapeWidth)
+                return bytes.littleEndianInteger(
+                    at: layout.escapeCountsOffset + mid * layout.escapeWidth, width: layout.escapeWidth)
             }
             if at < index { low = mid + 1 } else { high = mid }
         }
@@ -206,7 +222,8 @@ import CMemoryHints
             // The next one bit: this entry's slot is the number of zero bits before it.
             while true {
                 let shift = bit & 7
-                let zeros = (bytes.littleEndianWord(at: layout.slotsOffset + bit >> 3) >> UInt64(shift)).trailingZeroBitCount
+                let zeros = (bytes.littleEndianWord(at: layout.slotsOffset + bit >> 3) >> UInt64(shift))
+                    .trailingZeroBitCount
                 let available = 64 - shift
                 if zeros < available {
                     slot += zeros
@@ -221,19 +238,23 @@ import CMemoryHints
             // The suffix is the slot's d bits, then the record's: three words of record bits
             // shifted right by d under the slot, and cut to the suffix's length.
             let (r0, r1, r2, r3) = bytes.words(atBit: recordBit)
-            let suffix = d == 0
+            let suffix =
+                d == 0
                 ? RangeSuffix(first: r0, second: r1 & secondMask, third: r2 & thirdMask)
-                : RangeSuffix(first: UInt64(truncatingIfNeeded: slot) &<< slotShift | r0 &>> recordShift,
-                              second: (r0 &<< slotShift | r1 &>> recordShift) & secondMask,
-                              third: (r1 &<< slotShift | r2 &>> recordShift) & thirdMask)
+                : RangeSuffix(
+                    first: UInt64(truncatingIfNeeded: slot) &<< slotShift | r0 &>> recordShift,
+                    second: (r0 &<< slotShift | r1 &>> recordShift) & secondMask,
+                    third: (r1 &<< slotShift | r2 &>> recordShift) & thirdMask)
             let (high, low) = countWord == 0 ? (r0, r1) : countWord == 1 ? (r1, r2) : (r2, r3)
             let code = (high &<< countShift | (low &>> 1) &>> (63 &- countShift)) &>> codeShift
             var count = code + 1
             if code == escapeCode {
                 // Escape indices ascend, as the records do.
                 while escape < layout.escapeCount, escapeIndex(escape) < index { escape += 1 }
-                count = escape < layout.escapeCount && escapeIndex(escape) == index
-                    ? bytes.littleEndianInteger(at: layout.escapeCountsOffset + escape * layout.escapeWidth, width: layout.escapeWidth)
+                count =
+                    escape < layout.escapeCount && escapeIndex(escape) == index
+                    ? bytes.littleEndianInteger(
+                        at: layout.escapeCountsOffset + escape * layout.escapeWidth, width: layout.escapeWidth)
                     : 0  // damaged: an escape code with no escaped count (verify reports it)
             }
             body(suffix, count)
@@ -243,7 +264,9 @@ import CMemoryHints
     }
 
     private func escapeIndex(_ escape: Int) -> Int {
-        Int(bytes.littleEndianInteger(at: layout.escapeIndicesOffset + escape * layout.indexWidth, width: layout.indexWidth))
+        Int(
+            bytes.littleEndianInteger(
+                at: layout.escapeIndicesOffset + escape * layout.indexWidth, width: layout.indexWidth))
     }
 
     /// Calls `body` with every entry, in ascending order.
@@ -263,7 +286,8 @@ import CMemoryHints
             var done = 0
             while done < layout.recordBits {
                 let chunk = min(56, layout.recordBits - done)
-                builder.append(bytes.field(at: layout.recordsOffset * 8 + index * width + done, bitCount: chunk), bitCount: chunk)
+                builder.append(
+                    bytes.field(at: layout.recordsOffset * 8 + index * width + done, bitCount: chunk), bitCount: chunk)
                 done += chunk
             }
             try body(HashCount(digest: builder.digest, count: count(ofRecord: index)))
@@ -292,8 +316,9 @@ struct BucketEncoder {
         output.append(UInt8(c))
         output.appendVarint(e)
         if e > 0 { output.append(UInt8(w)) }
-        let layout = BucketLayout(entryCount: n, countBits: c, escapeCount: e, escapeWidth: w,
-                                  headerBytes: output.count, suffixBits: suffixBits)
+        let layout = BucketLayout(
+            entryCount: n, countBits: c, escapeCount: e, escapeWidth: w,
+            headerBytes: output.count, suffixBits: suffixBits)
         let d = layout.slotBits
         let start = HashDigest.prefixBitCount
         output.append(contentsOf: repeatElement(0, count: layout.byteCount - output.count))
@@ -318,7 +343,9 @@ struct BucketEncoder {
             guard e > 0 else { return }
             var escape = 0
             for (i, entry) in entries.enumerated() where entry.count - 1 >= escapeCode {
-                storeLittleEndian(UInt64(i), width: layout.indexWidth, at: layout.escapeIndicesOffset + escape * layout.indexWidth, in: bytes)
+                storeLittleEndian(
+                    UInt64(i), width: layout.indexWidth, at: layout.escapeIndicesOffset + escape * layout.indexWidth,
+                    in: bytes)
                 storeLittleEndian(entry.count, width: w, at: layout.escapeCountsOffset + escape * w, in: bytes)
                 escape += 1
             }

@@ -1,6 +1,7 @@
 import LMDB
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The buckets of a run of consecutive prefixes, stored as one LMDB value under the
@@ -31,7 +32,9 @@ struct BucketBlock {
         prefixCount = Int(value[0]) | Int(value[1]) << 8
         lengthWidth = Int(value[2])
         guard prefixCount >= 1, (1...8).contains(lengthWidth),
-              (firstPrefix + prefixCount - 1) / ChunkChecksums.prefixesPerChunk == firstPrefix / ChunkChecksums.prefixesPerChunk else {
+            (firstPrefix + prefixCount - 1) / ChunkChecksums.prefixesPerChunk == firstPrefix
+                / ChunkChecksums.prefixesPerChunk
+        else {
             throw damaged("has a malformed header")
         }
         self.firstPrefix = firstPrefix
@@ -44,7 +47,9 @@ struct BucketBlock {
             guard !overflow else { throw damaged("has bucket lengths that do not match its size") }
             total = sum
         }
-        guard total == value.count - bucketsOffset else { throw damaged("has bucket lengths that do not match its size") }
+        guard total == value.count - bucketsOffset else {
+            throw damaged("has bucket lengths that do not match its size")
+        }
     }
 
     private func length(at i: Int) -> Int {
@@ -57,10 +62,10 @@ struct BucketBlock {
     /// Asks the kernel to read the whole block into the page cache now, in one go.
     func willRead() {
         #if os(Linux)
-        let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
-        let start = UInt(bitPattern: value.baseAddress) & ~(page - 1)
-        let end = UInt(bitPattern: value.baseAddress) + UInt(value.count)
-        _ = madvise(UnsafeMutableRawPointer(bitPattern: start), Int(end - start), MADV_WILLNEED)
+            let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
+            let start = UInt(bitPattern: value.baseAddress) & ~(page - 1)
+            let end = UInt(bitPattern: value.baseAddress) + UInt(value.count)
+            _ = madvise(UnsafeMutableRawPointer(bitPattern: start), Int(end - start), MADV_WILLNEED)
         #endif
     }
 
@@ -69,15 +74,19 @@ struct BucketBlock {
         var offset = Self.headerBytes + prefixCount * lengthWidth
         for i in 0..<prefixCount {
             let length = length(at: i)
-            if length > 0 { try body(firstPrefix + i, UnsafeRawBufferPointer(rebasing: value[offset..<(offset + length)])) }
+            if length > 0 {
+                try body(firstPrefix + i, UnsafeRawBufferPointer(rebasing: value[offset..<(offset + length)]))
+            }
             offset += length
         }
     }
 
     /// Calls `body` with every block of `database`, in prefix order, after checking that
     /// keys are prefixes and that no two blocks overlap.
-    static func forEach(in transaction: Transaction, database: Transaction.Database, path: String,
-                        _ body: (BucketBlock) throws -> Void) throws {
+    static func forEach(
+        in transaction: Transaction, database: Transaction.Database, path: String,
+        _ body: (BucketBlock) throws -> Void
+    ) throws {
         try forEach(in: transaction, database: database, path: path, from: 0) { block in
             try body(block)
             return true
@@ -87,17 +96,22 @@ struct BucketBlock {
     /// Calls `body` with each block from the first that starts at `first` or later
     /// (blocks never span two chunks, so a chunk's first block is found this way), until
     /// `body` returns `false`.
-    static func forEach(in transaction: Transaction, database: Transaction.Database, path: String,
-                        from first: Int, while body: (BucketBlock) throws -> Bool) throws {
+    static func forEach(
+        in transaction: Transaction, database: Transaction.Database, path: String,
+        from first: Int, while body: (BucketBlock) throws -> Bool
+    ) throws {
         var end = first
         var firstKey = IndexLayout.key(forPrefix: first)
         try withUnsafeBytes(of: &firstKey) { firstKey in
-            try transaction.forEach(in: database, from: UnsafeRawBufferPointer(rebasing: firstKey[0..<3])) { key, value in
+            try transaction.forEach(in: database, from: UnsafeRawBufferPointer(rebasing: firstKey[0..<3])) {
+                key, value in
                 guard let prefix = IndexLayout.prefix(ofKey: key) else {
                     throw IndexError.corrupt(path: path, detail: "a block key is not a 20-bit prefix")
                 }
                 guard prefix >= end else {
-                    throw IndexError.corrupt(path: path, detail: "the block of prefix \(BreachIndex.rangePrefixText(prefix)) overlaps the one before it")
+                    throw IndexError.corrupt(
+                        path: path,
+                        detail: "the block of prefix \(BreachIndex.rangePrefixText(prefix)) overlaps the one before it")
                 }
                 let block = try BucketBlock(firstPrefix: prefix, value: value, path: path)
                 end = prefix + block.prefixCount
@@ -125,12 +139,17 @@ struct BucketBlockBuilder {
 
     /// `true` when the bucket of `prefix` (after every one added so far) may join this block.
     func accepts(prefix: Int) -> Bool {
-        isEmpty || (prefix / ChunkChecksums.prefixesPerChunk == firstPrefix / ChunkChecksums.prefixesPerChunk
-                    && prefix - lastPrefix <= Self.longestGap + 1 && buckets.count < Self.targetBytes)
+        isEmpty
+            || (prefix / ChunkChecksums.prefixesPerChunk == firstPrefix / ChunkChecksums.prefixesPerChunk
+                && prefix - lastPrefix <= Self.longestGap + 1 && buckets.count < Self.targetBytes)
     }
 
     mutating func append(prefix: Int, bucket: [UInt8]) {
-        if isEmpty { firstPrefix = prefix } else { lengths.append(contentsOf: repeatElement(0, count: prefix - lastPrefix - 1)) }
+        if isEmpty {
+            firstPrefix = prefix
+        } else {
+            lengths.append(contentsOf: repeatElement(0, count: prefix - lastPrefix - 1))
+        }
         lastPrefix = prefix
         lengths.append(bucket.count)
         buckets.append(contentsOf: bucket)

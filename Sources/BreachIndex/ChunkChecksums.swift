@@ -53,6 +53,8 @@ struct ChunkChecksums: ~Copyable {
 
     static func decode(_ bytes: UnsafeRawBufferPointer) -> [UInt64]? {
         guard bytes.count == chunkCount * 8 else { return nil }
-        return (0..<chunkCount).map { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
+        return (0..<chunkCount).map {
+            UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))
+        }
     }
 }

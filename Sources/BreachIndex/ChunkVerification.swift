@@ -20,7 +20,9 @@ extension BreachIndex {
     public func checksumProblem(inChunk chunk: Int) -> String? {
         var checksums = ChunkChecksums()
         do {
-            try forEachStoredBucket(in: Self.prefixes(ofChunk: chunk)) { prefix, value in checksums.add(prefix: prefix, value: value) }
+            try forEachStoredBucket(in: Self.prefixes(ofChunk: chunk)) { prefix, value in
+                checksums.add(prefix: prefix, value: value)
+            }
         } catch {
             return "the buckets of prefixes \(Self.describe(chunk: chunk)) cannot be read: \(error)"
         }
@@ -42,6 +44,8 @@ extension ChunkChecksums {
     /// Adds the bucket of `prefix` under its 3-byte key.
     mutating func add(prefix: Int, value: UnsafeRawBufferPointer) {
         var key = IndexLayout.key(forPrefix: prefix)
-        withUnsafeBytes(of: &key) { add(prefix: prefix, key: UnsafeRawBufferPointer(rebasing: $0[0..<3]), value: value) }
+        withUnsafeBytes(of: &key) {
+            add(prefix: prefix, key: UnsafeRawBufferPointer(rebasing: $0[0..<3]), value: value)
+        }
     }
 }

@@ -8,11 +8,14 @@ extension BreachIndex {
         guard answersRanges else { throw IndexError.needsWholeHashes(path: self.path) }
         let destination = try IndexDestination(path: path)
         do {
-            let writer = try IndexWriter(path: destination.temporaryPath, kind: kind, format: .compact, minimumCount: metadata.minimumCount)
+            let writer = try IndexWriter(
+                path: destination.temporaryPath, kind: kind, format: .compact, minimumCount: metadata.minimumCount)
             var read: UInt64 = 0, chunk = -1
             try forEachStoredBucket { prefix, value in
                 guard let bucket = BucketReader(value, suffixBits: suffixBits) else {
-                    throw IndexError.corrupt(path: self.path, detail: "bucket \(Self.rangePrefixText(prefix)): its header does not match its length")
+                    throw IndexError.corrupt(
+                        path: self.path,
+                        detail: "bucket \(Self.rangePrefixText(prefix)): its header does not match its length")
                 }
                 try bucket.forEach(prefix: prefix) { try writer.append($0) }
                 read += UInt64(bucket.layout.entryCount)

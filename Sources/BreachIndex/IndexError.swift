@@ -1,8 +1,9 @@
 import LMDB
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Why an index could not be opened, built or trusted.
@@ -34,8 +35,10 @@ public enum IndexError: Error, CustomStringConvertible, Sendable {
         case .needsWholeHashes(let path):
             "\(path): a compact index keeps only the first 64 bits of each hash, so it cannot be exported or compacted again; use the full index it was made from"
         case .outOfOrder(let path): "\(path): hashes were written out of order"
-        case .lmdb(let error): error.isCorruption ? "\(error.path): not a valid index file (\(error))" : error.description
-        case .system(let path, let operation, let code): "\(path): \(operation) failed: \(String(cString: strerror(code)))"
+        case .lmdb(let error):
+            error.isCorruption ? "\(error.path): not a valid index file (\(error))" : error.description
+        case .system(let path, let operation, let code):
+            "\(path): \(operation) failed: \(String(cString: strerror(code)))"
         }
     }
 }
@@ -52,7 +55,10 @@ extension Environment {
     func requireWhole(fileSize: Int) throws {
         let usedBytes = try usedBytes()
         guard usedBytes <= fileSize else {
-            throw IndexError.corrupt(path: path, detail: "the file is cut off: its pages need \(usedBytes) bytes, it has \(fileSize) (an unfinished copy?)")
+            throw IndexError.corrupt(
+                path: path,
+                detail:
+                    "the file is cut off: its pages need \(usedBytes) bytes, it has \(fileSize) (an unfinished copy?)")
         }
     }
 }

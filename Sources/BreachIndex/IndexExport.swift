@@ -19,9 +19,12 @@ extension BreachIndex {
         var used = 0
         try forEachStoredBucket { prefix, value in
             guard let bucket = BucketReader(value, suffixBits: suffixBits) else {
-                throw IndexError.corrupt(path: path, detail: "bucket \(Self.rangePrefixText(prefix)): its header does not match its length")
+                throw IndexError.corrupt(
+                    path: path, detail: "bucket \(Self.rangePrefixText(prefix)): its header does not match its length")
             }
-            let needed = bucket.layout.entryCount * (digits + 3 + DecimalText.digitCount(bucket.layout.largestCount)) + RangeLineWriter.scratch
+            let needed =
+                bucket.layout.entryCount * (digits + 3 + DecimalText.digitCount(bucket.layout.largestCount))
+                + RangeLineWriter.scratch
             if used + needed > capacity {
                 try write(UnsafeRawBufferPointer(start: buffer, count: used))
                 used = 0
@@ -35,8 +38,10 @@ extension BreachIndex {
             var writer = RangeLineWriter(buffer + used, digits: digits)
             let top = UInt64(prefix) << 44
             bucket.forEachSuffix { suffix, count in
-                writer.write(RangeSuffix(first: top | suffix.first >> 20, second: suffix.first << 44 | suffix.second >> 20,
-                                         third: suffix.second << 44 | suffix.third >> 20), count: count)
+                writer.write(
+                    RangeSuffix(
+                        first: top | suffix.first >> 20, second: suffix.first << 44 | suffix.second >> 20,
+                        third: suffix.second << 44 | suffix.third >> 20), count: count)
             }
             used += writer.written
             (buffer + used).storeBytes(of: UInt16(0x0A0D).littleEndian, as: UInt16.self)

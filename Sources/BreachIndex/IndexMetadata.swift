@@ -52,9 +52,11 @@ public struct IndexMetadata: Codable, Sendable, Equatable {
         format == .compact ? Double(hashCount) / 0x1p64 : 0
     }
 
-    public init(format: IndexFormat = .full, hashKind: HashKind, hashCount: UInt64, countSum: UInt64, bucketCount: Int,
-                builtAt: Date = Date(), generation: String = UUID().uuidString,
-                minimumCount: UInt64, sources: [Source], coveredPrefixes: PrefixRange? = nil, contentDigest: String? = nil) {
+    public init(
+        format: IndexFormat = .full, hashKind: HashKind, hashCount: UInt64, countSum: UInt64, bucketCount: Int,
+        builtAt: Date = Date(), generation: String = UUID().uuidString,
+        minimumCount: UInt64, sources: [Source], coveredPrefixes: PrefixRange? = nil, contentDigest: String? = nil
+    ) {
         self.formatVersion = format.formatVersion
         self.hashKind = hashKind
         self.hashCount = hashCount

@@ -43,12 +43,15 @@ extension BreachIndex {
             result.report("the metadata sums counts to \(metadata.countSum), the buckets to \(countSum)")
         }
         if result.bucketsChecked != metadata.bucketCount {
-            result.report("the metadata counts \(metadata.bucketCount) buckets, the file holds \(result.bucketsChecked)")
+            result.report(
+                "the metadata counts \(metadata.bucketCount) buckets, the file holds \(result.bucketsChecked)")
         }
         return result
     }
 
-    private func checkBucket(prefix: Int, value: UnsafeRawBufferPointer, result: inout IndexVerification, countSum: inout UInt64) {
+    private func checkBucket(
+        prefix: Int, value: UnsafeRawBufferPointer, result: inout IndexVerification, countSum: inout UInt64
+    ) {
         let name = BreachIndex.rangePrefixText(prefix)
         guard let bucket = BucketReader(value, suffixBits: suffixBits) else {
             result.report("bucket \(name): its header does not match its length")
@@ -86,13 +89,16 @@ extension BucketReader {
         var escapedRecords = 0
         let width = layout.recordBits + layout.countBits
         for index in 0..<layout.entryCount {
-            let code = bytes.field(at: layout.recordsOffset * 8 + index * width + layout.recordBits, bitCount: layout.countBits)
+            let code = bytes.field(
+                at: layout.recordsOffset * 8 + index * width + layout.recordBits, bitCount: layout.countBits)
             if code == layout.escapeCode { escapedRecords += 1 }
         }
         guard escapedRecords == layout.escapeCount else { return false }
         var previous = -1
         for i in 0..<layout.escapeCount {
-            let at = Int(bytes.littleEndianInteger(at: layout.escapeIndicesOffset + i * layout.indexWidth, width: layout.indexWidth))
+            let at = Int(
+                bytes.littleEndianInteger(
+                    at: layout.escapeIndicesOffset + i * layout.indexWidth, width: layout.indexWidth))
             if at <= previous || at >= layout.entryCount { return false }
             previous = at
         }

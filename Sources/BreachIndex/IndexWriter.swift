@@ -1,8 +1,9 @@
 import BreachHash
 import Foundation
 import LMDB
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes an index file from hashes given in ascending order.
@@ -62,7 +63,8 @@ public final class IndexWriter {
     public var minimumCountIsFiltering: Bool { minimumCount > 1 }
 
     /// Creates (or truncates) the index file at `path`.
-    public convenience init(path: String, kind: HashKind, format: IndexFormat = .full, minimumCount: UInt64 = 1) throws {
+    public convenience init(path: String, kind: HashKind, format: IndexFormat = .full, minimumCount: UInt64 = 1) throws
+    {
         for stale in [path, path + "-lock"] where FileManager.default.fileExists(atPath: stale) {
             try FileManager.default.removeItem(atPath: stale)
         }
@@ -76,12 +78,16 @@ public final class IndexWriter {
         self.minimumCount = max(1, minimumCount)
         self.encoder = BucketEncoder(suffixBits: format.suffixBits(for: kind))
         (environment, transaction, buckets) = try mappingLMDBErrors {
-            let environment = try Environment(path: path, flags: [.noSubdirectory, .noLock, .noSync],
-                                              mapSize: Self.mapSize, maxDatabases: IndexLayout.databaseCount)
+            let environment = try Environment(
+                path: path, flags: [.noSubdirectory, .noLock, .noSync],
+                mapSize: Self.mapSize, maxDatabases: IndexLayout.databaseCount)
             // A resumed file may be cut off; a new one is its two meta pages.
-            try environment.requireWhole(fileSize: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
+            try environment.requireWhole(
+                fileSize: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
             let transaction = try environment.writeTransaction()
-            return (environment, transaction, try transaction.database(named: IndexLayout.bucketsDatabase, create: true))
+            return (
+                environment, transaction, try transaction.database(named: IndexLayout.bucketsDatabase, create: true)
+            )
         }
     }
 
@@ -126,7 +132,10 @@ public final class IndexWriter {
         let value = block.take()
         try withUnsafeBytes(of: &key) { keyBytes in
             try value.withUnsafeBytes { value in
-                try mappingLMDBErrors { try transaction.put(value, forKey: UnsafeRawBufferPointer(rebasing: keyBytes[0..<3]), in: buckets, flags: .append) }
+                try mappingLMDBErrors {
+                    try transaction.put(
+                        value, forKey: UnsafeRawBufferPointer(rebasing: keyBytes[0..<3]), in: buckets, flags: .append)
+                }
             }
         }
         bytesSinceCommit += value.count
@@ -171,8 +180,9 @@ public final class IndexWriter {
     public func checkpoint(state: [UInt8]) throws {
         try flushBucket()
         try flushBlock()
-        let record = Checkpoint(hashCount: hashCount, countSum: countSum, bucketCount: bucketCount,
-                                belowMinimumCount: belowMinimumCount, last: last.map { Hex.string($0, kind: kind) }, state: Data(state))
+        let record = Checkpoint(
+            hashCount: hashCount, countSum: countSum, bucketCount: bucketCount,
+            belowMinimumCount: belowMinimumCount, last: last.map { Hex.string($0, kind: kind) }, state: Data(state))
         let bytes = Array(try JSONEncoder().encode(record))
         try mappingLMDBErrors {
             let meta = try transaction.database(named: IndexLayout.metaDatabase, create: true)
@@ -193,7 +203,9 @@ public final class IndexWriter {
     /// which the caller may then overwrite. Throws when the file is there but cannot be
     /// trusted (not LMDB, cut off, a checkpoint that does not decode) or read: such a file
     /// is left alone. The writer keeps every hash (minimum count 1), as resumable writers do.
-    public static func resume(path: String, kind: HashKind, accepting: ([UInt8]) -> Bool = { _ in true }) throws -> (writer: IndexWriter, state: [UInt8])? {
+    public static func resume(path: String, kind: HashKind, accepting: ([UInt8]) -> Bool = { _ in true }) throws -> (
+        writer: IndexWriter, state: [UInt8]
+    )? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let writer: IndexWriter
         do {
@@ -217,7 +229,8 @@ public final class IndexWriter {
         guard accepting(Array(record.state)) else { return nil }
         if let last = record.last {
             guard let digest = Hex.digest(last, kind: kind) else {
-                throw IndexError.corrupt(path: path, detail: "its checkpoint names no \(kind.rawValue) hash as the last written")
+                throw IndexError.corrupt(
+                    path: path, detail: "its checkpoint names no \(kind.rawValue) hash as the last written")
             }
             writer.last = digest
         }
@@ -241,9 +254,10 @@ public final class IndexWriter {
         try flushBucket()
         try flushBlock()
         let values = checksums.finish()
-        let metadata = IndexMetadata(format: format, hashKind: kind, hashCount: hashCount, countSum: countSum,
-                                     bucketCount: bucketCount, minimumCount: minimumCount, sources: sources,
-                                     coveredPrefixes: coveredPrefixes, contentDigest: ChunkChecksums.digest(values))
+        let metadata = IndexMetadata(
+            format: format, hashKind: kind, hashCount: hashCount, countSum: countSum,
+            bucketCount: bucketCount, minimumCount: minimumCount, sources: sources,
+            coveredPrefixes: coveredPrefixes, contentDigest: ChunkChecksums.digest(values))
         try mappingLMDBErrors {
             let meta = try transaction.database(named: IndexLayout.metaDatabase, create: true)
             try transaction.put(try metadata.encoded(), forKey: IndexLayout.metadataKey, in: meta)
@@ -264,10 +278,10 @@ extension IndexWriter {
     /// (see `BreachIndex.adviseHugePages`).
     static func dropCachedPages(_ path: String) {
         #if os(Linux)
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED))
-        close(fd)
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return }
+            _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED))
+            close(fd)
         #endif
     }
 }
@@ -286,7 +300,10 @@ enum IndexLayout {
     /// A block's key: its first 20-bit prefix as 3 big-endian bytes, so that LMDB's
     /// byte order is prefix order.
     static func key(forPrefix prefix: Int) -> (UInt8, UInt8, UInt8) {
-        (UInt8(truncatingIfNeeded: prefix >> 16), UInt8(truncatingIfNeeded: prefix >> 8), UInt8(truncatingIfNeeded: prefix))
+        (
+            UInt8(truncatingIfNeeded: prefix >> 16), UInt8(truncatingIfNeeded: prefix >> 8),
+            UInt8(truncatingIfNeeded: prefix)
+        )
     }
 
     static func prefix(ofKey key: UnsafeRawBufferPointer) -> Int? {

@@ -14,8 +14,10 @@ public struct PrefixRange: Codable, Sendable, Equatable, CustomStringConvertible
     /// `nil` unless both ends are 5 hex digits and `first ≤ last`.
     public init?(_ text: String) {
         let ends = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard ends.count == 2, let first = BreachIndex.rangePrefix(ends[0]), let last = BreachIndex.rangePrefix(ends[1]),
-              first <= last else { return nil }
+        guard ends.count == 2, let first = BreachIndex.rangePrefix(ends[0]),
+            let last = BreachIndex.rangePrefix(ends[1]),
+            first <= last
+        else { return nil }
         self.init(uncheckedFirst: first, last: last)
     }
 
@@ -28,7 +30,8 @@ public struct PrefixRange: Codable, Sendable, Equatable, CustomStringConvertible
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let range = PrefixRange(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a prefix range: \(text)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "not a prefix range: \(text)"))
         }
         self = range
     }

@@ -15,7 +15,10 @@ public struct RangeSuffix: Comparable, Sendable {
 
     /// Masks that keep a suffix of `suffixBits` bits in the second and third words.
     @inlinable public static func masks(suffixBits: Int) -> (second: UInt64, third: UInt64) {
-        (suffixBits >= 128 ? .max : ~0 << UInt64(128 - suffixBits), suffixBits <= 128 ? 0 : ~0 << UInt64(192 - suffixBits))
+        (
+            suffixBits >= 128 ? .max : ~0 << UInt64(128 - suffixBits),
+            suffixBits <= 128 ? 0 : ~0 << UInt64(192 - suffixBits)
+        )
     }
 
     @inlinable public static func < (a: RangeSuffix, b: RangeSuffix) -> Bool {
@@ -45,7 +48,8 @@ extension BreachIndex {
     /// Bytes enough for `writeRangeBody` with `paddingCount` padding rows: the longest
     /// line the bucket's count coding allows, for every row, and a word of scratch.
     public func rangeBodyCapacity(prefix: Int, paddingCount: Int) -> Int {
-        let realLine = 2 + kind.suffixHexDigitCount + 1 + DecimalText.digitCount(bucket(prefix)?.layout.largestCount ?? 1)
+        let realLine =
+            2 + kind.suffixHexDigitCount + 1 + DecimalText.digitCount(bucket(prefix)?.layout.largestCount ?? 1)
         let paddingLine = 2 + kind.suffixHexDigitCount + 2
         return entryCount(inRange: prefix) * realLine + paddingCount * paddingLine + RangeLineWriter.scratch
     }
@@ -58,8 +62,10 @@ extension BreachIndex {
     /// Hand-written because it is the range route's hot path: an answer at the real
     /// density is ≈1,900 lines, and the decoding and formatting per line is what a
     /// request costs once its answer is not cached (docs/benchmarks.md).
-    public func writeRangeBody(prefix: Int, padding: UnsafeBufferPointer<RangeSuffix> = .init(start: nil, count: 0),
-                               to output: UnsafeMutableRawBufferPointer) -> Int {
+    public func writeRangeBody(
+        prefix: Int, padding: UnsafeBufferPointer<RangeSuffix> = .init(start: nil, count: 0),
+        to output: UnsafeMutableRawBufferPointer
+    ) -> Int {
         precondition(answersRanges, "a compact index keeps no whole hashes to answer ranges with")
         var writer = RangeLineWriter(output.baseAddress!, digits: kind.suffixHexDigitCount)
         var next = 0
@@ -111,7 +117,8 @@ extension RangeSuffix {
     /// The suffix of `digest`.
     init(_ digest: HashDigest) {
         let low = UInt64(digest.low) << 32
-        self.init(first: digest.high << 20 | digest.middle >> 44, second: digest.middle << 20 | low >> 44, third: low << 20)
+        self.init(
+            first: digest.high << 20 | digest.middle >> 44, second: digest.middle << 20 | low >> 44, third: low << 20)
     }
 }
 
@@ -201,7 +208,9 @@ public enum DecimalText {
     }
 
     /// Writes `value` in decimal at `output`; returns the digits written (at most 20).
-    @inlinable @inline(__always) public static func write(_ value: UInt64, to output: UnsafeMutablePointer<UInt8>) -> Int {
+    @inlinable @inline(__always) public static func write(_ value: UInt64, to output: UnsafeMutablePointer<UInt8>)
+        -> Int
+    {
         if value < 10 {
             output[0] = UInt8(truncatingIfNeeded: value) + UInt8(ascii: "0")
             return 1
@@ -219,10 +228,12 @@ public enum DecimalText {
             let pair = Int(truncatingIfNeeded: v % 100)
             v /= 100
             at -= 2
-            target.storeBytes(of: table.loadUnaligned(fromByteOffset: 2 * pair, as: UInt16.self), toByteOffset: at, as: UInt16.self)
+            target.storeBytes(
+                of: table.loadUnaligned(fromByteOffset: 2 * pair, as: UInt16.self), toByteOffset: at, as: UInt16.self)
         }
         if v >= 10 {
-            target.storeBytes(of: table.loadUnaligned(fromByteOffset: 2 * Int(v), as: UInt16.self), toByteOffset: 0, as: UInt16.self)
+            target.storeBytes(
+                of: table.loadUnaligned(fromByteOffset: 2 * Int(v), as: UInt16.self), toByteOffset: 0, as: UInt16.self)
         } else {
             output[0] = UInt8(truncatingIfNeeded: v) + UInt8(ascii: "0")
         }

@@ -1,6 +1,7 @@
 import BreachHash
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One `SUFFIX:COUNT` line of a range answer or range file (`HASH:COUNT` when no prefix
@@ -15,10 +16,13 @@ public enum RangeLine {
 
     /// Parses `line` as `digits` hex digits, `:` and a decimal count; `leading` nibbles
     /// (the range prefix) come first in the digest.
-    @inlinable public static func parse(_ line: UnsafeRawBufferPointer, digits: Int,
-                                                leading: (value: UInt64, digits: Int)) -> Outcome {
+    @inlinable public static func parse(
+        _ line: UnsafeRawBufferPointer, digits: Int,
+        leading: (value: UInt64, digits: Int)
+    ) -> Outcome {
         guard line.count > digits, line[digits] == UInt8(ascii: ":"),
-              let digest = Hex.digest(line, digitCount: digits, leading: leading) else {
+            let digest = Hex.digest(line, digitCount: digits, leading: leading)
+        else {
             return .invalid("expected \(digits) hex digits before ':'")
         }
         guard let count = decimal(line, from: digits + 1) else {
@@ -61,7 +65,9 @@ public struct RangeBodyParser: Sendable {
     public init(kind: HashKind) { self.kind = kind }
 
     /// Appends the body's hashes to `entries`; returns how many padding rows were dropped.
-    public func parse(_ body: UnsafeRawBufferPointer, prefix: Int, into entries: inout [HashCount]) throws(RangeBodyError) -> Int {
+    public func parse(_ body: UnsafeRawBufferPointer, prefix: Int, into entries: inout [HashCount])
+        throws(RangeBodyError) -> Int
+    {
         let digits = kind.suffixHexDigitCount
         let leading = (value: UInt64(prefix), digits: 5)
         var padding = 0, line = 0, start = 0
@@ -87,7 +93,9 @@ public struct RangeBodyParser: Sendable {
             switch RangeLine.parse(text, digits: digits, leading: leading) {
             case .entry(let entry):
                 if let previous, !(previous < entry.digest) {
-                    throw RangeBodyError(line: line, reason: previous == entry.digest ? "a duplicate suffix" : "suffixes out of ascending order")
+                    throw RangeBodyError(
+                        line: line,
+                        reason: previous == entry.digest ? "a duplicate suffix" : "suffixes out of ascending order")
                 }
                 previous = entry.digest
                 entries.append(entry)

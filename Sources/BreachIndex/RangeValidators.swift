@@ -8,7 +8,8 @@ extension BreachIndex {
         var key = IndexLayout.key(forPrefix: prefix)
         return transactionLock.withLock { _ in
             withUnsafeBytes(of: &key) { keyBytes in
-                let value = try? transaction.value(forKey: UnsafeRawBufferPointer(rebasing: keyBytes[0..<3]), in: validatorsDatabase)
+                let value = try? transaction.value(
+                    forKey: UnsafeRawBufferPointer(rebasing: keyBytes[0..<3]), in: validatorsDatabase)
                 return value.map { String(decoding: $0, as: UTF8.self) }
             }
         }

@@ -1,5 +1,5 @@
-import Foundation
 import BreachIndex
+import Foundation
 
 /// Hands batches of parsed hashes from the reading thread to the sorting thread.
 /// Bounded, so a fast reader waits for a slow writer instead of filling memory.

@@ -85,8 +85,10 @@ final class HashSorter {
     /// Writes everything out. Returns the writer that holds the finished index: the
     /// streaming one when the input was in order and there is no base, otherwise a
     /// new one at the same path that merged everything.
-    func finish(base: BreachIndex?, sources: [IndexMetadata.Source],
-                onMerged: (UInt64) -> Void) throws -> (IndexWriter, IndexMetadata) {
+    func finish(
+        base: BreachIndex?, sources: [IndexMetadata.Source],
+        onMerged: (UInt64) -> Void
+    ) throws -> (IndexWriter, IndexMetadata) {
         try flushBucket()
         if !spilling && base == nil {
             return (writer, try writer.finish(sources: sources))
@@ -107,7 +109,8 @@ final class HashSorter {
         inputs.append(ArraySource(buffer))
         if let base { inputs.append(IndexSource(base)) }
 
-        let merged = try IndexWriter(path: writer.path, kind: writer.kind, format: writer.format, minimumCount: writer.minimumCount)
+        let merged = try IndexWriter(
+            path: writer.path, kind: writer.kind, format: writer.format, minimumCount: writer.minimumCount)
         var stream = try MergedSources(inputs)
         var written: UInt64 = 0
         while let (entry, sameHash) = try stream.next() {

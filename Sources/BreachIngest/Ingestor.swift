@@ -61,28 +61,38 @@ public final class Ingestor {
     }
 
     public func run() throws -> IngestSummary {
-        guard !options.inputs.isEmpty else { throw IngestError.invalidArguments("no input given (use - for standard input)") }
+        guard !options.inputs.isEmpty else {
+            throw IngestError.invalidArguments("no input given (use - for standard input)")
+        }
         guard options.minimumCount >= 1 else { throw IngestError.invalidArguments("--min-count must be at least 1") }
-        guard options.memoryLimit >= 64 << 10 else { throw IngestError.invalidArguments("--memory must be at least 64 KiB") }
+        guard options.memoryLimit >= 64 << 10 else {
+            throw IngestError.invalidArguments("--memory must be at least 64 KiB")
+        }
         let started = ContinuousClock.now
         let base = try options.base.map { try BreachIndex(path: $0) }
         if let base, base.kind != options.hashKind {
-            throw IngestError.invalidArguments("\(base.path): the base index holds \(base.kind.rawValue) hashes, not \(options.hashKind.rawValue)")
+            throw IngestError.invalidArguments(
+                "\(base.path): the base index holds \(base.kind.rawValue) hashes, not \(options.hashKind.rawValue)")
         }
         if let base, !base.answersRanges {
-            throw IngestError.invalidArguments("\(base.path): a compact index cannot be a base (it keeps only the first 64 bits of each hash); merge into the full index, then compact it")
+            throw IngestError.invalidArguments(
+                "\(base.path): a compact index cannot be a base (it keeps only the first 64 bits of each hash); merge into the full index, then compact it"
+            )
         }
         let destination = try IndexDestination(path: options.output)
         let runDirectory = destination.temporaryPath + ".runs"
         defer { try? FileManager.default.removeItem(atPath: runDirectory) }
         var summary: IngestSummary
         do {
-            let writer = try IndexWriter(path: destination.temporaryPath, kind: options.hashKind, format: options.indexFormat,
-                                         minimumCount: options.minimumCount)
+            let writer = try IndexWriter(
+                path: destination.temporaryPath, kind: options.hashKind, format: options.indexFormat,
+                minimumCount: options.minimumCount)
             let sorter = try HashSorter(writer: writer, runDirectory: runDirectory, memoryLimit: options.memoryLimit)
             let statistics = try readAll(into: sorter)
             let sources = (base?.metadata.sources ?? []) + statistics.sources
-            let (finalWriter, metadata) = try sorter.finish(base: base, sources: sources) { [progress] in progress?.merging(hashes: $0) }
+            let (finalWriter, metadata) = try sorter.finish(base: base, sources: sources) { [progress] in
+                progress?.merging(hashes: $0)
+            }
             progress?.finish()
             try destination.publish()
             summary = IngestSummary(metadata: metadata)

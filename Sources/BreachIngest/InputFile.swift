@@ -1,6 +1,7 @@
 import CZlib
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One input: a file, standard input (`-`), or a gzip file (any name ending in `.gz`),
@@ -30,7 +31,8 @@ public final class InputFile {
         size = fstat(descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG ? UInt64(status.st_size) : nil
         if (status.st_mode & S_IFMT) == S_IFDIR {
             close(descriptor)
-            throw IngestError.unreadable(file: path, reason: "is a directory (use --format range-dir for a directory of range files)")
+            throw IngestError.unreadable(
+                file: path, reason: "is a directory (use --format range-dir for a directory of range files)")
         }
         if path.hasSuffix(".gz") {
             let fd = descriptor

@@ -1,7 +1,8 @@
 import BreachHash
 import BreachIndex
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The kinds of input `breachdb ingest` reads.
@@ -36,7 +37,9 @@ struct LineParser {
         if line.isEmpty { return .skipped }
         switch format {
         case .hibp, .rangeDirectory:
-            switch RangeLine.parse(line, digits: format == .hibp ? kind.hexDigitCount : kind.suffixHexDigitCount, leading: prefix) {
+            switch RangeLine.parse(
+                line, digits: format == .hibp ? kind.hexDigitCount : kind.suffixHexDigitCount, leading: prefix)
+            {
             case .entry(let entry): return .entry(entry)
             case .padding: return .skipped
             case .invalid(let reason): return .invalid(reason)
@@ -61,7 +64,10 @@ struct LineParser {
         let digits = kind.hexDigitCount
         if line.count == digits, Hex.digest(line, digitCount: digits) != nil { return .sha1 }
         if line.count > digits, line[digits] == UInt8(ascii: ":"), Hex.digest(line, digitCount: digits) != nil,
-           RangeLine.decimal(line, from: digits + 1) != nil { return .hibp }
+            RangeLine.decimal(line, from: digits + 1) != nil
+        {
+            return .hibp
+        }
         return nil
     }
 }

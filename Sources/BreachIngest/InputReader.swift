@@ -52,7 +52,8 @@ final class InputReader: @unchecked Sendable {
         var total: UInt64 = 0
         for input in options.inputs {
             guard input != "-", !isDirectory(input),
-                  let size = (try? FileManager.default.attributesOfItem(atPath: input))?[.size] as? NSNumber else { return nil }
+                let size = (try? FileManager.default.attributesOfItem(atPath: input))?[.size] as? NSNumber
+            else { return nil }
             total += size.uint64Value
         }
         return total
@@ -114,12 +115,17 @@ final class InputReader: @unchecked Sendable {
         while let line = try reader.next() {
             lines += 1
             if lines & 0xFFFF == 0 {
-                progress?.reading(bytes: bytesDone + input.bytesConsumed, of: totalBytes, lines: statistics.linesRead + lines)
+                progress?.reading(
+                    bytes: bytesDone + input.bytesConsumed, of: totalBytes, lines: statistics.linesRead + lines)
             }
             if parser == nil {
                 if line.isEmpty { continue }
                 guard let detected = LineParser.detect(line, kind: options.hashKind) else {
-                    throw IngestError.unknownFormat(file: input.name, reason: "line \(reader.lineNumber) is neither `HASH:COUNT` nor a bare \(options.hashKind.hexDigitCount)-digit \(options.hashKind.rawValue) hash")
+                    throw IngestError.unknownFormat(
+                        file: input.name,
+                        reason:
+                            "line \(reader.lineNumber) is neither `HASH:COUNT` nor a bare \(options.hashKind.hexDigitCount)-digit \(options.hashKind.rawValue) hash"
+                    )
                 }
                 parser = LineParser(format: detected, kind: options.hashKind)
             }
@@ -139,7 +145,9 @@ final class InputReader: @unchecked Sendable {
                     throw IngestError.malformedLine(file: input.name, line: reader.lineNumber, reason: reason)
                 }
                 statistics.linesRefused += 1
-                if statistics.refusals.count < 5 { statistics.refusals.append("\(input.name):\(reader.lineNumber): \(reason)") }
+                if statistics.refusals.count < 5 {
+                    statistics.refusals.append("\(input.name):\(reader.lineNumber): \(reason)")
+                }
             }
         }
         return parser?.format ?? format

@@ -41,8 +41,9 @@ public struct LineReader: ~Copyable {
                 return line
             }
             if end - start >= Self.maximumLineLength {
-                throw IngestError.malformedLine(file: input.name, line: lineNumber + 1,
-                                                reason: "line longer than \(Self.maximumLineLength) bytes (binary data?)")
+                throw IngestError.malformedLine(
+                    file: input.name, line: lineNumber + 1,
+                    reason: "line longer than \(Self.maximumLineLength) bytes (binary data?)")
             }
             try refill()
         }

@@ -16,7 +16,10 @@ final class RunWriter {
     init(path: String) throws {
         self.path = path
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw IngestError.unreadable(file: path, reason: "cannot create a sort run: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw IngestError.unreadable(
+                file: path, reason: "cannot create a sort run: \(String(cString: strerror(errno)))")
+        }
         pending.reserveCapacity(Self.blockEntries)
     }
 
@@ -42,7 +45,10 @@ final class RunWriter {
         while done < bytes.count {
             let wrote = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
             if wrote < 0 && errno == EINTR { continue }
-            guard wrote > 0 else { throw IngestError.unreadable(file: path, reason: "cannot write a sort run: \(String(cString: strerror(errno)))") }
+            guard wrote > 0 else {
+                throw IngestError.unreadable(
+                    file: path, reason: "cannot write a sort run: \(String(cString: strerror(errno)))")
+            }
             done += wrote
         }
     }
@@ -67,7 +73,10 @@ final class RunReader: SortedSource {
     init(path: String, bufferEntries: Int) throws {
         self.path = path
         fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw IngestError.unreadable(file: path, reason: "cannot open a sort run: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw IngestError.unreadable(
+                file: path, reason: "cannot open a sort run: \(String(cString: strerror(errno)))")
+        }
         buffer = .allocate(capacity: max(1, bufferEntries))
     }
 
@@ -84,7 +93,10 @@ final class RunReader: SortedSource {
             while got % stride != 0 || got == 0 {
                 let n = read(fd, raw.baseAddress! + got, raw.count - got)
                 if n < 0 && errno == EINTR { continue }
-                if n < 0 { throw IngestError.unreadable(file: path, reason: "cannot read a sort run: \(String(cString: strerror(errno)))") }
+                if n < 0 {
+                    throw IngestError.unreadable(
+                        file: path, reason: "cannot read a sort run: \(String(cString: strerror(errno)))")
+                }
                 if n == 0 { break }
                 got += n
             }

@@ -36,10 +36,13 @@ public struct APIError: HTTPResponseError {
     }
 
     func body() throws -> ByteBuffer {
-        ByteBuffer(bytes: try sortedJSON.encode(Body(error: .init(code: code, message: message, explanation: explanation))))
+        ByteBuffer(
+            bytes: try sortedJSON.encode(Body(error: .init(code: code, message: message, explanation: explanation))))
     }
 
-    public static func badRequest(_ code: String, _ message: String) -> APIError { APIError(status: .badRequest, code: code, message: message) }
+    public static func badRequest(_ code: String, _ message: String) -> APIError {
+        APIError(status: .badRequest, code: code, message: message)
+    }
 }
 
 /// JSON with keys in a fixed order, so answers are byte-stable for clients and tests.

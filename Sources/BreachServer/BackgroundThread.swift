@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Long work beside the answers (checksum verification): a thread of its own, off Swift's
@@ -27,8 +28,10 @@ enum BackgroundThread {
     }
 
     /// Runs `work` on such a thread and waits for its result without holding a thread.
-    static func run<Result: Sendable>(name: String, priority: Priority,
-                                      _ work: @escaping @Sendable () throws -> Result) async throws -> Result {
+    static func run<Result: Sendable>(
+        name: String, priority: Priority,
+        _ work: @escaping @Sendable () throws -> Result
+    ) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             start(name: name, priority: priority) { continuation.resume(with: Swift.Result { try work() }) }
         }
@@ -39,6 +42,7 @@ enum BackgroundThread {
         var usage = rusage()
         // RUSAGE_THREAD (1), which Glibc declares for _GNU_SOURCE only.
         _ = getrusage(__rusage_who_t(1), &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(
+            usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 }

@@ -23,7 +23,8 @@ public struct BearerTokens: Sendable {
     /// The 401 to answer a request whose `Authorization` carries none of the tokens, if any.
     func rejection(_ authorization: String?) -> APIError? {
         guard !authorize(authorization) else { return nil }
-        var error = APIError(status: .unauthorized, code: "unauthorized", message: "send Authorization: Bearer with a valid token")
+        var error = APIError(
+            status: .unauthorized, code: "unauthorized", message: "send Authorization: Bearer with a valid token")
         error.headers = [.wwwAuthenticate: "Bearer"]
         return error
     }
@@ -47,7 +48,9 @@ public struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
 
     public init(tokens: BearerTokens) { self.tokens = tokens }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
         if let unauthorized = tokens.rejection(request.headers[.authorization]) { throw unauthorized }
         return try await next(request, context)
     }

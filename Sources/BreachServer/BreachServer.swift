@@ -54,15 +54,20 @@ let serverName = "breachdb"
 
 /// Builds the HTTP application: the range API, the check API, index metadata, health.
 /// Throws when the TLS certificate or key cannot be read.
-public func makeApplication(indexes: ServedIndexes, configuration: ServerConfiguration,
-                            logger: Logger = Logger(label: "breachdb")) throws -> some ApplicationProtocol {
-    try makeApplication(indexes: indexes, configuration: configuration, logger: logger,
-                        rangeCache: RangeCache(capacity: configuration.rangeCacheBytes))
+public func makeApplication(
+    indexes: ServedIndexes, configuration: ServerConfiguration,
+    logger: Logger = Logger(label: "breachdb")
+) throws -> some ApplicationProtocol {
+    try makeApplication(
+        indexes: indexes, configuration: configuration, logger: logger,
+        rangeCache: RangeCache(capacity: configuration.rangeCacheBytes))
 }
 
 /// The application answering range requests from `rangeCache` (tests look into it).
-func makeApplication(indexes: ServedIndexes, configuration: ServerConfiguration, logger: Logger,
-                     rangeCache: RangeCache) throws -> some ApplicationProtocol {
+func makeApplication(
+    indexes: ServedIndexes, configuration: ServerConfiguration, logger: Logger,
+    rangeCache: RangeCache
+) throws -> some ApplicationProtocol {
     let router = Router(context: BreachRequestContext.self)
     let policy = RequestPolicy(
         rateLimit: configuration.requestsPerSecond.map { RateLimiter(rate: $0, burst: max(1, $0 * 2)) },
@@ -71,22 +76,26 @@ func makeApplication(indexes: ServedIndexes, configuration: ServerConfiguration,
     router.middlewares.add(RequestPolicyMiddleware(policy: policy))
     ServerMetrics.record(indexes.snapshot)
     @Sendable func range(_ request: Request, _ context: BreachRequestContext) throws -> Response {
-        let query = RangeRoute.Query(prefix: try context.parameters.require("prefix")[...], mode: request.uri.queryParameters.get("mode"),
-                                     addPadding: request.headers[.addPadding], acceptEncoding: request.headers[.acceptEncoding],
-                                     ifNoneMatch: request.headers[.ifNoneMatch])
+        let query = RangeRoute.Query(
+            prefix: try context.parameters.require("prefix")[...], mode: request.uri.queryParameters.get("mode"),
+            addPadding: request.headers[.addPadding], acceptEncoding: request.headers[.acceptEncoding],
+            ifNoneMatch: request.headers[.ifNoneMatch])
         let answer = RangeRoute.answer(query, indexes: indexes, cache: rangeCache)
-        return Response(status: answer.status, headers: answer.headers,
-                        body: .init(byteBuffer: request.method == .head ? ByteBuffer() : answer.body))
+        return Response(
+            status: answer.status, headers: answer.headers,
+            body: .init(byteBuffer: request.method == .head ? ByteBuffer() : answer.body))
     }
     router.get("/range/:prefix", use: range)
     router.head("/range/:prefix", use: range)
     router.on("/range/:prefix", method: .options) { _, _ in
-        Response(status: .noContent, headers: [
-            .accessControlAllowOrigin: "*",
-            .accessControlAllowMethods: "GET, HEAD, OPTIONS",
-            .accessControlAllowHeaders: "Add-Padding",
-            .accessControlMaxAge: "86400",
-        ])
+        Response(
+            status: .noContent,
+            headers: [
+                .accessControlAllowOrigin: "*",
+                .accessControlAllowMethods: "GET, HEAD, OPTIONS",
+                .accessControlAllowHeaders: "Add-Padding",
+                .accessControlMaxAge: "86400",
+            ])
     }
     let check = CheckRoutes(indexes: indexes, allowPlaintext: configuration.allowPlaintext)
     let v1 = router.group("v1")
@@ -110,25 +119,32 @@ func makeApplication(indexes: ServedIndexes, configuration: ServerConfiguration,
     }
     for routes in configuration.routes { routes.register(on: router) }
     router.get("/metrics") { _, _ in
-        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: ServerMetrics.registry.emitToBuffer())))
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            body: .init(byteBuffer: ByteBuffer(bytes: ServerMetrics.registry.emitToBuffer())))
     }
     router.get("/healthz") { _, _ in "ok\n" }
     router.get("/readyz") { _, _ in Readiness(indexes.snapshot).response }
     let reloader = IndexReloader(indexes: indexes, interval: configuration.reloadInterval, logger: logger)
-    let hotRoutes = HotRouteHandler.Routes(indexes: indexes, rangeCache: rangeCache, check: check, policy: policy,
-                                           idleTimeout: configuration.idleTimeout.map { TimeAmount($0) },
-                                           requestTimeout: configuration.requestTimeout.map { TimeAmount($0) })
-    var server = HTTPServerBuilder { responder in HotRouteChannel(base: HTTP1Channel(responder: responder), routes: hotRoutes) }
+    let hotRoutes = HotRouteHandler.Routes(
+        indexes: indexes, rangeCache: rangeCache, check: check, policy: policy,
+        idleTimeout: configuration.idleTimeout.map { TimeAmount($0) },
+        requestTimeout: configuration.requestTimeout.map { TimeAmount($0) })
+    var server = HTTPServerBuilder { responder in
+        HotRouteChannel(base: HTTP1Channel(responder: responder), routes: hotRoutes)
+    }
     if let tls = configuration.tls {
-        server = try .tls(server, tlsConfiguration: ServerTLS.configuration(certificatePath: tls.certificatePath, keyPath: tls.keyPath))
+        server = try .tls(
+            server,
+            tlsConfiguration: ServerTLS.configuration(certificatePath: tls.certificatePath, keyPath: tls.keyPath))
     }
     var application = Application(
         router: router,
         server: server,
-        configuration: .init(address: configuration.unixSocketPath.map { .unixDomainSocket(path: $0) }
-                                 ?? .hostname(configuration.host, port: configuration.port),
-                             serverName: serverName),
+        configuration: .init(
+            address: configuration.unixSocketPath.map { .unixDomainSocket(path: $0) }
+                ?? .hostname(configuration.host, port: configuration.port),
+            serverName: serverName),
         services: [reloader] + configuration.services,
         logger: logger
     )
@@ -151,9 +167,12 @@ enum IndexRoute {
     }
 
     static func describe(_ snapshot: ServedIndexes.Snapshot) throws -> Response {
-        let data = try sortedJSON.encode(Description(sha1: snapshot.sha1.metadata, ntlm: snapshot.ntlm?.metadata,
-                                                     formats: .init(sha1: snapshot.sha1.format, ntlm: snapshot.ntlm?.format),
-                                                     loadedAt: snapshot.loadedAt))
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        let data = try sortedJSON.encode(
+            Description(
+                sha1: snapshot.sha1.metadata, ntlm: snapshot.ntlm?.metadata,
+                formats: .init(sha1: snapshot.sha1.format, ntlm: snapshot.ntlm?.format),
+                loadedAt: snapshot.loadedAt))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -55,7 +55,8 @@ struct CheckRoutes: Sendable {
         switch (body.password, body.sha1, body.ntlm) {
         case (let password?, nil, nil):
             guard allowPlaintext else {
-                throw APIError.badRequest("plaintext_disabled", "this server accepts only hashes: send {\"sha1\": \"…\"}")
+                throw APIError.badRequest(
+                    "plaintext_disabled", "this server accepts only hashes: send {\"sha1\": \"…\"}")
             }
             count = snapshot.sha1.count(ofPassword: password)
         case (nil, let hex?, nil):
@@ -75,10 +76,14 @@ struct CheckRoutes: Sendable {
         switch (body.sha1, body.ntlm) {
         case (let list?, nil): (hexes, kind, index) = (list, .sha1, snapshot.sha1)
         case (nil, let list?): (hexes, kind, index) = (list, .ntlm, try ntlmIndex(snapshot))
-        default: throw APIError.badRequest("invalid_request", "send exactly one of \"sha1\" or \"ntlm\", a list of hex hashes")
+        default:
+            throw APIError.badRequest(
+                "invalid_request", "send exactly one of \"sha1\" or \"ntlm\", a list of hex hashes")
         }
         guard hexes.count <= Self.batchLimit else {
-            throw APIError(status: .contentTooLarge, code: "batch_too_large", message: "at most \(Self.batchLimit) hashes per batch")
+            throw APIError(
+                status: .contentTooLarge, code: "batch_too_large",
+                message: "at most \(Self.batchLimit) hashes per batch")
         }
         var digests: [HashDigest] = []
         digests.reserveCapacity(hexes.count)
@@ -91,7 +96,8 @@ struct CheckRoutes: Sendable {
 
     private func digest(_ hex: String, kind: HashKind) throws(APIError) -> HashDigest {
         guard let digest = Hex.digest(hex, kind: kind) else {
-            throw APIError.badRequest("invalid_\(kind.rawValue)", "\"\(kind.rawValue)\" must be \(kind.hexDigitCount) hex digits")
+            throw APIError.badRequest(
+                "invalid_\(kind.rawValue)", "\"\(kind.rawValue)\" must be \(kind.hexDigitCount) hex digits")
         }
         return digest
     }

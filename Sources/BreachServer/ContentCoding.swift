@@ -72,8 +72,11 @@ enum ContentCoding: String, Sendable, Hashable {
     private static func zlibGzip(_ input: UnsafeRawBufferPointer) -> ByteBuffer? {
         var stream = z_stream()
         // 15 window bits + 16: write a gzip header and trailer instead of zlib's.
-        guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_HUFFMAN_ONLY,
-                            ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
+        guard
+            deflateInit2_(
+                &stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_HUFFMAN_ONLY,
+                ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+        else { return nil }
         defer { deflateEnd(&stream) }
         let bound = Int(deflateBound(&stream, UInt(input.count)))
         var output = ByteBuffer()
@@ -99,9 +102,10 @@ enum ContentCoding: String, Sendable, Hashable {
         var done = BROTLI_FALSE
         output.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { target in
             var size = bound
-            done = BrotliEncoderCompress(quality, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, input.count,
-                                         input.baseAddress?.assumingMemoryBound(to: UInt8.self), &size,
-                                         target.baseAddress?.assumingMemoryBound(to: UInt8.self))
+            done = BrotliEncoderCompress(
+                quality, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, input.count,
+                input.baseAddress?.assumingMemoryBound(to: UInt8.self), &size,
+                target.baseAddress?.assumingMemoryBound(to: UInt8.self))
             return done == BROTLI_TRUE ? size : 0
         }
         return done == BROTLI_TRUE ? output : nil

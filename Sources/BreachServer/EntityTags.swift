@@ -7,14 +7,17 @@ enum EntityTags {
         let wanted = opaque(entityTag[...])
         var rest = condition.utf8[...]
         while true {
-            while let first = rest.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") || first == UInt8(ascii: ",") {
+            while let first = rest.first,
+                first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") || first == UInt8(ascii: ",")
+            {
                 rest = rest.dropFirst()
             }
             guard let first = rest.first else { return false }
             if first == UInt8(ascii: "*") { return true }
             if rest.starts(with: "W/".utf8) { rest = rest.dropFirst(2) }
             // An opaque tag is quoted and holds no quote; anything else is malformed and ends the list.
-            guard rest.first == UInt8(ascii: "\""), let close = rest.dropFirst().firstIndex(of: UInt8(ascii: "\"")) else { return false }
+            guard rest.first == UInt8(ascii: "\""), let close = rest.dropFirst().firstIndex(of: UInt8(ascii: "\""))
+            else { return false }
             if rest[rest.startIndex...close].elementsEqual(wanted) { return true }
             rest = rest[rest.index(after: close)...]
         }

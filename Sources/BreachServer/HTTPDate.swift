@@ -18,7 +18,9 @@ enum HTTPDate {
     static var now: String {
         let second = time(nil)
         return current.withLock { current in
-            if current.second != second { current = (second, format(Date(timeIntervalSince1970: TimeInterval(second)))) }
+            if current.second != second {
+                current = (second, format(Date(timeIntervalSince1970: TimeInterval(second))))
+            }
             return current.text
         }
     }

@@ -24,8 +24,10 @@ struct HotRouteChannel: ServerChildChannel {
             try Self.addHTTP1Handlers(routes: routes, decoderLimits: limits, to: operations)
             try operations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try operations.addHandlers(configuration.additionalChannelHandlers())
-            try operations.addHandler(HTTPConnectionStateHandler(idleTimeout: configuration.idleTimeout.map { .init($0) }, logger: logger))
-            return try HTTP1Channel.Value(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+            try operations.addHandler(
+                HTTPConnectionStateHandler(idleTimeout: configuration.idleTimeout.map { .init($0) }, logger: logger))
+            return try HTTP1Channel.Value(
+                wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
         }
     }
 
@@ -43,11 +45,16 @@ struct HotRouteChannel: ServerChildChannel {
     /// client left waiting (schemathesis found this), and one method kept per hot answer
     /// for the connection's life. The decoder here tells no encoder; the hot-route handler
     /// drops the body of the router's answers to HEAD itself.
-    static func addHTTP1Handlers(routes: HotRouteHandler.Routes, decoderLimits: NIOHTTPDecoderLimitConfiguration,
-                                 to operations: ChannelPipeline.SynchronousOperations) throws {
+    static func addHTTP1Handlers(
+        routes: HotRouteHandler.Routes, decoderLimits: NIOHTTPDecoderLimitConfiguration,
+        to operations: ChannelPipeline.SynchronousOperations
+    ) throws {
         let encoder = HTTPResponseEncoder(configuration: .init())
         try operations.addHandler(encoder)
-        try operations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)))
-        try operations.addHandler(HotRouteHandler(routes: routes, responseEncoder: try operations.context(handler: encoder)))
+        try operations.addHandler(
+            ByteToMessageHandler(
+                HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)))
+        try operations.addHandler(
+            HotRouteHandler(routes: routes, responseEncoder: try operations.context(handler: encoder)))
     }
 }

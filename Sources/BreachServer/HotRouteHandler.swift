@@ -134,7 +134,9 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         lastActivity = context.eventLoop.now
-        if let timeout = routes.idleTimeout ?? routes.requestTimeout { scheduleIdleCheck(at: lastActivity + timeout, context: context) }
+        if let timeout = routes.idleTimeout ?? routes.requestTimeout {
+            scheduleIdleCheck(at: lastActivity + timeout, context: context)
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -211,13 +213,18 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             // The policy's refusals in the router's order, before any work: the rate limit,
             // then `/v1`'s tokens. A refused request makes no answer and touches no cache.
-            let refusal = routes.policy.charge(path: route.template,
-                                               client: routes.policy.client(peer: context.channel.remoteAddress,
-                                                                            forwardedFor: head.headers["X-Forwarded-For"]))
+            let refusal =
+                routes.policy.charge(
+                    path: route.template,
+                    client: routes.policy.client(
+                        peer: context.channel.remoteAddress,
+                        forwardedFor: head.headers["X-Forwarded-For"]))
                 ?? (route == .check ? routes.policy.authorize(head.headers.joined("Authorization")) : nil)
             let sent = refusal.map(Answer.init(refusal:)) ?? answer(to: request)
             write(sent, for: head, context: context)
-            routes.policy.record(route: route.template, method: HTTPRequest.Method(head.method.rawValue) ?? .get, status: sent.status, since: started)
+            routes.policy.record(
+                route: route.template, method: HTTPRequest.Method(head.method.rawValue) ?? .get, status: sent.status,
+                since: started)
         case (let part, _):
             // The router's request, or parts the HTTP decoder would never send in this order.
             if case .end = part { state = .idle } else { state = .forwarding }
@@ -277,7 +284,9 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         idleCheck = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) {
             let now = context.eventLoop.now
             // A request still arriving past its deadline is cut off, however busy.
-            let requestDeadline = self.requestStarted.flatMap { started in self.routes.requestTimeout.map { started + $0 } }
+            let requestDeadline = self.requestStarted.flatMap { started in
+                self.routes.requestTimeout.map { started + $0 }
+            }
             if let requestDeadline, requestDeadline <= now {
                 context.close(promise: nil)
                 return
@@ -363,7 +372,9 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             guard head.uri.hasPrefix("/range/") else { return nil }
             route = .range
         case .POST:
-            guard head.uri == "/v1/check", JSONBody.isJSON(contentType: head.headers.joined("Content-Type")) else { return nil }
+            guard head.uri == "/v1/check", JSONBody.isJSON(contentType: head.headers.joined("Content-Type")) else {
+                return nil
+            }
             route = .check
         default:
             return nil
@@ -391,15 +402,21 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             guard !prefix.utf8.contains(UInt8(ascii: "/")) else { return nil }
             // Most range requests have no query: parse one only when there is one.
             let mode = queryStart == uri.endIndex ? nil : URI(uri).queryParameters.get("mode")
-            return .range(RangeRoute.Query(prefix: prefix, mode: mode, addPadding: head.headers.joined("Add-Padding"),
-                                           acceptEncoding: head.headers.joined("Accept-Encoding"),
-                                           ifNoneMatch: head.headers.joined("If-None-Match")))
+            return .range(
+                RangeRoute.Query(
+                    prefix: prefix, mode: mode, addPadding: head.headers.joined("Add-Padding"),
+                    acceptEncoding: head.headers.joined("Accept-Encoding"),
+                    ifNoneMatch: head.headers.joined("If-None-Match")))
         case .check:
             guard let request: CheckRoutes.CheckRequest = try? JSONBody.decode(body),
-                  let response = try? routes.check.answer(request) else { return nil }
+                let response = try? routes.check.answer(request)
+            else { return nil }
             let encoded = response.json
-            return .check(Answer(status: .ok, headers: [.contentType: "application/json", .contentLength: String(encoded.readableBytes)],
-                                 body: encoded))
+            return .check(
+                Answer(
+                    status: .ok,
+                    headers: [.contentType: "application/json", .contentLength: String(encoded.readableBytes)],
+                    body: encoded))
         }
     }
 

@@ -27,17 +27,19 @@ public struct IndexReloader: Service {
                 group.addTask {
                     for await _ in signals { await Self.reload(indexes, reason: "SIGHUP", logger: logger) }
                 }
-                if let interval { group.addTask {
-                    var seen = Self.identity(of: indexes)
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: interval)
-                        let now = Self.identity(of: indexes)
-                        if now != seen {
-                            seen = now
-                            await Self.reload(indexes, reason: "index file replaced", logger: logger)
+                if let interval {
+                    group.addTask {
+                        var seen = Self.identity(of: indexes)
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: interval)
+                            let now = Self.identity(of: indexes)
+                            if now != seen {
+                                seen = now
+                                await Self.reload(indexes, reason: "index file replaced", logger: logger)
+                            }
                         }
                     }
-                } }
+                }
                 await group.next()
                 group.cancelAll()
             }
@@ -48,12 +50,16 @@ public struct IndexReloader: Service {
         do {
             let snapshot = try await indexes.reload()
             ServerMetrics.record(snapshot)
-            logger.info("reloaded the index", metadata: [
-                "reason": "\(reason)", "generation": "\(snapshot.sha1.metadata.generation)",
-                "hashes": "\(snapshot.sha1.metadata.hashCount)",
-            ])
+            logger.info(
+                "reloaded the index",
+                metadata: [
+                    "reason": "\(reason)", "generation": "\(snapshot.sha1.metadata.generation)",
+                    "hashes": "\(snapshot.sha1.metadata.hashCount)",
+                ])
         } catch {
-            logger.error("refused a new index; still serving the old one", metadata: ["reason": "\(reason)", "error": "\(error)"])
+            logger.error(
+                "refused a new index; still serving the old one",
+                metadata: ["reason": "\(reason)", "error": "\(error)"])
         }
     }
 
@@ -62,7 +68,8 @@ public struct IndexReloader: Service {
         [indexes.sha1Path, indexes.ntlmPath].compactMap { $0 }.map { path in
             var status = stat()
             guard stat(path, &status) == 0 else { return "\(path): missing" }
-            return "\(status.st_dev):\(status.st_ino):\(status.st_size):\(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
+            return
+                "\(status.st_dev):\(status.st_ino):\(status.st_size):\(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
         }
     }
 }

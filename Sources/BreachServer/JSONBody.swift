@@ -6,14 +6,18 @@ public enum JSONBody {
     /// Decodes a JSON request body of at most `limit` bytes; 415, 413 or 400 otherwise.
     public static func decode<T: Decodable>(_ request: Request, limit: Int) async throws -> T {
         guard isJSON(contentType: request.headers[.contentType]) else {
-            throw APIError(status: .unsupportedMediaType, code: "unsupported_media_type", message: "send Content-Type: application/json")
+            throw APIError(
+                status: .unsupportedMediaType, code: "unsupported_media_type",
+                message: "send Content-Type: application/json")
         }
         var request = request
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: limit)
         } catch {
-            throw APIError(status: .contentTooLarge, code: "body_too_large", message: "request bodies are limited to \(limit) bytes")
+            throw APIError(
+                status: .contentTooLarge, code: "body_too_large",
+                message: "request bodies are limited to \(limit) bytes")
         }
         return try decode(buffer)
     }

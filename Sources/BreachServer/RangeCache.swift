@@ -66,7 +66,10 @@ final class RangeCache: Sendable {
             if state.bytes + size > capacity {
                 // Admission: the newcomer displaces the first victim only if asked for more often.
                 let victim = selectVictim(&state)
-                guard state.frequencies.estimate(key.hashValue) > state.frequencies.estimate(state.slots[victim]!.key.hashValue) else { return }
+                guard
+                    state.frequencies.estimate(key.hashValue)
+                        > state.frequencies.estimate(state.slots[victim]!.key.hashValue)
+                else { return }
                 remove(victim, &state)
                 while state.bytes + size > capacity { remove(selectVictim(&state), &state) }
             }
@@ -114,7 +117,8 @@ final class RangeCache: Sendable {
     /// coding allows, up to twice what it needs, which would otherwise be held while cached.
     private static func compacted(_ answer: Answer) -> Answer {
         guard answer.body.capacity > answer.body.readableBytes else { return answer }
-        return Answer(status: answer.status, headers: answer.headers, body: ByteBuffer(bytes: answer.body.readableBytesView))
+        return Answer(
+            status: answer.status, headers: answer.headers, body: ByteBuffer(bytes: answer.body.readableBytesView))
     }
 
     private static func size(of answer: Answer) -> Int {
@@ -139,12 +143,13 @@ struct FrequencySketch {
 
     /// The key's counter in `row` (0–3, a quarter each), from a mix of its hash of the row's own.
     private func slot(_ hash: Int, row: Int) -> Int {
-        let seed: UInt64 = switch row {
-        case 0: 0x9E37_79B9_7F4A_7C15
-        case 1: 0xC2B2_AE3D_27D4_EB4F
-        case 2: 0x1656_67B1_9E37_79F9
-        default: 0x85EB_CA77_C2B2_AE63
-        }
+        let seed: UInt64 =
+            switch row {
+            case 0: 0x9E37_79B9_7F4A_7C15
+            case 1: 0xC2B2_AE3D_27D4_EB4F
+            case 2: 0x1656_67B1_9E37_79F9
+            default: 0x85EB_CA77_C2B2_AE63
+            }
         let mixed = (UInt64(bitPattern: Int64(hash)) &* seed) >> 32
         return row * (mask + 1) + Int(truncatingIfNeeded: mixed) & mask
     }

@@ -32,7 +32,8 @@ enum RangeDeflate {
         writer.write(UInt64(endOfBlock.bits), count: endOfBlock.length)
         var end = writer.finish()
         let crc = UInt32(crc32(0, text.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt32(text.count)))
-        for value in [crc, UInt32(truncatingIfNeeded: text.count)] {  // CRC-32 and ISIZE, little-endian (RFC 1952 §2.3.1)
+        // CRC-32 and ISIZE, little-endian (RFC 1952 §2.3.1).
+        for value in [crc, UInt32(truncatingIfNeeded: text.count)] {
             for shift in stride(from: 0, to: 32, by: 8) {
                 output[end] = UInt8(truncatingIfNeeded: value >> UInt32(shift))
                 end += 1
@@ -61,7 +62,9 @@ enum RangeDeflate {
     private static let codes = canonicalCodes(lengths: literalLengths)
 
     /// For each byte: its code word in the low 16 bits and its length above (0: no word).
-    private static let literalCodes: [UInt32] = (0..<256).map { UInt32(codes[$0].bits) | UInt32(codes[$0].length) << 16 }
+    private static let literalCodes: [UInt32] = (0..<256).map {
+        UInt32(codes[$0].bits) | UInt32(codes[$0].length) << 16
+    }
 
     /// The start of the one block (RFC 1951 §3.2.3, §3.2.7): final, dynamic; 257 literal/length
     /// codes and one distance code (length 1: zlib refuses an empty or incomplete distance
@@ -88,7 +91,9 @@ enum RangeDeflate {
         }
         // The code-length code: the six symbols used, two in two bits and four in three (complete).
         var codeLengthLengths = [UInt8](repeating: 0, count: 19)
-        for (symbol, length) in [(4, 2), (5, 2), (0, 3), (1, 3), (17, 3), (18, 3)] { codeLengthLengths[symbol] = UInt8(length) }
+        for (symbol, length) in [(4, 2), (5, 2), (0, 3), (1, 3), (17, 3), (18, 3)] {
+            codeLengthLengths[symbol] = UInt8(length)
+        }
         precondition(symbols.allSatisfy { codeLengthLengths[$0.symbol] > 0 })
         let codeLengthCodes = canonicalCodes(lengths: codeLengthLengths)
         // Code-length code lengths are sent in this order, up to the last non-zero (§3.2.7).
@@ -142,7 +147,8 @@ enum RangeDeflate {
             buffer |= bits << UInt64(self.count)
             self.count += count
             if self.count >= 32 {
-                output.storeBytes(of: UInt32(truncatingIfNeeded: buffer).littleEndian, toByteOffset: offset, as: UInt32.self)
+                output.storeBytes(
+                    of: UInt32(truncatingIfNeeded: buffer).littleEndian, toByteOffset: offset, as: UInt32.self)
                 offset += 4
                 buffer >>= 32
                 self.count -= 32

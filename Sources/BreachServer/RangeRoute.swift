@@ -39,7 +39,8 @@ struct RangeRoute {
         /// so it has its own tag.
         var entityTag: String {
             let tag = String(index.contentTag(ofRange: prefix), radix: 16)
-            return "\(isPadded ? "W/" : "")\"\(BreachIndex.rangePrefixText(prefix))-\(index.kind.rawValue)-\(tag)\(coding.entityTagSuffix)\""
+            return
+                "\(isPadded ? "W/" : "")\"\(BreachIndex.rangePrefixText(prefix))-\(index.kind.rawValue)-\(tag)\(coding.entityTagSuffix)\""
         }
     }
 
@@ -66,8 +67,9 @@ struct RangeRoute {
         // The whole answer, header fields and all, is cached: a prefix asked for again
         // costs a lookup, as a static file would.
         let index = representation.index
-        let key = RangeCache.Key(generation: index.metadata.generation, kind: index.kind, prefix: representation.prefix,
-                                 coding: representation.coding)
+        let key = RangeCache.Key(
+            generation: index.metadata.generation, kind: index.kind, prefix: representation.prefix,
+            coding: representation.coding)
         return cache.answer(for: key) { answer(representation, entityTag: entityTag) }
     }
 
@@ -92,25 +94,35 @@ struct RangeRoute {
         default: return .failure(RefusedQuery("The mode must be sha1 or ntlm"))
         }
         guard index.answersRanges else {
-            return .failure(RefusedQuery("This server's \(index.kind.rawValue) index is compact (the first 64 bits of each hash): it answers checks, not range queries, which need a full index", status: .notImplemented))
+            return .failure(
+                RefusedQuery(
+                    "This server's \(index.kind.rawValue) index is compact (the first 64 bits of each hash): it answers checks, not range queries, which need a full index",
+                    status: .notImplemented))
         }
-        return .success(Representation(index: index, prefix: prefix, realCount: index.entryCount(inRange: prefix),
-                                       coding: ContentCoding.preferred(by: query.acceptEncoding),
-                                       addPadding: query.addPadding?.lowercased() == "true"))
+        return .success(
+            Representation(
+                index: index, prefix: prefix, realCount: index.entryCount(inRange: prefix),
+                coding: ContentCoding.preferred(by: query.acceptEncoding),
+                addPadding: query.addPadding?.lowercased() == "true"))
     }
 
     private static func answer(_ representation: Representation, entityTag: String) -> Answer {
         let (index, prefix) = (representation.index, representation.prefix)
-        let padding = representation.isPadded ? RangePadding.suffixes(padding: representation.realCount, kind: index.kind) : []
+        let padding =
+            representation.isPadded ? RangePadding.suffixes(padding: representation.realCount, kind: index.kind) : []
         let capacity = index.rangeBodyCapacity(prefix: prefix, paddingCount: padding.count)
         var plain = ByteBufferAllocator().buffer(capacity: capacity)
         padding.withUnsafeBufferPointer { padding in
-            _ = plain.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { index.writeRangeBody(prefix: prefix, padding: padding, to: $0) }
+            _ = plain.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) {
+                index.writeRangeBody(prefix: prefix, padding: padding, to: $0)
+            }
         }
         guard let encoded = representation.coding.encode(plain) else {
-            let identity = Representation(index: index, prefix: prefix, realCount: representation.realCount, coding: .identity,
-                                          addPadding: representation.addPadding)
-            var headers = fields(of: identity, entityTag: representation.coding == .identity ? entityTag : identity.entityTag)
+            let identity = Representation(
+                index: index, prefix: prefix, realCount: representation.realCount, coding: .identity,
+                addPadding: representation.addPadding)
+            var headers = fields(
+                of: identity, entityTag: representation.coding == .identity ? entityTag : identity.entityTag)
             headers[.contentLength] = String(plain.readableBytes)
             headers[.reprDigest] = digest(of: plain)
             return Answer(status: .ok, headers: headers, body: plain)
@@ -142,9 +154,13 @@ struct RangeRoute {
     }
 
     static func plainText(_ status: HTTPResponse.Status, _ text: String) -> Answer {
-        Answer(status: status, headers: [.contentType: "text/plain", .accessControlAllowOrigin: "*",
-                                         .contentLength: String(text.utf8.count)],
-               body: ByteBuffer(string: text))
+        Answer(
+            status: status,
+            headers: [
+                .contentType: "text/plain", .accessControlAllowOrigin: "*",
+                .contentLength: String(text.utf8.count),
+            ],
+            body: ByteBuffer(string: text))
     }
 }
 

@@ -16,23 +16,29 @@ struct Readiness {
         for integrity in snapshot.integrity {
             let index = integrity.index
             let name = "\(index.kind.rawValue)\(index.answersRanges ? "" : " compact") index \(index.path)"
-            if !index.answersRanges { compact.append("\(name): checks only, no /range (first 64 bits of each hash kept)") }
+            if !index.answersRanges {
+                compact.append("\(name): checks only, no /range (first 64 bits of each hash kept)")
+            }
             switch integrity.status {
             case .intact: break
-            case .verifying(let checked): verifying.append("\(name): \(checked) of \(BreachIndex.checksumChunkCount) chunk checksums verified")
+            case .verifying(let checked):
+                verifying.append("\(name): \(checked) of \(BreachIndex.checksumChunkCount) chunk checksums verified")
             case .damaged(let problems): damaged += problems.map { "\(name): \($0)" }
             }
         }
         isReady = damaged.isEmpty
-        text = switch (damaged.isEmpty, verifying.isEmpty) {
-        case (false, _): (["not ready: damaged index"] + damaged).joined(separator: "\n") + "\n"
-        case (true, false): (["ready; checksums being verified"] + verifying + compact).joined(separator: "\n") + "\n"
-        case (true, true): (["ready"] + compact).joined(separator: "\n") + "\n"
-        }
+        text =
+            switch (damaged.isEmpty, verifying.isEmpty) {
+            case (false, _): (["not ready: damaged index"] + damaged).joined(separator: "\n") + "\n"
+            case (true, false):
+                (["ready; checksums being verified"] + verifying + compact).joined(separator: "\n") + "\n"
+            case (true, true): (["ready"] + compact).joined(separator: "\n") + "\n"
+            }
     }
 
     var response: Response {
-        Response(status: isReady ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: isReady ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

@@ -31,7 +31,8 @@ struct RequestPolicy: Sendable {
     func charge(path: some StringProtocol, client: @autoclosure () -> ClientAddress) -> APIError? {
         guard let rateLimit, !RateLimiter.exemptPaths.contains(String(path)) else { return nil }
         guard let wait = rateLimit.take(for: client(), now: .now) else { return nil }
-        var error = APIError(status: .tooManyRequests, code: "rate_limited", message: "too many requests from this address; retry later")
+        var error = APIError(
+            status: .tooManyRequests, code: "rate_limited", message: "too many requests from this address; retry later")
         error.headers = [.retryAfter: "\(Int(wait.rounded(.up)))"]
         return error
     }
@@ -47,8 +48,12 @@ struct RequestPolicy: Sendable {
     func record(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status, since start: UInt64) {
         let nanoseconds = DispatchTime.now().uptimeNanoseconds - start
         metrics.record(route: route, method: method, status: status, nanoseconds: nanoseconds)
-        logger.debug("request", metadata: ["method": "\(method)", "route": "\(route)", "status": "\(status.code)",
-                                           "microseconds": "\(nanoseconds / 1000)"])
+        logger.debug(
+            "request",
+            metadata: [
+                "method": "\(method)", "route": "\(route)", "status": "\(status.code)",
+                "microseconds": "\(nanoseconds / 1000)",
+            ])
     }
 }
 
@@ -57,21 +62,26 @@ struct RequestPolicyMiddleware: RouterMiddleware {
     typealias Context = BreachRequestContext
     let policy: RequestPolicy
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let start = DispatchTime.now().uptimeNanoseconds
         var context = context
-        context.client = policy.client(peer: context.remoteAddress, forwardedFor: request.headers[values: .xForwardedFor])
+        context.client = policy.client(
+            peer: context.remoteAddress, forwardedFor: request.headers[values: .xForwardedFor])
         do {
             if let limited = policy.charge(path: request.uri.path, client: context.client) {
                 throw limited
             }
             let response = try await next(request, context)
             // When the answer is made, as on the hot path (the body is not yet written).
-            policy.record(route: context.endpointPath ?? "Unknown", method: request.method, status: response.status, since: start)
+            policy.record(
+                route: context.endpointPath ?? "Unknown", method: request.method, status: response.status, since: start)
             return response
         } catch {
             let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
-            policy.record(route: context.endpointPath ?? "NotFound", method: request.method, status: status, since: start)
+            policy.record(
+                route: context.endpointPath ?? "NotFound", method: request.method, status: status, since: start)
             throw error
         }
     }

@@ -1,8 +1,8 @@
+import BreachHash
 import BreachIndex
 import Foundation
 import Logging
 import Synchronization
-import BreachHash
 
 /// The indexes a server answers from, swapped whole on reload.
 ///
@@ -103,15 +103,19 @@ public final class ServedIndexes: Sendable {
                 let path = integrity.index.path
                 let started = Date(), startedCPU = BackgroundThread.cpuSeconds
                 let finished = integrity.verify(pause: pause) { problem in
-                    logger.error("the served index is damaged; /readyz answers 503 until a good file replaces it",
-                                 metadata: ["index": "\(path)", "problem": "\(problem)"])
+                    logger.error(
+                        "the served index is damaged; /readyz answers 503 until a good file replaces it",
+                        metadata: ["index": "\(path)", "problem": "\(problem)"])
                 }
                 guard finished else { return }
                 if integrity.status == .intact {
-                    logger.info("verified the served index's checksums", metadata: [
-                        "index": "\(path)", "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))",
-                        "cpu-seconds": "\(String(format: "%.2f", BackgroundThread.cpuSeconds - startedCPU))",
-                    ])
+                    logger.info(
+                        "verified the served index's checksums",
+                        metadata: [
+                            "index": "\(path)",
+                            "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))",
+                            "cpu-seconds": "\(String(format: "%.2f", BackgroundThread.cpuSeconds - startedCPU))",
+                        ])
                 }
             }
         }
@@ -120,13 +124,16 @@ public final class ServedIndexes: Sendable {
     private static func load(sha1Path: String, ntlmPath: String?) throws -> Snapshot {
         let sha1 = try open(sha1Path, kind: .sha1)
         let ntlm = try ntlmPath.map { try open($0, kind: .ntlm) }
-        return Snapshot(sha1: sha1, ntlm: ntlm, loadedAt: Date(), integrity: [sha1, ntlm].compactMap { $0 }.map(IndexIntegrity.init))
+        return Snapshot(
+            sha1: sha1, ntlm: ntlm, loadedAt: Date(),
+            integrity: [sha1, ntlm].compactMap { $0 }.map(IndexIntegrity.init))
     }
 
     private static func open(_ path: String, kind: HashKind) throws -> BreachIndex {
         let index = try BreachIndex(path: path)
         guard index.kind == kind else {
-            throw IndexError.notAnIndex(path: path, reason: "it holds \(index.kind.rawValue) hashes, \(kind.rawValue) expected")
+            throw IndexError.notAnIndex(
+                path: path, reason: "it holds \(index.kind.rawValue) hashes, \(kind.rawValue) expected")
         }
         return index
     }

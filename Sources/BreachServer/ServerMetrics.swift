@@ -1,8 +1,8 @@
 import BreachIndex
-import Metrics
-import Prometheus
 import Foundation
 import HTTPTypes
+import Metrics
+import Prometheus
 import Synchronization
 
 /// The daemon's Prometheus registry, served at `GET /metrics`. `RequestPolicy` records
@@ -30,9 +30,13 @@ public enum ServerMetrics {
     static func record(_ snapshot: ServedIndexes.Snapshot) {
         for index in [snapshot.sha1, snapshot.ntlm].compactMap({ $0 }) {
             let kind = index.kind.rawValue
-            Gauge(label: "breachdb_index_hashes", dimensions: [("kind", kind)], factory: ServerMetrics.factory).record(Double(index.metadata.hashCount))
-            Gauge(label: "breachdb_index_loaded_timestamp_seconds", dimensions: [("kind", kind)], factory: ServerMetrics.factory)
-                .record(snapshot.loadedAt.timeIntervalSince1970)
+            Gauge(label: "breachdb_index_hashes", dimensions: [("kind", kind)], factory: ServerMetrics.factory).record(
+                Double(index.metadata.hashCount))
+            Gauge(
+                label: "breachdb_index_loaded_timestamp_seconds", dimensions: [("kind", kind)],
+                factory: ServerMetrics.factory
+            )
+            .record(snapshot.loadedAt.timeIntervalSince1970)
         }
     }
 }
@@ -52,10 +56,15 @@ final class RouteMetrics: Sendable {
         let key = Key(route: route, method: method, status: status.code)
         let (requests, duration) = series.withLock { series in
             if let known = series[key] { return known }
-            let dimensions = [("http.route", route), ("http.request.method", method.rawValue),
-                              ("http.response.status_code", String(status.code))]
-            let made = (Metrics.Counter(label: "hb.requests", dimensions: dimensions, factory: ServerMetrics.factory),
-                        Metrics.Timer(label: "http.server.request.duration", dimensions: dimensions, factory: ServerMetrics.factory))
+            let dimensions = [
+                ("http.route", route), ("http.request.method", method.rawValue),
+                ("http.response.status_code", String(status.code)),
+            ]
+            let made = (
+                Metrics.Counter(label: "hb.requests", dimensions: dimensions, factory: ServerMetrics.factory),
+                Metrics.Timer(
+                    label: "http.server.request.duration", dimensions: dimensions, factory: ServerMetrics.factory)
+            )
             series[key] = made
             return made
         }

@@ -13,9 +13,12 @@ enum ServerTLS {
     /// The server's configuration from a PEM certificate chain and private key; throws when
     /// either cannot be read.
     static func configuration(certificatePath: String, keyPath: String) throws -> TLSConfiguration {
-        let certificates = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+        let certificates = try NIOSSLCertificate.fromPEMFile(certificatePath).map {
+            NIOSSLCertificateSource.certificate($0)
+        }
         let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
-        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(key))
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: certificates, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
         configuration.cipherSuites = tls12CipherSuites
         return configuration

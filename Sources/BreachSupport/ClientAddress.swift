@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The address a request comes from, as the rate limiter counts clients.
@@ -44,7 +44,8 @@ public struct ClientAddress: Hashable, Sendable {
     /// subscriber's usual allocation, so that a client cannot shed its limit by changing
     /// the low half of its address.
     public var rateLimitKey: ClientAddress {
-        bits >> 32 == Self.mappedIPv4 >> 32 || self == .unknown ? self : ClientAddress(bits: bits & ~UInt128(UInt64.max))
+        bits >> 32 == Self.mappedIPv4 >> 32 || self == .unknown
+            ? self : ClientAddress(bits: bits & ~UInt128(UInt64.max))
     }
 }
 

@@ -12,8 +12,10 @@ public final class ProgressReporter {
     private var lastReport = ContinuousClock.now
     private var drewBar = false
 
-    public init(label: String = "ingest", isTerminal: Bool, interval: Duration = .seconds(10),
-                write: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
+    public init(
+        label: String = "ingest", isTerminal: Bool, interval: Duration = .seconds(10),
+        write: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
+    ) {
         self.label = label
         self.isTerminal = isTerminal
         self.interval = isTerminal ? .milliseconds(200) : interval
@@ -69,6 +71,7 @@ public final class ProgressReporter {
 
     public static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+        return s >= 3600
+            ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 }

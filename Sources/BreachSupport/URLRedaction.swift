@@ -16,7 +16,9 @@ public func redactedURL(_ url: String) -> String {
         components.user = "***"
     }
     // A name without a value (`?SECRETKEY`) may itself be the secret, as may a fragment.
-    components.queryItems = components.queryItems?.map { URLQueryItem(name: $0.value == nil ? "***" : $0.name, value: $0.value.map { _ in "***" }) }
+    components.queryItems = components.queryItems?.map {
+        URLQueryItem(name: $0.value == nil ? "***" : $0.name, value: $0.value.map { _ in "***" })
+    }
     if components.fragment != nil { components.fragment = "***" }
     return components.string ?? "(URL not shown)"
 }

@@ -1,6 +1,7 @@
 import CLMDB
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An LMDB environment: one memory-mapped file holding named databases.
@@ -79,21 +80,22 @@ public final class Environment: @unchecked Sendable {
     /// it is found in `/proc/self/maps` by the file's path; elsewhere this does nothing.
     public func dropMappedPages() throws {
         #if os(Linux)
-        guard let resolved = realpath(path, nil) else { return }
-        let suffix = " " + String(cString: resolved) + "\n"
-        free(resolved)
-        guard let maps = fopen("/proc/self/maps", "r") else { return }
-        defer { fclose(maps) }
-        var line: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        defer { free(line) }
-        while getline(&line, &capacity, maps) > 0, let line {
-            let text = String(cString: line)
-            guard text.hasSuffix(suffix), let dash = text.firstIndex(of: "-"),
-                  let start = UInt(text[..<dash], radix: 16), let address = UnsafeMutableRawPointer(bitPattern: start) else { continue }
-            _ = madvise(address, try usedBytes(), MADV_DONTNEED)
-            return
-        }
+            guard let resolved = realpath(path, nil) else { return }
+            let suffix = " " + String(cString: resolved) + "\n"
+            free(resolved)
+            guard let maps = fopen("/proc/self/maps", "r") else { return }
+            defer { fclose(maps) }
+            var line: UnsafeMutablePointer<CChar>?
+            var capacity = 0
+            defer { free(line) }
+            while getline(&line, &capacity, maps) > 0, let line {
+                let text = String(cString: line)
+                guard text.hasSuffix(suffix), let dash = text.firstIndex(of: "-"),
+                    let start = UInt(text[..<dash], radix: 16), let address = UnsafeMutableRawPointer(bitPattern: start)
+                else { continue }
+                _ = madvise(address, try usedBytes(), MADV_DONTNEED)
+                return
+            }
         #endif
     }
 

@@ -59,7 +59,9 @@ public final class Transaction: @unchecked Sendable {
         }
     }
 
-    public func put(_ value: UnsafeRawBufferPointer, forKey key: UnsafeRawBufferPointer, in database: Database, flags: PutFlags = []) throws {
+    public func put(
+        _ value: UnsafeRawBufferPointer, forKey key: UnsafeRawBufferPointer, in database: Database, flags: PutFlags = []
+    ) throws {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
         try check(mdb_put(handle, database.handle, &k, &v, flags.rawValue), "mdb_put", environment.path)
@@ -85,7 +87,9 @@ public final class Transaction: @unchecked Sendable {
     }
 
     /// Calls `body` with every key and value of `database` in key order.
-    public func forEach(in database: Database, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
+    public func forEach(in database: Database, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void)
+        throws
+    {
         try forEach(in: database, from: nil) { key, value in
             try body(key, value)
             return true
@@ -94,8 +98,10 @@ public final class Transaction: @unchecked Sendable {
 
     /// Calls `body` with the keys and values of `database` in key order, from the first
     /// key not below `start` (`nil`: the first key), until `body` returns `false`.
-    public func forEach(in database: Database, from start: UnsafeRawBufferPointer?,
-                        while body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+    public func forEach(
+        in database: Database, from start: UnsafeRawBufferPointer?,
+        while body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
         var cursor: OpaquePointer?
         try check(mdb_cursor_open(handle, database.handle, &cursor), "mdb_cursor_open", environment.path)
         defer { mdb_cursor_close(cursor) }
@@ -106,8 +112,11 @@ public final class Transaction: @unchecked Sendable {
             let rc = mdb_cursor_get(cursor, &k, &v, op)
             if rc == MDB_NOTFOUND { return }
             try check(rc, "mdb_cursor_get", environment.path)
-            guard try body(UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
-                           UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size)) else { return }
+            guard
+                try body(
+                    UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
+                    UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+            else { return }
             op = MDB_NEXT
         }
     }

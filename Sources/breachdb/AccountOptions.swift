@@ -8,28 +8,47 @@ import ServiceLifecycle
 
 /// The account module's settings, shared by `serve` and `accounts`.
 struct AccountOptions: ParsableArguments {
-    @Option(name: .customLong("accounts"), help: ArgumentHelp("Serve the account API under /v1/accounts, stored at sqlite:PATH or postgres://USER:PASSWORD@HOST/DATABASE.", valueName: "location"))
+    @Option(
+        name: .customLong("accounts"),
+        help: ArgumentHelp(
+            "Serve the account API under /v1/accounts, stored at sqlite:PATH or postgres://USER:PASSWORD@HOST/DATABASE.",
+            valueName: "location"))
     var location: String?
 
-    @Option(help: ArgumentHelp("Where e-mail goes: smtp://HOST:PORT (STARTTLS required, the certificate checked) or smtps://USER:PASSWORD@HOST:465.", valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "Where e-mail goes: smtp://HOST:PORT (STARTTLS required, the certificate checked) or smtps://USER:PASSWORD@HOST:465.",
+            valueName: "url"))
     var smtpURL: String?
 
-    @Flag(name: .customLong("smtp-plaintext-loopback"), help: "Let an smtp:// server on 127.0.0.1, ::1 or localhost go without TLS (a development mail server; links and codes travel in these e-mails).")
+    @Flag(
+        name: .customLong("smtp-plaintext-loopback"),
+        help:
+            "Let an smtp:// server on 127.0.0.1, ::1 or localhost go without TLS (a development mail server; links and codes travel in these e-mails)."
+    )
     var smtpPlaintextLoopback = false
 
-    @Option(help: ArgumentHelp("The sender address of account e-mails (default: breachdb@localhost).", valueName: "address"))
+    @Option(
+        help: ArgumentHelp("The sender address of account e-mails (default: breachdb@localhost).", valueName: "address")
+    )
     var mailFrom: String?
 
     @Option(help: ArgumentHelp("An HTTP endpoint that sends SMS: POST {\"id\",\"to\",\"message\"}.", valueName: "url"))
     var smsWebhook: String?
 
-    @Option(help: ArgumentHelp("A file holding the SMS webhook's token, sent as Authorization: Bearer (keeps the secret out of the URL).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "A file holding the SMS webhook's token, sent as Authorization: Bearer (keeps the secret out of the URL).",
+            valueName: "file"))
     var smsWebhookTokenFile: String?
 
     @Option(help: ArgumentHelp("The base of links in e-mails, e.g. https://app.example.com.", valueName: "url"))
     var linkBaseURL: String?
 
-    @Option(help: ArgumentHelp("Shortest password accepted: 8 at least, 15 where the password is the only factor (default: 8).", valueName: "characters"))
+    @Option(
+        help: ArgumentHelp(
+            "Shortest password accepted: 8 at least, 15 where the password is the only factor (default: 8).",
+            valueName: "characters"))
     var minimumPasswordLength: Int?
 
     @Option(help: ArgumentHelp("The product's name in pages and e-mails (default: BreachDB).", valueName: "name"))
@@ -69,7 +88,8 @@ struct AccountOptions: ParsableArguments {
 
     private func storeLocation(_ settings: Settings) throws -> String {
         guard let location = try location(settings) else {
-            throw ValidationError("no account store: pass --accounts, set BREACHDB_ACCOUNTS or \"accounts\" in the config file")
+            throw ValidationError(
+                "no account store: pass --accounts, set BREACHDB_ACCOUNTS or \"accounts\" in the config file")
         }
         return location
     }
@@ -90,14 +110,18 @@ struct AccountOptions: ParsableArguments {
         guard let smtp = try settings.string(smtpURL, .smtpURL) else { return nil }
         let mailer: SMTPMailer
         do {
-            mailer = SMTPMailer(configuration: try SMTPConfiguration(url: smtp, sender: try settings.string(mailFrom, .mailFrom) ?? "breachdb@localhost",
-                                                                     allowPlaintextOnLoopback: try settings.flag(smtpPlaintextLoopback, .smtpPlaintextLoopback)))
+            mailer = SMTPMailer(
+                configuration: try SMTPConfiguration(
+                    url: smtp, sender: try settings.string(mailFrom, .mailFrom) ?? "breachdb@localhost",
+                    allowPlaintextOnLoopback: try settings.flag(smtpPlaintextLoopback, .smtpPlaintextLoopback)))
         } catch let error as ValidationError {
             throw error
         } catch {
             throw ValidationError("\(Setting.smtpURL.names): \(error)")
         }
-        let sms = try settings.string(smsWebhook, .smsWebhook).map { SMSWebhook(url: $0, bearerToken: try smsToken(settings)) }
+        let sms = try settings.string(smsWebhook, .smsWebhook).map {
+            SMSWebhook(url: $0, bearerToken: try smsToken(settings))
+        }
         return OutboxDispatcher(outbox: store, email: mailer, sms: sms)
     }
 
@@ -106,7 +130,10 @@ struct AccountOptions: ParsableArguments {
         guard let path = try settings.string(smsWebhookTokenFile, .smsWebhookTokenFile) else { return nil }
         do {
             let tokens = try readTokens(from: path)
-            guard tokens.count == 1 else { throw ValidationError("\(Setting.smsWebhookTokenFile.names): \(path) holds \(tokens.count) tokens; the webhook takes one") }
+            guard tokens.count == 1 else {
+                throw ValidationError(
+                    "\(Setting.smsWebhookTokenFile.names): \(path) holds \(tokens.count) tokens; the webhook takes one")
+            }
             return tokens[0]
         } catch let error as TokenFileError {
             throw ValidationError("\(Setting.smsWebhookTokenFile.names): \(error)")

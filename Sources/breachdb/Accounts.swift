@@ -16,7 +16,8 @@ struct CreateAdministrator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create-admin",
         abstract: "Create a super-administrator, active at once.",
-        discussion: "Reads the password from standard input (one line), so it stays out of the shell history and process list. The password is checked against the index (B1)."
+        discussion:
+            "Reads the password from standard input (one line), so it stays out of the shell history and process list. The password is checked against the index (B1)."
     )
 
     @OptionGroup var configFile: ConfigFileOption
@@ -41,7 +42,8 @@ struct CreateAdministrator: AsyncParsableCommand {
         do { breachIndex = try BreachIndex(path: indexPath) } catch { throw CommandFailure("\(error)") }
         let configuration = try accounts.configuration(settings)
         try await accounts.withStore(settings) { store in
-            let service = AccountService(store: store, breachChecker: LocalBreachChecker(index: breachIndex), configuration: configuration)
+            let service = AccountService(
+                store: store, breachChecker: LocalBreachChecker(index: breachIndex), configuration: configuration)
             do {
                 let id = try await service.createAdministrator(email: email, password: password)
                 print("created super-administrator \(id)")

@@ -43,14 +43,17 @@ struct Check: ParsableCommand {
             digests.withUnsafeBufferPointer { digests in
                 counts.withUnsafeMutableBufferPointer { counts in
                     index.counts(of: digests, into: counts)
-                    for (digest, count) in zip(digests, counts) { Self.writeAnswer(digest, count: count, digits: kind.hexDigitCount, to: output) }
+                    for (digest, count) in zip(digests, counts) {
+                        Self.writeAnswer(digest, count: count, digits: kind.hexDigitCount, to: output)
+                    }
                 }
             }
             digests.removeAll(keepingCapacity: true)
         }
         while let line = try lines.next() {
             if sha1 {
-                guard line.count == kind.hexDigitCount, let parsed = Hex.digest(line, digitCount: kind.hexDigitCount) else {
+                guard line.count == kind.hexDigitCount, let parsed = Hex.digest(line, digitCount: kind.hexDigitCount)
+                else {
                     answerBatch()
                     output.flush()
                     throw CommandFailure("<stdin>:\(lines.lineNumber): expected \(kind.hexDigitCount) hex digits")

@@ -34,7 +34,8 @@ struct Compact: ParsableCommand {
             metadata = try full.writeCompact(to: output) { read in
                 guard showsProgress, read * 100 / total > shown else { return }
                 shown = read * 100 / total
-                FileHandle.standardError.write(Data("\rcompacting: \(shown) % (\(read.formatted()) of \(total.formatted()) hashes)".utf8))
+                FileHandle.standardError.write(
+                    Data("\rcompacting: \(shown) % (\(read.formatted()) of \(total.formatted()) hashes)".utf8))
             }
         } catch {
             throw CommandFailure("compact failed: \(error)")
@@ -49,7 +50,9 @@ struct Compact: ParsableCommand {
             "false positives: \(Stats.describe(falsePositiveProbability: metadata.falsePositiveProbability))",
         ]
         if metadata.hashCount < full.metadata.hashCount {
-            lines.append("hashes sharing their first 64 bits with another (counts summed): \((full.metadata.hashCount - metadata.hashCount).formatted())")
+            lines.append(
+                "hashes sharing their first 64 bits with another (counts summed): \((full.metadata.hashCount - metadata.hashCount).formatted())"
+            )
         }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }

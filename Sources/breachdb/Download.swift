@@ -40,7 +40,8 @@ struct Download: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("The index file to write (replaced atomically).", valueName: "file"))
+    @Option(
+        name: .shortAndLong, help: ArgumentHelp("The index file to write (replaced atomically).", valueName: "file"))
     var output: String
 
     @Option(help: ArgumentHelp("The server to download from (the range API's base URL).", valueName: "url"))
@@ -58,34 +59,51 @@ struct Download: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only these prefixes, e.g. 00000-0FFFF.", valueName: "first-last"))
     var prefixes: PrefixRange = .all
 
-    @Flag(help: "Fail unless an interrupted download of the same ranges is there to continue (it is continued anyway when present).")
+    @Flag(
+        help:
+            "Fail unless an interrupted download of the same ranges is there to continue (it is continued anyway when present)."
+    )
     var resume = false
 
     @Flag(help: "Ask for padded answers (Add-Padding: true); the padding rows are checked and dropped.")
     var padding = false
 
-    @Flag(help: "Ask for plain bodies instead of gzip or br: faster from `breachdb serve` over loopback or a LAN, where the daemon compresses each uncached answer afresh.")
+    @Flag(
+        help:
+            "Ask for plain bodies instead of gzip or br: faster from `breachdb serve` over loopback or a LAN, where the daemon compresses each uncached answer afresh."
+    )
     var uncompressed = false
 
     @Option(help: ArgumentHelp("Attempts per range before the download stops.", valueName: "count"))
     var attempts: Int = 10
 
-    @Option(help: ArgumentHelp("First retry delay in seconds (doubled per retry, with jitter, up to 60 s).", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "First retry delay in seconds (doubled per retry, with jitter, up to 60 s).", valueName: "seconds"))
     var retryDelay: Double = 0.5
 
-    @Option(help: ArgumentHelp("Seconds without a byte before a request is abandoned and retried; a whole request, head and body, is abandoned after 4 times this.", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "Seconds without a byte before a request is abandoned and retried; a whole request, head and body, is abandoned after 4 times this.",
+            valueName: "seconds"))
     var timeout: Double = 30
 
-    @Option(help: ArgumentHelp("TLS: trust the CA certificates in this PEM file (a private CA) instead of the system's.", valueName: "pem"))
+    @Option(
+        help: ArgumentHelp(
+            "TLS: trust the CA certificates in this PEM file (a private CA) instead of the system's.", valueName: "pem")
+    )
     var caFile: String?
 
-    @Option(help: ArgumentHelp("TLS: present this client certificate chain (PEM), with --client-key.", valueName: "pem"))
+    @Option(
+        help: ArgumentHelp("TLS: present this client certificate chain (PEM), with --client-key.", valueName: "pem"))
     var clientCert: String?
 
     @Option(help: ArgumentHelp("TLS: the client certificate's private key (PEM).", valueName: "pem"))
     var clientKey: String?
 
-    @Option(help: ArgumentHelp("Send the first line of this file as the Authorization header (e.g. `Bearer TOKEN`).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Send the first line of this file as the Authorization header (e.g. `Bearer TOKEN`).", valueName: "file"))
     var authorizationFile: String?
 
     @Option(help: ArgumentHelp("Seconds between checkpoints a killed download resumes from.", valueName: "seconds"))
@@ -98,14 +116,19 @@ struct Download: AsyncParsableCommand {
         guard (1...DownloadOptions.maximumConcurrency).contains(concurrency) else {
             throw ValidationError("--concurrency must be from 1 to \(DownloadOptions.maximumConcurrency)")
         }
-        guard (clientCert == nil) == (clientKey == nil) else { throw ValidationError("--client-cert and --client-key go together") }
+        guard (clientCert == nil) == (clientKey == nil) else {
+            throw ValidationError("--client-cert and --client-key go together")
+        }
         guard attempts >= 1 else { throw ValidationError("--attempts must be at least 1") }
         guard retryDelay >= 0 else { throw ValidationError("--retry-delay cannot be negative") }
-        guard timeout > 0, checkpointInterval > 0 else { throw ValidationError("--timeout and --checkpoint-interval must be positive") }
+        guard timeout > 0, checkpointInterval > 0 else {
+            throw ValidationError("--timeout and --checkpoint-interval must be positive")
+        }
     }
 
     func run() async throws {
-        var options = DownloadOptions(output: output, userAgent: "BreachDB/\(BreachDB.configuration.version) (breachdb download)")
+        var options = DownloadOptions(
+            output: output, userAgent: "BreachDB/\(BreachDB.configuration.version) (breachdb download)")
         options.source = from
         options.kind = mode
         options.base = base

@@ -1,8 +1,9 @@
 import ArgumentParser
 import BreachIndex
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct Export: ParsableCommand {
@@ -28,20 +29,26 @@ struct Export: ParsableCommand {
 
     @OptionGroup var index: IndexOption
 
-    @Option(name: .shortAndLong, help: "The file (hibp) or directory (range-dir) to write; hibp without it writes standard output.")
+    @Option(
+        name: .shortAndLong,
+        help: "The file (hibp) or directory (range-dir) to write; hibp without it writes standard output.")
     var output: String?
 
     @Option(help: "hibp (one HASH:COUNT file) or range-dir (PREFIX.txt files).")
     var format: Format = .hibp
 
     func validate() throws {
-        if format == .rangeDirectory && output == nil { throw ValidationError("--format range-dir needs --output DIRECTORY") }
+        if format == .rangeDirectory && output == nil {
+            throw ValidationError("--format range-dir needs --output DIRECTORY")
+        }
     }
 
     func run() throws {
         let index = try self.index.open()
         guard index.answersRanges else {
-            throw CommandFailure("\(index.path): a compact index keeps only the first 64 bits of each hash, so it cannot be exported; export the full index it was made from")
+            throw CommandFailure(
+                "\(index.path): a compact index keeps only the first 64 bits of each hash, so it cannot be exported; export the full index it was made from"
+            )
         }
         let started = ContinuousClock.now
         let bytes: UInt64
@@ -70,7 +77,8 @@ struct Export: ParsableCommand {
             throw CommandFailure("export failed: \(error)")
         }
         let seconds = (ContinuousClock.now - started) / .seconds(1)
-        let summary = "exported \(index.metadata.hashCount.formatted()) \(index.kind.rawValue) hashes: \(bytes.formatted()) bytes in \(String(format: "%.2f", seconds)) s (\(String(format: "%.0f", Double(bytes) / 1e6 / max(seconds, 1e-9))) MB/s)\n"
+        let summary =
+            "exported \(index.metadata.hashCount.formatted()) \(index.kind.rawValue) hashes: \(bytes.formatted()) bytes in \(String(format: "%.2f", seconds)) s (\(String(format: "%.0f", Double(bytes) / 1e6 / max(seconds, 1e-9))) MB/s)\n"
         FileHandle.standardError.write(Data(summary.utf8))
     }
 
@@ -78,7 +86,9 @@ struct Export: ParsableCommand {
     /// an export cut short leaves no file that looks complete.
     private static func publishing(_ path: String, _ body: (String) throws -> UInt64) throws -> UInt64 {
         let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).exporting.\(getpid())").path
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).exporting.\(getpid())"
+        ).path
         do {
             let bytes = try body(temporary)
             // rename(2) replaces a file in one step; only a directory (a range-dir export) must go first.
@@ -103,7 +113,9 @@ struct Export: ParsableCommand {
         return total
     }
 
-    private static func writeRangeFiles(of index: BreachIndex, into directory: String, named name: String) throws -> UInt64 {
+    private static func writeRangeFiles(of index: BreachIndex, into directory: String, named name: String) throws
+        -> UInt64
+    {
         guard mkdir(directory, 0o755) == 0 else { throw failure("creating", directory) }
         var total: UInt64 = 0
         for prefix in 0..<(1 << 20) where index.hasEntries(inRange: prefix) {
@@ -112,7 +124,9 @@ struct Export: ParsableCommand {
             guard descriptor >= 0 else { throw failure("creating", file) }
             defer { close(descriptor) }
             let body = index.rangeBody(prefix: prefix)
-            try body.withUnsafeBytes { try writeAll($0, to: descriptor, named: "\(name)/\(BreachIndex.rangePrefixText(prefix)).txt") }
+            try body.withUnsafeBytes {
+                try writeAll($0, to: descriptor, named: "\(name)/\(BreachIndex.rangePrefixText(prefix)).txt")
+            }
             total += UInt64(body.count)
         }
         return total

@@ -29,7 +29,8 @@ struct Ingest: ParsableCommand {
     @Option(help: "Hash kind of the index: sha1 or ntlm.")
     var hash: HashKind = .sha1
 
-    @Flag(help: "Write a compact, check-only index: the first 64 bits of each hash, counts exact (no /range, no export).")
+    @Flag(
+        help: "Write a compact, check-only index: the first 64 bits of each hash, counts exact (no /range, no export).")
     var compact = false
 
     @Option(help: "An existing index to merge the inputs into (counts summed).")
@@ -80,7 +81,9 @@ struct Ingest: ParsableCommand {
             "duplicates merged: \(summary.duplicatesMerged.formatted()); skipped (empty or padding): \(summary.linesSkipped.formatted()); refused: \(summary.linesRefused.formatted())",
             "file: \(summary.fileBytes.formatted()) bytes, \(String(format: "%.2f", summary.bytesPerHash)) bytes/hash",
         ]
-        if m.minimumCount > 1 { lines.append("left out under --min-count \(m.minimumCount): \(summary.belowMinimum.formatted())") }
+        if m.minimumCount > 1 {
+            lines.append("left out under --min-count \(m.minimumCount): \(summary.belowMinimum.formatted())")
+        }
         for refusal in summary.refusals { lines.append("refused \(refusal)") }
         for ignored in summary.filesIgnored { lines.append("ignored \(ignored) (not a range file name)") }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))

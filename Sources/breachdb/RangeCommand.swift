@@ -6,7 +6,8 @@ struct RangeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "range",
         abstract: "Print the range response for a 5-hex prefix.",
-        discussion: "Writes exactly the body `GET /range/PREFIX` serves without padding: uppercase SUFFIX:COUNT lines joined by CRLF, none after the last."
+        discussion:
+            "Writes exactly the body `GET /range/PREFIX` serves without padding: uppercase SUFFIX:COUNT lines joined by CRLF, none after the last."
     )
 
     @OptionGroup var index: IndexOption
@@ -23,7 +24,9 @@ struct RangeCommand: ParsableCommand {
     func run() throws {
         let index = try self.index.open()
         guard index.answersRanges else {
-            throw CommandFailure("\(index.path): a compact index keeps only the first 64 bits of each hash and cannot answer range queries; use the full index")
+            throw CommandFailure(
+                "\(index.path): a compact index keeps only the first 64 bits of each hash and cannot answer range queries; use the full index"
+            )
         }
         let output = OutputBuffer()
         output.append(index.rangeBody(prefix: BreachIndex.rangePrefix(prefix)!))

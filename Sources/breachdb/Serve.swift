@@ -45,28 +45,48 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Port to listen on (default: 8080).", valueName: "port"))
     var port: Int?
 
-    @Option(help: ArgumentHelp("Listen on this Unix domain socket instead of an address and port (a stale socket file is replaced).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Listen on this Unix domain socket instead of an address and port (a stale socket file is replaced).",
+            valueName: "path"))
     var unixSocket: String?
 
     @Flag(help: "Refuse plaintext passwords on /v1/check: hashes only.")
     var noPlaintext = false
 
-    @Option(help: ArgumentHelp("Seconds between checks for a replaced index file; 0: on SIGHUP only (default: 5).", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "Seconds between checks for a replaced index file; 0: on SIGHUP only (default: 5).", valueName: "seconds"))
     var reloadInterval: Int?
 
-    @Option(help: ArgumentHelp("Seconds a connection may stay open with no request or answer under way; 0: no limit (default: 75, above common load balancers' 60).", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a connection may stay open with no request or answer under way; 0: no limit (default: 75, above common load balancers' 60).",
+            valueName: "seconds"))
     var idleTimeout: Int?
 
-    @Option(help: ArgumentHelp("Seconds a request's body may take to arrive once its head has, however steadily it trickles; 0: no limit (default: 30).", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a request's body may take to arrive once its head has, however steadily it trickles; 0: no limit (default: 30).",
+            valueName: "seconds"))
     var requestTimeout: Int?
 
-    @Option(help: ArgumentHelp("Memory for finished /range answers, so popular prefixes are answered from it; 0: no cache (default: 64).", valueName: "MB"))
+    @Option(
+        help: ArgumentHelp(
+            "Memory for finished /range answers, so popular prefixes are answered from it; 0: no cache (default: 64).",
+            valueName: "MB"))
     var rangeCacheMb: Int?
 
-    @Option(help: ArgumentHelp("Requests a second allowed per client (an IPv4 address or IPv6 /64), bursts up to twice that; 429 beyond; /healthz, /readyz and /metrics exempt (default: no limit).", valueName: "per-second"))
+    @Option(
+        help: ArgumentHelp(
+            "Requests a second allowed per client (an IPv4 address or IPv6 /64), bursts up to twice that; 429 beyond; /healthz, /readyz and /metrics exempt (default: no limit).",
+            valueName: "per-second"))
     var rateLimit: Double?
 
-    @Option(help: ArgumentHelp("Proxies in front of the daemon, comma-separated addresses, networks or \"unix\" (e.g. 10.0.0.0/8,::1): behind them, the rate limit counts the client they name in X-Forwarded-For (default: none; each connection's peer is the client).", valueName: "list"))
+    @Option(
+        help: ArgumentHelp(
+            "Proxies in front of the daemon, comma-separated addresses, networks or \"unix\" (e.g. 10.0.0.0/8,::1): behind them, the rate limit counts the client they name in X-Forwarded-For (default: none; each connection's peer is the client).",
+            valueName: "list"))
     var trustedProxies: String?
 
     @Option(help: ArgumentHelp("PEM certificate chain for HTTPS, with --tls-key.", valueName: "pem-file"))
@@ -75,15 +95,22 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("PEM private key for HTTPS.", valueName: "pem-file"))
     var tlsKey: String?
 
-    @Option(help: ArgumentHelp("A file of bearer tokens (one per line) required on the check API (/v1/check, /v1/check/batch, /v1/index) and the accounts' password-strength check; account routes use their sessions.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "A file of bearer tokens (one per line) required on the check API (/v1/check, /v1/check/batch, /v1/index) and the accounts' password-strength check; account routes use their sessions.",
+            valueName: "file"))
     var tokenFile: String?
 
-    @Option(help: ArgumentHelp("A file of tokens for POST /v1/admin/reload, which is off without it.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("A file of tokens for POST /v1/admin/reload, which is off without it.", valueName: "file"))
     var adminTokenFile: String?
 
     @OptionGroup(title: "Accounts") var accounts: AccountOptions
 
-    @Option(help: ArgumentHelp("With --accounts: a directory whose templates/*.mustache, messages/LANGUAGE.json and static/pages.css or pages.js replace the built-in pages' files.", valueName: "directory"))
+    @Option(
+        help: ArgumentHelp(
+            "With --accounts: a directory whose templates/*.mustache, messages/LANGUAGE.json and static/pages.css or pages.js replace the built-in pages' files.",
+            valueName: "directory"))
     var pagesDirectory: String?
 
     @Flag(help: "With --accounts: serve the JSON API only, not the pages for browsers (/sign-in, /account, …).")
@@ -97,25 +124,37 @@ struct Serve: AsyncParsableCommand {
         var server = ServerConfiguration()
         server.host = try settings.string(host, .host) ?? server.host
         if let value = try settings.int(port, .port) {
-            guard (0...65535).contains(value) else { throw ValidationError("\(Setting.port.names): not a port number: \(value)") }
+            guard (0...65535).contains(value) else {
+                throw ValidationError("\(Setting.port.names): not a port number: \(value)")
+            }
             server.port = value
         }
         server.unixSocketPath = try settings.string(unixSocket, .unixSocket)
         server.allowPlaintext = !(try settings.flag(noPlaintext, .noPlaintext))
         let reloadSeconds = try settings.int(reloadInterval, .reloadInterval) ?? 5
-        guard reloadSeconds >= 0 else { throw ValidationError("\(Setting.reloadInterval.names): not a number of seconds: \(reloadSeconds)") }
+        guard reloadSeconds >= 0 else {
+            throw ValidationError("\(Setting.reloadInterval.names): not a number of seconds: \(reloadSeconds)")
+        }
         server.reloadInterval = reloadSeconds > 0 ? .seconds(reloadSeconds) : nil
         let idleSeconds = try settings.int(idleTimeout, .idleTimeout) ?? 75
-        guard idleSeconds >= 0 else { throw ValidationError("\(Setting.idleTimeout.names): not a number of seconds: \(idleSeconds)") }
+        guard idleSeconds >= 0 else {
+            throw ValidationError("\(Setting.idleTimeout.names): not a number of seconds: \(idleSeconds)")
+        }
         server.idleTimeout = idleSeconds > 0 ? .seconds(idleSeconds) : nil
         let requestSeconds = try settings.int(requestTimeout, .requestTimeout) ?? 30
-        guard requestSeconds >= 0 else { throw ValidationError("\(Setting.requestTimeout.names): not a number of seconds: \(requestSeconds)") }
+        guard requestSeconds >= 0 else {
+            throw ValidationError("\(Setting.requestTimeout.names): not a number of seconds: \(requestSeconds)")
+        }
         server.requestTimeout = requestSeconds > 0 ? .seconds(requestSeconds) : nil
         let rangeCache = try settings.int(rangeCacheMb, .rangeCacheMB) ?? 64
-        guard rangeCache >= 0 else { throw ValidationError("\(Setting.rangeCacheMB.names): not a number of megabytes: \(rangeCache)") }
+        guard rangeCache >= 0 else {
+            throw ValidationError("\(Setting.rangeCacheMB.names): not a number of megabytes: \(rangeCache)")
+        }
         server.rangeCacheBytes = rangeCache << 20
         if let value = try settings.double(rateLimit, .rateLimit) {
-            guard value > 0 else { throw ValidationError("\(Setting.rateLimit.names): not a positive number: \(value)") }
+            guard value > 0 else {
+                throw ValidationError("\(Setting.rateLimit.names): not a positive number: \(value)")
+            }
             server.requestsPerSecond = value
         }
         if let list = try settings.string(trustedProxies, .trustedProxies) {
@@ -148,10 +187,15 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure("\(error)")
         }
         if !server.trustedProxies.isEmpty, server.requestsPerSecond == nil {
-            logger.warning("--trusted-proxies has no effect without --rate-limit: it only tells the rate limit who the client is")
+            logger.warning(
+                "--trusted-proxies has no effect without --rate-limit: it only tells the rate limit who the client is")
         }
-        logger.info("serving", metadata: ["index": "\(indexPath)", "hashes": "\(indexes.snapshot.sha1.metadata.hashCount)",
-                                          "address": "\(server.unixSocketPath ?? "\(server.host):\(server.port)")"])
+        logger.info(
+            "serving",
+            metadata: [
+                "index": "\(indexPath)", "hashes": "\(indexes.snapshot.sha1.metadata.hashCount)",
+                "address": "\(server.unixSocketPath ?? "\(server.host):\(server.port)")",
+            ])
         if try accounts.location(settings) != nil {
             let (store, database) = try await accounts.makeStore(settings)
             // The database's pool runs first in the service group, so it stops last; the
@@ -159,23 +203,30 @@ struct Serve: AsyncParsableCommand {
             // listens and before the dispatcher's first pass.
             server.services += [database].compactMap { $0 }
             server.beforeServerStarts.append { [accounts] in try await accounts.open(store) }
-            let service = AccountService(store: store, breachChecker: LocalBreachChecker(currentIndex: { indexes.snapshot.sha1 }),
-                                         configuration: try accounts.configuration(settings), logger: logger)
-            server.routes.append(AccountRoutes(accounts: service, allowPlaintext: server.allowPlaintext, apiTokens: server.apiTokens))
+            let service = AccountService(
+                store: store, breachChecker: LocalBreachChecker(currentIndex: { indexes.snapshot.sha1 }),
+                configuration: try accounts.configuration(settings), logger: logger)
+            server.routes.append(
+                AccountRoutes(accounts: service, allowPlaintext: server.allowPlaintext, apiTokens: server.apiTokens))
             if !(try settings.flag(noPages, .noPages)) {
                 let resources: PageResources
                 do {
-                    resources = try await PageResources(overridesFrom: try settings.string(pagesDirectory, .pagesDirectory))
+                    resources = try await PageResources(
+                        overridesFrom: try settings.string(pagesDirectory, .pagesDirectory))
                 } catch {
                     throw CommandFailure("--pages-directory: \(error)")
                 }
-                server.routes.append(AccountPageRoutes(accounts: service, resources: resources,
-                                                       productName: service.configuration.productName,
-                                                       // Behind a TLS-terminating proxy the links are https: the cookies must be too.
-                                                       secure: server.tls != nil || service.configuration.linkBaseURL.lowercased().hasPrefix("https:")))
+                server.routes.append(
+                    AccountPageRoutes(
+                        accounts: service, resources: resources,
+                        productName: service.configuration.productName,
+                        // Behind a TLS-terminating proxy the links are https: the cookies must be too.
+                        secure: server.tls != nil || service.configuration.linkBaseURL.lowercased().hasPrefix("https:"))
+                )
             }
             if let dispatcher = try accounts.dispatcher(for: store, settings) {
-                server.services.append(AfterOpening(open: { [accounts] in try await accounts.open(store) }, service: dispatcher))
+                server.services.append(
+                    AfterOpening(open: { [accounts] in try await accounts.open(store) }, service: dispatcher))
             } else {
                 logger.warning("accounts: no --smtp-url, so e-mails wait in the outbox until a server is configured")
             }

@@ -43,7 +43,11 @@ enum Setting: String, CaseIterable {
 
 /// `--config FILE`: the config file, shared by the commands that take settings.
 struct ConfigFileOption: ParsableArguments {
-    @Option(name: .customLong("config"), help: ArgumentHelp("A JSON file of settings keyed by option name, e.g. {\"index\": \"/data/pwned.idx\", \"port\": 8080}; the command line and the environment win over it (env BREACHDB_CONFIG).", valueName: "file"))
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp(
+            "A JSON file of settings keyed by option name, e.g. {\"index\": \"/data/pwned.idx\", \"port\": 8080}; the command line and the environment win over it (env BREACHDB_CONFIG).",
+            valueName: "file"))
     var path: String?
 }
 
@@ -69,7 +73,8 @@ struct Settings {
         }
         let known = Set(Setting.allCases.map(\.rawValue))
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw CommandFailure("\(path): \"\(unknown)\" is not a setting; known: \(known.sorted().joined(separator: ", "))")
+            throw CommandFailure(
+                "\(path): \"\(unknown)\" is not a setting; known: \(known.sorted().joined(separator: ", "))")
         }
         file = (path, try await FileProvider<JSONSnapshot>(filePath: FilePath(path)))
     }

@@ -13,7 +13,8 @@ struct Stats: ParsableCommand {
     func run() throws {
         let index = try self.index.open()
         let m = index.metadata
-        let size = ((try? FileManager.default.attributesOfItem(atPath: index.path))?[.size] as? NSNumber)?.uint64Value ?? 0
+        let size =
+            ((try? FileManager.default.attributesOfItem(atPath: index.path))?[.size] as? NSNumber)?.uint64Value ?? 0
         let perHash = m.hashCount == 0 ? 0 : Double(size) / Double(m.hashCount)
         if json {
             struct Report: Encodable {
@@ -27,12 +28,15 @@ struct Stats: ParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.dateEncodingStrategy = .iso8601
-            let data = try encoder.encode(Report(path: index.path, fileBytes: size, bytesPerHash: perHash, format: index.format,
-                                                 falsePositiveProbability: m.falsePositiveProbability, metadata: m))
+            let data = try encoder.encode(
+                Report(
+                    path: index.path, fileBytes: size, bytesPerHash: perHash, format: index.format,
+                    falsePositiveProbability: m.falsePositiveProbability, metadata: m))
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print("""
+        print(
+            """
             index:          \(index.path)
             format:         version \(m.formatVersion), \(m.hashKind.rawValue), \(index.format.rawValue) (\(index.format.keyBits(for: m.hashKind)) bits of each hash kept)
             false positives: \(Self.describe(falsePositiveProbability: m.falsePositiveProbability))
@@ -47,7 +51,9 @@ struct Stats: ParsableCommand {
             content digest: \(m.contentDigest ?? "none (an index built before digests were recorded)")
             """)
         for source in m.sources {
-            print("source:         \(source.path) (\(source.format)\(source.bytes.map { ", \($0.formatted()) bytes" } ?? ""))")
+            print(
+                "source:         \(source.path) (\(source.format)\(source.bytes.map { ", \($0.formatted()) bytes" } ?? ""))"
+            )
         }
     }
 

@@ -4,7 +4,8 @@ import BreachIndex
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check an index end to end.",
-        discussion: "Recomputes every XXH3 checksum, decodes every bucket and compares the totals with the metadata. Exits 0 only if every check passes."
+        discussion:
+            "Recomputes every XXH3 checksum, decodes every bucket and compares the totals with the metadata. Exits 0 only if every check passes."
     )
 
     @OptionGroup var index: IndexOption
@@ -13,7 +14,9 @@ struct Verify: ParsableCommand {
         let index = try self.index.open()
         let result = index.verify()
         if result.isIntact {
-            print("\(index.path): ok (\(result.hashesChecked.formatted()) hashes in \(result.bucketsChecked.formatted()) buckets)")
+            print(
+                "\(index.path): ok (\(result.hashesChecked.formatted()) hashes in \(result.bucketsChecked.formatted()) buckets)"
+            )
             return
         }
         for problem in result.problems { print("\(index.path): \(problem)") }

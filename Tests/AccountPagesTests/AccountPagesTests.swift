@@ -1,6 +1,7 @@
-@testable import AccountPages
 import Foundation
 import Testing
+
+@testable import AccountPages
 
 @Suite("Pages: language, CSRF tokens, operators' resources")
 struct AccountPagesTests {
@@ -8,7 +9,8 @@ struct AccountPagesTests {
     func chooseLanguage() {
         let available: Set = ["en", "nl", "nb"]
         #expect(LanguageChoice.choose(cookie: "nl", acceptLanguage: "nb", available: available) == "nl")
-        #expect(LanguageChoice.choose(cookie: "xx", acceptLanguage: "de;q=0.9, nl-BE;q=0.8", available: available) == "nl")
+        #expect(
+            LanguageChoice.choose(cookie: "xx", acceptLanguage: "de;q=0.9, nl-BE;q=0.8", available: available) == "nl")
         #expect(LanguageChoice.choose(cookie: nil, acceptLanguage: "en;q=0.1, nb-NO", available: available) == "nb")
         #expect(LanguageChoice.choose(cookie: nil, acceptLanguage: "no", available: available) == "nb")
         #expect(LanguageChoice.choose(cookie: nil, acceptLanguage: "nl;q=0, fr", available: available) == "en")
@@ -67,11 +69,15 @@ struct AccountPagesTests {
         for folder in ["templates", "messages", "static"] {
             try FileManager.default.createDirectory(atPath: "\(directory)/\(folder)", withIntermediateDirectories: true)
         }
-        try "<p>{{t.sign_in_title}} at Acme</p>".write(toFile: "\(directory)/templates/sign-in.mustache", atomically: true, encoding: .utf8)
-        try #"{"sign_in_title": "Inloggen"}"#.write(toFile: "\(directory)/messages/nl.json", atomically: true, encoding: .utf8)
+        try "<p>{{t.sign_in_title}} at Acme</p>".write(
+            toFile: "\(directory)/templates/sign-in.mustache", atomically: true, encoding: .utf8)
+        try #"{"sign_in_title": "Inloggen"}"#.write(
+            toFile: "\(directory)/messages/nl.json", atomically: true, encoding: .utf8)
         try "body { color: red }".write(toFile: "\(directory)/static/pages.css", atomically: true, encoding: .utf8)
         let resources = try await PageResources(overridesFrom: directory)
-        #expect(resources.templates.render(["t": ["sign_in_title": "Inloggen"]], withTemplate: "sign-in") == "<p>Inloggen at Acme</p>")
+        #expect(
+            resources.templates.render(["t": ["sign_in_title": "Inloggen"]], withTemplate: "sign-in")
+                == "<p>Inloggen at Acme</p>")
         #expect(resources.templates.getTemplate(named: "account") != nil)
         #expect(resources.catalogues["nl"]?.text("sign_in_title") == "Inloggen")
         #expect(resources.catalogues["nl"]?.text("password") == "Wachtwoord")
@@ -84,7 +90,8 @@ struct AccountPagesTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pages-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: "\(directory)/templates", withIntermediateDirectories: true)
-        try "{{#open}} never closed".write(toFile: "\(directory)/templates/sign-in.mustache", atomically: true, encoding: .utf8)
+        try "{{#open}} never closed".write(
+            toFile: "\(directory)/templates/sign-in.mustache", atomically: true, encoding: .utf8)
         let error = await #expect(throws: PageResourceError.self) { try await PageResources(overridesFrom: directory) }
         #expect(error?.file == "\(directory)/templates/sign-in.mustache")
     }

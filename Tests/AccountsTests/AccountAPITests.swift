@@ -1,4 +1,3 @@
-@testable import AccountStorage
 import Accounts
 import AccountsHTTP
 import BreachHash
@@ -12,22 +11,32 @@ import HummingbirdTesting
 import TestSupport
 import Testing
 
+@testable import AccountStorage
+
 /// The account flows over HTTP, through a real HTTP client against a live server.
 @Suite("Account HTTP API", .dropsTestDatabases)
 struct AccountAPITests {
-    private func withServer(_ kind: StoreKind, configure: (inout ServerConfiguration) -> Void = { _ in },
-                            _ body: @escaping @Sendable (AccountFixture, String, any TestClientProtocol) async throws -> Void) async throws {
+    private func withServer(
+        _ kind: StoreKind, configure: (inout ServerConfiguration) -> Void = { _ in },
+        _ body: @escaping @Sendable (AccountFixture, String, any TestClientProtocol) async throws -> Void
+    ) async throws {
         let fixture = try await AccountFixture(kind)
         let admin = try await fixture.administrator()
         let directory = try TemporaryDirectory()
         let indexPath = directory.file("index.lmdb")
-        try writeIndex(AccountFixture.breachedPasswords.map { HashCount(digest: PasswordHasher.hash($0, kind: .sha1), count: 7) }, to: indexPath)
+        try writeIndex(
+            AccountFixture.breachedPasswords.map { HashCount(digest: PasswordHasher.hash($0, kind: .sha1), count: 7) },
+            to: indexPath)
         var configuration = ServerConfiguration()
         configuration.port = 0
         configure(&configuration)
-        configuration.routes = [AccountRoutes(accounts: fixture.service, allowPlaintext: configuration.allowPlaintext,
-                                              apiTokens: configuration.apiTokens)]
-        let application = try makeApplication(indexes: try ServedIndexes(sha1Path: indexPath, ntlmPath: nil), configuration: configuration)
+        configuration.routes = [
+            AccountRoutes(
+                accounts: fixture.service, allowPlaintext: configuration.allowPlaintext,
+                apiTokens: configuration.apiTokens)
+        ]
+        let application = try makeApplication(
+            indexes: try ServedIndexes(sha1Path: indexPath, ntlmPath: nil), configuration: configuration)
         try await application.test(.live) { client in try await body(fixture, admin, client) }
         try await fixture.close()
     }
@@ -39,8 +48,10 @@ struct AccountAPITests {
     }
 
     /// POSTs `object` as JSON, with `headers` besides the content type.
-    private func post(_ client: any TestClientProtocol, _ uri: String, _ object: [String: String],
-                      headers: HTTPFields = [:]) async throws -> TestResponse {
+    private func post(
+        _ client: any TestClientProtocol, _ uri: String, _ object: [String: String],
+        headers: HTTPFields = [:]
+    ) async throws -> TestResponse {
         var all = headers
         all[.contentType] = "application/json"
         return try await client.execute(uri: uri, method: .post, headers: all, body: json(object))
@@ -54,100 +65,134 @@ struct AccountAPITests {
     func invitationFlow(kind: StoreKind) async throws {
         try await withServer(kind) { fixture, admin, client in
             let email = fixture.address("web")
-            let created = try await client.execute(uri: "/v1/accounts/admin/users", method: .post,
-                                                   headers: [.contentType: "application/json", .authorization: "Bearer \(admin)"],
-                                                   body: json(["email": email, "role": "user"]))
+            let created = try await client.execute(
+                uri: "/v1/accounts/admin/users", method: .post,
+                headers: [.contentType: "application/json", .authorization: "Bearer \(admin)"],
+                body: json(["email": email, "role": "user"]))
             #expect(created.status == .created)
-            let token = try #require(try await fixture.onlyMail(to: email, subjectContaining: "Activate").token(forPath: "activate"))
+            let token = try #require(
+                try await fixture.onlyMail(to: email, subjectContaining: "Activate").token(forPath: "activate"))
             // B1 over HTTP: 422 with the rule's message and its explanation.
-            let refused = try await client.execute(uri: "/v1/accounts/activate", method: .post, headers: [.contentType: "application/json"],
-                                                   body: json(["token": token, "password": "password123"]))
+            let refused = try await client.execute(
+                uri: "/v1/accounts/activate", method: .post, headers: [.contentType: "application/json"],
+                body: json(["token": token, "password": "password123"]))
             #expect(refused.status == .unprocessableContent)
             let error = try #require(try decoded(refused)["error"] as? [String: Any])
             #expect(error["code"] as? String == "breached_password")
-            #expect(error["message"] as? String == "Choose a different password. This has been identified as a risky password.")
+            #expect(
+                error["message"] as? String
+                    == "Choose a different password. This has been identified as a risky password.")
             #expect(error["explanation"] != nil)
-            let activated = try await client.execute(uri: "/v1/accounts/activate", method: .post, headers: [.contentType: "application/json"],
-                                                     body: json(["token": token, "password": AccountFixture.goodPassword]))
+            let activated = try await client.execute(
+                uri: "/v1/accounts/activate", method: .post, headers: [.contentType: "application/json"],
+                body: json(["token": token, "password": AccountFixture.goodPassword]))
             #expect(activated.status == .ok)
 
-            let signIn = try await client.execute(uri: "/v1/accounts/sign-in", method: .post, headers: [.contentType: "application/json"],
-                                                  body: json(["login": email, "password": AccountFixture.goodPassword]))
+            let signIn = try await client.execute(
+                uri: "/v1/accounts/sign-in", method: .post, headers: [.contentType: "application/json"],
+                body: json(["login": email, "password": AccountFixture.goodPassword]))
             #expect(signIn.status == .accepted)
             let challenge = try #require(try decoded(signIn)["challengeId"] as? String)
             let code = try #require(try await fixture.mail(to: email).compactMap(\.code).last)
-            let verified = try await client.execute(uri: "/v1/accounts/verify-device", method: .post, headers: [.contentType: "application/json"],
-                                                    body: json(["challengeId": challenge, "code": code]))
+            let verified = try await client.execute(
+                uri: "/v1/accounts/verify-device", method: .post, headers: [.contentType: "application/json"],
+                body: json(["challengeId": challenge, "code": code]))
             #expect(verified.status == .ok)
             let session = try #require(try decoded(verified)["sessionToken"] as? String)
-            let me = try await client.execute(uri: "/v1/accounts/me", method: .get, headers: [.authorization: "Bearer \(session)"])
+            let me = try await client.execute(
+                uri: "/v1/accounts/me", method: .get, headers: [.authorization: "Bearer \(session)"])
             #expect(try decoded(me)["email"] as? String == email)
-            let signedOut = try await client.execute(uri: "/v1/accounts/sign-out", method: .post, headers: [.authorization: "Bearer \(session)"])
+            let signedOut = try await client.execute(
+                uri: "/v1/accounts/sign-out", method: .post, headers: [.authorization: "Bearer \(session)"])
             #expect(signedOut.status == .noContent)
-            let after = try await client.execute(uri: "/v1/accounts/me", method: .get, headers: [.authorization: "Bearer \(session)"])
+            let after = try await client.execute(
+                uri: "/v1/accounts/me", method: .get, headers: [.authorization: "Bearer \(session)"])
             #expect(after.status == .unauthorized)
         }
     }
 
-    @Test("Sign-in and reset requests answer the same for unknown addresses; R5 refuses a user with 403", arguments: StoreKind.all)
+    @Test(
+        "Sign-in and reset requests answer the same for unknown addresses; R5 refuses a user with 403",
+        arguments: StoreKind.all)
     func noEnumerationAndPermissions(kind: StoreKind) async throws {
         try await withServer(kind) { fixture, admin, client in
             let user = try await fixture.activeUser("api", by: admin)
-            let unknown = try await client.execute(uri: "/v1/accounts/sign-in", method: .post, headers: [.contentType: "application/json"],
-                                                   body: json(["login": fixture.address("ghost"), "password": "some-password-1"]))
-            let wrong = try await client.execute(uri: "/v1/accounts/sign-in", method: .post, headers: [.contentType: "application/json"],
-                                                 body: json(["login": fixture.address("api"), "password": "some-password-1"]))
+            let unknown = try await client.execute(
+                uri: "/v1/accounts/sign-in", method: .post, headers: [.contentType: "application/json"],
+                body: json(["login": fixture.address("ghost"), "password": "some-password-1"]))
+            let wrong = try await client.execute(
+                uri: "/v1/accounts/sign-in", method: .post, headers: [.contentType: "application/json"],
+                body: json(["login": fixture.address("api"), "password": "some-password-1"]))
             #expect(unknown.status == .unauthorized && wrong.status == .unauthorized)
             #expect(String(buffer: unknown.body) == String(buffer: wrong.body))
             for login in [fixture.address("ghost"), fixture.address("api")] {
-                let reset = try await client.execute(uri: "/v1/accounts/password-reset/request", method: .post,
-                                                     headers: [.contentType: "application/json"], body: json(["login": login]))
+                let reset = try await client.execute(
+                    uri: "/v1/accounts/password-reset/request", method: .post,
+                    headers: [.contentType: "application/json"], body: json(["login": login]))
                 #expect(reset.status == .accepted)
                 #expect(String(buffer: reset.body) == #"{"status":"check_your_email"}"#)
             }
-            let forbidden = try await client.execute(uri: "/v1/accounts/admin/users/\(fixture.address("admin"))/password-reset", method: .post,
-                                                     headers: [.authorization: "Bearer \(user.sessionToken)"])
+            let forbidden = try await client.execute(
+                uri: "/v1/accounts/admin/users/\(fixture.address("admin"))/password-reset", method: .post,
+                headers: [.authorization: "Bearer \(user.sessionToken)"])
             #expect(forbidden.status == .forbidden)
-            let link = try #require(try await fixture.mail(to: fixture.address("api")).compactMap { $0.token(forPath: "reset-password") }.last)
-            let unsafe = try await client.execute(uri: "/v1/accounts/password-reset", method: .post, headers: [.contentType: "application/json"],
-                                                  body: json(["token": link, "newPassword": "letmein!2024"]))
+            let link = try #require(
+                try await fixture.mail(to: fixture.address("api")).compactMap { $0.token(forPath: "reset-password") }
+                    .last)
+            let unsafe = try await client.execute(
+                uri: "/v1/accounts/password-reset", method: .post, headers: [.contentType: "application/json"],
+                body: json(["token": link, "newPassword": "letmein!2024"]))
             #expect(unsafe.status == .unprocessableContent)
             #expect(String(buffer: unsafe.body).contains("That password is unsafe."))
-            let reset = try await client.execute(uri: "/v1/accounts/password-reset", method: .post, headers: [.contentType: "application/json"],
-                                                 body: json(["token": link, "newPassword": "web-reset-password-1"]))
+            let reset = try await client.execute(
+                uri: "/v1/accounts/password-reset", method: .post, headers: [.contentType: "application/json"],
+                body: json(["token": link, "newPassword": "web-reset-password-1"]))
             #expect(reset.status == .noContent)
         }
     }
 
-    @Test("Pre-activation hijack: the password a sign-up gave is never kept; the owner sets it through the activation link", arguments: StoreKind.all)
+    @Test(
+        "Pre-activation hijack: the password a sign-up gave is never kept; the owner sets it through the activation link",
+        arguments: StoreKind.all)
     func signUpCannotChooseTheOwnersPassword(kind: StoreKind) async throws {
         try await withServer(kind) { fixture, _, client in
             let victim = fixture.address("victim")
-            let signUp = try await post(client, "/v1/accounts/sign-up", ["email": victim, "password": "stranger-chose-this-1"])
+            let signUp = try await post(
+                client, "/v1/accounts/sign-up", ["email": victim, "password": "stranger-chose-this-1"])
             #expect(signUp.status == .accepted)
-            let token = try #require(try await fixture.onlyMail(to: victim, subjectContaining: "Activate").token(forPath: "activate"))
+            let token = try #require(
+                try await fixture.onlyMail(to: victim, subjectContaining: "Activate").token(forPath: "activate"))
             // Following the link without choosing a password keeps nothing the stranger chose.
             let withoutPassword = try await post(client, "/v1/accounts/activate", ["token": token])
             #expect(withoutPassword.status == .badRequest)
-            let activated = try await post(client, "/v1/accounts/activate", ["token": token, "password": AccountFixture.goodPassword])
+            let activated = try await post(
+                client, "/v1/accounts/activate", ["token": token, "password": AccountFixture.goodPassword])
             #expect(activated.status == .ok)
-            let stranger = try await post(client, "/v1/accounts/sign-in", ["login": victim, "password": "stranger-chose-this-1"])
+            let stranger = try await post(
+                client, "/v1/accounts/sign-in", ["login": victim, "password": "stranger-chose-this-1"])
             #expect(stranger.status == .unauthorized)
         }
     }
 
-    @Test("A pending account can reset its password (R1); a phone number given at sign-up receives nothing (R7)", arguments: StoreKind.all)
+    @Test(
+        "A pending account can reset its password (R1); a phone number given at sign-up receives nothing (R7)",
+        arguments: StoreKind.all)
     func pendingAccountsResetAndUnverifiedPhones(kind: StoreKind) async throws {
         try await withServer(kind) { fixture, _, client in
             let owner = fixture.address("pending")
-            let signUp = try await post(client, "/v1/accounts/sign-up", ["email": owner, "password": "stranger-chose-this-2", "phone": "+47 912 34 567"])
+            let signUp = try await post(
+                client, "/v1/accounts/sign-up",
+                ["email": owner, "password": "stranger-chose-this-2", "phone": "+47 912 34 567"])
             #expect(signUp.status == .accepted)
             let request = try await post(client, "/v1/accounts/password-reset/request", ["login": owner])
             #expect(request.status == .accepted)
-            let link = try #require(try await fixture.onlyMail(to: owner, subjectContaining: "Reset your").token(forPath: "reset-password"))
-            let reset = try await post(client, "/v1/accounts/password-reset", ["token": link, "newPassword": "owner-reset-password-3"])
+            let link = try #require(
+                try await fixture.onlyMail(to: owner, subjectContaining: "Reset your").token(forPath: "reset-password"))
+            let reset = try await post(
+                client, "/v1/accounts/password-reset", ["token": link, "newPassword": "owner-reset-password-3"])
             #expect(reset.status == .noContent)
-            let signIn = try await post(client, "/v1/accounts/sign-in", ["login": owner, "password": "owner-reset-password-3"])
+            let signIn = try await post(
+                client, "/v1/accounts/sign-in", ["login": owner, "password": "owner-reset-password-3"])
             #expect(signIn.status == .accepted)
             let texts = try await fixture.store.database.transaction { connection in
                 try await connection.query("SELECT id FROM outbox WHERE channel = 'sms'", []).count
@@ -156,30 +201,42 @@ struct AccountAPITests {
         }
     }
 
-    @Test("Behind a trusted proxy the per-client limit counts the client it names: one client's 30 sign-ups leave others theirs; the 429 says when to retry",
-          arguments: StoreKind.all)
+    @Test(
+        "Behind a trusted proxy the per-client limit counts the client it names: one client's 30 sign-ups leave others theirs; the 429 says when to retry",
+        arguments: StoreKind.all)
     func perClientLimitBehindAProxy(kind: StoreKind) async throws {
         let proxies = try TrustedProxies(parsing: "127.0.0.0/8, ::1")
         try await withServer(kind, configure: { $0.trustedProxies = proxies }) { fixture, _, client in
             for number in 1...30 {
-                let answer = try await post(client, "/v1/accounts/sign-up", ["email": fixture.address("p\(number)")],
-                                            headers: [Self.forwardedFor: "203.0.113.7"])
+                let answer = try await post(
+                    client, "/v1/accounts/sign-up", ["email": fixture.address("p\(number)")],
+                    headers: [Self.forwardedFor: "203.0.113.7"])
                 #expect(answer.status == .accepted)
             }
-            let limited = try await post(client, "/v1/accounts/sign-up", ["email": fixture.address("p31")], headers: [Self.forwardedFor: "203.0.113.7"])
+            let limited = try await post(
+                client, "/v1/accounts/sign-up", ["email": fixture.address("p31")],
+                headers: [Self.forwardedFor: "203.0.113.7"])
             #expect(limited.status == .tooManyRequests)
             #expect(Int(limited.headers[.retryAfter] ?? "").map { (1...3600).contains($0) } == true)
-            let other = try await post(client, "/v1/accounts/sign-up", ["email": fixture.address("p32")], headers: [Self.forwardedFor: "198.51.100.4"])
+            let other = try await post(
+                client, "/v1/accounts/sign-up", ["email": fixture.address("p32")],
+                headers: [Self.forwardedFor: "198.51.100.4"])
             #expect(other.status == .accepted)
         }
     }
 
-    @Test("Answers that carry a session token are not stored by caches (Cache-Control: no-store)", arguments: StoreKind.all)
+    @Test(
+        "Answers that carry a session token are not stored by caches (Cache-Control: no-store)",
+        arguments: StoreKind.all)
     func tokenAnswersAreNotCached(kind: StoreKind) async throws {
         try await withServer(kind) { fixture, admin, client in
             let user = try await fixture.activeUser("cache", by: admin)
-            let signIn = try await post(client, "/v1/accounts/sign-in", ["login": fixture.address("cache"), "password": AccountFixture.goodPassword,
-                                                                        "deviceToken": try #require(user.deviceToken)])
+            let signIn = try await post(
+                client, "/v1/accounts/sign-in",
+                [
+                    "login": fixture.address("cache"), "password": AccountFixture.goodPassword,
+                    "deviceToken": try #require(user.deviceToken),
+                ])
             #expect(signIn.status == .ok)
             #expect(signIn.headers[.cacheControl] == "no-store")
         }
@@ -196,7 +253,8 @@ struct AccountAPITests {
         try await withServer(.sqlite, configure: { $0.apiTokens = ["strength-token"] }) { _, _, client in
             let anonymous = try await post(client, "/v1/accounts/password-strength", request)
             #expect(anonymous.status == .unauthorized)
-            let allowed = try await post(client, "/v1/accounts/password-strength", request, headers: [.authorization: "Bearer strength-token"])
+            let allowed = try await post(
+                client, "/v1/accounts/password-strength", request, headers: [.authorization: "Bearer strength-token"])
             #expect(allowed.status == .ok)
         }
     }

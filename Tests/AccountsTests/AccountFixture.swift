@@ -1,5 +1,4 @@
 import AccountMail
-@testable import AccountStorage
 import Accounts
 import BreachCheck
 import BreachHash
@@ -11,6 +10,8 @@ import PostgresNIO
 import Synchronization
 import TestSupport
 import Testing
+
+@testable import AccountStorage
 
 /// The two stores every rule is tested on. PostgreSQL needs
 /// `BREACHDB_TEST_POSTGRES_URL` (tools/test.sh starts a server and sets it).
@@ -94,7 +95,8 @@ final class SMTPSink: Sendable {
         mailDirectory = directory.file("mail")
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", repositoryRoot + "/tools/smtp-sink.py", "--directory", mailDirectory] + arguments
+        process.arguments =
+            ["python3", repositoryRoot + "/tools/smtp-sink.py", "--directory", mailDirectory] + arguments
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -104,7 +106,10 @@ final class SMTPSink: Sendable {
             guard !chunk.isEmpty else { throw DeliveryError("smtp-sink.py exited before listening") }
             line.append(chunk)
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self).split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+        guard
+            let port = Int(
+                String(decoding: line, as: UTF8.self).split(separator: " ").last?.trimmingCharacters(
+                    in: .whitespacesAndNewlines) ?? "")
         else { throw DeliveryError("smtp-sink.py printed no port") }
         self.port = port
     }
@@ -122,11 +127,13 @@ final class SMTPSink: Sendable {
             var headers: [String: String] = [:]
             for line in normalized[..<split.lowerBound].split(separator: "\n") {
                 guard let colon = line.firstIndex(of: ":") else { continue }
-                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                    in: .whitespaces)
             }
             guard headers["to"] == recipient else { return nil }
-            return ReceivedMail(recipient: recipient, subject: headers["subject"] ?? "", messageID: headers["message-id"] ?? "",
-                                body: String(normalized[split.upperBound...]))
+            return ReceivedMail(
+                recipient: recipient, subject: headers["subject"] ?? "", messageID: headers["message-id"] ?? "",
+                body: String(normalized[split.upperBound...]))
         }
     }
 }
@@ -155,7 +162,10 @@ final class AccountFixture: Sendable {
         return configuration
     }
 
-    init(_ kind: StoreKind, checker: (any BreachChecker)? = nil, configure: (inout AccountConfiguration) -> Void = { _ in }) async throws {
+    init(
+        _ kind: StoreKind, checker: (any BreachChecker)? = nil,
+        configure: (inout AccountConfiguration) -> Void = { _ in }
+    ) async throws {
         self.kind = kind
         directory = try TemporaryDirectory()
         breaches = try BreachList(Self.breachedPasswords)
@@ -165,7 +175,9 @@ final class AccountFixture: Sendable {
             (store, _) = try await SQLAccountStore.make("sqlite:" + directory.file("accounts.sqlite"))
         case .postgres:
             // The pool runs in the test's scope (`.dropsTestDatabases`), as in a service group.
-            guard let databases = TestDatabases.current else { throw DeliveryError("a PostgreSQL fixture needs the suite's .dropsTestDatabases trait") }
+            guard let databases = TestDatabases.current else {
+                throw DeliveryError("a PostgreSQL fixture needs the suite's .dropsTestDatabases trait")
+            }
             let name = "accounts_\(UInt64.random(in: 0...UInt64.max))"
             try await Self.postgresAdministration("CREATE DATABASE \(name)")
             postgresDatabase = name
@@ -181,12 +193,18 @@ final class AccountFixture: Sendable {
         // Quiet: tests read outcomes, not logs.
         var quiet = Logger(label: "test")
         quiet.logLevel = .critical
-        service = AccountService(store: store, breachChecker: checker ?? breaches.checker, configuration: configuration, clock: clock, logger: quiet)
+        service = AccountService(
+            store: store, breachChecker: checker ?? breaches.checker, configuration: configuration, clock: clock,
+            logger: quiet)
         // The sink is plain text on loopback: allowed only when asked for, as here.
-        dispatcher = OutboxDispatcher(outbox: store, email: SMTPMailer(configuration: .init(host: "127.0.0.1", port: SMTPSink.shared.port,
-                                                                                           security: .plaintextOnLoopback,
-                                                                                           sender: "accounts@breachdb.test")),
-                                      sms: nil, clock: clock, logger: quiet)
+        dispatcher = OutboxDispatcher(
+            outbox: store,
+            email: SMTPMailer(
+                configuration: .init(
+                    host: "127.0.0.1", port: SMTPSink.shared.port,
+                    security: .plaintextOnLoopback,
+                    sender: "accounts@breachdb.test")),
+            sms: nil, clock: clock, logger: quiet)
     }
 
     func close() async throws {
@@ -221,11 +239,14 @@ final class AccountFixture: Sendable {
     }
 
     /// An active account made the A2 way: invited, activated through the e-mailed link.
-    func activeUser(_ name: String, role: Role = .user, phone: String? = nil, password: String = goodPassword,
-                    by administratorSession: String) async throws -> IssuedSession {
+    func activeUser(
+        _ name: String, role: Role = .user, phone: String? = nil, password: String = goodPassword,
+        by administratorSession: String
+    ) async throws -> IssuedSession {
         let email = address(name)
         try await service.invite(email: email, phone: phone, role: role, by: try await user(administratorSession))
-        let token = try #require(try await onlyMail(to: email, subjectContaining: "Activate").token(forPath: "activate"))
+        let token = try #require(
+            try await onlyMail(to: email, subjectContaining: "Activate").token(forPath: "activate"))
         return try await service.activate(token: token, password: password)
     }
 

@@ -1,12 +1,15 @@
-@testable import AccountStorage
 import Accounts
 import Testing
+
+@testable import AccountStorage
 
 /// Guesses are counted before they are checked, whatever the secret (password, device
 /// code, current password) and however many arrive at once.
 @Suite("Guessing limits (L2, L3, R4)", .dropsTestDatabases)
 struct GuessingLimitTests {
-    @Test("L2: 30 parallel wrong passwords check only the 5 before the lock; no 10th-failure e-mail (L1), no reset required", arguments: StoreKind.all)
+    @Test(
+        "L2: 30 parallel wrong passwords check only the 5 before the lock; no 10th-failure e-mail (L1), no reset required",
+        arguments: StoreKind.all)
     func parallelGuessesStopAtTheLock(kind: StoreKind) async throws {
         let fixture = try await AccountFixture(kind)
         let admin = try await fixture.administrator()
@@ -22,40 +25,52 @@ struct GuessingLimitTests {
         #expect(try await fixture.mail(to: login).filter { $0.subject.contains("failed sign-in") }.isEmpty)
         // Only the first lock (30 s): the owner signs in after it, no reset needed.
         fixture.clock.advance(.seconds(31))
-        guard case .signedIn = try await fixture.service.signIn(login: login, password: AccountFixture.goodPassword, deviceToken: user.deviceToken) else {
-            Issue.record("expected a session after the lock"); return
+        guard
+            case .signedIn = try await fixture.service.signIn(
+                login: login, password: AccountFixture.goodPassword, deviceToken: user.deviceToken)
+        else {
+            Issue.record("expected a session after the lock")
+            return
         }
         try await fixture.close()
     }
 
-    @Test("R4, L2: wrong current passwords count toward the lockout; at the lock the session ends", arguments: StoreKind.all)
+    @Test(
+        "R4, L2: wrong current passwords count toward the lockout; at the lock the session ends",
+        arguments: StoreKind.all)
     func currentPasswordGuessesEndTheSession(kind: StoreKind) async throws {
         let fixture = try await AccountFixture(kind)
         let admin = try await fixture.administrator()
         let user = try await fixture.activeUser("cur", by: admin)
         for _ in 1...4 {
             await #expect(throws: AccountError.currentPasswordIncorrect) {
-                try await fixture.service.changePassword(by: try await fixture.user(user.sessionToken), currentPassword: "not-the-current-one",
-                                                         newPassword: "next-long-password-5", confirmation: "next-long-password-5")
+                try await fixture.service.changePassword(
+                    by: try await fixture.user(user.sessionToken), currentPassword: "not-the-current-one",
+                    newPassword: "next-long-password-5", confirmation: "next-long-password-5")
             }
         }
         // The 5th wrong guess locks the account and ends the session that made it.
         await #expect(throws: AccountError.notSignedIn) {
-            try await fixture.service.changePassword(by: try await fixture.user(user.sessionToken), currentPassword: "not-the-current-one",
-                                                     newPassword: "next-long-password-5", confirmation: "next-long-password-5")
+            try await fixture.service.changePassword(
+                by: try await fixture.user(user.sessionToken), currentPassword: "not-the-current-one",
+                newPassword: "next-long-password-5", confirmation: "next-long-password-5")
         }
         await #expect(throws: AccountError.notSignedIn) {
-            try await fixture.service.changePassword(by: try await fixture.user(user.sessionToken), currentPassword: AccountFixture.goodPassword,
-                                                     newPassword: "next-long-password-5", confirmation: "next-long-password-5")
+            try await fixture.service.changePassword(
+                by: try await fixture.user(user.sessionToken), currentPassword: AccountFixture.goodPassword,
+                newPassword: "next-long-password-5", confirmation: "next-long-password-5")
         }
         // The lock holds for sign-in too.
         await #expect(throws: AccountError.invalidCredentials) {
-            try await fixture.service.signIn(login: fixture.address("cur"), password: AccountFixture.goodPassword, deviceToken: user.deviceToken)
+            try await fixture.service.signIn(
+                login: fixture.address("cur"), password: AccountFixture.goodPassword, deviceToken: user.deviceToken)
         }
         try await fixture.close()
     }
 
-    @Test("L3, L2: wrong device codes count toward the account's lockout, so new challenges give no new guesses", arguments: StoreKind.all)
+    @Test(
+        "L3, L2: wrong device codes count toward the account's lockout, so new challenges give no new guesses",
+        arguments: StoreKind.all)
     func wrongDeviceCodesLockTheAccount(kind: StoreKind) async throws {
         let fixture = try await AccountFixture(kind)
         let admin = try await fixture.administrator()
@@ -63,11 +78,15 @@ struct GuessingLimitTests {
         let login = fixture.address("dev")
         var challenges = 0
         for _ in 1...10 {
-            guard case .deviceVerificationRequired(let challenge)? = try? await fixture.service.signIn(login: login, password: AccountFixture.goodPassword)
+            guard
+                case .deviceVerificationRequired(let challenge)? = try? await fixture.service.signIn(
+                    login: login, password: AccountFixture.goodPassword)
             else { break }
             challenges += 1
             for _ in 1...2 {
-                await #expect(throws: AccountError.invalidDeviceCode) { try await fixture.service.verifyDevice(challengeID: challenge, code: "abcdef") }
+                await #expect(throws: AccountError.invalidDeviceCode) {
+                    try await fixture.service.verifyDevice(challengeID: challenge, code: "abcdef")
+                }
             }
         }
         // The right password gives its attempt back (it waits for the code); the wrong codes
@@ -76,7 +95,9 @@ struct GuessingLimitTests {
         try await fixture.close()
     }
 
-    @Test("L2, L3: after 4 failures the right password and the right device code sign in; the lock is not the right password's", arguments: StoreKind.all)
+    @Test(
+        "L2, L3: after 4 failures the right password and the right device code sign in; the lock is not the right password's",
+        arguments: StoreKind.all)
     func rightPasswordAndCodeAfterFailuresSignIn(kind: StoreKind) async throws {
         let (fixture, login) = try await Self.userAfterFourFailures(kind)
         let session = try await fixture.signInThroughDeviceCheck(login, AccountFixture.goodPassword)
@@ -84,15 +105,27 @@ struct GuessingLimitTests {
         try await fixture.close()
     }
 
-    @Test("L2, L3: after 4 failures the right password and a wrong device code lock the account", arguments: StoreKind.all)
+    @Test(
+        "L2, L3: after 4 failures the right password and a wrong device code lock the account", arguments: StoreKind.all
+    )
     func wrongCodeAfterFailuresLocks(kind: StoreKind) async throws {
         let (fixture, login) = try await Self.userAfterFourFailures(kind)
-        guard case .deviceVerificationRequired(let challenge) = try await fixture.service.signIn(login: login, password: AccountFixture.goodPassword)
-        else { Issue.record("expected a challenge"); try await fixture.close(); return }
-        await #expect(throws: AccountError.invalidDeviceCode) { try await fixture.service.verifyDevice(challengeID: challenge, code: "abcdef") }
+        guard
+            case .deviceVerificationRequired(let challenge) = try await fixture.service.signIn(
+                login: login, password: AccountFixture.goodPassword)
+        else {
+            Issue.record("expected a challenge")
+            try await fixture.close()
+            return
+        }
+        await #expect(throws: AccountError.invalidDeviceCode) {
+            try await fixture.service.verifyDevice(challengeID: challenge, code: "abcdef")
+        }
         // The wrong code was the 6th attempt: locked, so even the right code is not checked.
         let code = try #require(try await fixture.mail(to: login).compactMap(\.code).last)
-        await #expect(throws: AccountError.invalidDeviceCode) { try await fixture.service.verifyDevice(challengeID: challenge, code: code) }
+        await #expect(throws: AccountError.invalidDeviceCode) {
+            try await fixture.service.verifyDevice(challengeID: challenge, code: code)
+        }
         try await fixture.close()
     }
 
@@ -102,7 +135,9 @@ struct GuessingLimitTests {
         _ = try await fixture.activeUser("late", by: try await fixture.administrator())
         let login = fixture.address("late")
         for _ in 1...4 {
-            await #expect(throws: AccountError.invalidCredentials) { try await fixture.service.signIn(login: login, password: "wrong-password-late") }
+            await #expect(throws: AccountError.invalidCredentials) {
+                try await fixture.service.signIn(login: login, password: "wrong-password-late")
+            }
         }
         return (fixture, login)
     }
@@ -123,32 +158,48 @@ struct GuessingLimitTests {
         let login = fixture.address("cap")
         var challenges = 0
         for _ in 1...7 {
-            if case .deviceVerificationRequired? = try? await fixture.service.signIn(login: login, password: AccountFixture.goodPassword) { challenges += 1 }
+            if case .deviceVerificationRequired? = try? await fixture.service.signIn(
+                login: login, password: AccountFixture.goodPassword)
+            {
+                challenges += 1
+            }
         }
         #expect(challenges == 5)
         #expect(try await fixture.mail(to: login).filter { $0.subject.contains("verification code") }.count == 5)
         fixture.clock.advance(.seconds(3601))
-        guard case .deviceVerificationRequired = try await fixture.service.signIn(login: login, password: AccountFixture.goodPassword) else {
-            Issue.record("expected a challenge an hour later"); return
+        guard
+            case .deviceVerificationRequired = try await fixture.service.signIn(
+                login: login, password: AccountFixture.goodPassword)
+        else {
+            Issue.record("expected a challenge an hour later")
+            return
         }
         try await fixture.close()
     }
 
-    @Test("L3: 30 parallel tries on one device code take at most 5, each counted on the account", arguments: StoreKind.all)
+    @Test(
+        "L3: 30 parallel tries on one device code take at most 5, each counted on the account", arguments: StoreKind.all
+    )
     func parallelDeviceCodeTries(kind: StoreKind) async throws {
         let fixture = try await Self.fixtureWithDistantLockout(kind)
         let admin = try await fixture.administrator()
         let user = try await fixture.activeUser("par", by: admin)
-        guard case .deviceVerificationRequired(let challenge) = try await fixture.service.signIn(login: fixture.address("par"),
-                                                                                                  password: AccountFixture.goodPassword)
-        else { Issue.record("expected a challenge"); return }
+        guard
+            case .deviceVerificationRequired(let challenge) = try await fixture.service.signIn(
+                login: fixture.address("par"),
+                password: AccountFixture.goodPassword)
+        else {
+            Issue.record("expected a challenge")
+            return
+        }
         await withTaskGroup(of: Void.self) { group in
             for _ in 1...30 {
                 group.addTask { _ = try? await fixture.service.verifyDevice(challengeID: challenge, code: "abcdef") }
             }
         }
         let tries = try await fixture.store.database.transaction { connection in
-            try await connection.query("SELECT failed_attempts FROM device_challenges WHERE id = ?", [.text(challenge)]).first?.integer("failed_attempts")
+            try await connection.query("SELECT failed_attempts FROM device_challenges WHERE id = ?", [.text(challenge)])
+                .first?.integer("failed_attempts")
         }
         #expect(tries == 5)
         let failed = try await fixture.store.auditEvents(accountID: user.accountID).filter { $0.kind == .signInFailed }

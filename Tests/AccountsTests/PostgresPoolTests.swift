@@ -1,14 +1,16 @@
-@testable import AccountStorage
 import Logging
 import Synchronization
 import Testing
+
+@testable import AccountStorage
 
 @Suite("The PostgreSQL pool as a service", .enabled(if: StoreKind.postgresURL != nil))
 struct PostgresPoolTests {
     @Test("A query made before the pool runs waits for run(): the pool never sees it early")
     func queryWaitsForRun() async throws {
         let warnings = CapturedWarnings()
-        let database = try PostgresDatabase(url: try #require(StoreKind.postgresURL), logger: Logger(label: "test") { _ in warnings })
+        let database = try PostgresDatabase(
+            url: try #require(StoreKind.postgresURL), logger: Logger(label: "test") { _ in warnings })
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { _ = try await database.transaction { try await $0.query("SELECT 1", []) } }
             // The query is held at the gate before the pool runs (without the gate it would

@@ -11,36 +11,60 @@ struct RevocationTests {
         let user = try await fixture.activeUser("mem", by: admin)
         let login = fixture.address("mem")
         fixture.clock.advance(.seconds(29 * 24 * 3600))
-        guard case .signedIn = try await fixture.service.signIn(login: login, password: AccountFixture.goodPassword, deviceToken: user.deviceToken) else {
-            Issue.record("the device should still be known after 29 days"); return
+        guard
+            case .signedIn = try await fixture.service.signIn(
+                login: login, password: AccountFixture.goodPassword, deviceToken: user.deviceToken)
+        else {
+            Issue.record("the device should still be known after 29 days")
+            return
         }
         fixture.clock.advance(.seconds(2 * 24 * 3600))
-        guard case .deviceVerificationRequired = try await fixture.service.signIn(login: login, password: AccountFixture.goodPassword,
-                                                                                 deviceToken: user.deviceToken) else {
-            Issue.record("the device should be forgotten after 30 days"); return
+        guard
+            case .deviceVerificationRequired = try await fixture.service.signIn(
+                login: login, password: AccountFixture.goodPassword,
+                deviceToken: user.deviceToken)
+        else {
+            Issue.record("the device should be forgotten after 30 days")
+            return
         }
         try await fixture.close()
     }
 
-    @Test("R4: a password change revokes known devices, pending device codes and earlier reset links", arguments: StoreKind.all)
+    @Test(
+        "R4: a password change revokes known devices, pending device codes and earlier reset links",
+        arguments: StoreKind.all)
     func passwordChangeRevokes(kind: StoreKind) async throws {
         let fixture = try await AccountFixture(kind)
         let admin = try await fixture.administrator()
         let user = try await fixture.activeUser("chg", by: admin)
         let login = fixture.address("chg")
         try await fixture.service.requestPasswordReset(login: login)
-        let link = try #require(try await fixture.onlyMail(to: login, subjectContaining: "Reset your").token(forPath: "reset-password"))
-        guard case .deviceVerificationRequired(let challenge) = try await fixture.service.signIn(login: login, password: AccountFixture.goodPassword) else {
-            Issue.record("expected a device challenge"); return
+        let link = try #require(
+            try await fixture.onlyMail(to: login, subjectContaining: "Reset your").token(forPath: "reset-password"))
+        guard
+            case .deviceVerificationRequired(let challenge) = try await fixture.service.signIn(
+                login: login, password: AccountFixture.goodPassword)
+        else {
+            Issue.record("expected a device challenge")
+            return
         }
         let code = try #require(try await fixture.onlyMail(to: login, subjectContaining: "verification code").code)
-        try await fixture.service.changePassword(by: try await fixture.user(user.sessionToken), currentPassword: AccountFixture.goodPassword,
-                                                 newPassword: "changed-long-password-6", confirmation: "changed-long-password-6")
-        await #expect(throws: AccountError.invalidLink) { try await fixture.service.resetPassword(token: link, newPassword: "stolen-link-password-7") }
-        await #expect(throws: AccountError.invalidDeviceCode) { try await fixture.service.verifyDevice(challengeID: challenge, code: code) }
-        guard case .deviceVerificationRequired = try await fixture.service.signIn(login: login, password: "changed-long-password-6",
-                                                                                 deviceToken: user.deviceToken) else {
-            Issue.record("the device should be forgotten after the change"); return
+        try await fixture.service.changePassword(
+            by: try await fixture.user(user.sessionToken), currentPassword: AccountFixture.goodPassword,
+            newPassword: "changed-long-password-6", confirmation: "changed-long-password-6")
+        await #expect(throws: AccountError.invalidLink) {
+            try await fixture.service.resetPassword(token: link, newPassword: "stolen-link-password-7")
+        }
+        await #expect(throws: AccountError.invalidDeviceCode) {
+            try await fixture.service.verifyDevice(challengeID: challenge, code: code)
+        }
+        guard
+            case .deviceVerificationRequired = try await fixture.service.signIn(
+                login: login, password: "changed-long-password-6",
+                deviceToken: user.deviceToken)
+        else {
+            Issue.record("the device should be forgotten after the change")
+            return
         }
         try await fixture.close()
     }
@@ -51,17 +75,28 @@ struct RevocationTests {
         let admin = try await fixture.administrator()
         let user = try await fixture.activeUser("rst", by: admin)
         let login = fixture.address("rst")
-        guard case .deviceVerificationRequired(let challenge) = try await fixture.service.signIn(login: login, password: AccountFixture.goodPassword) else {
-            Issue.record("expected a device challenge"); return
+        guard
+            case .deviceVerificationRequired(let challenge) = try await fixture.service.signIn(
+                login: login, password: AccountFixture.goodPassword)
+        else {
+            Issue.record("expected a device challenge")
+            return
         }
         let code = try #require(try await fixture.onlyMail(to: login, subjectContaining: "verification code").code)
         try await fixture.service.requestPasswordReset(login: login)
-        let link = try #require(try await fixture.onlyMail(to: login, subjectContaining: "Reset your").token(forPath: "reset-password"))
+        let link = try #require(
+            try await fixture.onlyMail(to: login, subjectContaining: "Reset your").token(forPath: "reset-password"))
         try await fixture.service.resetPassword(token: link, newPassword: "reset-long-password-8")
-        await #expect(throws: AccountError.invalidDeviceCode) { try await fixture.service.verifyDevice(challengeID: challenge, code: code) }
-        guard case .deviceVerificationRequired = try await fixture.service.signIn(login: login, password: "reset-long-password-8",
-                                                                                 deviceToken: user.deviceToken) else {
-            Issue.record("the device should be forgotten after the reset"); return
+        await #expect(throws: AccountError.invalidDeviceCode) {
+            try await fixture.service.verifyDevice(challengeID: challenge, code: code)
+        }
+        guard
+            case .deviceVerificationRequired = try await fixture.service.signIn(
+                login: login, password: "reset-long-password-8",
+                deviceToken: user.deviceToken)
+        else {
+            Issue.record("the device should be forgotten after the reset")
+            return
         }
         try await fixture.close()
     }

@@ -1,10 +1,11 @@
-@testable import AccountStorage
 import Accounts
 import BreachCheck
 import BreachDownload
 import Foundation
 import TestSupport
 import Testing
+
+@testable import AccountStorage
 
 @Suite("Secrets, hashing and storage", .dropsTestDatabases)
 struct SecurityTests {
@@ -14,10 +15,12 @@ struct SecurityTests {
         let admin = try await fixture.administrator()
         let user = try await fixture.activeUser("raw", by: admin)
         try await fixture.service.requestPasswordReset(login: fixture.address("raw"))
-        let resetToken = try #require(try await fixture.mail(to: fixture.address("raw")).compactMap { $0.token(forPath: "reset-password") }.first)
+        let resetToken = try #require(
+            try await fixture.mail(to: fixture.address("raw")).compactMap { $0.token(forPath: "reset-password") }.first)
         let dump = try await fixture.store.database.transaction { connection in
             var text = ""
-            for table in ["accounts", "one_time_tokens", "sessions", "known_devices", "device_challenges", "audit_log"] {
+            for table in ["accounts", "one_time_tokens", "sessions", "known_devices", "device_challenges", "audit_log"]
+            {
                 for row in try await connection.query("SELECT * FROM \(table)", []) { text += "\(row.values)\n" }
             }
             return text
@@ -28,13 +31,16 @@ struct SecurityTests {
         }
         // Sent messages keep no body (it held a link).
         let bodies = try await fixture.store.database.transaction { connection in
-            try await connection.query("SELECT body FROM outbox WHERE sent_at IS NOT NULL", []).map { try $0.text("body") }
+            try await connection.query("SELECT body FROM outbox WHERE sent_at IS NOT NULL", []).map {
+                try $0.text("body")
+            }
         }
         #expect(!bodies.isEmpty && bodies.allSatisfy(\.isEmpty))
         try await fixture.close()
     }
 
-    @Test("Argon2id uses OWASP's parameters by default; a hash made under older settings is upgraded at the next sign-in")
+    @Test(
+        "Argon2id uses OWASP's parameters by default; a hash made under older settings is upgraded at the next sign-in")
     func argon2ParametersAndUpgrade() async throws {
         let hashing = PasswordHashing()
         let owasp = try await hashing.hash("a-password-to-hash")
@@ -45,14 +51,17 @@ struct SecurityTests {
         let fixture = try await AccountFixture(.sqlite) { $0.verifyNewDevices = false }
         let admin = try await fixture.administrator()
         let user = try await fixture.activeUser("up", by: admin)
-        let stronger = AccountService(store: fixture.store, breachChecker: fixture.breaches.checker, configuration: {
-            var configuration = AccountFixture.testConfiguration()
-            configuration.argon2 = Argon2Parameters(memoryKiB: 512, iterations: 2, parallelism: 1)
-            configuration.verifyNewDevices = false
-            return configuration
-        }(), clock: fixture.clock)
+        let stronger = AccountService(
+            store: fixture.store, breachChecker: fixture.breaches.checker,
+            configuration: {
+                var configuration = AccountFixture.testConfiguration()
+                configuration.argon2 = Argon2Parameters(memoryKiB: 512, iterations: 2, parallelism: 1)
+                configuration.verifyNewDevices = false
+                return configuration
+            }(), clock: fixture.clock)
         _ = try await stronger.signIn(login: fixture.address("up"), password: AccountFixture.goodPassword)
-        let stored = try await fixture.store.transaction { tx in try await tx.account(id: user.accountID)?.passwordHash }
+        let stored = try await fixture.store.transaction { tx in try await tx.account(id: user.accountID)?.passwordHash
+        }
         #expect(stored?.hasPrefix("$argon2id$v=19$m=512,t=2,p=1$") == true)
         _ = try await stronger.signIn(login: fixture.address("up"), password: AccountFixture.goodPassword)
         try await fixture.close()
@@ -63,7 +72,8 @@ struct SecurityTests {
         let unreachable = RemoteBreachChecker(baseURL: "http://127.0.0.1:9", timeout: .seconds(2))
         let closed = try await AccountFixture(.sqlite, checker: unreachable)
         await #expect(throws: AccountError.breachCheckUnavailable) {
-            try await closed.service.createAdministrator(email: closed.address("a"), password: AccountFixture.goodPassword)
+            try await closed.service.createAdministrator(
+                email: closed.address("a"), password: AccountFixture.goodPassword)
         }
         try await closed.close()
         let open = try await AccountFixture(.sqlite, checker: unreachable) { $0.breachCheckFailOpen = true }
@@ -84,7 +94,9 @@ struct SecurityTests {
         let admin = try await fixture.administrator()
         let again = SQLAccountStore(database: fixture.store.database)
         try await again.open()
-        let service = AccountService(store: again, breachChecker: fixture.breaches.checker, configuration: AccountFixture.testConfiguration(), clock: fixture.clock)
+        let service = AccountService(
+            store: again, breachChecker: fixture.breaches.checker, configuration: AccountFixture.testConfiguration(),
+            clock: fixture.clock)
         #expect(try await service.authenticate(sessionToken: admin).role == .superAdministrator)
         let versions = try await fixture.store.database.transaction { connection in
             try await connection.query("SELECT version FROM schema_migrations", []).map { try $0.integer("version") }
@@ -98,9 +110,12 @@ struct SecurityTests {
         let fixture = try await AccountFixture(kind)
         let admin = try await fixture.administrator()
         _ = try await fixture.store.database.transaction { connection in
-            try await connection.query("UPDATE accounts SET role = 'owner' WHERE login = ?", [.text(fixture.address("admin"))])
+            try await connection.query(
+                "UPDATE accounts SET role = 'owner' WHERE login = ?", [.text(fixture.address("admin"))])
         }
-        let error = await #expect(throws: SQLStoreError.self) { try await fixture.service.authenticate(sessionToken: admin) }
+        let error = await #expect(throws: SQLStoreError.self) {
+            try await fixture.service.authenticate(sessionToken: admin)
+        }
         #expect(error?.description.contains("owner") == true)
         try await fixture.close()
     }
@@ -112,7 +127,8 @@ struct SecurityTests {
         try await SQLAccountStore.withStore("sqlite:" + path) { store in
             try await store.transaction { tx in _ = try await tx.account(login: "nobody") }
             for file in [path, path + "-wal"] {
-                let permissions = try #require(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int)
+                let permissions = try #require(
+                    try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int)
                 #expect(permissions & 0o077 == 0, "\(file): \(String(permissions, radix: 8))")
             }
         }
@@ -124,22 +140,29 @@ struct SecurityTests {
         let admin = try await fixture.administrator()
         _ = try await fixture.activeUser("late", by: admin)
         let login = fixture.address("late")
-        guard case .deviceVerificationRequired = try await fixture.service.signIn(login: login, password: AccountFixture.goodPassword) else {
-            Issue.record("expected a device challenge"); return
+        guard
+            case .deviceVerificationRequired = try await fixture.service.signIn(
+                login: login, password: AccountFixture.goodPassword)
+        else {
+            Issue.record("expected a device challenge")
+            return
         }
         // The mail server was down for the code's ten minutes.
         fixture.clock.advance(.seconds(601))
         #expect(try await fixture.mail(to: login).filter { $0.subject.contains("verification code") }.isEmpty)
         let bodies = try await fixture.store.database.transaction { connection in
-            try await connection.query("SELECT body FROM outbox WHERE recipient = ? AND subject LIKE '%verification code%'", [.text(login)])
-                .map { try $0.text("body") }
+            try await connection.query(
+                "SELECT body FROM outbox WHERE recipient = ? AND subject LIKE '%verification code%'", [.text(login)]
+            )
+            .map { try $0.text("body") }
         }
         #expect(bodies == [""])
         try await fixture.close()
     }
 
-    @Test("PostgreSQL: without sslmode the connection requires TLS (a server without it is refused)",
-          .enabled(if: StoreKind.postgresURL != nil))
+    @Test(
+        "PostgreSQL: without sslmode the connection requires TLS (a server without it is refused)",
+        .enabled(if: StoreKind.postgresURL != nil))
     func postgresRequiresTLSByDefault() async throws {
         let configured = try #require(StoreKind.postgresURL)
         var components = try #require(URLComponents(string: configured))
@@ -153,7 +176,9 @@ struct SecurityTests {
     @Test("A PostgreSQL URL that cannot be parsed is never echoed with its password")
     func unparsableURLIsNotEchoed() async throws {
         // An unclosed IPv6 bracket: URLComponents gives up on the whole URL.
-        let error = await #expect(throws: (any Error).self) { try await SQLAccountStore.withStore("postgres://admin:s3cret@[db.example.com/accounts") { _ in } }
+        let error = await #expect(throws: (any Error).self) {
+            try await SQLAccountStore.withStore("postgres://admin:s3cret@[db.example.com/accounts") { _ in }
+        }
         let text = error.map { "\($0)" } ?? ""
         #expect(!text.contains("s3cret"), "\(text)")
     }

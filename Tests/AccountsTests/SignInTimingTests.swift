@@ -40,7 +40,8 @@ struct SignInTimingTests {
         }
         let medians = (unknown: quantile(unknownTimes, 0.5), known: quantile(knownTimes, 0.5))
         let p90s = (unknown: quantile(unknownTimes, 0.9), known: quantile(knownTimes, 0.9))
-        let summary = "median unknown \(medians.unknown) ms, known \(medians.known) ms; p90 unknown \(p90s.unknown) ms, known \(p90s.known) ms"
+        let summary =
+            "median unknown \(medians.unknown) ms, known \(medians.known) ms; p90 unknown \(p90s.unknown) ms, known \(p90s.known) ms"
         print("sign-in timing: \(summary)")
         // Loose enough for a loaded 2-core machine (p90s reached 2.65× at load 18 with the
         // write in place); a missing write showed as 5× here.

@@ -1,7 +1,8 @@
-@testable import AccountStorage
 import ServiceLifecycle
 import Synchronization
 import Testing
+
+@testable import AccountStorage
 
 /// The PostgreSQL databases that fixtures made during one test, their pools running for
 /// the test, dropped when the test ends however it ends. `AccountFixture.close()` drops
@@ -42,7 +43,9 @@ final class TestDatabases: Sendable {
 struct DropsTestDatabases: SuiteTrait, TestTrait, TestScoping {
     var isRecursive: Bool { true }
 
-    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void)
+        async throws
+    {
         let databases = TestDatabases()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await databases.runServices() }

@@ -1,11 +1,13 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct IndexCommandTests {
     @Test func rangePrintsTheRealResponseByteForByte() throws {
         let directory = try TemporaryDirectory()
-        let build = try breachdb(["ingest", "--quiet", "-o", directory.file("index"), repositoryRoot + "/data/hibp-range/sha1"])
+        let build = try breachdb([
+            "ingest", "--quiet", "-o", directory.file("index"), repositoryRoot + "/data/hibp-range/sha1",
+        ])
         #expect(build.status == 0, "\(build.errorText)")
         let result = try breachdb(["range", "--index", directory.file("index"), "5baa6"])
         #expect(result.status == 0)
@@ -36,7 +38,9 @@ import TestSupport
 
     @Test func verifyPassesAnIntactIndexAndFailsADamagedCopy() throws {
         let directory = try TemporaryDirectory()
-        let build = try breachdb(["ingest", "--quiet", "-o", directory.file("index"), repositoryRoot + "/data/hibp-range/sha1"])
+        let build = try breachdb([
+            "ingest", "--quiet", "-o", directory.file("index"), repositoryRoot + "/data/hibp-range/sha1",
+        ])
         #expect(build.status == 0)
         #expect(try breachdb(["verify", "--index", directory.file("index")]).status == 0)
 

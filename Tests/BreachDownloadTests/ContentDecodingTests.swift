@@ -1,6 +1,7 @@
-@testable import BreachDownload
 import Foundation
 import Testing
+
+@testable import BreachDownload
 
 @Suite struct ContentDecodingTests {
     /// `text` compressed by the system's gzip or brotli tool, not by our own code.
@@ -22,12 +23,16 @@ import Testing
     static let text = String(repeating: "0018A45C4D1DEF81644B54AB7F969B88D65:10\r\n", count: 5_000)
 
     @Test func gzipBodiesAreDecoded() throws {
-        #expect(try ContentDecoding.decode(try compressed(Self.text, with: "gzip"), coding: "gzip", limit: 1 << 20) == Array(Self.text.utf8))
+        #expect(
+            try ContentDecoding.decode(try compressed(Self.text, with: "gzip"), coding: "gzip", limit: 1 << 20)
+                == Array(Self.text.utf8))
     }
 
     @Test func aTruncatedGzipBodyIsRefused() throws {
         let body = try compressed(Self.text, with: "gzip")
-        #expect(throws: RangeFailure.self) { try ContentDecoding.decode(Array(body.dropLast(20)), coding: "gzip", limit: 1 << 20) }
+        #expect(throws: RangeFailure.self) {
+            try ContentDecoding.decode(Array(body.dropLast(20)), coding: "gzip", limit: 1 << 20)
+        }
     }
 
     /// Finding 4: a bomb is cut at the bound, and says so, so that the retry asks for a plain body.
@@ -44,7 +49,9 @@ import Testing
 
     @Test func aBodyOfExactlyTheBoundIsDecoded() throws {
         let text = String(repeating: "7", count: 1 << 16)
-        #expect(try ContentDecoding.decode(try compressed(text, with: "gzip"), coding: "gzip", limit: 1 << 16).count == 1 << 16)
+        #expect(
+            try ContentDecoding.decode(try compressed(text, with: "gzip"), coding: "gzip", limit: 1 << 16).count == 1
+                << 16)
     }
 
     @Test func identityBodiesAreKeptAsSent() throws {

@@ -1,6 +1,7 @@
-@testable import BreachDownload
 import Foundation
 import Testing
+
+@testable import BreachDownload
 
 @Suite struct DownloadLockTests {
     func temporaryDirectory() throws -> URL {

@@ -1,5 +1,6 @@
-@testable import BreachDownload
 import Testing
+
+@testable import BreachDownload
 
 @Suite struct DownloadOptionsTests {
     /// The source is stored in the index's metadata, which `stats` and `/v1/index` print.

@@ -1,6 +1,7 @@
-@testable import BreachDownload
 import Foundation
 import Testing
+
+@testable import BreachDownload
 
 /// Finding 8: what `--from` holds besides a host is used, not dropped or mangled.
 @Suite struct RangeEndpointTests {
@@ -10,8 +11,12 @@ import Testing
     }
 
     @Test func ntlmModeIsAddedToTheQuery() throws {
-        #expect(try RangeEndpoint(source: "http://primary:8080?token=x", kind: .ntlm).url(forPrefix: 0x8846F) == "http://primary:8080/range/8846F?token=x&mode=ntlm")
-        #expect(try RangeEndpoint(source: "http://primary:8080/", kind: .ntlm).url(forPrefix: 0x8846F) == "http://primary:8080/range/8846F?mode=ntlm")
+        #expect(
+            try RangeEndpoint(source: "http://primary:8080?token=x", kind: .ntlm).url(forPrefix: 0x8846F)
+                == "http://primary:8080/range/8846F?token=x&mode=ntlm")
+        #expect(
+            try RangeEndpoint(source: "http://primary:8080/", kind: .ntlm).url(forPrefix: 0x8846F)
+                == "http://primary:8080/range/8846F?mode=ntlm")
     }
 
     @Test func aUserAndPasswordBecomeBasicAuthorizationAndLeaveTheURL() throws {

@@ -1,6 +1,7 @@
-@testable import BreachDownload
 import Foundation
 import Testing
+
+@testable import BreachDownload
 
 @Suite struct RetryPolicyTests {
     /// Finding 1: a reset or a bad body is most often one bad connection: retried at once.
@@ -13,15 +14,21 @@ import Testing
         policy.initialDelay = .seconds(1)
         policy.maximumDelay = .seconds(10)
         for _ in 0..<100 {
-            #expect((Duration.milliseconds(500)...Duration.seconds(1)).contains(policy.delay(afterFailure: 2, retryAfter: nil)))
-            #expect((Duration.seconds(2)...Duration.seconds(4)).contains(policy.delay(afterFailure: 4, retryAfter: nil)))
-            #expect((Duration.seconds(5)...Duration.seconds(10)).contains(policy.delay(afterFailure: 20, retryAfter: nil)))
+            #expect(
+                (Duration.milliseconds(500)...Duration.seconds(1)).contains(
+                    policy.delay(afterFailure: 2, retryAfter: nil)))
+            #expect(
+                (Duration.seconds(2)...Duration.seconds(4)).contains(policy.delay(afterFailure: 4, retryAfter: nil)))
+            #expect(
+                (Duration.seconds(5)...Duration.seconds(10)).contains(policy.delay(afterFailure: 20, retryAfter: nil)))
         }
     }
 
     @Test func retryAfterIsWaitedAsAskedWithAtMostATenthMore() {
         for _ in 0..<100 {
-            #expect((Duration.seconds(7)...Duration.seconds(7.7)).contains(RetryPolicy().delay(afterFailure: 1, retryAfter: .seconds(7))))
+            #expect(
+                (Duration.seconds(7)...Duration.seconds(7.7)).contains(
+                    RetryPolicy().delay(afterFailure: 1, retryAfter: .seconds(7))))
         }
     }
 

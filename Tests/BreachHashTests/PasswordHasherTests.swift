@@ -3,20 +3,25 @@ import Testing
 
 @Suite struct PasswordHasherTests {
     @Test func sha1OfPasswordMatchesPwnedPasswords() {
-        #expect(Hex.string(PasswordHasher.hash("password", kind: .sha1), kind: .sha1) == "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8")
+        #expect(
+            Hex.string(PasswordHasher.hash("password", kind: .sha1), kind: .sha1)
+                == "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8")
     }
 
     @Test func sha1OfEmptyInputIsTheKnownDigest() {
-        #expect(Hex.string(PasswordHasher.hash("", kind: .sha1), kind: .sha1) == "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709")
+        #expect(
+            Hex.string(PasswordHasher.hash("", kind: .sha1), kind: .sha1) == "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709")
     }
 
     @Test func ntlmOfPasswordMatchesPwnedPasswords() {
-        #expect(Hex.string(PasswordHasher.hash("password", kind: .ntlm), kind: .ntlm) == "8846F7EAEE8FB117AD06BDD830B7586C")
+        #expect(
+            Hex.string(PasswordHasher.hash("password", kind: .ntlm), kind: .ntlm) == "8846F7EAEE8FB117AD06BDD830B7586C")
     }
 
     @Test func ntlmHashesNonASCIIAsUTF16() {
         // Reference: `iconv -t utf-16le | openssl dgst -md4` of "pässword".
-        #expect(Hex.string(PasswordHasher.hash("pässword", kind: .ntlm), kind: .ntlm) == "F1B094F25BBDCB6FDBAA6CC8B43F0C44")
+        #expect(
+            Hex.string(PasswordHasher.hash("pässword", kind: .ntlm), kind: .ntlm) == "F1B094F25BBDCB6FDBAA6CC8B43F0C44")
     }
 
     @Test func ntlmReadsInvalidUTF8AsLatin1() {
@@ -41,7 +46,10 @@ import Testing
         #expect(upper?.prefix == 0x5BAA6)
     }
 
-    @Test(arguments: ["5BAA61E4C9B93F3F0682250B6CF8331B7EE68FDG", "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD", "", "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8A"])
+    @Test(arguments: [
+        "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FDG", "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD", "",
+        "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8A",
+    ])
     func refusesAnythingButExactHex(_ text: String) {
         #expect(Hex.digest(text, kind: .sha1) == nil)
     }

@@ -11,7 +11,9 @@ import Testing
 
     @Test func theSHA256IsReadFromAFieldAmongOtherAlgorithms() {
         let expected = Array(#"{"hello": "world"}"#.utf8).withUnsafeBytes(RepresentationDigest.sha256)
-        #expect(RepresentationDigest.expectation(inField: "unixsum=:AAAA:, sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:") == .sha256(expected))
+        #expect(
+            RepresentationDigest.expectation(
+                inField: "unixsum=:AAAA:, sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:") == .sha256(expected))
     }
 
     @Test func aFieldWithoutSHA256PromisesNothing() {
@@ -19,7 +21,9 @@ import Testing
         #expect(RepresentationDigest.expectation(inField: "sha-512=:AAAA:") == .none)
     }
 
-    @Test(arguments: ["sha-256=X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=", "sha-256=:AAAA:", "sha-256=:not base64!:"])
+    @Test(arguments: [
+        "sha-256=X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=", "sha-256=:AAAA:", "sha-256=:not base64!:",
+    ])
     func aMalformedSHA256IsMalformed(_ field: String) {
         #expect(RepresentationDigest.expectation(inField: field) == .malformed)
     }

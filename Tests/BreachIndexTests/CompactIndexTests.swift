@@ -1,13 +1,15 @@
 import BreachHash
 import BreachIndex
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The compact format (first 64 bits of each hash, exact counts) and what it refuses.
 @Suite struct CompactIndexTests {
     /// A full index of `IndexRoundTripTests.entries` and its compact form, in `directory`.
-    static func build(_ kind: HashKind, in directory: TemporaryDirectory) throws -> (full: BreachIndex, compact: BreachIndex, entries: [HashCount]) {
+    static func build(_ kind: HashKind, in directory: TemporaryDirectory) throws -> (
+        full: BreachIndex, compact: BreachIndex, entries: [HashCount]
+    ) {
         let entries = IndexRoundTripTests.entries(kind, seed: 21)
         try writeIndex(entries, kind: kind, to: directory.file("full"))
         let full = try BreachIndex(path: directory.file("full"))
@@ -30,7 +32,9 @@ import TestSupport
     @Test func compactIsSmallerThanFull() throws {
         let directory = try TemporaryDirectory()
         _ = try Self.build(.sha1, in: directory)
-        let size = { (name: String) in try FileManager.default.attributesOfItem(atPath: directory.file(name))[.size] as! Int }
+        let size = { (name: String) in
+            try FileManager.default.attributesOfItem(atPath: directory.file(name))[.size] as! Int
+        }
         #expect(try size("compact") < size("full"))
     }
 
@@ -58,7 +62,9 @@ import TestSupport
         let a = HashDigest(high: 0x5BAA_61E4_C9B9_3F3F, middle: 1, low: 0)
         let b = HashDigest(high: 0x5BAA_61E4_C9B9_3F3F, middle: 2, low: 7)
         let c = HashDigest(high: 0x5BAA_61E4_C9B9_3F40, middle: 0, low: 0)
-        try writeIndex([HashCount(digest: a, count: 3), HashCount(digest: b, count: 4), HashCount(digest: c, count: 9)], to: directory.file("full"))
+        try writeIndex(
+            [HashCount(digest: a, count: 3), HashCount(digest: b, count: 4), HashCount(digest: c, count: 9)],
+            to: directory.file("full"))
         let metadata = try BreachIndex(path: directory.file("full")).writeCompact(to: directory.file("compact"))
         let compact = try BreachIndex(path: directory.file("compact"))
         #expect(metadata.hashCount == 2)
@@ -88,8 +94,12 @@ import TestSupport
         let directory = try TemporaryDirectory()
         let (_, compact, _) = try Self.build(.sha1, in: directory)
         #expect(!compact.answersRanges)
-        #expect { try compact.exportLines { _ in } } throws: { "\($0)".contains("compact index keeps only the first 64 bits") }
-        #expect { try compact.writeCompact(to: directory.file("again")) } throws: { "\($0)".contains("cannot be exported or compacted again") }
+        #expect { try compact.exportLines { _ in } } throws: {
+            "\($0)".contains("compact index keeps only the first 64 bits")
+        }
+        #expect { try compact.writeCompact(to: directory.file("again")) } throws: {
+            "\($0)".contains("cannot be exported or compacted again")
+        }
         #expect(!FileManager.default.fileExists(atPath: directory.file("again")))
     }
 }
@@ -136,7 +146,9 @@ import TestSupport
         var text: [UInt8] = []
         // A small buffer: lines of one bucket and of several must join the same way.
         try BreachIndex(path: directory.file("index")).exportLines(bufferBytes: 4096) { text += $0 }
-        let expected = entries.sorted { $0.digest < $1.digest }.map { "\(Hex.string($0.digest, kind: kind)):\($0.count)\r\n" }.joined()
+        let expected = entries.sorted { $0.digest < $1.digest }.map {
+            "\(Hex.string($0.digest, kind: kind)):\($0.count)\r\n"
+        }.joined()
         #expect(String(decoding: text, as: UTF8.self) == expected)
     }
 }

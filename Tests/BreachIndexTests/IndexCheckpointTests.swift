@@ -1,8 +1,8 @@
 import BreachHash
 import BreachIndex
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct IndexCheckpointTests {
     static let entries = IndexRoundTripTests.entries(.sha1, seed: 11).sorted { $0.digest < $1.digest }
@@ -52,7 +52,9 @@ import TestSupport
     @Test func aCheckpointTheCallerRefusesIsNotResumed() throws {
         let directory = try TemporaryDirectory()
         try checkpointed(directory.file("other"), state: "another download")
-        #expect(try IndexWriter.resume(path: directory.file("other"), kind: .sha1) { $0 == Array("this download".utf8) } == nil)
+        #expect(
+            try IndexWriter.resume(path: directory.file("other"), kind: .sha1) { $0 == Array("this download".utf8) }
+                == nil)
     }
 
     @Test func aFileThatIsNotLMDBIsAnErrorNamingIt() throws {

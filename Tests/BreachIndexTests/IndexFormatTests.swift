@@ -1,8 +1,8 @@
 import BreachHash
 import BreachIndex
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct IndexFormatTests {
     /// Poisson bucket sizes of mean `perPrefix` over the first `prefixCount` prefixes,
@@ -12,7 +12,9 @@ import TestSupport
         var entries: [HashCount] = []
         for prefix in 0..<prefixCount {
             let digests = (0..<random.poisson(mean: perPrefix)).map { _ in random.digest(.sha1, prefix: prefix) }
-            for digest in Set(digests).sorted() { entries.append(HashCount(digest: digest, count: random.paretoCount())) }
+            for digest in Set(digests).sorted() {
+                entries.append(HashCount(digest: digest, count: random.paretoCount()))
+            }
         }
         return entries
     }
@@ -37,7 +39,8 @@ import TestSupport
         let directory = try TemporaryDirectory()
         let entries = Self.entries(perPrefix: 19, prefixCount: 8_192, seed: 13)
         try writeIndex(entries, to: directory.file("index"))
-        let size = try #require(try FileManager.default.attributesOfItem(atPath: directory.file("index"))[.size] as? Int)
+        let size = try #require(
+            try FileManager.default.attributesOfItem(atPath: directory.file("index"))[.size] as? Int)
         #expect(Double(size) / Double(entries.count) <= 18.5)
     }
 
@@ -47,7 +50,8 @@ import TestSupport
         var bytes = try fileBytes(directory.file("index"))
         let current = Array("\"formatVersion\":\(IndexFormat.full.formatVersion),".utf8)
         let older = Array("\"formatVersion\":1,".utf8)
-        let at = try #require((0...(bytes.count - current.count)).first { bytes[$0..<($0 + current.count)].elementsEqual(current) })
+        let at = try #require(
+            (0...(bytes.count - current.count)).first { bytes[$0..<($0 + current.count)].elementsEqual(current) })
         bytes.replaceSubrange(at..<(at + current.count), with: older)
         try directory.write("index", bytes)
         #expect { try BreachIndex(path: directory.file("index")) } throws: { error in
@@ -60,13 +64,16 @@ import TestSupport
         // 64 prefixes of 3 hashes: one block, its buckets' lengths one byte each.
         var random = SeededRandom(seed: 14)
         let entries = (0..<64).flatMap { prefix in
-            (0..<3).map { _ in HashCount(digest: random.digest(.sha1, prefix: prefix), count: 1) }.sorted { $0.digest < $1.digest }
+            (0..<3).map { _ in HashCount(digest: random.digest(.sha1, prefix: prefix), count: 1) }.sorted {
+                $0.digest < $1.digest
+            }
         }
         try writeIndex(entries, to: directory.file("index"))
         // The block's first byte is its prefix count: 64 becomes 192.
         var bytes = try fileBytes(directory.file("index"))
         let block = try BreachIndex(path: directory.file("index")).storedBucket(prefix: 0)
-        let bucketsStart = try #require((0...(bytes.count - block.count)).first { bytes[$0..<($0 + block.count)].elementsEqual(block) })
+        let bucketsStart = try #require(
+            (0...(bytes.count - block.count)).first { bytes[$0..<($0 + block.count)].elementsEqual(block) })
         let header = bucketsStart - 3 - 64
         #expect(bytes[header] == 64)
         bytes[header] ^= 0x80

@@ -1,8 +1,8 @@
 import BreachHash
 import BreachIndex
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct IndexIntegrityTests {
     @Test func verifyPassesOnAFreshIndex() throws {
@@ -62,7 +62,9 @@ import TestSupport
         try writeIndex(IndexRoundTripTests.entries(.sha1, seed: 1), to: directory.file("index"))
         try flipBitInBucket(prefix: 0xABCDE, of: directory.file("index"))
         let index = try BreachIndex(path: directory.file("index"))
-        let problems = (0..<BreachIndex.checksumChunkCount).compactMap { chunk in index.checksumProblem(inChunk: chunk).map { (chunk, $0) } }
+        let problems = (0..<BreachIndex.checksumChunkCount).compactMap { chunk in
+            index.checksumProblem(inChunk: chunk).map { (chunk, $0) }
+        }
         #expect(problems.count == 1)
         #expect(problems.first?.0 == 0xAB)
         #expect(problems.first?.1 == "checksum mismatch in the buckets of prefixes AB000–ABFFF")

@@ -1,18 +1,26 @@
 import BreachHash
 import BreachIndex
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct IndexRoundTripTests {
     /// Random hashes spread so that buckets of every size occur, from one entry to thousands.
     static func entries(_ kind: HashKind, seed: UInt64) -> [HashCount] {
         var random = SeededRandom(seed: seed)
         var entries: [HashCount] = []
-        for (prefix, size) in [(0x00000, 1), (0x00001, 2), (0x5BAA6, 3), (0x7FFFF, 17), (0x80000, 190), (0xABCDE, 2_500), (0xFFFFF, 64)] {
-            for _ in 0..<size { entries.append(HashCount(digest: randomDigest(kind, prefix: prefix, using: &random), count: randomCount(using: &random))) }
+        for (prefix, size) in [
+            (0x00000, 1), (0x00001, 2), (0x5BAA6, 3), (0x7FFFF, 17), (0x80000, 190), (0xABCDE, 2_500), (0xFFFFF, 64),
+        ] {
+            for _ in 0..<size {
+                entries.append(
+                    HashCount(
+                        digest: randomDigest(kind, prefix: prefix, using: &random), count: randomCount(using: &random)))
+            }
         }
-        for _ in 0..<5_000 { entries.append(HashCount(digest: randomDigest(kind, using: &random), count: randomCount(using: &random))) }
+        for _ in 0..<5_000 {
+            entries.append(HashCount(digest: randomDigest(kind, using: &random), count: randomCount(using: &random)))
+        }
         return entries
     }
 
@@ -59,11 +67,15 @@ import TestSupport
         let directory = try TemporaryDirectory()
         var entries = Self.entries(kind, seed: 13)
         var random = SeededRandom(seed: 17)
-        entries += (0..<300).map { _ in HashCount(digest: randomDigest(kind, prefix: 0x80000, using: &random), count: 1 << 40) }
+        entries += (0..<300).map { _ in
+            HashCount(digest: randomDigest(kind, prefix: 0x80000, using: &random), count: 1 << 40)
+        }
         try writeIndex(entries, kind: kind, to: directory.file("index"))
         let index = try BreachIndex(path: directory.file("index"))
         for prefix in Set(entries.map(\.digest.prefix)) + [0x12345] {
-            let lines = index.range(prefix: prefix).map { Hex.string($0.digest, kind: kind).dropFirst(5) + ":\($0.count)" }
+            let lines = index.range(prefix: prefix).map {
+                Hex.string($0.digest, kind: kind).dropFirst(5) + ":\($0.count)"
+            }
             #expect(index.rangeBody(prefix: prefix) == Array(lines.joined(separator: "\r\n").utf8))
             #expect(index.rangeBody(prefix: prefix).count < index.rangeBodyCapacity(prefix: prefix, paddingCount: 0))
         }
@@ -85,7 +97,8 @@ import TestSupport
                 let digits = Int(random.next() % 20)
                 let upper = digits == 19 ? UInt64.max : powers[digits + 1] - 1
                 let count = powers[digits] + random.next() % (upper - powers[digits] + 1)
-                entries.append(HashCount(digest: randomDigest(kind, prefix: bucket * 26_000, using: &random), count: count))
+                entries.append(
+                    HashCount(digest: randomDigest(kind, prefix: bucket * 26_000, using: &random), count: count))
             }
         }
         try writeIndex(entries, kind: kind, to: directory.file("index"))
@@ -109,14 +122,19 @@ import TestSupport
         let extra = (0..<50).map { _ in randomDigest(.sha1, prefix: 0x80000, using: &random) }
         let padding = (extra + [real[7].digest]).map { digest in
             let low = UInt64(digest.low) << 32
-            return RangeSuffix(first: digest.high << 20 | digest.middle >> 44, second: digest.middle << 20 | low >> 44, third: low << 20)
+            return RangeSuffix(
+                first: digest.high << 20 | digest.middle >> 44, second: digest.middle << 20 | low >> 44,
+                third: low << 20)
         }.sorted()
         let capacity = index.rangeBodyCapacity(prefix: 0x80000, paddingCount: padding.count)
         let body = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, written in
-            written = padding.withUnsafeBufferPointer { index.writeRangeBody(prefix: 0x80000, padding: $0, to: UnsafeMutableRawBufferPointer(buffer)) }
+            written = padding.withUnsafeBufferPointer {
+                index.writeRangeBody(prefix: 0x80000, padding: $0, to: UnsafeMutableRawBufferPointer(buffer))
+            }
         }
         let merged = (real + extra.map { HashCount(digest: $0, count: 0) }).sorted { $0.digest < $1.digest }
-        let expected = merged.map { Hex.string($0.digest, kind: .sha1).dropFirst(5) + ":\($0.count)" }.joined(separator: "\r\n")
+        let expected = merged.map { Hex.string($0.digest, kind: .sha1).dropFirst(5) + ":\($0.count)" }.joined(
+            separator: "\r\n")
         #expect(String(decoding: body, as: UTF8.self) == expected)
     }
 
@@ -157,7 +175,8 @@ import TestSupport
     @Test func theFileSizeReflectsItsContentNotTheMapSize() throws {
         let directory = try TemporaryDirectory()
         try writeIndex(Self.entries(.sha1, seed: 1), to: directory.file("index"))
-        let size = try #require(try FileManager.default.attributesOfItem(atPath: directory.file("index"))[.size] as? Int)
+        let size = try #require(
+            try FileManager.default.attributesOfItem(atPath: directory.file("index"))[.size] as? Int)
         // 7,774 hashes: a few hundred KiB, nowhere near the writer's 4 TiB map.
         #expect(size < 1 << 20)
     }
@@ -183,7 +202,9 @@ import TestSupport
 
     @Test func passwordLookupsHashWithTheIndexKind() throws {
         let directory = try TemporaryDirectory()
-        try writeIndex([HashCount(digest: PasswordHasher.hash("password", kind: .ntlm), count: 9_659_365)], kind: .ntlm, to: directory.file("ntlm"))
+        try writeIndex(
+            [HashCount(digest: PasswordHasher.hash("password", kind: .ntlm), count: 9_659_365)], kind: .ntlm,
+            to: directory.file("ntlm"))
         let index = try BreachIndex(path: directory.file("ntlm"))
         #expect(index.count(ofPassword: "password") == 9_659_365)
         #expect(index.count(ofPassword: "Password") == 0)

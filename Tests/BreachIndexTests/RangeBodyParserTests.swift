@@ -1,7 +1,7 @@
 import BreachHash
 import BreachIndex
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct RangeBodyParserTests {
     let parser = RangeBodyParser(kind: .sha1)
@@ -23,11 +23,15 @@ import TestSupport
         let (entries, padding) = try parse(Self.first + "\r\n" + Self.second)
         #expect(padding == 0)
         #expect(entries.map(\.count) == [10, 2])
-        #expect(entries.map { Hex.string($0.digest, kind: .sha1) } == ["21BD10018A45C4D1DEF81644B54AB7F969B88D65", "21BD100D4F6E8FA6EECAD2A3AA415EEC418D38EC"])
+        #expect(
+            entries.map { Hex.string($0.digest, kind: .sha1) } == [
+                "21BD10018A45C4D1DEF81644B54AB7F969B88D65", "21BD100D4F6E8FA6EECAD2A3AA415EEC418D38EC",
+            ])
     }
 
     @Test func paddingRowsAreDroppedAndCounted() throws {
-        let (entries, padding) = try parse(Self.first + "\r\n0099999999999999999999999999999999A:0\r\n" + "00D4F6E8FA6EECAD2A3AA415EEC418D38EC:2")
+        let (entries, padding) = try parse(
+            Self.first + "\r\n0099999999999999999999999999999999A:0\r\n" + "00D4F6E8FA6EECAD2A3AA415EEC418D38EC:2")
         #expect(entries.count == 2)
         #expect(padding == 1)
     }
@@ -35,20 +39,29 @@ import TestSupport
     /// The public API's padded shape: the real rows sorted, then count-0 rows in any order
     /// (finding 6). The captured answer for 5BAA6, with padding appended that way.
     @Test func paddingAfterTheRealRowsInAnyOrderIsAccepted() throws {
-        let captured = String(decoding: try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt"), as: UTF8.self)
+        let captured = String(
+            decoding: try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt"), as: UTF8.self)
         var generator = SystemRandomNumberGenerator()
-        let padding = (0..<300).map { _ in String((0..<35).map { _ in "0123456789ABCDEF".randomElement(using: &generator)! }) + ":0" }
+        let padding = (0..<300).map { _ in
+            String((0..<35).map { _ in "0123456789ABCDEF".randomElement(using: &generator)! }) + ":0"
+        }
         #expect(padding != padding.sorted())
         let body = captured + "\r\n" + padding.joined(separator: "\r\n")
         var entries: [HashCount] = []
         let dropped = try Array(body.utf8).withUnsafeBytes { try parser.parse($0, prefix: 0x5BAA6, into: &entries) }
         #expect(dropped == 300)
         #expect(entries.count == captured.split(separator: "\r\n").count)
-        #expect(entries.contains(HashCount(digest: try #require(Hex.digest("5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8", kind: .sha1)), count: 3_861_493)))
+        #expect(
+            entries.contains(
+                HashCount(
+                    digest: try #require(Hex.digest("5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8", kind: .sha1)),
+                    count: 3_861_493)))
     }
 
     @Test func realRowsOutOfOrderAreRefusedAmongPadding() {
-        #expect(refusal(Self.second + "\r\n0099999999999999999999999999999999A:0\r\n" + Self.first)?.description == "line 3: suffixes out of ascending order")
+        #expect(
+            refusal(Self.second + "\r\n0099999999999999999999999999999999A:0\r\n" + Self.first)?.description
+                == "line 3: suffixes out of ascending order")
     }
 
     @Test func anEmptyBodyIsAnEmptyRange() throws {
@@ -68,11 +81,15 @@ import TestSupport
     }
 
     @Test func aSuffixOfTheWrongLengthIsRefused() {
-        #expect(refusal("0018A45C4D1DEF81644B54AB7F969B88D6:10")?.description == "line 1: expected 35 hex digits before ':'")
+        #expect(
+            refusal("0018A45C4D1DEF81644B54AB7F969B88D6:10")?.description == "line 1: expected 35 hex digits before ':'"
+        )
     }
 
     @Test func aCountThatIsNotDecimalIsRefused() {
-        #expect(refusal(Self.first + "\r\n00D4F6E8FA6EECAD2A3AA415EEC418D38EC:2x")?.description == "line 2: expected a decimal count after ':'")
+        #expect(
+            refusal(Self.first + "\r\n00D4F6E8FA6EECAD2A3AA415EEC418D38EC:2x")?.description
+                == "line 2: expected a decimal count after ':'")
     }
 
     @Test func anEmptyLineIsRefused() {

@@ -2,8 +2,8 @@ import BreachHash
 import BreachIndex
 import BreachIngest
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct IngestCompactTests {
     /// Unsorted input larger than the sort memory: the part that streamed through is kept

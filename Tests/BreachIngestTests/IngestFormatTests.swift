@@ -2,11 +2,13 @@ import BreachHash
 import BreachIndex
 import BreachIngest
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Runs an ingest of `inputs` into `directory/index` and opens the result.
-func ingest(_ inputs: [String], in directory: TemporaryDirectory, configure: (inout IngestOptions) -> Void = { _ in }) throws -> (BreachIndex, IngestSummary) {
+func ingest(_ inputs: [String], in directory: TemporaryDirectory, configure: (inout IngestOptions) -> Void = { _ in })
+    throws -> (BreachIndex, IngestSummary)
+{
     var options = IngestOptions(output: directory.file("index"), inputs: inputs)
     configure(&options)
     let summary = try Ingestor(options: options).run()
@@ -20,7 +22,10 @@ let passwordSHA1 = "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8"
 @Suite struct IngestFormatTests {
     @Test func hibpLinesInEitherCaseAndLineEndingRoundTrip() throws {
         let directory = try TemporaryDirectory()
-        let dump = try directory.write("dump.txt", "\(passwordSHA1):3861493\r\n7c4a8d09ca3762af61e59520943dc26494f8941b:37359195\n\nF7C3BC1D808E04732ADF679965CCC34CA7AE3441:2")
+        let dump = try directory.write(
+            "dump.txt",
+            "\(passwordSHA1):3861493\r\n7c4a8d09ca3762af61e59520943dc26494f8941b:37359195\n\nF7C3BC1D808E04732ADF679965CCC34CA7AE3441:2"
+        )
         let (index, summary) = try ingest([dump], in: directory)
         #expect(index.count(of: digest(passwordSHA1)) == 3_861_493)
         #expect(index.count(of: digest("7C4A8D09CA3762AF61E59520943DC26494F8941B")) == 37_359_195)
@@ -32,7 +37,8 @@ let passwordSHA1 = "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8"
 
     @Test func bareSHA1ListsCountEachLineOnce() throws {
         let directory = try TemporaryDirectory()
-        let list = try directory.write("list.txt", "\(passwordSHA1)\n\(passwordSHA1.lowercased())\n7C4A8D09CA3762AF61E59520943DC26494F8941B\n")
+        let list = try directory.write(
+            "list.txt", "\(passwordSHA1)\n\(passwordSHA1.lowercased())\n7C4A8D09CA3762AF61E59520943DC26494F8941B\n")
         let (index, summary) = try ingest([list], in: directory)
         #expect(index.count(of: digest(passwordSHA1)) == 2)
         #expect(index.count(of: digest("7C4A8D09CA3762AF61E59520943DC26494F8941B")) == 1)
@@ -61,7 +67,8 @@ let passwordSHA1 = "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8"
     @Test func rangeFilesMayBeNamedWithOrWithoutTxtAndPaddingRowsAreSkipped() throws {
         let directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.file("ranges"), withIntermediateDirectories: true)
-        try directory.write("ranges/5baa6", "1E4C9B93F3F0682250B6CF8331B7EE68FD8:10\r\n0000000000000000000000000000000000A:0")
+        try directory.write(
+            "ranges/5baa6", "1E4C9B93F3F0682250B6CF8331B7EE68FD8:10\r\n0000000000000000000000000000000000A:0")
         try directory.write("ranges/7C4A8.txt", "D09CA3762AF61E59520943DC26494F8941B:20\r\n")
         try directory.write("ranges/README.md", "not a range file")
         let (index, summary) = try ingest([directory.file("ranges")], in: directory)
@@ -73,7 +80,8 @@ let passwordSHA1 = "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8"
 
     @Test func plaintextPasswordsAreHashedAndCountedByOccurrence() throws {
         let directory = try TemporaryDirectory()
-        let bytes: [UInt8] = Array("password\r\n123456\npassword\n".utf8) + [0xFF, 0xFE, 0x41, 0x0A] + Array("password".utf8)
+        let bytes: [UInt8] =
+            Array("password\r\n123456\npassword\n".utf8) + [0xFF, 0xFE, 0x41, 0x0A] + Array("password".utf8)
         let list = try directory.write("words.txt", bytes)
         let (index, _) = try ingest([list], in: directory) { $0.format = .plaintext }
         #expect(index.count(ofPassword: "password") == 3)
@@ -84,7 +92,10 @@ let passwordSHA1 = "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8"
     @Test func plaintextCanBuildAnNTLMIndex() throws {
         let directory = try TemporaryDirectory()
         let list = try directory.write("words.txt", "password\npassword\n")
-        let (index, _) = try ingest([list], in: directory) { $0.format = .plaintext; $0.hashKind = .ntlm }
+        let (index, _) = try ingest([list], in: directory) {
+            $0.format = .plaintext
+            $0.hashKind = .ntlm
+        }
         #expect(index.count(of: digest("8846F7EAEE8FB117AD06BDD830B7586C", .ntlm)) == 2)
     }
 
@@ -119,5 +130,7 @@ func run(_ program: String, _ arguments: [String]) throws {
     process.arguments = arguments
     try process.run()
     process.waitUntilExit()
-    if process.terminationStatus != 0 { throw IngestError.invalidArguments("\(program) exited \(process.terminationStatus)") }
+    if process.terminationStatus != 0 {
+        throw IngestError.invalidArguments("\(program) exited \(process.terminationStatus)")
+    }
 }

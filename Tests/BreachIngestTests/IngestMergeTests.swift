@@ -2,19 +2,22 @@ import BreachHash
 import BreachIndex
 import BreachIngest
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct IngestMergeTests {
     /// `HASH:COUNT` lines for `entries`, shuffled.
     static func dump(_ entries: [HashCount], seed: UInt64) -> String {
         var random = SeededRandom(seed: seed)
-        return entries.shuffled(using: &random).map { "\(Hex.string($0.digest, kind: .sha1)):\($0.count)" }.joined(separator: "\n")
+        return entries.shuffled(using: &random).map { "\(Hex.string($0.digest, kind: .sha1)):\($0.count)" }.joined(
+            separator: "\n")
     }
 
     static func randomEntries(_ n: Int, seed: UInt64) -> [HashCount] {
         var random = SeededRandom(seed: seed)
-        return (0..<n).map { _ in HashCount(digest: randomDigest(.sha1, using: &random), count: randomCount(using: &random)) }
+        return (0..<n).map { _ in
+            HashCount(digest: randomDigest(.sha1, using: &random), count: randomCount(using: &random))
+        }
     }
 
     @Test func countsAreSummedAcrossUnsortedOverlappingInputsLargerThanMemory() throws {
@@ -36,11 +39,13 @@ import TestSupport
     @Test func sortedInputStreamsThroughToTheSameIndex() throws {
         let directory = try TemporaryDirectory()
         let entries = Self.randomEntries(5_000, seed: 9).sorted { $0.digest < $1.digest }
-        let sorted = try directory.write("sorted.txt", entries.map { "\(Hex.string($0.digest, kind: .sha1)):\($0.count)" }.joined(separator: "\n"))
+        let sorted = try directory.write(
+            "sorted.txt", entries.map { "\(Hex.string($0.digest, kind: .sha1)):\($0.count)" }.joined(separator: "\n"))
         let (index, _) = try ingest([sorted], in: directory) { $0.memoryLimit = 64 << 10 }
         for entry in entries { #expect(index.count(of: entry.digest) == entry.count) }
         // No sort runs were needed: nothing but the index is left in the directory.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["index", "sorted.txt"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["index", "sorted.txt"])
     }
 
     @Test func baseMergeSumsCountsIntoANewIndex() throws {
@@ -79,11 +84,19 @@ import TestSupport
         // The first input streams through sorted with each count under the minimum;
         // the second, out of order, lifts some over it. Nothing may be lost.
         let directory = try TemporaryDirectory()
-        let entries = Self.randomEntries(3_000, seed: 5).map { HashCount(digest: $0.digest, count: 3) }.sorted { $0.digest < $1.digest }
-        let first = try directory.write("a.txt", entries.map { "\(Hex.string($0.digest, kind: .sha1)):3" }.joined(separator: "\n"))
-        let lifted = entries.enumerated().filter { $0.offset % 2 == 0 }.map { HashCount(digest: $0.element.digest, count: 2) }
+        let entries = Self.randomEntries(3_000, seed: 5).map { HashCount(digest: $0.digest, count: 3) }.sorted {
+            $0.digest < $1.digest
+        }
+        let first = try directory.write(
+            "a.txt", entries.map { "\(Hex.string($0.digest, kind: .sha1)):3" }.joined(separator: "\n"))
+        let lifted = entries.enumerated().filter { $0.offset % 2 == 0 }.map {
+            HashCount(digest: $0.element.digest, count: 2)
+        }
         let second = try directory.write("b.txt", Self.dump(lifted, seed: 6))
-        let (index, _) = try ingest([first, second], in: directory) { $0.minimumCount = 5; $0.memoryLimit = 64 << 10 }
+        let (index, _) = try ingest([first, second], in: directory) {
+            $0.minimumCount = 5
+            $0.memoryLimit = 64 << 10
+        }
         for (i, entry) in entries.enumerated() {
             #expect(index.count(of: entry.digest) == (i % 2 == 0 ? 5 : 0))
         }

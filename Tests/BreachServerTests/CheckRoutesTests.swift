@@ -2,8 +2,8 @@ import BreachServer
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct CheckRoutesTests {
     @Test(arguments: AnsweredBy.allCases)
@@ -40,7 +40,9 @@ import TestSupport
         try await fixture.application().test(answeredBy.setup) { client in
             let response = try await client.json("/v1/check", #"{"sha1": "xyz"}"#)
             #expect(response.status == .badRequest)
-            let body = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: [String: String]]
+            let body =
+                try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))
+                as? [String: [String: String]]
             #expect(body?["error"]?["code"] == "invalid_sha1")
         }
     }
@@ -59,7 +61,8 @@ import TestSupport
     func aBodyThatIsNotJSONIs415(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture()
         try await fixture.application().test(answeredBy.setup) { client in
-            let response = try await client.json("/v1/check", "password=x", contentType: "application/x-www-form-urlencoded")
+            let response = try await client.json(
+                "/v1/check", "password=x", contentType: "application/x-www-form-urlencoded")
             #expect(response.status == .unsupportedMediaType)
         }
     }
@@ -68,7 +71,8 @@ import TestSupport
     func anOversizedBodyIs413(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture()
         try await fixture.application().test(answeredBy.setup) { client in
-            let response = try await client.json("/v1/check", #"{"password": "\#(String(repeating: "a", count: 100_000))"}"#)
+            let response = try await client.json(
+                "/v1/check", #"{"password": "\#(String(repeating: "a", count: 100_000))"}"#)
             #expect(response.status == .contentTooLarge)
         }
     }
@@ -89,10 +93,17 @@ import TestSupport
     func batchesAnswerEachHashInOrder(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture()
         try await fixture.application().test(answeredBy.setup) { client in
-            let response = try await client.json("/v1/check/batch", #"{"sha1": ["5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8", "0000000000000000000000000000000000000000"]}"#)
-            let body = try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: [[String: Any]]])
+            let response = try await client.json(
+                "/v1/check/batch",
+                #"{"sha1": ["5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8", "0000000000000000000000000000000000000000"]}"#)
+            let body = try #require(
+                try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))
+                    as? [String: [[String: Any]]])
             let results = try #require(body["results"])
-            #expect(results.map { $0["hash"] as? String } == ["5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8", "0000000000000000000000000000000000000000"])
+            #expect(
+                results.map { $0["hash"] as? String } == [
+                    "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8", "0000000000000000000000000000000000000000",
+                ])
             #expect(results.map { $0["count"] as? Int } == [3_861_493, 0])
             #expect(results.map { $0["breached"] as? Bool } == [true, false])
         }
@@ -102,7 +113,8 @@ import TestSupport
     func aBatchOfMoreThan1000HashesIs413(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture()
         try await fixture.application().test(answeredBy.setup) { client in
-            let hashes = Array(repeating: "\"0000000000000000000000000000000000000000\"", count: 1_001).joined(separator: ",")
+            let hashes = Array(repeating: "\"0000000000000000000000000000000000000000\"", count: 1_001).joined(
+                separator: ",")
             let response = try await client.json("/v1/check/batch", #"{"sha1": [\#(hashes)]}"#)
             #expect(response.status == .contentTooLarge)
         }
@@ -113,7 +125,8 @@ import TestSupport
         let fixture = try ServerFixture()
         try await fixture.application().test(answeredBy.setup) { client in
             let index = try await client.execute(uri: "/v1/index", method: .get)
-            let body = try #require(try JSONSerialization.jsonObject(with: Data(index.body.readableBytesView)) as? [String: Any])
+            let body = try #require(
+                try JSONSerialization.jsonObject(with: Data(index.body.readableBytesView)) as? [String: Any])
             #expect((body["sha1"] as? [String: Any])?["hashCount"] as? Int == 574)
             #expect((body["ntlm"] as? [String: Any])?["hashKind"] as? String == "ntlm")
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)

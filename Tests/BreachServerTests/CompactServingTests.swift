@@ -1,10 +1,11 @@
 import BreachIndex
-@testable import BreachServer
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TestSupport
+import Testing
+
+@testable import BreachServer
 
 /// A daemon serving a compact SHA-1 index: checks as before, no ranges, and it says so.
 @Suite struct CompactServingTests {
@@ -30,8 +31,11 @@ import TestSupport
         try await Self.fixture().application().test(answeredBy.setup) { client in
             let single = try await client.json("/v1/check", #"{"sha1": "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8"}"#)
             #expect(String(buffer: single.body) == #"{"breached":true,"count":3861493}"#)
-            let batch = try await client.json("/v1/check/batch", #"{"sha1": ["5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8", "0000000000000000000000000000000000000000"]}"#)
-            let body = try #require(try JSONSerialization.jsonObject(with: Data(batch.body.readableBytesView)) as? [String: Any])
+            let batch = try await client.json(
+                "/v1/check/batch",
+                #"{"sha1": ["5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8", "0000000000000000000000000000000000000000"]}"#)
+            let body = try #require(
+                try JSONSerialization.jsonObject(with: Data(batch.body.readableBytesView)) as? [String: Any])
             #expect((body["results"] as? [[String: Any]])?.map { $0["count"] as? Int } == [3_861_493, 0])
         }
     }
@@ -40,7 +44,8 @@ import TestSupport
         let fixture = try Self.fixture()
         try await fixture.application().test(.router) { client in
             let index = try await client.execute(uri: "/v1/index", method: .get)
-            let body = try #require(try JSONSerialization.jsonObject(with: Data(index.body.readableBytesView)) as? [String: Any])
+            let body = try #require(
+                try JSONSerialization.jsonObject(with: Data(index.body.readableBytesView)) as? [String: Any])
             #expect(body["formats"] as? [String: String] == ["sha1": "compact", "ntlm": "full"])
         }
         let readiness = Readiness(fixture.indexes.snapshot).text

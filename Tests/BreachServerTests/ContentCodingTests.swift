@@ -1,24 +1,26 @@
-@testable import BreachDownload
-@testable import BreachServer
 import NIOCore
 import Testing
 
+@testable import BreachDownload
+@testable import BreachServer
+
 @Suite struct ContentCodingTests {
-    @Test(arguments: [
-        (nil, ContentCoding.identity),
-        ("identity", .identity),
-        ("gzip", .gzip),
-        ("GZIP", .gzip),
-        ("gzip, deflate, br", .gzip),
-        ("br;q=0.2, gzip;q=0.8", .gzip),
-        ("gzip;q=0.8, br", .br),
-        ("gzip;q=0.5, br;q=0.5", .gzip),
-        ("br;q=0, gzip", .gzip),
-        ("gzip ; q=0.0", .identity),
-        ("*", .gzip),
-        ("*;q=0.5, br;q=0", .gzip),
-        ("deflate", .identity),
-    ] as [(String?, ContentCoding)])
+    @Test(
+        arguments: [
+            (nil, ContentCoding.identity),
+            ("identity", .identity),
+            ("gzip", .gzip),
+            ("GZIP", .gzip),
+            ("gzip, deflate, br", .gzip),
+            ("br;q=0.2, gzip;q=0.8", .gzip),
+            ("gzip;q=0.8, br", .br),
+            ("gzip;q=0.5, br;q=0.5", .gzip),
+            ("br;q=0, gzip", .gzip),
+            ("gzip ; q=0.0", .identity),
+            ("*", .gzip),
+            ("*;q=0.5, br;q=0", .gzip),
+            ("deflate", .identity),
+        ] as [(String?, ContentCoding)])
     func theCodingFollowsAcceptEncoding(_ header: String?, _ expected: ContentCoding) {
         #expect(ContentCoding.preferred(by: header) == expected)
     }
@@ -51,7 +53,8 @@ import Testing
         for rows in Array(0...1000) + [1907, 4000] {
             let text = Self.rangeText(rows: rows, digits: digits, using: &random)
             var output = [UInt8](repeating: 0, count: RangeDeflate.maximumGzipSize(of: text.count))
-            let size = try #require(text.withUnsafeBytes { text in output.withUnsafeMutableBytes { RangeDeflate.gzip(text, into: $0) } })
+            let size = try #require(
+                text.withUnsafeBytes { text in output.withUnsafeMutableBytes { RangeDeflate.gzip(text, into: $0) } })
             let inflated = try ContentDecoding.decode(Array(output[..<size]), coding: "gzip", limit: 1 << 20)
             try #require(inflated == text, "\(rows) rows")
             // As small as zlib's own Huffman code for the answer makes it (≈53 %).
@@ -63,7 +66,8 @@ import Testing
     @Test func gzipOfOtherTextIsZlibs() throws {
         let text = Array("not range text: lower case and spaces\n".utf8)
         var output = [UInt8](repeating: 0, count: RangeDeflate.maximumGzipSize(of: text.count))
-        #expect(text.withUnsafeBytes { text in output.withUnsafeMutableBytes { RangeDeflate.gzip(text, into: $0) } } == nil)
+        #expect(
+            text.withUnsafeBytes { text in output.withUnsafeMutableBytes { RangeDeflate.gzip(text, into: $0) } } == nil)
         let encoded = try #require(ContentCoding.gzip.encode(ByteBuffer(bytes: text)))
         #expect(try ContentDecoding.decode(Array(encoded.readableBytesView), coding: "gzip", limit: 1 << 20) == text)
     }

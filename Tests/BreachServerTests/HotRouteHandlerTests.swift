@@ -5,8 +5,8 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import NIOPosix
-import Testing
 import TestSupport
+import Testing
 
 /// What the hot-route handler adds to the router: order on a shared connection, HEAD,
 /// and connections closed when asked. Its answers themselves are specified, for both
@@ -27,8 +27,11 @@ import TestSupport
             let index = try #require(response.range(of: "\"hashCount\":574"))
             let range = try #require(response.range(of: "1E4C9B93F3F0682250B6CF8331B7EE68FD8:3861493"))
             let breached = try #require(response.range(of: #"{"breached":true,"count":3861493}"#))
-            let lastRange = try #require(response.range(of: "1E4C9B93F3F0682250B6CF8331B7EE68FD8:3861493", options: .backwards))
-            #expect(index.lowerBound < range.lowerBound && range.lowerBound < breached.lowerBound && breached.lowerBound < lastRange.lowerBound)
+            let lastRange = try #require(
+                response.range(of: "1E4C9B93F3F0682250B6CF8331B7EE68FD8:3861493", options: .backwards))
+            #expect(
+                index.lowerBound < range.lowerBound && range.lowerBound < breached.lowerBound
+                    && breached.lowerBound < lastRange.lowerBound)
         }
     }
 
@@ -47,7 +50,8 @@ import TestSupport
         let fixture = try ServerFixture()
         try await fixture.application().test(.live) { client in
             let get = try await client.execute(uri: "/range/5BAA6", method: .get)
-            let head = try await exchange("HEAD /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", port: try #require(client.port))
+            let head = try await exchange(
+                "HEAD /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", port: try #require(client.port))
             let (fields, body) = headAndBody(head)
             #expect(fields.hasPrefix("HTTP/1.1 200 OK"))
             #expect(fields.contains("Content-Length: \(get.body.readableBytes)"))
@@ -96,8 +100,9 @@ import TestSupport
         // Long enough for the test to connect and write on a busy machine.
         try await fixture.application(idleTimeout: .seconds(2)).test(.live) { client in
             // `exchange` returns only once the server closes the connection.
-            let response = try await exchange("POST /v1/check/batch HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
-                                                  + "Content-Length: 100\r\n\r\n{\"sha1\"", port: try #require(client.port))
+            let response = try await exchange(
+                "POST /v1/check/batch HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 100\r\n\r\n{\"sha1\"", port: try #require(client.port))
             #expect(!response.contains("200 OK"))
         }
     }
@@ -106,7 +111,8 @@ import TestSupport
         let fixture = try ServerFixture()
         try await fixture.application().test(.live) { client in
             // `exchange` returns only once the server closes the connection.
-            let response = try await exchange("GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", port: try #require(client.port))
+            let response = try await exchange(
+                "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", port: try #require(client.port))
             let (fields, body) = headAndBody(response)
             #expect(fields.hasPrefix("HTTP/1.1 200 OK"))
             let expected = try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")
@@ -118,9 +124,10 @@ import TestSupport
     @Test func hotRoutesAndTheRouterNameTheSameServer() async throws {
         let fixture = try ServerFixture()
         try await fixture.application().test(.live) { client in
-            let response = try await exchange("GET /v1/index HTTP/1.1\r\nHost: a\r\n\r\n"
-                                                  + "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-                                              port: try #require(client.port))
+            let response = try await exchange(
+                "GET /v1/index HTTP/1.1\r\nHost: a\r\n\r\n"
+                    + "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+                port: try #require(client.port))
             #expect(response.components(separatedBy: "\r\nServer: breachdb\r\n").count == 3)
         }
     }
@@ -131,8 +138,9 @@ import TestSupport
         let expected = try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")
         try await fixture.application().test(.live) { client in
             // The second request has no keep-alive: `exchange` returns once the server closes.
-            let response = try await exchange("GET /range/5BAA6 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
-                                                  + "GET /range/5BAA6 HTTP/1.0\r\n\r\n", port: try #require(client.port))
+            let response = try await exchange(
+                "GET /range/5BAA6 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                    + "GET /range/5BAA6 HTTP/1.0\r\n\r\n", port: try #require(client.port))
             let answers = response.components(separatedBy: "HTTP/1.0 200 OK\r\n").dropFirst()
             try #require(answers.count == 2)
             let (keptAlive, keptAliveBody) = headAndBody(String(answers.first!))

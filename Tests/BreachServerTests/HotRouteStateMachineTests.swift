@@ -1,9 +1,10 @@
-@testable import BreachServer
 import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import Testing
+
+@testable import BreachServer
 
 /// The hot-route handler's connection states, on an `EmbeddedChannel` whose clock is
 /// advanced by hand: idle timeouts and backpressure without waiting on the wall clock.
@@ -44,12 +45,16 @@ import Testing
 
     /// A connected channel with NIO's HTTP/1 codec and the hot-route handler as the server
     /// sets them up; request parts for the router arrive at the pipeline's end.
-    func connection(idleTimeout: TimeAmount? = idleTimeout, requestTimeout: TimeAmount? = nil) throws -> (EmbeddedChannel, StalledClient) {
+    func connection(idleTimeout: TimeAmount? = idleTimeout, requestTimeout: TimeAmount? = nil) throws -> (
+        EmbeddedChannel, StalledClient
+    ) {
         let fixture = try ServerFixture()
-        let policy = RequestPolicy(rateLimit: nil, apiTokens: nil, metrics: RouteMetrics(), logger: Logger(label: "test"))
-        let routes = HotRouteHandler.Routes(indexes: fixture.indexes, rangeCache: RangeCache(capacity: 1 << 20),
-                                            check: CheckRoutes(indexes: fixture.indexes, allowPlaintext: true), policy: policy,
-                                            idleTimeout: idleTimeout, requestTimeout: requestTimeout)
+        let policy = RequestPolicy(
+            rateLimit: nil, apiTokens: nil, metrics: RouteMetrics(), logger: Logger(label: "test"))
+        let routes = HotRouteHandler.Routes(
+            indexes: fixture.indexes, rangeCache: RangeCache(capacity: 1 << 20),
+            check: CheckRoutes(indexes: fixture.indexes, allowPlaintext: true), policy: policy,
+            idleTimeout: idleTimeout, requestTimeout: requestTimeout)
         let channel = EmbeddedChannel()
         let client = StalledClient()
         let operations = channel.pipeline.syncOperations
@@ -66,11 +71,13 @@ import Testing
     /// The router's answer to the oldest request it holds: `body` with its length, as Hummingbird writes it.
     func routerAnswers(_ body: String, on channel: EmbeddedChannel) throws {
         guard case .head = try channel.readInbound(as: HTTPServerRequestPart.self),
-              case .end = try channel.readInbound(as: HTTPServerRequestPart.self) else {
+            case .end = try channel.readInbound(as: HTTPServerRequestPart.self)
+        else {
             Issue.record("the router did not get a whole request")
             return
         }
-        let head = HTTPResponseHead(version: .http1_1, status: .ok, headers: ["Content-Length": String(body.utf8.count)])
+        let head = HTTPResponseHead(
+            version: .http1_1, status: .ok, headers: ["Content-Length": String(body.utf8.count)])
         channel.write(HTTPServerResponsePart.head(head), promise: nil)
         channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: body))), promise: nil)
         channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
@@ -103,7 +110,9 @@ import Testing
 
     @Test func aRouterRequestWhoseBodyNeverArrivesIsClosedAfterTheIdleTimeout() throws {
         let (channel, _) = try connection()
-        try send("POST /v1/check/batch HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"sha1\"", on: channel)
+        try send(
+            "POST /v1/check/batch HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"sha1\"",
+            on: channel)
         // The router has the head and the first bytes of the body.
         guard case .head(let head) = try channel.readInbound(as: HTTPServerRequestPart.self) else {
             Issue.record("the router did not get the request")
@@ -119,7 +128,9 @@ import Testing
     @Test(arguments: ["/v1/check", "/v1/check/batch"])
     func aTrickledBodyIsCutOffAtTheRequestDeadline(_ path: String) throws {
         let (channel, _) = try connection(idleTimeout: .seconds(2), requestTimeout: .seconds(10))
-        try send("POST \(path) HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{", on: channel)
+        try send(
+            "POST \(path) HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+            on: channel)
         for _ in 0..<6 {
             channel.embeddedEventLoop.advanceTime(by: .milliseconds(1500))
             try send(" ", on: channel)

@@ -1,11 +1,12 @@
 import BreachIndex
 import BreachIngest
-@testable import BreachServer
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TestSupport
+import Testing
+
+@testable import BreachServer
 
 /// Start-up answers at once and verifies the checksums in the background; a damaged
 /// chunk is reported on /readyz and /metrics; a reload swaps in only verified files.
@@ -21,7 +22,10 @@ import TestSupport
     /// The value of the checksum-chunks gauge of `path` in `state`.
     func chunks(_ metrics: String, path: String, state: String) -> Double? {
         metrics.split(separator: "\n")
-            .first { $0.hasPrefix("breachdb_index_checksum_chunks{") && $0.contains("path=\"\(path)\"") && $0.contains("state=\"\(state)\"") }
+            .first {
+                $0.hasPrefix("breachdb_index_checksum_chunks{") && $0.contains("path=\"\(path)\"")
+                    && $0.contains("state=\"\(state)\"")
+            }
             .flatMap { $0.split(separator: " ").last.flatMap { Double($0) } }
     }
 
@@ -63,11 +67,12 @@ import TestSupport
         try await fixture.application().test(.router) { client in
             let ready = try await client.execute(uri: "/readyz", method: .get)
             #expect(ready.status == .serviceUnavailable)
-            #expect(String(buffer: ready.body) == """
-                not ready: damaged index
-                sha1 index \(fixture.directory.file("sha1.idx")): checksum mismatch in the buckets of prefixes 5B000–5BFFF
+            #expect(
+                String(buffer: ready.body) == """
+                    not ready: damaged index
+                    sha1 index \(fixture.directory.file("sha1.idx")): checksum mismatch in the buckets of prefixes 5B000–5BFFF
 
-                """)
+                    """)
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(chunks(metrics, path: fixture.directory.file("sha1.idx"), state: "damaged") == 1)
             #expect(chunks(metrics, path: fixture.directory.file("sha1.idx"), state: "verified") == 255)
@@ -84,7 +89,8 @@ import TestSupport
         try flipBitInBucket(prefix: 0x5BAA6, of: fixture.directory.file("next.idx"))
         #expect(rename(fixture.directory.file("next.idx"), fixture.directory.file("sha1.idx")) == 0)
         try await fixture.application(adminTokens: ["admin"]).test(.router) { client in
-            let reload = try await client.execute(uri: "/v1/admin/reload", method: .post, headers: [.authorization: "Bearer admin"])
+            let reload = try await client.execute(
+                uri: "/v1/admin/reload", method: .post, headers: [.authorization: "Bearer admin"])
             #expect(reload.status == .unprocessableContent)
             #expect(String(buffer: reload.body).contains("checksum mismatch in the buckets of prefixes 5B000–5BFFF"))
             #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
@@ -100,7 +106,8 @@ import TestSupport
         _ = try Ingestor(options: IngestOptions(output: fixture.directory.file("sha1.idx"), inputs: [dump])).run()
         try await fixture.application(adminTokens: ["admin"]).test(.router) { client in
             #expect(try await client.execute(uri: "/readyz", method: .get).status == .serviceUnavailable)
-            let reload = try await client.execute(uri: "/v1/admin/reload", method: .post, headers: [.authorization: "Bearer admin"])
+            let reload = try await client.execute(
+                uri: "/v1/admin/reload", method: .post, headers: [.authorization: "Bearer admin"])
             #expect(reload.status == .ok)
             // Swapped in only once verified: ready at once.
             let ready = try await client.execute(uri: "/readyz", method: .get)

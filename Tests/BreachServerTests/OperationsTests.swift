@@ -3,8 +3,8 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Metrics
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct OperationsTests {
     @Test(arguments: AnsweredBy.allCases)
@@ -14,11 +14,13 @@ import TestSupport
             let anonymous = try await client.json("/v1/check", #"{"password": "password"}"#)
             #expect(anonymous.status == .unauthorized)
             #expect(anonymous.headers[.wwwAuthenticate] == "Bearer")
-            let wrong = try await client.execute(uri: "/v1/index", method: .get, headers: [.authorization: "Bearer s3cret-tokem"])
+            let wrong = try await client.execute(
+                uri: "/v1/index", method: .get, headers: [.authorization: "Bearer s3cret-tokem"])
             #expect(wrong.status == .unauthorized)
-            let right = try await client.execute(uri: "/v1/check", method: .post,
-                                                 headers: [.authorization: "Bearer s3cret-token", .contentType: "application/json"],
-                                                 body: ByteBuffer(string: #"{"password": "password"}"#))
+            let right = try await client.execute(
+                uri: "/v1/check", method: .post,
+                headers: [.authorization: "Bearer s3cret-token", .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"password": "password"}"#))
             #expect(right.status == .ok)
             // The range API stays open, as the public one is.
             #expect(try await client.execute(uri: "/range/5BAA6", method: .get).status == .ok)
@@ -37,7 +39,8 @@ import TestSupport
         let fixture = try ServerFixture()
         try await fixture.application(adminTokens: ["admin"]).test(.router) { client in
             #expect(try await client.execute(uri: "/v1/admin/reload", method: .post).status == .unauthorized)
-            let reloaded = try await client.execute(uri: "/v1/admin/reload", method: .post, headers: [.authorization: "Bearer admin"])
+            let reloaded = try await client.execute(
+                uri: "/v1/admin/reload", method: .post, headers: [.authorization: "Bearer admin"])
             #expect(reloaded.status == .ok)
             #expect(String(buffer: reloaded.body).contains("\"hashCount\":574"))
         }
@@ -83,7 +86,9 @@ import TestSupport
         _ = try first.application()
         try await second.application().test(.router) { client in
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
-            let series = metrics.split(separator: "\n").filter { $0.hasPrefix("breachdb_index_loaded_timestamp_seconds{") }
+            let series = metrics.split(separator: "\n").filter {
+                $0.hasPrefix("breachdb_index_loaded_timestamp_seconds{")
+            }
             #expect(!series.contains { $0.contains("generation") })
             #expect(series.count == 2)  // one per kind, sha1 and ntlm
         }
@@ -108,8 +113,10 @@ import TestSupport
     /// A self-signed certificate and its key in the fixture's directory.
     func certificate(in fixture: ServerFixture) throws -> (String, String) {
         let certificate = fixture.directory.file("cert.pem"), key = fixture.directory.file("key.pem")
-        try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
-                     "-days", "1", "-subj", "/CN=localhost"])
+        try openssl([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
+            "-days", "1", "-subj", "/CN=localhost",
+        ])
         return (certificate, key)
     }
 
@@ -137,13 +144,17 @@ import TestSupport
         let fixture = try ServerFixture()
         try await fixture.application(tls: try certificate(in: fixture)).test(.ahc(.https)) { client in
             let response = try await client.execute(uri: "/range/5BAA6", method: .get)
-            #expect(Array(response.body.readableBytesView) == (try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")))
+            #expect(
+                Array(response.body.readableBytesView)
+                    == (try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")))
         }
     }
 
     @Test func aMissingCertificateIsAClearError() throws {
         let fixture = try ServerFixture()
-        #expect(throws: (any Error).self) { _ = try fixture.application(tls: ("/nonexistent/cert.pem", "/nonexistent/key.pem")) }
+        #expect(throws: (any Error).self) {
+            _ = try fixture.application(tls: ("/nonexistent/cert.pem", "/nonexistent/key.pem"))
+        }
     }
 }
 

@@ -1,9 +1,10 @@
-@testable import BreachServer
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
+@testable import BreachServer
 
 /// The request policy is applied, and a revalidation answered, before a range answer is
 /// made: a refused request or a 304 leaves the answer cache as it found it. Through a live
@@ -17,7 +18,8 @@ import Testing
         try await fixture.application(requestsPerSecond: 1.0 / 60, rangeCache: cache).test(.live) { client in
             #expect(try await client.execute(uri: "/v1/index", method: .get).status == .ok)
             let response = try await exchange(
-                answeredBy.raw("GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nAccept-Encoding: br\r\nConnection: close\r\n\r\n"),
+                answeredBy.raw(
+                    "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nAccept-Encoding: br\r\nConnection: close\r\n\r\n"),
                 port: try #require(client.port))
             #expect(answerHeads(response).last?.hasPrefix("HTTP/1.1 429") == true)
             #expect(cache.bytes == 0)
@@ -35,7 +37,9 @@ import Testing
         let cache = RangeCache(capacity: 1 << 20)
         try await fixture.application(rangeCache: cache).test(.live) { client in
             let response = try await exchange(
-                answeredBy.raw("GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nAccept-Encoding: \(coding)\r\nIf-None-Match: \(etag)\r\nConnection: close\r\n\r\n"),
+                answeredBy.raw(
+                    "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nAccept-Encoding: \(coding)\r\nIf-None-Match: \(etag)\r\nConnection: close\r\n\r\n"
+                ),
                 port: try #require(client.port))
             let head = try #require(answerHeads(response).last)
             #expect(head.hasPrefix("HTTP/1.1 304"))

@@ -1,11 +1,12 @@
-@testable import BreachServer
 import BreachHash
 import BreachIndex
 import BreachIngest
 import Foundation
 import NIOCore
-import Testing
 import TestSupport
+import Testing
+
+@testable import BreachServer
 
 @Suite struct RangeCacheEvictionTests {
     func key(_ prefix: Int) -> RangeCache.Key {
@@ -21,7 +22,10 @@ import TestSupport
         let cache = RangeCache(capacity: 4500)  // room for four answers
         var popularMade = 0
         for other in 1...100 {
-            _ = cache.answer(for: key(0)) { popularMade += 1; return answer() }
+            _ = cache.answer(for: key(0)) {
+                popularMade += 1
+                return answer()
+            }
             _ = cache.answer(for: key(other)) { answer() }
             #expect(cache.bytes <= cache.capacity)
         }
@@ -35,7 +39,9 @@ import TestSupport
         let fixture = try ServerFixture()
         let cache = RangeCache(capacity: 1 << 20)
         func ask(_ acceptEncoding: String) -> Answer {
-            RangeRoute.answer(RangeRoute.Query(prefix: "5BAA6", acceptEncoding: acceptEncoding), indexes: fixture.indexes, cache: cache)
+            RangeRoute.answer(
+                RangeRoute.Query(prefix: "5BAA6", acceptEncoding: acceptEncoding), indexes: fixture.indexes,
+                cache: cache)
         }
         let plain = ask("identity")
         let compressed = ask(coding.rawValue)
@@ -45,7 +51,9 @@ import TestSupport
         let again = ask(coding.rawValue)
         #expect(cache.bytes == cached)
         // The very bytes kept, not a new compression of the range.
-        #expect(again.body.withUnsafeReadableBytes { $0.baseAddress } == compressed.body.withUnsafeReadableBytes { $0.baseAddress })
+        #expect(
+            again.body.withUnsafeReadableBytes { $0.baseAddress }
+                == compressed.body.withUnsafeReadableBytes { $0.baseAddress })
     }
 
     /// Admission (TinyLFU): prefixes asked for once each, however many, do not push out
@@ -57,7 +65,12 @@ import TestSupport
         }
         for cold in 100..<1100 { _ = cache.answer(for: key(cold)) { answer() } }
         var made = 0
-        for hot in 0..<4 { _ = cache.answer(for: key(hot)) { made += 1; return answer() } }
+        for hot in 0..<4 {
+            _ = cache.answer(for: key(hot)) {
+                made += 1
+                return answer()
+            }
+        }
         #expect(made == 0)
     }
 
@@ -66,7 +79,12 @@ import TestSupport
         let cache = RangeCache(capacity: 4500)
         for cold in 0..<4 { _ = cache.answer(for: key(cold)) { answer() } }
         var made = 0
-        for _ in 0..<4 { _ = cache.answer(for: key(99)) { made += 1; return answer() } }
+        for _ in 0..<4 {
+            _ = cache.answer(for: key(99)) {
+                made += 1
+                return answer()
+            }
+        }
         #expect(made < 4)
     }
 
@@ -77,7 +95,10 @@ import TestSupport
         var body = ByteBufferAllocator().buffer(capacity: 4000)
         body.writeRepeatingByte(0x41, count: 1000)
         let kept = cache.answer(for: key(1)) { Answer(status: .ok, headers: [:], body: body) }
-        let again = cache.answer(for: key(1)) { Issue.record("made again"); return kept }
+        let again = cache.answer(for: key(1)) {
+            Issue.record("made again")
+            return kept
+        }
         #expect(again.body.capacity < 2 * 1000)
         #expect(cache.bytes == again.body.capacity + again.encodedHead.capacity)
     }
@@ -89,8 +110,11 @@ import TestSupport
         let ranges = directory.file("ranges")
         try FileManager.default.createDirectory(atPath: ranges, withIntermediateDirectories: true)
         var random = SystemRandomNumberGenerator()
-        let suffixes = (0..<1200).map { _ in String((0..<35).map { _ in "0123456789ABCDEF".randomElement(using: &random)! }) }
-        try Set(suffixes).sorted().map { "\($0):7\r\n" }.joined().write(toFile: ranges + "/ABCDE.txt", atomically: true, encoding: .utf8)
+        let suffixes = (0..<1200).map { _ in
+            String((0..<35).map { _ in "0123456789ABCDEF".randomElement(using: &random)! })
+        }
+        try Set(suffixes).sorted().map { "\($0):7\r\n" }.joined().write(
+            toFile: ranges + "/ABCDE.txt", atomically: true, encoding: .utf8)
         var options = IngestOptions(output: directory.file("sha1.idx"), inputs: [ranges])
         options.format = .rangeDirectory
         _ = try Ingestor(options: options).run()
@@ -98,7 +122,8 @@ import TestSupport
         let cache = RangeCache(capacity: 1 << 20)
         let plain = RangeRoute.answer(RangeRoute.Query(prefix: "ABCDE"), indexes: indexes, cache: cache)
         let cached = cache.bytes
-        let padded = RangeRoute.answer(RangeRoute.Query(prefix: "ABCDE", addPadding: "true"), indexes: indexes, cache: cache)
+        let padded = RangeRoute.answer(
+            RangeRoute.Query(prefix: "ABCDE", addPadding: "true"), indexes: indexes, cache: cache)
         #expect(cache.bytes == cached)
         #expect(padded.body == plain.body)
         #expect(padded.headers[.eTag] == plain.headers[.eTag])
@@ -108,7 +133,12 @@ import TestSupport
     @Test func anAnswerLargerThanTheCacheIsServedButNotKept() {
         let cache = RangeCache(capacity: 500)
         var made = 0
-        for _ in 0..<2 { _ = cache.answer(for: key(1)) { made += 1; return answer() } }
+        for _ in 0..<2 {
+            _ = cache.answer(for: key(1)) {
+                made += 1
+                return answer()
+            }
+        }
         #expect(made == 2)
         #expect(cache.bytes == 0)
     }

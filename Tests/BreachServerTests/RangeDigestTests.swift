@@ -4,8 +4,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TestSupport
+import Testing
 
 /// Finding 2: every range answer carries RFC 9530's `Repr-Digest` of its body as sent,
 /// whatever the coding, so a downloader can tell a body changed on the way.
@@ -16,7 +16,8 @@ import TestSupport
     func theDigestIsOfTheBodyAsSentInEveryCoding(_ answeredBy: AnsweredBy, _ coding: String) async throws {
         let fixture = try ServerFixture()
         try await fixture.application().test(answeredBy.setup) { client in
-            let response = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: coding])
+            let response = try await client.execute(
+                uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: coding])
             #expect(response.headers[.contentEncoding] == (coding == "identity" ? nil : coding))
             // RFC 9530: the representation's bytes, content coding applied.
             let sent = Array(response.body.readableBytesView)
@@ -28,7 +29,8 @@ import TestSupport
     func aPaddedAnswersDigestIsOfItsOwnRows(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture()
         try await fixture.application().test(answeredBy.setup) { client in
-            let response = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.init("Add-Padding")!: "true"])
+            let response = try await client.execute(
+                uri: "/range/5BAA6", method: .get, headers: [.init("Add-Padding")!: "true"])
             let body = Array(response.body.readableBytesView)
             #expect(response.headers[Self.reprDigest] == body.withUnsafeBytes { RepresentationDigest.field(of: $0) })
         }

@@ -2,8 +2,8 @@ import BreachServer
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct RangeRouteTests {
     @Test(arguments: AnsweredBy.allCases)
@@ -13,7 +13,9 @@ import TestSupport
             let response = try await client.execute(uri: "/range/5baa6", method: .get)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "text/plain")
-            #expect(Array(response.body.readableBytesView) == (try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")))
+            #expect(
+                Array(response.body.readableBytesView)
+                    == (try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")))
         }
     }
 
@@ -22,7 +24,9 @@ import TestSupport
         let fixture = try ServerFixture()
         try await fixture.application().test(answeredBy.setup) { client in
             let response = try await client.execute(uri: "/range/8846F?mode=ntlm", method: .get)
-            #expect(Array(response.body.readableBytesView) == (try rangeResponseBody(repositoryRoot + "/data/hibp-range/ntlm/8846F.txt")))
+            #expect(
+                Array(response.body.readableBytesView)
+                    == (try rangeResponseBody(repositoryRoot + "/data/hibp-range/ntlm/8846F.txt")))
         }
     }
 
@@ -49,12 +53,17 @@ import TestSupport
     func addPaddingPadsWithCountZeroRowsToBetween800And1000Lines(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture()
         try await fixture.application().test(answeredBy.setup) { client in
-            let first = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.init("Add-Padding")!: "TRUE"])
-            let second = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.init("Add-Padding")!: "true"])
+            let first = try await client.execute(
+                uri: "/range/5BAA6", method: .get, headers: [.init("Add-Padding")!: "TRUE"])
+            let second = try await client.execute(
+                uri: "/range/5BAA6", method: .get, headers: [.init("Add-Padding")!: "true"])
             let rows = lines(first)
             #expect((800...1000).contains(rows.count))
             // Every real row is still there; the rest are count-0 rows; all sorted.
-            let real = Set(String(decoding: try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt"), as: UTF8.self).split(separator: "\r\n"))
+            let real = Set(
+                String(
+                    decoding: try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt"), as: UTF8.self
+                ).split(separator: "\r\n"))
             #expect(real.isSubset(of: Set(rows)))
             #expect(rows.filter { !real.contains($0) }.allSatisfy { $0.hasSuffix(":0") && $0.count == 37 })
             #expect(rows == rows.sorted())
@@ -89,7 +98,8 @@ import TestSupport
             let again = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.ifNoneMatch: etag])
             #expect(again.status == .notModified)
             #expect(again.body.readableBytes == 0)
-            let other = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.ifNoneMatch: "\"stale\""])
+            let other = try await client.execute(
+                uri: "/range/5BAA6", method: .get, headers: [.ifNoneMatch: "\"stale\""])
             #expect(other.status == .ok)
         }
     }
@@ -98,7 +108,8 @@ import TestSupport
     func gzipIsUsedWhenTheClientAcceptsIt(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture()
         try await fixture.application().test(answeredBy.setup) { client in
-            let response = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: "gzip, deflate"])
+            let response = try await client.execute(
+                uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: "gzip, deflate"])
             #expect(response.headers[.contentEncoding] == "gzip")
             let directory = try TemporaryDirectory()
             let compressed = try directory.write("body.gz", Array(response.body.readableBytesView))
@@ -120,8 +131,10 @@ import TestSupport
         let fixture = try ServerFixture()
         try await fixture.application().test(answeredBy.setup) { client in
             let plain = try await client.execute(uri: "/range/5BAA6", method: .get)
-            let tie = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: "gzip, deflate, br"])
-            let brotli = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: "gzip;q=0.8, br"])
+            let tie = try await client.execute(
+                uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: "gzip, deflate, br"])
+            let brotli = try await client.execute(
+                uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: "gzip;q=0.8, br"])
             #expect(tie.headers[.contentEncoding] == "gzip")
             #expect(brotli.headers[.contentEncoding] == "br")
             #expect(brotli.body.readableBytes < plain.body.readableBytes * 6 / 10)

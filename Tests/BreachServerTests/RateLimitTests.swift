@@ -1,4 +1,3 @@
-@testable import BreachServer
 import BreachSupport
 import Foundation
 import HTTPTypes
@@ -6,6 +5,8 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+
+@testable import BreachServer
 
 @Suite struct RateLimitTests {
     /// `/v1/index` is the router's; `/range` the hot-route handler's.
@@ -28,7 +29,8 @@ import Testing
         let fixture = try ServerFixture()
         try await fixture.application(requestsPerSecond: 1.0 / 60).test(.live) { client in
             var statuses: [HTTPResponse.Status] = []
-            for uri in ["/healthz", "/readyz", "/metrics", "/healthz", "/readyz", "/metrics", "/v1/index", "/v1/index"] {
+            for uri in ["/healthz", "/readyz", "/metrics", "/healthz", "/readyz", "/metrics", "/v1/index", "/v1/index"]
+            {
                 statuses.append(try await client.execute(uri: uri, method: .get).status)
             }
             #expect(statuses == Array(repeating: .ok, count: 7) + [.tooManyRequests])
@@ -79,22 +81,29 @@ import Testing
     @Test(arguments: ["/v1/index", "/range/5BAA6"])
     func eachForwardedClientHasItsOwnRateLimit(_ uri: String) async throws {
         let fixture = try ServerFixture()
-        try await fixture.application(requestsPerSecond: 1.0 / 60, trustedProxies: TrustedProxies(parsing: "127.0.0.1, ::1"))
-            .test(.live) { client in
-                let forwarded = ["203.0.113.9", "198.51.100.1, 203.0.113.10", "203.0.113.9"]
-                var statuses: [HTTPResponse.Status] = []
-                for forwardedFor in forwarded {
-                    statuses.append(try await client.execute(uri: uri, method: .get, headers: [.xForwardedFor: forwardedFor]).status)
-                }
-                #expect(statuses == [.ok, .ok, .tooManyRequests])
+        try await fixture.application(
+            requestsPerSecond: 1.0 / 60, trustedProxies: TrustedProxies(parsing: "127.0.0.1, ::1")
+        )
+        .test(.live) { client in
+            let forwarded = ["203.0.113.9", "198.51.100.1, 203.0.113.10", "203.0.113.9"]
+            var statuses: [HTTPResponse.Status] = []
+            for forwardedFor in forwarded {
+                statuses.append(
+                    try await client.execute(uri: uri, method: .get, headers: [.xForwardedFor: forwardedFor]).status)
             }
+            #expect(statuses == [.ok, .ok, .tooManyRequests])
+        }
     }
 
     /// A connection's peer as the rate limit counts it: IPv4 in its mapped form, IPv6 as is,
     /// a Unix-socket peer as no address.
     @Test func aConnectionsPeerBecomesAClientAddress() throws {
-        #expect(ClientAddress(try SocketAddress(ipAddress: "192.0.2.7", port: 5000)) == ClientAddress(parsing: "::ffff:192.0.2.7"))
-        #expect(ClientAddress(try SocketAddress(ipAddress: "2001:db8::7", port: 5000)) == ClientAddress(parsing: "2001:db8::7"))
+        #expect(
+            ClientAddress(try SocketAddress(ipAddress: "192.0.2.7", port: 5000))
+                == ClientAddress(parsing: "::ffff:192.0.2.7"))
+        #expect(
+            ClientAddress(try SocketAddress(ipAddress: "2001:db8::7", port: 5000))
+                == ClientAddress(parsing: "2001:db8::7"))
         #expect(ClientAddress(try SocketAddress(unixDomainSocketPath: "/tmp/breachdb.sock")) == nil)
     }
 }

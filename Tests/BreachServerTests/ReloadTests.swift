@@ -4,8 +4,8 @@ import BreachServer
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ReloadTests {
     /// Builds a one-hash index for "password" with `count` at `path`.
@@ -48,7 +48,9 @@ import TestSupport
         let fixture = try ServerFixture()
         try await fixture.application().test(.live) { client in
             let response = try await client.execute(uri: "/range/5BAA6", method: .get)
-            #expect(Array(response.body.readableBytesView) == (try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")))
+            #expect(
+                Array(response.body.readableBytesView)
+                    == (try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")))
             let check = try await client.json("/v1/check", #"{"password": "password"}"#)
             #expect(String(buffer: check.body) == #"{"breached":true,"count":3861493}"#)
         }
@@ -64,7 +66,8 @@ import TestSupport
             // A new index (one hash, a new generation) renamed over the served path.
             let dump = try fixture.directory.write("new.txt", "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8:42\n")
             _ = try Ingestor(options: IngestOptions(output: fixture.directory.file("sha1.idx"), inputs: [dump])).run()
-            let reload = try await client.execute(uri: "/v1/admin/reload", method: .post, headers: [.authorization: "Bearer admin"])
+            let reload = try await client.execute(
+                uri: "/v1/admin/reload", method: .post, headers: [.authorization: "Bearer admin"])
             #expect(reload.status == .ok)
             let after = try await client.execute(uri: "/range/5BAA6", method: .get)
             #expect(String(buffer: after.body) == "1E4C9B93F3F0682250B6CF8331B7EE68FD8:42")
@@ -78,12 +81,15 @@ import TestSupport
             let before = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: "br"])
             let etag = try #require(before.headers[.eTag])
             // The same range files ingested again: a new build (a new generation), the same content.
-            var options = IngestOptions(output: fixture.directory.file("sha1.idx"), inputs: [repositoryRoot + "/data/hibp-range/sha1"])
+            var options = IngestOptions(
+                output: fixture.directory.file("sha1.idx"), inputs: [repositoryRoot + "/data/hibp-range/sha1"])
             options.format = .rangeDirectory
             _ = try Ingestor(options: options).run()
-            let reload = try await client.execute(uri: "/v1/admin/reload", method: .post, headers: [.authorization: "Bearer admin"])
+            let reload = try await client.execute(
+                uri: "/v1/admin/reload", method: .post, headers: [.authorization: "Bearer admin"])
             #expect(reload.status == .ok)
-            let after = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: "br", .ifNoneMatch: etag])
+            let after = try await client.execute(
+                uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: "br", .ifNoneMatch: etag])
             #expect(after.status == .notModified)
             #expect(after.headers[.eTag] == etag)
         }

@@ -1,6 +1,5 @@
 import BreachIndex
 import BreachIngest
-@testable import BreachServer
 import BreachSupport
 import Foundation
 import Hummingbird
@@ -11,6 +10,8 @@ import NIOPosix
 import Synchronization
 import TestSupport
 
+@testable import BreachServer
+
 /// A server over indexes built from the real range files in `data/`.
 struct ServerFixture {
     let directory: TemporaryDirectory
@@ -18,23 +19,29 @@ struct ServerFixture {
 
     /// `prepare` runs on the built files before they are served; `verificationPause`
     /// slows the background verification of their checksums.
-    init(ntlm: Bool = true, verificationPause: Duration = .zero, prepare: (TemporaryDirectory) throws -> Void = { _ in }) throws {
+    init(
+        ntlm: Bool = true, verificationPause: Duration = .zero, prepare: (TemporaryDirectory) throws -> Void = { _ in }
+    ) throws {
         directory = try TemporaryDirectory()
         var sha1 = IngestOptions(output: directory.file("sha1.idx"), inputs: [repositoryRoot + "/data/hibp-range/sha1"])
         sha1.format = .rangeDirectory
         _ = try Ingestor(options: sha1).run()
-        var ntlmOptions = IngestOptions(output: directory.file("ntlm.idx"), inputs: [repositoryRoot + "/data/hibp-range/ntlm"])
+        var ntlmOptions = IngestOptions(
+            output: directory.file("ntlm.idx"), inputs: [repositoryRoot + "/data/hibp-range/ntlm"])
         ntlmOptions.hashKind = .ntlm
         _ = try Ingestor(options: ntlmOptions).run()
         try prepare(directory)
-        indexes = try ServedIndexes(sha1Path: directory.file("sha1.idx"), ntlmPath: ntlm ? directory.file("ntlm.idx") : nil,
-                                    logger: Logger(label: "test"), verificationPause: verificationPause)
+        indexes = try ServedIndexes(
+            sha1Path: directory.file("sha1.idx"), ntlmPath: ntlm ? directory.file("ntlm.idx") : nil,
+            logger: Logger(label: "test"), verificationPause: verificationPause)
     }
 
-    func application(allowPlaintext: Bool = true, apiTokens: [String]? = nil, adminTokens: [String]? = nil,
-                     requestsPerSecond: Double? = nil, trustedProxies: TrustedProxies = .none,
-                     idleTimeout: Duration? = ServerConfiguration().idleTimeout, tls: (String, String)? = nil,
-                     rangeCache: RangeCache = RangeCache(capacity: ServerConfiguration().rangeCacheBytes)) throws -> some ApplicationProtocol {
+    func application(
+        allowPlaintext: Bool = true, apiTokens: [String]? = nil, adminTokens: [String]? = nil,
+        requestsPerSecond: Double? = nil, trustedProxies: TrustedProxies = .none,
+        idleTimeout: Duration? = ServerConfiguration().idleTimeout, tls: (String, String)? = nil,
+        rangeCache: RangeCache = RangeCache(capacity: ServerConfiguration().rangeCacheBytes)
+    ) throws -> some ApplicationProtocol {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.allowPlaintext = allowPlaintext
@@ -45,7 +52,8 @@ struct ServerFixture {
         configuration.trustedProxies = trustedProxies
         configuration.idleTimeout = idleTimeout
         configuration.tls = tls
-        return try makeApplication(indexes: indexes, configuration: configuration, logger: Logger(label: "test"), rangeCache: rangeCache)
+        return try makeApplication(
+            indexes: indexes, configuration: configuration, logger: Logger(label: "test"), rangeCache: rangeCache)
     }
 }
 
@@ -86,7 +94,9 @@ func exchange(_ request: String, port: Int) async throws -> String {
 
 /// Sends `request` as raw bytes on a new connection and reads until the server closes it or
 /// `limit` passes (the client then closes it); `closed` says whether the server did.
-func exchange(_ request: String, port: Int, closedWithin limit: TimeAmount) async throws -> (response: String, closed: Bool) {
+func exchange(_ request: String, port: Int, closedWithin limit: TimeAmount) async throws -> (
+    response: String, closed: Bool
+) {
     let connection = try await connect(port: port)
     final class Flag: Sendable { let isSet = Atomic(false) }
     let timedOut = Flag()

@@ -1,5 +1,6 @@
-@testable import BreachSupport
 import Testing
+
+@testable import BreachSupport
 
 /// Who the rate limiter counts a request against: the peer, or behind trusted proxies the
 /// client they name in `X-Forwarded-For`.
@@ -19,7 +20,8 @@ import Testing
 
     @Test func anAddressTheClientWroteItselfIsNeverBelieved() {
         // The client sent "X-Forwarded-For: 198.51.100.1"; the proxy appended what it saw.
-        #expect(trusted.client(peer: loadBalancer, forwardedFor: ["198.51.100.1, 203.0.113.9"]) == address("203.0.113.9"))
+        #expect(
+            trusted.client(peer: loadBalancer, forwardedFor: ["198.51.100.1, 203.0.113.9"]) == address("203.0.113.9"))
     }
 
     @Test func aChainOfTrustedProxiesIsWalkedAcrossHeaderLines() {
@@ -48,7 +50,9 @@ import Testing
         #expect(trusted.client(peer: loadBalancer, forwardedFor: []) == address("10.0.0.1"))
     }
 
-    @Test(arguments: [("192.0.2.7:5123", "192.0.2.7"), ("[2001:db8::7]:5123", "2001:db8::7"), (" 192.0.2.7 ", "192.0.2.7")])
+    @Test(arguments: [
+        ("192.0.2.7:5123", "192.0.2.7"), ("[2001:db8::7]:5123", "2001:db8::7"), (" 192.0.2.7 ", "192.0.2.7"),
+    ])
     func forwardedAddressesMayCarryAPortOrSpaces(_ forwarded: String, _ client: String) {
         #expect(trusted.client(peer: loadBalancer, forwardedFor: [forwarded]) == address(client))
     }

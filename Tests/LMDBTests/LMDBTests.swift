@@ -68,7 +68,9 @@ import Testing
 
     @Test func aFileThatIsNotLMDBIsRefusedAsCorruptNamingIt() throws {
         let path = try directory.write("not.lmdb", String(repeating: "not an LMDB file\n", count: 1000))
-        let error = #expect(throws: LMDBError.self) { try Environment(path: path, flags: [.noSubdirectory, .readOnly]) }
+        let error = #expect(throws: LMDBError.self) {
+            try Environment(path: path, flags: [.noSubdirectory, .readOnly])
+        }
         #expect(error?.isCorruption == true)
         #expect(error?.description.contains(path) == true)
     }

@@ -62,7 +62,9 @@ public func randomCount(using random: inout SeededRandom) -> UInt64 {
 
 /// Writes `entries` (sorted here) to a new index at `path`.
 @discardableResult
-public func writeIndex(_ entries: [HashCount], kind: HashKind = .sha1, to path: String, minimumCount: UInt64 = 1) throws -> IndexMetadata {
+public func writeIndex(_ entries: [HashCount], kind: HashKind = .sha1, to path: String, minimumCount: UInt64 = 1) throws
+    -> IndexMetadata
+{
     let writer = try IndexWriter(path: path, kind: kind, minimumCount: minimumCount)
     for entry in entries.sorted(by: { $0.digest < $1.digest }) { try writer.append(entry) }
     return try writer.finish(sources: [])
@@ -116,8 +118,9 @@ public func breachdb(_ arguments: [String], input: [UInt8] = []) throws -> Comma
     let output = stdout.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     while errorData.get() == nil { usleep(1_000) }
-    return CommandResult(status: process.terminationStatus, output: Array(output),
-                         errorText: String(decoding: errorData.get() ?? Data(), as: UTF8.self))
+    return CommandResult(
+        status: process.terminationStatus, output: Array(output),
+        errorText: String(decoding: errorData.get() ?? Data(), as: UTF8.self))
 }
 
 final class LockedData: @unchecked Sendable {
@@ -133,7 +136,11 @@ public func flipBitInBucket(prefix: Int, of path: String) throws {
     let bucket = try BreachIndex(path: path).storedBucket(prefix: prefix)
     precondition(!bucket.isEmpty, "no bucket to damage")
     var bytes = try fileBytes(path)
-    guard let offset = (0...(bytes.count - bucket.count)).first(where: { bytes[$0..<($0 + bucket.count)].elementsEqual(bucket) }) else {
+    guard
+        let offset = (0...(bytes.count - bucket.count)).first(where: {
+            bytes[$0..<($0 + bucket.count)].elementsEqual(bucket)
+        })
+    else {
         throw CocoaError(.fileReadCorruptFile)
     }
     bytes[offset + bucket.count / 2] ^= 0x10

@@ -9,7 +9,8 @@ import SyntheticData
 /// official downloader writes them, or shuffled.
 @main
 struct GenerateDump: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "generate-dump", abstract: "Write a synthetic Pwned Passwords-shaped dump.")
+    static let configuration = CommandConfiguration(
+        commandName: "generate-dump", abstract: "Write a synthetic Pwned Passwords-shaped dump.")
 
     enum Style: String, ExpressibleByArgument {
         /// `HASH:COUNT` lines.
@@ -33,7 +34,10 @@ struct GenerateDump: ParsableCommand {
     @Flag(help: "End lines with CRLF.")
     var crlf = false
 
-    @Option(help: "Fill only the first N of the 1,048,576 prefixes (sorted dumps): with --hashes N × 1907 this samples the density of the full two-billion set.")
+    @Option(
+        help:
+            "Fill only the first N of the 1,048,576 prefixes (sorted dumps): with --hashes N × 1907 this samples the density of the full two-billion set."
+    )
     var prefixCount = 1 << 20
 
     @Option(help: "Random seed (the same seed writes the same dump).")
@@ -44,17 +48,22 @@ struct GenerateDump: ParsableCommand {
 
     mutating func run() throws {
         var random = SplitMix64(seed: seed)
-        let out = try output.map { path -> FileHandle in
-            FileManager.default.createFile(atPath: path, contents: nil)
-            guard let handle = FileHandle(forWritingAtPath: path) else { throw ValidationError("cannot write \(path)") }
-            return handle
-        } ?? FileHandle.standardOutput
+        let out =
+            try output.map { path -> FileHandle in
+                FileManager.default.createFile(atPath: path, contents: nil)
+                guard let handle = FileHandle(forWritingAtPath: path) else {
+                    throw ValidationError("cannot write \(path)")
+                }
+                return handle
+            } ?? FileHandle.standardOutput
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20)
         let digits = hash.hexDigitCount
         func emit(_ digest: HashDigest, _ random: inout SplitMix64) {
             buffer.append(contentsOf: repeatElement(0, count: digits))
-            buffer.withUnsafeMutableBufferPointer { Hex.write(digest, digitCount: digits, to: $0.baseAddress! + $0.count - digits) }
+            buffer.withUnsafeMutableBufferPointer {
+                Hex.write(digest, digitCount: digits, to: $0.baseAddress! + $0.count - digits)
+            }
             if style == .hibp {
                 buffer.append(UInt8(ascii: ":"))
                 appendDecimal(random.paretoCount(), to: &buffer)
@@ -75,7 +84,9 @@ struct GenerateDump: ParsableCommand {
             var bucket: [HashDigest] = []
             for prefix in 0..<prefixCount {
                 let prefixesLeft = prefixCount - prefix
-                let k = prefixesLeft == 1 ? remaining : min(remaining, random.poisson(mean: Double(remaining) / Double(prefixesLeft)))
+                let k =
+                    prefixesLeft == 1
+                    ? remaining : min(remaining, random.poisson(mean: Double(remaining) / Double(prefixesLeft)))
                 bucket.removeAll(keepingCapacity: true)
                 for _ in 0..<k { bucket.append(random.digest(hash, prefix: prefix)) }
                 bucket.sort()
