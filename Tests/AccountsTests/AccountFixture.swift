@@ -257,6 +257,21 @@ final class AccountFixture: Sendable {
     }
 
     /// Signs in, answering the device challenge (L3) with the e-mailed code.
+    /// Signs in with the right password from a browser that is not recognised: the L3
+    /// challenge it is given (the test fails when it is signed in instead).
+    func deviceChallenge(_ login: String, _ password: String) async throws -> String {
+        let result = try await service.signIn(login: login, password: password)
+        guard case .deviceVerificationRequired(let challenge) = result else {
+            throw ExpectedDeviceChallenge(result: result)
+        }
+        return challenge
+    }
+
+    struct ExpectedDeviceChallenge: Error, CustomStringConvertible {
+        let result: SignInResult
+        var description: String { "expected a device challenge, got \(result)" }
+    }
+
     func signInThroughDeviceCheck(_ login: String, _ password: String) async throws -> IssuedSession {
         switch try await service.signIn(login: login, password: password) {
         case .signedIn(let session): return session

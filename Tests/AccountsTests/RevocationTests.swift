@@ -41,13 +41,7 @@ struct RevocationTests {
         try await fixture.service.requestPasswordReset(login: login)
         let link = try #require(
             try await fixture.onlyMail(to: login, subjectContaining: "Reset your").token(forPath: "reset-password"))
-        guard
-            case .deviceVerificationRequired(let challenge) = try await fixture.service.signIn(
-                login: login, password: AccountFixture.goodPassword)
-        else {
-            Issue.record("expected a device challenge")
-            return
-        }
+        let challenge = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
         let code = try #require(try await fixture.onlyMail(to: login, subjectContaining: "verification code").code)
         try await fixture.service.changePassword(
             by: try await fixture.user(user.sessionToken), currentPassword: AccountFixture.goodPassword,
@@ -75,13 +69,7 @@ struct RevocationTests {
         let admin = try await fixture.administrator()
         let user = try await fixture.activeUser("rst", by: admin)
         let login = fixture.address("rst")
-        guard
-            case .deviceVerificationRequired(let challenge) = try await fixture.service.signIn(
-                login: login, password: AccountFixture.goodPassword)
-        else {
-            Issue.record("expected a device challenge")
-            return
-        }
+        let challenge = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
         let code = try #require(try await fixture.onlyMail(to: login, subjectContaining: "verification code").code)
         try await fixture.service.requestPasswordReset(login: login)
         let link = try #require(

@@ -155,13 +155,7 @@ struct SignInTests {
         let admin = try await fixture.administrator()
         _ = try await fixture.activeUser("oz", by: admin)
         let login = fixture.address("oz")
-        guard
-            case .deviceVerificationRequired(let challenge) = try await fixture.service.signIn(
-                login: login, password: AccountFixture.goodPassword)
-        else {
-            Issue.record("expected a device challenge")
-            return
-        }
+        let challenge = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
         let code = try #require(try await fixture.onlyMail(to: login, subjectContaining: "verification code").code)
         let wrong = code == "000000" ? "000001" : "000000"
         await #expect(throws: AccountError.invalidDeviceCode) {
@@ -188,26 +182,14 @@ struct SignInTests {
         let admin = try await fixture.administrator()
         _ = try await fixture.activeUser("pia", by: admin)
         let login = fixture.address("pia")
-        guard
-            case .deviceVerificationRequired(let first) = try await fixture.service.signIn(
-                login: login, password: AccountFixture.goodPassword)
-        else {
-            Issue.record("expected a device challenge")
-            return
-        }
+        let first = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
         let firstCode = try #require(try await fixture.mail(to: login).compactMap(\.code).last)
         fixture.clock.advance(.seconds(601))
         await #expect(throws: AccountError.invalidDeviceCode) {
             try await fixture.service.verifyDevice(challengeID: first, code: firstCode)
         }
 
-        guard
-            case .deviceVerificationRequired(let second) = try await fixture.service.signIn(
-                login: login, password: AccountFixture.goodPassword)
-        else {
-            Issue.record("expected a device challenge")
-            return
-        }
+        let second = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
         let codes = try await fixture.mail(to: login).compactMap(\.code)
         let secondCode = try #require(codes.first { $0 != firstCode } ?? codes.last)
         let wrong = secondCode == "000000" ? "000001" : "000000"
