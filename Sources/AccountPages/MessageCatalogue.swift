@@ -23,12 +23,6 @@ struct MessageCatalogue: Sendable {
     func overridden(by other: MessageCatalogue) -> MessageCatalogue {
         MessageCatalogue(messages: messages.merging(other.messages) { $1 })
     }
-
-    func text(_ name: String, _ values: [String: String] = [:]) -> String? {
-        guard var text = messages[name] else { return nil }
-        for (key, value) in values { text = text.replacingOccurrences(of: "{\(key)}", with: value) }
-        return text
-    }
 }
 
 /// The language of a request: the `lang` cookie the switcher set, else the best of

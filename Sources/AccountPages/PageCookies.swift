@@ -1,4 +1,5 @@
 import Accounts
+import BreachSupport
 import CLibCrypto
 import Foundation
 import Hummingbird
@@ -70,9 +71,4 @@ struct CSRFTokens: Sendable {
         let expected = Array(self.token(for: secret, session: session).utf8), given = Array(token.utf8)
         return expected.count == given.count && CRYPTO_memcmp(expected, given, expected.count) == 0
     }
-}
-
-func base64URL(_ bytes: [UInt8]) -> String {
-    Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        .replacingOccurrences(of: "=", with: "")
 }

@@ -1,3 +1,4 @@
+import BreachSupport
 import CLibCrypto
 import Foundation
 
@@ -9,9 +10,7 @@ enum SecretToken {
 
     /// A new token, base64url without padding (43 characters, safe in links).
     static func make(using random: any SecureRandomSource) -> String {
-        Data(random.bytes(count: byteCount)).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        base64URL(random.bytes(count: byteCount))
     }
 
     /// The stored form of a token or code: lowercase hex SHA-256.

@@ -79,8 +79,8 @@ struct AccountPagesTests {
             resources.templates.render(["t": ["sign_in_title": "Inloggen"]], withTemplate: "sign-in")
                 == "<p>Inloggen at Acme</p>")
         #expect(resources.templates.getTemplate(named: "account") != nil)
-        #expect(resources.catalogues["nl"]?.text("sign_in_title") == "Inloggen")
-        #expect(resources.catalogues["nl"]?.text("password") == "Wachtwoord")
+        #expect(resources.catalogues["nl"]?.messages["sign_in_title"] == "Inloggen")
+        #expect(resources.catalogues["nl"]?.messages["password"] == "Wachtwoord")
         #expect(resources.staticFiles["pages.css"]?.body == Data("body { color: red }".utf8))
         #expect(resources.staticFiles["pages.js"] != nil)
     }
