@@ -34,6 +34,8 @@ final class RangeCache: Sendable {
         var free: [Int] = []
         var hand = 0
         var bytes = 0
+        /// The generation last cached for each kind of hash.
+        var generations: [HashKind: String] = [:]
     }
 
     private let state: Mutex<State>
@@ -62,6 +64,10 @@ final class RangeCache: Sendable {
         let answer = Self.compacted(made)
         let size = Self.size(of: answer)
         state.withLock { state in
+            if state.generations[key.kind] != key.generation {
+                purgeOtherGenerations(than: key, &state)
+                state.generations[key.kind] = key.generation
+            }
             guard state.slotOfKey[key] == nil else { return }  // made at once on another thread
             if state.bytes + size > capacity {
                 // Admission: the newcomer displaces the first victim only if asked for more often.
@@ -101,6 +107,19 @@ final class RangeCache: Sendable {
                 continue
             }
             return slot
+        }
+    }
+
+    /// A reload: the previous index's answers will not be asked for again, yet they would hold
+    /// the cache's bytes and, having been popular, win admission against the new index's
+    /// answers until the sketch forgets them. (A request still on the old index just after a
+    /// reload purges the other way once; either way nothing stale is served, the key has the
+    /// generation.)
+    private func purgeOtherGenerations(than key: Key, _ state: inout State) {
+        for (slot, entry) in state.slots.enumerated() {
+            if let entry, entry.key.kind == key.kind, entry.key.generation != key.generation {
+                remove(slot, &state)
+            }
         }
     }
 

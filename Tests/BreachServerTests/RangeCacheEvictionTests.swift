@@ -74,6 +74,26 @@ import Testing
         #expect(made == 0)
     }
 
+    /// After a reload the old index's popular answers make way at once: the new index's
+    /// answers are cached on first use, not refused admission against the old ones' counts.
+    @Test func aReloadDropsThePreviousGenerationsAnswers() {
+        let cache = RangeCache(capacity: 4500)  // room for four answers
+        for _ in 0..<5 {
+            for hot in 0..<4 { _ = cache.answer(for: key(hot)) { answer() } }
+        }
+        let fourAnswers = cache.bytes
+        var made = 0
+        let reloaded = RangeCache.Key(generation: "h", kind: .sha1, prefix: 0, coding: .identity)
+        for _ in 0..<3 {
+            _ = cache.answer(for: reloaded) {
+                made += 1
+                return answer()
+            }
+        }
+        #expect(made == 1)
+        #expect(cache.bytes == fourAnswers / 4)
+    }
+
     /// A newcomer asked for more often than the victim takes its place.
     @Test func anAnswerAskedForOftenIsAdmittedWhenFull() {
         let cache = RangeCache(capacity: 4500)
