@@ -7,6 +7,7 @@
 #  - padded /range on a sparse index (the sample data: every answer gets ≈900 fresh padding
 #    rows, ≈38 KB) against nginx serving a padded answer of that size;
 #  - POST /v1/check with random hashes against the daemon's hello-world route (/healthz).
+#  - refused requests (429 past --rate-limit, 401 without the token): the CPU a refusal costs.
 # Each row is one wrk run of DURATION seconds; the summary gives each row's median over the
 # rounds and its ratio to its baseline's median. LATENCY=1 adds p99 at 64 connections with
 # think times. Needs ≈8 GB in WORK once (the dense dump is deleted after ingest).
@@ -44,8 +45,14 @@ nginx -c "$work/nginx.conf"
 dense=$!
 "$BIN/breachdb" serve --index "$work/sparse.idx" --port 18082 > "$work/sparse.log" 2>&1 &
 sparse=$!
-trap 'kill $dense $sparse; nginx -c "$work/nginx.conf" -s stop' EXIT
-for port in 18080 18082; do
+# Refusals: one request a second allowed (so wrk's are all but refused, 429) and a token
+# required on /v1 (wrk sends none, 401).
+echo "load-test-token" > "$work/tokens"
+"$BIN/breachdb" serve --index "$work/dense.idx" --port 18083 --rate-limit 1 --token-file "$work/tokens" \
+    > "$work/refusing.log" 2>&1 &
+refusing=$!
+trap 'kill $dense $sparse $refusing; nginx -c "$work/nginx.conf" -s stop' EXIT
+for port in 18080 18082 18083; do
     for _ in $(seq 100); do curl -fsS -o /dev/null http://127.0.0.1:$port/healthz 2>/dev/null && break; sleep 0.2; done
 done
 
@@ -173,6 +180,8 @@ for round in $(seq "$rounds"); do
     PREFIX_FILE="$work/sparse-prefix.txt" PADDING=1 run "breachdb sparse, padded" "$sparse" -s "$work/range.lua" http://127.0.0.1:18082
     run "breachdb /healthz (hello world)" "$dense" http://127.0.0.1:18080/healthz
     run "breachdb POST /v1/check, random hashes" "$dense" -s "$work/check.lua" http://127.0.0.1:18080/v1/check
+    PREFIX_FILE="$work/prefixes.txt" run "breachdb /range refused (429)" "$refusing" -s "$work/range.lua" http://127.0.0.1:18083
+    run "breachdb POST /v1/check refused (401)" "$refusing" -s "$work/check.lua" http://127.0.0.1:18083/v1/check
 done
 # RSS counts the index's mapped file pages (page cache, shared); the daemon's own memory is RssAnon.
 memory() { awk '/^Rss(Anon|File)/ { printf "%s %s KiB  ", $1, $2 }' "/proc/$1/status"; }
@@ -198,6 +207,8 @@ for name in rates:
 hello, check = "breachdb /healthz (hello world)", "breachdb POST /v1/check, random hashes"
 revalidation = "breachdb 304 revalidation, uniform"
 print(f"| 304 revalidation (If-None-Match), against /healthz | {cell(hello)} | {cell(revalidation)} | {median[revalidation] / median[hello]:.2f}× | {micros(hello)} / {micros(revalidation)} |")
+for refused in ("breachdb /range refused (429)", "breachdb POST /v1/check refused (401)"):
+    print(f"| {refused[9:]}, against /healthz | {cell(hello)} | {cell(refused)} | {median[refused] / median[hello]:.2f}× | {micros(hello)} / {micros(refused)} |")
 print(f"| POST /v1/check, random hashes, against /healthz | {cell(hello)} | {cell(check)} | {median[check] / median[hello]:.2f}× | {micros(hello)} / {micros(check)} |")
 PY
 
