@@ -182,7 +182,7 @@ let package = Package(
         .testTarget(name: "BreachIndexTests", dependencies: ["BreachIndex", "BreachHash", "TestSupport"]),
         .testTarget(
             name: "BreachIngestTests", dependencies: ["BreachIngest", "BreachIndex", "BreachHash", "TestSupport"]),
-        .testTarget(name: "BreachDownloadTests", dependencies: ["BreachDownload"]),
+        .testTarget(name: "BreachDownloadTests", dependencies: ["BreachDownload", "BreachIndex"]),
         .testTarget(
             name: "BreachServerTests",
             dependencies: [

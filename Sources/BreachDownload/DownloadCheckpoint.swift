@@ -9,6 +9,7 @@ import Foundation
 struct DownloadCheckpoint: Codable, Equatable {
     var source: String
     var kind: HashKind
+    var format: IndexFormat
     var prefixes: PrefixRange
     var padding: Bool
     var next: Int
@@ -16,9 +17,23 @@ struct DownloadCheckpoint: Codable, Equatable {
     init(options: DownloadOptions, next: Int) {
         source = options.sourceForDisplay  // the partial file keeps no credentials
         kind = options.kind
+        format = options.format
         prefixes = options.prefixes
         padding = options.padding
         self.next = next
+    }
+
+    private enum CodingKeys: String, CodingKey { case source, kind, format, prefixes, padding, next }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        source = try container.decode(String.self, forKey: .source)
+        kind = try container.decode(HashKind.self, forKey: .kind)
+        // Checkpoints written before compact downloads existed are of full ones.
+        format = try container.decodeIfPresent(IndexFormat.self, forKey: .format) ?? .full
+        prefixes = try container.decode(PrefixRange.self, forKey: .prefixes)
+        padding = try container.decode(Bool.self, forKey: .padding)
+        next = try container.decode(Int.self, forKey: .next)
     }
 
     /// `true` when `other` is the same download (wherever it stopped).

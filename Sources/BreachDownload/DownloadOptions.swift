@@ -17,6 +17,8 @@ public struct DownloadOptions: Sendable {
     /// `GET /v1/index` print): its password, query values and other secrets hidden (`redactedURL`).
     public var sourceForDisplay: String { redactedURL(source) }
     public var kind: HashKind = .sha1
+    /// Whole hashes, or the compact check-only form (as `ingest --compact` writes).
+    public var format: IndexFormat = .full
     /// An earlier download whose ranges are revalidated (`If-None-Match`) and copied on 304.
     public var base: String?
     /// Requests in flight at once.

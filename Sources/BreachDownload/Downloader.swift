@@ -59,6 +59,11 @@ public final class Downloader {
             throw DownloadError.invalidArguments(
                 "\(base.path): the base index holds \(base.kind.rawValue) hashes, not \(options.kind.rawValue)")
         }
+        if let base, !base.answersRanges {
+            throw DownloadError.invalidArguments(
+                "\(base.path): a compact index cannot be a base (unchanged ranges are copied from it whole); refresh the full index, then compact it"
+            )
+        }
         let destination = try IndexDestination(path: options.output, resumable: true)
         let lock = try DownloadLock(path: destination.temporaryPath + ".lock", output: options.output)
         let (writer, first) = try openWriter(at: destination.temporaryPath)
@@ -95,7 +100,7 @@ public final class Downloader {
         let wanted = DownloadCheckpoint(options: options, next: options.prefixes.first)
         let resumed: (writer: IndexWriter, state: [UInt8])?
         do {
-            resumed = try IndexWriter.resume(path: path, kind: options.kind) { state in
+            resumed = try IndexWriter.resume(path: path, kind: options.kind, format: options.format) { state in
                 DownloadCheckpoint.decode(state)?.isSameDownload(as: wanted) == true
             }
         } catch {
@@ -116,7 +121,7 @@ public final class Downloader {
                 "\(path) holds no checkpoint of this download (another source, mode or slice, or stopped before its first checkpoint): starting afresh"
             )
         }
-        let writer = try IndexWriter(path: path, kind: options.kind)
+        let writer = try IndexWriter(path: path, kind: options.kind, format: options.format)
         writer.commitsAutomatically = false
         return (writer, options.prefixes.first)
     }

@@ -202,14 +202,15 @@ public final class IndexWriter {
     /// before its first), or `accepting` refuses the state (another caller's partial file),
     /// which the caller may then overwrite. Throws when the file is there but cannot be
     /// trusted (not LMDB, cut off, a checkpoint that does not decode) or read: such a file
-    /// is left alone. The writer keeps every hash (minimum count 1), as resumable writers do.
-    public static func resume(path: String, kind: HashKind, accepting: ([UInt8]) -> Bool = { _ in true }) throws -> (
-        writer: IndexWriter, state: [UInt8]
-    )? {
+    /// is left alone. The writer keeps every hash (minimum count 1), as resumable writers do;
+    /// `format` is the one the interrupted writer wrote (the caller's state says which).
+    public static func resume(
+        path: String, kind: HashKind, format: IndexFormat = .full, accepting: ([UInt8]) -> Bool = { _ in true }
+    ) throws -> (writer: IndexWriter, state: [UInt8])? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let writer: IndexWriter
         do {
-            writer = try IndexWriter(opening: path, kind: kind, format: .full, minimumCount: 1)
+            writer = try IndexWriter(opening: path, kind: kind, format: format, minimumCount: 1)
         } catch IndexError.lmdb(let error) where error.isCorruption {
             throw IndexError.notAnIndex(path: path, reason: "not an LMDB file")
         }

@@ -70,6 +70,12 @@ struct Download: AsyncParsableCommand {
 
     @Flag(
         help:
+            "Write a compact, check-only index (as ingest --compact): the first 64 bits of each hash, counts exact; it cannot be a --base."
+    )
+    var compact = false
+
+    @Flag(
+        help:
             "Ask for plain bodies instead of gzip or br: faster from `breachdb serve` over loopback or a LAN, where the daemon compresses each uncached answer afresh."
     )
     var uncompressed = false
@@ -136,6 +142,7 @@ struct Download: AsyncParsableCommand {
         options.prefixes = prefixes
         options.requiresResume = resume
         options.padding = padding
+        options.format = compact ? .compact : .full
         options.compressed = !uncompressed
         options.retry.attempts = attempts
         options.retry.initialDelay = .milliseconds(Int(retryDelay * 1000))
@@ -154,7 +161,7 @@ struct Download: AsyncParsableCommand {
         }
         let s = summary
         var lines = [
-            "wrote \(output): \(s.hashCount.formatted()) \(mode.rawValue) hashes from \(s.ranges.formatted()) ranges (\(prefixes)), content digest \(s.contentDigest)",
+            "wrote \(output): \(compact ? "compact index, " : "")\(s.hashCount.formatted()) \(mode.rawValue) \(compact ? "64-bit keys" : "hashes") from \(s.ranges.formatted()) ranges (\(prefixes)), content digest \(s.contentDigest)",
             "ranges changed: \(s.changed.formatted()), unchanged (304): \(s.unchanged.formatted())"
                 + (s.resumedFrom > 0 ? ", finished by the interrupted run: \(s.resumedFrom.formatted())" : ""),
             "requests: \(s.requests.formatted()), retries: \(s.retries.formatted()); received \(ProgressReporter.bytes(UInt64(s.wireBytes))) "

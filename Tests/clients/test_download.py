@@ -252,6 +252,52 @@ def test_a_refresh_with_base_transfers_only_the_changed_ranges(tmp_path, slice_s
     assert stats(output)["metadata"]["contentDigest"] == stats(new_index)["metadata"]["contentDigest"]
 
 
+def compacted(index, output):
+    subprocess.run([BREACHDB, "compact", "--quiet", "--index", index, "--output", output], check=True, capture_output=True)
+    return output
+
+
+def test_a_compact_download_equals_the_compacted_source(tmp_path, slice_source):
+    port, index, dump = slice_source
+    output = str(tmp_path / "compact.idx")
+    result = download(f"http://127.0.0.1:{port}", output, "--compact")
+    assert "compact index, " in result.stderr
+    expected = stats(compacted(index, str(tmp_path / "expected.idx")))["metadata"]
+    metadata = stats(output)["metadata"]
+    assert metadata["formatVersion"] == 3
+    assert metadata["contentDigest"] == expected["contentDigest"]
+    with open(dump) as lines:
+        stored = [line.split(":")[0] for line in lines]
+
+    def counts(path):
+        return subprocess.run([BREACHDB, "check", "-i", path, "--sha1"], input="\n".join(stored) + "\n",
+                              capture_output=True, text=True, check=True).stdout.splitlines()
+    # Every stored hash, with the source's count.
+    assert counts(output) == counts(index)
+    assert len(stored) > 100 and not any(line.endswith(":0") for line in counts(output))
+
+
+def test_a_killed_compact_download_resumes_as_compact(tmp_path, slice_source):
+    port, index, _ = slice_source
+    output = str(tmp_path / "compact.idx")
+    arguments = ["--compact", "--concurrency", "2", "--checkpoint-interval", "0.1"]
+    with FaultProxy(port, delay=0.01) as proxy:
+        kill_mid_download(proxy, output, arguments)
+        result = download(proxy.url, output, "--resume", *arguments)
+    assert "finished by the interrupted run" in result.stderr
+    expected = stats(compacted(index, str(tmp_path / "expected.idx")))["metadata"]
+    assert stats(output)["metadata"]["contentDigest"] == expected["contentDigest"]
+
+
+def test_a_compact_index_is_refused_as_a_base_naming_it(tmp_path, slice_source):
+    port, index, _ = slice_source
+    base = compacted(index, str(tmp_path / "base.idx"))
+    result = download(f"http://127.0.0.1:{port}", str(tmp_path / "out.idx"), "--base", base, check=False)
+    assert result.returncode != 0
+    assert f"{base}: a compact index cannot be a base" in result.stderr
+    assert not os.path.exists(tmp_path / "out.idx")
+
+
 # Hostile and odd sources (issue 22): each test names the finding it covers.
 
 def clean_digest(tmp_path, port):
