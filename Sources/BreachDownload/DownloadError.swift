@@ -11,6 +11,8 @@ public enum DownloadError: Error, CustomStringConvertible, Sendable {
     /// The temporary index of an interrupted download is there but cannot be trusted or
     /// read; it is left alone (it may be worth keeping) rather than overwritten.
     case unusablePartial(path: String, reason: String)
+    /// The base's stored ranges fail their checksum: copying them would pass the damage on.
+    case damagedBase(path: String, problem: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,8 @@ public enum DownloadError: Error, CustomStringConvertible, Sendable {
         case .busy(let output): "another download is writing \(output) (its lock is held)"
         case .unusablePartial(let path, let reason):
             "the interrupted download cannot be continued: \(reason); remove \(path) to start afresh"
+        case .damagedBase(let path, let problem):
+            "the base \(path) is damaged (\(problem)); verify it, and download afresh without --base"
         }
     }
 }

@@ -29,5 +29,7 @@ public struct DownloadSummary: Sendable {
     public var paddingRowsDropped = 0
     public var hashCount: UInt64 = 0
     public var contentDigest = ""
+    /// An in-place refresh in which every range was unchanged: the file was left untouched.
+    public var nothingChanged = false
     public var seconds = 0.0
 }

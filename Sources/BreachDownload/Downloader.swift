@@ -21,6 +21,8 @@ public final class Downloader {
     private let source: any RangeSource
     private let statistics = DownloadStatistics()
     private let fetcher: RangeFetcher
+    /// The last chunk of the base whose checksum was checked (ranges are copied in order).
+    private var verifiedBaseChunk = -1
 
     public init(
         options: DownloadOptions, progress: ProgressReporter? = nil,
@@ -66,10 +68,37 @@ public final class Downloader {
         }
         let destination = try IndexDestination(path: options.output, resumable: true)
         let lock = try DownloadLock(path: destination.temporaryPath + ".lock", output: options.output)
-        let (writer, first) = try openWriter(at: destination.temporaryPath)
+        let output = IndexOutput(path: destination.temporaryPath)
+        var first = options.prefixes.first
+        if let (writer, next) = try resumeWriter(at: output.path) {
+            output.writer = writer
+            first = next
+        } else if let base, options.format == .full, Self.isSameFile(base.path, options.output) {
+            // In place: nothing is written until a range has changed (see `IndexOutput`).
+            output.base = base
+        } else {
+            output.writer = try newWriter(at: output.path)
+        }
         var summary = DownloadSummary()
         summary.resumedFrom = first - options.prefixes.first
-        try await fetchAll(from: first, into: writer, base: base, summary: &summary)
+        try await fetchAll(from: first, into: output, base: base, summary: &summary)
+        summary.ranges = options.prefixes.count
+        summary.requests = statistics.requests.load(ordering: .relaxed)
+        summary.retries = statistics.retries.load(ordering: .relaxed)
+        summary.wireBytes = statistics.wireBytes.load(ordering: .relaxed)
+        summary.textBytes = statistics.textBytes.load(ordering: .relaxed)
+        summary.paddingRowsDropped = statistics.paddingRows.load(ordering: .relaxed)
+        guard let writer = output.writer else {
+            // Every range unchanged: the file, its inode and its time stay as they were, so
+            // a daemon serving it has nothing to reload.
+            progress?.finish()
+            lock.release()
+            summary.nothingChanged = true
+            summary.hashCount = base?.metadata.hashCount ?? 0
+            summary.contentDigest = base?.metadata.contentDigest ?? ""
+            summary.seconds = (ContinuousClock.now - started).timeInterval
+            return summary
+        }
         let metadata = try writer.finish(
             sources: [
                 .init(
@@ -80,23 +109,16 @@ public final class Downloader {
         progress?.finish()
         try destination.publish()
         lock.release()
-        summary.ranges = options.prefixes.count
-        summary.requests = statistics.requests.load(ordering: .relaxed)
-        summary.retries = statistics.retries.load(ordering: .relaxed)
-        summary.wireBytes = statistics.wireBytes.load(ordering: .relaxed)
-        summary.textBytes = statistics.textBytes.load(ordering: .relaxed)
-        summary.paddingRowsDropped = statistics.paddingRows.load(ordering: .relaxed)
         summary.hashCount = metadata.hashCount
         summary.contentDigest = metadata.contentDigest ?? ""
         summary.seconds = (ContinuousClock.now - started).timeInterval
         return summary
     }
 
-    /// The writer and the first prefix to fetch: where an interrupted run of the same
-    /// download stopped, or the start of a fresh temporary index. A temporary index that
-    /// is another download's (or has no checkpoint yet) is replaced, saying so; one that
-    /// cannot be read stops the download.
-    private func openWriter(at path: String) throws -> (IndexWriter, Int) {
+    /// The writer and the first prefix to fetch where an interrupted run of the same
+    /// download stopped; `nil` when there is none to continue (see ``newWriter(at:)``). A
+    /// temporary index that cannot be read stops the download.
+    private func resumeWriter(at path: String) throws -> (IndexWriter, Int)? {
         let wanted = DownloadCheckpoint(options: options, next: options.prefixes.first)
         let resumed: (writer: IndexWriter, state: [UInt8])?
         do {
@@ -110,23 +132,33 @@ public final class Downloader {
             writer.commitsAutomatically = false
             return (writer, checkpoint.next)
         }
-        let stale = FileManager.default.fileExists(atPath: path)
         if options.requiresResume {
             throw DownloadError.invalidArguments(
                 "--resume: no interrupted download of \(options.prefixes) from \(options.sourceForDisplay) to continue (\(path) is missing or holds another)"
             )
         }
-        if stale {
+        return nil
+    }
+
+    /// A fresh temporary index; one there already (another download's, or stopped before
+    /// its first checkpoint) is replaced, saying so.
+    private func newWriter(at path: String) throws -> IndexWriter {
+        if FileManager.default.fileExists(atPath: path) {
             notice(
                 "\(path) holds no checkpoint of this download (another source, mode or slice, or stopped before its first checkpoint): starting afresh"
             )
         }
         let writer = try IndexWriter(path: path, kind: options.kind, format: options.format)
         writer.commitsAutomatically = false
-        return (writer, options.prefixes.first)
+        return writer
     }
 
-    private func fetchAll(from first: Int, into writer: IndexWriter, base: BreachIndex?, summary: inout DownloadSummary)
+    private static func isSameFile(_ one: String, _ other: String) -> Bool {
+        var a = stat(), b = stat()
+        return stat(one, &a) == 0 && stat(other, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino
+    }
+
+    private func fetchAll(from first: Int, into output: IndexOutput, base: BreachIndex?, summary: inout DownloadSummary)
         async throws
     {
         let last = options.prefixes.last
@@ -156,22 +188,48 @@ public final class Downloader {
                 waitingBytes += fetched.bytes
                 while let ready = waiting.removeValue(forKey: nextToWrite) {
                     waitingBytes -= ready.bytes
-                    try write(ready, prefix: nextToWrite, into: writer, base: base, summary: &summary)
+                    let prefix = nextToWrite
                     nextToWrite += 1
+                    if output.isDeferring(ready, prefix: prefix) {
+                        summary.unchanged += 1
+                        continue
+                    }
+                    let writer = try output.writer ?? startWriter(for: output, before: prefix)
+                    try write(ready, prefix: prefix, into: writer, base: base, summary: &summary)
                     if writer.uncommittedBytes >= options.bytesPerCheckpoint
                         || ContinuousClock.now - lastCheckpoint >= options.checkpointInterval
                     {
-                        try writer.checkpoint(state: DownloadCheckpoint(options: options, next: nextToWrite).encoded())
-                        base?.dropMappedPages()
+                        try checkpoint(writer, next: nextToWrite, base: base)
                         lastCheckpoint = .now
                     }
                 }
                 report(
                     done: nextToWrite - options.prefixes.first, resumed: first - options.prefixes.first,
-                    hashes: writer.hashCount)
+                    hashes: output.writer?.hashCount ?? 0)
                 launch()
             }
         }
+    }
+
+    private func checkpoint(_ writer: IndexWriter, next: Int, base: BreachIndex?) throws {
+        try writer.checkpoint(state: DownloadCheckpoint(options: options, next: next).encoded())
+        base?.dropMappedPages()
+    }
+
+    /// An in-place refresh's writer, made at the first range that changed: the unchanged
+    /// ranges before it are copied from the base first.
+    private func startWriter(for output: IndexOutput, before prefix: Int) throws -> IndexWriter {
+        let writer = try newWriter(at: output.path)
+        output.writer = writer
+        guard let base = output.base else { return writer }
+        for unchanged in options.prefixes.first..<prefix {
+            // Deferred only when the 304's validator was the base's own.
+            try copy(unchanged, from: base, validator: base.validator(forPrefix: unchanged)!, into: writer)
+            if writer.uncommittedBytes >= options.bytesPerCheckpoint {
+                try checkpoint(writer, next: unchanged + 1, base: base)
+            }
+        }
+        return writer
     }
 
     private func write(
@@ -185,10 +243,24 @@ public final class Downloader {
             summary.changed += 1
         case .unchanged(let validator):
             // Only sent with a validator from the base, so the base is there.
-            try base!.forEachEntry(inRange: prefix) { try writer.append($0) }
-            try writer.setValidator(validator, forPrefix: prefix)
+            try copy(prefix, from: base!, validator: validator, into: writer)
             summary.unchanged += 1
         }
+    }
+
+    /// The base's range `prefix` into `writer` as stored, once the checksum of its chunk
+    /// (read ahead in whole blocks) matched: a damaged base stops the download naming the
+    /// ranges, rather than passing its damage on under fresh checksums.
+    private func copy(_ prefix: Int, from base: BreachIndex, validator: String, into writer: IndexWriter) throws {
+        let chunk = BreachIndex.chunk(containing: prefix)
+        if chunk != verifiedBaseChunk {
+            if let problem = base.checksumProblem(inChunk: chunk) {
+                throw DownloadError.damagedBase(path: base.path, problem: problem)
+            }
+            verifiedBaseChunk = chunk
+        }
+        try writer.appendBucket(of: base, prefix: prefix)
+        try writer.setValidator(validator, forPrefix: prefix)
     }
 
     private func report(done: Int, resumed: Int, hashes: UInt64) {
@@ -208,5 +280,24 @@ public final class Downloader {
             return line
         }
         progress.report(fraction: Double(done) / Double(total), line())
+    }
+}
+
+/// Where a download writes: the temporary index, made at once, or — refreshing a file in
+/// place — only once a range has changed, so that a refresh in which every range is
+/// unchanged writes nothing at all.
+private final class IndexOutput {
+    let path: String
+    var writer: IndexWriter?
+    /// Set while an in-place refresh defers writing.
+    var base: BreachIndex?
+
+    init(path: String) { self.path = path }
+
+    /// `true` when `fetched` needs no writing yet: in place, before any change, a range the
+    /// server confirmed with the base's own validator.
+    func isDeferring(_ fetched: FetchedRange, prefix: Int) -> Bool {
+        guard writer == nil, let base, case .unchanged(let validator) = fetched else { return false }
+        return validator == base.validator(forPrefix: prefix)
     }
 }

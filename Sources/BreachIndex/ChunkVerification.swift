@@ -9,6 +9,11 @@ extension BreachIndex {
     /// How many chunks the checksums cover, each a run of consecutive prefixes.
     public static let checksumChunkCount = ChunkChecksums.chunkCount
 
+    /// The chunk that covers the bucket of the 20-bit `prefix`.
+    public static func chunk(containing prefix: Int) -> Int {
+        prefix / ChunkChecksums.prefixesPerChunk
+    }
+
     /// The 20-bit prefixes whose buckets `chunk` covers.
     public static func prefixes(ofChunk chunk: Int) -> Range<Int> {
         precondition((0..<checksumChunkCount).contains(chunk), "no such chunk")

@@ -32,6 +32,8 @@ public final class IndexWriter {
     @exclusivity(unchecked) private var block = BucketBlockBuilder()
     @exclusivity(unchecked) private var checksums = ChunkChecksums()
     @exclusivity(unchecked) private var bytesSinceCommit = 0
+    /// The prefix of the last bucket copied whole (``appendBucket(of:prefix:)``): no hash of it may follow.
+    @exclusivity(unchecked) private var copiedPrefix = -1
 
     /// Receives, in ascending order, each hash left out for being under the minimum count.
     @exclusivity(unchecked) public var onBelowMinimum: ((HashCount) throws -> Void)?
@@ -97,6 +99,7 @@ public final class IndexWriter {
         if let last, !(last < entry.digest) { throw IndexError.outOfOrder(path: path) }
         last = entry.digest
         if entry.digest.prefix != bucketPrefix {
+            if entry.digest.prefix == copiedPrefix { throw IndexError.outOfOrder(path: path) }
             try flushBucket()
             bucketPrefix = entry.digest.prefix
         }
@@ -112,6 +115,38 @@ public final class IndexWriter {
             belowMinimumCount += 1
             try onBelowMinimum?(entry)
         }
+    }
+
+    /// Adds the whole range `prefix` of `source` (nothing else of that prefix may be added):
+    /// its bucket's bytes as stored when the two files code buckets alike (same kind and
+    /// format, every hash kept), which spares re-encoding it (a refresh copies most of the
+    /// index this way); else hash by hash. The bytes are trusted: check the source's chunk
+    /// checksum first (``BreachIndex/checksumProblem(inChunk:)``).
+    public func appendBucket(of source: BreachIndex, prefix: Int) throws {
+        guard let stored = source.bucket(prefix) else { return }
+        guard source.kind == kind && source.format == format && minimumCount == 1 else {
+            try stored.forEach(prefix: prefix) { try append($0) }
+            return
+        }
+        var first: HashDigest?, lastInBucket: HashDigest?, sum: UInt64 = 0
+        stored.forEach(prefix: prefix) { entry in
+            if first == nil { first = entry.digest }
+            lastInBucket = entry.digest
+            sum &+= entry.count
+        }
+        guard let first, let lastInBucket else { return }
+        if let last, !(last < first) { throw IndexError.outOfOrder(path: path) }
+        try flushBucket()
+        let value = UnsafeRawBufferPointer(start: stored.bytes.base, count: stored.layout.byteCount)
+        checksums.add(prefix: prefix, value: value)
+        if !block.accepts(prefix: prefix) { try flushBlock() }
+        block.append(prefix: prefix, bucket: Array(value))
+        hashCount += UInt64(stored.layout.entryCount)
+        countSum &+= sum
+        bucketCount += 1
+        last = lastInBucket
+        copiedPrefix = prefix
+        bucketPrefix = -1
     }
 
     private func flushBucket() throws {

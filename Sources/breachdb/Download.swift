@@ -17,7 +17,10 @@ struct Download: AsyncParsableCommand {
             requests in flight, checks every body, and writes the hashes straight into the \
             index in prefix order: no intermediate text files. Failed requests are retried. A \
             killed download resumes where it stopped when run again with the same arguments. With --base, each range is revalidated with the ETag stored in \
-            the older index and copied from it when the server answers 304 Not Modified.
+            the older index and copied from it when the server answers 304 Not Modified \
+            (as stored, once its chunk's checksum matched: a damaged base stops the download). \
+            With --base and --output the same file, nothing is written until a range has \
+            changed: when none has, the file is left untouched ("nothing changed").
 
             A range answer must be whole within 4 × --timeout (head and body), arrive at \
             1 KiB/s at least once --timeout has passed, and be at most 1 MiB on the wire and \
@@ -160,6 +163,13 @@ struct Download: AsyncParsableCommand {
             throw CommandFailure("download failed: \(error)")
         }
         let s = summary
+        if s.nothingChanged {
+            FileHandle.standardError.write(
+                Data(
+                    "nothing changed: \(output) left as it was (\(s.unchanged.formatted()) ranges unchanged, \(s.requests.formatted()) requests in \(String(format: "%.2f", s.seconds)) s), content digest \(s.contentDigest)\n"
+                        .utf8))
+            return
+        }
         var lines = [
             "wrote \(output): \(compact ? "compact index, " : "")\(s.hashCount.formatted()) \(mode.rawValue) \(compact ? "64-bit keys" : "hashes") from \(s.ranges.formatted()) ranges (\(prefixes)), content digest \(s.contentDigest)",
             "ranges changed: \(s.changed.formatted()), unchanged (304): \(s.unchanged.formatted())"

@@ -252,6 +252,69 @@ def test_a_refresh_with_base_transfers_only_the_changed_ranges(tmp_path, slice_s
     assert stats(output)["metadata"]["contentDigest"] == stats(new_index)["metadata"]["contentDigest"]
 
 
+def test_an_in_place_refresh_with_nothing_changed_leaves_the_file_untouched(tmp_path, slice_source):
+    port, _, _ = slice_source
+    index = str(tmp_path / "replica.idx")
+    download(f"http://127.0.0.1:{port}", index)
+    before = os.stat(index)
+    with FaultProxy(port) as proxy:
+        result = download(proxy.url, index, "--base", index)
+        statuses = {status for answers in proxy.statuses.values() for status in answers}
+    assert statuses == {304}
+    after = os.stat(index)
+    # Same inode, size and time: a daemon serving the file has nothing to reload.
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
+    assert f"nothing changed: {index} left as it was ({len(SLICE_PREFIXES)} ranges unchanged" in result.stderr
+    assert not os.path.exists(tmp_path / ".replica.idx.partial")
+
+
+def test_an_in_place_refresh_with_changes_equals_the_new_source(tmp_path, slice_source):
+    port, _, _ = slice_source
+    index = str(tmp_path / "replica.idx")
+    download(f"http://127.0.0.1:{port}", index)
+    # The last range with hashes changes: every range before it was deferred, then copied.
+    changed = {0x000FF: 4, 0x000FE: 4, 0x000FD: 4}
+    new_dump, new_index = str(tmp_path / "new.txt"), str(tmp_path / "new-source.idx")
+    write_dump(new_dump, "sha1", SLICE_PREFIXES, seed=7, changes=changed)
+    ingest(new_dump, new_index)
+    assert stats(new_index)["metadata"]["contentDigest"] != stats(index)["metadata"]["contentDigest"]
+    with serve(new_index) as new_port:
+        result = download(f"http://127.0.0.1:{new_port}", index, "--base", index)
+    assert "nothing changed" not in result.stderr
+    assert stats(index)["metadata"]["contentDigest"] == stats(new_index)["metadata"]["contentDigest"]
+
+
+def flip_bit_in_buckets(index):
+    """Flips one bit in the middle of the index's first block of buckets, in place: damage
+    that only the checksums (and decoding) can see."""
+    import lmdb
+    environment = lmdb.open(index, subdir=False, readonly=True, lock=False, max_dbs=4)
+    with environment.begin() as transaction:
+        buckets = environment.open_db(b"buckets", txn=transaction, create=False)
+        _, block = next(iter(transaction.cursor(buckets)))
+        block = bytes(block)
+    environment.close()
+    with open(index, "rb") as file:
+        data = bytearray(file.read())
+    offset = data.find(block)
+    assert offset >= 0 and data.find(block, offset + 1) < 0
+    data[offset + len(block) // 2] ^= 0x10
+    with open(index, "wb") as file:
+        file.write(data)
+
+
+def test_a_damaged_base_stops_the_refresh_naming_its_ranges(tmp_path, slice_source):
+    port, _, _ = slice_source
+    base, output = str(tmp_path / "base.idx"), str(tmp_path / "out.idx")
+    download(f"http://127.0.0.1:{port}", base)
+    flip_bit_in_buckets(base)
+    result = download(f"http://127.0.0.1:{port}", output, "--base", base, check=False)
+    assert result.returncode != 0
+    assert f"the base {base} is damaged (" in result.stderr, result.stderr
+    assert "prefixes 00000–00FFF" in result.stderr
+    assert not os.path.exists(output)
+
+
 def compacted(index, output):
     subprocess.run([BREACHDB, "compact", "--quiet", "--index", index, "--output", output], check=True, capture_output=True)
     return output
