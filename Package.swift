@@ -177,7 +177,7 @@ let package = Package(
             name: "TestSupport", dependencies: ["BreachIndex", "BreachHash", "SyntheticData"], path: "Tests/TestSupport"
         ),
         .testTarget(name: "BreachSupportTests", dependencies: ["BreachSupport"]),
-        .testTarget(name: "LMDBTests", dependencies: ["LMDB", "TestSupport"]),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB", "CLMDB", "TestSupport"]),
         .testTarget(name: "BreachHashTests", dependencies: ["BreachHash"]),
         .testTarget(name: "BreachIndexTests", dependencies: ["BreachIndex", "BreachHash", "TestSupport"]),
         .testTarget(

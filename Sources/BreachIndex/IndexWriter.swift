@@ -222,8 +222,7 @@ public final class IndexWriter {
         try mappingLMDBErrors {
             let meta = try transaction.database(named: IndexLayout.metaDatabase, create: true)
             try transaction.put(bytes, forKey: IndexLayout.checkpointKey, in: meta)
-            try transaction.commit()
-            try environment.sync(force: true)
+            try environment.withDurableCommits { try transaction.commit() }
             transaction = try environment.writeTransaction()
             // Else every checkpoint leaves the pages LMDB read resident, unbounded; best
             // effort: the checkpoint itself is safe on disk by now.
@@ -299,8 +298,7 @@ public final class IndexWriter {
             try transaction.put(try metadata.encoded(), forKey: IndexLayout.metadataKey, in: meta)
             try transaction.put(ChunkChecksums.encode(values), forKey: IndexLayout.checksumsKey, in: meta)
             try transaction.removeValue(forKey: IndexLayout.checkpointKey, in: meta)
-            try transaction.commit()
-            try environment.sync(force: true)
+            try environment.withDurableCommits { try transaction.commit() }
         }
         Self.dropCachedPages(path)
         return metadata

@@ -23,7 +23,8 @@ public final class Environment: @unchecked Sendable {
         /// and no concurrent readers of a changing file (a finished index, or a private
         /// temporary file being built).
         public static let noLock = Flags(rawValue: UInt32(MDB_NOLOCK))
-        /// `MDB_NOSYNC`: no fsync at commit; the caller must call ``sync(force:)``.
+        /// `MDB_NOSYNC`: no fsync at commit (bulk writing); a commit that must survive a
+        /// power cut goes through ``Environment/withDurableCommits(_:)``.
         public static let noSync = Flags(rawValue: UInt32(MDB_NOSYNC))
         /// `MDB_NOTLS`: read transactions are not tied to a thread.
         public static let noThreadLocalStorage = Flags(rawValue: UInt32(MDB_NOTLS))
@@ -56,9 +57,17 @@ public final class Environment: @unchecked Sendable {
 
     deinit { mdb_env_close(handle) }
 
-    /// Flushes the data to disk (`mdb_env_sync`); with `force`, even under ``Flags/noSync``.
-    public func sync(force: Bool = true) throws {
-        try check(mdb_env_sync(handle, force ? 1 : 0), "mdb_env_sync", path)
+    /// Runs `body` (a commit) with ``Flags/noSync`` lifted, when the environment was opened
+    /// with it: LMDB then syncs the data pages *before* it writes the meta page that names
+    /// them, and the meta page after. A commit followed by `mdb_env_sync` has a window in
+    /// which a power cut can leave a meta page on disk whose pages are not: a torn file.
+    public func withDurableCommits<Result>(_ body: () throws -> Result) throws -> Result {
+        var flags: UInt32 = 0
+        try check(mdb_env_get_flags(handle, &flags), "mdb_env_get_flags", path)
+        guard flags & UInt32(MDB_NOSYNC) != 0 else { return try body() }
+        try check(mdb_env_set_flags(handle, UInt32(MDB_NOSYNC), 0), "mdb_env_set_flags", path)
+        defer { mdb_env_set_flags(handle, UInt32(MDB_NOSYNC), 1) }
+        return try body()
     }
 
     /// How many bytes the data pages span, up to the last page the newest meta page names

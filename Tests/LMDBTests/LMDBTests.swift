@@ -1,7 +1,9 @@
+import CLMDB
 import Foundation
-import LMDB
 import TestSupport
 import Testing
+
+@testable import LMDB
 
 /// The LMDB wrapper: what is committed is read back, what is aborted is not, and a failure
 /// names the file and the operation.
@@ -73,5 +75,26 @@ import Testing
         }
         #expect(error?.isCorruption == true)
         #expect(error?.description.contains(path) == true)
+    }
+
+    /// A durable commit runs with MDB_NOSYNC lifted (LMDB syncs the pages before the meta
+    /// page that names them), and the environment is back to unsynced commits afterwards.
+    @Test func aDurableCommitLiftsNoSyncForItsDurationOnly() throws {
+        let environment = try environment(flags: [.noSubdirectory, .noSync])
+        func noSync() -> Bool {
+            var flags: UInt32 = 0
+            return mdb_env_get_flags(environment.handle, &flags) == 0 && flags & UInt32(MDB_NOSYNC) != 0
+        }
+        let write = try environment.writeTransaction()
+        try write.put(Array("one".utf8), forKey: "a", in: try write.database(named: "things", create: true))
+        var during: Bool?
+        try environment.withDurableCommits {
+            during = noSync()
+            try write.commit()
+        }
+        #expect(during == false)
+        #expect(noSync())
+        let read = try environment.readTransaction()
+        #expect(string(try read.value(forKey: "a", in: try read.database(named: "things"))) == "one")
     }
 }
