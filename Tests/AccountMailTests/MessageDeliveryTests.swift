@@ -93,9 +93,8 @@ struct MessageDeliveryTests {
         "R8: with the mail server down nothing is lost; it is retried later and delivered once",
         arguments: StoreKind.all)
     func mailServerDown(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            _ = try await fixture.activeUser("pat", by: admin)
-            try await fixture.service.requestPasswordReset(login: fixture.address("pat"))
+        try await AccountFixture.withActiveUser("pat", on: kind) { fixture, login, _ in
+            try await fixture.service.requestPasswordReset(login: login)
             // A port with no server behind it.
             let down = OutboxDispatcher(
                 outbox: fixture.store,
@@ -111,7 +110,7 @@ struct MessageDeliveryTests {
             #expect(try await fixture.dispatcher.dispatchDueMessages() == 1)
             #expect(try await fixture.dispatcher.dispatchDueMessages() == 0)
             #expect(try await fixture.store.pendingMessageCount() == 0)
-            let mails = SMTPSink.shared.messages(to: fixture.address("pat")).filter {
+            let mails = SMTPSink.shared.messages(to: login).filter {
                 $0.subject.contains("Reset your")
             }
             #expect(mails.count == 1)
@@ -122,9 +121,8 @@ struct MessageDeliveryTests {
         "R8: a message claimed by one dispatcher is not sent by another; a crashed claim is taken over after its lease",
         arguments: StoreKind.all)
     func claimsAreExclusive(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            _ = try await fixture.activeUser("quy", by: admin)
-            try await fixture.service.requestPasswordReset(login: fixture.address("quy"))
+        try await AccountFixture.withActiveUser("quy", on: kind) { fixture, login, _ in
+            try await fixture.service.requestPasswordReset(login: login)
             // A dispatcher that claims and then dies before sending.
             let claimed = try await fixture.store.claimDueMessages(
                 now: fixture.clock.now(), lease: .seconds(120), limit: 10)
@@ -132,7 +130,7 @@ struct MessageDeliveryTests {
             #expect(try await fixture.dispatcher.dispatchDueMessages() == 0)
             fixture.clock.advance(.seconds(121))
             #expect(try await fixture.dispatcher.dispatchDueMessages() == 1)
-            let mail = try await fixture.onlyMail(to: fixture.address("quy"), subjectContaining: "Reset your")
+            let mail = try await fixture.onlyMail(to: login, subjectContaining: "Reset your")
             #expect(mail.messageID == "<\(claimed[0].id)@breachdb>")
         }
     }

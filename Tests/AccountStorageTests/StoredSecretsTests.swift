@@ -10,11 +10,10 @@ import Testing
 struct StoredSecretsTests {
     @Test("Tokens and codes are stored only as hashes; the audit log holds no secret", arguments: StoreKind.all)
     func secretsAreNotStored(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let user = try await fixture.activeUser("raw", by: admin)
-            try await fixture.service.requestPasswordReset(login: fixture.address("raw"))
+        try await AccountFixture.withActiveUser("raw", on: kind) { fixture, login, user in
+            try await fixture.service.requestPasswordReset(login: login)
             let resetToken = try #require(
-                try await fixture.resetLinks(to: fixture.address("raw")).first)
+                try await fixture.resetLinks(to: login).first)
             let dump = try await fixture.store.database.transaction { connection in
                 var text = ""
                 for table in [
@@ -87,9 +86,7 @@ struct StoredSecretsTests {
 
     @Test("An outbox message whose code has expired is never sent, and its body is dropped", arguments: StoreKind.all)
     func expiredSecretsLeaveTheOutbox(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            _ = try await fixture.activeUser("late", by: admin)
-            let login = fixture.address("late")
+        try await AccountFixture.withActiveUser("late", on: kind) { fixture, login, _ in
             _ = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
             // The mail server was down for the code's ten minutes.
             fixture.clock.advance(.seconds(601))

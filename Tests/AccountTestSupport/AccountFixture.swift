@@ -250,6 +250,19 @@ public final class AccountFixture: Sendable {
         }
     }
 
+    /// ``withAdministrator(_:checker:configure:_:)`` with one active user, `name`, whom the
+    /// administrator invited (A2): `body` is given their login and their first session.
+    public static func withActiveUser<Value>(
+        _ name: String, on kind: StoreKind, checker: (any BreachChecker)? = nil,
+        configure: (inout AccountConfiguration) -> Void = { _ in },
+        _ body: (AccountFixture, _ login: String, _ session: IssuedSession) async throws -> Value
+    ) async throws -> Value {
+        try await withAdministrator(kind, checker: checker, configure: configure) { fixture, administrator in
+            let session = try await fixture.activeUser(name, by: administrator)
+            return try await body(fixture, fixture.address(name), session)
+        }
+    }
+
     public func address(_ name: String) -> String { "\(name)@\(domain)" }
 
     /// Runs the dispatcher, then reads what the SMTP server received for `address`.
@@ -276,6 +289,12 @@ public final class AccountFixture: Sendable {
         try #require(try await onlyMail(to: address, subjectContaining: "Reset your").token(forPath: "reset-password"))
     }
 
+    /// Asks for a password reset for `login` (R1) and answers the e-mailed link's token.
+    public func requestedResetLink(for login: String) async throws -> String {
+        try await service.requestPasswordReset(login: login)
+        return try await resetLink(to: login)
+    }
+
     /// The reset link tokens of every e-mail to `address` so far, oldest first (R1, L1, B3).
     public func resetLinks(to address: String) async throws -> [String] {
         try await mail(to: address).compactMap { $0.token(forPath: "reset-password") }
@@ -284,6 +303,25 @@ public final class AccountFixture: Sendable {
     /// The newest device code e-mailed to `address` (L3).
     public func latestCode(to address: String) async throws -> String {
         try #require(try await mail(to: address).compactMap(\.code).last)
+    }
+
+    /// `count` sign-ins as `login` with a wrong password, each refused as wrong (L2's
+    /// failures); with `interval`, the clock moves on by it before each.
+    public func failSignIns(
+        _ login: String, times count: Int, advancingClockBy interval: Duration? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
+        for _ in 1...count {
+            if let interval { clock.advance(interval) }
+            await #expect(throws: AccountError.invalidCredentials, sourceLocation: sourceLocation) {
+                try await service.signIn(login: login, password: "wrong-password-guess")
+            }
+        }
+    }
+
+    /// The account's consecutive failed attempts as stored (L2); nil when there is no such account.
+    public func failedSignIns(of account: AccountID) async throws -> Int? {
+        try await store.transaction { tx in try await tx.account(id: account)?.failedSignIns }
     }
 
     /// A super-administrator, signed in (A2's bootstrap), and their session token.

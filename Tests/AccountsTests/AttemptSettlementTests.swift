@@ -1,12 +1,9 @@
 import AccountTestSupport
+import Accounts
 import BreachCheck
-import BreachSupport
 import Foundation
 import Synchronization
 import Testing
-
-@testable import AccountStorage
-@testable import Accounts
 
 /// A breach checker that a test can take down or make run something mid-request.
 final class ControlledChecker: BreachChecker {
@@ -46,22 +43,12 @@ struct AttemptSettlementTests {
         }
     }
 
-    static func failedSignIns(_ fixture: AccountFixture, _ id: AccountID) async throws -> Int? {
-        try await fixture.store.transaction { tx in try await tx.account(id: id)?.failedSignIns }
-    }
-
     @Test(
         "L2, L3: a device-code refusal (429) gives the attempt back: after 4 failures and 5 codes, the newest code still signs in",
         arguments: StoreKind.all)
     func deviceCodeCapReleasesTheAttempt(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let user = try await fixture.activeUser("cap429", by: admin)
-            let login = fixture.address("cap429")
-            for _ in 1...4 {
-                await #expect(throws: AccountError.invalidCredentials) {
-                    try await fixture.service.signIn(login: login, password: "wrong-password-cap")
-                }
-            }
+        try await AccountFixture.withActiveUser("cap429", on: kind) { fixture, login, user in
+            await fixture.failSignIns(login, times: 4)
             var newest: String?
             for _ in 1...5 {
                 newest = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
@@ -74,7 +61,7 @@ struct AttemptSettlementTests {
                 return
             }
             #expect(wait > 0)
-            #expect(try await Self.failedSignIns(fixture, user.accountID) == 4)
+            #expect(try await fixture.failedSignIns(of: user.accountID) == 4)
             let code = try await fixture.latestCode(to: login)
             _ = try await fixture.service.verifyDevice(challengeID: try #require(newest), code: code)
         }
@@ -93,7 +80,7 @@ struct AttemptSettlementTests {
                         login: login, password: AccountFixture.goodPassword, deviceToken: user.deviceToken)
                 }
             }
-            #expect(try await Self.failedSignIns(fixture, user.accountID) == 0)
+            #expect(try await fixture.failedSignIns(of: user.accountID) == 0)
             #expect(
                 try await fixture.store.auditEvents(accountID: user.accountID).filter { $0.kind == .lockout }.isEmpty)
             checker.setDown(false)
@@ -105,21 +92,17 @@ struct AttemptSettlementTests {
         "L2, L3: one failure short of the cap, the right password's code still signs in (the code is not the cap's last attempt)",
         arguments: StoreKind.all)
     func codeOneShortOfTheCapSignsIn(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(
-            kind,
+        try await AccountFixture.withActiveUser(
+            "cap",
+            on:
+                kind,
             configure: {
                 $0.failuresBeforeLockout = 50
                 $0.failuresBeforeResetEmail = 60
                 $0.failuresBeforeResetRequired = 7
             }
-        ) { fixture, admin in
-            _ = try await fixture.activeUser("cap", by: admin)
-            let login = fixture.address("cap")
-            for _ in 1...6 {
-                await #expect(throws: AccountError.invalidCredentials) {
-                    try await fixture.service.signIn(login: login, password: "wrong-password-cap")
-                }
-            }
+        ) { fixture, login, _ in
+            await fixture.failSignIns(login, times: 6)
             _ = try await fixture.signInThroughDeviceCheck(login, AccountFixture.goodPassword)
         }
     }
@@ -132,18 +115,14 @@ struct AttemptSettlementTests {
             let password = "soon-to-be-breached-77"
             let user = try await fixture.activeUser("b3", password: password, by: admin)
             let login = fixture.address("b3")
-            for _ in 1...3 {
-                await #expect(throws: AccountError.invalidCredentials) {
-                    try await fixture.service.signIn(login: login, password: "wrong-password-b3")
-                }
-            }
+            await fixture.failSignIns(login, times: 3)
             try fixture.breaches.add(password)
             for _ in 1...4 {
                 await #expect(throws: AccountError.passwordResetRequired) {
                     try await fixture.service.signIn(login: login, password: password, deviceToken: user.deviceToken)
                 }
             }
-            #expect(try await Self.failedSignIns(fixture, user.accountID) == 3)
+            #expect(try await fixture.failedSignIns(of: user.accountID) == 3)
             let resets = try await fixture.resetLinks(to: login)
             #expect(resets.count == 1)
             try await fixture.service.resetPassword(
@@ -179,8 +158,7 @@ struct HashingQueueTests {
         "Past the hashing queue's limit a sign-in is refused busy (503, Retry-After) and its attempt given back (L2)",
         arguments: StoreKind.all)
     func fullQueueRefusesAndReleases(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let user = try await fixture.activeUser("busy", by: admin)
+        try await AccountFixture.withActiveUser("busy", on: kind) { fixture, login, user in
             var configuration = AccountFixture.testConfiguration()
             configuration.hashingQueueLimit = 0
             let saturated = AccountService(
@@ -189,7 +167,7 @@ struct HashingQueueTests {
             for _ in 1...6 {
                 let refusal = await #expect(throws: AccountError.self) {
                     try await saturated.signIn(
-                        login: fixture.address("busy"), password: AccountFixture.goodPassword,
+                        login: login, password: AccountFixture.goodPassword,
                         deviceToken: user.deviceToken
                     )
                 }
@@ -199,9 +177,9 @@ struct HashingQueueTests {
                 }
                 #expect(wait >= 1)
             }
-            #expect(try await AttemptSettlementTests.failedSignIns(fixture, user.accountID) == 0)
+            #expect(try await fixture.failedSignIns(of: user.accountID) == 0)
             try await fixture.session(
-                fixture.address("busy"), AccountFixture.goodPassword, deviceToken: user.deviceToken)
+                login, AccountFixture.goodPassword, deviceToken: user.deviceToken)
         }
     }
 }

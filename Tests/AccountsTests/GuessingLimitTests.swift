@@ -12,9 +12,7 @@ struct GuessingLimitTests {
         "L2: 30 parallel wrong passwords check only the 5 before the lock; no 10th-failure e-mail (L1), no reset required",
         arguments: StoreKind.all)
     func parallelGuessesStopAtTheLock(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let user = try await fixture.activeUser("burst", by: admin)
-            let login = fixture.address("burst")
+        try await AccountFixture.withActiveUser("burst", on: kind) { fixture, login, user in
             await withTaskGroup(of: Void.self) { group in
                 for _ in 1...30 {
                     group.addTask {
@@ -37,8 +35,7 @@ struct GuessingLimitTests {
         "R4, L2: wrong current passwords count toward the lockout; at the lock the session ends",
         arguments: StoreKind.all)
     func currentPasswordGuessesEndTheSession(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let user = try await fixture.activeUser("cur", by: admin)
+        try await AccountFixture.withActiveUser("cur", on: kind) { fixture, login, user in
             for _ in 1...4 {
                 await #expect(throws: AccountError.currentPasswordIncorrect) {
                     try await fixture.service.changePassword(
@@ -60,7 +57,7 @@ struct GuessingLimitTests {
             // The lock holds for sign-in too.
             await #expect(throws: AccountError.invalidCredentials) {
                 try await fixture.service.signIn(
-                    login: fixture.address("cur"), password: AccountFixture.goodPassword, deviceToken: user.deviceToken)
+                    login: login, password: AccountFixture.goodPassword, deviceToken: user.deviceToken)
             }
         }
     }
@@ -69,9 +66,7 @@ struct GuessingLimitTests {
         "L3, L2: wrong device codes count toward the account's lockout, so new challenges give no new guesses",
         arguments: StoreKind.all)
     func wrongDeviceCodesLockTheAccount(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            _ = try await fixture.activeUser("dev", by: admin)
-            let login = fixture.address("dev")
+        try await AccountFixture.withActiveUser("dev", on: kind) { fixture, login, _ in
             var challenges = 0
             for _ in 1...10 {
                 guard
@@ -122,14 +117,8 @@ struct GuessingLimitTests {
     private static func withUserAfterFourFailures(
         _ kind: StoreKind, _ body: (AccountFixture, _ login: String) async throws -> Void
     ) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            _ = try await fixture.activeUser("late", by: admin)
-            let login = fixture.address("late")
-            for _ in 1...4 {
-                await #expect(throws: AccountError.invalidCredentials) {
-                    try await fixture.service.signIn(login: login, password: "wrong-password-late")
-                }
-            }
+        try await AccountFixture.withActiveUser("late", on: kind) { fixture, login, _ in
+            await fixture.failSignIns(login, times: 4)
             try await body(fixture, login)
         }
     }
@@ -142,9 +131,7 @@ struct GuessingLimitTests {
 
     @Test("L3: at most 5 device codes per account and hour", arguments: StoreKind.all)
     func deviceChallengesPerHour(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind, configure: Self.distantLockout) { fixture, admin in
-            _ = try await fixture.activeUser("cap", by: admin)
-            let login = fixture.address("cap")
+        try await AccountFixture.withActiveUser("cap", on: kind, configure: Self.distantLockout) { fixture, login, _ in
             var challenges = 0
             for _ in 1...7 {
                 if case .deviceVerificationRequired? = try? await fixture.service.signIn(
@@ -164,9 +151,9 @@ struct GuessingLimitTests {
         "L3: 30 parallel tries on one device code take at most 5, each counted on the account", arguments: StoreKind.all
     )
     func parallelDeviceCodeTries(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind, configure: Self.distantLockout) { fixture, admin in
-            let user = try await fixture.activeUser("par", by: admin)
-            let challenge = try await fixture.deviceChallenge(fixture.address("par"), AccountFixture.goodPassword)
+        try await AccountFixture.withActiveUser("par", on: kind, configure: Self.distantLockout) {
+            fixture, login, user in
+            let challenge = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
             await withTaskGroup(of: Void.self) { group in
                 for _ in 1...30 {
                     group.addTask {

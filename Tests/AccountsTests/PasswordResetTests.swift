@@ -8,12 +8,11 @@ struct PasswordResetTests {
         "R1: \"Forgot my password\" e-mails a link that sets a new password; an unknown address gets the same answer and no e-mail",
         arguments: StoreKind.all)
     func forgotPassword(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let user = try await fixture.activeUser("ann", by: admin)
-            try await fixture.service.requestPasswordReset(login: fixture.address("ann"))
+        try await AccountFixture.withActiveUser("ann", on: kind) { fixture, login, user in
+            try await fixture.service.requestPasswordReset(login: login)
             try await fixture.service.requestPasswordReset(login: fixture.address("nobody"))
             #expect(try await fixture.mail(to: fixture.address("nobody")).isEmpty)
-            let mail = try await fixture.onlyMail(to: fixture.address("ann"), subjectContaining: "Reset your")
+            let mail = try await fixture.onlyMail(to: login, subjectContaining: "Reset your")
             #expect(mail.body.contains("expires in 24 hours"))
             try await fixture.service.resetPassword(
                 token: try #require(mail.token(forPath: "reset-password")), newPassword: "brand-new-password-1")
@@ -22,20 +21,18 @@ struct PasswordResetTests {
                 try await fixture.service.authenticate(sessionToken: user.sessionToken)
             }
             // Known devices ended too (R1 revokes them): the new password signs in after a device code.
-            _ = try await fixture.signInThroughDeviceCheck(fixture.address("ann"), "brand-new-password-1")
+            _ = try await fixture.signInThroughDeviceCheck(login, "brand-new-password-1")
             await #expect(throws: AccountError.invalidCredentials) {
                 try await fixture.service.signIn(
-                    login: fixture.address("ann"), password: AccountFixture.goodPassword, deviceToken: user.deviceToken)
+                    login: login, password: AccountFixture.goodPassword, deviceToken: user.deviceToken)
             }
         }
     }
 
     @Test("R2: a reset link expires after 24 hours", arguments: StoreKind.all)
     func resetLinkExpires(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            _ = try await fixture.activeUser("ben", by: admin)
-            try await fixture.service.requestPasswordReset(login: fixture.address("ben"))
-            let token = try await fixture.resetLink(to: fixture.address("ben"))
+        try await AccountFixture.withActiveUser("ben", on: kind) { fixture, login, _ in
+            let token = try await fixture.requestedResetLink(for: login)
             fixture.clock.advance(.seconds(24 * 3600 + 1))
             await #expect(throws: AccountError.invalidLink) {
                 try await fixture.service.resetPassword(token: token, newPassword: "brand-new-password-2")
@@ -45,9 +42,7 @@ struct PasswordResetTests {
 
     @Test("R3: a new reset e-mail stops every earlier link; each link works once", arguments: StoreKind.all)
     func onlyNewestLinkWorks(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            _ = try await fixture.activeUser("cal", by: admin)
-            let login = fixture.address("cal")
+        try await AccountFixture.withActiveUser("cal", on: kind) { fixture, login, _ in
             try await fixture.service.requestPasswordReset(login: login)
             let first = try #require(
                 try await fixture.resetLinks(to: login).first)
@@ -66,10 +61,8 @@ struct PasswordResetTests {
 
     @Test("Two simultaneous uses of one reset link: exactly one wins", arguments: StoreKind.all)
     func concurrentResetExactlyOneWins(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            _ = try await fixture.activeUser("dan", by: admin)
-            try await fixture.service.requestPasswordReset(login: fixture.address("dan"))
-            let token = try await fixture.resetLink(to: fixture.address("dan"))
+        try await AccountFixture.withActiveUser("dan", on: kind) { fixture, login, _ in
+            let token = try await fixture.requestedResetLink(for: login)
             let outcomes = await withTaskGroup(of: Bool.self) { group in
                 for attempt in 0..<2 {
                     group.addTask {
@@ -88,10 +81,8 @@ struct PasswordResetTests {
         "B2: a breached password in a reset is \"That password is unsafe.\", and the link still works",
         arguments: StoreKind.all)
     func breachedPasswordInReset(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            _ = try await fixture.activeUser("eli", by: admin)
-            try await fixture.service.requestPasswordReset(login: fixture.address("eli"))
-            let token = try await fixture.resetLink(to: fixture.address("eli"))
+        try await AccountFixture.withActiveUser("eli", on: kind) { fixture, login, _ in
+            let token = try await fixture.requestedResetLink(for: login)
             let error = await #expect(throws: AccountError.unsafePassword) {
                 try await fixture.service.resetPassword(token: token, newPassword: "letmein!2024")
             }
@@ -104,10 +95,9 @@ struct PasswordResetTests {
         "R4, B4: a change needs the current password and the new one twice, is breach-checked, and ends the other sessions",
         arguments: StoreKind.all)
     func changePassword(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let here = try await fixture.activeUser("fox", by: admin)
+        try await AccountFixture.withActiveUser("fox", on: kind) { fixture, login, here in
             let elsewhere = try await fixture.signInThroughDeviceCheck(
-                fixture.address("fox"), AccountFixture.goodPassword)
+                login, AccountFixture.goodPassword)
             let service = fixture.service
             await #expect(throws: AccountError.passwordConfirmationMismatch) {
                 try await service.changePassword(
@@ -136,7 +126,7 @@ struct PasswordResetTests {
             await #expect(throws: AccountError.notSignedIn) {
                 try await service.authenticate(sessionToken: elsewhere.sessionToken)
             }
-            _ = try await fixture.onlyMail(to: fixture.address("fox"), subjectContaining: "was changed")
+            _ = try await fixture.onlyMail(to: login, subjectContaining: "was changed")
         }
     }
 

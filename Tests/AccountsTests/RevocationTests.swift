@@ -7,11 +7,11 @@ import Testing
 struct RevocationTests {
     @Test("L3: a remembered device is asked for a code again after 30 days", arguments: StoreKind.all)
     func rememberedDevicesExpire(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(
-            kind, configure: { $0.sessionIdleTimeout = .seconds(60 * 24 * 3600) }
-        ) { fixture, admin in
-            let user = try await fixture.activeUser("mem", by: admin)
-            let login = fixture.address("mem")
+        try await AccountFixture.withActiveUser(
+            "mem",
+            on:
+                kind, configure: { $0.sessionIdleTimeout = .seconds(60 * 24 * 3600) }
+        ) { fixture, login, user in
             fixture.clock.advance(.seconds(29 * 24 * 3600))
             // The device should still be known after 29 days.
             try await fixture.session(login, AccountFixture.goodPassword, deviceToken: user.deviceToken)
@@ -25,11 +25,8 @@ struct RevocationTests {
         "R4: a password change revokes known devices, pending device codes and earlier reset links",
         arguments: StoreKind.all)
     func passwordChangeRevokes(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let user = try await fixture.activeUser("chg", by: admin)
-            let login = fixture.address("chg")
-            try await fixture.service.requestPasswordReset(login: login)
-            let link = try await fixture.resetLink(to: login)
+        try await AccountFixture.withActiveUser("chg", on: kind) { fixture, login, user in
+            let link = try await fixture.requestedResetLink(for: login)
             let challenge = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
             let code = try #require(try await fixture.onlyMail(to: login, subjectContaining: "verification code").code)
             try await fixture.service.changePassword(
@@ -48,13 +45,10 @@ struct RevocationTests {
 
     @Test("R1: a reset revokes known devices and pending device codes", arguments: StoreKind.all)
     func resetRevokes(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let user = try await fixture.activeUser("rst", by: admin)
-            let login = fixture.address("rst")
+        try await AccountFixture.withActiveUser("rst", on: kind) { fixture, login, user in
             let challenge = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
             let code = try #require(try await fixture.onlyMail(to: login, subjectContaining: "verification code").code)
-            try await fixture.service.requestPasswordReset(login: login)
-            let link = try await fixture.resetLink(to: login)
+            let link = try await fixture.requestedResetLink(for: login)
             try await fixture.service.resetPassword(token: link, newPassword: "reset-long-password-8")
             await #expect(throws: AccountError.invalidDeviceCode) {
                 try await fixture.service.verifyDevice(challengeID: challenge, code: code)

@@ -6,13 +6,12 @@ import Testing
 struct SignInTests {
     @Test("Unknown login, wrong password and locked account all get one answer", arguments: StoreKind.all)
     func noUserEnumeration(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            _ = try await fixture.activeUser("ivy", by: admin)
+        try await AccountFixture.withActiveUser("ivy", on: kind) { fixture, login, _ in
             let unknown = await #expect(throws: AccountError.self) {
                 try await fixture.service.signIn(login: fixture.address("nobody"), password: "guess-guess-guess")
             }
             let wrong = await #expect(throws: AccountError.self) {
-                try await fixture.service.signIn(login: fixture.address("ivy"), password: "guess-guess-guess")
+                try await fixture.service.signIn(login: login, password: "guess-guess-guess")
             }
             #expect(unknown == .invalidCredentials && wrong == .invalidCredentials)
         }
@@ -22,14 +21,8 @@ struct SignInTests {
         "L2: failures from the 5th lock the account for growing times; a locked account takes no guesses",
         arguments: StoreKind.all)
     func lockoutGrows(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let user = try await fixture.activeUser("jo", by: admin)
-            let login = fixture.address("jo")
-            for _ in 1...5 {
-                await #expect(throws: AccountError.invalidCredentials) {
-                    try await fixture.service.signIn(login: login, password: "wrong-password-1")
-                }
-            }
+        try await AccountFixture.withActiveUser("jo", on: kind) { fixture, login, user in
+            await fixture.failSignIns(login, times: 5)
             // Locked for 30 s: even the right password is refused, and not counted.
             await #expect(throws: AccountError.invalidCredentials) {
                 try await fixture.service.signIn(
@@ -57,15 +50,8 @@ struct SignInTests {
         "L1: the 10th consecutive failure sends one password-reset e-mail; its link ends the lockout (L2)",
         arguments: StoreKind.all)
     func tenthFailureSendsReset(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            _ = try await fixture.activeUser("kim", by: admin)
-            let login = fixture.address("kim")
-            for _ in 1...11 {
-                fixture.clock.advance(.seconds(3600))
-                await #expect(throws: AccountError.invalidCredentials) {
-                    try await fixture.service.signIn(login: login, password: "wrong-password-2")
-                }
-            }
+        try await AccountFixture.withActiveUser("kim", on: kind) { fixture, login, _ in
+            await fixture.failSignIns(login, times: 11, advancingClockBy: .seconds(3600))
             let mail = try await fixture.onlyMail(to: login, subjectContaining: "10 failed sign-in attempts")
             // Locked now (the 11th failure); the reset link still works and unlocks.
             try await fixture.service.resetPassword(
@@ -78,15 +64,8 @@ struct SignInTests {
         "L2: after 100 consecutive failures only a reset unlocks, and the owner can always reset",
         arguments: StoreKind.all)
     func hundredFailuresRequireReset(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let user = try await fixture.activeUser("lu", by: admin)
-            let login = fixture.address("lu")
-            for _ in 1...100 {
-                fixture.clock.advance(.seconds(3601))
-                await #expect(throws: AccountError.invalidCredentials) {
-                    try await fixture.service.signIn(login: login, password: "wrong-password-3")
-                }
-            }
+        try await AccountFixture.withActiveUser("lu", on: kind) { fixture, login, user in
+            await fixture.failSignIns(login, times: 100, advancingClockBy: .seconds(3601))
             fixture.clock.advance(.seconds(30 * 24 * 3600))
             await #expect(throws: AccountError.invalidCredentials) {
                 try await fixture.service.signIn(
@@ -102,23 +81,21 @@ struct SignInTests {
 
     @Test("Parallel failed sign-ins are counted exactly", arguments: StoreKind.all)
     func parallelFailuresCountExactly(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(
-            kind,
+        try await AccountFixture.withActiveUser(
+            "max",
+            on:
+                kind,
             configure: {
                 $0.failuresBeforeLockout = 1000
                 $0.failuresBeforeResetEmail = 1000
             }
-        ) { fixture, admin in
-            let user = try await fixture.activeUser("max", by: admin)
-            let login = fixture.address("max")
+        ) { fixture, login, user in
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<12 {
                     group.addTask { _ = try? await fixture.service.signIn(login: login, password: "wrong-password-4") }
                 }
             }
-            let failures = try await fixture.store.transaction { tx in
-                try await tx.account(id: user.accountID)?.failedSignIns
-            }
+            let failures = try await fixture.failedSignIns(of: user.accountID)
             #expect(failures == 12)
         }
     }
@@ -145,9 +122,7 @@ struct SignInTests {
 
     @Test("L3: an unknown device needs the e-mailed six-digit code, once; then it is known", arguments: StoreKind.all)
     func unknownDeviceNeedsCode(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            _ = try await fixture.activeUser("oz", by: admin)
-            let login = fixture.address("oz")
+        try await AccountFixture.withActiveUser("oz", on: kind) { fixture, login, _ in
             let challenge = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
             let code = try #require(try await fixture.onlyMail(to: login, subjectContaining: "verification code").code)
             let wrong = code == "000000" ? "000001" : "000000"
@@ -166,9 +141,7 @@ struct SignInTests {
 
     @Test("L3: a device code expires after 10 minutes and after 5 wrong tries", arguments: StoreKind.all)
     func deviceCodeLimits(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            _ = try await fixture.activeUser("pia", by: admin)
-            let login = fixture.address("pia")
+        try await AccountFixture.withActiveUser("pia", on: kind) { fixture, login, _ in
             let first = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
             let firstCode = try await fixture.latestCode(to: login)
             fixture.clock.advance(.seconds(601))
@@ -217,8 +190,7 @@ struct SignInTests {
 
     @Test("Signing out ends the session")
     func signOut() async throws {
-        try await AccountFixture.withAdministrator(.sqlite) { fixture, admin in
-            let user = try await fixture.activeUser("sol", by: admin)
+        try await AccountFixture.withActiveUser("sol", on: .sqlite) { fixture, _, user in
             try await fixture.service.signOut(sessionToken: user.sessionToken)
             await #expect(throws: AccountError.notSignedIn) {
                 try await fixture.service.authenticate(sessionToken: user.sessionToken)

@@ -20,8 +20,8 @@ struct SignInTimingTests {
         "An unknown login commits as many writes, in as many transactions, as a wrong password does",
         arguments: StoreKind.all)
     func unknownAndWrongWriteAlike(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind, configure: Self.everyGuessChecked) { fixture, admin in
-            _ = try await fixture.activeUser("known", by: admin)
+        try await AccountFixture.withActiveUser("known", on: kind, configure: Self.everyGuessChecked) {
+            fixture, login, _ in
             let database = RecordingDatabase(fixture.store.database)
             let store = SQLAccountStore(database: database)
             try await store.open()
@@ -37,7 +37,7 @@ struct SignInTimingTests {
                 return database.takeTransactions().map { $0.filter(RecordingDatabase.isWrite).count }
             }
             let unknown = await writesPerTransaction(signingIn: fixture.address("nobody"))
-            let wrong = await writesPerTransaction(signingIn: fixture.address("known"))
+            let wrong = await writesPerTransaction(signingIn: login)
             #expect(unknown == wrong, "unknown login \(unknown), wrong password \(wrong)")
             // A wrong password commits twice: the attempt's reservation before Argon2 (L2) and
             // the failure's record after it.
@@ -49,14 +49,14 @@ struct SignInTimingTests {
         "An unknown login and a wrong password both wait for Argon2: with no room to hash, both are refused busy",
         arguments: StoreKind.all)
     func unknownAndWrongBothHash(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind, configure: Self.everyGuessChecked) { fixture, admin in
-            _ = try await fixture.activeUser("known", by: admin)
+        try await AccountFixture.withActiveUser("known", on: kind, configure: Self.everyGuessChecked) {
+            fixture, login, _ in
             var configuration = fixture.service.configuration
             configuration.hashingQueueLimit = 0
             let service = AccountService(
                 store: fixture.store, breachChecker: fixture.breaches.checker, configuration: configuration,
                 clock: fixture.clock)
-            for login in [fixture.address("nobody"), fixture.address("known")] {
+            for login in [fixture.address("nobody"), login] {
                 let refusal = await #expect(throws: AccountError.self) {
                     try await service.signIn(login: login, password: "wrong-password-work")
                 }
@@ -71,9 +71,9 @@ struct SignInTimingTests {
     @Test("Unknown logins and wrong passwords take the same time: medians within 2×, p90s within 4×")
     func unknownAndWrongTakeTheSameTime() async throws {
         // SQLite in a directory on disk: each commit is fsynced (synchronous = FULL).
-        try await AccountFixture.withAdministrator(.sqlite, configure: Self.everyGuessChecked) { fixture, admin in
-            _ = try await fixture.activeUser("timed", by: admin)
-            let known = fixture.address("timed"), unknown = fixture.address("nobody")
+        try await AccountFixture.withActiveUser("timed", on: .sqlite, configure: Self.everyGuessChecked) {
+            fixture, login, _ in
+            let known = login, unknown = fixture.address("nobody")
             func time(_ login: String) async -> Duration {
                 let clock = ContinuousClock()
                 let start = clock.now

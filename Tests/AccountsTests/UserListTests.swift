@@ -27,8 +27,7 @@ struct UserListTests {
 
     @Test("D1: a user without an administrator role cannot list users", arguments: StoreKind.all)
     func refusesUsers(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let plain = try await fixture.activeUser("cy", by: admin)
+        try await AccountFixture.withActiveUser("cy", on: kind) { fixture, _, plain in
             await #expect(throws: AccountError.forbidden) {
                 try await fixture.service.users(containing: "", by: try await fixture.user(plain.sessionToken))
             }
