@@ -199,19 +199,51 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // The account fixture (a store of each kind, a fake clock, a real breach index, a real
+        // SMTP server) that the account modules' tests share.
+        .target(
+            name: "AccountTestSupport",
+            dependencies: [
+                "Accounts", "AccountStorage", "AccountMail", "BreachCheck", "BreachHash", "BreachIndex",
+                "BreachSupport",
+                "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/AccountTestSupport"
+        ),
+        // The account rules, through the service, on each store.
         .testTarget(
             name: "AccountsTests",
             dependencies: [
-                "Accounts", "AccountStorage", "AccountMail", "AccountsHTTP", "BreachCheck", "BreachDownload",
-                "BreachServer", "BreachIndex",
-                "BreachHash", "BreachSupport", "TestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Accounts", "AccountStorage", "AccountTestSupport", "BreachCheck", "BreachDownload", "BreachSupport",
+            ]
+        ),
+        .testTarget(
+            name: "AccountStorageTests",
+            dependencies: [
+                "Accounts", "AccountStorage", "AccountTestSupport", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "AccountMailTests",
+            dependencies: [
+                "Accounts", "AccountMail", "AccountTestSupport", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "AccountsHTTPTests",
+            dependencies: [
+                "Accounts", "AccountsHTTP", "AccountStorage", "AccountTestSupport", "BreachHash", "BreachIndex",
+                "BreachServer", "BreachSupport", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .testTarget(name: "AccountPagesTests", dependencies: ["AccountPages"]),

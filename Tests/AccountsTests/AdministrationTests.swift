@@ -1,3 +1,4 @@
+import AccountTestSupport
 import Accounts
 import Testing
 
@@ -7,84 +8,85 @@ struct AdministrationTests {
         "R5: a super-administrator or user administrator can send another user the reset e-mail; a user gets 403",
         arguments: StoreKind.all)
     func adminSendsReset(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        let helper = try await fixture.activeUser("helper", role: .userAdministrator, by: admin)
-        let plain = try await fixture.activeUser("plain", by: admin)
-        _ = try await fixture.activeUser("target", by: admin)
-        let target = fixture.address("target")
-        let error = await #expect(throws: AccountError.forbidden) {
+        try await AccountFixture.withAdministrator(kind) { fixture, admin in
+            let helper = try await fixture.activeUser("helper", role: .userAdministrator, by: admin)
+            let plain = try await fixture.activeUser("plain", by: admin)
+            _ = try await fixture.activeUser("target", by: admin)
+            let target = fixture.address("target")
+            let error = await #expect(throws: AccountError.forbidden) {
+                try await fixture.service.adminSendPasswordReset(
+                    login: target, by: try await fixture.user(plain.sessionToken))
+            }
+            #expect(error?.message == "You do not have permission to do this.")
             try await fixture.service.adminSendPasswordReset(
-                login: target, by: try await fixture.user(plain.sessionToken))
+                login: target, by: try await fixture.user(helper.sessionToken))
+            try await fixture.service.adminSendPasswordReset(login: target, by: try await fixture.user(admin))
+            let links = try await fixture.resetLinks(to: target)
+            #expect(links.count == 2)
+            try await fixture.service.resetPassword(token: links[1], newPassword: "admin-sent-password-1")
         }
-        #expect(error?.message == "You do not have permission to do this.")
-        try await fixture.service.adminSendPasswordReset(login: target, by: try await fixture.user(helper.sessionToken))
-        try await fixture.service.adminSendPasswordReset(login: target, by: try await fixture.user(admin))
-        let links = try await fixture.mail(to: target).compactMap { $0.token(forPath: "reset-password") }
-        #expect(links.count == 2)
-        try await fixture.service.resetPassword(token: links[1], newPassword: "admin-sent-password-1")
-        try await fixture.close()
     }
 
     @Test(
         "R6: an administrator sets a password; the user must change it before anything else", arguments: StoreKind.all)
     func adminSetsPassword(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        _ = try await fixture.activeUser("gil", role: .userAdministrator, by: admin)
-        let login = fixture.address("gil")
-        await #expect(throws: AccountError.breachedPassword) {
+        try await AccountFixture.withAdministrator(kind) { fixture, admin in
+            _ = try await fixture.activeUser("gil", role: .userAdministrator, by: admin)
+            let login = fixture.address("gil")
+            await #expect(throws: AccountError.breachedPassword) {
+                try await fixture.service.adminSetPassword(
+                    login: login, password: "password123", by: try await fixture.user(admin))
+            }
             try await fixture.service.adminSetPassword(
-                login: login, password: "password123", by: try await fixture.user(admin))
-        }
-        try await fixture.service.adminSetPassword(
-            login: login, password: "temporary-password-1", by: try await fixture.user(admin))
-        // The new password also made the user's known devices unknown: a code first.
-        let session = try await fixture.signInThroughDeviceCheck(login, "temporary-password-1")
-        #expect(session.mustChangePassword)
-        await #expect(throws: AccountError.passwordChangeRequired) {
+                login: login, password: "temporary-password-1", by: try await fixture.user(admin))
+            // The new password also made the user's known devices unknown: a code first.
+            let session = try await fixture.signInThroughDeviceCheck(login, "temporary-password-1")
+            #expect(session.mustChangePassword)
+            await #expect(throws: AccountError.passwordChangeRequired) {
+                try await fixture.service.invite(
+                    email: fixture.address("x"), by: try await fixture.user(session.sessionToken))
+            }
+            try await fixture.service.changePassword(
+                by: try await fixture.user(session.sessionToken), currentPassword: "temporary-password-1",
+                newPassword: "my-own-password-22", confirmation: "my-own-password-22")
             try await fixture.service.invite(
                 email: fixture.address("x"), by: try await fixture.user(session.sessionToken))
         }
-        try await fixture.service.changePassword(
-            by: try await fixture.user(session.sessionToken), currentPassword: "temporary-password-1",
-            newPassword: "my-own-password-22", confirmation: "my-own-password-22")
-        try await fixture.service.invite(email: fixture.address("x"), by: try await fixture.user(session.sessionToken))
-        try await fixture.close()
     }
 
     @Test(
         "D1: only administrators add users and change roles; only a super-administrator makes another",
         arguments: StoreKind.all)
     func rolesAndPermissions(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        let helper = try await fixture.activeUser("hana", role: .userAdministrator, by: admin)
-        let plain = try await fixture.activeUser("ian", by: admin)
-        await #expect(throws: AccountError.forbidden) {
+        try await AccountFixture.withAdministrator(kind) { fixture, admin in
+            let helper = try await fixture.activeUser("hana", role: .userAdministrator, by: admin)
+            let plain = try await fixture.activeUser("ian", by: admin)
+            await #expect(throws: AccountError.forbidden) {
+                try await fixture.service.invite(
+                    email: fixture.address("y"), by: try await fixture.user(plain.sessionToken))
+            }
+            await #expect(throws: AccountError.forbidden) {
+                try await fixture.service.invite(
+                    email: fixture.address("y"), role: .superAdministrator,
+                    by: try await fixture.user(helper.sessionToken))
+            }
+            await #expect(throws: AccountError.forbidden) {
+                try await fixture.service.setRole(
+                    .superAdministrator, login: fixture.address("ian"), by: try await fixture.user(helper.sessionToken))
+            }
+            await #expect(throws: AccountError.forbidden) {
+                try await fixture.service.deactivate(
+                    login: fixture.address("admin"), by: try await fixture.user(helper.sessionToken))
+            }
+            try await fixture.service.setRole(
+                .userAdministrator, login: fixture.address("ian"), by: try await fixture.user(helper.sessionToken))
             try await fixture.service.invite(
                 email: fixture.address("y"), by: try await fixture.user(plain.sessionToken))
+            let events = try await fixture.store.auditEvents(accountID: plain.accountID)
+            #expect(
+                events.contains {
+                    $0.kind == .roleChanged && $0.actorID == helper.accountID && $0.detail == "user->user_admin"
+                })
         }
-        await #expect(throws: AccountError.forbidden) {
-            try await fixture.service.invite(
-                email: fixture.address("y"), role: .superAdministrator, by: try await fixture.user(helper.sessionToken))
-        }
-        await #expect(throws: AccountError.forbidden) {
-            try await fixture.service.setRole(
-                .superAdministrator, login: fixture.address("ian"), by: try await fixture.user(helper.sessionToken))
-        }
-        await #expect(throws: AccountError.forbidden) {
-            try await fixture.service.deactivate(
-                login: fixture.address("admin"), by: try await fixture.user(helper.sessionToken))
-        }
-        try await fixture.service.setRole(
-            .userAdministrator, login: fixture.address("ian"), by: try await fixture.user(helper.sessionToken))
-        try await fixture.service.invite(email: fixture.address("y"), by: try await fixture.user(plain.sessionToken))
-        let events = try await fixture.store.auditEvents(accountID: plain.accountID)
-        #expect(
-            events.contains {
-                $0.kind == .roleChanged && $0.actorID == helper.accountID && $0.detail == "user->user_admin"
-            })
-        try await fixture.close()
     }
 }

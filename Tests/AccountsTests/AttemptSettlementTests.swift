@@ -1,12 +1,9 @@
+import AccountTestSupport
+import Accounts
 import BreachCheck
-import BreachSupport
 import Foundation
 import Synchronization
 import Testing
-
-@testable import AccountStorage
-@testable import Accounts
-@testable import AccountsHTTP
 
 /// A breach checker that a test can take down or make run something mid-request.
 final class ControlledChecker: BreachChecker {
@@ -35,147 +32,123 @@ final class ControlledChecker: BreachChecker {
 /// wrong answers count (L1, L2), whatever refused the request after the reservation.
 @Suite("Attempt settlement (L2, L3, B3)", .dropsTestDatabases)
 struct AttemptSettlementTests {
-    /// An active user on a fixture whose breach checker the test controls.
-    private static func userWithControlledChecker(_ kind: StoreKind, _ name: String) async throws -> (
-        AccountFixture, ControlledChecker, IssuedSession
-    ) {
+    /// Runs `body` with a fixture whose breach checker the test controls and an active user `name`.
+    private static func withControlledChecker(
+        _ kind: StoreKind, user name: String,
+        _ body: (AccountFixture, ControlledChecker, IssuedSession) async throws -> Void
+    ) async throws {
         let checker = ControlledChecker(try BreachList(AccountFixture.breachedPasswords).checker)
-        let fixture = try await AccountFixture(kind, checker: checker)
-        return (fixture, checker, try await fixture.activeUser(name, by: try await fixture.administrator()))
-    }
-
-    private static func failedSignIns(_ fixture: AccountFixture, _ id: AccountID) async throws -> Int? {
-        try await fixture.store.transaction { tx in try await tx.account(id: id)?.failedSignIns }
+        try await AccountFixture.withAdministrator(kind, checker: checker) { fixture, admin in
+            try await body(fixture, checker, try await fixture.activeUser(name, by: admin))
+        }
     }
 
     @Test(
         "L2, L3: a device-code refusal (429) gives the attempt back: after 4 failures and 5 codes, the newest code still signs in",
         arguments: StoreKind.all)
     func deviceCodeCapReleasesTheAttempt(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let user = try await fixture.activeUser("cap429", by: try await fixture.administrator())
-        let login = fixture.address("cap429")
-        for _ in 1...4 {
-            await #expect(throws: AccountError.invalidCredentials) {
-                try await fixture.service.signIn(login: login, password: "wrong-password-cap")
+        try await AccountFixture.withActiveUser("cap429", on: kind) { fixture, login, user in
+            await fixture.failSignIns(login, times: 4)
+            var newest: String?
+            for _ in 1...5 {
+                newest = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
             }
-        }
-        var newest: String?
-        for _ in 1...5 {
-            guard
-                case .deviceVerificationRequired(let challenge) = try await fixture.service.signIn(
-                    login: login, password: AccountFixture.goodPassword)
-            else {
-                Issue.record("expected a challenge")
+            let refusal = await #expect(throws: AccountError.self) {
+                try await fixture.service.signIn(login: login, password: AccountFixture.goodPassword)
+            }
+            guard case .tooManyRequests(let wait) = refusal else {
+                Issue.record("expected 429, got \(String(describing: refusal))")
                 return
             }
-            newest = challenge
+            #expect(wait > 0)
+            #expect(try await fixture.failedSignIns(of: user.accountID) == 4)
+            let code = try await fixture.latestCode(to: login)
+            _ = try await fixture.service.verifyDevice(challengeID: try #require(newest), code: code)
         }
-        let refusal = await #expect(throws: AccountError.self) {
-            try await fixture.service.signIn(login: login, password: AccountFixture.goodPassword)
-        }
-        guard case .tooManyRequests(let wait) = refusal else {
-            Issue.record("expected 429, got \(String(describing: refusal))")
-            return
-        }
-        #expect(wait > 0)
-        #expect(try await Self.failedSignIns(fixture, user.accountID) == 4)
-        let code = try #require(try await fixture.mail(to: login).compactMap(\.code).last)
-        _ = try await fixture.service.verifyDevice(challengeID: try #require(newest), code: code)
-        try await fixture.close()
     }
 
     @Test(
         "L2: a breach-checker outage at sign-in counts nothing; the owner signs in when it is back",
         arguments: StoreKind.all)
     func breachCheckOutageReleasesTheAttempt(kind: StoreKind) async throws {
-        let (fixture, checker, user) = try await Self.userWithControlledChecker(kind, "outage")
-        let login = fixture.address("outage")
-        checker.setDown(true)
-        for _ in 1...8 {
-            await #expect(throws: AccountError.breachCheckUnavailable) {
-                try await fixture.service.signIn(
-                    login: login, password: AccountFixture.goodPassword, deviceToken: user.deviceToken)
+        try await Self.withControlledChecker(kind, user: "outage") { fixture, checker, user in
+            let login = fixture.address("outage")
+            checker.setDown(true)
+            for _ in 1...8 {
+                await #expect(throws: AccountError.breachCheckUnavailable) {
+                    try await fixture.service.signIn(
+                        login: login, password: AccountFixture.goodPassword, deviceToken: user.deviceToken)
+                }
             }
+            #expect(try await fixture.failedSignIns(of: user.accountID) == 0)
+            #expect(
+                try await fixture.store.auditEvents(accountID: user.accountID).filter { $0.kind == .lockout }.isEmpty)
+            checker.setDown(false)
+            try await fixture.session(login, AccountFixture.goodPassword, deviceToken: user.deviceToken)
         }
-        #expect(try await Self.failedSignIns(fixture, user.accountID) == 0)
-        #expect(try await fixture.store.auditEvents(accountID: user.accountID).filter { $0.kind == .lockout }.isEmpty)
-        checker.setDown(false)
-        guard
-            case .signedIn = try await fixture.service.signIn(
-                login: login, password: AccountFixture.goodPassword, deviceToken: user.deviceToken)
-        else {
-            Issue.record("expected a session once the checker is back")
-            return
-        }
-        try await fixture.close()
     }
 
     @Test(
         "L2, L3: one failure short of the cap, the right password's code still signs in (the code is not the cap's last attempt)",
         arguments: StoreKind.all)
     func codeOneShortOfTheCapSignsIn(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind) {
-            $0.failuresBeforeLockout = 50
-            $0.failuresBeforeResetEmail = 60
-            $0.failuresBeforeResetRequired = 7
-        }
-        _ = try await fixture.activeUser("cap", by: try await fixture.administrator())
-        let login = fixture.address("cap")
-        for _ in 1...6 {
-            await #expect(throws: AccountError.invalidCredentials) {
-                try await fixture.service.signIn(login: login, password: "wrong-password-cap")
+        try await AccountFixture.withActiveUser(
+            "cap",
+            on:
+                kind,
+            configure: {
+                $0.failuresBeforeLockout = 50
+                $0.failuresBeforeResetEmail = 60
+                $0.failuresBeforeResetRequired = 7
             }
+        ) { fixture, login, _ in
+            await fixture.failSignIns(login, times: 6)
+            _ = try await fixture.signInThroughDeviceCheck(login, AccountFixture.goodPassword)
         }
-        _ = try await fixture.signInThroughDeviceCheck(login, AccountFixture.goodPassword)
-        try await fixture.close()
     }
 
     @Test(
         "B3: repeating a breached sign-in keeps the failure count and the first reset link, and sends one e-mail",
         arguments: StoreKind.all)
     func breachedSignInIsLimited(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let password = "soon-to-be-breached-77"
-        let user = try await fixture.activeUser("b3", password: password, by: try await fixture.administrator())
-        let login = fixture.address("b3")
-        for _ in 1...3 {
-            await #expect(throws: AccountError.invalidCredentials) {
-                try await fixture.service.signIn(login: login, password: "wrong-password-b3")
+        try await AccountFixture.withAdministrator(kind) { fixture, admin in
+            let password = "soon-to-be-breached-77"
+            let user = try await fixture.activeUser("b3", password: password, by: admin)
+            let login = fixture.address("b3")
+            await fixture.failSignIns(login, times: 3)
+            try fixture.breaches.add(password)
+            for _ in 1...4 {
+                await #expect(throws: AccountError.passwordResetRequired) {
+                    try await fixture.service.signIn(login: login, password: password, deviceToken: user.deviceToken)
+                }
             }
+            #expect(try await fixture.failedSignIns(of: user.accountID) == 3)
+            let resets = try await fixture.resetLinks(to: login)
+            #expect(resets.count == 1)
+            try await fixture.service.resetPassword(
+                token: try #require(resets.first), newPassword: "fresh-unbreached-password-8")
         }
-        try fixture.breaches.add(password)
-        for _ in 1...4 {
-            await #expect(throws: AccountError.passwordResetRequired) {
-                try await fixture.service.signIn(login: login, password: password, deviceToken: user.deviceToken)
-            }
-        }
-        #expect(try await Self.failedSignIns(fixture, user.accountID) == 3)
-        let resets = try await fixture.mail(to: login).compactMap { $0.token(forPath: "reset-password") }
-        #expect(resets.count == 1)
-        try await fixture.service.resetPassword(
-            token: try #require(resets.first), newPassword: "fresh-unbreached-password-8")
-        try await fixture.close()
     }
 
     @Test(
         "A session is not issued for a password that a reset replaced between the check and the session",
         arguments: StoreKind.all)
     func sessionReReadsThePassword(kind: StoreKind) async throws {
-        let (fixture, checker, user) = try await Self.userWithControlledChecker(kind, "race")
-        let store = fixture.store
-        // The B3 check runs after the password was verified and before the session is
-        // issued: a reset committed there is what a concurrent reset looks like.
-        checker.duringNextCheck {
-            try await store.transaction { tx in
-                try await tx.setPassword(accountID: user.accountID, hash: "$argon2id$replaced", mustChange: false)
+        try await Self.withControlledChecker(kind, user: "race") { fixture, checker, user in
+            let store = fixture.store
+            // The B3 check runs after the password was verified and before the session is
+            // issued: a reset committed there is what a concurrent reset looks like.
+            checker.duringNextCheck {
+                try await store.transaction { tx in
+                    try await tx.setPassword(accountID: user.accountID, hash: "$argon2id$replaced", mustChange: false)
+                }
+            }
+            await #expect(throws: AccountError.invalidCredentials) {
+                try await fixture.service.signIn(
+                    login: fixture.address("race"), password: AccountFixture.goodPassword, deviceToken: user.deviceToken
+                )
             }
         }
-        await #expect(throws: AccountError.invalidCredentials) {
-            try await fixture.service.signIn(
-                login: fixture.address("race"), password: AccountFixture.goodPassword, deviceToken: user.deviceToken)
-        }
-        try await fixture.close()
     }
 }
 
@@ -185,38 +158,28 @@ struct HashingQueueTests {
         "Past the hashing queue's limit a sign-in is refused busy (503, Retry-After) and its attempt given back (L2)",
         arguments: StoreKind.all)
     func fullQueueRefusesAndReleases(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let user = try await fixture.activeUser("busy", by: try await fixture.administrator())
-        var configuration = AccountFixture.testConfiguration()
-        configuration.hashingQueueLimit = 0
-        let saturated = AccountService(
-            store: fixture.store, breachChecker: fixture.breaches.checker, configuration: configuration,
-            clock: fixture.clock)
-        for _ in 1...6 {
-            let refusal = await #expect(throws: AccountError.self) {
-                try await saturated.signIn(
-                    login: fixture.address("busy"), password: AccountFixture.goodPassword, deviceToken: user.deviceToken
-                )
+        try await AccountFixture.withActiveUser("busy", on: kind) { fixture, login, user in
+            var configuration = AccountFixture.testConfiguration()
+            configuration.hashingQueueLimit = 0
+            let saturated = AccountService(
+                store: fixture.store, breachChecker: fixture.breaches.checker, configuration: configuration,
+                clock: fixture.clock)
+            for _ in 1...6 {
+                let refusal = await #expect(throws: AccountError.self) {
+                    try await saturated.signIn(
+                        login: login, password: AccountFixture.goodPassword,
+                        deviceToken: user.deviceToken
+                    )
+                }
+                guard case .busy(let wait) = refusal else {
+                    Issue.record("expected busy, got \(String(describing: refusal))")
+                    return
+                }
+                #expect(wait >= 1)
             }
-            guard case .busy(let wait) = refusal else {
-                Issue.record("expected busy, got \(String(describing: refusal))")
-                return
-            }
-            #expect(wait >= 1)
+            #expect(try await fixture.failedSignIns(of: user.accountID) == 0)
+            try await fixture.session(
+                login, AccountFixture.goodPassword, deviceToken: user.deviceToken)
         }
-        #expect(AccountRoutes.status(of: .busy(retryAfterSeconds: 1)) == .serviceUnavailable)
-        let failures = try await fixture.store.transaction { tx in
-            try await tx.account(id: user.accountID)?.failedSignIns
-        }
-        #expect(failures == 0)
-        guard
-            case .signedIn = try await fixture.service.signIn(
-                login: fixture.address("busy"), password: AccountFixture.goodPassword,
-                deviceToken: user.deviceToken)
-        else {
-            Issue.record("expected a session")
-            return
-        }
-        try await fixture.close()
     }
 }

@@ -1,3 +1,4 @@
+import AccountTestSupport
 import Accounts
 import Testing
 
@@ -11,199 +12,166 @@ struct GuessingLimitTests {
         "L2: 30 parallel wrong passwords check only the 5 before the lock; no 10th-failure e-mail (L1), no reset required",
         arguments: StoreKind.all)
     func parallelGuessesStopAtTheLock(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        let user = try await fixture.activeUser("burst", by: admin)
-        let login = fixture.address("burst")
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 1...30 {
-                group.addTask { _ = try? await fixture.service.signIn(login: login, password: "wrong-password-burst") }
+        try await AccountFixture.withActiveUser("burst", on: kind) { fixture, login, user in
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 1...30 {
+                    group.addTask {
+                        _ = try? await fixture.service.signIn(login: login, password: "wrong-password-burst")
+                    }
+                }
             }
+            let checked = try await fixture.store.auditEvents(accountID: user.accountID).filter {
+                $0.kind == .signInFailed
+            }
+            #expect(checked.count == 5)
+            #expect(try await fixture.mail(to: login).filter { $0.subject.contains("failed sign-in") }.isEmpty)
+            // Only the first lock (30 s): the owner signs in after it, no reset needed.
+            fixture.clock.advance(.seconds(31))
+            try await fixture.session(login, AccountFixture.goodPassword, deviceToken: user.deviceToken)
         }
-        let checked = try await fixture.store.auditEvents(accountID: user.accountID).filter { $0.kind == .signInFailed }
-        #expect(checked.count == 5)
-        #expect(try await fixture.mail(to: login).filter { $0.subject.contains("failed sign-in") }.isEmpty)
-        // Only the first lock (30 s): the owner signs in after it, no reset needed.
-        fixture.clock.advance(.seconds(31))
-        guard
-            case .signedIn = try await fixture.service.signIn(
-                login: login, password: AccountFixture.goodPassword, deviceToken: user.deviceToken)
-        else {
-            Issue.record("expected a session after the lock")
-            return
-        }
-        try await fixture.close()
     }
 
     @Test(
         "R4, L2: wrong current passwords count toward the lockout; at the lock the session ends",
         arguments: StoreKind.all)
     func currentPasswordGuessesEndTheSession(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        let user = try await fixture.activeUser("cur", by: admin)
-        for _ in 1...4 {
-            await #expect(throws: AccountError.currentPasswordIncorrect) {
+        try await AccountFixture.withActiveUser("cur", on: kind) { fixture, login, user in
+            for _ in 1...4 {
+                await #expect(throws: AccountError.currentPasswordIncorrect) {
+                    try await fixture.service.changePassword(
+                        by: try await fixture.user(user.sessionToken), currentPassword: "not-the-current-one",
+                        newPassword: "next-long-password-5", confirmation: "next-long-password-5")
+                }
+            }
+            // The 5th wrong guess locks the account and ends the session that made it.
+            await #expect(throws: AccountError.notSignedIn) {
                 try await fixture.service.changePassword(
                     by: try await fixture.user(user.sessionToken), currentPassword: "not-the-current-one",
                     newPassword: "next-long-password-5", confirmation: "next-long-password-5")
             }
+            await #expect(throws: AccountError.notSignedIn) {
+                try await fixture.service.changePassword(
+                    by: try await fixture.user(user.sessionToken), currentPassword: AccountFixture.goodPassword,
+                    newPassword: "next-long-password-5", confirmation: "next-long-password-5")
+            }
+            // The lock holds for sign-in too.
+            await #expect(throws: AccountError.invalidCredentials) {
+                try await fixture.service.signIn(
+                    login: login, password: AccountFixture.goodPassword, deviceToken: user.deviceToken)
+            }
         }
-        // The 5th wrong guess locks the account and ends the session that made it.
-        await #expect(throws: AccountError.notSignedIn) {
-            try await fixture.service.changePassword(
-                by: try await fixture.user(user.sessionToken), currentPassword: "not-the-current-one",
-                newPassword: "next-long-password-5", confirmation: "next-long-password-5")
-        }
-        await #expect(throws: AccountError.notSignedIn) {
-            try await fixture.service.changePassword(
-                by: try await fixture.user(user.sessionToken), currentPassword: AccountFixture.goodPassword,
-                newPassword: "next-long-password-5", confirmation: "next-long-password-5")
-        }
-        // The lock holds for sign-in too.
-        await #expect(throws: AccountError.invalidCredentials) {
-            try await fixture.service.signIn(
-                login: fixture.address("cur"), password: AccountFixture.goodPassword, deviceToken: user.deviceToken)
-        }
-        try await fixture.close()
     }
 
     @Test(
         "L3, L2: wrong device codes count toward the account's lockout, so new challenges give no new guesses",
         arguments: StoreKind.all)
     func wrongDeviceCodesLockTheAccount(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        _ = try await fixture.activeUser("dev", by: admin)
-        let login = fixture.address("dev")
-        var challenges = 0
-        for _ in 1...10 {
-            guard
-                case .deviceVerificationRequired(let challenge)? = try? await fixture.service.signIn(
-                    login: login, password: AccountFixture.goodPassword)
-            else { break }
-            challenges += 1
-            for _ in 1...2 {
-                await #expect(throws: AccountError.invalidDeviceCode) {
-                    try await fixture.service.verifyDevice(challengeID: challenge, code: "abcdef")
+        try await AccountFixture.withActiveUser("dev", on: kind) { fixture, login, _ in
+            var challenges = 0
+            for _ in 1...10 {
+                guard
+                    case .deviceVerificationRequired(let challenge)? = try? await fixture.service.signIn(
+                        login: login, password: AccountFixture.goodPassword)
+                else { break }
+                challenges += 1
+                for _ in 1...2 {
+                    await #expect(throws: AccountError.invalidDeviceCode) {
+                        try await fixture.service.verifyDevice(challengeID: challenge, code: "abcdef")
+                    }
                 }
             }
+            // The right password gives its attempt back (it waits for the code); the wrong codes
+            // count: 2 on each of two challenges, and the 5th, on the third, locks.
+            #expect(challenges == 3)
         }
-        // The right password gives its attempt back (it waits for the code); the wrong codes
-        // count: 2 on each of two challenges, and the 5th, on the third, locks.
-        #expect(challenges == 3)
-        try await fixture.close()
     }
 
     @Test(
         "L2, L3: after 4 failures the right password and the right device code sign in; the lock is not the right password's",
         arguments: StoreKind.all)
     func rightPasswordAndCodeAfterFailuresSignIn(kind: StoreKind) async throws {
-        let (fixture, login) = try await Self.userAfterFourFailures(kind)
-        let session = try await fixture.signInThroughDeviceCheck(login, AccountFixture.goodPassword)
-        _ = try await fixture.service.authenticate(sessionToken: session.sessionToken)
-        try await fixture.close()
+        try await Self.withUserAfterFourFailures(kind) { fixture, login in
+            let session = try await fixture.signInThroughDeviceCheck(login, AccountFixture.goodPassword)
+            _ = try await fixture.service.authenticate(sessionToken: session.sessionToken)
+        }
     }
 
     @Test(
         "L2, L3: after 4 failures the right password and a wrong device code lock the account", arguments: StoreKind.all
     )
     func wrongCodeAfterFailuresLocks(kind: StoreKind) async throws {
-        let (fixture, login) = try await Self.userAfterFourFailures(kind)
-        guard
-            case .deviceVerificationRequired(let challenge) = try await fixture.service.signIn(
-                login: login, password: AccountFixture.goodPassword)
-        else {
-            Issue.record("expected a challenge")
-            try await fixture.close()
-            return
+        try await Self.withUserAfterFourFailures(kind) { fixture, login in
+            let challenge = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
+            await #expect(throws: AccountError.invalidDeviceCode) {
+                try await fixture.service.verifyDevice(challengeID: challenge, code: "abcdef")
+            }
+            // The wrong code was the 6th attempt: locked, so even the right code is not checked.
+            let code = try await fixture.latestCode(to: login)
+            await #expect(throws: AccountError.invalidDeviceCode) {
+                try await fixture.service.verifyDevice(challengeID: challenge, code: code)
+            }
         }
-        await #expect(throws: AccountError.invalidDeviceCode) {
-            try await fixture.service.verifyDevice(challengeID: challenge, code: "abcdef")
-        }
-        // The wrong code was the 6th attempt: locked, so even the right code is not checked.
-        let code = try #require(try await fixture.mail(to: login).compactMap(\.code).last)
-        await #expect(throws: AccountError.invalidDeviceCode) {
-            try await fixture.service.verifyDevice(challengeID: challenge, code: code)
-        }
-        try await fixture.close()
     }
 
     /// An active user whose last 4 sign-ins failed: the next failure is the 5th, which locks (L2).
-    private static func userAfterFourFailures(_ kind: StoreKind) async throws -> (AccountFixture, login: String) {
-        let fixture = try await AccountFixture(kind)
-        _ = try await fixture.activeUser("late", by: try await fixture.administrator())
-        let login = fixture.address("late")
-        for _ in 1...4 {
-            await #expect(throws: AccountError.invalidCredentials) {
-                try await fixture.service.signIn(login: login, password: "wrong-password-late")
-            }
+    private static func withUserAfterFourFailures(
+        _ kind: StoreKind, _ body: (AccountFixture, _ login: String) async throws -> Void
+    ) async throws {
+        try await AccountFixture.withActiveUser("late", on: kind) { fixture, login, _ in
+            await fixture.failSignIns(login, times: 4)
+            try await body(fixture, login)
         }
-        return (fixture, login)
     }
 
     /// A lockout far away, so that only the device-code limits are at work.
-    private static func fixtureWithDistantLockout(_ kind: StoreKind) async throws -> AccountFixture {
-        try await AccountFixture(kind) {
-            $0.failuresBeforeLockout = 50
-            $0.failuresBeforeResetEmail = 60
-        }
+    private static func distantLockout(_ configuration: inout AccountConfiguration) {
+        configuration.failuresBeforeLockout = 50
+        configuration.failuresBeforeResetEmail = 60
     }
 
     @Test("L3: at most 5 device codes per account and hour", arguments: StoreKind.all)
     func deviceChallengesPerHour(kind: StoreKind) async throws {
-        let fixture = try await Self.fixtureWithDistantLockout(kind)
-        let admin = try await fixture.administrator()
-        _ = try await fixture.activeUser("cap", by: admin)
-        let login = fixture.address("cap")
-        var challenges = 0
-        for _ in 1...7 {
-            if case .deviceVerificationRequired? = try? await fixture.service.signIn(
-                login: login, password: AccountFixture.goodPassword)
-            {
-                challenges += 1
+        try await AccountFixture.withActiveUser("cap", on: kind, configure: Self.distantLockout) { fixture, login, _ in
+            var challenges = 0
+            for _ in 1...7 {
+                if case .deviceVerificationRequired? = try? await fixture.service.signIn(
+                    login: login, password: AccountFixture.goodPassword)
+                {
+                    challenges += 1
+                }
             }
+            #expect(challenges == 5)
+            #expect(try await fixture.mail(to: login).filter { $0.subject.contains("verification code") }.count == 5)
+            fixture.clock.advance(.seconds(3601))
+            _ = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
         }
-        #expect(challenges == 5)
-        #expect(try await fixture.mail(to: login).filter { $0.subject.contains("verification code") }.count == 5)
-        fixture.clock.advance(.seconds(3601))
-        guard
-            case .deviceVerificationRequired = try await fixture.service.signIn(
-                login: login, password: AccountFixture.goodPassword)
-        else {
-            Issue.record("expected a challenge an hour later")
-            return
-        }
-        try await fixture.close()
     }
 
     @Test(
         "L3: 30 parallel tries on one device code take at most 5, each counted on the account", arguments: StoreKind.all
     )
     func parallelDeviceCodeTries(kind: StoreKind) async throws {
-        let fixture = try await Self.fixtureWithDistantLockout(kind)
-        let admin = try await fixture.administrator()
-        let user = try await fixture.activeUser("par", by: admin)
-        guard
-            case .deviceVerificationRequired(let challenge) = try await fixture.service.signIn(
-                login: fixture.address("par"),
-                password: AccountFixture.goodPassword)
-        else {
-            Issue.record("expected a challenge")
-            return
-        }
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 1...30 {
-                group.addTask { _ = try? await fixture.service.verifyDevice(challengeID: challenge, code: "abcdef") }
+        try await AccountFixture.withActiveUser("par", on: kind, configure: Self.distantLockout) {
+            fixture, login, user in
+            let challenge = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 1...30 {
+                    group.addTask {
+                        _ = try? await fixture.service.verifyDevice(challengeID: challenge, code: "abcdef")
+                    }
+                }
             }
-        }
-        let tries = try await fixture.store.database.transaction { connection in
-            try await connection.query("SELECT failed_attempts FROM device_challenges WHERE id = ?", [.text(challenge)])
+            let tries = try await fixture.store.database.transaction { connection in
+                try await connection.query(
+                    "SELECT failed_attempts FROM device_challenges WHERE id = ?", [.text(challenge)]
+                )
                 .first?.integer("failed_attempts")
+            }
+            #expect(tries == 5)
+            let failed = try await fixture.store.auditEvents(accountID: user.accountID).filter {
+                $0.kind == .signInFailed
+            }
+            #expect(failed.count == 5)
         }
-        #expect(tries == 5)
-        let failed = try await fixture.store.auditEvents(accountID: user.accountID).filter { $0.kind == .signInFailed }
-        #expect(failed.count == 5)
-        try await fixture.close()
     }
 }

@@ -1,3 +1,4 @@
+import AccountTestSupport
 import Accounts
 import Testing
 
@@ -7,163 +8,144 @@ struct PasswordResetTests {
         "R1: \"Forgot my password\" e-mails a link that sets a new password; an unknown address gets the same answer and no e-mail",
         arguments: StoreKind.all)
     func forgotPassword(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        let user = try await fixture.activeUser("ann", by: admin)
-        try await fixture.service.requestPasswordReset(login: fixture.address("ann"))
-        try await fixture.service.requestPasswordReset(login: fixture.address("nobody"))
-        #expect(try await fixture.mail(to: fixture.address("nobody")).isEmpty)
-        let mail = try await fixture.onlyMail(to: fixture.address("ann"), subjectContaining: "Reset your")
-        #expect(mail.body.contains("expires in 24 hours"))
-        try await fixture.service.resetPassword(
-            token: try #require(mail.token(forPath: "reset-password")), newPassword: "brand-new-password-1")
-        // Every session ended with the reset.
-        await #expect(throws: AccountError.notSignedIn) {
-            try await fixture.service.authenticate(sessionToken: user.sessionToken)
+        try await AccountFixture.withActiveUser("ann", on: kind) { fixture, login, user in
+            try await fixture.service.requestPasswordReset(login: login)
+            try await fixture.service.requestPasswordReset(login: fixture.address("nobody"))
+            #expect(try await fixture.mail(to: fixture.address("nobody")).isEmpty)
+            let mail = try await fixture.onlyMail(to: login, subjectContaining: "Reset your")
+            #expect(mail.body.contains("expires in 24 hours"))
+            try await fixture.service.resetPassword(
+                token: try #require(mail.token(forPath: "reset-password")), newPassword: "brand-new-password-1")
+            // Every session ended with the reset.
+            await #expect(throws: AccountError.notSignedIn) {
+                try await fixture.service.authenticate(sessionToken: user.sessionToken)
+            }
+            // Known devices ended too (R1 revokes them): the new password signs in after a device code.
+            _ = try await fixture.signInThroughDeviceCheck(login, "brand-new-password-1")
+            await #expect(throws: AccountError.invalidCredentials) {
+                try await fixture.service.signIn(
+                    login: login, password: AccountFixture.goodPassword, deviceToken: user.deviceToken)
+            }
         }
-        // Known devices ended too (R1 revokes them): the new password signs in after a device code.
-        _ = try await fixture.signInThroughDeviceCheck(fixture.address("ann"), "brand-new-password-1")
-        await #expect(throws: AccountError.invalidCredentials) {
-            try await fixture.service.signIn(
-                login: fixture.address("ann"), password: AccountFixture.goodPassword, deviceToken: user.deviceToken)
-        }
-        try await fixture.close()
     }
 
     @Test("R2: a reset link expires after 24 hours", arguments: StoreKind.all)
     func resetLinkExpires(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        _ = try await fixture.activeUser("ben", by: admin)
-        try await fixture.service.requestPasswordReset(login: fixture.address("ben"))
-        let token = try #require(
-            try await fixture.onlyMail(to: fixture.address("ben"), subjectContaining: "Reset your").token(
-                forPath: "reset-password"))
-        fixture.clock.advance(.seconds(24 * 3600 + 1))
-        await #expect(throws: AccountError.invalidLink) {
-            try await fixture.service.resetPassword(token: token, newPassword: "brand-new-password-2")
+        try await AccountFixture.withActiveUser("ben", on: kind) { fixture, login, _ in
+            let token = try await fixture.requestedResetLink(for: login)
+            fixture.clock.advance(.seconds(24 * 3600 + 1))
+            await #expect(throws: AccountError.invalidLink) {
+                try await fixture.service.resetPassword(token: token, newPassword: "brand-new-password-2")
+            }
         }
-        try await fixture.close()
     }
 
     @Test("R3: a new reset e-mail stops every earlier link; each link works once", arguments: StoreKind.all)
     func onlyNewestLinkWorks(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        _ = try await fixture.activeUser("cal", by: admin)
-        let login = fixture.address("cal")
-        try await fixture.service.requestPasswordReset(login: login)
-        let first = try #require(
-            try await fixture.mail(to: login).compactMap { $0.token(forPath: "reset-password") }.first)
-        try await fixture.service.requestPasswordReset(login: login)
-        let links = try await fixture.mail(to: login).compactMap { $0.token(forPath: "reset-password") }
-        let second = try #require(links.first { $0 != first })
-        await #expect(throws: AccountError.invalidLink) {
-            try await fixture.service.resetPassword(token: first, newPassword: "brand-new-password-3")
+        try await AccountFixture.withActiveUser("cal", on: kind) { fixture, login, _ in
+            try await fixture.service.requestPasswordReset(login: login)
+            let first = try #require(
+                try await fixture.resetLinks(to: login).first)
+            try await fixture.service.requestPasswordReset(login: login)
+            let links = try await fixture.resetLinks(to: login)
+            let second = try #require(links.first { $0 != first })
+            await #expect(throws: AccountError.invalidLink) {
+                try await fixture.service.resetPassword(token: first, newPassword: "brand-new-password-3")
+            }
+            try await fixture.service.resetPassword(token: second, newPassword: "brand-new-password-3")
+            await #expect(throws: AccountError.invalidLink) {
+                try await fixture.service.resetPassword(token: second, newPassword: "brand-new-password-4")
+            }
         }
-        try await fixture.service.resetPassword(token: second, newPassword: "brand-new-password-3")
-        await #expect(throws: AccountError.invalidLink) {
-            try await fixture.service.resetPassword(token: second, newPassword: "brand-new-password-4")
-        }
-        try await fixture.close()
     }
 
     @Test("Two simultaneous uses of one reset link: exactly one wins", arguments: StoreKind.all)
     func concurrentResetExactlyOneWins(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        _ = try await fixture.activeUser("dan", by: admin)
-        try await fixture.service.requestPasswordReset(login: fixture.address("dan"))
-        let token = try #require(
-            try await fixture.onlyMail(to: fixture.address("dan"), subjectContaining: "Reset your").token(
-                forPath: "reset-password"))
-        let outcomes = await withTaskGroup(of: Bool.self) { group in
-            for attempt in 0..<2 {
-                group.addTask {
-                    (try? await fixture.service.resetPassword(token: token, newPassword: "racing-password-\(attempt)x"))
-                        != nil
+        try await AccountFixture.withActiveUser("dan", on: kind) { fixture, login, _ in
+            let token = try await fixture.requestedResetLink(for: login)
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for attempt in 0..<2 {
+                    group.addTask {
+                        (try? await fixture.service.resetPassword(
+                            token: token, newPassword: "racing-password-\(attempt)x"))
+                            != nil
+                    }
                 }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
             }
-            return await group.reduce(into: [Bool]()) { $0.append($1) }
+            #expect(outcomes.filter { $0 }.count == 1)
         }
-        #expect(outcomes.filter { $0 }.count == 1)
-        try await fixture.close()
     }
 
     @Test(
         "B2: a breached password in a reset is \"That password is unsafe.\", and the link still works",
         arguments: StoreKind.all)
     func breachedPasswordInReset(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        _ = try await fixture.activeUser("eli", by: admin)
-        try await fixture.service.requestPasswordReset(login: fixture.address("eli"))
-        let token = try #require(
-            try await fixture.onlyMail(to: fixture.address("eli"), subjectContaining: "Reset your").token(
-                forPath: "reset-password"))
-        let error = await #expect(throws: AccountError.unsafePassword) {
-            try await fixture.service.resetPassword(token: token, newPassword: "letmein!2024")
+        try await AccountFixture.withActiveUser("eli", on: kind) { fixture, login, _ in
+            let token = try await fixture.requestedResetLink(for: login)
+            let error = await #expect(throws: AccountError.unsafePassword) {
+                try await fixture.service.resetPassword(token: token, newPassword: "letmein!2024")
+            }
+            #expect(error?.message == "That password is unsafe.")
+            try await fixture.service.resetPassword(token: token, newPassword: "brand-new-password-5")
         }
-        #expect(error?.message == "That password is unsafe.")
-        try await fixture.service.resetPassword(token: token, newPassword: "brand-new-password-5")
-        try await fixture.close()
     }
 
     @Test(
         "R4, B4: a change needs the current password and the new one twice, is breach-checked, and ends the other sessions",
         arguments: StoreKind.all)
     func changePassword(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        let here = try await fixture.activeUser("fox", by: admin)
-        let elsewhere = try await fixture.signInThroughDeviceCheck(fixture.address("fox"), AccountFixture.goodPassword)
-        let service = fixture.service
-        await #expect(throws: AccountError.passwordConfirmationMismatch) {
+        try await AccountFixture.withActiveUser("fox", on: kind) { fixture, login, here in
+            let elsewhere = try await fixture.signInThroughDeviceCheck(
+                login, AccountFixture.goodPassword)
+            let service = fixture.service
+            await #expect(throws: AccountError.passwordConfirmationMismatch) {
+                try await service.changePassword(
+                    by: try await fixture.user(here.sessionToken), currentPassword: AccountFixture.goodPassword,
+                    newPassword: "changed-password-11", confirmation: "changed-password-12")
+            }
+            await #expect(throws: AccountError.currentPasswordIncorrect) {
+                try await service.changePassword(
+                    by: try await fixture.user(here.sessionToken), currentPassword: "not-my-password",
+                    newPassword: "changed-password-11", confirmation: "changed-password-11")
+            }
+            await #expect(throws: AccountError.breachedPassword) {
+                try await service.changePassword(
+                    by: try await fixture.user(here.sessionToken), currentPassword: AccountFixture.goodPassword,
+                    newPassword: "password123", confirmation: "password123")
+            }
+            await #expect(throws: AccountError.passwordTooShort(minimum: 8)) {
+                try await service.changePassword(
+                    by: try await fixture.user(here.sessionToken), currentPassword: AccountFixture.goodPassword,
+                    newPassword: "short", confirmation: "short")
+            }
             try await service.changePassword(
                 by: try await fixture.user(here.sessionToken), currentPassword: AccountFixture.goodPassword,
-                newPassword: "changed-password-11", confirmation: "changed-password-12")
-        }
-        await #expect(throws: AccountError.currentPasswordIncorrect) {
-            try await service.changePassword(
-                by: try await fixture.user(here.sessionToken), currentPassword: "not-my-password",
                 newPassword: "changed-password-11", confirmation: "changed-password-11")
+            _ = try await service.authenticate(sessionToken: here.sessionToken)
+            await #expect(throws: AccountError.notSignedIn) {
+                try await service.authenticate(sessionToken: elsewhere.sessionToken)
+            }
+            _ = try await fixture.onlyMail(to: login, subjectContaining: "was changed")
         }
-        await #expect(throws: AccountError.breachedPassword) {
-            try await service.changePassword(
-                by: try await fixture.user(here.sessionToken), currentPassword: AccountFixture.goodPassword,
-                newPassword: "password123", confirmation: "password123")
-        }
-        await #expect(throws: AccountError.passwordTooShort(minimum: 8)) {
-            try await service.changePassword(
-                by: try await fixture.user(here.sessionToken), currentPassword: AccountFixture.goodPassword,
-                newPassword: "short", confirmation: "short")
-        }
-        try await service.changePassword(
-            by: try await fixture.user(here.sessionToken), currentPassword: AccountFixture.goodPassword,
-            newPassword: "changed-password-11", confirmation: "changed-password-11")
-        _ = try await service.authenticate(sessionToken: here.sessionToken)
-        await #expect(throws: AccountError.notSignedIn) {
-            try await service.authenticate(sessionToken: elsewhere.sessionToken)
-        }
-        _ = try await fixture.onlyMail(to: fixture.address("fox"), subjectContaining: "was changed")
-        try await fixture.close()
     }
 
     @Test("NIST 800-63B: 8 characters at least, 64 and more allowed, no composition rules")
     func passwordLength() async throws {
-        let fixture = try await AccountFixture(.sqlite)
-        await #expect(throws: AccountError.passwordTooShort(minimum: 8)) {
-            try await fixture.service.createAdministrator(email: fixture.address("a"), password: "seven77")
+        try await AccountFixture.with(.sqlite) { fixture in
+            await #expect(throws: AccountError.passwordTooShort(minimum: 8)) {
+                try await fixture.service.createAdministrator(email: fixture.address("a"), password: "seven77")
+            }
+            _ = try await fixture.service.createAdministrator(
+                email: fixture.address("b"), password: "alllowercaseletters")
+            _ = try await fixture.service.createAdministrator(
+                email: fixture.address("c"), password: String(repeating: "long phrase ", count: 8))
+            let admin = try await fixture.administrator()
+            let phone = await #expect(throws: AccountError.invalidPhone) {
+                try await fixture.service.invite(
+                    email: fixture.address("d"), phone: "12-ab", by: try await fixture.user(admin))
+            }
+            #expect(phone?.code == "invalid_phone")
         }
-        _ = try await fixture.service.createAdministrator(email: fixture.address("b"), password: "alllowercaseletters")
-        _ = try await fixture.service.createAdministrator(
-            email: fixture.address("c"), password: String(repeating: "long phrase ", count: 8))
-        let admin = try await fixture.administrator()
-        let phone = await #expect(throws: AccountError.invalidPhone) {
-            try await fixture.service.invite(
-                email: fixture.address("d"), phone: "12-ab", by: try await fixture.user(admin))
-        }
-        #expect(phone?.code == "invalid_phone")
-        try await fixture.close()
     }
 }

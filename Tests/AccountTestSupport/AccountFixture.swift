@@ -15,36 +15,37 @@ import Testing
 
 /// The two stores every rule is tested on. PostgreSQL needs
 /// `BREACHDB_TEST_POSTGRES_URL` (tools/test.sh starts a server and sets it).
-enum StoreKind: String, Sendable, CustomStringConvertible {
+public enum StoreKind: String, Sendable, CustomStringConvertible {
     case sqlite, postgres
-    var description: String { rawValue }
+    public var description: String { rawValue }
 
-    static let postgresURL = ProcessInfo.processInfo.environment["BREACHDB_TEST_POSTGRES_URL"]
-    static let all: [StoreKind] = postgresURL == nil ? [.sqlite] : [.sqlite, .postgres]
+    public static let postgresURL = ProcessInfo.processInfo.environment["BREACHDB_TEST_POSTGRES_URL"]
+    public static let all: [StoreKind] = postgresURL == nil ? [.sqlite] : [.sqlite, .postgres]
 }
 
 /// Time that moves only when a test says so.
-final class FakeClock: AccountClock {
+public final class FakeClock: AccountClock {
     private let current = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
-    func now() -> Date { current.withLock { $0 } }
-    func advance(_ duration: Duration) {
+    public init() {}
+    public func now() -> Date { current.withLock { $0 } }
+    public func advance(_ duration: Duration) {
         current.withLock { $0 = $0.addingTimeInterval(duration.timeInterval) }
     }
 }
 
 /// A real breach index on disk that a test can grow, as a new dump would (B3).
-final class BreachList: Sendable {
+public final class BreachList: Sendable {
     private let directory: TemporaryDirectory
     private let state: Mutex<(index: BreachIndex, passwords: [String], generation: Int)>
 
-    init(_ passwords: [String]) throws {
+    public init(_ passwords: [String]) throws {
         directory = try TemporaryDirectory()
         state = Mutex((try Self.build(passwords, at: directory.file("index-0.lmdb")), passwords, 0))
     }
 
-    var checker: LocalBreachChecker { LocalBreachChecker(currentIndex: { self.state.withLock { $0.index } }) }
+    public var checker: LocalBreachChecker { LocalBreachChecker(currentIndex: { self.state.withLock { $0.index } }) }
 
-    func add(_ password: String) throws {
+    public func add(_ password: String) throws {
         let (passwords, generation) = state.withLock { ($0.passwords + [password], $0.generation + 1) }
         let index = try Self.build(passwords, at: directory.file("index-\(generation).lmdb"))
         state.withLock { $0 = (index, passwords, generation) }
@@ -57,20 +58,20 @@ final class BreachList: Sendable {
 }
 
 /// An e-mail as the SMTP server received it.
-struct ReceivedMail: Sendable {
-    var recipient: String
-    var subject: String
-    var messageID: String
-    var body: String
+public struct ReceivedMail: Sendable {
+    public var recipient: String
+    public var subject: String
+    public var messageID: String
+    public var body: String
 
     /// The token of the first `{base}/PATH?token=…` link in the body.
-    func token(forPath path: String) -> String? {
+    public func token(forPath path: String) -> String? {
         guard let range = body.range(of: "/\(path)?token=") else { return nil }
         return String(body[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
     }
 
     /// The six-digit code on a line of its own (L3).
-    var code: String? {
+    public var code: String? {
         body.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .first { $0.count == 6 && $0.allSatisfy(\.isNumber) }
     }
@@ -79,18 +80,18 @@ struct ReceivedMail: Sendable {
 /// A real SMTP server (aiosmtpd, tools/smtp-sink.py) shared by the test process, in
 /// arrival order;
 /// each fixture uses its own mail domain, so tests read only their own messages.
-final class SMTPSink: Sendable {
-    static let shared: SMTPSink = {
+public final class SMTPSink: Sendable {
+    public static let shared: SMTPSink = {
         do { return try SMTPSink() } catch { fatalError("cannot start the SMTP sink (pip install aiosmtpd): \(error)") }
     }()
 
-    let port: Int
-    let mailDirectory: String
+    public let port: Int
+    public let mailDirectory: String
     private let process: Process
     private let directory: TemporaryDirectory
 
     /// A sink of its own; `arguments` go to smtp-sink.py (`--starttls CERT KEY`).
-    init(arguments: [String] = []) throws {
+    public init(arguments: [String] = []) throws {
         directory = try TemporaryDirectory()
         mailDirectory = directory.file("mail")
         process = Process()
@@ -117,7 +118,7 @@ final class SMTPSink: Sendable {
     /// A sink of a test's own stops with it (the shared one with the test process).
     deinit { process.terminate() }
 
-    func messages(to recipient: String) -> [ReceivedMail] {
+    public func messages(to recipient: String) -> [ReceivedMail] {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: mailDirectory)) ?? [])
             .filter { $0.hasSuffix(".eml") }.sorted().map { "\(mailDirectory)/\($0)" }
         return files.compactMap { path -> ReceivedMail? in
@@ -139,30 +140,33 @@ final class SMTPSink: Sendable {
 }
 
 /// A store of the given kind, a fake clock, a real breach index, the account rules,
-/// and an outbox dispatcher that sends through the real SMTP sink.
-final class AccountFixture: Sendable {
-    static let breachedPasswords = ["password123", "letmein!2024", "correct horse battery staple"]
-    static let goodPassword = "quiet-harbor-lantern-42"
+/// and an outbox dispatcher that sends through the real SMTP sink. Tests take one with
+/// ``with(_:checker:configure:_:)`` or ``withAdministrator(_:checker:configure:_:)``,
+/// which close it however the test ends; a PostgreSQL one needs the suite's
+/// `.dropsTestDatabases` trait.
+public final class AccountFixture: Sendable {
+    public static let breachedPasswords = ["password123", "letmein!2024", "correct horse battery staple"]
+    public static let goodPassword = "quiet-harbor-lantern-42"
 
-    let kind: StoreKind
-    let store: SQLAccountStore
-    let clock = FakeClock()
-    let breaches: BreachList
-    let service: AccountService
-    let dispatcher: OutboxDispatcher
-    let domain = "t\(UInt32.random(in: 0...UInt32.max)).example.com"
+    public let kind: StoreKind
+    public let store: SQLAccountStore
+    public let clock = FakeClock()
+    public let breaches: BreachList
+    public let service: AccountService
+    public let dispatcher: OutboxDispatcher
+    public let domain = "t\(UInt32.random(in: 0...UInt32.max)).example.com"
     private let directory: TemporaryDirectory
     private let postgresDatabase: String?
 
     /// Small Argon2 costs keep the suite fast; one test checks the OWASP default.
-    static func testConfiguration() -> AccountConfiguration {
+    public static func testConfiguration() -> AccountConfiguration {
         var configuration = AccountConfiguration()
         configuration.argon2 = Argon2Parameters(memoryKiB: 256, iterations: 1, parallelism: 1)
         configuration.linkBaseURL = "https://app.example.test"
         return configuration
     }
 
-    init(
+    public init(
         _ kind: StoreKind, checker: (any BreachChecker)? = nil,
         configure: (inout AccountConfiguration) -> Void = { _ in }
     ) async throws {
@@ -207,7 +211,7 @@ final class AccountFixture: Sendable {
             sms: nil, clock: clock, logger: quiet)
     }
 
-    func close() async throws {
+    public func close() async throws {
         try await store.close()
         if let postgresDatabase {
             try await Self.dropDatabase(postgresDatabase)
@@ -215,15 +219,59 @@ final class AccountFixture: Sendable {
         }
     }
 
-    func address(_ name: String) -> String { "\(name)@\(domain)" }
+    /// Runs `body` with a fixture of `kind` and closes it however `body` ends (a thrown
+    /// error or a failed `#require` would otherwise skip ``close()``).
+    public static func with<Value>(
+        _ kind: StoreKind, checker: (any BreachChecker)? = nil,
+        configure: (inout AccountConfiguration) -> Void = { _ in },
+        _ body: (AccountFixture) async throws -> Value
+    ) async throws -> Value {
+        let fixture = try await AccountFixture(kind, checker: checker, configure: configure)
+        let value: Value
+        do {
+            value = try await body(fixture)
+        } catch {
+            try? await fixture.close()
+            throw error
+        }
+        try await fixture.close()
+        return value
+    }
+
+    /// ``with(_:checker:configure:_:)`` with a super-administrator signed in (A2's
+    /// bootstrap): `body` is given their session token too.
+    public static func withAdministrator<Value>(
+        _ kind: StoreKind, checker: (any BreachChecker)? = nil,
+        configure: (inout AccountConfiguration) -> Void = { _ in },
+        _ body: (AccountFixture, _ administrator: String) async throws -> Value
+    ) async throws -> Value {
+        try await with(kind, checker: checker, configure: configure) { fixture in
+            try await body(fixture, try await fixture.administrator())
+        }
+    }
+
+    /// ``withAdministrator(_:checker:configure:_:)`` with one active user, `name`, whom the
+    /// administrator invited (A2): `body` is given their login and their first session.
+    public static func withActiveUser<Value>(
+        _ name: String, on kind: StoreKind, checker: (any BreachChecker)? = nil,
+        configure: (inout AccountConfiguration) -> Void = { _ in },
+        _ body: (AccountFixture, _ login: String, _ session: IssuedSession) async throws -> Value
+    ) async throws -> Value {
+        try await withAdministrator(kind, checker: checker, configure: configure) { fixture, administrator in
+            let session = try await fixture.activeUser(name, by: administrator)
+            return try await body(fixture, fixture.address(name), session)
+        }
+    }
+
+    public func address(_ name: String) -> String { "\(name)@\(domain)" }
 
     /// Runs the dispatcher, then reads what the SMTP server received for `address`.
-    func mail(to address: String) async throws -> [ReceivedMail] {
+    public func mail(to address: String) async throws -> [ReceivedMail] {
         try await dispatcher.dispatchDueMessages()
         return SMTPSink.shared.messages(to: address)
     }
 
-    func onlyMail(to address: String, subjectContaining subject: String) async throws -> ReceivedMail {
+    public func onlyMail(to address: String, subjectContaining subject: String) async throws -> ReceivedMail {
         let matching = try await mail(to: address).filter { $0.subject.contains(subject) }
         guard matching.count == 1, let mail = matching.first else {
             throw DeliveryError("expected one e-mail to \(address) with \"\(subject)\", got \(matching.count)")
@@ -231,63 +279,120 @@ final class AccountFixture: Sendable {
         return mail
     }
 
+    /// The link token of the one activation e-mail to `address` (A2).
+    public func activationLink(to address: String) async throws -> String {
+        try #require(try await onlyMail(to: address, subjectContaining: "Activate").token(forPath: "activate"))
+    }
+
+    /// The link token of the one "Reset your password" e-mail to `address` (R1).
+    public func resetLink(to address: String) async throws -> String {
+        try #require(try await onlyMail(to: address, subjectContaining: "Reset your").token(forPath: "reset-password"))
+    }
+
+    /// Asks for a password reset for `login` (R1) and answers the e-mailed link's token.
+    public func requestedResetLink(for login: String) async throws -> String {
+        try await service.requestPasswordReset(login: login)
+        return try await resetLink(to: login)
+    }
+
+    /// The reset link tokens of every e-mail to `address` so far, oldest first (R1, L1, B3).
+    public func resetLinks(to address: String) async throws -> [String] {
+        try await mail(to: address).compactMap { $0.token(forPath: "reset-password") }
+    }
+
+    /// The newest device code e-mailed to `address` (L3).
+    public func latestCode(to address: String) async throws -> String {
+        try #require(try await mail(to: address).compactMap(\.code).last)
+    }
+
+    /// `count` sign-ins as `login` with a wrong password, each refused as wrong (L2's
+    /// failures); with `interval`, the clock moves on by it before each.
+    public func failSignIns(
+        _ login: String, times count: Int, advancingClockBy interval: Duration? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
+        for _ in 1...count {
+            if let interval { clock.advance(interval) }
+            await #expect(throws: AccountError.invalidCredentials, sourceLocation: sourceLocation) {
+                try await service.signIn(login: login, password: "wrong-password-guess")
+            }
+        }
+    }
+
+    /// The account's consecutive failed attempts as stored (L2); nil when there is no such account.
+    public func failedSignIns(of account: AccountID) async throws -> Int? {
+        try await store.transaction { tx in try await tx.account(id: account)?.failedSignIns }
+    }
+
     /// A super-administrator, signed in (A2's bootstrap), and their session token.
-    func administrator() async throws -> String {
+    public func administrator() async throws -> String {
         let email = address("admin")
         _ = try await service.createAdministrator(email: email, password: Self.goodPassword)
         return try await signInThroughDeviceCheck(email, Self.goodPassword).sessionToken
     }
 
     /// An active account made the A2 way: invited, activated through the e-mailed link.
-    func activeUser(
+    public func activeUser(
         _ name: String, role: Role = .user, phone: String? = nil, password: String = goodPassword,
         by administratorSession: String
     ) async throws -> IssuedSession {
         let email = address(name)
         try await service.invite(email: email, phone: phone, role: role, by: try await user(administratorSession))
-        let token = try #require(
-            try await onlyMail(to: email, subjectContaining: "Activate").token(forPath: "activate"))
-        return try await service.activate(token: token, password: password)
+        return try await service.activate(token: try await activationLink(to: email), password: password)
     }
 
     /// The user behind a session token, as the HTTP API's session middleware finds it
     /// for each request.
-    func user(_ sessionToken: String) async throws -> AuthenticatedUser {
+    public func user(_ sessionToken: String) async throws -> AuthenticatedUser {
         try await service.authenticate(sessionToken: sessionToken)
     }
 
-    /// Signs in, answering the device challenge (L3) with the e-mailed code.
     /// Signs in with the right password from a browser that is not recognised: the L3
-    /// challenge it is given (the test fails when it is signed in instead).
-    func deviceChallenge(_ login: String, _ password: String) async throws -> String {
-        let result = try await service.signIn(login: login, password: password)
+    /// challenge it is given (the test fails with what sign-in answered instead).
+    public func deviceChallenge(_ login: String, _ password: String, deviceToken: String? = nil) async throws -> String
+    {
+        let result = try await service.signIn(login: login, password: password, deviceToken: deviceToken)
         guard case .deviceVerificationRequired(let challenge) = result else {
-            throw ExpectedDeviceChallenge(result: result)
+            throw UnexpectedSignIn(expected: "a device challenge", result: result)
         }
         return challenge
     }
 
-    struct ExpectedDeviceChallenge: Error, CustomStringConvertible {
-        let result: SignInResult
-        var description: String { "expected a device challenge, got \(result)" }
+    /// Signs in from a device that needs no code (a known one, or with L3 off): the session it
+    /// is given (the test fails with what sign-in answered instead).
+    @discardableResult
+    public func session(_ login: String, _ password: String, deviceToken: String? = nil) async throws
+        -> IssuedSession
+    {
+        let result = try await service.signIn(login: login, password: password, deviceToken: deviceToken)
+        guard case .signedIn(let session) = result else {
+            throw UnexpectedSignIn(expected: "a session", result: result)
+        }
+        return session
     }
 
-    func signInThroughDeviceCheck(_ login: String, _ password: String) async throws -> IssuedSession {
+    public struct UnexpectedSignIn: Error, CustomStringConvertible {
+        public let expected: String
+        public let result: SignInResult
+        public var description: String { "expected \(expected), got \(result)" }
+    }
+
+    /// Signs in, answering the device challenge (L3) with the e-mailed code.
+    public func signInThroughDeviceCheck(_ login: String, _ password: String) async throws -> IssuedSession {
         switch try await service.signIn(login: login, password: password) {
         case .signedIn(let session): return session
         case .deviceVerificationRequired(let challenge):
-            let codes = try await mail(to: login).compactMap(\.code)
-            return try await service.verifyDevice(challengeID: challenge, code: try #require(codes.last))
+            return try await service.verifyDevice(challengeID: challenge, code: try await latestCode(to: login))
         }
     }
 
-    static func postgresURL(database: String) -> String {
+    public static func postgresURL(database: String) -> String {
         var components = URLComponents(string: StoreKind.postgresURL!)!
         components.path = "/" + database
         return components.string!
     }
 
-    static func dropDatabase(_ name: String) async throws {
+    public static func dropDatabase(_ name: String) async throws {
         try await postgresAdministration("DROP DATABASE \(name) WITH (FORCE)")
     }
 

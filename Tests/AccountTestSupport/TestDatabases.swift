@@ -8,8 +8,8 @@ import Testing
 /// the test, dropped when the test ends however it ends. `AccountFixture.close()` drops
 /// its own; a test that fails before it (a thrown error, a failed `#require`) would otherwise leave an
 /// `accounts_<number>` database on the server for every failure.
-final class TestDatabases: Sendable {
-    @TaskLocal static var current: TestDatabases?
+public final class TestDatabases: Sendable {
+    @TaskLocal public static var current: TestDatabases?
     /// Made and not yet dropped, with the store open on each (nil before it opened).
     private let remaining = Mutex<[String: SQLAccountStore?]>([:])
     /// The pools of the test's PostgreSQL stores, run as child tasks of the test's scope.
@@ -18,7 +18,7 @@ final class TestDatabases: Sendable {
 
     init() { (services, newService) = AsyncStream.makeStream() }
 
-    func run(_ service: any Service) { newService.yield(service) }
+    public func run(_ service: any Service) { newService.yield(service) }
 
     fileprivate func runServices() async {
         await withDiscardingTaskGroup { group in
@@ -28,8 +28,8 @@ final class TestDatabases: Sendable {
         }
     }
 
-    func made(_ name: String, store: SQLAccountStore? = nil) { remaining.withLock { $0[name] = .some(store) } }
-    func dropped(_ name: String) { _ = remaining.withLock { $0.removeValue(forKey: name) } }
+    public func made(_ name: String, store: SQLAccountStore? = nil) { remaining.withLock { $0[name] = .some(store) } }
+    public func dropped(_ name: String) { _ = remaining.withLock { $0.removeValue(forKey: name) } }
 
     fileprivate func dropRemaining() async {
         for (name, store) in remaining.withLock({ $0 }) {
@@ -40,10 +40,12 @@ final class TestDatabases: Sendable {
 }
 
 /// Runs each test with its own ``TestDatabases`` and drops what it left.
-struct DropsTestDatabases: SuiteTrait, TestTrait, TestScoping {
-    var isRecursive: Bool { true }
+public struct DropsTestDatabases: SuiteTrait, TestTrait, TestScoping {
+    public var isRecursive: Bool { true }
 
-    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void)
+    public func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    )
         async throws
     {
         let databases = TestDatabases()
@@ -62,5 +64,5 @@ struct DropsTestDatabases: SuiteTrait, TestTrait, TestScoping {
 }
 
 extension Trait where Self == DropsTestDatabases {
-    static var dropsTestDatabases: Self { Self() }
+    public static var dropsTestDatabases: Self { Self() }
 }

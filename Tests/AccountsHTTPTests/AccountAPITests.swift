@@ -1,5 +1,5 @@
+import AccountTestSupport
 import Accounts
-import AccountsHTTP
 import BreachHash
 import BreachIndex
 import BreachServer
@@ -12,6 +12,7 @@ import TestSupport
 import Testing
 
 @testable import AccountStorage
+@testable import AccountsHTTP
 
 /// The account flows over HTTP, through a real HTTP client against a live server.
 @Suite("Account HTTP API", .dropsTestDatabases)
@@ -20,25 +21,26 @@ struct AccountAPITests {
         _ kind: StoreKind, configure: (inout ServerConfiguration) -> Void = { _ in },
         _ body: @escaping @Sendable (AccountFixture, String, any TestClientProtocol) async throws -> Void
     ) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        let directory = try TemporaryDirectory()
-        let indexPath = directory.file("index.lmdb")
-        try writeIndex(
-            AccountFixture.breachedPasswords.map { HashCount(digest: PasswordHasher.hash($0, kind: .sha1), count: 7) },
-            to: indexPath)
-        var configuration = ServerConfiguration()
-        configuration.port = 0
-        configure(&configuration)
-        configuration.routes = [
-            AccountRoutes(
-                accounts: fixture.service, allowPlaintext: configuration.allowPlaintext,
-                apiTokens: configuration.apiTokens)
-        ]
-        let application = try makeApplication(
-            indexes: try ServedIndexes(sha1Path: indexPath, ntlmPath: nil), configuration: configuration)
-        try await application.test(.live) { client in try await body(fixture, admin, client) }
-        try await fixture.close()
+        try await AccountFixture.withAdministrator(kind) { fixture, admin in
+            let directory = try TemporaryDirectory()
+            let indexPath = directory.file("index.lmdb")
+            try writeIndex(
+                AccountFixture.breachedPasswords.map {
+                    HashCount(digest: PasswordHasher.hash($0, kind: .sha1), count: 7)
+                },
+                to: indexPath)
+            var configuration = ServerConfiguration()
+            configuration.port = 0
+            configure(&configuration)
+            configuration.routes = [
+                AccountRoutes(
+                    accounts: fixture.service, allowPlaintext: configuration.allowPlaintext,
+                    apiTokens: configuration.apiTokens)
+            ]
+            let application = try makeApplication(
+                indexes: try ServedIndexes(sha1Path: indexPath, ntlmPath: nil), configuration: configuration)
+            try await application.test(.live) { client in try await body(fixture, admin, client) }
+        }
     }
 
     private static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
@@ -65,17 +67,13 @@ struct AccountAPITests {
     func invitationFlow(kind: StoreKind) async throws {
         try await withServer(kind) { fixture, admin, client in
             let email = fixture.address("web")
-            let created = try await client.execute(
-                uri: "/v1/accounts/admin/users", method: .post,
-                headers: [.contentType: "application/json", .authorization: "Bearer \(admin)"],
-                body: json(["email": email, "role": "user"]))
+            let created = try await post(
+                client, "/v1/accounts/admin/users", ["email": email, "role": "user"],
+                headers: [.authorization: "Bearer \(admin)"])
             #expect(created.status == .created)
-            let token = try #require(
-                try await fixture.onlyMail(to: email, subjectContaining: "Activate").token(forPath: "activate"))
+            let token = try await fixture.activationLink(to: email)
             // B1 over HTTP: 422 with the rule's message and its explanation.
-            let refused = try await client.execute(
-                uri: "/v1/accounts/activate", method: .post, headers: [.contentType: "application/json"],
-                body: json(["token": token, "password": "password123"]))
+            let refused = try await post(client, "/v1/accounts/activate", ["token": token, "password": "password123"])
             #expect(refused.status == .unprocessableContent)
             let error = try #require(try decoded(refused)["error"] as? [String: Any])
             #expect(error["code"] as? String == "breached_password")
@@ -83,20 +81,17 @@ struct AccountAPITests {
                 error["message"] as? String
                     == "Choose a different password. This has been identified as a risky password.")
             #expect(error["explanation"] != nil)
-            let activated = try await client.execute(
-                uri: "/v1/accounts/activate", method: .post, headers: [.contentType: "application/json"],
-                body: json(["token": token, "password": AccountFixture.goodPassword]))
+            let activated = try await post(
+                client, "/v1/accounts/activate", ["token": token, "password": AccountFixture.goodPassword])
             #expect(activated.status == .ok)
 
-            let signIn = try await client.execute(
-                uri: "/v1/accounts/sign-in", method: .post, headers: [.contentType: "application/json"],
-                body: json(["login": email, "password": AccountFixture.goodPassword]))
+            let signIn = try await post(
+                client, "/v1/accounts/sign-in", ["login": email, "password": AccountFixture.goodPassword])
             #expect(signIn.status == .accepted)
             let challenge = try #require(try decoded(signIn)["challengeId"] as? String)
-            let code = try #require(try await fixture.mail(to: email).compactMap(\.code).last)
-            let verified = try await client.execute(
-                uri: "/v1/accounts/verify-device", method: .post, headers: [.contentType: "application/json"],
-                body: json(["challengeId": challenge, "code": code]))
+            let code = try await fixture.latestCode(to: email)
+            let verified = try await post(
+                client, "/v1/accounts/verify-device", ["challengeId": challenge, "code": code])
             #expect(verified.status == .ok)
             let session = try #require(try decoded(verified)["sessionToken"] as? String)
             let me = try await client.execute(
@@ -117,18 +112,14 @@ struct AccountAPITests {
     func noEnumerationAndPermissions(kind: StoreKind) async throws {
         try await withServer(kind) { fixture, admin, client in
             let user = try await fixture.activeUser("api", by: admin)
-            let unknown = try await client.execute(
-                uri: "/v1/accounts/sign-in", method: .post, headers: [.contentType: "application/json"],
-                body: json(["login": fixture.address("ghost"), "password": "some-password-1"]))
-            let wrong = try await client.execute(
-                uri: "/v1/accounts/sign-in", method: .post, headers: [.contentType: "application/json"],
-                body: json(["login": fixture.address("api"), "password": "some-password-1"]))
+            let unknown = try await post(
+                client, "/v1/accounts/sign-in", ["login": fixture.address("ghost"), "password": "some-password-1"])
+            let wrong = try await post(
+                client, "/v1/accounts/sign-in", ["login": fixture.address("api"), "password": "some-password-1"])
             #expect(unknown.status == .unauthorized && wrong.status == .unauthorized)
             #expect(String(buffer: unknown.body) == String(buffer: wrong.body))
             for login in [fixture.address("ghost"), fixture.address("api")] {
-                let reset = try await client.execute(
-                    uri: "/v1/accounts/password-reset/request", method: .post,
-                    headers: [.contentType: "application/json"], body: json(["login": login]))
+                let reset = try await post(client, "/v1/accounts/password-reset/request", ["login": login])
                 #expect(reset.status == .accepted)
                 #expect(String(buffer: reset.body) == #"{"status":"check_your_email"}"#)
             }
@@ -137,16 +128,13 @@ struct AccountAPITests {
                 headers: [.authorization: "Bearer \(user.sessionToken)"])
             #expect(forbidden.status == .forbidden)
             let link = try #require(
-                try await fixture.mail(to: fixture.address("api")).compactMap { $0.token(forPath: "reset-password") }
-                    .last)
-            let unsafe = try await client.execute(
-                uri: "/v1/accounts/password-reset", method: .post, headers: [.contentType: "application/json"],
-                body: json(["token": link, "newPassword": "letmein!2024"]))
+                try await fixture.resetLinks(to: fixture.address("api")).last)
+            let unsafe = try await post(
+                client, "/v1/accounts/password-reset", ["token": link, "newPassword": "letmein!2024"])
             #expect(unsafe.status == .unprocessableContent)
             #expect(String(buffer: unsafe.body).contains("That password is unsafe."))
-            let reset = try await client.execute(
-                uri: "/v1/accounts/password-reset", method: .post, headers: [.contentType: "application/json"],
-                body: json(["token": link, "newPassword": "web-reset-password-1"]))
+            let reset = try await post(
+                client, "/v1/accounts/password-reset", ["token": link, "newPassword": "web-reset-password-1"])
             #expect(reset.status == .noContent)
         }
     }
@@ -160,8 +148,7 @@ struct AccountAPITests {
             let signUp = try await post(
                 client, "/v1/accounts/sign-up", ["email": victim, "password": "stranger-chose-this-1"])
             #expect(signUp.status == .accepted)
-            let token = try #require(
-                try await fixture.onlyMail(to: victim, subjectContaining: "Activate").token(forPath: "activate"))
+            let token = try await fixture.activationLink(to: victim)
             // Following the link without choosing a password keeps nothing the stranger chose.
             let withoutPassword = try await post(client, "/v1/accounts/activate", ["token": token])
             #expect(withoutPassword.status == .badRequest)
@@ -186,8 +173,7 @@ struct AccountAPITests {
             #expect(signUp.status == .accepted)
             let request = try await post(client, "/v1/accounts/password-reset/request", ["login": owner])
             #expect(request.status == .accepted)
-            let link = try #require(
-                try await fixture.onlyMail(to: owner, subjectContaining: "Reset your").token(forPath: "reset-password"))
+            let link = try await fixture.resetLink(to: owner)
             let reset = try await post(
                 client, "/v1/accounts/password-reset", ["token": link, "newPassword": "owner-reset-password-3"])
             #expect(reset.status == .noContent)
@@ -240,6 +226,11 @@ struct AccountAPITests {
             #expect(signIn.status == .ok)
             #expect(signIn.headers[.cacheControl] == "no-store")
         }
+    }
+
+    @Test("A busy refusal (the hashing queue is full, L2) answers 503 Service Unavailable")
+    func busyIsServiceUnavailable() {
+        #expect(AccountRoutes.status(of: .busy(retryAfterSeconds: 1)) == .serviceUnavailable)
     }
 
     @Test("password-strength takes a plaintext password: refused with --no-plaintext, behind --token-file's token")

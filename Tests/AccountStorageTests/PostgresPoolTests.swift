@@ -1,3 +1,4 @@
+import AccountTestSupport
 import Logging
 import Synchronization
 import Testing
