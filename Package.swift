@@ -58,8 +58,9 @@ let package = Package(
 
         .target(name: "CMemoryHints"),
 
-        // Redaction, durations, progress lines, client addresses, identifiers: what every level uses.
-        .target(name: "BreachSupport"),
+        // Redaction, durations, progress lines, client addresses, identifiers, the pool for blocking
+        // work: what every level uses (swift-nio is below every level).
+        .target(name: "BreachSupport", dependencies: [.product(name: "NIOPosix", package: "swift-nio")]),
         // The breach checker protocol alone; its implementations live beside what they use.
         .target(name: "BreachCheck"),
 
@@ -84,8 +85,7 @@ let package = Package(
             name: "Accounts",
             dependencies: [
                 "BreachCheck", "BreachSupport", "CArgon2", "CLibCrypto",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .target(
