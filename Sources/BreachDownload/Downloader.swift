@@ -55,10 +55,7 @@ public final class Downloader {
         }
         let started = ContinuousClock.now
         let base = try options.base.map { try BreachIndex(path: $0) }
-        if let base, base.kind != options.kind {
-            throw DownloadError.invalidArguments(
-                "\(base.path): the base index holds \(base.kind.rawValue) hashes, not \(options.kind.rawValue)")
-        }
+        if let refusal = base?.refusalAsBase(for: options.kind) { throw DownloadError.invalidArguments(refusal) }
         let destination = try IndexDestination(path: options.output, resumable: true)
         let lock = try DownloadLock(path: destination.temporaryPath + ".lock", output: options.output)
         let (writer, first) = try openWriter(at: destination.temporaryPath)
@@ -180,7 +177,7 @@ public final class Downloader {
             summary.changed += 1
         case .unchanged(let validator):
             // Only sent with a validator from the base, so the base is there.
-            try base!.forEachEntry(inRange: prefix) { try writer.append($0) }
+            try base!.forEachEntry(withPrefix: prefix) { try writer.append($0) }
             try writer.setValidator(validator, forPrefix: prefix)
             summary.unchanged += 1
         }

@@ -56,8 +56,8 @@ import Testing
         try writeIndex(entries, to: directory.file("index"))
         let index = try BreachIndex(path: directory.file("index"))
         let expected = entries.filter { $0.digest.prefix == 0xABCDE }.sorted { $0.digest < $1.digest }
-        #expect(index.range(prefix: 0xABCDE) == expected)
-        #expect(index.range(prefix: 0x12345).isEmpty)
+        #expect(index.entries(withPrefix: 0xABCDE) == expected)
+        #expect(index.entries(withPrefix: 0x12345).isEmpty)
     }
 
     /// The one-pass formatter (slot bits, records and escaped counts decoded straight into
@@ -73,7 +73,7 @@ import Testing
         try writeIndex(entries, kind: kind, to: directory.file("index"))
         let index = try BreachIndex(path: directory.file("index"))
         for prefix in Set(entries.map(\.digest.prefix)) + [0x12345] {
-            let lines = index.range(prefix: prefix).map {
+            let lines = index.entries(withPrefix: prefix).map {
                 Hex.string($0.digest, kind: kind).dropFirst(5) + ":\($0.count)"
             }
             #expect(index.rangeBody(prefix: prefix) == Array(lines.joined(separator: "\r\n").utf8))
@@ -118,7 +118,7 @@ import Testing
         try writeIndex(entries, to: directory.file("index"))
         let index = try BreachIndex(path: directory.file("index"))
         var random = SeededRandom(seed: 23)
-        let real = index.range(prefix: 0x80000)
+        let real = index.entries(withPrefix: 0x80000)
         let extra = (0..<50).map { _ in randomDigest(.sha1, prefix: 0x80000, using: &random) }
         let padding = (extra + [real[7].digest]).map { digest in
             let low = UInt64(digest.low) << 32

@@ -85,6 +85,22 @@ extension AnsweredBy {
     func raw(_ request: String) -> String {
         self == .router ? "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n" + request : request
     }
+
+    /// The answer to one GET of `uri` from a fresh server (the default fixture), by this path.
+    func get(_ uri: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        let fixture = try ServerFixture()
+        return try await fixture.application().test(setup) { client in
+            try await client.execute(uri: uri, method: .get, headers: headers)
+        }
+    }
+
+    /// The answer to one POST of `body` to `uri` on a fresh server (the default fixture), by this path.
+    func post(_ uri: String, _ body: String, contentType: String = "application/json") async throws -> TestResponse {
+        let fixture = try ServerFixture()
+        return try await fixture.application().test(setup) { client in
+            try await client.json(uri, body, contentType: contentType)
+        }
+    }
 }
 
 /// Sends `request` as raw bytes on a new connection and reads until the server closes it.
