@@ -9,6 +9,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import TestSupport
+import Testing
 
 @testable import BreachServer
 
@@ -100,6 +101,14 @@ extension AnsweredBy {
         return try await fixture.application().test(setup) { client in
             try await client.json(uri, body, contentType: contentType)
         }
+    }
+}
+
+extension TestClientProtocol {
+    /// Sends `request` as raw bytes to this live server on a new connection and reads until
+    /// the server closes it.
+    func exchange(_ request: String) async throws -> String {
+        try await BreachServerTests.exchange(request, port: try #require(port))
     }
 }
 
