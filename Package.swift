@@ -9,7 +9,7 @@ import PackageDescription
 //   BreachServer                    → BreachIndex
 //   BreachIngest, BreachDownload    → BreachIndex
 //   BreachIndex                     → LMDB, BreachHash, BreachCheck
-//   LMDB, BreachHash, BreachCheck, BreachSupport, the C libraries: the bottom.
+//   LMDB, BreachHash, BreachCheck, BreachSupport, BlockingWork, the C libraries: the bottom.
 // Benchmarks are a package of their own (Benchmarks/Package.swift), so that no consumer
 // of these libraries builds package-benchmark.
 let package = Package(
@@ -17,6 +17,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "BreachSupport", targets: ["BreachSupport"]),
+        .library(name: "BlockingWork", targets: ["BlockingWork"]),
         .library(name: "BreachCheck", targets: ["BreachCheck"]),
         .library(name: "BreachHash", targets: ["BreachHash"]),
         .library(name: "BreachIndex", targets: ["BreachIndex"]),
@@ -58,8 +59,11 @@ let package = Package(
 
         .target(name: "CMemoryHints"),
 
-        // Redaction, durations, progress lines, client addresses, identifiers: what every level uses.
+        // Redaction, durations, progress lines, client addresses, identifiers: what every level
+        // uses (Foundation only).
         .target(name: "BreachSupport"),
+        // The one way work that holds a thread leaves the cooperative pool (swift-nio's thread pool).
+        .target(name: "BlockingWork", dependencies: [.product(name: "NIOPosix", package: "swift-nio")]),
         // The breach checker protocol alone; its implementations live beside what they use.
         .target(name: "BreachCheck"),
 
@@ -83,9 +87,8 @@ let package = Package(
         .target(
             name: "Accounts",
             dependencies: [
-                "BreachCheck", "BreachSupport", "CArgon2", "CLibCrypto",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                "BreachCheck", "BreachSupport", "BlockingWork", "CArgon2", "CLibCrypto",
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .target(
@@ -116,7 +119,7 @@ let package = Package(
         .target(
             name: "BreachServer",
             dependencies: [
-                "BreachIndex", "BreachHash", "BreachSupport", "CZlib", "CBrotli",
+                "BreachIndex", "BreachHash", "BreachSupport", "BlockingWork", "CZlib", "CBrotli",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -177,6 +180,7 @@ let package = Package(
             name: "TestSupport", dependencies: ["BreachIndex", "BreachHash", "SyntheticData"], path: "Tests/TestSupport"
         ),
         .testTarget(name: "BreachSupportTests", dependencies: ["BreachSupport"]),
+        .testTarget(name: "BlockingWorkTests", dependencies: ["BlockingWork"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "CLMDB", "TestSupport"]),
         .testTarget(name: "BreachHashTests", dependencies: ["BreachHash"]),
         .testTarget(name: "BreachIndexTests", dependencies: ["BreachIndex", "BreachHash", "TestSupport"]),

@@ -13,7 +13,7 @@ let index = try BreachIndex(path: CommandLine.arguments[1])
 let prefixes = Int(CommandLine.arguments[2])!
 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
 var bytes = 0, lines = 0
-for p in 0..<prefixes { lines += index.entryCount(inRange: p) }
+for p in 0..<prefixes { lines += index.entryCount(withPrefix: p) }
 for round in 0..<3 {
     var start = cpuNanoseconds()
     for p in 0..<prefixes { bytes &+= index.writeRangeBody(prefix: p, to: buffer) }
@@ -22,7 +22,7 @@ for round in 0..<3 {
         "round \(round), one pass: \(Int(elapsed / Double(prefixes) / 1000)) µs CPU per answer, \(Int(elapsed / Double(lines))) ns per line"
     )
     start = cpuNanoseconds()
-    for p in 0..<prefixes { bytes &+= BreachIndex.rangeBody(index.range(prefix: p), kind: index.kind).count }
+    for p in 0..<prefixes { bytes &+= BreachIndex.rangeBody(index.entries(withPrefix: p), kind: index.kind).count }
     elapsed = cpuNanoseconds() - start
     print(
         "round \(round), entries then lines: \(Int(elapsed / Double(prefixes) / 1000)) µs CPU per answer, \(Int(elapsed / Double(lines))) ns per line"

@@ -2,6 +2,10 @@ import Synchronization
 
 /// Opens once, for good; `wait()` returns when it is open (at once after that).
 /// A cancelled waiter stops waiting with `CancellationError`.
+///
+/// A latch, not a way off the cooperative pool: no work runs here, the waiting tasks are
+/// suspended until an event (the database pool running) and then go on where they were.
+/// Blocking work goes to `BlockingWorkPool` (BlockingWork).
 final class Gate: Sendable {
     private struct State {
         var isOpen = false

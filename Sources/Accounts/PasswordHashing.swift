@@ -1,7 +1,7 @@
+import BlockingWork
 import CArgon2
 import Foundation
 import NIOCore
-import NIOPosix
 import Synchronization
 
 /// Argon2id cost parameters. The default is OWASP's recommendation for Argon2id:
@@ -98,11 +98,7 @@ public struct PasswordHashing: Sendable {
 
     /// One thread per core: each hash holds `memoryKiB` while it runs, so a burst of
     /// sign-ins queues here instead of growing threads (and memory) without bound.
-    private static let pool: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: System.coreCount)
-        pool.start()
-        return pool
-    }()
+    private static let pool = BlockingWorkPool(numberOfThreads: System.coreCount)
 
     private static let queued = Atomic<Int>(0)
 
@@ -112,7 +108,7 @@ public struct PasswordHashing: Sendable {
             throw AccountError.busy(retryAfterSeconds: 1)
         }
         defer { Self.queued.wrappingSubtract(1, ordering: .relaxed) }
-        return try await Self.pool.runIfActive(work)
+        return try await Self.pool.run(work)
     }
 }
 

@@ -57,15 +57,7 @@ public final class Downloader {
         }
         let started = ContinuousClock.now
         let base = try options.base.map { try BreachIndex(path: $0) }
-        if let base, base.kind != options.kind {
-            throw DownloadError.invalidArguments(
-                "\(base.path): the base index holds \(base.kind.rawValue) hashes, not \(options.kind.rawValue)")
-        }
-        if let base, !base.answersRanges {
-            throw DownloadError.invalidArguments(
-                "\(base.path): a compact index cannot be a base (unchanged ranges are copied from it whole); refresh the full index, then compact it"
-            )
-        }
+        if let refusal = base?.refusalAsBase(for: options.kind) { throw DownloadError.invalidArguments(refusal) }
         let destination = try IndexDestination(path: options.output, resumable: true)
         let lock = try DownloadLock(path: destination.temporaryPath + ".lock", output: options.output)
         let output = IndexOutput(path: destination.temporaryPath)

@@ -161,7 +161,7 @@ public final class BreachIndex: @unchecked Sendable {
     }
 
     /// Calls `body` with every hash of the 20-bit `prefix`, in ascending order.
-    public func forEachEntry(inRange prefix: Int, _ body: (HashCount) throws -> Void) rethrows {
+    public func forEachEntry(withPrefix prefix: Int, _ body: (HashCount) throws -> Void) rethrows {
         precondition((0..<IndexLayout.prefixCount).contains(prefix), "a range prefix has 20 bits")
         try bucket(prefix)?.forEach(prefix: prefix, body)
     }
@@ -174,20 +174,20 @@ public final class BreachIndex: @unchecked Sendable {
     }
 
     /// `true` when the 20-bit `prefix` holds at least one hash.
-    public func hasEntries(inRange prefix: Int) -> Bool {
+    public func hasEntries(withPrefix prefix: Int) -> Bool {
         table.start(ofBucket: prefix) != nil
     }
 
     /// The hashes of the 20-bit `prefix`, in ascending order.
-    public func range(prefix: Int) -> [HashCount] {
+    public func entries(withPrefix prefix: Int) -> [HashCount] {
         var entries: [HashCount] = []
-        forEachEntry(inRange: prefix) { entries.append($0) }
+        forEachEntry(withPrefix: prefix) { entries.append($0) }
         return entries
     }
 
     /// Calls `body` with every hash in the index, in ascending order.
     public func forEachEntry(_ body: (HashCount) throws -> Void) rethrows {
-        for prefix in 0..<IndexLayout.prefixCount { try forEachEntry(inRange: prefix, body) }
+        for prefix in 0..<IndexLayout.prefixCount { try forEachEntry(withPrefix: prefix, body) }
     }
 
     func bucket(_ prefix: Int) -> BucketReader? {

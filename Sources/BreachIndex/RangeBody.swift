@@ -41,7 +41,7 @@ extension BreachIndex {
     public var answersRanges: Bool { format == .full }
 
     /// How many hashes the 20-bit `prefix` holds.
-    public func entryCount(inRange prefix: Int) -> Int {
+    public func entryCount(withPrefix prefix: Int) -> Int {
         bucket(prefix)?.layout.entryCount ?? 0
     }
 
@@ -51,7 +51,7 @@ extension BreachIndex {
         let realLine =
             2 + kind.suffixHexDigitCount + 1 + DecimalText.digitCount(bucket(prefix)?.layout.largestCount ?? 1)
         let paddingLine = 2 + kind.suffixHexDigitCount + 2
-        return entryCount(inRange: prefix) * realLine + paddingCount * paddingLine + RangeLineWriter.scratch
+        return entryCount(withPrefix: prefix) * realLine + paddingCount * paddingLine + RangeLineWriter.scratch
     }
 
     /// Writes the body of `GET /range/{prefix}` at `output` (at least `rangeBodyCapacity`

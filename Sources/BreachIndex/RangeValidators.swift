@@ -18,7 +18,7 @@ extension BreachIndex {
     /// XXH3-64 of the stored bucket of `prefix` (of no bytes when it is empty): derived
     /// from the range's content alone, so it is the same for the same hashes and counts
     /// in any build of the same format version, on any node.
-    public func contentTag(ofRange prefix: Int) -> UInt64 {
+    public func contentTag(forPrefix prefix: Int) -> UInt64 {
         guard let bucket = bucket(prefix) else { return XXH3_64bits(nil, 0) }
         return XXH3_64bits(bucket.bytes.base, bucket.bytes.count)
     }

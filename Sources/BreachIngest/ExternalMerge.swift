@@ -142,7 +142,7 @@ final class IndexSource: SortedSource {
         while position == bucket.count {
             guard prefix < 1 << 20 else { return nil }
             bucket.removeAll(keepingCapacity: true)
-            index.forEachEntry(inRange: prefix) { bucket.append($0) }
+            index.forEachEntry(withPrefix: prefix) { bucket.append($0) }
             prefix += 1
             position = 0
         }

@@ -70,15 +70,7 @@ public final class Ingestor {
         }
         let started = ContinuousClock.now
         let base = try options.base.map { try BreachIndex(path: $0) }
-        if let base, base.kind != options.hashKind {
-            throw IngestError.invalidArguments(
-                "\(base.path): the base index holds \(base.kind.rawValue) hashes, not \(options.hashKind.rawValue)")
-        }
-        if let base, !base.answersRanges {
-            throw IngestError.invalidArguments(
-                "\(base.path): a compact index cannot be a base (it keeps only the first 64 bits of each hash); merge into the full index, then compact it"
-            )
-        }
+        if let refusal = base?.refusalAsBase(for: options.hashKind) { throw IngestError.invalidArguments(refusal) }
         let destination = try IndexDestination(path: options.output)
         let runDirectory = destination.temporaryPath + ".runs"
         defer { try? FileManager.default.removeItem(atPath: runDirectory) }

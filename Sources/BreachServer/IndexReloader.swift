@@ -5,7 +5,7 @@ import UnixSignals
 
 /// Reloads the served indexes when their files are replaced (an ingest renames a new
 /// index over the old path) or on SIGHUP. A file that cannot be opened or fails a
-/// check (structure, then every chunk checksum, on a thread of its own) is refused
+/// check (structure, then every chunk checksum, off the cooperative pool) is refused
 /// with a log line; the old index keeps serving.
 public struct IndexReloader: Service {
     let indexes: ServedIndexes

@@ -38,7 +38,7 @@ struct RangeRoute {
         /// padded differently, are the same answer. Each coding is its own representation,
         /// so it has its own tag.
         var entityTag: String {
-            let tag = String(index.contentTag(ofRange: prefix), radix: 16)
+            let tag = String(index.contentTag(forPrefix: prefix), radix: 16)
             return
                 "\(isPadded ? "W/" : "")\"\(BreachIndex.rangePrefixText(prefix))-\(index.kind.rawValue)-\(tag)\(coding.entityTagSuffix)\""
         }
@@ -101,7 +101,7 @@ struct RangeRoute {
         }
         return .success(
             Representation(
-                index: index, prefix: prefix, realCount: index.entryCount(inRange: prefix),
+                index: index, prefix: prefix, realCount: index.entryCount(withPrefix: prefix),
                 coding: ContentCoding.preferred(by: query.acceptEncoding),
                 addPadding: query.addPadding?.lowercased() == "true"))
     }

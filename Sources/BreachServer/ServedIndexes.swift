@@ -1,8 +1,14 @@
+import BlockingWork
 import BreachHash
 import BreachIndex
 import Foundation
 import Logging
+import NIOCore
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The indexes a server answers from, swapped whole on reload.
 ///
@@ -57,7 +63,7 @@ public final class ServedIndexes: Sendable {
     public var snapshot: Snapshot { current.withLock { $0.snapshot } }
 
     /// Opens the files at the configured paths, verifies their structure and every chunk
-    /// checksum (on a thread of its own) and swaps them in. On any failure the indexes
+    /// checksum (on a thread off the cooperative pool) and swaps them in. On any failure the indexes
     /// being served stay in place and the error is thrown. A reload that finishes after a
     /// later one has swapped its files in leaves those in place.
     @discardableResult
@@ -66,7 +72,7 @@ public final class ServedIndexes: Sendable {
         let sha1Path = sha1Path, ntlmPath = ntlmPath
         let fresh: Snapshot
         do {
-            fresh = try await BackgroundThread.run(name: "breachdb-reload", priority: .normal) {
+            fresh = try await Self.reloading.run {
                 let candidate = try Self.load(sha1Path: sha1Path, ntlmPath: ntlmPath)
                 for integrity in candidate.integrity {
                     integrity.verify()
@@ -98,10 +104,10 @@ public final class ServedIndexes: Sendable {
     private func verifyInBackground(_ snapshot: Snapshot) {
         for integrity in snapshot.integrity { integrity.publish() }
         let logger = logger, pause = verificationPause
-        BackgroundThread.start(name: "breachdb-verify", priority: .lowest) {
+        Self.verifying.start {
             for integrity in snapshot.integrity {
                 let path = integrity.index.path
-                let started = Date(), startedCPU = BackgroundThread.cpuSeconds
+                let started = Date(), startedCPU = threadCPUSeconds
                 let finished = integrity.verify(pause: pause) { problem in
                     logger.error(
                         "the served index is damaged; /readyz answers 503 until a good file replaces it",
@@ -114,12 +120,18 @@ public final class ServedIndexes: Sendable {
                         metadata: [
                             "index": "\(path)",
                             "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))",
-                            "cpu-seconds": "\(String(format: "%.2f", BackgroundThread.cpuSeconds - startedCPU))",
+                            "cpu-seconds": "\(String(format: "%.2f", threadCPUSeconds - startedCPU))",
                         ])
                 }
             }
         }
     }
+
+    /// Where reloads open and verify their files, at normal priority: a reload on a busy
+    /// node must still end. One thread a core, as many reloads as can run at once.
+    private static let reloading = BlockingWorkPool(numberOfThreads: System.coreCount)
+    /// Where the served indexes' checksums are verified, at the lowest priority.
+    private static let verifying = BlockingWorkPool(numberOfThreads: System.coreCount, priority: .lowest)
 
     private static func load(sha1Path: String, ntlmPath: String?) throws -> Snapshot {
         let sha1 = try open(sha1Path, kind: .sha1)
@@ -137,4 +149,13 @@ public final class ServedIndexes: Sendable {
         }
         return index
     }
+}
+
+/// CPU seconds the calling thread has used, to state what a verification costs.
+private var threadCPUSeconds: Double {
+    var usage = rusage()
+    // RUSAGE_THREAD (1), which Glibc declares for _GNU_SOURCE only.
+    _ = getrusage(__rusage_who_t(1), &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(
+        usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }

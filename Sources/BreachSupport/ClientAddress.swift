@@ -6,8 +6,8 @@
 
 /// The address a request comes from, as the rate limiter counts clients.
 public struct ClientAddress: Hashable, Sendable {
-    /// The address in IPv6 form; IPv4 as mapped (`::ffff:a.b.c.d`), so that one range
-    /// type covers both and a dual-stack listener's mapped peers match IPv4 ranges.
+    /// The address in IPv6 form; IPv4 as mapped (`::ffff:a.b.c.d`), so that one network
+    /// type covers both and a dual-stack listener's mapped peers match IPv4 networks.
     public let bits: UInt128
 
     /// Unix-socket peers and peers a proxy named with something not an address.
@@ -50,8 +50,9 @@ public struct ClientAddress: Hashable, Sendable {
 }
 
 /// A network of addresses, `10.0.0.0/8` or `fd00::/8`; a bare address is a network of one.
-struct AddressRange: Sendable, Equatable {
-    let network: ClientAddress
+struct AddressNetwork: Sendable, Equatable {
+    /// The network's first address (the bits past `prefixLength` may be set: they are ignored).
+    let base: ClientAddress
     /// Leading bits that must match, counted on the IPv6 form (IPv4's `/8` is 104).
     let prefixLength: Int
 
@@ -61,49 +62,49 @@ struct AddressRange: Sendable, Equatable {
         let isIPv4 = !parts[0].contains(":")
         let width = isIPv4 ? 32 : 128
         guard let length = parts.count == 2 ? Int(parts[1]) : width, (0...width).contains(length) else { return nil }
-        network = address
+        base = address
         prefixLength = length + (128 - width)
     }
 
     func contains(_ address: ClientAddress) -> Bool {
-        prefixLength == 0 || (address.bits ^ network.bits) >> (128 - prefixLength) == 0
+        prefixLength == 0 || (address.bits ^ base.bits) >> (128 - prefixLength) == 0
     }
 }
 
 /// The proxies in front of the daemon (a load balancer, nginx) whose `X-Forwarded-For` is
 /// believed. Without them, every client behind a proxy is the proxy's one address.
 public struct TrustedProxies: Sendable, Equatable {
-    let ranges: [AddressRange]
+    let networks: [AddressNetwork]
     /// Trust whatever connects over the Unix socket (only a proxy should be able to).
     let unixSocketPeers: Bool
 
     /// Trusts no one: each connection's peer is the client.
-    public static let none = TrustedProxies(ranges: [], unixSocketPeers: false)
+    public static let none = TrustedProxies(networks: [], unixSocketPeers: false)
 
-    private init(ranges: [AddressRange], unixSocketPeers: Bool) {
-        self.ranges = ranges
+    private init(networks: [AddressNetwork], unixSocketPeers: Bool) {
+        self.networks = networks
         self.unixSocketPeers = unixSocketPeers
     }
 
     /// Reads a comma-separated list of addresses, networks and `unix`:
     /// `"10.0.0.0/8, 2001:db8::/32, unix"`.
     public init(parsing list: String) throws(InvalidProxyList) {
-        var ranges: [AddressRange] = []
+        var networks: [AddressNetwork] = []
         var unixSocketPeers = false
         for entry in list.split(separator: ",").map({ $0.trimmingWhitespace() }) where !entry.isEmpty {
             if entry == "unix" {
                 unixSocketPeers = true
-            } else if let range = AddressRange(parsing: entry) {
-                ranges.append(range)
+            } else if let network = AddressNetwork(parsing: entry) {
+                networks.append(network)
             } else {
                 throw InvalidProxyList(entry: String(entry))
             }
         }
-        self.init(ranges: ranges, unixSocketPeers: unixSocketPeers)
+        self.init(networks: networks, unixSocketPeers: unixSocketPeers)
     }
 
     /// Whether no proxy is trusted (each connection's peer is the client).
-    public var isEmpty: Bool { ranges.isEmpty && !unixSocketPeers }
+    public var isEmpty: Bool { networks.isEmpty && !unixSocketPeers }
 
     /// The client behind a request: the peer, or, while the address at hand is a trusted
     /// proxy, the address before it in `X-Forwarded-For`. Each proxy appends the peer it
@@ -126,7 +127,7 @@ public struct TrustedProxies: Sendable, Equatable {
 
     private func isTrusted(_ address: ClientAddress?) -> Bool {
         guard let address else { return unixSocketPeers }
-        return ranges.contains { $0.contains(address) }
+        return networks.contains { $0.contains(address) }
     }
 }
 

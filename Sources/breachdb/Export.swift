@@ -118,7 +118,7 @@ struct Export: ParsableCommand {
     {
         guard mkdir(directory, 0o755) == 0 else { throw failure("creating", directory) }
         var total: UInt64 = 0
-        for prefix in 0..<(1 << 20) where index.hasEntries(inRange: prefix) {
+        for prefix in 0..<(1 << 20) where index.hasEntries(withPrefix: prefix) {
             let file = "\(directory)/\(BreachIndex.rangePrefixText(prefix)).txt"
             let descriptor = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else { throw failure("creating", file) }

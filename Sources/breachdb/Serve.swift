@@ -131,21 +131,9 @@ struct Serve: AsyncParsableCommand {
         }
         server.unixSocketPath = try settings.string(unixSocket, .unixSocket)
         server.allowPlaintext = !(try settings.flag(noPlaintext, .noPlaintext))
-        let reloadSeconds = try settings.int(reloadInterval, .reloadInterval) ?? 5
-        guard reloadSeconds >= 0 else {
-            throw ValidationError("\(Setting.reloadInterval.names): not a number of seconds: \(reloadSeconds)")
-        }
-        server.reloadInterval = reloadSeconds > 0 ? .seconds(reloadSeconds) : nil
-        let idleSeconds = try settings.int(idleTimeout, .idleTimeout) ?? 75
-        guard idleSeconds >= 0 else {
-            throw ValidationError("\(Setting.idleTimeout.names): not a number of seconds: \(idleSeconds)")
-        }
-        server.idleTimeout = idleSeconds > 0 ? .seconds(idleSeconds) : nil
-        let requestSeconds = try settings.int(requestTimeout, .requestTimeout) ?? 30
-        guard requestSeconds >= 0 else {
-            throw ValidationError("\(Setting.requestTimeout.names): not a number of seconds: \(requestSeconds)")
-        }
-        server.requestTimeout = requestSeconds > 0 ? .seconds(requestSeconds) : nil
+        server.reloadInterval = try settings.seconds(reloadInterval, .reloadInterval, default: 5)
+        server.idleTimeout = try settings.seconds(idleTimeout, .idleTimeout, default: 75)
+        server.requestTimeout = try settings.seconds(requestTimeout, .requestTimeout, default: 30)
         let rangeCache = try settings.int(rangeCacheMb, .rangeCacheMB) ?? 64
         guard rangeCache >= 0 else {
             throw ValidationError("\(Setting.rangeCacheMB.names): not a number of megabytes: \(rangeCache)")

@@ -91,6 +91,14 @@ struct Settings {
         return value
     }
 
+    /// A time limit or interval in whole seconds, `default` when not set anywhere; 0 means
+    /// none (nil).
+    func seconds(_ given: Int?, _ setting: Setting, default: Int) throws -> Duration? {
+        let seconds = try int(given, setting) ?? `default`
+        guard seconds >= 0 else { throw ValidationError("\(setting.names): not a number of seconds: \(seconds)") }
+        return seconds > 0 ? .seconds(seconds) : nil
+    }
+
     func double(_ given: Double?, _ setting: Setting) throws -> Double? {
         if let given { return given }
         guard case .double(let value) = try lookup(setting, .double, expecting: "a number") else { return nil }

@@ -14,11 +14,11 @@ import Testing
         try writeIndex(entries, kind: kind, to: directory.file("base"))
         let base = try BreachIndex(path: directory.file("base"))
         let writer = try IndexWriter(path: directory.file("copy"), kind: kind)
-        for prefix in 0..<(1 << 20) where base.hasEntries(inRange: prefix) {
+        for prefix in 0..<(1 << 20) where base.hasEntries(withPrefix: prefix) {
             if prefix % 2 == 0 {
                 try writer.appendBucket(of: base, prefix: prefix)
             } else {
-                try base.forEachEntry(inRange: prefix) { try writer.append($0) }
+                try base.forEachEntry(withPrefix: prefix) { try writer.append($0) }
             }
         }
         let copied = try writer.finish(sources: [])
@@ -47,7 +47,7 @@ import Testing
         try writeIndex(entries, to: directory.file("base"))
         let base = try BreachIndex(path: directory.file("base"))
         let writer = try IndexWriter(path: directory.file("compact"), kind: .sha1, format: .compact)
-        for prefix in 0..<(1 << 20) where base.hasEntries(inRange: prefix) {
+        for prefix in 0..<(1 << 20) where base.hasEntries(withPrefix: prefix) {
             try writer.appendBucket(of: base, prefix: prefix)
         }
         _ = try writer.finish(sources: [])

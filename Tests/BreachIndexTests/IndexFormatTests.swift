@@ -27,7 +27,7 @@ import Testing
         let index = try BreachIndex(path: directory.file("index"))
         for entry in entries { #expect(index.count(of: entry.digest) == entry.count) }
         let byPrefix = Dictionary(grouping: entries, by: \.digest.prefix)
-        for prefix in 0..<4_096 { #expect(index.range(prefix: prefix) == byPrefix[prefix] ?? []) }
+        for prefix in 0..<4_096 { #expect(index.entries(withPrefix: prefix) == byPrefix[prefix] ?? []) }
         let verification = index.verify()
         #expect(verification.isIntact, "\(verification.problems)")
         #expect(verification.bucketsChecked == Set(entries.map(\.digest.prefix)).count)

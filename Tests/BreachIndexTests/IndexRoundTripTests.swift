@@ -6,6 +6,14 @@ import Testing
 
 @Suite struct IndexRoundTripTests {
     /// Random hashes spread so that buckets of every size occur, from one entry to thousands.
+    /// `entries` written as an index in `directory`, and opened.
+    static func index(
+        of entries: [HashCount], kind: HashKind = .sha1, in directory: TemporaryDirectory, minimumCount: UInt64 = 1
+    ) throws -> BreachIndex {
+        try writeIndex(entries, kind: kind, to: directory.file("index"), minimumCount: minimumCount)
+        return try BreachIndex(path: directory.file("index"))
+    }
+
     static func entries(_ kind: HashKind, seed: UInt64) -> [HashCount] {
         var random = SeededRandom(seed: seed)
         var entries: [HashCount] = []
@@ -28,8 +36,7 @@ import Testing
     func everyWrittenHashIsFoundWithItsExactCount(_ kind: HashKind) throws {
         let directory = try TemporaryDirectory()
         let entries = Self.entries(kind, seed: 42)
-        try writeIndex(entries, kind: kind, to: directory.file("index"))
-        let index = try BreachIndex(path: directory.file("index"))
+        let index = try Self.index(of: entries, kind: kind, in: directory)
         for entry in entries {
             #expect(index.count(of: entry.digest) == entry.count)
         }
@@ -38,8 +45,7 @@ import Testing
     @Test func absentHashesCountZero() throws {
         let directory = try TemporaryDirectory()
         let entries = Self.entries(.sha1, seed: 7)
-        try writeIndex(entries, to: directory.file("index"))
-        let index = try BreachIndex(path: directory.file("index"))
+        let index = try Self.index(of: entries, in: directory)
         var random = SeededRandom(seed: 99)
         for entry in entries.prefix(2_000) {
             // Same bucket and slot, last bit flipped: the nearest possible miss.
@@ -53,11 +59,10 @@ import Testing
     @Test func rangesListTheirHashesInOrder() throws {
         let directory = try TemporaryDirectory()
         let entries = Self.entries(.sha1, seed: 3)
-        try writeIndex(entries, to: directory.file("index"))
-        let index = try BreachIndex(path: directory.file("index"))
+        let index = try Self.index(of: entries, in: directory)
         let expected = entries.filter { $0.digest.prefix == 0xABCDE }.sorted { $0.digest < $1.digest }
-        #expect(index.range(prefix: 0xABCDE) == expected)
-        #expect(index.range(prefix: 0x12345).isEmpty)
+        #expect(index.entries(withPrefix: 0xABCDE) == expected)
+        #expect(index.entries(withPrefix: 0x12345).isEmpty)
     }
 
     /// The one-pass formatter (slot bits, records and escaped counts decoded straight into
@@ -70,10 +75,9 @@ import Testing
         entries += (0..<300).map { _ in
             HashCount(digest: randomDigest(kind, prefix: 0x80000, using: &random), count: 1 << 40)
         }
-        try writeIndex(entries, kind: kind, to: directory.file("index"))
-        let index = try BreachIndex(path: directory.file("index"))
+        let index = try Self.index(of: entries, kind: kind, in: directory)
         for prefix in Set(entries.map(\.digest.prefix)) + [0x12345] {
-            let lines = index.range(prefix: prefix).map {
+            let lines = index.entries(withPrefix: prefix).map {
                 Hex.string($0.digest, kind: kind).dropFirst(5) + ":\($0.count)"
             }
             #expect(index.rangeBody(prefix: prefix) == Array(lines.joined(separator: "\r\n").utf8))
@@ -101,8 +105,7 @@ import Testing
                     HashCount(digest: randomDigest(kind, prefix: bucket * 26_000, using: &random), count: count))
             }
         }
-        try writeIndex(entries, kind: kind, to: directory.file("index"))
-        let index = try BreachIndex(path: directory.file("index"))
+        let index = try Self.index(of: entries, kind: kind, in: directory)
         for prefix in Set(entries.map(\.digest.prefix)) {
             let lines = entries.filter { $0.digest.prefix == prefix }.sorted { $0.digest < $1.digest }
                 .map { Hex.string($0.digest, kind: kind).dropFirst(5) + ":\($0.count)" }
@@ -115,10 +118,9 @@ import Testing
     @Test func paddingRowsMergeInOrder() throws {
         let directory = try TemporaryDirectory()
         let entries = Self.entries(.sha1, seed: 19)
-        try writeIndex(entries, to: directory.file("index"))
-        let index = try BreachIndex(path: directory.file("index"))
+        let index = try Self.index(of: entries, in: directory)
         var random = SeededRandom(seed: 23)
-        let real = index.range(prefix: 0x80000)
+        let real = index.entries(withPrefix: 0x80000)
         let extra = (0..<50).map { _ in randomDigest(.sha1, prefix: 0x80000, using: &random) }
         let padding = (extra + [real[7].digest]).map { digest in
             let low = UInt64(digest.low) << 32
@@ -143,8 +145,7 @@ import Testing
         var random = SeededRandom(seed: 5)
         let counts: [UInt64] = [1, 2, 255, 256, 65_535, 65_536, 52_372_427, 4_294_967_296, UInt64.max / 2]
         let entries = counts.map { HashCount(digest: randomDigest(.sha1, prefix: 0x5BAA6, using: &random), count: $0) }
-        try writeIndex(entries, to: directory.file("index"))
-        let index = try BreachIndex(path: directory.file("index"))
+        let index = try Self.index(of: entries, in: directory)
         for entry in entries { #expect(index.count(of: entry.digest) == entry.count) }
     }
 
@@ -154,8 +155,7 @@ import Testing
         let entries = (0..<70_000).map { i in
             HashCount(digest: randomDigest(.sha1, prefix: 0x00042, using: &random), count: i % 1000 == 0 ? 1 << 40 : 1)
         }
-        try writeIndex(entries, to: directory.file("index"))
-        let index = try BreachIndex(path: directory.file("index"))
+        let index = try Self.index(of: entries, in: directory)
         for entry in entries { #expect(index.count(of: entry.digest) == entry.count) }
         #expect(index.verify().isIntact)
     }
@@ -194,8 +194,7 @@ import Testing
     @Test func theWriterLeavesOutHashesUnderTheMinimumCount() throws {
         let directory = try TemporaryDirectory()
         let entries = Self.entries(.sha1, seed: 4)
-        try writeIndex(entries, to: directory.file("index"), minimumCount: 10)
-        let index = try BreachIndex(path: directory.file("index"))
+        let index = try Self.index(of: entries, in: directory, minimumCount: 10)
         for entry in entries { #expect(index.count(of: entry.digest) == (entry.count >= 10 ? entry.count : 0)) }
         #expect(index.metadata.minimumCount == 10)
     }

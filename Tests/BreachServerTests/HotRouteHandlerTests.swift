@@ -17,12 +17,11 @@ import Testing
         let check = #"{"password": "password"}"#
         try await fixture.application().test(.live) { client in
             // The router answers the first; the rest arrive while it does.
-            let response = try await exchange(
+            let response = try await client.exchange(
                 "GET /v1/index HTTP/1.1\r\nHost: a\r\n\r\n"
                     + "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\n\r\n"
                     + "POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: \(check.utf8.count)\r\n\r\n\(check)"
-                    + "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-                port: try #require(client.port))
+                    + "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
             #expect(response.components(separatedBy: "HTTP/1.1 200 OK\r\n").count == 5)
             let index = try #require(response.range(of: "\"hashCount\":574"))
             let range = try #require(response.range(of: "1E4C9B93F3F0682250B6CF8331B7EE68FD8:3861493"))
@@ -50,8 +49,7 @@ import Testing
         let fixture = try ServerFixture()
         try await fixture.application().test(.live) { client in
             let get = try await client.execute(uri: "/range/5BAA6", method: .get)
-            let head = try await exchange(
-                "HEAD /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", port: try #require(client.port))
+            let head = try await client.exchange("HEAD /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
             let (fields, body) = headAndBody(head)
             #expect(fields.hasPrefix("HTTP/1.1 200 OK"))
             #expect(fields.contains("Content-Length: \(get.body.readableBytes)"))
@@ -64,10 +62,9 @@ import Testing
     @Test func aRequestAfterHeadOnTheSameConnectionIsAnswered() async throws {
         let fixture = try ServerFixture()
         try await fixture.application().test(.live) { client in
-            let response = try await exchange(
+            let response = try await client.exchange(
                 "HEAD /range/5BAA6 HTTP/1.1\r\nHost: a\r\n\r\n"
-                    + "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-                port: try #require(client.port))
+                    + "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
             #expect(response.components(separatedBy: "HTTP/1.1 200 OK").count == 3)
             #expect(response.hasSuffix("ok\n"))
         }
@@ -100,9 +97,9 @@ import Testing
         // Long enough for the test to connect and write on a busy machine.
         try await fixture.application(idleTimeout: .seconds(2)).test(.live) { client in
             // `exchange` returns only once the server closes the connection.
-            let response = try await exchange(
+            let response = try await client.exchange(
                 "POST /v1/check/batch HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 100\r\n\r\n{\"sha1\"", port: try #require(client.port))
+                    + "Content-Length: 100\r\n\r\n{\"sha1\"")
             #expect(!response.contains("200 OK"))
         }
     }
@@ -111,8 +108,8 @@ import Testing
         let fixture = try ServerFixture()
         try await fixture.application().test(.live) { client in
             // `exchange` returns only once the server closes the connection.
-            let response = try await exchange(
-                "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", port: try #require(client.port))
+            let response = try await client.exchange(
+                "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
             let (fields, body) = headAndBody(response)
             #expect(fields.hasPrefix("HTTP/1.1 200 OK"))
             let expected = try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")
@@ -124,10 +121,9 @@ import Testing
     @Test func hotRoutesAndTheRouterNameTheSameServer() async throws {
         let fixture = try ServerFixture()
         try await fixture.application().test(.live) { client in
-            let response = try await exchange(
+            let response = try await client.exchange(
                 "GET /v1/index HTTP/1.1\r\nHost: a\r\n\r\n"
-                    + "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-                port: try #require(client.port))
+                    + "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
             #expect(response.components(separatedBy: "\r\nServer: breachdb\r\n").count == 3)
         }
     }
@@ -138,9 +134,9 @@ import Testing
         let expected = try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")
         try await fixture.application().test(.live) { client in
             // The second request has no keep-alive: `exchange` returns once the server closes.
-            let response = try await exchange(
+            let response = try await client.exchange(
                 "GET /range/5BAA6 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
-                    + "GET /range/5BAA6 HTTP/1.0\r\n\r\n", port: try #require(client.port))
+                    + "GET /range/5BAA6 HTTP/1.0\r\n\r\n")
             let answers = response.components(separatedBy: "HTTP/1.0 200 OK\r\n").dropFirst()
             try #require(answers.count == 2)
             let (keptAlive, keptAliveBody) = headAndBody(String(answers.first!))

@@ -17,10 +17,9 @@ import Testing
         // One request a minute: `/v1/index` takes it, so the range request is refused.
         try await fixture.application(requestsPerSecond: 1.0 / 60, rangeCache: cache).test(.live) { client in
             #expect(try await client.execute(uri: "/v1/index", method: .get).status == .ok)
-            let response = try await exchange(
+            let response = try await client.exchange(
                 answeredBy.raw(
-                    "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nAccept-Encoding: br\r\nConnection: close\r\n\r\n"),
-                port: try #require(client.port))
+                    "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nAccept-Encoding: br\r\nConnection: close\r\n\r\n"))
             #expect(answerHeads(response).last?.hasPrefix("HTTP/1.1 429") == true)
             #expect(cache.bytes == 0)
         }
@@ -36,11 +35,10 @@ import Testing
         let etag = try #require(served.headers[.eTag])
         let cache = RangeCache(capacity: 1 << 20)
         try await fixture.application(rangeCache: cache).test(.live) { client in
-            let response = try await exchange(
+            let response = try await client.exchange(
                 answeredBy.raw(
                     "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nAccept-Encoding: \(coding)\r\nIf-None-Match: \(etag)\r\nConnection: close\r\n\r\n"
-                ),
-                port: try #require(client.port))
+                ))
             let head = try #require(answerHeads(response).last)
             #expect(head.hasPrefix("HTTP/1.1 304"))
             #expect(head.contains("ETag: \(etag)"))

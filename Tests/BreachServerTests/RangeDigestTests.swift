@@ -14,25 +14,17 @@ import Testing
 
     @Test(arguments: AnsweredBy.allCases, ["identity", "gzip", "br"])
     func theDigestIsOfTheBodyAsSentInEveryCoding(_ answeredBy: AnsweredBy, _ coding: String) async throws {
-        let fixture = try ServerFixture()
-        try await fixture.application().test(answeredBy.setup) { client in
-            let response = try await client.execute(
-                uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: coding])
-            #expect(response.headers[.contentEncoding] == (coding == "identity" ? nil : coding))
-            // RFC 9530: the representation's bytes, content coding applied.
-            let sent = Array(response.body.readableBytesView)
-            #expect(response.headers[Self.reprDigest] == sent.withUnsafeBytes { RepresentationDigest.field(of: $0) })
-        }
+        let response = try await answeredBy.get("/range/5BAA6", headers: [.acceptEncoding: coding])
+        #expect(response.headers[.contentEncoding] == (coding == "identity" ? nil : coding))
+        // RFC 9530: the representation's bytes, content coding applied.
+        let sent = Array(response.body.readableBytesView)
+        #expect(response.headers[Self.reprDigest] == sent.withUnsafeBytes { RepresentationDigest.field(of: $0) })
     }
 
     @Test(arguments: AnsweredBy.allCases)
     func aPaddedAnswersDigestIsOfItsOwnRows(_ answeredBy: AnsweredBy) async throws {
-        let fixture = try ServerFixture()
-        try await fixture.application().test(answeredBy.setup) { client in
-            let response = try await client.execute(
-                uri: "/range/5BAA6", method: .get, headers: [.init("Add-Padding")!: "true"])
-            let body = Array(response.body.readableBytesView)
-            #expect(response.headers[Self.reprDigest] == body.withUnsafeBytes { RepresentationDigest.field(of: $0) })
-        }
+        let response = try await answeredBy.get("/range/5BAA6", headers: [.init("Add-Padding")!: "true"])
+        let body = Array(response.body.readableBytesView)
+        #expect(response.headers[Self.reprDigest] == body.withUnsafeBytes { RepresentationDigest.field(of: $0) })
     }
 }

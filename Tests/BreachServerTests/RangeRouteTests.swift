@@ -8,26 +8,20 @@ import Testing
 @Suite struct RangeRouteTests {
     @Test(arguments: AnsweredBy.allCases)
     func servesTheRealSHA1ResponseByteForByte(_ answeredBy: AnsweredBy) async throws {
-        let fixture = try ServerFixture()
-        try await fixture.application().test(answeredBy.setup) { client in
-            let response = try await client.execute(uri: "/range/5baa6", method: .get)
-            #expect(response.status == .ok)
-            #expect(response.headers[.contentType] == "text/plain")
-            #expect(
-                Array(response.body.readableBytesView)
-                    == (try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")))
-        }
+        let response = try await answeredBy.get("/range/5baa6")
+        #expect(response.status == .ok)
+        #expect(response.headers[.contentType] == "text/plain")
+        #expect(
+            Array(response.body.readableBytesView)
+                == (try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")))
     }
 
     @Test(arguments: AnsweredBy.allCases)
     func servesTheRealNTLMResponseInNTLMMode(_ answeredBy: AnsweredBy) async throws {
-        let fixture = try ServerFixture()
-        try await fixture.application().test(answeredBy.setup) { client in
-            let response = try await client.execute(uri: "/range/8846F?mode=ntlm", method: .get)
-            #expect(
-                Array(response.body.readableBytesView)
-                    == (try rangeResponseBody(repositoryRoot + "/data/hibp-range/ntlm/8846F.txt")))
-        }
+        let response = try await answeredBy.get("/range/8846F?mode=ntlm")
+        #expect(
+            Array(response.body.readableBytesView)
+                == (try rangeResponseBody(repositoryRoot + "/data/hibp-range/ntlm/8846F.txt")))
     }
 
     @Test(arguments: AnsweredBy.allCases)
@@ -41,12 +35,9 @@ import Testing
 
     @Test(arguments: AnsweredBy.allCases, ["5BAA", "5BAA61", "GBAA6", "5BAA%20"])
     func aBadPrefixIsABadRequestWithAReason(_ answeredBy: AnsweredBy, _ prefix: String) async throws {
-        let fixture = try ServerFixture()
-        try await fixture.application().test(answeredBy.setup) { client in
-            let response = try await client.execute(uri: "/range/\(prefix)", method: .get)
-            #expect(response.status == .badRequest)
-            #expect(String(buffer: response.body) == "The hash prefix was not in a valid format")
-        }
+        let response = try await answeredBy.get("/range/\(prefix)")
+        #expect(response.status == .badRequest)
+        #expect(String(buffer: response.body) == "The hash prefix was not in a valid format")
     }
 
     @Test(arguments: AnsweredBy.allCases)
@@ -106,23 +97,19 @@ import Testing
 
     @Test(arguments: AnsweredBy.allCases)
     func gzipIsUsedWhenTheClientAcceptsIt(_ answeredBy: AnsweredBy) async throws {
-        let fixture = try ServerFixture()
-        try await fixture.application().test(answeredBy.setup) { client in
-            let response = try await client.execute(
-                uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: "gzip, deflate"])
-            #expect(response.headers[.contentEncoding] == "gzip")
-            let directory = try TemporaryDirectory()
-            let compressed = try directory.write("body.gz", Array(response.body.readableBytesView))
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-            process.arguments = ["-dc", compressed]
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let plain = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            #expect(Array(plain) == (try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")))
-        }
+        let response = try await answeredBy.get("/range/5BAA6", headers: [.acceptEncoding: "gzip, deflate"])
+        #expect(response.headers[.contentEncoding] == "gzip")
+        let directory = try TemporaryDirectory()
+        let compressed = try directory.write("body.gz", Array(response.body.readableBytesView))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        process.arguments = ["-dc", compressed]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let plain = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(Array(plain) == (try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")))
     }
 
     /// gzip on a tie: as small as brotli at the quality a per-request answer affords, and cheaper.

@@ -12,11 +12,10 @@ import Testing
     func repeatedAcceptEncodingLinesAreOneList(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture()
         try await fixture.application().test(.live) { client in
-            let response = try await exchange(
+            let response = try await client.exchange(
                 answeredBy.raw(
                     "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip;q=0.5\r\nAccept-Encoding: br\r\nConnection: close\r\n\r\n"
-                ),
-                port: try #require(client.port))
+                ))
             let head = try #require(answerHeads(response).last)
             #expect(head.hasPrefix("HTTP/1.1 200"))
             #expect(head.contains("Content-Encoding: br\r\n"))
@@ -29,12 +28,11 @@ import Testing
         let fixture = try ServerFixture()
         let check = #"{"password": "password"}"#
         try await fixture.application(apiTokens: ["token"]).test(.live) { client in
-            let response = try await exchange(
+            let response = try await client.exchange(
                 answeredBy.raw(
                     "POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nAuthorization: Bearer token\r\n"
                         + "Authorization: Bearer token\r\nContent-Length: \(check.utf8.count)\r\nConnection: close\r\n\r\n\(check)"
-                ),
-                port: try #require(client.port))
+                ))
             #expect(answerHeads(response).last?.hasPrefix("HTTP/1.1 401") == true)
         }
     }

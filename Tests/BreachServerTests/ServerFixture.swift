@@ -9,6 +9,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import TestSupport
+import Testing
 
 @testable import BreachServer
 
@@ -84,6 +85,30 @@ extension AnsweredBy {
     /// router, which then answers it too.
     func raw(_ request: String) -> String {
         self == .router ? "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n" + request : request
+    }
+
+    /// The answer to one GET of `uri` from a fresh server (the default fixture), by this path.
+    func get(_ uri: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        let fixture = try ServerFixture()
+        return try await fixture.application().test(setup) { client in
+            try await client.execute(uri: uri, method: .get, headers: headers)
+        }
+    }
+
+    /// The answer to one POST of `body` to `uri` on a fresh server (the default fixture), by this path.
+    func post(_ uri: String, _ body: String, contentType: String = "application/json") async throws -> TestResponse {
+        let fixture = try ServerFixture()
+        return try await fixture.application().test(setup) { client in
+            try await client.json(uri, body, contentType: contentType)
+        }
+    }
+}
+
+extension TestClientProtocol {
+    /// Sends `request` as raw bytes to this live server on a new connection and reads until
+    /// the server closes it.
+    func exchange(_ request: String) async throws -> String {
+        try await BreachServerTests.exchange(request, port: try #require(port))
     }
 }
 

@@ -70,11 +70,11 @@ import Testing
     }
 
     @Test func networksMatchOnTheirPrefixOnly() throws {
-        let range = try #require(AddressRange(parsing: "192.168.16.0/20"))
-        #expect(range.contains(address("192.168.31.255")))
-        #expect(!range.contains(address("192.168.32.0")))
-        #expect(try #require(AddressRange(parsing: "0.0.0.0/0")).contains(address("203.0.113.9")))
-        #expect(!(try #require(AddressRange(parsing: "0.0.0.0/0")).contains(address("2001:db8::1"))))
-        #expect(try #require(AddressRange(parsing: "::/0")).contains(address("2001:db8::1")))
+        let network = try #require(AddressNetwork(parsing: "192.168.16.0/20"))
+        #expect(network.contains(address("192.168.31.255")))
+        #expect(!network.contains(address("192.168.32.0")))
+        #expect(try #require(AddressNetwork(parsing: "0.0.0.0/0")).contains(address("203.0.113.9")))
+        #expect(!(try #require(AddressNetwork(parsing: "0.0.0.0/0")).contains(address("2001:db8::1"))))
+        #expect(try #require(AddressNetwork(parsing: "::/0")).contains(address("2001:db8::1")))
     }
 }

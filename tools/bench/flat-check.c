@@ -10,12 +10,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-static int nibble(int c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+#include "hex.h"
 
 int main(int argc, char **argv) {
     if (argc != 2) { fprintf(stderr, "usage: %s FLAT < hashes\n", argv[0]); return 2; }
