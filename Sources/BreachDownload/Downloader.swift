@@ -61,6 +61,19 @@ public final class Downloader {
         let destination = try IndexDestination(path: options.output, resumable: true)
         let lock = try DownloadLock(path: destination.temporaryPath + ".lock", output: options.output)
         let output = IndexOutput(path: destination.temporaryPath)
+        if let finished = finishedPartial(at: output.path) {
+            // A run that finished its index but stopped before renaming it into place.
+            try destination.publish()
+            lock.release()
+            notice("\(output.path) held this download, finished but not yet published: published it")
+            var summary = DownloadSummary()
+            summary.ranges = options.prefixes.count
+            summary.resumedFrom = options.prefixes.count
+            summary.hashCount = finished.hashCount
+            summary.contentDigest = finished.contentDigest ?? ""
+            summary.seconds = (ContinuousClock.now - started).timeInterval
+            return summary
+        }
         var first = options.prefixes.first
         if let (writer, next) = try resumeWriter(at: output.path) {
             output.writer = writer
@@ -105,6 +118,20 @@ public final class Downloader {
         summary.contentDigest = metadata.contentDigest ?? ""
         summary.seconds = (ContinuousClock.now - started).timeInterval
         return summary
+    }
+
+    /// The metadata of the temporary index when it is this download finished (same source,
+    /// slice, kind and format) and only its rename into place was not done.
+    private func finishedPartial(at path: String) -> IndexMetadata? {
+        guard FileManager.default.fileExists(atPath: path), let index = try? BreachIndex(path: path) else { return nil }
+        let metadata = index.metadata
+        guard metadata.hashKind == options.kind, metadata.format == options.format,
+            metadata.coveredPrefixes == options.prefixes,
+            metadata.sources == [
+                .init(path: options.sourceForDisplay, format: "range-api", bytes: metadata.sources.first?.bytes)
+            ]
+        else { return nil }
+        return metadata
     }
 
     /// The writer and the first prefix to fetch where an interrupted run of the same

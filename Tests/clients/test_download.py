@@ -191,6 +191,32 @@ def test_a_download_killed_with_sigkill_resumes_without_asking_for_finished_rang
     assert stats(output)["metadata"]["contentDigest"] == stats(index)["metadata"]["contentDigest"]
 
 
+def test_a_finished_download_left_unpublished_is_published_without_fetching_again(tmp_path, slice_source):
+    port, index, _ = slice_source
+    output = str(tmp_path / "out.idx")
+    partial = str(tmp_path / ".out.idx.partial")
+    with FaultProxy(port) as proxy:
+        download(proxy.url, output)
+        os.rename(output, partial)  # as a run stopped between finishing the file and renaming it
+        proxy.requests.clear()
+        result = download(proxy.url, output)
+        assert proxy.requests == []
+    assert f"{partial} held this download, finished but not yet published: published it" in result.stderr
+    assert not os.path.exists(partial)
+    assert stats(output)["metadata"]["contentDigest"] == stats(index)["metadata"]["contentDigest"]
+
+
+def test_a_finished_partial_of_another_download_is_not_published(tmp_path, slice_source):
+    port, index, _ = slice_source
+    output = str(tmp_path / "out.idx")
+    partial = str(tmp_path / ".out.idx.partial")
+    download(f"http://127.0.0.1:{port}", output, "--prefixes", "00000-0007F")
+    os.rename(output, partial)
+    result = download(f"http://127.0.0.1:{port}", output)
+    assert "published it" not in result.stderr
+    assert stats(output)["metadata"]["contentDigest"] == stats(index)["metadata"]["contentDigest"]
+
+
 def test_resume_fails_when_there_is_nothing_to_resume(tmp_path, slice_source):
     port, _, _ = slice_source
     result = download(f"http://127.0.0.1:{port}", str(tmp_path / "new.idx"), "--resume", check=False)
