@@ -36,10 +36,11 @@ def ingest(index, count):
 
 
 @contextlib.contextmanager
-def serving(arguments, environment=None):
-    """`breachdb serve ARGUMENTS` (with `environment` added), stopped with SIGTERM when the block ends."""
+def serving(arguments, environment=None, log=subprocess.DEVNULL):
+    """`breachdb serve ARGUMENTS` (with `environment` added, its log to the file `log`), stopped
+    with SIGTERM when the block ends."""
     process = subprocess.Popen([BREACHDB, "serve", *arguments], env={**os.environ, **(environment or {})},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=log)
     try:
         yield process
     finally:
