@@ -24,22 +24,27 @@ import Testing
         try #require(process.terminationStatus == 0)
     }
 
-    @Test func aReloadServesTheNewCertificateToNewConnections() throws {
+    /// A `ReloadableTLS` over a certificate for a.test and its key, in a new directory.
+    func servingACertificate() throws -> (TemporaryDirectory, ReloadableTLS) {
         let directory = try TemporaryDirectory()
         let certificate = directory.file("cert.pem"), key = directory.file("key.pem")
         try makeCertificate("a.test", certificate: certificate, key: key)
-        let tls = try ReloadableTLS(certificatePath: certificate, keyPath: key)
+        return (directory, try ReloadableTLS(certificatePath: certificate, keyPath: key))
+    }
+
+    @Test func aReloadServesTheNewCertificateToNewConnections() throws {
+        let (directory, tls) = try servingACertificate()
+        let certificate = tls.certificatePath, key = tls.keyPath
         let first = tls.current
         try makeCertificate("b.test", certificate: certificate, key: key)
         try tls.reload()
         #expect(tls.current !== first)
+        withExtendedLifetime(directory) {}
     }
 
     @Test func aKeyNotTheCertificatesKeepsTheOldOneAndNamesTheKeyFile() throws {
-        let directory = try TemporaryDirectory()
-        let certificate = directory.file("cert.pem"), key = directory.file("key.pem")
-        try makeCertificate("a.test", certificate: certificate, key: key)
-        let tls = try ReloadableTLS(certificatePath: certificate, keyPath: key)
+        let (directory, tls) = try servingACertificate()
+        let certificate = tls.certificatePath, key = tls.keyPath
         let served = tls.current
         // A renewal that replaced the certificate and not yet the key.
         try makeCertificate("b.test", certificate: certificate, key: directory.file("other-key.pem"))
@@ -50,10 +55,8 @@ import Testing
     }
 
     @Test func anUnreadableCertificateKeepsTheOldOneAndNamesTheFile() throws {
-        let directory = try TemporaryDirectory()
-        let certificate = directory.file("cert.pem"), key = directory.file("key.pem")
-        try makeCertificate("a.test", certificate: certificate, key: key)
-        let tls = try ReloadableTLS(certificatePath: certificate, keyPath: key)
+        let (directory, tls) = try servingACertificate()
+        let certificate = tls.certificatePath
         let served = tls.current
         try Data("not a certificate\n".utf8).write(to: URL(fileURLWithPath: certificate))
         let error = #expect(throws: TLSFilesError.self) { try tls.reload() }
@@ -62,5 +65,6 @@ import Testing
         try FileManager.default.removeItem(atPath: certificate)
         #expect(throws: TLSFilesError.self) { try tls.reload() }
         #expect(tls.current === served)
+        withExtendedLifetime(directory) {}
     }
 }

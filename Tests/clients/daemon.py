@@ -27,6 +27,16 @@ def wait_until_up(port):
     raise AssertionError("the daemon did not start")
 
 
+def wait_for(condition, seconds=15):
+    """Whether `condition()` turns true within `seconds`, asked every 50 ms."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def ingest(index, count):
     """An index of one hash, the SHA-1 of "password", seen `count` times."""
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as dump:

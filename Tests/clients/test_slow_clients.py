@@ -7,11 +7,10 @@ import resource
 import socket
 import subprocess
 import tempfile
-import time
 
 import pytest
 
-from daemon import BREACHDB, ROOT, free_port, serving, wait_until_up
+from daemon import BREACHDB, ROOT, free_port, serving, wait_for, wait_until_up
 
 SLOW_CLIENTS = 1000
 PER_ADDRESS = 100
@@ -51,15 +50,6 @@ def closed_by_daemon(client):
         return False
     except OSError:
         return True
-
-
-def wait_for(condition, seconds=15):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def served(port, source):

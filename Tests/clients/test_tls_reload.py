@@ -7,9 +7,8 @@ import shutil
 import signal
 import ssl
 import subprocess
-import time
 
-from daemon import BREACHDB, ROOT, free_port, serving
+from daemon import BREACHDB, ROOT, free_port, serving, wait_for
 
 
 def make_certificate(directory, name):
@@ -55,15 +54,6 @@ def presented_certificate(port):
         return None
     finally:
         connection.close()
-
-
-def wait_for(condition, seconds=15):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def test_sighup_serves_the_new_certificate_to_new_connections_and_keeps_open_ones(tmp_path):
