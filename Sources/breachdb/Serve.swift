@@ -99,7 +99,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Proxies in front of the daemon, comma-separated addresses, networks or \"unix\" (e.g. 10.0.0.0/8,::1): behind them, the rate limit counts the client they name in X-Forwarded-For (default: none; each connection's peer is the client).",
+            "Proxies in front of the daemon, comma-separated addresses, networks or \"unix\" (e.g. 10.0.0.0/8,::1): behind them, the rate limit counts the client they name in X-Forwarded-For, and their connections are not capped per address (default: none; each connection's peer is the client).",
             valueName: "list"))
     var trustedProxies: String?
 
@@ -204,9 +204,10 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CommandFailure("\(error)")
         }
-        if !server.trustedProxies.isEmpty, server.requestsPerSecond == nil {
+        if !server.trustedProxies.isEmpty, server.requestsPerSecond == nil, server.connectionLimits.perAddress == nil {
             logger.warning(
-                "--trusted-proxies has no effect without --rate-limit: it only tells the rate limit who the client is")
+                "--trusted-proxies has no effect without --rate-limit or --max-connections-per-address: it tells them who the client is"
+            )
         }
         logger.info(
             "serving",

@@ -10,7 +10,7 @@ import tempfile
 
 import pytest
 
-from daemon import BREACHDB, ROOT, free_port, serving, wait_for, wait_until_up
+from daemon import BREACHDB, ROOT, free_port, ingest, serving, wait_for, wait_until_up
 
 SLOW_CLIENTS = 1000
 PER_ADDRESS = 100
@@ -106,3 +106,24 @@ def test_slow_clients_hold_no_more_than_the_caps_and_others_are_still_served(dae
     # Once they leave, their descriptors go and others are served again.
     assert wait_for(lambda: open_files(pid) <= files + SLACK)
     assert served(port, "127.0.0.2")
+
+
+def test_the_caps_come_from_the_environment_and_a_negative_one_is_refused_naming_it(tmp_path):
+    index = str(tmp_path / "index.idx")
+    ingest(index, 7)
+    result = subprocess.run([BREACHDB, "serve", "--index", index, "--port", str(free_port())],
+                            env={**os.environ, "BREACHDB_MAX_CONNECTIONS": "-1"}, capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode != 0 and "--max-connections / BREACHDB_MAX_CONNECTIONS" in result.stderr
+    port = free_port()
+    with serving(["--index", index, "--port", str(port)], environment={"BREACHDB_MAX_CONNECTIONS_PER_ADDRESS": "1"}):
+        wait_until_up(port)
+        held = slow_client(port, "127.0.0.2")
+        refused = slow_client(port, "127.0.0.2")
+        try:
+            assert wait_for(lambda: closed_by_daemon(refused))
+            assert not closed_by_daemon(held)
+            assert served(port, "127.0.0.3")
+        finally:
+            held.close()
+            refused.close()
