@@ -24,8 +24,12 @@ public struct ServerConfiguration: Sendable {
     public var apiTokens: [String]?
     /// When set, `POST /v1/admin/reload` is enabled for these tokens (and only them).
     public var adminTokens: [String]?
-    /// PEM certificate chain and private key: serve HTTPS instead of HTTP.
+    /// PEM certificate chain and private key: serve HTTPS instead of HTTP. Both are read
+    /// again on SIGHUP, for new connections.
     public var tls: (certificatePath: String, keyPath: String)?
+    /// Open connections at most, in all and per client address; beyond them a new
+    /// connection is closed at once. By default derived from the open-file limit.
+    public var connectionLimits = ConnectionLimits.derived(fromOpenFileLimit: ConnectionLimits.openFileLimit())
     /// Memory for finished range answers, bodies and heads (0 turns the cache off).
     public var rangeCacheBytes = 64 << 20
     /// Requests a second allowed per client address (bursts up to 2× that); `nil`: no limit.
@@ -53,7 +57,7 @@ public struct ServerConfiguration: Sendable {
 let serverName = "breachdb"
 
 /// Builds the HTTP application: the range API, the check API, index metadata, health.
-/// Throws when the TLS certificate or key cannot be read.
+/// Throws `TLSFilesError` when the TLS certificate or key cannot be read.
 public func makeApplication(
     indexes: ServedIndexes, configuration: ServerConfiguration,
     logger: Logger = Logger(label: "breachdb")
@@ -130,14 +134,18 @@ func makeApplication(
         indexes: indexes, rangeCache: rangeCache, check: check, policy: policy,
         idleTimeout: configuration.idleTimeout.map { TimeAmount($0) },
         requestTimeout: configuration.requestTimeout.map { TimeAmount($0) })
-    var server = HTTPServerBuilder { responder in
-        HotRouteChannel(base: HTTP1Channel(responder: responder), routes: hotRoutes)
+    let tls = try configuration.tls.map { try ReloadableTLS(certificatePath: $0.certificatePath, keyPath: $0.keyPath) }
+    let limiter = ConnectionLimiter(
+        limits: configuration.connectionLimits, trustedProxies: configuration.trustedProxies, logger: logger)
+    // The caps come first, so a refused connection costs no TLS handshake.
+    let server = HTTPServerBuilder { responder in
+        let http = HotRouteChannel(base: HTTP1Channel(responder: responder), routes: hotRoutes)
+        let channel: any ServerChildChannel = tls.map { http.withReloadableTLS($0) } ?? http
+        return channel.limitingConnections(limiter)
     }
-    if let tls = configuration.tls {
-        server = try .tls(
-            server,
-            tlsConfiguration: ServerTLS.configuration(certificatePath: tls.certificatePath, keyPath: tls.keyPath))
-    }
+    var services: [any Service] = [reloader]
+    if let tls { services.append(TLSReloader(tls: tls, logger: logger)) }
+    services += configuration.services
     var application = Application(
         router: router,
         server: server,
@@ -145,7 +153,7 @@ func makeApplication(
             address: configuration.unixSocketPath.map { .unixDomainSocket(path: $0) }
                 ?? .hostname(configuration.host, port: configuration.port),
             serverName: serverName),
-        services: [reloader] + configuration.services,
+        services: services,
         logger: logger
     )
     for process in configuration.beforeServerStarts { application.beforeServerStarts(perform: process) }

@@ -10,15 +10,10 @@ enum ServerTLS {
         "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
     ].joined(separator: ":")
 
-    /// The server's configuration from a PEM certificate chain and private key; throws when
-    /// either cannot be read.
-    static func configuration(certificatePath: String, keyPath: String) throws -> TLSConfiguration {
-        let certificates = try NIOSSLCertificate.fromPEMFile(certificatePath).map {
-            NIOSSLCertificateSource.certificate($0)
-        }
-        let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+    /// The server's configuration for a certificate chain and its private key.
+    static func configuration(certificates: [NIOSSLCertificate], key: NIOSSLPrivateKey) -> TLSConfiguration {
         var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: certificates, privateKey: .privateKey(key))
+            certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
         configuration.cipherSuites = tls12CipherSuites
         return configuration

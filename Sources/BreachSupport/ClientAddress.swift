@@ -125,7 +125,8 @@ public struct TrustedProxies: Sendable, Equatable {
         return current ?? .unknown
     }
 
-    private func isTrusted(_ address: ClientAddress?) -> Bool {
+    /// Whether `address` is a trusted proxy (`nil`: a Unix-socket peer, trusted with `unix`).
+    public func isTrusted(_ address: ClientAddress?) -> Bool {
         guard let address else { return unixSocketPeers }
         return networks.contains { $0.contains(address) }
     }

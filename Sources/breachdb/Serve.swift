@@ -27,7 +27,9 @@ struct Serve: AsyncParsableCommand {
             Start-up checks the index's structure only and answers at once; its checksums are \
             verified in the background, and a damaged chunk turns /readyz to 503. The index is \
             reloaded when its file is replaced or on SIGHUP, once the new file passes every \
-            check; SIGTERM and SIGINT stop after in-flight requests.
+            check; SIGHUP also reads the TLS certificate and key again, for new connections \
+            (open ones keep theirs; files that fail keep the old ones, logged). SIGTERM and \
+            SIGINT stop after in-flight requests.
             """
     )
 
@@ -73,6 +75,18 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "Open connections at most; a new one beyond is closed at once, unanswered; 0: no cap (default: the open-file limit, raised to the hard one at start, less a tenth of it, at least 64).",
+            valueName: "count"))
+    var maxConnections: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Open connections at most from one client address (an IPv4 address or IPv6 /64); a new one beyond is closed at once; Unix-socket peers and --trusted-proxies are not counted per address; 0: no cap (default: a sixteenth of --max-connections, at least 32).",
+            valueName: "count"))
+    var maxConnectionsPerAddress: Int?
+
+    @Option(
+        help: ArgumentHelp(
             "Memory for finished /range answers, so popular prefixes are answered from it; 0: no cache (default: 64).",
             valueName: "MB"))
     var rangeCacheMb: Int?
@@ -85,14 +99,17 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Proxies in front of the daemon, comma-separated addresses, networks or \"unix\" (e.g. 10.0.0.0/8,::1): behind them, the rate limit counts the client they name in X-Forwarded-For (default: none; each connection's peer is the client).",
+            "Proxies in front of the daemon, comma-separated addresses, networks or \"unix\" (e.g. 10.0.0.0/8,::1): behind them, the rate limit counts the client they name in X-Forwarded-For, and their connections are not capped per address (default: none; each connection's peer is the client).",
             valueName: "list"))
     var trustedProxies: String?
 
-    @Option(help: ArgumentHelp("PEM certificate chain for HTTPS, with --tls-key.", valueName: "pem-file"))
+    @Option(
+        help: ArgumentHelp(
+            "PEM certificate chain for HTTPS, with --tls-key; read again on SIGHUP for new connections.",
+            valueName: "pem-file"))
     var tlsCertificate: String?
 
-    @Option(help: ArgumentHelp("PEM private key for HTTPS.", valueName: "pem-file"))
+    @Option(help: ArgumentHelp("PEM private key for HTTPS; read again on SIGHUP.", valueName: "pem-file"))
     var tlsKey: String?
 
     @Option(
@@ -167,6 +184,7 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = .info
         ServerMetrics.bootstrapProcessMetrics()
         raiseOpenFileLimit(logger: logger)
+        server.connectionLimits = try connectionLimits(settings)
         let ntlmPath = try settings.string(ntlmIndex, .ntlmIndex)
         let indexes: ServedIndexes
         do {
@@ -174,15 +192,18 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CommandFailure("\(error)")
         }
-        if !server.trustedProxies.isEmpty, server.requestsPerSecond == nil {
+        if !server.trustedProxies.isEmpty, server.requestsPerSecond == nil, server.connectionLimits.perAddress == nil {
             logger.warning(
-                "--trusted-proxies has no effect without --rate-limit: it only tells the rate limit who the client is")
+                "--trusted-proxies has no effect without --rate-limit or --max-connections-per-address: it tells them who the client is"
+            )
         }
         logger.info(
             "serving",
             metadata: [
                 "index": "\(indexPath)", "hashes": "\(indexes.snapshot.sha1.metadata.hashCount)",
                 "address": "\(server.unixSocketPath ?? "\(server.host):\(server.port)")",
+                "maxConnections": "\(server.connectionLimits.total.map(String.init) ?? "no cap")",
+                "maxConnectionsPerAddress": "\(server.connectionLimits.perAddress.map(String.init) ?? "no cap")",
             ])
         if try accounts.location(settings) != nil {
             let (store, database) = try await accounts.makeStore(settings)
@@ -226,6 +247,28 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure("cannot set up TLS: \(error)")
         }
         try await application.runService()
+    }
+
+    /// The connection caps: as given (0: none), else derived from the open-file limit
+    /// (read once it is raised).
+    func connectionLimits(_ settings: Settings) throws -> ConnectionLimits {
+        let derived = ConnectionLimits.derived(fromOpenFileLimit: ConnectionLimits.openFileLimit())
+        var limits = derived
+        if let value = try settings.int(maxConnections, .maxConnections) {
+            guard value >= 0 else {
+                throw ValidationError("\(Setting.maxConnections.names): not a number of connections: \(value)")
+            }
+            limits.total = value > 0 ? value : nil
+            limits.perAddress = limits.total.map(ConnectionLimits.perAddress(forTotal:)) ?? derived.perAddress
+        }
+        if let value = try settings.int(maxConnectionsPerAddress, .maxConnectionsPerAddress) {
+            guard value >= 0 else {
+                throw ValidationError(
+                    "\(Setting.maxConnectionsPerAddress.names): not a number of connections: \(value)")
+            }
+            limits.perAddress = value > 0 ? value : nil
+        }
+        return limits
     }
 }
 

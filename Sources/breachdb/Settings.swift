@@ -17,6 +17,8 @@ enum Setting: String, CaseIterable {
     case reloadInterval = "reload-interval"
     case idleTimeout = "idle-timeout"
     case requestTimeout = "request-timeout"
+    case maxConnections = "max-connections"
+    case maxConnectionsPerAddress = "max-connections-per-address"
     case rangeCacheMB = "range-cache-mb"
     case rateLimit = "rate-limit"
     case trustedProxies = "trusted-proxies"

@@ -27,6 +27,16 @@ def wait_until_up(port):
     raise AssertionError("the daemon did not start")
 
 
+def wait_for(condition, seconds=15):
+    """Whether `condition()` turns true within `seconds`, asked every 50 ms."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def ingest(index, count):
     """An index of one hash, the SHA-1 of "password", seen `count` times."""
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as dump:
@@ -36,10 +46,11 @@ def ingest(index, count):
 
 
 @contextlib.contextmanager
-def serving(arguments, environment=None):
-    """`breachdb serve ARGUMENTS` (with `environment` added), stopped with SIGTERM when the block ends."""
+def serving(arguments, environment=None, log=subprocess.DEVNULL):
+    """`breachdb serve ARGUMENTS` (with `environment` added, its log to the file `log`), stopped
+    with SIGTERM when the block ends."""
     process = subprocess.Popen([BREACHDB, "serve", *arguments], env={**os.environ, **(environment or {})},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=log)
     try:
         yield process
     finally:
