@@ -182,7 +182,8 @@ final class AccountFixture: Sendable {
             try await Self.postgresAdministration("CREATE DATABASE \(name)")
             postgresDatabase = name
             databases.made(name)
-            let (made, service) = try await SQLAccountStore.make(Self.postgresURL(database: name))
+            let (made, service) = try await SQLAccountStore.make(
+                Self.postgresURL(database: name), secretKey: .generate())
             store = made
             if let service { databases.run(service) }
             databases.made(name, store: store)

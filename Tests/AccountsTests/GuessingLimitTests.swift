@@ -198,8 +198,12 @@ struct GuessingLimitTests {
             }
         }
         let tries = try await fixture.store.database.transaction { connection in
-            try await connection.query("SELECT failed_attempts FROM device_challenges WHERE id = ?", [.text(challenge)])
-                .first?.integer("failed_attempts")
+            // The handle is ID.SECRET; the store knows the id alone.
+            try await connection.query(
+                "SELECT failed_attempts FROM device_challenges WHERE id = ?",
+                [.text(String(challenge.prefix { $0 != "." }))]
+            )
+            .first?.integer("failed_attempts")
         }
         #expect(tries == 5)
         let failed = try await fixture.store.auditEvents(accountID: user.accountID).filter { $0.kind == .signInFailed }

@@ -92,7 +92,7 @@ struct SecurityTests {
     func reopeningKeepsData(kind: StoreKind) async throws {
         let fixture = try await AccountFixture(kind)
         let admin = try await fixture.administrator()
-        let again = SQLAccountStore(database: fixture.store.database)
+        let again = SQLAccountStore(database: fixture.store.database, secretKey: fixture.store.secretKey)
         try await again.open()
         let service = AccountService(
             store: again, breachChecker: fixture.breaches.checker, configuration: AccountFixture.testConfiguration(),
@@ -101,7 +101,7 @@ struct SecurityTests {
         let versions = try await fixture.store.database.transaction { connection in
             try await connection.query("SELECT version FROM schema_migrations", []).map { try $0.integer("version") }
         }
-        #expect(versions == [1, 2])
+        #expect(versions == [1, 2, 3])
         try await fixture.close()
     }
 
