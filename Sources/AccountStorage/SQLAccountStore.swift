@@ -147,7 +147,8 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
                     let id = try row.text("id")
                     let body: String
                     do {
-                        // A row from before sealing that `open` has not reached yet is plain.
+                        // Plain: written by a node of the previous version during a rolling
+                        // upgrade, after this one's `open` sealed what was there.
                         body =
                             try row.optionalText("body_key").map {
                                 try sealing.open(try row.text("body"), keyIdentifier: $0, messageID: id)

@@ -22,6 +22,19 @@ struct DeviceCodeBindingTests {
         return (try row.text("code_hash"), try row.integer("failed_attempts"))
     }
 
+    /// A fixture with an active user `name` who signed in from an unknown device: the
+    /// user's login, the challenge's handle and the e-mailed code.
+    private func pendingChallenge(_ kind: StoreKind, _ name: String) async throws -> (
+        fixture: AccountFixture, login: String, handle: String, code: String
+    ) {
+        let fixture = try await AccountFixture(kind)
+        _ = try await fixture.activeUser(name, by: try await fixture.administrator())
+        let login = fixture.address(name)
+        let handle = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
+        let code = try #require(try await fixture.onlyMail(to: login, subjectContaining: "verification code").code)
+        return (fixture, login, handle, code)
+    }
+
     private func failedSignIns(_ fixture: AccountFixture, _ login: String) async throws -> Int? {
         try await fixture.store.transaction { tx in try await tx.account(login: login)?.failedSignIns }
     }
@@ -30,12 +43,7 @@ struct DeviceCodeBindingTests {
         "L3: the right code with another client's challenge (its id without its secret) fails like a wrong code and counts",
         arguments: StoreKind.all)
     func codeIsBoundToTheChallengingClient(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        _ = try await fixture.activeUser("bound", by: admin)
-        let login = fixture.address("bound")
-        let handle = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
-        let code = try #require(try await fixture.onlyMail(to: login, subjectContaining: "verification code").code)
+        let (fixture, login, handle, code) = try await pendingChallenge(kind, "bound")
         // Someone who read the challenge's id (from the database, say) and the e-mail.
         let id = try #require(handle.split(separator: ".").first)
         for stolen in [String(id), "\(id).\(String(repeating: "A", count: 43))"] {
@@ -55,12 +63,7 @@ struct DeviceCodeBindingTests {
         "L3: the stored code is keyed (HMAC with the server's key): it is none of the SHA-256s of the 10^6 codes",
         arguments: StoreKind.all)
     func storedCodeIsNotAnUnkeyedHash(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        _ = try await fixture.activeUser("keyed", by: admin)
-        let login = fixture.address("keyed")
-        let handle = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
-        let code = try #require(try await fixture.onlyMail(to: login, subjectContaining: "verification code").code)
+        let (fixture, _, handle, code) = try await pendingChallenge(kind, "keyed")
         let stored = try await storedChallenge(fixture, try #require(handle.split(separator: ".").first)).codeHash
         let digest = try #require(Data(hexString: stored))
         #expect(digest.count == 32)
@@ -82,12 +85,7 @@ struct DeviceCodeBindingTests {
 
     @Test("L3: a node whose store has another key cannot check the code", arguments: StoreKind.all)
     func codeNeedsTheServerKey(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        _ = try await fixture.activeUser("node", by: admin)
-        let login = fixture.address("node")
-        let handle = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
-        let code = try #require(try await fixture.onlyMail(to: login, subjectContaining: "verification code").code)
+        let (fixture, _, handle, code) = try await pendingChallenge(kind, "node")
         let otherNode = AccountService(
             store: SQLAccountStore(database: fixture.store.database, secretKey: .generate()),
             breachChecker: fixture.breaches.checker, configuration: AccountFixture.testConfiguration(),

@@ -22,6 +22,26 @@ struct OutboxEncryptionTests {
         }
     }
 
+    /// A fixture with an active user `name` whose reset e-mail waits in the outbox, and the user's login.
+    private func pendingReset(_ kind: StoreKind, _ name: String) async throws -> (AccountFixture, String) {
+        let fixture = try await AccountFixture(kind)
+        _ = try await fixture.activeUser(name, by: try await fixture.administrator())
+        let login = fixture.address(name)
+        try await fixture.service.requestPasswordReset(login: login)
+        return (fixture, login)
+    }
+
+    /// The reset e-mail's row to `login`.
+    private func resetRow(_ fixture: AccountFixture, _ login: String) async throws -> SQLRow {
+        try #require(
+            try await fixture.store.database.transaction { connection in
+                try await connection.query(
+                    "SELECT body, last_error, sent_at FROM outbox WHERE recipient = ? AND subject LIKE 'Reset%'",
+                    [.text(login)]
+                ).first
+            })
+    }
+
     /// The bytes of the SQLite file and its WAL journal: what is on disk.
     private func sqliteFiles(_ fixture: AccountFixture) throws -> Data {
         let path = try #require(fixture.store.database as? SQLiteDatabase).path
@@ -32,11 +52,7 @@ struct OutboxEncryptionTests {
         "R1: a reset link is not in the stored outbox row (nor, on SQLite, on disk), and the e-mail still carries a working link",
         arguments: StoreKind.all)
     func resetLinkIsSealed(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        _ = try await fixture.activeUser("sealed", by: admin)
-        let login = fixture.address("sealed")
-        try await fixture.service.requestPasswordReset(login: login)
+        let (fixture, login) = try await pendingReset(kind, "sealed")
         let stored = try await storedOutbox(fixture, to: login)
         let onDisk = kind == .sqlite ? try sqliteFiles(fixture) : Data()
         let mail = try await fixture.onlyMail(to: login, subjectContaining: "Reset your")
@@ -73,21 +89,11 @@ struct OutboxEncryptionTests {
         "R8: a node with another outbox key keeps the message unsent and says why; a node with the right key sends it",
         arguments: StoreKind.all)
     func wrongKeyKeepsTheMessage(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        _ = try await fixture.activeUser("keyed", by: admin)
-        let login = fixture.address("keyed")
-        try await fixture.service.requestPasswordReset(login: login)
+        let (fixture, login) = try await pendingReset(kind, "keyed")
         let otherKey = AccountSecretKey.generate()
         let wrong = SQLAccountStore(database: fixture.store.database, secretKey: otherKey)
         #expect(try await wrong.claimDueMessages(now: fixture.clock.now(), lease: .seconds(120), limit: 50).isEmpty)
-        let row = try #require(
-            try await fixture.store.database.transaction { connection in
-                try await connection.query(
-                    "SELECT body, last_error, sent_at FROM outbox WHERE recipient = ? AND subject LIKE 'Reset%'",
-                    [.text(login)]
-                ).first
-            })
+        let row = try await resetRow(fixture, login)
         let error = try row.optionalText("last_error") ?? ""
         #expect(error.contains("sealed with the outbox key \(fixture.store.secretKey.identifier)"))
         #expect(error.contains("this node's key is \(otherKey.identifier)"))
@@ -104,11 +110,7 @@ struct OutboxEncryptionTests {
 
     @Test("A body altered in the database is refused as damaged, never sent", arguments: StoreKind.all)
     func alteredBodyIsRefused(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        _ = try await fixture.activeUser("moved", by: admin)
-        let login = fixture.address("moved")
-        try await fixture.service.requestPasswordReset(login: login)
+        let (fixture, login) = try await pendingReset(kind, "moved")
         // One bit of the sealed body flipped, as a disk or a hand might.
         try await fixture.store.database.transaction { connection in
             let sealed = try #require(
@@ -122,12 +124,7 @@ struct OutboxEncryptionTests {
                 [.text(bytes.base64EncodedString()), .text(login)])
         }
         #expect(try await fixture.mail(to: login).filter { $0.subject.contains("Reset") }.isEmpty)
-        let error = try await fixture.store.database.transaction { connection in
-            try await connection.query(
-                "SELECT last_error FROM outbox WHERE recipient = ? AND subject LIKE 'Reset%'", [.text(login)]
-            ).first?.optionalText("last_error")
-        }
-        #expect(error?.contains("altered or damaged") == true)
+        #expect(try await resetRow(fixture, login).optionalText("last_error")?.contains("altered or damaged") == true)
         try await fixture.close()
     }
 
