@@ -52,6 +52,12 @@ public struct AccountSecretKey: Sendable {
     }
 }
 
+/// Shown by its identifier only, so that a key printed or logged by mistake stays secret.
+extension AccountSecretKey: CustomStringConvertible, CustomDebugStringConvertible {
+    public var description: String { "AccountSecretKey(\(identifier))" }
+    public var debugDescription: String { description }
+}
+
 public enum AccountSecretKeyError: Error, Equatable, CustomStringConvertible {
     case notBase64(characters: Int)
     case wrongLength(bytes: Int)

@@ -186,6 +186,16 @@ struct OutboxEncryptionTests {
         #expect(missing?.description == directory.file("none.key") + ": cannot read the file")
     }
 
+    @Test("A key printed or logged shows its identifier, never its bytes")
+    func keyIsNotPrinted() {
+        let key = AccountSecretKey.generate()
+        let secret = key.base64.trimmingCharacters(in: .whitespacesAndNewlines)
+        for text in ["\(key)", String(reflecting: key)] {
+            #expect(!text.contains(secret))
+            #expect(text == "AccountSecretKey(\(key.identifier))")
+        }
+    }
+
     @Test("A PostgreSQL store needs a key: several nodes share it")
     func postgresNeedsAKey() async throws {
         let error = await #expect(throws: SQLStoreError.self) {
