@@ -47,6 +47,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // Debian C libraries (liblmdb-dev, libxxhash-dev, zlib1g-dev, libssl-dev, libargon2-dev).
@@ -88,6 +89,7 @@ let package = Package(
             name: "Accounts",
             dependencies: [
                 "BreachCheck", "BreachSupport", "BlockingWork", "CArgon2", "CLibCrypto",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
@@ -95,6 +97,7 @@ let package = Package(
             name: "AccountStorage",
             dependencies: [
                 "Accounts", "BreachSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -221,7 +224,9 @@ let package = Package(
         .testTarget(
             name: "AccountsTests",
             dependencies: [
-                "Accounts", "AccountStorage", "AccountTestSupport", "BreachCheck", "BreachDownload", "BreachSupport",
+                "Accounts", "AccountStorage", "AccountMail", "AccountTestSupport", "BreachCheck", "BreachDownload",
+                "BreachSupport", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(

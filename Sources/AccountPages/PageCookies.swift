@@ -16,7 +16,8 @@ struct PageCookies: Sendable {
     var csrf: String { name("csrf") }
     /// L3: the remembered-device token, so a known browser signs in without a code.
     var device: String { name("device") }
-    /// L3: the pending device challenge between the sign-in and the code page.
+    /// L3: the pending device challenge between the sign-in and the code page: its
+    /// handle, whose secret binds the code to this browser (HttpOnly, so no script reads it).
     var challenge: String { name("challenge") }
     /// The token of an activation or reset link, moved out of the address bar.
     var link: String { name("link") }

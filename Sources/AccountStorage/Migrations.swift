@@ -97,6 +97,14 @@ enum Migrations {
             "ALTER TABLE outbox ADD COLUMN expires_at BIGINT",
             "CREATE INDEX outbox_by_recipient ON outbox (recipient, created_at)",
         ],
+        // 3: outbox bodies sealed under the store's key, named in body_key (NULL: a body
+        // written before, plain text, which `SQLAccountStore.open` seals); device codes
+        // stored as an HMAC bound to the client's challenge secret, so challenges made
+        // before cannot be checked and end (their users sign in again for a new code).
+        [
+            "ALTER TABLE outbox ADD COLUMN body_key TEXT",
+            "UPDATE device_challenges SET used_at = expires_at WHERE used_at IS NULL",
+        ],
     ]
 
     /// Brings the schema up to date in one transaction; on PostgreSQL an advisory lock

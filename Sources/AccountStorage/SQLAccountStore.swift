@@ -7,12 +7,21 @@ import ServiceLifecycle
 /// The account store on SQL: one set of statements for SQLite and PostgreSQL.
 public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
     public let database: any SQLDatabase
+    public let secretKey: AccountSecretKey
+    private let sealing: OutboxSealing
+    private let logger: Logger
     private let opening = AsyncLock()
 
     /// The store at `location` (`sqlite:PATH` or a `postgres://` URL), not yet open, and
     /// the service its database needs running (PostgreSQL's connection pool), if any:
     /// run it, then `open()` the store.
-    public static func make(_ location: String, logger: Logger = Logger(label: "breachdb.accounts")) async throws -> (
+    ///
+    /// `secretKey` seals the outbox and keys device codes; every node of a store must
+    /// have the same one. Without it, a SQLite store uses the key in `PATH.key`, made
+    /// (0600) when there is none; a PostgreSQL store, shared by nodes, needs it given.
+    public static func make(
+        _ location: String, secretKey: AccountSecretKey? = nil, logger: Logger = Logger(label: "breachdb.accounts")
+    ) async throws -> (
         store: SQLAccountStore, service: (any Service)?
     ) {
         if location.hasPrefix("sqlite:") {
@@ -21,11 +30,14 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
                 throw SQLStoreError.invalidLocation(
                     "sqlite: needs a file path, as in sqlite:/var/lib/breachdb/accounts.sqlite")
             }
-            return (SQLAccountStore(database: try await SQLiteDatabase.open(path: path, logger: logger)), nil)
+            let key = try secretKey ?? SecretKeyFile.readOrCreate(path + ".key")
+            let database = try await SQLiteDatabase.open(path: path, logger: logger)
+            return (SQLAccountStore(database: database, secretKey: key, logger: logger), nil)
         }
         if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+            guard let secretKey else { throw SQLStoreError.secretKeyRequired }
             let database = try PostgresDatabase(url: location, logger: logger)
-            return (SQLAccountStore(database: database), database)
+            return (SQLAccountStore(database: database, secretKey: secretKey, logger: logger), database)
         }
         throw SQLStoreError.invalidLocation(
             "unknown account store \"\(redactedURL(location))\": use sqlite:PATH or postgres://USER:PASSWORD@HOST/DATABASE"
@@ -35,10 +47,10 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
     /// Runs `body` with the store at `location` open, its database's service (if any) in
     /// a child task for the scope: for commands and callers without a service group.
     public static func withStore<T>(
-        _ location: String, logger: Logger = Logger(label: "breachdb.accounts"),
+        _ location: String, secretKey: AccountSecretKey? = nil, logger: Logger = Logger(label: "breachdb.accounts"),
         _ body: (SQLAccountStore) async throws -> T
     ) async throws -> T {
-        let (store, service) = try await make(location, logger: logger)
+        let (store, service) = try await make(location, secretKey: secretKey, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             if let service { group.addTask { try await service.run() } }
             defer { group.cancelAll() }
@@ -54,9 +66,14 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
         }
     }
 
-    /// A store on `database`; `open()` it before use.
-    public init(database: any SQLDatabase) {
+    /// A store on `database` with its key; `open()` it before use.
+    public init(
+        database: any SQLDatabase, secretKey: AccountSecretKey, logger: Logger = Logger(label: "breachdb.accounts")
+    ) {
         self.database = database
+        self.secretKey = secretKey
+        sealing = OutboxSealing(key: secretKey)
+        self.logger = logger
     }
 
     /// Checks the connection and brings the schema up to date. Callers that need the
@@ -66,6 +83,26 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
         try await opening.withLock {
             try await database.checkConnection()
             try await Migrations.run(on: database, at: Date().milliseconds)
+            try await sealPlainBodies()
+        }
+    }
+
+    /// Seals the bodies of unsent messages written before the outbox was sealed (schema
+    /// 3). Each update is conditional, so nodes that open at once seal a row once.
+    private func sealPlainBodies() async throws {
+        let sealing = sealing
+        try await database.transaction { connection in
+            let rows = try await connection.query(
+                "SELECT id, body FROM outbox WHERE body_key IS NULL AND sent_at IS NULL AND body <> ''", [])
+            for row in rows {
+                let id = try row.text("id")
+                try await connection.query(
+                    "UPDATE outbox SET body = ?, body_key = ? WHERE id = ? AND body_key IS NULL",
+                    [
+                        .text(try sealing.seal(try row.text("body"), messageID: id)), .text(sealing.key.identifier),
+                        .text(id),
+                    ])
+            }
         }
     }
 
@@ -75,8 +112,9 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
         async throws -> T
     {
         let dialect = database.dialect
+        let sealing = sealing
         return try await database.transaction { connection in
-            try await body(SQLAccountTransaction(connection: connection, dialect: dialect))
+            try await body(SQLAccountTransaction(connection: connection, dialect: dialect, sealing: sealing))
         }
     }
 
@@ -86,8 +124,10 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
         let nowMS = now.milliseconds
         let leaseEnd = now.addingTimeInterval(lease.timeInterval).milliseconds
         let dialect = database.dialect
+        let (sealing, logger) = (sealing, logger)
         return try await database.transaction { connection in
-            try await SQLAccountTransaction(connection: connection, dialect: dialect).dropExpiredSecrets(at: now)
+            try await SQLAccountTransaction(connection: connection, dialect: dialect, sealing: sealing)
+                .dropExpiredSecrets(at: now)
             let candidates = try await connection.query(
                 """
                 SELECT id FROM outbox
@@ -101,14 +141,31 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
                     """
                     UPDATE outbox SET claimed_until = ?
                     WHERE id = ? AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ?)
-                    RETURNING id, channel, recipient, subject, body, created_at, attempts
+                    RETURNING id, channel, recipient, subject, body, body_key, created_at, attempts
                     """, [.integer(leaseEnd), .text(try candidate.text("id")), .integer(nowMS)])
                 for row in rows {
+                    let id = try row.text("id")
+                    let body: String
+                    do {
+                        // Plain: written by a node of the previous version during a rolling
+                        // upgrade, after this one's `open` sealed what was there.
+                        body =
+                            try row.optionalText("body_key").map {
+                                try sealing.open(try row.text("body"), keyIdentifier: $0, messageID: id)
+                            } ?? row.text("body")
+                    } catch let error as OutboxSealingError {
+                        // Kept, sealed and claimed for the lease: a node with the right key
+                        // takes it after that; the reason is on the row and in the log.
+                        try await connection.query(
+                            "UPDATE outbox SET last_error = ? WHERE id = ?", [.text("\(error)"), .text(id)])
+                        logger.error(
+                            "outbox: cannot open a message", metadata: ["message": "\(id)", "error": "\(error)"])
+                        continue
+                    }
                     claimed.append(
                         OutgoingMessage(
-                            id: try row.text("id"), channel: try row.value(OutgoingMessage.Channel.self, "channel"),
-                            recipient: try row.text("recipient"), subject: try row.text("subject"),
-                            body: try row.text("body"),
+                            id: id, channel: try row.value(OutgoingMessage.Channel.self, "channel"),
+                            recipient: try row.text("recipient"), subject: try row.text("subject"), body: body,
                             createdAt: Date(milliseconds: try row.integer("created_at")),
                             attempts: Int(try row.integer("attempts"))))
                 }
@@ -166,6 +223,7 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
 struct SQLAccountTransaction: AccountTransaction {
     let connection: any SQLConnection
     let dialect: SQLDialect
+    let sealing: OutboxSealing
 
     private static let accountColumns =
         "id, login, email, phone, role, authentication, status, password_hash, must_change_password, failed_sign_ins, locked_until, created_at"
@@ -422,13 +480,18 @@ struct SQLAccountTransaction: AccountTransaction {
             "DELETE FROM sessions WHERE account_id = ? AND token_hash <> ?", [.id(accountID), .text(kept?.hex ?? "")])
     }
 
+    /// The body is sealed (``OutboxSealing``): links and codes are not on disk in plain text.
     func enqueue(_ message: OutgoingMessage) async throws {
         try await dropExpiredSecrets(at: message.createdAt)
         try await exec(
-            "INSERT INTO outbox (id, channel, recipient, subject, body, created_at, next_attempt_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            """
+            INSERT INTO outbox (id, channel, recipient, subject, body, body_key, created_at, next_attempt_at, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
             [
                 .text(message.id), .text(message.channel.rawValue), .text(message.recipient), .text(message.subject),
-                .text(message.body), .integer(message.createdAt.milliseconds), .integer(message.createdAt.milliseconds),
+                .text(try sealing.seal(message.body, messageID: message.id)), .text(sealing.key.identifier),
+                .integer(message.createdAt.milliseconds), .integer(message.createdAt.milliseconds),
                 optional(message.expiresAt?.milliseconds),
             ])
     }

@@ -74,6 +74,8 @@ public enum SQLStoreError: Error, CustomStringConvertible {
     case invalidLocation(String)
     /// The database was written by a newer version of this program.
     case schemaTooNew(found: Int, known: Int)
+    /// A store shared by nodes (PostgreSQL) was opened without the key they share.
+    case secretKeyRequired
 
     public var description: String {
         switch self {
@@ -83,6 +85,8 @@ public enum SQLStoreError: Error, CustomStringConvertible {
         case .invalidLocation(let reason): reason
         case .schemaTooNew(let found, let known):
             "the account database has schema version \(found); this program knows up to \(known): upgrade breachdb"
+        case .secretKeyRequired:
+            "a PostgreSQL account store needs a secret key that every node shares (it seals the outbox and keys device codes)"
         }
     }
 }

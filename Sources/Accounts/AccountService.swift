@@ -47,7 +47,8 @@ public final class AccountService: Sendable {
         self.sessions = SessionIssuer(store: store, configuration: configuration, random: random)
         self.clients = ClientLimiter(limit: configuration.requestsPerClientPerHour, window: .seconds(3600))
         self.devices = DeviceVerification(
-            configuration: configuration, links: links, templates: templates, clients: clients, random: random)
+            configuration: configuration, key: store.secretKey, links: links, templates: templates, clients: clients,
+            random: random)
         self.passwordPolicy = PasswordPolicy(breachChecker: breachChecker, configuration: configuration, logger: logger)
         self.logger = logger
     }

@@ -4,6 +4,10 @@ import Foundation
 /// so that an e-mail written to the outbox commits or rolls back with its cause.
 /// The SQLite and PostgreSQL stores (module AccountStorage) implement it.
 public protocol AccountStore: Sendable {
+    /// The key every node sharing the store shares: it seals the store's outbox and
+    /// keys device codes' HMAC (``AccountSecretKey``).
+    var secretKey: AccountSecretKey { get }
+
     @discardableResult
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any AccountTransaction) async throws -> T) async throws
         -> T

@@ -13,7 +13,8 @@ enum SecretToken {
         base64URL(random.bytes(count: byteCount))
     }
 
-    /// The stored form of a token or code: lowercase hex SHA-256.
+    /// The stored form of a token: lowercase hex SHA-256 (device codes, six digits, are
+    /// an HMAC instead: ``DeviceVerification/codeHash(_:for:)``).
     static func hash(_ token: String) -> TokenHash {
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         let bytes = Array(token.utf8)

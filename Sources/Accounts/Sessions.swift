@@ -17,6 +17,8 @@ public struct IssuedSession: Sendable, Equatable, Codable {
 public enum SignInResult: Sendable, Equatable {
     case signedIn(IssuedSession)
     /// L3: the device is not known; a code went to the account's e-mail address.
+    /// `challengeID` is the challenge's handle, for this client alone: its identifier and
+    /// the secret that binds the code to this client. Keep it as secret as a session token.
     case deviceVerificationRequired(challengeID: String)
 }
 

@@ -21,7 +21,8 @@ public struct AccountID: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 }
 
-/// The SHA-256 of a secret token (session, device, link) or code, the only form stored.
+/// The SHA-256 of a secret token (session, device, link) or the HMAC of a device code,
+/// the only form stored.
 /// Its own type, so that a token itself is never stored or looked up by mistake.
 public struct TokenHash: Hashable, Sendable {
     public let hex: String

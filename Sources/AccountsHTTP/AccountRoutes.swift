@@ -41,7 +41,8 @@ public struct AccountRoutes: ServerRoutes {
             case .signedIn(let session):
                 return try Self.secret(session)
             case .deviceVerificationRequired(let challengeID):
-                return try JSONBody.response(
+                // The handle's secret binds the code to this client (L3).
+                return try Self.secret(
                     DeviceChallenge(deviceVerificationRequired: true, challengeId: challengeID), status: .accepted)
             }
         }
@@ -137,9 +138,10 @@ public struct AccountRoutes: ServerRoutes {
         try await JSONBody.decode(request, limit: Self.bodyLimit)
     }
 
-    /// An answer that carries a session or device token: no cache along the way may keep it.
-    private static func secret(_ session: IssuedSession) throws -> Response {
-        var response = try JSONBody.response(session)
+    /// An answer that carries a session, device token or challenge secret: no cache along
+    /// the way may keep it.
+    private static func secret(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        var response = try JSONBody.response(value, status: status)
         response.headers[.cacheControl] = "no-store"
         return response
     }

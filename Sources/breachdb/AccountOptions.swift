@@ -42,6 +42,12 @@ struct AccountOptions: ParsableArguments {
             valueName: "file"))
     var smsWebhookTokenFile: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The store's secret key: 32 random bytes in base64 (openssl rand -base64 32). Seals links and codes in the outbox and keys device codes; the same file on every node. Required with PostgreSQL; with SQLite, default: the store's path + .key, made when missing.",
+            valueName: "file"))
+    var outboxKeyFile: String?
+
     @Option(help: ArgumentHelp("The base of links in e-mails, e.g. https://app.example.com.", valueName: "url"))
     var linkBaseURL: String?
 
@@ -72,7 +78,8 @@ struct AccountOptions: ParsableArguments {
     /// The store named by `--accounts`, not yet open, and the service its database needs.
     func makeStore(_ settings: Settings) async throws -> (store: SQLAccountStore, service: (any Service)?) {
         let location = try storeLocation(settings)
-        return try await storeFailure { try await SQLAccountStore.make(location) }
+        let key = try secretKey(settings, for: location)
+        return try await storeFailure { try await SQLAccountStore.make(location, secretKey: key) }
     }
 
     /// Opens `store`: the server before it listens, the outbox dispatcher before its first pass.
@@ -83,7 +90,25 @@ struct AccountOptions: ParsableArguments {
     /// Runs `body` with the store named by `--accounts` open.
     func withStore<T>(_ settings: Settings, _ body: (SQLAccountStore) async throws -> T) async throws -> T {
         let location = try storeLocation(settings)
-        return try await storeFailure { try await SQLAccountStore.withStore(location, body) }
+        let key = try secretKey(settings, for: location)
+        return try await storeFailure { try await SQLAccountStore.withStore(location, secretKey: key, body) }
+    }
+
+    /// The key of `--outbox-key-file`; nil for SQLite without one (the store keeps its own).
+    private func secretKey(_ settings: Settings, for location: String) throws -> AccountSecretKey? {
+        guard let path = try settings.string(outboxKeyFile, .outboxKeyFile) else {
+            guard location.hasPrefix("sqlite:") else {
+                throw ValidationError(
+                    "a PostgreSQL account store needs \(Setting.outboxKeyFile.names): one key file, the same on every node (make it with `openssl rand -base64 32 > FILE`)"
+                )
+            }
+            return nil
+        }
+        do {
+            return try SecretKeyFile.read(path)
+        } catch {
+            throw ValidationError("\(Setting.outboxKeyFile.names): \(error)")
+        }
     }
 
     private func storeLocation(_ settings: Settings) throws -> String {

@@ -37,6 +37,7 @@ enum Setting: String, CaseIterable {
     case productName = "product-name"
     case pagesDirectory = "pages-directory"
     case noPages = "no-pages"
+    case outboxKeyFile = "outbox-key-file"
 
     var environmentVariable: String { "BREACHDB_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
     /// How to name the setting in an error: every place it can be given.

@@ -163,6 +163,10 @@ public final class AccountFixture: Sendable {
         var configuration = AccountConfiguration()
         configuration.argon2 = Argon2Parameters(memoryKiB: 256, iterations: 1, parallelism: 1)
         configuration.linkBaseURL = "https://app.example.test"
+        // The queue's count is the process's, and the suites run in parallel: a test's hashes
+        // must not be refused busy because other suites' are in flight (the tests of the
+        // limit set their own).
+        configuration.hashingQueueLimit = 100_000
         return configuration
     }
 
@@ -186,7 +190,8 @@ public final class AccountFixture: Sendable {
             try await Self.postgresAdministration("CREATE DATABASE \(name)")
             postgresDatabase = name
             databases.made(name)
-            let (made, service) = try await SQLAccountStore.make(Self.postgresURL(database: name))
+            let (made, service) = try await SQLAccountStore.make(
+                Self.postgresURL(database: name), secretKey: .generate())
             store = made
             if let service { databases.run(service) }
             databases.made(name, store: store)

@@ -161,9 +161,11 @@ struct GuessingLimitTests {
                     }
                 }
             }
+            // The handle is ID.SECRET; the store knows the id alone.
             let tries = try await fixture.store.database.transaction { connection in
                 try await connection.query(
-                    "SELECT failed_attempts FROM device_challenges WHERE id = ?", [.text(challenge)]
+                    "SELECT failed_attempts FROM device_challenges WHERE id = ?",
+                    [.text(String(challenge.prefix { $0 != "." }))]
                 )
                 .first?.integer("failed_attempts")
             }

@@ -1,5 +1,6 @@
 """Operations of `breachdb serve` as an operator sees them: graceful shutdown finishes the
 requests in flight, and replacing the index under load fails no request."""
+import base64
 import contextlib
 import json
 import os
@@ -118,8 +119,11 @@ def test_a_postgresql_that_is_down_ends_serve_naming_it_without_the_password(tmp
     index = str(tmp_path / "index.idx")
     ingest(index, 3)
     down = f"postgres://breachdb:s3cret@127.0.0.1:{free_port()}/accounts?sslmode=disable"
+    key = tmp_path / "outbox.key"
+    key.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
     # The pool gives up after its own retries (about a minute).
-    result = subprocess.run([BREACHDB, "serve", "--index", index, "--port", str(free_port()), "--accounts", down],
+    result = subprocess.run([BREACHDB, "serve", "--index", index, "--port", str(free_port()), "--accounts", down,
+                             "--outbox-key-file", str(key)],
                             capture_output=True, text=True, timeout=180)
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
