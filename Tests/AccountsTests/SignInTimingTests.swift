@@ -23,7 +23,7 @@ struct SignInTimingTests {
         try await AccountFixture.withActiveUser("known", on: kind, configure: Self.everyGuessChecked) {
             fixture, login, _ in
             let database = RecordingDatabase(fixture.store.database)
-            let store = SQLAccountStore(database: database)
+            let store = SQLAccountStore(database: database, secretKey: fixture.store.secretKey)
             try await store.open()
             let service = AccountService(
                 store: store, breachChecker: fixture.breaches.checker, configuration: fixture.service.configuration,
