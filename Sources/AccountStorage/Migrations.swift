@@ -97,6 +97,13 @@ enum Migrations {
             "ALTER TABLE outbox ADD COLUMN expires_at BIGINT",
             "CREATE INDEX outbox_by_recipient ON outbox (recipient, created_at)",
         ],
+        // 3: where an administrator's action came from, and the audit log newest first
+        // (the administrators' paged view).
+        [
+            "ALTER TABLE audit_log ADD COLUMN client_address TEXT",
+            "ALTER TABLE audit_log ADD COLUMN user_agent TEXT",
+            "CREATE INDEX audit_log_by_time ON audit_log (at, id)",
+        ],
     ]
 
     /// Brings the schema up to date in one transaction; on PostgreSQL an advisory lock

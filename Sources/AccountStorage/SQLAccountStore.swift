@@ -147,15 +147,9 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
     public func auditEvents(accountID: AccountID) async throws -> [AuditEvent] {
         try await database.transaction { connection in
             try await connection.query(
-                "SELECT at, account_id, kind, actor_id, detail FROM audit_log WHERE account_id = ? ORDER BY at, id",
+                "SELECT \(SQLAccountTransaction.auditColumns) FROM audit_log WHERE account_id = ? ORDER BY at, id",
                 [.id(accountID)]
-            ).map { row in
-                AuditEvent(
-                    at: Date(milliseconds: try row.integer("at")),
-                    accountID: try row.optionalText("account_id").map(AccountID.init),
-                    kind: try row.value(AuditEvent.Kind.self, "kind"),
-                    actorID: try row.optionalText("actor_id").map(AccountID.init), detail: try row.text("detail"))
-            }
+            ).map(SQLAccountTransaction.auditEvent)
         }
     }
 }
@@ -454,11 +448,45 @@ struct SQLAccountTransaction: AccountTransaction {
 
     func append(_ event: AuditEvent) async throws {
         try await exec(
-            "INSERT INTO audit_log (id, at, account_id, kind, actor_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            """
+            INSERT INTO audit_log (id, at, account_id, kind, actor_id, detail, client_address, user_agent)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
             [
                 .text(makeIdentifier()), .integer(event.at.milliseconds), optional(event.accountID?.rawValue),
                 .text(event.kind.rawValue), optional(event.actorID?.rawValue), .text(event.detail),
+                optional(event.origin.clientAddress), optional(event.origin.userAgent),
             ])
+    }
+
+    static let auditColumns = "at, account_id, kind, actor_id, detail, client_address, user_agent"
+
+    static func auditEvent(_ row: SQLRow) throws -> AuditEvent {
+        AuditEvent(
+            at: Date(milliseconds: try row.integer("at")),
+            accountID: try row.optionalText("account_id").map(AccountID.init),
+            kind: try row.value(AuditEvent.Kind.self, "kind"),
+            actorID: try row.optionalText("actor_id").map(AccountID.init), detail: try row.text("detail"),
+            origin: RequestOrigin(
+                clientAddress: try row.optionalText("client_address"), userAgent: try row.optionalText("user_agent")))
+    }
+
+    func auditEntries(before: String?, limit: Int) async throws -> [AuditEntry] {
+        // Newest first by time, then id; `before` is the last entry of the previous page.
+        let columns = Self.auditColumns.split(separator: ", ").map { "e.\($0)" }.joined(separator: ", ")
+        let after = before == nil ? "" : "WHERE (e.at, e.id) < (SELECT at, id FROM audit_log WHERE id = ?)"
+        let binds: [SQLValue] = (before.map { [.text($0)] } ?? []) + [.integer(Int64(limit))]
+        return try await connection.query(
+            """
+            SELECT e.id, \(columns), a.login AS account_login, b.login AS actor_login FROM audit_log e
+            LEFT JOIN accounts a ON a.id = e.account_id LEFT JOIN accounts b ON b.id = e.actor_id
+            \(after) ORDER BY e.at DESC, e.id DESC LIMIT ?
+            """, binds
+        ).map { row in
+            AuditEntry(
+                id: try row.text("id"), event: try Self.auditEvent(row),
+                accountLogin: try row.optionalText("account_login"), actorLogin: try row.optionalText("actor_login"))
+        }
     }
 
     private func optional(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }

@@ -85,6 +85,9 @@ public protocol AccountTransaction: Sendable {
     /// Messages queued to `recipient` since `date` (the per-address limit).
     func messageCount(to recipient: String, since date: Date) async throws -> Int
     func append(_ event: AuditEvent) async throws
+    /// D1: up to `limit` audit events, newest first; only those older than the event
+    /// `before` when it is given (an unknown id gives none).
+    func auditEntries(before: String?, limit: Int) async throws -> [AuditEntry]
 }
 
 /// The dispatcher's side of the outbox (R8).
