@@ -38,7 +38,7 @@ public struct AccountPageRoutes: ServerRoutes {
         self.csrf = csrf
     }
 
-    public func register(on router: Router<BreachRequestContext>) {
+    public func register(on router: some RouterMethods<BreachRequestContext>) {
         router.get("/") { request, context in
             try await signedInUser(request, context) == nil
                 ? PageRenderer.redirect(to: "/sign-in") : PageRenderer.redirect(to: "/account")
@@ -67,7 +67,7 @@ public struct AccountPageRoutes: ServerRoutes {
 
     // MARK: Signing in and out (A5, B3, L1–L3)
 
-    private func registerSignIn(on router: Router<BreachRequestContext>) {
+    private func registerSignIn(on router: some RouterMethods<BreachRequestContext>) {
         router.get("sign-in") { request, context in
             if try await signedInUser(request, context) != nil { return PageRenderer.redirect(to: "/account") }
             return renderer.render("sign-in", notice(request), request: request)
@@ -141,7 +141,7 @@ public struct AccountPageRoutes: ServerRoutes {
 
     // MARK: The e-mailed links: activation (A2, B1) and reset (R1–R3, B2)
 
-    private func registerLinks(on router: Router<BreachRequestContext>) {
+    private func registerLinks(on router: some RouterMethods<BreachRequestContext>) {
         for path in ["activate", "reset-password"] {
             // The token leaves the address bar (and the history) at once: kept in a cookie,
             // and the page is reached again without it.
@@ -205,7 +205,7 @@ public struct AccountPageRoutes: ServerRoutes {
 
     // MARK: The signed-in user's page (R4, B4, R6)
 
-    private func registerAccount(on router: Router<BreachRequestContext>) {
+    private func registerAccount(on router: some RouterMethods<BreachRequestContext>) {
         router.get("account") { request, context in
             guard let user = try await signedInUser(request, context) else {
                 return PageRenderer.redirect(to: "/sign-in")
@@ -237,7 +237,7 @@ public struct AccountPageRoutes: ServerRoutes {
 
     // MARK: Administration (D1, R5, R6, A5)
 
-    private func registerAdministration(on router: Router<BreachRequestContext>) {
+    private func registerAdministration(on router: some RouterMethods<BreachRequestContext>) {
         router.get("admin/users") { request, context in
             guard let user = try await signedInUser(request, context) else {
                 return PageRenderer.redirect(to: "/sign-in")

@@ -22,7 +22,7 @@ public struct AccountRoutes: ServerRoutes {
         self.apiTokens = apiTokens.map(BearerTokens.init)
     }
 
-    public func register(on router: Router<BreachRequestContext>) {
+    public func register(on router: some RouterMethods<BreachRequestContext>) {
         let group = router.group("v1/accounts")
         group.post("sign-up") { request, context in
             let body: SignUp = try await decode(request)
