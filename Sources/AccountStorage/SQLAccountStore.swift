@@ -61,11 +61,15 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
 
     /// Checks the connection and brings the schema up to date. Callers that need the
     /// store ready (the server before it listens, the outbox dispatcher) each call it;
-    /// the lock lets one migrate and the others find the schema current.
+    /// the lock lets one migrate and the others find the schema current. A graceful
+    /// shutdown (SIGTERM) while it waits for an unreachable server ends the wait at once
+    /// with `CancellationError`, rather than after the pool gives up.
     public func open() async throws {
-        try await opening.withLock {
-            try await database.checkConnection()
-            try await Migrations.run(on: database, at: Date().milliseconds)
+        try await cancelWhenGracefulShutdown {
+            try await self.opening.withLock {
+                try await self.database.checkConnection()
+                try await Migrations.run(on: self.database, at: Date().milliseconds)
+            }
         }
     }
 
@@ -160,6 +164,9 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
 struct SQLAccountTransaction: AccountTransaction {
     let connection: any SQLConnection
     let dialect: SQLDialect
+
+    /// The seed of the advisory locks on outbox addresses (apart from the migrations' lock).
+    private static let outboxLockSeed = 8_245_002
 
     private static let accountColumns =
         "id, login, email, phone, role, authentication, status, password_hash, must_change_password, failed_sign_ins, locked_until, created_at"
@@ -428,7 +435,16 @@ struct SQLAccountTransaction: AccountTransaction {
     }
 
     func messageCount(to recipient: String, since date: Date) async throws -> Int {
-        Int(
+        if dialect == .postgres {
+            // Read committed would let two transactions count the same rows and both
+            // insert: the address is locked first, until this transaction ends, and the
+            // count (a statement of its own, so a snapshot taken after the lock) sees
+            // what the transaction before it committed. SQLite's transactions already
+            // hold the whole database.
+            try await exec(
+                "SELECT pg_advisory_xact_lock(hashtextextended(?, \(Self.outboxLockSeed)))", [.text(recipient)])
+        }
+        return Int(
             try await connection.query(
                 "SELECT COUNT(*) AS queued FROM outbox WHERE recipient = ? AND created_at >= ?",
                 [.text(recipient), .integer(date.milliseconds)]
