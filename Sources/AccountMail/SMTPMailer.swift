@@ -149,7 +149,7 @@ public struct SMTPMailer: MessageTransport {
                 // channel's loop, so no plain-text byte slips between the gate and TLS.
                 let handler = try Self.tlsHandler(tls, hostname: hostname)
                 try await underlying.eventLoop.submit {
-                    gate.encrypt()
+                    guard gate.encrypt() else { throw SMTPReplyDecoder.injection(at: server) }
                     try underlying.pipeline.syncOperations.addHandler(handler, position: .first)
                 }.get()
                 // RFC 3207: forget what was said before TLS and greet again.
@@ -218,7 +218,7 @@ public struct SMTPMailer: MessageTransport {
 /// Where a session is in its upgrade to TLS, shared by the session and its decoder.
 final class StartTLSGate: Sendable {
     private enum Phase {
-        case plain, awaitingReply, sealed, encrypted
+        case plain, awaitingReply, sealed, refused, encrypted
     }
     private let phase = Mutex(Phase.plain)
 
@@ -230,10 +230,25 @@ final class StartTLSGate: Sendable {
         phase.withLock { if $0 == .awaitingReply, finalLine { $0 = .sealed } }
     }
 
-    var isSealed: Bool { phase.withLock { $0 == .sealed } }
+    /// Whether a byte arriving now must be refused (plain text after the STARTTLS reply);
+    /// once refused, the session cannot go on to TLS.
+    func refusesPlainText() -> Bool {
+        phase.withLock { phase in
+            guard phase == .sealed || phase == .refused else { return false }
+            phase = .refused
+            return true
+        }
+    }
 
-    /// TLS is in place: what arrives now was decrypted.
-    func encrypt() { phase.withLock { $0 = .encrypted } }
+    /// TLS is in place: what arrives now was decrypted. False when plain text came after
+    /// the STARTTLS reply: the session must end.
+    func encrypt() -> Bool {
+        phase.withLock { phase in
+            guard phase != .refused else { return false }
+            phase = .encrypted
+            return true
+        }
+    }
 }
 
 /// SMTP reply lines. Between the STARTTLS reply and TLS, any byte is refused: a server
@@ -246,11 +261,7 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
     let server: String
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard !gate.isSealed else {
-            throw DeliveryError(
-                "SMTP \(server): the server sent more after its STARTTLS reply, before TLS began; refused (STARTTLS injection)"
-            )
-        }
+        guard !gate.refusesPlainText() else { throw Self.injection(at: server) }
         guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")),
             let line = buffer.readSlice(length: newline - buffer.readerIndex + 1)
         else { return .needMoreData }
@@ -259,6 +270,12 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
             finalLine: line.readableBytes < 4 || line.getInteger(at: line.readerIndex + 3) != UInt8(ascii: "-"))
         context.fireChannelRead(wrapInboundOut(line))
         return .continue
+    }
+
+    static func injection(at server: String) -> DeliveryError {
+        DeliveryError(
+            "SMTP \(server): the server sent more after its STARTTLS reply, before TLS began; refused (STARTTLS injection)"
+        )
     }
 
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws

@@ -391,16 +391,12 @@ public final class AccountService: Sendable {
 
     /// A5: a deactivated account cannot sign in; its sessions end at once. The user is told by e-mail.
     public func deactivate(login: String, by administrator: AuthenticatedUser) async throws {
-        try await setStatus(
-            .deactivated, login: login, by: administrator, event: .accountDeactivated,
-            message: templates.accountDeactivated(by: administrator.login))
+        try await setStatus(.deactivated, login: login, by: administrator, event: .accountDeactivated)
     }
 
     /// The account signs in again; the user is told by e-mail.
     public func reactivate(login: String, by administrator: AuthenticatedUser) async throws {
-        try await setStatus(
-            .active, login: login, by: administrator, event: .accountReactivated,
-            message: templates.accountReactivated(by: administrator.login))
+        try await setStatus(.active, login: login, by: administrator, event: .accountReactivated)
     }
 
     /// D1: roles are managed by administrators; only a super-administrator grants or
@@ -476,8 +472,7 @@ public final class AccountService: Sendable {
     }
 
     private func setStatus(
-        _ status: AccountStatus, login: String, by administrator: AuthenticatedUser, event: AuditEvent.Kind,
-        message: MessageTemplates.Email
+        _ status: AccountStatus, login: String, by administrator: AuthenticatedUser, event: AuditEvent.Kind
     ) async throws {
         try requirePasswordChanged(administrator)
         try AccessPolicy.require(administrator.role.administersUsers)
@@ -487,7 +482,9 @@ public final class AccountService: Sendable {
         try await store.transaction { [self] tx in
             try await tx.setStatus(accountID: target.id, status)
             if status == .deactivated { try await tx.deleteSessions(accountID: target.id, keeping: nil) }
-            try await tx.enqueue(links.email(message, to: target.email, at: now))
+            try await tx.enqueue(
+                links.email(
+                    templates.accountStatusChanged(to: status, by: administrator.login), to: target.email, at: now))
             try await tx.append(AuditEvent(at: now, accountID: target.id, kind: event, by: administrator))
         }
     }

@@ -131,25 +131,16 @@ struct MessageTemplates {
                 """)
     }
 
-    /// A5: the account may no longer sign in.
-    func accountDeactivated(by administrator: String) -> Email {
-        Email(
-            subject: "Your \(productName) account was deactivated",
+    /// A5: the account was deactivated (it may no longer sign in) or reactivated.
+    func accountStatusChanged(to status: AccountStatus, by administrator: String) -> Email {
+        let (done, outcome) =
+            status == .deactivated
+            ? ("deactivated", "it can no longer sign in, and every session was signed out")
+            : ("reactivated", "you can sign in again with your user ID and password")
+        return Email(
+            subject: "Your \(productName) account was \(done)",
             body: """
-                \(administrator), an administrator of \(productName), deactivated your account: it \
-                can no longer sign in, and every session was signed out.
-
-                If you did not expect this, contact your administrator.
-                """)
-    }
-
-    /// A5: a deactivated account may sign in again.
-    func accountReactivated(by administrator: String) -> Email {
-        Email(
-            subject: "Your \(productName) account was reactivated",
-            body: """
-                \(administrator), an administrator of \(productName), reactivated your account: you \
-                can sign in again with your user ID and password.
+                \(administrator), an administrator of \(productName), \(done) your account: \(outcome).
 
                 If you did not expect this, contact your administrator.
                 """)
