@@ -79,7 +79,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Requests a second allowed per client (an IPv4 address or IPv6 /64) on every route, bursts up to twice that; 429 beyond; /healthz, /readyz and /metrics exempt; 0: no limit at all (default: \(Int(Serve.accountRequestsPerSecond)) on the account API and pages only).",
+            "Requests a second allowed per client (an IPv4 address or IPv6 /64) on every route, bursts up to twice that; 429 beyond; /healthz, /readyz and /metrics exempt; 0: no limit at all (default: \(Int(Serve.accountRequestsPerSecond)), bursts of \(Int(Serve.accountBurst)), on the account API and pages only).",
             valueName: "per-second"))
     var rateLimit: Double?
 
@@ -121,6 +121,9 @@ struct Serve: AsyncParsableCommand {
     /// few a second after; the range API, microseconds a request and fetched in bulk by
     /// its clients (a whole download is a million requests), stays open unless asked.
     static let accountRequestsPerSecond = 5.0
+    /// Requests a client may make at once on them: a browser loads a page with its
+    /// stylesheet and script, and an office behind one address signs in together.
+    static let accountBurst = 50.0
 
     func run() async throws {
         let settings = try await Settings(configFile)
@@ -165,6 +168,7 @@ struct Serve: AsyncParsableCommand {
             server.requestsPerSecond = value > 0 ? value : nil
         } else {
             server.routesRequestsPerSecond = Self.accountRequestsPerSecond
+            server.routesBurst = Self.accountBurst
         }
         if let list = try settings.string(trustedProxies, .trustedProxies) {
             do {
