@@ -112,7 +112,6 @@ let package = Package(
                 "Accounts", "BreachSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -239,7 +238,7 @@ let package = Package(
         .testTarget(
             name: "AccountMailTests",
             dependencies: [
-                "Accounts", "AccountMail", "AccountTestSupport", "TestSupport",
+                "Accounts", "AccountMail", "AccountTestSupport", "BreachSupport", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -21,6 +21,15 @@ public struct SMSWebhook: MessageTransport {
         self.client = client
     }
 
+    /// Whether the bearer token would cross a network in plain text: `http://` to a host
+    /// that is not a loopback address (the daemon warns at start).
+    public var sendsTokenInPlainText: Bool {
+        guard bearerToken != nil, let components = URLComponents(string: url),
+            components.scheme?.lowercased() == "http", let host = components.host
+        else { return false }
+        return !SMTPConfiguration.isLoopback(host)
+    }
+
     public func deliver(_ message: OutgoingMessage) async throws {
         var request = HTTPClientRequest(url: url)
         request.method = .POST

@@ -2,9 +2,9 @@ import Accounts
 import BreachSupport
 import Foundation
 import NIOCore
-import NIOExtras
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// Where and how to send e-mail.
 public struct SMTPConfiguration: Sendable {
@@ -114,6 +114,7 @@ public struct SMTPMailer: MessageTransport {
         let tls =
             try configuration.security == .plaintextOnLoopback ? nil : NIOSSLContext(configuration: configuration.tls)
         let hostname = configuration.host
+        let gate = StartTLSGate()
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -123,7 +124,8 @@ public struct SMTPMailer: MessageTransport {
                         if let tls, configuration.security == .implicitTLS {
                             try channel.pipeline.syncOperations.addHandler(try Self.tlsHandler(tls, hostname: hostname))
                         }
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBasedFrameDecoder()))
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(SMTPReplyDecoder(gate: gate, server: server)))
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
@@ -141,10 +143,15 @@ public struct SMTPMailer: MessageTransport {
                     throw DeliveryError(
                         "SMTP \(server): the server does not offer STARTTLS; refusing to send in plain text")
                 }
+                gate.awaitReply()
                 _ = try await session.command("STARTTLS", expect: 220)
-                // In front of the line decoder: every byte from here on is TLS.
-                try await underlying.pipeline.addHandler(try Self.tlsHandler(tls, hostname: hostname), position: .first)
-                    .get()
+                // In front of the line decoder: every byte from here on is TLS. On the
+                // channel's loop, so no plain-text byte slips between the gate and TLS.
+                let handler = try Self.tlsHandler(tls, hostname: hostname)
+                try await underlying.eventLoop.submit {
+                    guard gate.encrypt() else { throw SMTPReplyDecoder.injection(at: server) }
+                    try underlying.pipeline.syncOperations.addHandler(handler, position: .first)
+                }.get()
                 // RFC 3207: forget what was said before TLS and greet again.
                 _ = try await session.command("EHLO \(greeting)", expect: 250)
             }
@@ -205,6 +212,76 @@ public struct SMTPMailer: MessageTransport {
                 return reply
             }
         }
+    }
+}
+
+/// Where a session is in its upgrade to TLS, shared by the session and its decoder.
+final class StartTLSGate: Sendable {
+    private enum Phase {
+        case plain, awaitingReply, sealed, refused, encrypted
+    }
+    private let phase = Mutex(Phase.plain)
+
+    /// STARTTLS is being sent: its reply is the last plain text the server may send.
+    func awaitReply() { phase.withLock { $0 = .awaitingReply } }
+
+    /// A reply line arrived; the last line of the STARTTLS reply closes plain text.
+    func received(finalLine: Bool) {
+        phase.withLock { if $0 == .awaitingReply, finalLine { $0 = .sealed } }
+    }
+
+    /// Whether a byte arriving now must be refused (plain text after the STARTTLS reply);
+    /// once refused, the session cannot go on to TLS.
+    func refusesPlainText() -> Bool {
+        phase.withLock { phase in
+            guard phase == .sealed || phase == .refused else { return false }
+            phase = .refused
+            return true
+        }
+    }
+
+    /// TLS is in place: what arrives now was decrypted. False when plain text came after
+    /// the STARTTLS reply: the session must end.
+    func encrypt() -> Bool {
+        phase.withLock { phase in
+            guard phase != .refused else { return false }
+            phase = .encrypted
+            return true
+        }
+    }
+}
+
+/// SMTP reply lines. Between the STARTTLS reply and TLS, any byte is refused: a server
+/// (or someone in the path) that pipelines a reply after "220" in plain text would
+/// otherwise have it read as the first reply over TLS (the STARTTLS command-injection
+/// class of bug, CVE-2011-0411), so the session ends instead.
+struct SMTPReplyDecoder: ByteToMessageDecoder {
+    typealias InboundOut = ByteBuffer
+    let gate: StartTLSGate
+    let server: String
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard !gate.refusesPlainText() else { throw Self.injection(at: server) }
+        guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")),
+            let line = buffer.readSlice(length: newline - buffer.readerIndex + 1)
+        else { return .needMoreData }
+        // "250-…" continues a reply; "250 …" (or a bare code) ends it.
+        gate.received(
+            finalLine: line.readableBytes < 4 || line.getInteger(at: line.readerIndex + 3) != UInt8(ascii: "-"))
+        context.fireChannelRead(wrapInboundOut(line))
+        return .continue
+    }
+
+    static func injection(at server: String) -> DeliveryError {
+        DeliveryError(
+            "SMTP \(server): the server sent more after its STARTTLS reply, before TLS began; refused (STARTTLS injection)"
+        )
+    }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+        -> DecodingState
+    {
+        try decode(context: context, buffer: &buffer)
     }
 }
 

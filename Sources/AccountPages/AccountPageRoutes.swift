@@ -38,9 +38,9 @@ public struct AccountPageRoutes: ServerRoutes {
         self.csrf = csrf
     }
 
-    public func register(on router: Router<BreachRequestContext>) {
-        router.get("/") { request, _ in
-            try await signedInUser(request) == nil
+    public func register(on router: some RouterMethods<BreachRequestContext>) {
+        router.get("/") { request, context in
+            try await signedInUser(request, context) == nil
                 ? PageRenderer.redirect(to: "/sign-in") : PageRenderer.redirect(to: "/account")
         }
         router.get("pages/:file") { _, context in
@@ -67,9 +67,9 @@ public struct AccountPageRoutes: ServerRoutes {
 
     // MARK: Signing in and out (A5, B3, L1–L3)
 
-    private func registerSignIn(on router: Router<BreachRequestContext>) {
-        router.get("sign-in") { request, _ in
-            if try await signedInUser(request) != nil { return PageRenderer.redirect(to: "/account") }
+    private func registerSignIn(on router: some RouterMethods<BreachRequestContext>) {
+        router.get("sign-in") { request, context in
+            if try await signedInUser(request, context) != nil { return PageRenderer.redirect(to: "/account") }
             return renderer.render("sign-in", notice(request), request: request)
         }
         router.post("sign-in") { request, context in
@@ -141,7 +141,7 @@ public struct AccountPageRoutes: ServerRoutes {
 
     // MARK: The e-mailed links: activation (A2, B1) and reset (R1–R3, B2)
 
-    private func registerLinks(on router: Router<BreachRequestContext>) {
+    private func registerLinks(on router: some RouterMethods<BreachRequestContext>) {
         for path in ["activate", "reset-password"] {
             // The token leaves the address bar (and the history) at once: kept in a cookie,
             // and the page is reached again without it.
@@ -205,16 +205,20 @@ public struct AccountPageRoutes: ServerRoutes {
 
     // MARK: The signed-in user's page (R4, B4, R6)
 
-    private func registerAccount(on router: Router<BreachRequestContext>) {
-        router.get("account") { request, _ in
-            guard let user = try await signedInUser(request) else { return PageRenderer.redirect(to: "/sign-in") }
+    private func registerAccount(on router: some RouterMethods<BreachRequestContext>) {
+        router.get("account") { request, context in
+            guard let user = try await signedInUser(request, context) else {
+                return PageRenderer.redirect(to: "/sign-in")
+            }
             var values = notice(request)
             values["mustChange"] = user.mustChangePassword  // R6: the forced change
             return renderer.render("account", values, request: request, user: user)
         }
-        router.post("account/password") { request, _ in
+        router.post("account/password") { request, context in
             let form = try await verifiedForm(request)
-            guard let user = try await signedInUser(request) else { return PageRenderer.redirect(to: "/sign-in") }
+            guard let user = try await signedInUser(request, context) else {
+                return PageRenderer.redirect(to: "/sign-in")
+            }
             do {
                 try await accounts.changePassword(
                     by: user, currentPassword: form.currentPassword ?? "", newPassword: form.password ?? "",
@@ -233,9 +237,11 @@ public struct AccountPageRoutes: ServerRoutes {
 
     // MARK: Administration (D1, R5, R6, A5)
 
-    private func registerAdministration(on router: Router<BreachRequestContext>) {
-        router.get("admin/users") { request, _ in
-            guard let user = try await signedInUser(request) else { return PageRenderer.redirect(to: "/sign-in") }
+    private func registerAdministration(on router: some RouterMethods<BreachRequestContext>) {
+        router.get("admin/users") { request, context in
+            guard let user = try await signedInUser(request, context) else {
+                return PageRenderer.redirect(to: "/sign-in")
+            }
             let query = request.uri.queryParameters["q"].map(String.init) ?? ""
             do {
                 return renderer.render(
@@ -245,9 +251,11 @@ public struct AccountPageRoutes: ServerRoutes {
                 return refusal(error, page: "account", request: request, user: user)
             }
         }
-        router.post("admin/users") { request, _ in
+        router.post("admin/users") { request, context in
             let form = try await verifiedForm(request)
-            guard let user = try await signedInUser(request) else { return PageRenderer.redirect(to: "/sign-in") }
+            guard let user = try await signedInUser(request, context) else {
+                return PageRenderer.redirect(to: "/sign-in")
+            }
             let login = form.login ?? "", query = form.q ?? ""
             do {
                 let notice: String
@@ -316,10 +324,10 @@ public struct AccountPageRoutes: ServerRoutes {
     // MARK: Shared steps
 
     /// The user of the session cookie, or nil without a valid session (L4 ends idle ones).
-    private func signedInUser(_ request: Request) async throws -> AuthenticatedUser? {
+    private func signedInUser(_ request: Request, _ context: BreachRequestContext) async throws -> AuthenticatedUser? {
         guard let token = request.cookies[cookies.session]?.value, !token.isEmpty else { return nil }
         do {
-            return try await accounts.authenticate(sessionToken: token)
+            return try await accounts.authenticate(sessionToken: token, from: request.origin(context))
         } catch AccountError.notSignedIn {
             return nil
         }

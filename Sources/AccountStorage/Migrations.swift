@@ -105,6 +105,13 @@ enum Migrations {
             "ALTER TABLE outbox ADD COLUMN body_key TEXT",
             "UPDATE device_challenges SET used_at = expires_at WHERE used_at IS NULL",
         ],
+        // 4: where an administrator's action came from, and the audit log newest first
+        // (the administrators' paged view).
+        [
+            "ALTER TABLE audit_log ADD COLUMN client_address TEXT",
+            "ALTER TABLE audit_log ADD COLUMN user_agent TEXT",
+            "CREATE INDEX audit_log_by_time ON audit_log (at, id)",
+        ],
     ]
 
     /// Brings the schema up to date in one transaction; on PostgreSQL an advisory lock

@@ -78,12 +78,16 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
 
     /// Checks the connection and brings the schema up to date. Callers that need the
     /// store ready (the server before it listens, the outbox dispatcher) each call it;
-    /// the lock lets one migrate and the others find the schema current.
+    /// the lock lets one migrate and the others find the schema current. A graceful
+    /// shutdown (SIGTERM) while it waits for an unreachable server ends the wait at once
+    /// with `CancellationError`, rather than after the pool gives up.
     public func open() async throws {
-        try await opening.withLock {
-            try await database.checkConnection()
-            try await Migrations.run(on: database, at: Date().milliseconds)
-            try await sealPlainBodies()
+        try await cancelWhenGracefulShutdown {
+            try await self.opening.withLock {
+                try await self.database.checkConnection()
+                try await Migrations.run(on: self.database, at: Date().milliseconds)
+                try await self.sealPlainBodies()
+            }
         }
     }
 
@@ -204,15 +208,9 @@ public final class SQLAccountStore: AccountStore, OutboxStore, AuditLog {
     public func auditEvents(accountID: AccountID) async throws -> [AuditEvent] {
         try await database.transaction { connection in
             try await connection.query(
-                "SELECT at, account_id, kind, actor_id, detail FROM audit_log WHERE account_id = ? ORDER BY at, id",
+                "SELECT \(SQLAccountTransaction.auditColumns) FROM audit_log WHERE account_id = ? ORDER BY at, id",
                 [.id(accountID)]
-            ).map { row in
-                AuditEvent(
-                    at: Date(milliseconds: try row.integer("at")),
-                    accountID: try row.optionalText("account_id").map(AccountID.init),
-                    kind: try row.value(AuditEvent.Kind.self, "kind"),
-                    actorID: try row.optionalText("actor_id").map(AccountID.init), detail: try row.text("detail"))
-            }
+            ).map(SQLAccountTransaction.auditEvent)
         }
     }
 }
@@ -224,6 +222,9 @@ struct SQLAccountTransaction: AccountTransaction {
     let connection: any SQLConnection
     let dialect: SQLDialect
     let sealing: OutboxSealing
+
+    /// The seed of the advisory locks on outbox addresses (apart from the migrations' lock).
+    private static let outboxLockSeed = 8_245_002
 
     private static let accountColumns =
         "id, login, email, phone, role, authentication, status, password_hash, must_change_password, failed_sign_ins, locked_until, created_at"
@@ -497,7 +498,16 @@ struct SQLAccountTransaction: AccountTransaction {
     }
 
     func messageCount(to recipient: String, since date: Date) async throws -> Int {
-        Int(
+        if dialect == .postgres {
+            // Read committed would let two transactions count the same rows and both
+            // insert: the address is locked first, until this transaction ends, and the
+            // count (a statement of its own, so a snapshot taken after the lock) sees
+            // what the transaction before it committed. SQLite's transactions already
+            // hold the whole database.
+            try await exec(
+                "SELECT pg_advisory_xact_lock(hashtextextended(?, \(Self.outboxLockSeed)))", [.text(recipient)])
+        }
+        return Int(
             try await connection.query(
                 "SELECT COUNT(*) AS queued FROM outbox WHERE recipient = ? AND created_at >= ?",
                 [.text(recipient), .integer(date.milliseconds)]
@@ -517,11 +527,45 @@ struct SQLAccountTransaction: AccountTransaction {
 
     func append(_ event: AuditEvent) async throws {
         try await exec(
-            "INSERT INTO audit_log (id, at, account_id, kind, actor_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            """
+            INSERT INTO audit_log (id, at, account_id, kind, actor_id, detail, client_address, user_agent)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
             [
                 .text(makeIdentifier()), .integer(event.at.milliseconds), optional(event.accountID?.rawValue),
                 .text(event.kind.rawValue), optional(event.actorID?.rawValue), .text(event.detail),
+                optional(event.origin.clientAddress), optional(event.origin.userAgent),
             ])
+    }
+
+    static let auditColumns = "at, account_id, kind, actor_id, detail, client_address, user_agent"
+
+    static func auditEvent(_ row: SQLRow) throws -> AuditEvent {
+        AuditEvent(
+            at: Date(milliseconds: try row.integer("at")),
+            accountID: try row.optionalText("account_id").map(AccountID.init),
+            kind: try row.value(AuditEvent.Kind.self, "kind"),
+            actorID: try row.optionalText("actor_id").map(AccountID.init), detail: try row.text("detail"),
+            origin: RequestOrigin(
+                clientAddress: try row.optionalText("client_address"), userAgent: try row.optionalText("user_agent")))
+    }
+
+    func auditEntries(before: String?, limit: Int) async throws -> [AuditEntry] {
+        // Newest first by time, then id; `before` is the last entry of the previous page.
+        let columns = Self.auditColumns.split(separator: ", ").map { "e.\($0)" }.joined(separator: ", ")
+        let after = before == nil ? "" : "WHERE (e.at, e.id) < (SELECT at, id FROM audit_log WHERE id = ?)"
+        let binds: [SQLValue] = (before.map { [.text($0)] } ?? []) + [.integer(Int64(limit))]
+        return try await connection.query(
+            """
+            SELECT e.id, \(columns), a.login AS account_login, b.login AS actor_login FROM audit_log e
+            LEFT JOIN accounts a ON a.id = e.account_id LEFT JOIN accounts b ON b.id = e.actor_id
+            \(after) ORDER BY e.at DESC, e.id DESC LIMIT ?
+            """, binds
+        ).map { row in
+            AuditEntry(
+                id: try row.text("id"), event: try Self.auditEvent(row),
+                accountLogin: try row.optionalText("account_login"), actorLogin: try row.optionalText("actor_login"))
+        }
     }
 
     private func optional(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }

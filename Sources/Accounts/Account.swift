@@ -144,13 +144,43 @@ public struct AuditEvent: Sendable, Equatable {
     /// Who did it, when not the account itself (an administrator's account id).
     public var actorID: AccountID?
     public var detail: String
+    /// Where an administrator's action came from (the client's address and user agent);
+    /// unknown for the rest.
+    public var origin: RequestOrigin
 
-    public init(at: Date, accountID: AccountID?, kind: Kind, actorID: AccountID? = nil, detail: String = "") {
+    public init(
+        at: Date, accountID: AccountID?, kind: Kind, actorID: AccountID? = nil, detail: String = "",
+        origin: RequestOrigin = .unknown
+    ) {
         self.at = at
         self.accountID = accountID
         self.kind = kind
         self.actorID = actorID
         self.detail = detail
+        self.origin = origin
+    }
+
+    /// D1: an administrator's action on `accountID`, with who did it and from where.
+    init(at: Date, accountID: AccountID, kind: Kind, by administrator: AuthenticatedUser, detail: String = "") {
+        self.init(
+            at: at, accountID: accountID, kind: kind, actorID: administrator.accountID, detail: detail,
+            origin: administrator.origin)
+    }
+}
+
+/// An audit event as the administrators' log shows it (D1): with its id (the paging
+/// cursor) and the logins of the account and the actor, when they still exist.
+public struct AuditEntry: Sendable, Equatable {
+    public var id: String
+    public var event: AuditEvent
+    public var accountLogin: String?
+    public var actorLogin: String?
+
+    public init(id: String, event: AuditEvent, accountLogin: String?, actorLogin: String?) {
+        self.id = id
+        self.event = event
+        self.accountLogin = accountLogin
+        self.actorLogin = actorLogin
     }
 }
 

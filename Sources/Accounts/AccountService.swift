@@ -96,7 +96,7 @@ public final class AccountService: Sendable {
             guard try await tx.insert(account) else { throw AccountError.loginTaken }
             try await tx.append(
                 AuditEvent(
-                    at: now, accountID: account.id, kind: .accountCreated, actorID: administrator.accountID,
+                    at: now, accountID: account.id, kind: .accountCreated, by: administrator,
                     detail: "role=\(role.rawValue) authentication=\(authentication.rawValue)"))
             if authentication == .password {
                 try await links.send(
@@ -226,9 +226,12 @@ public final class AccountService: Sendable {
     }
 
     /// The account behind a session token, for requests after sign-in. Refreshes the
-    /// idle timer (L4); an idle or expired session is ended.
-    public func authenticate(sessionToken: String) async throws -> AuthenticatedUser {
-        try await sessions.authenticate(sessionToken, at: clock.now())
+    /// idle timer (L4); an idle or expired session is ended. `origin` is where the
+    /// request came from, recorded with the administrators' actions it authorises.
+    public func authenticate(sessionToken: String, from origin: RequestOrigin = .unknown) async throws
+        -> AuthenticatedUser
+    {
+        try await sessions.authenticate(sessionToken, from: origin, at: clock.now())
     }
 
     public func signOut(sessionToken: String) async throws {
@@ -356,8 +359,7 @@ public final class AccountService: Sendable {
             guard account.authentication == .password else { throw AccountError.singleSignOnAccount }
             guard account.status == .active else { throw AccountError.accountDeactivated }
             try await tx.append(
-                AuditEvent(
-                    at: now, accountID: account.id, kind: .adminSentPasswordReset, actorID: administrator.accountID))
+                AuditEvent(at: now, accountID: account.id, kind: .adminSentPasswordReset, by: administrator))
             try await links.sendReset(
                 to: account, token: token, message: templates.passwordReset(token: token, hours: links.resetHours),
                 in: tx, at: now)
@@ -365,7 +367,9 @@ public final class AccountService: Sendable {
     }
 
     /// R6: in a deployment without e-mail an administrator sets the password; the user
-    /// must change it at the next sign-in. Ends the user's sessions and any lockout.
+    /// must change it at the next sign-in. Ends the user's sessions and any lockout, and
+    /// tells the user by e-mail (where there is a mail server): no administrator takes an
+    /// account over unnoticed.
     public func adminSetPassword(login: String, password: String, by administrator: AuthenticatedUser) async throws {
         try requirePasswordChanged(administrator)
         try AccessPolicy.require(administrator.role.administersUsers)
@@ -380,33 +384,39 @@ public final class AccountService: Sendable {
             if target.status == .pending { try await tx.setStatus(accountID: target.id, .active) }
             try await tx.clearFailedSignIns(accountID: target.id)
             try await revokeSecrets(of: target.id, keepingSession: nil, in: tx, at: now)
-            try await tx.append(
-                AuditEvent(at: now, accountID: target.id, kind: .adminSetPassword, actorID: administrator.accountID))
+            try await tx.enqueue(
+                links.email(templates.passwordSetByAdministrator(administrator.login), to: target.email, at: now))
+            try await tx.append(AuditEvent(at: now, accountID: target.id, kind: .adminSetPassword, by: administrator))
         }
     }
 
-    /// A5: a deactivated account cannot sign in; its sessions end at once.
+    /// A5: a deactivated account cannot sign in; its sessions end at once. The user is told by e-mail.
     public func deactivate(login: String, by administrator: AuthenticatedUser) async throws {
         try await setStatus(.deactivated, login: login, by: administrator, event: .accountDeactivated)
     }
 
+    /// The account signs in again; the user is told by e-mail.
     public func reactivate(login: String, by administrator: AuthenticatedUser) async throws {
         try await setStatus(.active, login: login, by: administrator, event: .accountReactivated)
     }
 
     /// D1: roles are managed by administrators; only a super-administrator grants or
-    /// takes away super-administrator.
+    /// takes away super-administrator. The user is told by e-mail.
     public func setRole(_ role: Role, login: String, by administrator: AuthenticatedUser) async throws {
         try requirePasswordChanged(administrator)
         try AccessPolicy.require(administrator.role.administersUsers)
         let target = try await existingAccount(login)
         try AccessPolicy.require(AccessPolicy.mayChangeRole(of: target.role, to: role, by: administrator.role))
         let now = clock.now()
-        try await store.transaction { tx in
+        try await store.transaction { [self] tx in
             try await tx.setRole(accountID: target.id, role)
+            try await tx.enqueue(
+                links.email(
+                    templates.roleChanged(from: target.role, to: role, by: administrator.login), to: target.email,
+                    at: now))
             try await tx.append(
                 AuditEvent(
-                    at: now, accountID: target.id, kind: .roleChanged, actorID: administrator.accountID,
+                    at: now, accountID: target.id, kind: .roleChanged, by: administrator,
                     detail: "\(target.role.rawValue)->\(role.rawValue)"))
         }
     }
@@ -422,6 +432,20 @@ public final class AccountService: Sendable {
         return try await store.transaction { tx in try await tx.accounts(containing: text, limit: limit) }.map(
             UserSummary.init)
     }
+
+    /// D1: the audit log, newest first, `limit` events at most (1…``maximumAuditPage``),
+    /// those before the event `before` (the last id of the previous page) when given.
+    public func auditLog(before: String? = nil, limit: Int = 100, by administrator: AuthenticatedUser) async throws
+        -> [AuditEntry]
+    {
+        try requirePasswordChanged(administrator)
+        try AccessPolicy.require(administrator.role.administersUsers)
+        let limit = min(max(limit, 1), Self.maximumAuditPage)
+        return try await store.transaction { tx in try await tx.auditEntries(before: before, limit: limit) }
+    }
+
+    /// The most events one page of the audit log holds.
+    public static let maximumAuditPage = 500
 
     /// A3: the strength shown while a password is chosen; breached is always weak.
     public func passwordStrength(_ password: String) async -> PasswordStrength {
@@ -456,11 +480,13 @@ public final class AccountService: Sendable {
         let target = try await existingAccount(login)
         try AccessPolicy.require(AccessPolicy.mayEdit(target.role, by: administrator.role))
         let now = clock.now()
-        try await store.transaction { tx in
+        try await store.transaction { [self] tx in
             try await tx.setStatus(accountID: target.id, status)
             if status == .deactivated { try await tx.deleteSessions(accountID: target.id, keeping: nil) }
-            try await tx.append(
-                AuditEvent(at: now, accountID: target.id, kind: event, actorID: administrator.accountID))
+            try await tx.enqueue(
+                links.email(
+                    templates.accountStatusChanged(to: status, by: administrator.login), to: target.email, at: now))
+            try await tx.append(AuditEvent(at: now, accountID: target.id, kind: event, by: administrator))
         }
     }
 

@@ -86,9 +86,15 @@ public protocol AccountTransaction: Sendable {
 
     // Outbox and audit
     func enqueue(_ message: OutgoingMessage) async throws
-    /// Messages queued to `recipient` since `date` (the per-address limit).
+    /// Messages queued to `recipient` since `date` (the per-address limit). Holds the
+    /// address until the transaction ends, so that of two concurrent requests for one
+    /// address the second counts what the first queued: the limit cannot be passed by
+    /// parallel requests.
     func messageCount(to recipient: String, since date: Date) async throws -> Int
     func append(_ event: AuditEvent) async throws
+    /// D1: up to `limit` audit events, newest first; only those older than the event
+    /// `before` when it is given (an unknown id gives none).
+    func auditEntries(before: String?, limit: Int) async throws -> [AuditEntry]
 }
 
 /// The dispatcher's side of the outbox (R8).

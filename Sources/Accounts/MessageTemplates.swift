@@ -95,7 +95,7 @@ struct MessageTemplates {
         "\(productName): your password was just reset. If this was not you, contact your administrator."
     }
 
-    /// R4, R6: the password changed while signed in, or an administrator set it.
+    /// R4: the password changed while signed in.
     func passwordChanged() -> Email {
         Email(
             subject: "Your \(productName) password was changed",
@@ -103,6 +103,55 @@ struct MessageTemplates {
                 The password of your \(productName) account was changed, and every other session \
                 was signed out. If you did not do this, reset your password or contact your administrator.
                 """)
+    }
+
+    /// R6: an administrator chose the password, so that no one takes an account over unnoticed.
+    func passwordSetByAdministrator(_ administrator: String) -> Email {
+        Email(
+            subject: "An administrator set a new password for your \(productName) account",
+            body: """
+                \(administrator), an administrator of \(productName), set a new password for your \
+                account. Every session was signed out, and you will be asked to choose your own \
+                password when you sign in with the one the administrator gives you.
+
+                If you did not ask for this, contact your administrator, or reset your password \
+                with "Forgot my password" on the sign-in page.
+                """)
+    }
+
+    /// D1: an administrator changed the account's role.
+    func roleChanged(from old: Role, to new: Role, by administrator: String) -> Email {
+        Email(
+            subject: "Your role in \(productName) was changed",
+            body: """
+                \(administrator), an administrator of \(productName), changed your account's role \
+                from \(Self.name(of: old)) to \(Self.name(of: new)).
+
+                If you did not expect this, contact your administrator.
+                """)
+    }
+
+    /// A5: the account was deactivated (it may no longer sign in) or reactivated.
+    func accountStatusChanged(to status: AccountStatus, by administrator: String) -> Email {
+        let (done, outcome) =
+            status == .deactivated
+            ? ("deactivated", "it can no longer sign in, and every session was signed out")
+            : ("reactivated", "you can sign in again with your user ID and password")
+        return Email(
+            subject: "Your \(productName) account was \(done)",
+            body: """
+                \(administrator), an administrator of \(productName), \(done) your account: \(outcome).
+
+                If you did not expect this, contact your administrator.
+                """)
+    }
+
+    private static func name(of role: Role) -> String {
+        switch role {
+        case .superAdministrator: "super-administrator"
+        case .userAdministrator: "user administrator"
+        case .user: "user"
+        }
     }
 
     /// A4: a reset asked for an account that signs in with single sign-on.

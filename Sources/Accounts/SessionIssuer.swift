@@ -43,7 +43,9 @@ struct SessionIssuer: Sendable {
 
     /// The account behind a session token; refreshes the idle timer (L4). An idle or
     /// expired session, or one whose account is no longer active, is ended.
-    func authenticate(_ sessionToken: String, at now: Date) async throws -> AuthenticatedUser {
+    func authenticate(_ sessionToken: String, from origin: RequestOrigin, at now: Date) async throws
+        -> AuthenticatedUser
+    {
         let hash = SecretToken.hash(sessionToken)
         let idle = configuration.sessionIdleTimeout.timeInterval
         let user: AuthenticatedUser? = try await store.transaction { tx in
@@ -58,7 +60,7 @@ struct SessionIssuer: Sendable {
             return AuthenticatedUser(
                 accountID: account.id, login: account.login, email: account.email, role: account.role,
                 authentication: account.authentication, mustChangePassword: account.mustChangePassword,
-                sessionTokenHash: hash)
+                origin: origin, sessionTokenHash: hash)
         }
         guard let user else { throw AccountError.notSignedIn }
         return user

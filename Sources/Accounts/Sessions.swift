@@ -22,7 +22,7 @@ public enum SignInResult: Sendable, Equatable {
     case deviceVerificationRequired(challengeID: String)
 }
 
-/// The account behind a valid session.
+/// The account behind a valid session, for one request.
 public struct AuthenticatedUser: Sendable, Equatable {
     public var accountID: AccountID
     public var login: String
@@ -30,5 +30,8 @@ public struct AuthenticatedUser: Sendable, Equatable {
     public var role: Role
     public var authentication: AuthenticationMethod
     public var mustChangePassword: Bool
+    /// Where the request that presented the session came from (the audit log of
+    /// administrators' actions records it).
+    public var origin: RequestOrigin
     let sessionTokenHash: TokenHash
 }

@@ -22,7 +22,7 @@ public struct AccountRoutes: ServerRoutes {
         self.apiTokens = apiTokens.map(BearerTokens.init)
     }
 
-    public func register(on router: Router<BreachRequestContext>) {
+    public func register(on router: some RouterMethods<BreachRequestContext>) {
         let group = router.group("v1/accounts")
         group.post("sign-up") { request, context in
             let body: SignUp = try await decode(request)
@@ -55,8 +55,8 @@ public struct AccountRoutes: ServerRoutes {
             return Response(status: .noContent)
         }
         // The routes of a signed-in user resolve the session first, before reading the body.
-        group.get("me") { request, _ in
-            let user = try await accounts.signedInUser(request)
+        group.get("me") { request, context in
+            let user = try await accounts.signedInUser(request, context)
             return try JSONBody.response(
                 Me(
                     id: user.accountID, login: user.login, email: user.email, role: user.role,
@@ -82,8 +82,8 @@ public struct AccountRoutes: ServerRoutes {
             try await accounts.resetPassword(token: body.token, newPassword: body.newPassword)
             return Response(status: .noContent)
         }
-        group.post("password") { request, _ in
-            let user = try await accounts.signedInUser(request)
+        group.post("password") { request, context in
+            let user = try await accounts.signedInUser(request, context)
             let body: Change = try await decode(request)
             try await accounts.changePassword(
                 by: user, currentPassword: body.currentPassword,
@@ -91,9 +91,27 @@ public struct AccountRoutes: ServerRoutes {
             return Response(status: .noContent)
         }
 
+        // D1: the audit log, newest first, a page at a time (`before`: the previous page's last id).
+        group.get("admin/audit") { request, context in
+            let user = try await accounts.signedInUser(request, context)
+            let query = request.uri.queryParameters
+            let limit = try query.get("limit").map { text in
+                guard let limit = Int(text), (1...AccountService.maximumAuditPage).contains(limit) else {
+                    throw APIError.badRequest(
+                        "invalid_limit", "limit must be a whole number from 1 to \(AccountService.maximumAuditPage)")
+                }
+                return limit
+            }
+            let entries = try await accounts.auditLog(before: query.get("before"), limit: limit ?? 100, by: user)
+            return try JSONBody.response(
+                AuditPage(
+                    events: entries.map(AuditPage.Event.init),
+                    next: entries.count == (limit ?? 100) ? entries.last?.id : nil))
+        }
+
         let admin = group.group("admin/users")
-        admin.post { request, _ in
-            let user = try await accounts.signedInUser(request)
+        admin.post { request, context in
+            let user = try await accounts.signedInUser(request, context)
             let body: Invite = try await decode(request)
             let id = try await accounts.invite(
                 login: body.login, email: body.email, phone: body.phone, role: body.role ?? .user,
@@ -101,33 +119,33 @@ public struct AccountRoutes: ServerRoutes {
             return try JSONBody.response(["id": id], status: .created)
         }
         admin.post(":login/password-reset") { request, context in
-            let user = try await accounts.signedInUser(request)
+            let user = try await accounts.signedInUser(request, context)
             let login = try context.parameters.require("login")
             try await accounts.adminSendPasswordReset(login: login, by: user)
             return try JSONBody.response(Status(status: "sent"), status: .accepted)
         }
         admin.put(":login/password") { request, context in
-            let user = try await accounts.signedInUser(request)
+            let user = try await accounts.signedInUser(request, context)
             let login = try context.parameters.require("login")
             let body: Password = try await decode(request)
             try await accounts.adminSetPassword(login: login, password: body.password, by: user)
             return Response(status: .noContent)
         }
         admin.put(":login/role") { request, context in
-            let user = try await accounts.signedInUser(request)
+            let user = try await accounts.signedInUser(request, context)
             let login = try context.parameters.require("login")
             let body: RoleChange = try await decode(request)
             try await accounts.setRole(body.role, login: login, by: user)
             return Response(status: .noContent)
         }
         admin.post(":login/deactivate") { request, context in
-            let user = try await accounts.signedInUser(request)
+            let user = try await accounts.signedInUser(request, context)
             let login = try context.parameters.require("login")
             try await accounts.deactivate(login: login, by: user)
             return Response(status: .noContent)
         }
         admin.post(":login/reactivate") { request, context in
-            let user = try await accounts.signedInUser(request)
+            let user = try await accounts.signedInUser(request, context)
             let login = try context.parameters.require("login")
             try await accounts.reactivate(login: login, by: user)
             return Response(status: .noContent)
@@ -205,6 +223,36 @@ public struct AccountRoutes: ServerRoutes {
     private struct DeviceChallenge: Encodable {
         var deviceVerificationRequired: Bool
         var challengeId: String
+    }
+    private struct AuditPage: Encodable {
+        struct Event: Encodable {
+            var id: String
+            var at: Date
+            var kind: String
+            var accountId: AccountID?
+            var account: String?
+            var actorId: AccountID?
+            var actor: String?
+            var clientAddress: String?
+            var userAgent: String?
+            var detail: String
+
+            init(_ entry: AuditEntry) {
+                id = entry.id
+                at = entry.event.at
+                kind = entry.event.kind.rawValue
+                accountId = entry.event.accountID
+                account = entry.accountLogin
+                actorId = entry.event.actorID
+                actor = entry.actorLogin
+                clientAddress = entry.event.origin.clientAddress
+                userAgent = entry.event.origin.userAgent
+                detail = entry.event.detail
+            }
+        }
+        var events: [Event]
+        /// The `before` of the next page; absent on the last.
+        var next: String?
     }
     private struct Me: Encodable {
         var id: AccountID

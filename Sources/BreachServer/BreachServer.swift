@@ -32,8 +32,17 @@ public struct ServerConfiguration: Sendable {
     public var connectionLimits = ConnectionLimits.derived(fromOpenFileLimit: ConnectionLimits.openFileLimit())
     /// Memory for finished range answers, bodies and heads (0 turns the cache off).
     public var rangeCacheBytes = 64 << 20
-    /// Requests a second allowed per client address (bursts up to 2× that); `nil`: no limit.
+    /// Requests a second allowed per client address on every route (bursts up to 2× that);
+    /// `nil`: none but ``routesRequestsPerSecond``.
     public var requestsPerSecond: Double?
+    /// Requests a second allowed per client address on `routes` alone (bursts up to 2×
+    /// that) while `requestsPerSecond` is `nil`: the account routes hash passwords and send
+    /// mail, so a daemon limits them even where the range API is left open. `nil`: no limit.
+    public var routesRequestsPerSecond: Double?
+    /// How many requests a client may make at once on `routes` before that rate applies
+    /// (`nil`: twice the rate). A browser asks for a page, its stylesheet and script at
+    /// once, and many people may share one address.
+    public var routesBurst: Double?
     /// How long a connection may stay open with nothing under way (`nil`: no limit).
     public var idleTimeout: Duration? = .seconds(75)
     /// How long a request's body may take to arrive once its head has (`nil`: no limit);
@@ -121,7 +130,13 @@ func makeApplication(
                 }
             }
     }
-    for routes in configuration.routes { routes.register(on: router) }
+    let modules = router.group()
+    if configuration.requestsPerSecond == nil, let rate = configuration.routesRequestsPerSecond {
+        modules.add(
+            middleware: RouteRateLimitMiddleware(
+                limiter: RateLimiter(rate: rate, burst: configuration.routesBurst ?? max(1, rate * 2))))
+    }
+    for routes in configuration.routes { routes.register(on: modules) }
     router.get("/metrics") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

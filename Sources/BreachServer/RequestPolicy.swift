@@ -30,7 +30,11 @@ struct RequestPolicy: Sendable {
     /// Called once per request, by the layer that answers it.
     func charge(path: some StringProtocol, client: @autoclosure () -> ClientAddress) -> APIError? {
         guard let rateLimit, !RateLimiter.exemptPaths.contains(String(path)) else { return nil }
-        guard let wait = rateLimit.take(for: client(), now: .now) else { return nil }
+        return rateLimit.take(for: client(), now: .now).map(Self.rateLimited)
+    }
+
+    /// The 429 of a rate limit, with the seconds to wait.
+    static func rateLimited(wait: Double) -> APIError {
         var error = APIError(
             status: .tooManyRequests, code: "rate_limited", message: "too many requests from this address; retry later")
         error.headers = [.retryAfter: "\(Int(wait.rounded(.up)))"]
@@ -54,6 +58,20 @@ struct RequestPolicy: Sendable {
                 "method": "\(method)", "route": "\(route)", "status": "\(status.code)",
                 "microseconds": "\(nanoseconds / 1000)",
             ])
+    }
+}
+
+/// The rate limit of the modules' routes (``ServerConfiguration/routesRequestsPerSecond``),
+/// charged to the client the request policy resolved.
+struct RouteRateLimitMiddleware: RouterMiddleware {
+    typealias Context = BreachRequestContext
+    let limiter: RateLimiter
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        if let wait = limiter.take(for: context.client, now: .now) { throw RequestPolicy.rateLimited(wait: wait) }
+        return try await next(request, context)
     }
 }
 

@@ -49,6 +49,25 @@ public struct ClientAddress: Hashable, Sendable {
     }
 }
 
+extension ClientAddress: CustomStringConvertible {
+    /// The address as people write it: `192.0.2.7` for IPv4 (mapped ones too), `2001:db8::7`.
+    public var description: String {
+        if self == .unknown { return "unknown" }
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        if bits >> 32 == Self.mappedIPv4 >> 32 {
+            var ipv4 = in_addr(s_addr: UInt32(truncatingIfNeeded: bits).bigEndian)
+            inet_ntop(AF_INET, &ipv4, &text, socklen_t(text.count))
+        } else {
+            var ipv6 = in6_addr()
+            withUnsafeMutableBytes(of: &ipv6) { bytes in
+                for index in 0..<16 { bytes[index] = UInt8(truncatingIfNeeded: bits >> (8 * (15 - index))) }
+            }
+            inet_ntop(AF_INET6, &ipv6, &text, socklen_t(text.count))
+        }
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
 /// A network of addresses, `10.0.0.0/8` or `fd00::/8`; a bare address is a network of one.
 struct AddressNetwork: Sendable, Equatable {
     /// The network's first address (the bits past `prefixLength` may be set: they are ignored).

@@ -4,6 +4,7 @@ import Accounts
 import ArgumentParser
 import BreachServer
 import Foundation
+import Logging
 import ServiceLifecycle
 
 /// The account module's settings, shared by `serve` and `accounts`.
@@ -27,6 +28,12 @@ struct AccountOptions: ParsableArguments {
             "Let an smtp:// server on 127.0.0.1, ::1 or localhost go without TLS (a development mail server; links and codes travel in these e-mails)."
     )
     var smtpPlaintextLoopback = false
+
+    @Option(
+        help: ArgumentHelp(
+            "A file holding the SMTP password (one trailing newline ignored), for the user named in --smtp-url (smtps://USER@HOST): keeps the secret out of the URL, the process list and the environment.",
+            valueName: "file"))
+    var smtpPasswordFile: String?
 
     @Option(
         help: ArgumentHelp("The sender address of account e-mails (default: breachdb@localhost).", valueName: "address")
@@ -125,29 +132,63 @@ struct AccountOptions: ParsableArguments {
             return try await body()
         } catch let error as CommandFailure {
             throw error
+        } catch is CancellationError {
+            throw CancellationError()  // a shutdown, not a store failure
         } catch {
             throw CommandFailure("--accounts: \(error)")
         }
     }
 
     /// The dispatcher for the store's outbox, or nil when no SMTP server is configured.
-    func dispatcher(for store: SQLAccountStore, _ settings: Settings) throws -> OutboxDispatcher? {
+    func dispatcher(for store: SQLAccountStore, _ settings: Settings, logger: Logger) throws -> OutboxDispatcher? {
         guard let smtp = try settings.string(smtpURL, .smtpURL) else { return nil }
-        let mailer: SMTPMailer
+        var configuration: SMTPConfiguration
         do {
-            mailer = SMTPMailer(
-                configuration: try SMTPConfiguration(
-                    url: smtp, sender: try settings.string(mailFrom, .mailFrom) ?? "breachdb@localhost",
-                    allowPlaintextOnLoopback: try settings.flag(smtpPlaintextLoopback, .smtpPlaintextLoopback)))
+            configuration = try SMTPConfiguration(
+                url: smtp, sender: try settings.string(mailFrom, .mailFrom) ?? "breachdb@localhost",
+                allowPlaintextOnLoopback: try settings.flag(smtpPlaintextLoopback, .smtpPlaintextLoopback))
         } catch let error as ValidationError {
             throw error
         } catch {
             throw ValidationError("\(Setting.smtpURL.names): \(error)")
         }
+        if let path = try settings.string(smtpPasswordFile, .smtpPasswordFile) {
+            guard configuration.username != nil else {
+                throw ValidationError(
+                    "\(Setting.smtpPasswordFile.names): --smtp-url names no user for the password (smtps://USER@HOST)")
+            }
+            guard configuration.password == nil else {
+                throw ValidationError(
+                    "\(Setting.smtpPasswordFile.names): --smtp-url already holds a password; give it in one place")
+            }
+            configuration.password = try Self.readSecret(path, for: .smtpPasswordFile)
+        }
         let sms = try settings.string(smsWebhook, .smsWebhook).map {
             SMSWebhook(url: $0, bearerToken: try smsToken(settings))
         }
-        return OutboxDispatcher(outbox: store, email: mailer, sms: sms)
+        if let sms, sms.sendsTokenInPlainText {
+            logger.warning(
+                "--sms-webhook is plain http:// to a host that is not loopback: its bearer token (--sms-webhook-token-file) and every message travel unencrypted; use https://"
+            )
+        }
+        return OutboxDispatcher(outbox: store, email: SMTPMailer(configuration: configuration), sms: sms)
+    }
+
+    /// A secret kept in a file: the whole file but one trailing line ending (editors add
+    /// one; a password may hold any other character, spaces included).
+    static func readSecret(_ path: String, for setting: Setting) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("\(setting.names): cannot read \(path)")
+        }
+        guard var secret = String(data: data, encoding: .utf8) else {
+            throw ValidationError("\(setting.names): \(path) is not UTF-8 text")
+        }
+        if secret.last?.isNewline == true { secret.removeLast() }  // "\n", or "\r\n" (one Character)
+        guard !secret.isEmpty else { throw ValidationError("\(setting.names): \(path) is empty") }
+        guard !secret.contains(where: \.isNewline) else {
+            throw ValidationError("\(setting.names): \(path) holds more than one line; the password is one line")
+        }
+        return secret
     }
 
     /// The one token of `--sms-webhook-token-file`, if given (read as `--token-file` is).

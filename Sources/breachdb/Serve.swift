@@ -93,7 +93,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Requests a second allowed per client (an IPv4 address or IPv6 /64), bursts up to twice that; 429 beyond; /healthz, /readyz and /metrics exempt (default: no limit).",
+            "Requests a second allowed per client (an IPv4 address or IPv6 /64) on every route, bursts up to twice that; 429 beyond; /healthz, /readyz and /metrics exempt; 0: no limit at all (default: \(Int(Serve.accountRequestsPerSecond)), bursts of \(Int(Serve.accountBurst)), on the account API and pages only).",
             valueName: "per-second"))
     var rateLimit: Double?
 
@@ -133,6 +133,15 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "With --accounts: serve the JSON API only, not the pages for browsers (/sign-in, /account, …).")
     var noPages = false
 
+    /// The account routes' rate limit when `--rate-limit` is not given. Their requests cost
+    /// Argon2 work and send mail, so a client gets a page's worth of requests at once and a
+    /// few a second after; the range API, microseconds a request and fetched in bulk by
+    /// its clients (a whole download is a million requests), stays open unless asked.
+    static let accountRequestsPerSecond = 5.0
+    /// Requests a client may make at once on them: a browser loads a page with its
+    /// stylesheet and script, and an office behind one address signs in together.
+    static let accountBurst = 50.0
+
     func run() async throws {
         let settings = try await Settings(configFile)
         guard let indexPath = try settings.string(index, .index) else {
@@ -157,10 +166,14 @@ struct Serve: AsyncParsableCommand {
         }
         server.rangeCacheBytes = rangeCache << 20
         if let value = try settings.double(rateLimit, .rateLimit) {
-            guard value > 0 else {
-                throw ValidationError("\(Setting.rateLimit.names): not a positive number: \(value)")
+            guard value >= 0, value.isFinite else {
+                throw ValidationError(
+                    "\(Setting.rateLimit.names): not a number of requests a second (0: no limit): \(value)")
             }
-            server.requestsPerSecond = value
+            server.requestsPerSecond = value > 0 ? value : nil
+        } else {
+            server.routesRequestsPerSecond = Self.accountRequestsPerSecond
+            server.routesBurst = Self.accountBurst
         }
         if let list = try settings.string(trustedProxies, .trustedProxies) {
             do {
@@ -191,11 +204,6 @@ struct Serve: AsyncParsableCommand {
             indexes = try ServedIndexes(sha1Path: indexPath, ntlmPath: ntlmPath, logger: logger)
         } catch {
             throw CommandFailure("\(error)")
-        }
-        if !server.trustedProxies.isEmpty, server.requestsPerSecond == nil, server.connectionLimits.perAddress == nil {
-            logger.warning(
-                "--trusted-proxies has no effect without --rate-limit or --max-connections-per-address: it tells them who the client is"
-            )
         }
         logger.info(
             "serving",
@@ -233,12 +241,19 @@ struct Serve: AsyncParsableCommand {
                         secure: server.tls != nil || service.configuration.linkBaseURL.lowercased().hasPrefix("https:"))
                 )
             }
-            if let dispatcher = try accounts.dispatcher(for: store, settings) {
+            if let dispatcher = try accounts.dispatcher(for: store, settings, logger: logger) {
                 server.services.append(
                     AfterOpening(open: { [accounts] in try await accounts.open(store) }, service: dispatcher))
             } else {
                 logger.warning("accounts: no --smtp-url, so e-mails wait in the outbox until a server is configured")
             }
+        }
+        if !server.trustedProxies.isEmpty, server.requestsPerSecond == nil, server.routes.isEmpty,
+            server.connectionLimits.perAddress == nil
+        {
+            logger.warning(
+                "--trusted-proxies has no effect without --rate-limit, --accounts or --max-connections-per-address: it only tells the limits who the client is"
+            )
         }
         let application: any ApplicationProtocol
         do {
@@ -246,7 +261,12 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CommandFailure("cannot set up TLS: \(error)")
         }
-        try await application.runService()
+        do {
+            try await application.runService()
+        } catch is CancellationError {
+            // SIGTERM or SIGINT before the server listened (waiting for the account store).
+            logger.info("stopped while starting")
+        }
     }
 
     /// The connection caps: as given (0: none), else derived from the open-file limit

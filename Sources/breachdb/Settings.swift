@@ -29,6 +29,7 @@ enum Setting: String, CaseIterable {
     case accounts
     case smtpURL = "smtp-url"
     case smtpPlaintextLoopback = "smtp-plaintext-loopback"
+    case smtpPasswordFile = "smtp-password-file"
     case mailFrom = "mail-from"
     case smsWebhook = "sms-webhook"
     case smsWebhookTokenFile = "sms-webhook-token-file"

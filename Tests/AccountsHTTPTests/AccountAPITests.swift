@@ -17,34 +17,6 @@ import Testing
 /// The account flows over HTTP, through a real HTTP client against a live server.
 @Suite("Account HTTP API", .dropsTestDatabases)
 struct AccountAPITests {
-    private func withServer(
-        _ kind: StoreKind, configure: (inout ServerConfiguration) -> Void = { _ in },
-        _ body: @escaping @Sendable (AccountFixture, String, any TestClientProtocol) async throws -> Void
-    ) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let directory = try TemporaryDirectory()
-            let indexPath = directory.file("index.lmdb")
-            try writeIndex(
-                AccountFixture.breachedPasswords.map {
-                    HashCount(digest: PasswordHasher.hash($0, kind: .sha1), count: 7)
-                },
-                to: indexPath)
-            var configuration = ServerConfiguration()
-            configuration.port = 0
-            configure(&configuration)
-            configuration.routes = [
-                AccountRoutes(
-                    accounts: fixture.service, allowPlaintext: configuration.allowPlaintext,
-                    apiTokens: configuration.apiTokens)
-            ]
-            let application = try makeApplication(
-                indexes: try ServedIndexes(sha1Path: indexPath, ntlmPath: nil), configuration: configuration)
-            try await application.test(.live) { client in try await body(fixture, admin, client) }
-        }
-    }
-
-    private static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
-
     private func json(_ object: [String: String]) -> ByteBuffer {
         ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
     }
@@ -65,7 +37,7 @@ struct AccountAPITests {
 
     @Test("Invite, activate through the e-mailed link, sign in with a device code, then /me", arguments: StoreKind.all)
     func invitationFlow(kind: StoreKind) async throws {
-        try await withServer(kind) { fixture, admin, client in
+        try await withAccountServer(kind) { fixture, admin, client in
             let email = fixture.address("web")
             let created = try await post(
                 client, "/v1/accounts/admin/users", ["email": email, "role": "user"],
@@ -110,7 +82,7 @@ struct AccountAPITests {
         "Sign-in and reset requests answer the same for unknown addresses; R5 refuses a user with 403",
         arguments: StoreKind.all)
     func noEnumerationAndPermissions(kind: StoreKind) async throws {
-        try await withServer(kind) { fixture, admin, client in
+        try await withAccountServer(kind) { fixture, admin, client in
             let user = try await fixture.activeUser("api", by: admin)
             let unknown = try await post(
                 client, "/v1/accounts/sign-in", ["login": fixture.address("ghost"), "password": "some-password-1"])
@@ -143,7 +115,7 @@ struct AccountAPITests {
         "Pre-activation hijack: the password a sign-up gave is never kept; the owner sets it through the activation link",
         arguments: StoreKind.all)
     func signUpCannotChooseTheOwnersPassword(kind: StoreKind) async throws {
-        try await withServer(kind) { fixture, _, client in
+        try await withAccountServer(kind) { fixture, _, client in
             let victim = fixture.address("victim")
             let signUp = try await post(
                 client, "/v1/accounts/sign-up", ["email": victim, "password": "stranger-chose-this-1"])
@@ -165,7 +137,7 @@ struct AccountAPITests {
         "A pending account can reset its password (R1); a phone number given at sign-up receives nothing (R7)",
         arguments: StoreKind.all)
     func pendingAccountsResetAndUnverifiedPhones(kind: StoreKind) async throws {
-        try await withServer(kind) { fixture, _, client in
+        try await withAccountServer(kind) { fixture, _, client in
             let owner = fixture.address("pending")
             let signUp = try await post(
                 client, "/v1/accounts/sign-up",
@@ -192,21 +164,21 @@ struct AccountAPITests {
         arguments: StoreKind.all)
     func perClientLimitBehindAProxy(kind: StoreKind) async throws {
         let proxies = try TrustedProxies(parsing: "127.0.0.0/8, ::1")
-        try await withServer(kind, configure: { $0.trustedProxies = proxies }) { fixture, _, client in
+        try await withAccountServer(kind, configure: { $0.trustedProxies = proxies }) { fixture, _, client in
             for number in 1...30 {
                 let answer = try await post(
                     client, "/v1/accounts/sign-up", ["email": fixture.address("p\(number)")],
-                    headers: [Self.forwardedFor: "203.0.113.7"])
+                    headers: [HTTPField.Name.forwardedFor: "203.0.113.7"])
                 #expect(answer.status == .accepted)
             }
             let limited = try await post(
                 client, "/v1/accounts/sign-up", ["email": fixture.address("p31")],
-                headers: [Self.forwardedFor: "203.0.113.7"])
+                headers: [HTTPField.Name.forwardedFor: "203.0.113.7"])
             #expect(limited.status == .tooManyRequests)
             #expect(Int(limited.headers[.retryAfter] ?? "").map { (1...3600).contains($0) } == true)
             let other = try await post(
                 client, "/v1/accounts/sign-up", ["email": fixture.address("p32")],
-                headers: [Self.forwardedFor: "198.51.100.4"])
+                headers: [HTTPField.Name.forwardedFor: "198.51.100.4"])
             #expect(other.status == .accepted)
         }
     }
@@ -215,7 +187,7 @@ struct AccountAPITests {
         "Answers that carry a session token are not stored by caches (Cache-Control: no-store)",
         arguments: StoreKind.all)
     func tokenAnswersAreNotCached(kind: StoreKind) async throws {
-        try await withServer(kind) { fixture, admin, client in
+        try await withAccountServer(kind) { fixture, admin, client in
             let user = try await fixture.activeUser("cache", by: admin)
             let signIn = try await post(
                 client, "/v1/accounts/sign-in",
@@ -236,12 +208,12 @@ struct AccountAPITests {
     @Test("password-strength takes a plaintext password: refused with --no-plaintext, behind --token-file's token")
     func passwordStrengthFollowsTheCheckSettings() async throws {
         let request = ["password": "password123"]
-        try await withServer(.sqlite, configure: { $0.allowPlaintext = false }) { _, _, client in
+        try await withAccountServer(.sqlite, configure: { $0.allowPlaintext = false }) { _, _, client in
             let refused = try await post(client, "/v1/accounts/password-strength", request)
             #expect(refused.status == .badRequest)
             #expect(String(buffer: refused.body).contains("plaintext_disabled"))
         }
-        try await withServer(.sqlite, configure: { $0.apiTokens = ["strength-token"] }) { _, _, client in
+        try await withAccountServer(.sqlite, configure: { $0.apiTokens = ["strength-token"] }) { _, _, client in
             let anonymous = try await post(client, "/v1/accounts/password-strength", request)
             #expect(anonymous.status == .unauthorized)
             let allowed = try await post(

@@ -16,19 +16,6 @@ import Testing
     /// A route the hot-route handler answers, and one the router does.
     static let paths = ["/range/5BAA6", "/healthz"]
 
-    func application(
-        _ fixture: ServerFixture, limits: ConnectionLimits, trustedProxies: TrustedProxies = .none
-    ) throws -> some ApplicationProtocol {
-        var configuration = ServerConfiguration()
-        configuration.port = 0
-        configuration.reloadInterval = nil
-        configuration.connectionLimits = limits
-        configuration.trustedProxies = trustedProxies
-        return try makeApplication(
-            indexes: fixture.indexes, configuration: configuration, logger: Logger(label: "test"),
-            rangeCache: RangeCache(capacity: 1 << 20))
-    }
-
     /// The test framework's own client holds one connection, from loopback's 127.0.0.1 or
     /// ::1: asking it something first makes sure it is counted before the test's own, which
     /// come from other loopback addresses.
@@ -39,7 +26,7 @@ import Testing
     @Test(arguments: paths)
     func theConnectionOverTheCapIsClosedUnansweredAndAClosedOneMakesRoom(_ path: String) async throws {
         let fixture = try ServerFixture()
-        try await application(fixture, limits: .init(total: 3, perAddress: nil)).test(.live) { client in
+        try await fixture.application(connectionLimits: .init(total: 3, perAddress: nil)).test(.live) { client in
             try await countTheTestClient(client)
             let port = try #require(client.port)
             let first = try RawClient(port: port, source: "127.0.0.2")
@@ -56,7 +43,7 @@ import Testing
     @Test(arguments: paths)
     func thePerAddressCapLeavesOtherAddressesAlone(_ path: String) async throws {
         let fixture = try ServerFixture()
-        try await application(fixture, limits: .init(total: nil, perAddress: 2)).test(.live) { client in
+        try await fixture.application(connectionLimits: .init(total: nil, perAddress: 2)).test(.live) { client in
             try await countTheTestClient(client)
             let port = try #require(client.port)
             let held = [try RawClient(port: port, source: "127.0.0.2"), try RawClient(port: port, source: "127.0.0.2")]
@@ -74,7 +61,9 @@ import Testing
     @Test func connectionsFromATrustedProxyAreNotCappedPerAddress() async throws {
         let fixture = try ServerFixture()
         let proxies = try TrustedProxies(parsing: "127.0.0.2")
-        try await application(fixture, limits: .init(total: 5, perAddress: 1), trustedProxies: proxies).test(.live) {
+        try await fixture.application(trustedProxies: proxies, connectionLimits: .init(total: 5, perAddress: 1)).test(
+            .live
+        ) {
             client in
             try await countTheTestClient(client)
             let port = try #require(client.port)

@@ -41,7 +41,8 @@ struct ServerFixture {
         allowPlaintext: Bool = true, apiTokens: [String]? = nil, adminTokens: [String]? = nil,
         requestsPerSecond: Double? = nil, trustedProxies: TrustedProxies = .none,
         idleTimeout: Duration? = ServerConfiguration().idleTimeout, tls: (String, String)? = nil,
-        rangeCache: RangeCache = RangeCache(capacity: ServerConfiguration().rangeCacheBytes)
+        rangeCache: RangeCache = RangeCache(capacity: ServerConfiguration().rangeCacheBytes),
+        connectionLimits: ConnectionLimits = ServerConfiguration().connectionLimits
     ) throws -> some ApplicationProtocol {
         var configuration = ServerConfiguration()
         configuration.port = 0
@@ -53,6 +54,7 @@ struct ServerFixture {
         configuration.trustedProxies = trustedProxies
         configuration.idleTimeout = idleTimeout
         configuration.tls = tls
+        configuration.connectionLimits = connectionLimits
         return try makeApplication(
             indexes: indexes, configuration: configuration, logger: Logger(label: "test"), rangeCache: rangeCache)
     }
