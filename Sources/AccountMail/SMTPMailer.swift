@@ -134,7 +134,7 @@ public struct SMTPMailer: MessageTransport {
         }
         let underlying = channel.channel
         try await channel.executeThenClose { inbound, outbound in
-            var session = Session(lines: inbound.makeAsyncIterator(), outbound: outbound, server: server)
+            var session = Session(lines: inbound.makeAsyncIterator(), outbound: outbound, server: server, gate: gate)
             try await session.expect(220, after: nil)
             let greeting = ProcessInfo.processInfo.hostName
             let extensions = try await session.command("EHLO \(greeting)", expect: 250)
@@ -182,6 +182,7 @@ public struct SMTPMailer: MessageTransport {
         var lines: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
         let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
         let server: String
+        let gate: StartTLSGate
 
         /// Sends a command and returns the reply's lines, without their codes.
         mutating func command(_ text: String, expect codes: Int..., shownAs name: String? = nil) async throws
@@ -202,6 +203,7 @@ public struct SMTPMailer: MessageTransport {
                 guard let buffer = try await lines.next() else {
                     throw DeliveryError("SMTP \(server): connection closed\(command.map { " after \($0)" } ?? "")")
                 }
+                gate.lineRead()
                 let line = String(buffer: buffer).trimmingCharacters(in: .newlines)
                 let code = Int(line.prefix(3)) ?? 0
                 reply.append(String(line.dropFirst(4)))
@@ -220,32 +222,50 @@ final class StartTLSGate: Sendable {
     private enum Phase {
         case plain, awaitingReply, sealed, refused, encrypted
     }
-    private let phase = Mutex(Phase.plain)
+    private struct State {
+        var phase = Phase.plain
+        /// Lines the decoder passed on, and lines the session read: at the switch to TLS
+        /// they must be equal, or lines sent in plain text wait to be read as TLS replies.
+        var decoded = 0
+        var read = 0
+    }
+    private let state = Mutex(State())
 
     /// STARTTLS is being sent: its reply is the last plain text the server may send.
-    func awaitReply() { phase.withLock { $0 = .awaitingReply } }
+    func awaitReply() { state.withLock { $0.phase = .awaitingReply } }
 
     /// A reply line arrived; the last line of the STARTTLS reply closes plain text.
     func received(finalLine: Bool) {
-        phase.withLock { if $0 == .awaitingReply, finalLine { $0 = .sealed } }
+        state.withLock { state in
+            state.decoded += 1
+            if state.phase == .awaitingReply, finalLine { state.phase = .sealed }
+        }
     }
+
+    /// The session read a reply line.
+    func lineRead() { state.withLock { $0.read += 1 } }
 
     /// Whether a byte arriving now must be refused (plain text after the STARTTLS reply);
     /// once refused, the session cannot go on to TLS.
     func refusesPlainText() -> Bool {
-        phase.withLock { phase in
-            guard phase == .sealed || phase == .refused else { return false }
-            phase = .refused
+        state.withLock { state in
+            guard state.phase == .sealed || state.phase == .refused else { return false }
+            state.phase = .refused
             return true
         }
     }
 
-    /// TLS is in place: what arrives now was decrypted. False when plain text came after
-    /// the STARTTLS reply: the session must end.
+    /// TLS is in place: what arrives now was decrypted. False unless the STARTTLS reply
+    /// arrived after the command and ended plain text with every line read: plain text
+    /// after the reply, or lines sent ahead of it (pipelined with an earlier reply), end
+    /// the session.
     func encrypt() -> Bool {
-        phase.withLock { phase in
-            guard phase != .refused else { return false }
-            phase = .encrypted
+        state.withLock { state in
+            guard state.phase == .sealed, state.decoded == state.read else {
+                state.phase = .refused
+                return false
+            }
+            state.phase = .encrypted
             return true
         }
     }
@@ -281,7 +301,9 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
         -> DecodingState
     {
-        try decode(context: context, buffer: &buffer)
+        // A server that closes without sending more has injected nothing.
+        guard buffer.readableBytes > 0 else { return .needMoreData }
+        return try decode(context: context, buffer: &buffer)
     }
 }
 

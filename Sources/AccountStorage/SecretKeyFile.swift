@@ -46,6 +46,12 @@ public enum SecretKeyFile {
             }
             return try read(path)
         }
+        // The new name is durable before the key is used to seal anything.
+        let directory = Glibc.open(URL(fileURLWithPath: path).deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY)
+        if directory >= 0 {
+            fsync(directory)
+            Glibc.close(directory)
+        }
         return key
     }
 }

@@ -433,19 +433,22 @@ public final class AccountService: Sendable {
             UserSummary.init)
     }
 
-    /// D1: the audit log, newest first, `limit` events at most (1…``maximumAuditPage``),
-    /// those before the event `before` (the last id of the previous page) when given.
-    public func auditLog(before: String? = nil, limit: Int = 100, by administrator: AuthenticatedUser) async throws
-        -> [AuditEntry]
-    {
+    /// The audit log, newest first, `limit` events at most (1…``maximumAuditPage``), those
+    /// before the event `before` (the last id of the previous page) when given. For
+    /// super-administrators only: it holds every account's events and origins, the
+    /// super-administrators' too, which a user administrator may not touch.
+    public func auditLog(
+        before: String? = nil, limit: Int = defaultAuditPage, by administrator: AuthenticatedUser
+    ) async throws -> [AuditEntry] {
         try requirePasswordChanged(administrator)
-        try AccessPolicy.require(administrator.role.administersUsers)
+        try AccessPolicy.require(administrator.role == .superAdministrator)
         let limit = min(max(limit, 1), Self.maximumAuditPage)
         return try await store.transaction { tx in try await tx.auditEntries(before: before, limit: limit) }
     }
 
-    /// The most events one page of the audit log holds.
+    /// The most events one page of the audit log holds, and how many it holds unasked.
     public static let maximumAuditPage = 500
+    public static let defaultAuditPage = 100
 
     /// A3: the strength shown while a password is chosen; breached is always weak.
     public func passwordStrength(_ password: String) async -> PasswordStrength {

@@ -102,11 +102,12 @@ public struct AccountRoutes: ServerRoutes {
                 }
                 return limit
             }
-            let entries = try await accounts.auditLog(before: query.get("before"), limit: limit ?? 100, by: user)
+            let entries = try await accounts.auditLog(
+                before: query.get("before"), limit: limit ?? AccountService.defaultAuditPage, by: user)
             return try JSONBody.response(
                 AuditPage(
                     events: entries.map(AuditPage.Event.init),
-                    next: entries.count == (limit ?? 100) ? entries.last?.id : nil))
+                    next: entries.count == (limit ?? AccountService.defaultAuditPage) ? entries.last?.id : nil))
         }
 
         let admin = group.group("admin/users")

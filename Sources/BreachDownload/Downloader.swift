@@ -79,7 +79,13 @@ public final class Downloader {
             output.writer = writer
             first = next
         } else if let base, options.format == .full, Self.isSameFile(base.path, options.output) {
-            // In place: nothing is written until a range has changed (see `IndexOutput`).
+            // In place: nothing is written until a range has changed (see `IndexOutput`). The
+            // new file holds only the slice: in place, that must be all the base holds.
+            guard options.prefixes == base.metadata.coveredPrefixes ?? .all else {
+                throw DownloadError.invalidArguments(
+                    "\(options.output): refreshing in place needs --prefixes \(base.metadata.coveredPrefixes ?? .all), what the index covers (it would be left holding \(options.prefixes) alone); write the slice to another file"
+                )
+            }
             output.base = base
         } else {
             output.writer = try newWriter(at: output.path)
@@ -121,7 +127,8 @@ public final class Downloader {
     }
 
     /// The metadata of the temporary index when it is this download finished (same source,
-    /// slice, kind and format) and only its rename into place was not done.
+    /// slice, kind and format), intact, and newer than the output: only its rename into
+    /// place was not done. Else `nil`, and the file is replaced as any other.
     private func finishedPartial(at path: String) -> IndexMetadata? {
         guard FileManager.default.fileExists(atPath: path), let index = try? BreachIndex(path: path) else { return nil }
         let metadata = index.metadata
@@ -131,6 +138,14 @@ public final class Downloader {
                 .init(path: options.sourceForDisplay, format: "range-api", bytes: metadata.sources.first?.bytes)
             ]
         else { return nil }
+        // An output written since (by hand, or by another tool) is not replaced by older data.
+        func modified(_ path: String) -> Date? {
+            (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+        }
+        if let output = modified(options.output), let partial = modified(path), output > partial { return nil }
+        for chunk in 0..<BreachIndex.checksumChunkCount where index.checksumProblem(inChunk: chunk) != nil {
+            return nil
+        }
         return metadata
     }
 

@@ -135,7 +135,8 @@ public final class IndexWriter {
             sum &+= entry.count
         }
         guard let first, let lastInBucket else { return }
-        if let last, !(last < first) { throw IndexError.outOfOrder(path: path) }
+        // Hashes of the prefix appended before would make a second bucket of it.
+        if let last, !(last < first) || last.prefix == prefix { throw IndexError.outOfOrder(path: path) }
         try flushBucket()
         let value = UnsafeRawBufferPointer(start: stored.bytes.base, count: stored.layout.byteCount)
         checksums.add(prefix: prefix, value: value)

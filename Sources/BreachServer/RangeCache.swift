@@ -36,6 +36,9 @@ final class RangeCache: Sendable {
         var bytes = 0
         /// The generation last cached for each kind of hash.
         var generations: [HashKind: String] = [:]
+        /// Generations replaced lately, and when: a request still answering from one is
+        /// served but not cached, so that it does not purge the new index's answers.
+        var replaced: [String: ContinuousClock.Instant] = [:]
     }
 
     private let state: Mutex<State>
@@ -65,6 +68,10 @@ final class RangeCache: Sendable {
         let size = Self.size(of: answer)
         state.withLock { state in
             if state.generations[key.kind] != key.generation {
+                let now = ContinuousClock.now
+                state.replaced = state.replaced.filter { now - $0.value < Self.replacedFor }
+                if state.replaced[key.generation] != nil { return }
+                if let current = state.generations[key.kind] { state.replaced[current] = now }
                 purgeOtherGenerations(than: key, &state)
                 state.generations[key.kind] = key.generation
             }
@@ -110,11 +117,14 @@ final class RangeCache: Sendable {
         }
     }
 
+    /// How long after a reload answers of the replaced index are not cached: longer than a
+    /// request takes (after it, a generation seen again is an index put back, cached anew).
+    static let replacedFor = Duration.seconds(120)
+
     /// A reload: the previous index's answers will not be asked for again, yet they would hold
     /// the cache's bytes and, having been popular, win admission against the new index's
-    /// answers until the sketch forgets them. (A request still on the old index just after a
-    /// reload purges the other way once; either way nothing stale is served, the key has the
-    /// generation.)
+    /// answers until the sketch forgets them. (Nothing stale is served either way: the key has
+    /// the generation.)
     private func purgeOtherGenerations(than key: Key, _ state: inout State) {
         for (slot, entry) in state.slots.enumerated() {
             if let entry, entry.key.kind == key.kind, entry.key.generation != key.generation {

@@ -8,7 +8,8 @@ import Testing
 /// A reply pipelined after the STARTTLS "220" in plain text must not be read as if it
 /// had come over TLS (the STARTTLS command-injection class of bug).
 @Suite struct StartTLSInjectionTests {
-    /// A server that answers STARTTLS with "220" and, in the same packet, a forged "250".
+    /// A fake server that forges a "250" in plain text: pipelined after its "220" to
+    /// STARTTLS (`after`), or sent ahead with its EHLO reply, the "220" too (`before`).
     private static let server = #"""
         import socket, sys, time
         listener = socket.socket()
@@ -19,18 +20,24 @@ import Testing
         reader = connection.makefile("rb")
         connection.sendall(b"220 fake ESMTP\r\n")
         reader.readline()
-        connection.sendall(b"250-fake\r\n250 STARTTLS\r\n")
-        reader.readline()
-        connection.sendall(b"220 go ahead\r\n250 injected in plain text\r\n")
+        if sys.argv[1] == "before":
+            connection.sendall(b"250-fake\r\n250 STARTTLS\r\n220 go ahead\r\n250 injected in plain text\r\n")
+            reader.readline()
+        else:
+            connection.sendall(b"250-fake\r\n250 STARTTLS\r\n")
+            reader.readline()
+            connection.sendall(b"220 go ahead\r\n250 injected in plain text\r\n")
         time.sleep(2)
         connection.close()
         """#
 
-    @Test("STARTTLS: a plain-text reply pipelined after the STARTTLS reply ends the session")
-    func pipelinedReplyIsRefused() async throws {
+    @Test(
+        "STARTTLS: a plain-text reply pipelined after the STARTTLS reply, or sent ahead of it, ends the session",
+        arguments: ["after", "before"])
+    func pipelinedReplyIsRefused(sent: String) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.server]
+        process.arguments = ["python3", "-c", Self.server, sent]
         let output = Pipe()
         process.standardOutput = output
         try process.run()

@@ -94,6 +94,27 @@ import Testing
         #expect(cache.bytes == fourAnswers / 4)
     }
 
+    /// A request still answering from the replaced index is served uncached: it does not
+    /// purge the new index's answers.
+    @Test func aRequestOnTheReplacedIndexLeavesTheNewAnswersCached() {
+        let cache = RangeCache(capacity: 4500)
+        func generation(_ name: String, _ prefix: Int) -> RangeCache.Key {
+            RangeCache.Key(generation: name, kind: .sha1, prefix: prefix, coding: .identity)
+        }
+        _ = cache.answer(for: generation("old", 0)) { answer() }
+        _ = cache.answer(for: generation("new", 1)) { answer() }
+        var made = 0
+        _ = cache.answer(for: generation("old", 2)) {
+            made += 1
+            return answer()
+        }
+        _ = cache.answer(for: generation("new", 1)) {
+            made += 1
+            return answer()
+        }
+        #expect(made == 1)
+    }
+
     /// A newcomer asked for more often than the victim takes its place.
     @Test func anAnswerAskedForOftenIsAdmittedWhenFull() {
         let cache = RangeCache(capacity: 4500)

@@ -310,6 +310,17 @@ def test_an_in_place_refresh_with_changes_equals_the_new_source(tmp_path, slice_
     assert stats(index)["metadata"]["contentDigest"] == stats(new_index)["metadata"]["contentDigest"]
 
 
+def test_an_in_place_refresh_of_less_than_the_index_covers_is_refused(tmp_path, slice_source):
+    port, _, _ = slice_source
+    index = str(tmp_path / "replica.idx")
+    download(f"http://127.0.0.1:{port}", index)
+    digest = stats(index)["metadata"]["contentDigest"]
+    result = download(f"http://127.0.0.1:{port}", index, "--base", index, "--prefixes", "00000-0007F", check=False)
+    assert result.returncode != 0
+    assert f"{index}: refreshing in place needs --prefixes {SLICE}" in result.stderr, result.stderr
+    assert stats(index)["metadata"]["contentDigest"] == digest
+
+
 def flip_bit_in_buckets(index):
     """Flips one bit in the middle of the index's first block of buckets, in place: damage
     that only the checksums (and decoding) can see."""
