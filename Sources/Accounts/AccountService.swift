@@ -407,6 +407,7 @@ public final class AccountService: Sendable {
         try AccessPolicy.require(administrator.role.administersUsers)
         let target = try await existingAccount(login)
         try AccessPolicy.require(AccessPolicy.mayChangeRole(of: target.role, to: role, by: administrator.role))
+        guard target.role != role else { return }  // nothing changes: no notice, no audit row
         let now = clock.now()
         try await store.transaction { [self] tx in
             try await tx.setRole(accountID: target.id, role)
@@ -482,6 +483,7 @@ public final class AccountService: Sendable {
         try AccessPolicy.require(administrator.role.administersUsers)
         let target = try await existingAccount(login)
         try AccessPolicy.require(AccessPolicy.mayEdit(target.role, by: administrator.role))
+        guard target.status != status else { return }  // nothing changes: no notice, no audit row
         let now = clock.now()
         try await store.transaction { [self] tx in
             try await tx.setStatus(accountID: target.id, status)

@@ -91,6 +91,25 @@ struct AdminAuditTests {
     }
 
     @Test(
+        "An administrator action that changes nothing sends no notice and writes no audit row", arguments: StoreKind.all
+    )
+    func unchangedRoleOrStatusIsNotAnnounced(kind: StoreKind) async throws {
+        try await AccountFixture.withAdministrator(kind) { fixture, admin in
+            _ = try await fixture.activeUser("dana", by: admin)
+            let dana = fixture.address("dana")
+            let administrator = try await fixture.user(admin)
+            let mailBefore = try await fixture.mail(to: dana).count
+            try await fixture.service.setRole(.userAdministrator, login: dana, by: administrator)
+            try await fixture.service.setRole(.userAdministrator, login: dana, by: administrator)
+            try await fixture.service.reactivate(login: dana, by: administrator)
+            #expect(try await fixture.mail(to: dana).count == mailBefore + 1)
+            let audit = try await fixture.service.auditLog(limit: 500, by: administrator)
+            #expect(audit.filter { $0.event.kind == .roleChanged }.count == 1)
+            #expect(audit.filter { $0.event.kind == .accountReactivated }.isEmpty)
+        }
+    }
+
+    @Test(
         "GET /v1/accounts/admin/audit pages newest first for super-administrators; others get 403",
         arguments: StoreKind.all)
     func auditLogIsPagedForAdministrators(kind: StoreKind) async throws {
