@@ -12,6 +12,12 @@ if [[ -z "${BREACHDB_TEST_POSTGRES_URL:-}" ]] && command -v pg_ctlcluster >/dev/
     version=$(ls /usr/lib/postgresql | sort -n | tail -1)
     pg_lsclusters -h | grep -q "^$version main" || pg_createcluster "$version" main >/dev/null
     pg_ctlcluster "$version" main start 2>/dev/null || true
+    # The suites run in parallel, each store with a pool of its own: more than the default
+    # 100 connections at once.
+    if (( $(su postgres -c "psql -qtAc 'SHOW max_connections'") < 400 )); then
+        su postgres -c "psql -qc 'ALTER SYSTEM SET max_connections = 400'"
+        pg_ctlcluster "$version" main restart
+    fi
     su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname = 'breachdb'\"" | grep -q 1 \
         || su postgres -c "psql -qc \"CREATE ROLE breachdb LOGIN CREATEDB PASSWORD 'breachdb'\""
     su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname = 'breachdb_test'\"" | grep -q 1 \

@@ -9,6 +9,14 @@ public struct HashCount: Equatable, Sendable {
         self.digest = digest
         self.count = count
     }
+
+    /// `a + b`, or `UInt64.max` where that overflows: counts summed from hostile or damaged
+    /// input stay "seen at least this often" instead of wrapping to a small number (a
+    /// breached password reading as almost never seen).
+    @inlinable public static func sum(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
+    }
 }
 
 /// Builds a digest most-significant bits first (prefix, then slot, then record bits).

@@ -66,7 +66,7 @@ extension BreachIndex {
             entries += 1
             if let previous, !(previous < entry.digest) { outOfOrder = true }
             if entry.count == 0 { missingCount = true }
-            countSum &+= entry.count
+            countSum = HashCount.sum(countSum, entry.count)
             previous = entry.digest
         }
         // One line per kind of damage and bucket: one bad bit can disorder thousands.

@@ -107,7 +107,7 @@ public final class IndexWriter {
             let key = format.key(of: entry.digest)
             // Hashes arrive in order, so those sharing a key arrive together.
             if format == .compact, let previous = bucket.last, previous.digest == key {
-                bucket[bucket.count - 1].count &+= entry.count
+                bucket[bucket.count - 1].count = HashCount.sum(bucket[bucket.count - 1].count, entry.count)
             } else {
                 bucket.append(HashCount(digest: key, count: entry.count))
             }
@@ -132,7 +132,7 @@ public final class IndexWriter {
         stored.forEach(prefix: prefix) { entry in
             if first == nil { first = entry.digest }
             lastInBucket = entry.digest
-            sum &+= entry.count
+            sum = HashCount.sum(sum, entry.count)
         }
         guard let first, let lastInBucket else { return }
         // Hashes of the prefix appended before would make a second bucket of it.
@@ -143,7 +143,7 @@ public final class IndexWriter {
         if !block.accepts(prefix: prefix) { try flushBlock() }
         block.append(prefix: prefix, bucket: Array(value))
         hashCount += UInt64(stored.layout.entryCount)
-        countSum &+= sum
+        countSum = HashCount.sum(countSum, sum)
         bucketCount += 1
         last = lastInBucket
         copiedPrefix = prefix
@@ -157,7 +157,7 @@ public final class IndexWriter {
         if !block.accepts(prefix: bucketPrefix) { try flushBlock() }
         block.append(prefix: bucketPrefix, bucket: encoded)
         hashCount += UInt64(bucket.count)
-        for entry in bucket { countSum &+= entry.count }
+        for entry in bucket { countSum = HashCount.sum(countSum, entry.count) }
         bucketCount += 1
         bucket.removeAll(keepingCapacity: true)
     }

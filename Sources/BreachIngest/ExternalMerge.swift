@@ -169,7 +169,7 @@ struct MergedSources {
         guard var result = heap.first?.entry else { return nil }
         var merged = 0
         while let top = heap.first, top.entry.digest == result.digest {
-            if merged > 0 { result.count &+= top.entry.count }
+            if merged > 0 { result.count = HashCount.sum(result.count, top.entry.count) }
             merged += 1
             if let following = try sources[top.source].next() {
                 replaceTop((following, top.source))

@@ -136,7 +136,7 @@ final class HashSorter {
         var kept = 0
         for i in 1..<entries.count {
             if entries[i].digest == entries[kept].digest {
-                entries[kept].count &+= entries[i].count
+                entries[kept].count = HashCount.sum(entries[kept].count, entries[i].count)
             } else {
                 kept += 1
                 entries[kept] = entries[i]

@@ -36,6 +36,22 @@ import Testing
         #expect(index.verify().isIntact)
     }
 
+    /// Counts summed past 2⁶⁴ − 1 (hostile or damaged input) stay at the most, whether the
+    /// copies meet in one sorted run or across runs: a wrapped sum would read as rarely seen.
+    @Test(arguments: [1 << 20, 64 << 10])
+    func countsSummedPastTheLargestStayAtTheLargest(memoryLimit: Int) throws {
+        let directory = try TemporaryDirectory()
+        let lines =
+            ["\(passwordSHA1):\(UInt64.max)", "\(passwordSHA1):5"]
+            + Self.dump(Self.randomEntries(3_000, seed: 9), seed: 10).split(separator: "\n").map(String.init)
+        let first = try directory.write("a.txt", lines.joined(separator: "\n"))
+        let second = try directory.write("b.txt", "\(passwordSHA1):7\n")
+        let (index, summary) = try ingest([first, second], in: directory) { $0.memoryLimit = memoryLimit }
+        #expect(index.count(of: digest(passwordSHA1)) == .max)
+        #expect(summary.metadata.countSum == .max)
+        #expect(index.verify().isIntact)
+    }
+
     @Test func sortedInputStreamsThroughToTheSameIndex() throws {
         let directory = try TemporaryDirectory()
         let entries = Self.randomEntries(5_000, seed: 9).sorted { $0.digest < $1.digest }
