@@ -1,6 +1,7 @@
 """`breachdb serve --accounts` options for the mail and SMS transports, as an operator
 meets them: the SMTP password from a file (`--smtp-password-file`), and a warning when an
 SMS webhook's bearer token would cross the network in plain text."""
+import base64
 import os
 import subprocess
 import time
@@ -103,8 +104,11 @@ def test_sigterm_while_postgresql_is_unreachable_at_start_ends_promptly(tmp_path
     unreachable = f"postgres://breachdb:breachdb@127.0.0.1:{free_port()}/nothing?sslmode=disable"
     index = str(tmp_path / "index.idx")
     ingest(index, 7)
+    key = tmp_path / "outbox.key"  # PostgreSQL stores need the nodes' shared key
+    key.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
     process = subprocess.Popen([BREACHDB, "serve", "--index", index, "--port", str(free_port()), "--no-pages",
-                                "--accounts", unreachable], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                "--accounts", unreachable, "--outbox-key-file", str(key)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     time.sleep(3)
     assert process.poll() is None, "the daemon should still be waiting for PostgreSQL"
     started = time.monotonic()
