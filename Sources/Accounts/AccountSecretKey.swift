@@ -21,6 +21,8 @@ public struct AccountSecretKey: Sendable {
         identifier = Self.derive(key, "identifier").withUnsafeBytes { bytes in
             bytes.prefix(8).map { String(format: "%02x", $0) }.joined()
         }
+        outboxKey = Self.derive(key, "outbox")
+        deviceCodeKey = Self.derive(key, "device code")
     }
 
     /// A key in its file form: the 32 bytes in base64 (44 characters, as
@@ -40,11 +42,11 @@ public struct AccountSecretKey: Sendable {
     /// The file form (``init(base64:)``), with a newline.
     public var base64: String { key.withUnsafeBytes { Data($0).base64EncodedString() } + "\n" }
 
-    /// The key that seals outbox bodies.
-    public var outboxKey: SymmetricKey { Self.derive(key, "outbox") }
+    /// The key that seals outbox bodies (derived once: each message is sealed and opened).
+    public let outboxKey: SymmetricKey
 
     /// The key of device codes' HMAC (L3).
-    var deviceCodeKey: SymmetricKey { Self.derive(key, "device code") }
+    let deviceCodeKey: SymmetricKey
 
     private static func derive(_ key: SymmetricKey, _ purpose: String) -> SymmetricKey {
         HKDF<SHA256>.deriveKey(

@@ -65,10 +65,22 @@ final class ConnectionLimiter: Sendable {
     private let logger: Logger
     private let state = Mutex(State())
 
+    /// `breachdb_connections_refused_total`, by reason: made once, not per refusal (a flood).
+    private let refusals: [Refusal: Counter]
+
     init(limits: ConnectionLimits, trustedProxies: TrustedProxies, logger: Logger) {
         self.limits = limits
         self.trustedProxies = trustedProxies
         self.logger = logger
+        refusals = Dictionary(
+            uniqueKeysWithValues: [Refusal.total, .perAddress].map {
+                (
+                    $0,
+                    Counter(
+                        label: "breachdb_connections_refused_total", dimensions: [("reason", $0.rawValue)],
+                        factory: ServerMetrics.factory)
+                )
+            })
     }
 
     /// What a connection from `peer` is counted under per address: `nil` when it is not
@@ -111,10 +123,7 @@ final class ConnectionLimiter: Sendable {
 
     /// Counts the refusal and warns, at most once a minute: a flood must not flood the log.
     private func refused(_ refusal: Refusal) {
-        Counter(
-            label: "breachdb_connections_refused_total", dimensions: [("reason", refusal.rawValue)],
-            factory: ServerMetrics.factory
-        ).increment()
+        refusals[refusal]?.increment()
         let now = ContinuousClock.now
         let count: Int? = state.withLock { state in
             state.refusedSinceWarning += 1
