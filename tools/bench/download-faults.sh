@@ -41,7 +41,8 @@ sys.stdin.read()
     local load started elapsed
     load=$(cut -d' ' -f1 /proc/loadavg)
     started=$(date +%s.%N)
-    "$build" download --quiet --uncompressed --from "http://127.0.0.1:$(cat "$work/proxy.port")" -o "$work/out.idx" \
+    /usr/bin/time -f %M -o "$work/rss.txt" "$build" download --quiet --uncompressed \
+        --from "http://127.0.0.1:$(cat "$work/proxy.port")" -o "$work/out.idx" \
         --prefixes "00000-$last_prefix" 2> "$work/download.err" || { cat "$work/download.err"; kill $proxy; exit 1; }
     elapsed=$(python3 -c "print($(date +%s.%N) - $started)")
     kill $proxy; rm -f "$work/proxy.port"
@@ -49,11 +50,11 @@ sys.stdin.read()
     digest=$("$binary" stats --json -i "$work/out.idx" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["contentDigest"])')
     [ "$digest" = "$source_digest" ] || { echo "$name: digest $digest differs from the source's $source_digest"; exit 1; }
     retries=$(grep -o 'retries: [0-9,]*' "$work/download.err" | tr -d ',' | cut -d' ' -f2)
-    python3 -c "print(f'$name\t$rate\t{$prefixes / $elapsed:.0f}\t{$elapsed:.1f}\t$retries\t$load')" | tee -a "$work/results.tsv"
+    python3 -c "print(f'$name\t$rate\t{$prefixes / $elapsed:.0f}\t{$elapsed:.1f}\t$retries\t$load\t{$(tail -1 "$work/rss.txt") // 1024}')" | tee -a "$work/results.tsv"
 }
 
 : > "$work/results.tsv"
-echo -e "row\tfault rate\tranges/s\twall s\tretries\tload"
+echo -e "row\tfault rate\tranges/s\twall s\tretries\tload\tpeak RSS MB"
 for round in $(seq "$runs"); do
     for rate in $rates; do
         run "after" "$binary" "$rate"
