@@ -1,4 +1,5 @@
 import AccountMail
+import AccountTestSupport
 import Accounts
 import Foundation
 import TestSupport
