@@ -29,5 +29,14 @@ let package = Package(
             dependencies: [.product(name: "BreachIndex", package: "BreachDB")],
             path: "RangeFormatterFloor"
         ),
+        // Sign-in time of unknown logins against wrong passwords, on SQLite on disk.
+        .executableTarget(
+            name: "SignInTiming",
+            dependencies: [
+                .product(name: "Accounts", package: "BreachDB"),
+                .product(name: "BreachCheck", package: "BreachDB"),
+            ],
+            path: "SignInTiming"
+        ),
     ]
 )

@@ -11,6 +11,8 @@ case "$name" in
         cd Benchmarks && exec swift package --disable-sandbox --allow-writing-to-package-directory benchmark "$@" --target IndexBenchmarks ;;
     floor)      # the range formatter's floor: floor INDEX PREFIXES
         exec swift run -c release --package-path Benchmarks RangeFormatterFloor "$@" ;;
+    signin)     # sign-in time, unknown login vs wrong password (SQLite, the default Argon2 cost): signin [ROUNDS]
+        exec swift run -c release --package-path Benchmarks SignInTiming "$@" ;;
     cli)        # index size, ingest speed, check against C baselines (WORK, ~10 GB)
         exec bash tools/bench/cli.sh "$@" ;;
     compact)    # the compact index: size, export speed, false positives, check (HASHES, PREFIXES, BIN)

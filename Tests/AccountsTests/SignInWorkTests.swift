@@ -6,9 +6,11 @@ import Testing
 
 /// An unknown login and a known one with a wrong password must cost the same, or timing
 /// tells which addresses have accounts: the same Argon2 work and the same committed writes
-/// (each write's fsync is a large part of a sign-in's time).
+/// (each write's fsync is a large part of a sign-in's time). These tests check the work;
+/// the time itself is a benchmark (`tools/bench/run.sh signin`, docs/benchmarks.md), since
+/// a timed test on a shared machine either fails on load or cannot fail.
 @Suite("Sign-in work does not tell unknown logins apart", .dropsTestDatabases)
-struct SignInTimingTests {
+struct SignInWorkTests {
     /// No lockout and no reset e-mail, so that every wrong password is checked.
     private static func everyGuessChecked(_ configuration: inout AccountConfiguration) {
         configuration.failuresBeforeLockout = 10_000
@@ -62,46 +64,6 @@ struct SignInTimingTests {
                 }
                 #expect(refusal == .busy(retryAfterSeconds: 1), "\(login)")
             }
-        }
-    }
-
-    /// Secondary to the two tests above, which check the work itself: timed on a shared
-    /// machine, this can only catch a gross difference (work missing on one path that the
-    /// counts above do not see).
-    @Test("Unknown logins and wrong passwords take the same time: medians within 2×, p90s within 4×")
-    func unknownAndWrongTakeTheSameTime() async throws {
-        // SQLite in a directory on disk: each commit is fsynced (synchronous = FULL).
-        try await AccountFixture.withActiveUser("timed", on: .sqlite, configure: Self.everyGuessChecked) {
-            fixture, login, _ in
-            let known = login, unknown = fixture.address("nobody")
-            func time(_ login: String) async -> Duration {
-                let clock = ContinuousClock()
-                let start = clock.now
-                _ = try? await fixture.service.signIn(login: login, password: "wrong-password-timing")
-                return clock.now - start
-            }
-            // Warm-up (the dummy hash is made on first use), then interleaved so that load
-            // from elsewhere falls on both alike.
-            _ = await time(unknown)
-            _ = await time(known)
-            var unknownTimes: [Duration] = [], knownTimes: [Duration] = []
-            for _ in 1...60 {
-                unknownTimes.append(await time(unknown))
-                knownTimes.append(await time(known))
-            }
-            /// The `q` quantile, in milliseconds.
-            func quantile(_ times: [Duration], _ q: Double) -> Double {
-                let value = times.sorted()[Int(Double(times.count - 1) * q)].components
-                return Double(value.seconds) * 1e3 + Double(value.attoseconds) / 1e15
-            }
-            let medians = (unknown: quantile(unknownTimes, 0.5), known: quantile(knownTimes, 0.5))
-            let p90s = (unknown: quantile(unknownTimes, 0.9), known: quantile(knownTimes, 0.9))
-            let summary =
-                "median unknown \(medians.unknown) ms, known \(medians.known) ms; p90 unknown \(p90s.unknown) ms, known \(p90s.known) ms"
-            print("sign-in timing: \(summary)")
-            // Loose enough for a loaded 2-core machine.
-            #expect(max(medians.unknown, medians.known) / min(medians.unknown, medians.known) < 2, "\(summary)")
-            #expect(max(p90s.unknown, p90s.known) / min(p90s.unknown, p90s.known) < 4, "\(summary)")
         }
     }
 }
