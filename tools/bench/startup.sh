@@ -11,11 +11,7 @@ runs=${RUNS:-5}
 duration=${DURATION:-10}
 port=${PORT:-18090}
 mkdir -p "$work"
-if [ -z "${BIN:-}" ]; then  # BIN: a directory holding breachdb and generate-dump already built
-    swift build -c release --product breachdb >/dev/null
-    swift build -c release --product generate-dump >/dev/null
-fi
-bin=${BIN:-$(swift build -c release --show-bin-path)}
+source tools/bench/release-binaries.sh  # BIN: a directory holding breachdb and generate-dump already built
 
 build_index() {  # name, generate-dump arguments…
     local name=$1; shift
