@@ -368,6 +368,15 @@ public final class AccountFixture: Sendable {
         return try await service.activate(token: token, password: password)
     }
 
+    /// D1's two roles below the super-administrator, each an active user invited by
+    /// `administratorSession`: a user administrator, "helper", and a user, "plain".
+    public func userAdministratorAndUser(by administratorSession: String) async throws -> (
+        userAdministrator: IssuedSession, user: IssuedSession
+    ) {
+        let userAdministrator = try await activeUser("helper", role: .userAdministrator, by: administratorSession)
+        return (userAdministrator, try await activeUser("plain", by: administratorSession))
+    }
+
     /// The user behind a session token, as the HTTP API's session middleware finds it
     /// for each request.
     public func user(_ sessionToken: String) async throws -> AuthenticatedUser {

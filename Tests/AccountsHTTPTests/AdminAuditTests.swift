@@ -112,8 +112,7 @@ struct AdminAuditTests {
         arguments: StoreKind.all)
     func auditLogIsPagedForAdministrators(kind: StoreKind) async throws {
         try await withAccountServer(kind, configure: Self.behindLoopbackProxy) { fixture, admin, client in
-            let helper = try await fixture.activeUser("helper", role: .userAdministrator, by: admin)
-            let plain = try await fixture.activeUser("plain", by: admin)
+            let (helper, plain) = try await fixture.userAdministratorAndUser(by: admin)
             for name in ["p1", "p2", "p3"] {
                 fixture.clock.advance(.seconds(1))
                 try await fixture.service.invite(email: fixture.address(name), by: try await fixture.user(admin))
