@@ -64,7 +64,7 @@ let package = Package(
         // uses (Foundation only).
         .target(name: "BreachSupport"),
         // The one way work that holds a thread leaves the cooperative pool (swift-nio's thread pool).
-        .target(name: "BlockingWork", dependencies: [.product(name: "NIOPosix", package: "swift-nio")]),
+        .target(name: "BlockingWork", dependencies: [.nioPosix]),
         // The breach checker protocol alone; its implementations live beside what they use.
         .target(name: "BreachCheck"),
 
@@ -77,82 +77,51 @@ let package = Package(
         .target(
             name: "BreachDownload",
             dependencies: [
-                "BreachIndex", "BreachHash", "BreachCheck", "BreachSupport", "CZlib", "CBrotli",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "BreachIndex", "BreachHash", "BreachCheck", "BreachSupport", "CZlib", "CBrotli", .asyncHTTPClient,
+                .nioCore, .nioHTTP1, .nioSSL,
             ]
         ),
         // Accounts: the rules (no I/O of their own), then the SQL store and the mail dispatcher.
         .target(
             name: "Accounts",
             dependencies: [
-                "BreachCheck", "BreachSupport", "BlockingWork", "CArgon2", "CLibCrypto",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                "BreachCheck", "BreachSupport", "BlockingWork", "CArgon2", "CLibCrypto", .crypto, .logging, .nioCore,
             ]
         ),
         .target(
             name: "AccountStorage",
             dependencies: [
-                "Accounts", "BreachSupport",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "SQLiteNIO", package: "sqlite-nio"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "Accounts", "BreachSupport", .crypto, .nioCore, .sqliteNIO, .postgresNIO, .nioSSL, .logging,
+                .serviceLifecycle,
             ]
         ),
         .target(
             name: "AccountMail",
             dependencies: [
-                "Accounts", "BreachSupport",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
+                "Accounts", "BreachSupport", .nioCore, .nioPosix, .nioSSL, .asyncHTTPClient, .serviceLifecycle,
+                .logging,
             ]
         ),
         .target(
             name: "BreachServer",
             dependencies: [
-                "BreachIndex", "BreachHash", "BreachSupport", "BlockingWork", "CZlib", "CBrotli",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                "BreachIndex", "BreachHash", "BreachSupport", "BlockingWork", "CZlib", "CBrotli", .hummingbird,
+                .hummingbirdCore, .hummingbirdTLS, .nioSSL, .httpTypes, .nioCore, .nioHTTP1, .nioHTTPTypesHTTP1,
+                .logging, .serviceLifecycle, .unixSignals, .prometheus, .metrics,
             ]
         ),
         // The account API as routes on the daemon.
         .target(
             name: "AccountsHTTP",
-            dependencies: [
-                "Accounts", "BreachServer", "BreachSupport", .product(name: "Hummingbird", package: "hummingbird"),
-            ]
+            dependencies: ["Accounts", "BreachServer", "BreachSupport", .hummingbird]
         ),
         // The account flows as pages for people: templates, message catalogues, stylesheet
         // and script as resources, replaceable from a directory (`--pages-directory`).
         .target(
             name: "AccountPages",
             dependencies: [
-                "Accounts", "AccountsHTTP", "BreachServer", "BreachSupport", "CLibCrypto",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
+                "Accounts", "AccountsHTTP", "BreachServer", "BreachSupport", "CLibCrypto", .hummingbird, .mustache,
+                .httpTypes,
             ],
             resources: [.copy("Resources")]
         ),
@@ -160,21 +129,14 @@ let package = Package(
             name: "breachdb",
             dependencies: [
                 "BreachSupport", "BreachHash", "BreachIndex", "BreachIngest", "BreachDownload", "BreachServer",
-                "Accounts", "AccountStorage", "AccountMail", "AccountsHTTP", "AccountPages",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Configuration", package: "swift-configuration"),
-                .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "Accounts", "AccountStorage", "AccountMail", "AccountsHTTP", "AccountPages", .argumentParser,
+                .hummingbird, .logging, .configuration, .systemPackage, .serviceLifecycle,
             ]
         ),
         .target(name: "SyntheticData", dependencies: ["BreachHash"]),
         .executableTarget(
             name: "generate-dump",
-            dependencies: [
-                "BreachHash", "SyntheticData", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["BreachHash", "SyntheticData", .argumentParser],
             path: "tools/generate-dump"
         ),
 
@@ -193,16 +155,8 @@ let package = Package(
             name: "BreachServerTests",
             dependencies: [
                 "BreachServer", "BreachIndex", "BreachIngest", "BreachHash", "BreachDownload", "BreachSupport",
-                "TestSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                "TestSupport", .hummingbird, .metrics, .hummingbirdTesting, .httpTypes, .logging, .nioCore, .nioPosix,
+                .nioEmbedded, .nioHTTP1,
             ]
         ),
         // The account fixture (a store of each kind, a fake clock, a real breach index, a real
@@ -211,11 +165,7 @@ let package = Package(
             name: "AccountTestSupport",
             dependencies: [
                 "Accounts", "AccountStorage", "AccountMail", "BreachCheck", "BreachHash", "BreachIndex",
-                "BreachSupport",
-                "TestSupport",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "BreachSupport", "TestSupport", .logging, .postgresNIO, .serviceLifecycle,
             ],
             path: "Tests/AccountTestSupport"
         ),
@@ -224,34 +174,25 @@ let package = Package(
             name: "AccountsTests",
             dependencies: [
                 "Accounts", "AccountStorage", "AccountMail", "AccountTestSupport", "BreachCheck", "BreachDownload",
-                "BreachSupport", "TestSupport",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "BreachSupport", "TestSupport", .crypto,
             ]
         ),
         .testTarget(
             name: "AccountStorageTests",
-            dependencies: [
-                "Accounts", "AccountStorage", "AccountTestSupport", "TestSupport",
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["Accounts", "AccountStorage", "AccountTestSupport", "TestSupport", .logging]
         ),
         .testTarget(
             name: "AccountMailTests",
             dependencies: [
-                "Accounts", "AccountMail", "AccountTestSupport", "BreachSupport", "TestSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "Accounts", "AccountMail", "AccountTestSupport", "BreachSupport", "TestSupport", .hummingbird,
+                .hummingbirdTesting, .nioSSL,
             ]
         ),
         .testTarget(
             name: "AccountsHTTPTests",
             dependencies: [
                 "Accounts", "AccountsHTTP", "AccountStorage", "AccountTestSupport", "BreachHash", "BreachIndex",
-                "BreachServer", "BreachSupport", "TestSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
+                "BreachServer", "BreachSupport", "TestSupport", .hummingbird, .hummingbirdTesting, .httpTypes,
             ]
         ),
         .testTarget(name: "AccountPagesTests", dependencies: ["AccountPages"]),
@@ -259,3 +200,31 @@ let package = Package(
         .testTarget(name: "BreachDBCommandTests", dependencies: ["TestSupport", "breachdb"]),
     ]
 )
+
+// The products this package uses, each named once.
+extension Target.Dependency {
+    static var asyncHTTPClient: Self { .product(name: "AsyncHTTPClient", package: "async-http-client") }
+    static var hummingbird: Self { .product(name: "Hummingbird", package: "hummingbird") }
+    static var hummingbirdCore: Self { .product(name: "HummingbirdCore", package: "hummingbird") }
+    static var hummingbirdTLS: Self { .product(name: "HummingbirdTLS", package: "hummingbird") }
+    static var hummingbirdTesting: Self { .product(name: "HummingbirdTesting", package: "hummingbird") }
+    static var postgresNIO: Self { .product(name: "PostgresNIO", package: "postgres-nio") }
+    static var sqliteNIO: Self { .product(name: "SQLiteNIO", package: "sqlite-nio") }
+    static var argumentParser: Self { .product(name: "ArgumentParser", package: "swift-argument-parser") }
+    static var configuration: Self { .product(name: "Configuration", package: "swift-configuration") }
+    static var crypto: Self { .product(name: "Crypto", package: "swift-crypto") }
+    static var httpTypes: Self { .product(name: "HTTPTypes", package: "swift-http-types") }
+    static var logging: Self { .product(name: "Logging", package: "swift-log") }
+    static var metrics: Self { .product(name: "Metrics", package: "swift-metrics") }
+    static var mustache: Self { .product(name: "Mustache", package: "swift-mustache") }
+    static var nioCore: Self { .product(name: "NIOCore", package: "swift-nio") }
+    static var nioEmbedded: Self { .product(name: "NIOEmbedded", package: "swift-nio") }
+    static var nioHTTP1: Self { .product(name: "NIOHTTP1", package: "swift-nio") }
+    static var nioPosix: Self { .product(name: "NIOPosix", package: "swift-nio") }
+    static var nioHTTPTypesHTTP1: Self { .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras") }
+    static var nioSSL: Self { .product(name: "NIOSSL", package: "swift-nio-ssl") }
+    static var prometheus: Self { .product(name: "Prometheus", package: "swift-prometheus") }
+    static var serviceLifecycle: Self { .product(name: "ServiceLifecycle", package: "swift-service-lifecycle") }
+    static var unixSignals: Self { .product(name: "UnixSignals", package: "swift-service-lifecycle") }
+    static var systemPackage: Self { .product(name: "SystemPackage", package: "swift-system") }
+}

@@ -44,12 +44,8 @@ struct Export: ParsableCommand {
     }
 
     func run() throws {
-        let index = try self.index.open()
-        guard index.answersRanges else {
-            throw CommandFailure(
-                "\(index.path): a compact index keeps only the first 64 bits of each hash, so it cannot be exported; export the full index it was made from"
-            )
-        }
+        let index = try self.index.openFull(
+            refusal: ", so it cannot be exported; export the full index it was made from")
         let started = ContinuousClock.now
         let bytes: UInt64
         do {

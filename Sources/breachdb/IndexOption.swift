@@ -13,4 +13,14 @@ struct IndexOption: ParsableArguments {
             throw CommandFailure("\(error)")
         }
     }
+
+    /// The index, refused when it is compact: a compact index keeps too little of each hash
+    /// to give whole ones back. `refusal` ends the message with what the command cannot do.
+    func openFull(refusal: String) throws -> BreachIndex {
+        let index = try open()
+        guard index.answersRanges else {
+            throw CommandFailure("\(index.path): a compact index keeps only the first 64 bits of each hash\(refusal)")
+        }
+        return index
+    }
 }

@@ -22,12 +22,7 @@ struct RangeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let index = try self.index.open()
-        guard index.answersRanges else {
-            throw CommandFailure(
-                "\(index.path): a compact index keeps only the first 64 bits of each hash and cannot answer range queries; use the full index"
-            )
-        }
+        let index = try self.index.openFull(refusal: " and cannot answer range queries; use the full index")
         let output = OutputBuffer()
         output.append(index.rangeBody(prefix: BreachIndex.rangePrefix(prefix)!))
     }

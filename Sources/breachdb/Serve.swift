@@ -160,11 +160,7 @@ struct Serve: AsyncParsableCommand {
         server.reloadInterval = try settings.seconds(reloadInterval, .reloadInterval, default: 5)
         server.idleTimeout = try settings.seconds(idleTimeout, .idleTimeout, default: 75)
         server.requestTimeout = try settings.seconds(requestTimeout, .requestTimeout, default: 30)
-        let rangeCache = try settings.int(rangeCacheMb, .rangeCacheMB) ?? 64
-        guard rangeCache >= 0 else {
-            throw ValidationError("\(Setting.rangeCacheMB.names): not a number of megabytes: \(rangeCache)")
-        }
-        server.rangeCacheBytes = rangeCache << 20
+        server.rangeCacheBytes = (try settings.count(rangeCacheMb, .rangeCacheMB, of: "megabytes") ?? 64) << 20
         if let value = try settings.double(rateLimit, .rateLimit) {
             guard value >= 0, value.isFinite else {
                 throw ValidationError(
@@ -274,18 +270,11 @@ struct Serve: AsyncParsableCommand {
     func connectionLimits(_ settings: Settings) throws -> ConnectionLimits {
         let derived = ConnectionLimits.derived(fromOpenFileLimit: ConnectionLimits.openFileLimit())
         var limits = derived
-        if let value = try settings.int(maxConnections, .maxConnections) {
-            guard value >= 0 else {
-                throw ValidationError("\(Setting.maxConnections.names): not a number of connections: \(value)")
-            }
+        if let value = try settings.count(maxConnections, .maxConnections, of: "connections") {
             limits.total = value > 0 ? value : nil
             limits.perAddress = limits.total.map(ConnectionLimits.perAddress(forTotal:)) ?? derived.perAddress
         }
-        if let value = try settings.int(maxConnectionsPerAddress, .maxConnectionsPerAddress) {
-            guard value >= 0 else {
-                throw ValidationError(
-                    "\(Setting.maxConnectionsPerAddress.names): not a number of connections: \(value)")
-            }
+        if let value = try settings.count(maxConnectionsPerAddress, .maxConnectionsPerAddress, of: "connections") {
             limits.perAddress = value > 0 ? value : nil
         }
         return limits

@@ -95,11 +95,17 @@ struct Settings {
         return value
     }
 
+    /// A number of `unit` (0 or more), nil when not set anywhere.
+    func count(_ given: Int?, _ setting: Setting, of unit: String) throws -> Int? {
+        guard let value = try int(given, setting) else { return nil }
+        guard value >= 0 else { throw ValidationError("\(setting.names): not a number of \(unit): \(value)") }
+        return value
+    }
+
     /// A time limit or interval in whole seconds, `default` when not set anywhere; 0 means
     /// none (nil).
     func seconds(_ given: Int?, _ setting: Setting, default: Int) throws -> Duration? {
-        let seconds = try int(given, setting) ?? `default`
-        guard seconds >= 0 else { throw ValidationError("\(setting.names): not a number of seconds: \(seconds)") }
+        let seconds = try count(given, setting, of: "seconds") ?? `default`
         return seconds > 0 ? .seconds(seconds) : nil
     }
 

@@ -93,8 +93,8 @@ struct MessageDeliveryTests {
         "R8: with the mail server down nothing is lost; it is retried later and delivered once",
         arguments: StoreKind.all)
     func mailServerDown(kind: StoreKind) async throws {
-        try await AccountFixture.withActiveUser("pat", on: kind) { fixture, login, _ in
-            try await fixture.service.requestPasswordReset(login: login)
+        // `throws` spelled out: the body's only `try`s are inside #expect.
+        try await AccountFixture.withPendingReset("pat", on: kind) { fixture, login throws in
             // A port with no server behind it.
             let down = OutboxDispatcher(
                 outbox: fixture.store,
@@ -121,8 +121,7 @@ struct MessageDeliveryTests {
         "R8: a message claimed by one dispatcher is not sent by another; a crashed claim is taken over after its lease",
         arguments: StoreKind.all)
     func claimsAreExclusive(kind: StoreKind) async throws {
-        try await AccountFixture.withActiveUser("quy", on: kind) { fixture, login, _ in
-            try await fixture.service.requestPasswordReset(login: login)
+        try await AccountFixture.withPendingReset("quy", on: kind) { fixture, login in
             // A dispatcher that claims and then dies before sending.
             let claimed = try await fixture.store.claimDueMessages(
                 now: fixture.clock.now(), lease: .seconds(120), limit: 10)

@@ -11,9 +11,7 @@ struct StoredSecretsTests {
     @Test("Tokens and codes are stored only as hashes; the audit log holds no secret", arguments: StoreKind.all)
     func secretsAreNotStored(kind: StoreKind) async throws {
         try await AccountFixture.withActiveUser("raw", on: kind) { fixture, login, user in
-            try await fixture.service.requestPasswordReset(login: login)
-            let resetToken = try #require(
-                try await fixture.resetLinks(to: login).first)
+            let resetToken = try await fixture.requestedResetLink(for: login)
             let dump = try await fixture.store.database.transaction { connection in
                 var text = ""
                 for table in [

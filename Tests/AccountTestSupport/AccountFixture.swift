@@ -268,6 +268,17 @@ public final class AccountFixture: Sendable {
         }
     }
 
+    /// ``withActiveUser(_:on:checker:configure:_:)`` with a password reset asked for (R1):
+    /// its e-mail waits in the outbox, not yet sent. `body` is given the user's login.
+    public static func withPendingReset(
+        _ name: String, on kind: StoreKind, _ body: (AccountFixture, _ login: String) async throws -> Void
+    ) async throws {
+        try await withActiveUser(name, on: kind) { fixture, login, _ in
+            try await fixture.service.requestPasswordReset(login: login)
+            try await body(fixture, login)
+        }
+    }
+
     public func address(_ name: String) -> String { "\(name)@\(domain)" }
 
     /// Runs the dispatcher, then reads what the SMTP server received for `address`.
@@ -336,14 +347,34 @@ public final class AccountFixture: Sendable {
         return try await signInThroughDeviceCheck(email, Self.goodPassword).sessionToken
     }
 
+    /// Invites `name` (A2), as the administrator signed in with `administratorSession`: the
+    /// token of the activation link e-mailed to them.
+    public func invitation(
+        _ name: String, login: String? = nil, role: Role = .user, phone: String? = nil,
+        by administratorSession: String
+    ) async throws -> String {
+        let email = address(name)
+        try await service.invite(
+            login: login, email: email, phone: phone, role: role, by: try await user(administratorSession))
+        return try await activationLink(to: email)
+    }
+
     /// An active account made the A2 way: invited, activated through the e-mailed link.
     public func activeUser(
         _ name: String, role: Role = .user, phone: String? = nil, password: String = goodPassword,
         by administratorSession: String
     ) async throws -> IssuedSession {
-        let email = address(name)
-        try await service.invite(email: email, phone: phone, role: role, by: try await user(administratorSession))
-        return try await service.activate(token: try await activationLink(to: email), password: password)
+        let token = try await invitation(name, role: role, phone: phone, by: administratorSession)
+        return try await service.activate(token: token, password: password)
+    }
+
+    /// D1's two roles below the super-administrator, each an active user invited by
+    /// `administratorSession`: a user administrator, "helper", and a user, "plain".
+    public func userAdministratorAndUser(by administratorSession: String) async throws -> (
+        userAdministrator: IssuedSession, user: IssuedSession
+    ) {
+        let userAdministrator = try await activeUser("helper", role: .userAdministrator, by: administratorSession)
+        return (userAdministrator, try await activeUser("plain", by: administratorSession))
     }
 
     /// The user behind a session token, as the HTTP API's session middleware finds it
@@ -361,6 +392,14 @@ public final class AccountFixture: Sendable {
             throw UnexpectedSignIn(expected: "a device challenge", result: result)
         }
         return challenge
+    }
+
+    /// Signs in with the right password from a browser that is not recognised: the L3
+    /// challenge and the code e-mailed for it.
+    public func pendingDeviceCode(_ login: String) async throws -> (challenge: String, code: String) {
+        let challenge = try await deviceChallenge(login, Self.goodPassword)
+        let code = try #require(try await onlyMail(to: login, subjectContaining: "verification code").code)
+        return (challenge, code)
     }
 
     /// Signs in from a device that needs no code (a known one, or with L3 off): the session it

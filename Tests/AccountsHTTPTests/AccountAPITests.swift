@@ -31,6 +31,17 @@ struct AccountAPITests {
         return try await client.execute(uri: uri, method: .post, headers: all, body: json(object))
     }
 
+    /// ``post(_:_:_:headers:)``, expecting `status` in answer.
+    @discardableResult
+    private func post(
+        _ client: any TestClientProtocol, _ uri: String, _ object: [String: String], headers: HTTPFields = [:],
+        expecting status: HTTPResponse.Status, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> TestResponse {
+        let response = try await post(client, uri, object, headers: headers)
+        #expect(response.status == status, sourceLocation: sourceLocation)
+        return response
+    }
+
     private func decoded(_ response: TestResponse) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
     }
@@ -39,32 +50,31 @@ struct AccountAPITests {
     func invitationFlow(kind: StoreKind) async throws {
         try await withAccountServer(kind) { fixture, admin, client in
             let email = fixture.address("web")
-            let created = try await post(
+            try await post(
                 client, "/v1/accounts/admin/users", ["email": email, "role": "user"],
-                headers: [.authorization: "Bearer \(admin)"])
-            #expect(created.status == .created)
+                headers: [.authorization: "Bearer \(admin)"], expecting: .created)
             let token = try await fixture.activationLink(to: email)
             // B1 over HTTP: 422 with the rule's message and its explanation.
-            let refused = try await post(client, "/v1/accounts/activate", ["token": token, "password": "password123"])
-            #expect(refused.status == .unprocessableContent)
+            let refused = try await post(
+                client, "/v1/accounts/activate", ["token": token, "password": "password123"],
+                expecting: .unprocessableContent)
             let error = try #require(try decoded(refused)["error"] as? [String: Any])
             #expect(error["code"] as? String == "breached_password")
             #expect(
                 error["message"] as? String
                     == "Choose a different password. This has been identified as a risky password.")
             #expect(error["explanation"] != nil)
-            let activated = try await post(
-                client, "/v1/accounts/activate", ["token": token, "password": AccountFixture.goodPassword])
-            #expect(activated.status == .ok)
+            try await post(
+                client, "/v1/accounts/activate", ["token": token, "password": AccountFixture.goodPassword],
+                expecting: .ok)
 
             let signIn = try await post(
-                client, "/v1/accounts/sign-in", ["login": email, "password": AccountFixture.goodPassword])
-            #expect(signIn.status == .accepted)
+                client, "/v1/accounts/sign-in", ["login": email, "password": AccountFixture.goodPassword],
+                expecting: .accepted)
             let challenge = try #require(try decoded(signIn)["challengeId"] as? String)
             let code = try await fixture.latestCode(to: email)
             let verified = try await post(
-                client, "/v1/accounts/verify-device", ["challengeId": challenge, "code": code])
-            #expect(verified.status == .ok)
+                client, "/v1/accounts/verify-device", ["challengeId": challenge, "code": code], expecting: .ok)
             let session = try #require(try decoded(verified)["sessionToken"] as? String)
             let me = try await client.execute(
                 uri: "/v1/accounts/me", method: .get, headers: [.authorization: "Bearer \(session)"])
@@ -91,8 +101,8 @@ struct AccountAPITests {
             #expect(unknown.status == .unauthorized && wrong.status == .unauthorized)
             #expect(String(buffer: unknown.body) == String(buffer: wrong.body))
             for login in [fixture.address("ghost"), fixture.address("api")] {
-                let reset = try await post(client, "/v1/accounts/password-reset/request", ["login": login])
-                #expect(reset.status == .accepted)
+                let reset = try await post(
+                    client, "/v1/accounts/password-reset/request", ["login": login], expecting: .accepted)
                 #expect(String(buffer: reset.body) == #"{"status":"check_your_email"}"#)
             }
             let forbidden = try await client.execute(
@@ -102,12 +112,12 @@ struct AccountAPITests {
             let link = try #require(
                 try await fixture.resetLinks(to: fixture.address("api")).last)
             let unsafe = try await post(
-                client, "/v1/accounts/password-reset", ["token": link, "newPassword": "letmein!2024"])
-            #expect(unsafe.status == .unprocessableContent)
+                client, "/v1/accounts/password-reset", ["token": link, "newPassword": "letmein!2024"],
+                expecting: .unprocessableContent)
             #expect(String(buffer: unsafe.body).contains("That password is unsafe."))
-            let reset = try await post(
-                client, "/v1/accounts/password-reset", ["token": link, "newPassword": "web-reset-password-1"])
-            #expect(reset.status == .noContent)
+            try await post(
+                client, "/v1/accounts/password-reset", ["token": link, "newPassword": "web-reset-password-1"],
+                expecting: .noContent)
         }
     }
 
@@ -117,19 +127,18 @@ struct AccountAPITests {
     func signUpCannotChooseTheOwnersPassword(kind: StoreKind) async throws {
         try await withAccountServer(kind) { fixture, _, client in
             let victim = fixture.address("victim")
-            let signUp = try await post(
-                client, "/v1/accounts/sign-up", ["email": victim, "password": "stranger-chose-this-1"])
-            #expect(signUp.status == .accepted)
+            try await post(
+                client, "/v1/accounts/sign-up", ["email": victim, "password": "stranger-chose-this-1"],
+                expecting: .accepted)
             let token = try await fixture.activationLink(to: victim)
             // Following the link without choosing a password keeps nothing the stranger chose.
-            let withoutPassword = try await post(client, "/v1/accounts/activate", ["token": token])
-            #expect(withoutPassword.status == .badRequest)
-            let activated = try await post(
-                client, "/v1/accounts/activate", ["token": token, "password": AccountFixture.goodPassword])
-            #expect(activated.status == .ok)
-            let stranger = try await post(
-                client, "/v1/accounts/sign-in", ["login": victim, "password": "stranger-chose-this-1"])
-            #expect(stranger.status == .unauthorized)
+            try await post(client, "/v1/accounts/activate", ["token": token], expecting: .badRequest)
+            try await post(
+                client, "/v1/accounts/activate", ["token": token, "password": AccountFixture.goodPassword],
+                expecting: .ok)
+            try await post(
+                client, "/v1/accounts/sign-in", ["login": victim, "password": "stranger-chose-this-1"],
+                expecting: .unauthorized)
         }
     }
 
@@ -139,19 +148,17 @@ struct AccountAPITests {
     func pendingAccountsResetAndUnverifiedPhones(kind: StoreKind) async throws {
         try await withAccountServer(kind) { fixture, _, client in
             let owner = fixture.address("pending")
-            let signUp = try await post(
+            try await post(
                 client, "/v1/accounts/sign-up",
-                ["email": owner, "password": "stranger-chose-this-2", "phone": "+47 912 34 567"])
-            #expect(signUp.status == .accepted)
-            let request = try await post(client, "/v1/accounts/password-reset/request", ["login": owner])
-            #expect(request.status == .accepted)
+                ["email": owner, "password": "stranger-chose-this-2", "phone": "+47 912 34 567"], expecting: .accepted)
+            try await post(client, "/v1/accounts/password-reset/request", ["login": owner], expecting: .accepted)
             let link = try await fixture.resetLink(to: owner)
-            let reset = try await post(
-                client, "/v1/accounts/password-reset", ["token": link, "newPassword": "owner-reset-password-3"])
-            #expect(reset.status == .noContent)
-            let signIn = try await post(
-                client, "/v1/accounts/sign-in", ["login": owner, "password": "owner-reset-password-3"])
-            #expect(signIn.status == .accepted)
+            try await post(
+                client, "/v1/accounts/password-reset", ["token": link, "newPassword": "owner-reset-password-3"],
+                expecting: .noContent)
+            try await post(
+                client, "/v1/accounts/sign-in", ["login": owner, "password": "owner-reset-password-3"],
+                expecting: .accepted)
             let texts = try await fixture.store.database.transaction { connection in
                 try await connection.query("SELECT id FROM outbox WHERE channel = 'sms'", []).count
             }
@@ -173,13 +180,11 @@ struct AccountAPITests {
             }
             let limited = try await post(
                 client, "/v1/accounts/sign-up", ["email": fixture.address("p31")],
-                headers: [HTTPField.Name.forwardedFor: "203.0.113.7"])
-            #expect(limited.status == .tooManyRequests)
+                headers: [HTTPField.Name.forwardedFor: "203.0.113.7"], expecting: .tooManyRequests)
             #expect(Int(limited.headers[.retryAfter] ?? "").map { (1...3600).contains($0) } == true)
-            let other = try await post(
+            try await post(
                 client, "/v1/accounts/sign-up", ["email": fixture.address("p32")],
-                headers: [HTTPField.Name.forwardedFor: "198.51.100.4"])
-            #expect(other.status == .accepted)
+                headers: [HTTPField.Name.forwardedFor: "198.51.100.4"], expecting: .accepted)
         }
     }
 
@@ -194,8 +199,7 @@ struct AccountAPITests {
                 [
                     "login": fixture.address("cache"), "password": AccountFixture.goodPassword,
                     "deviceToken": try #require(user.deviceToken),
-                ])
-            #expect(signIn.status == .ok)
+                ], expecting: .ok)
             #expect(signIn.headers[.cacheControl] == "no-store")
         }
     }
@@ -209,16 +213,14 @@ struct AccountAPITests {
     func passwordStrengthFollowsTheCheckSettings() async throws {
         let request = ["password": "password123"]
         try await withAccountServer(.sqlite, configure: { $0.allowPlaintext = false }) { _, _, client in
-            let refused = try await post(client, "/v1/accounts/password-strength", request)
-            #expect(refused.status == .badRequest)
+            let refused = try await post(client, "/v1/accounts/password-strength", request, expecting: .badRequest)
             #expect(String(buffer: refused.body).contains("plaintext_disabled"))
         }
         try await withAccountServer(.sqlite, configure: { $0.apiTokens = ["strength-token"] }) { _, _, client in
-            let anonymous = try await post(client, "/v1/accounts/password-strength", request)
-            #expect(anonymous.status == .unauthorized)
-            let allowed = try await post(
-                client, "/v1/accounts/password-strength", request, headers: [.authorization: "Bearer strength-token"])
-            #expect(allowed.status == .ok)
+            try await post(client, "/v1/accounts/password-strength", request, expecting: .unauthorized)
+            try await post(
+                client, "/v1/accounts/password-strength", request, headers: [.authorization: "Bearer strength-token"],
+                expecting: .ok)
         }
     }
 }

@@ -18,35 +18,33 @@ import Testing
 struct AdminAuditTests {
     @Test("R6: the user is e-mailed when an administrator sets their password", arguments: StoreKind.all)
     func setPasswordTellsTheUser(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        let helper = try await fixture.activeUser("helper", role: .userAdministrator, by: admin)
-        _ = try await fixture.activeUser("victim", by: admin)
-        let victim = fixture.address("victim")
-        try await fixture.service.adminSetPassword(
-            login: victim, password: "temporary-password-1", by: try await fixture.user(helper.sessionToken))
-        let mail = try await fixture.onlyMail(to: victim, subjectContaining: "An administrator set a new password")
-        #expect(mail.body.contains(fixture.address("helper")))
-        // The notice carries no secret: not the password the administrator chose.
-        #expect(!mail.body.contains("temporary-password-1"))
-        try await fixture.close()
+        try await AccountFixture.withAdministrator(kind) { fixture, admin in
+            let helper = try await fixture.activeUser("helper", role: .userAdministrator, by: admin)
+            _ = try await fixture.activeUser("victim", by: admin)
+            let victim = fixture.address("victim")
+            try await fixture.service.adminSetPassword(
+                login: victim, password: "temporary-password-1", by: try await fixture.user(helper.sessionToken))
+            let mail = try await fixture.onlyMail(to: victim, subjectContaining: "An administrator set a new password")
+            #expect(mail.body.contains(fixture.address("helper")))
+            // The notice carries no secret: not the password the administrator chose.
+            #expect(!mail.body.contains("temporary-password-1"))
+        }
     }
 
     @Test("D1, A5: a role change, a deactivation and a reactivation each e-mail the user", arguments: StoreKind.all)
     func accessChangesTellTheUser(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        let administrator = try await fixture.user(admin)
-        _ = try await fixture.activeUser("dana", by: admin)
-        let dana = fixture.address("dana")
-        try await fixture.service.setRole(.userAdministrator, login: dana, by: administrator)
-        let roleMail = try await fixture.onlyMail(to: dana, subjectContaining: "role")
-        #expect(roleMail.body.contains("from user to user administrator"))
-        try await fixture.service.deactivate(login: dana, by: administrator)
-        _ = try await fixture.onlyMail(to: dana, subjectContaining: "was deactivated")
-        try await fixture.service.reactivate(login: dana, by: administrator)
-        _ = try await fixture.onlyMail(to: dana, subjectContaining: "was reactivated")
-        try await fixture.close()
+        try await AccountFixture.withAdministrator(kind) { fixture, admin in
+            let administrator = try await fixture.user(admin)
+            _ = try await fixture.activeUser("dana", by: admin)
+            let dana = fixture.address("dana")
+            try await fixture.service.setRole(.userAdministrator, login: dana, by: administrator)
+            let roleMail = try await fixture.onlyMail(to: dana, subjectContaining: "role")
+            #expect(roleMail.body.contains("from user to user administrator"))
+            try await fixture.service.deactivate(login: dana, by: administrator)
+            _ = try await fixture.onlyMail(to: dana, subjectContaining: "was deactivated")
+            try await fixture.service.reactivate(login: dana, by: administrator)
+            _ = try await fixture.onlyMail(to: dana, subjectContaining: "was reactivated")
+        }
     }
 
     @Test(
@@ -114,8 +112,7 @@ struct AdminAuditTests {
         arguments: StoreKind.all)
     func auditLogIsPagedForAdministrators(kind: StoreKind) async throws {
         try await withAccountServer(kind, configure: Self.behindLoopbackProxy) { fixture, admin, client in
-            let helper = try await fixture.activeUser("helper", role: .userAdministrator, by: admin)
-            let plain = try await fixture.activeUser("plain", by: admin)
+            let (helper, plain) = try await fixture.userAdministratorAndUser(by: admin)
             for name in ["p1", "p2", "p3"] {
                 fixture.clock.advance(.seconds(1))
                 try await fixture.service.invite(email: fixture.address(name), by: try await fixture.user(admin))

@@ -24,9 +24,7 @@ struct ActivationTests {
     @Test("A2: an activation link works once", arguments: StoreKind.all)
     func activationLinkIsSingleUse(kind: StoreKind) async throws {
         try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let email = fixture.address("bo")
-            try await fixture.service.invite(email: email, by: try await fixture.user(admin))
-            let token = try await fixture.activationLink(to: email)
+            let token = try await fixture.invitation("bo", by: admin)
             _ = try await fixture.service.activate(token: token, password: AccountFixture.goodPassword)
             await #expect(throws: AccountError.invalidLink) {
                 try await fixture.service.activate(token: token, password: "another-long-password")
@@ -43,8 +41,7 @@ struct ActivationTests {
             try await fixture.session(fixture.address("CY").uppercased(), AccountFixture.goodPassword)
 
             let email = fixture.address("dee")
-            try await fixture.service.invite(login: "dee.local", email: email, by: try await fixture.user(admin))
-            let token = try await fixture.activationLink(to: email)
+            let token = try await fixture.invitation("dee", login: "dee.local", by: admin)
             _ = try await fixture.service.activate(token: token, password: AccountFixture.goodPassword)
             try await fixture.session("Dee.Local", AccountFixture.goodPassword)
             await #expect(throws: AccountError.invalidCredentials) {
@@ -56,9 +53,7 @@ struct ActivationTests {
     @Test("B1: a breached password for a new account is refused with the rule's message", arguments: StoreKind.all)
     func breachedPasswordRefusedAtActivation(kind: StoreKind) async throws {
         try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let email = fixture.address("eve")
-            try await fixture.service.invite(email: email, by: try await fixture.user(admin))
-            let token = try await fixture.activationLink(to: email)
+            let token = try await fixture.invitation("eve", by: admin)
             let error = await #expect(throws: AccountError.breachedPassword) {
                 try await fixture.service.activate(token: token, password: "password123")
             }
@@ -73,11 +68,8 @@ struct ActivationTests {
         "B1: a password breached once normalised (NFKC: full-width ｐａｓｓｗｏｒｄ１２３ is password123) is refused",
         arguments: StoreKind.all)
     func breachedAfterNormalisationRefused(kind: StoreKind) async throws {
-        try await AccountFixture.with(kind) { fixture in
-            let email = fixture.address("wide")
-            try await fixture.service.invite(
-                email: email, by: try await fixture.user(try await fixture.administrator()))
-            let token = try await fixture.activationLink(to: email)
+        try await AccountFixture.withAdministrator(kind) { fixture, admin in
+            let token = try await fixture.invitation("wide", by: admin)
             await #expect(throws: AccountError.breachedPassword) {
                 try await fixture.service.activate(token: token, password: "ｐａｓｓｗｏｒｄ１２３")
             }

@@ -9,8 +9,7 @@ struct AdministrationTests {
         arguments: StoreKind.all)
     func adminSendsReset(kind: StoreKind) async throws {
         try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let helper = try await fixture.activeUser("helper", role: .userAdministrator, by: admin)
-            let plain = try await fixture.activeUser("plain", by: admin)
+            let (helper, plain) = try await fixture.userAdministratorAndUser(by: admin)
             _ = try await fixture.activeUser("target", by: admin)
             let target = fixture.address("target")
             let error = await #expect(throws: AccountError.forbidden) {
@@ -59,8 +58,7 @@ struct AdministrationTests {
         arguments: StoreKind.all)
     func rolesAndPermissions(kind: StoreKind) async throws {
         try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let helper = try await fixture.activeUser("hana", role: .userAdministrator, by: admin)
-            let plain = try await fixture.activeUser("ian", by: admin)
+            let (helper, plain) = try await fixture.userAdministratorAndUser(by: admin)
             await #expect(throws: AccountError.forbidden) {
                 try await fixture.service.invite(
                     email: fixture.address("y"), by: try await fixture.user(plain.sessionToken))
@@ -72,14 +70,15 @@ struct AdministrationTests {
             }
             await #expect(throws: AccountError.forbidden) {
                 try await fixture.service.setRole(
-                    .superAdministrator, login: fixture.address("ian"), by: try await fixture.user(helper.sessionToken))
+                    .superAdministrator, login: fixture.address("plain"),
+                    by: try await fixture.user(helper.sessionToken))
             }
             await #expect(throws: AccountError.forbidden) {
                 try await fixture.service.deactivate(
                     login: fixture.address("admin"), by: try await fixture.user(helper.sessionToken))
             }
             try await fixture.service.setRole(
-                .userAdministrator, login: fixture.address("ian"), by: try await fixture.user(helper.sessionToken))
+                .userAdministrator, login: fixture.address("plain"), by: try await fixture.user(helper.sessionToken))
             try await fixture.service.invite(
                 email: fixture.address("y"), by: try await fixture.user(plain.sessionToken))
             let events = try await fixture.store.auditEvents(accountID: plain.accountID)

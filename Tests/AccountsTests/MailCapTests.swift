@@ -8,31 +8,30 @@ import Testing
 struct MailCapTests {
     @Test("Parallel reset requests for one address queue at most the hour's 5 e-mails", arguments: StoreKind.all)
     func parallelResetRequestsKeepTheCap(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        _ = try await fixture.activeUser("flood", by: admin)  // its activation e-mail is the first of the 5
-        let login = fixture.address("flood")
-        let service = fixture.service
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<24 { group.addTask { try await service.requestPasswordReset(login: login) } }
-            try await group.waitForAll()
+        // The user's activation e-mail is the first of the 5.
+        try await AccountFixture.withActiveUser("flood", on: kind) { fixture, login, _ in
+            let service = fixture.service
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<24 { group.addTask { try await service.requestPasswordReset(login: login) } }
+                try await group.waitForAll()
+            }
+            let mail = try await fixture.mail(to: login)
+            #expect(mail.count == fixture.service.configuration.messagesPerAddressPerHour)
+            #expect(mail.filter { $0.subject.contains("Reset") }.count == 4)
         }
-        let mail = try await fixture.mail(to: login)
-        #expect(mail.count == fixture.service.configuration.messagesPerAddressPerHour)
-        #expect(mail.filter { $0.subject.contains("Reset") }.count == 4)
-        try await fixture.close()
     }
 
     @Test("Parallel sign-ups with one address queue at most the hour's 5 e-mails", arguments: StoreKind.all)
     func parallelSignUpsKeepTheCap(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let address = fixture.address("new")
-        let service = fixture.service
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<24 { group.addTask { try await service.signUp(email: address) } }
-            try await group.waitForAll()
+        try await AccountFixture.with(kind) { fixture in
+            let address = fixture.address("new")
+            let service = fixture.service
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<24 { group.addTask { try await service.signUp(email: address) } }
+                try await group.waitForAll()
+            }
+            #expect(
+                try await fixture.mail(to: address).count == fixture.service.configuration.messagesPerAddressPerHour)
         }
-        #expect(try await fixture.mail(to: address).count == fixture.service.configuration.messagesPerAddressPerHour)
-        try await fixture.close()
     }
 }

@@ -23,15 +23,6 @@ struct OutboxEncryptionTests {
         }
     }
 
-    /// A fixture with an active user `name` whose reset e-mail waits in the outbox, and the user's login.
-    private func pendingReset(_ kind: StoreKind, _ name: String) async throws -> (AccountFixture, String) {
-        let fixture = try await AccountFixture(kind)
-        _ = try await fixture.activeUser(name, by: try await fixture.administrator())
-        let login = fixture.address(name)
-        try await fixture.service.requestPasswordReset(login: login)
-        return (fixture, login)
-    }
-
     /// The reset e-mail's row to `login`.
     private func resetRow(_ fixture: AccountFixture, _ login: String) async throws -> SQLRow {
         try #require(
@@ -53,115 +44,113 @@ struct OutboxEncryptionTests {
         "R1: a reset link is not in the stored outbox row (nor, on SQLite, on disk), and the e-mail still carries a working link",
         arguments: StoreKind.all)
     func resetLinkIsSealed(kind: StoreKind) async throws {
-        let (fixture, login) = try await pendingReset(kind, "sealed")
-        let stored = try await storedOutbox(fixture, to: login)
-        let onDisk = kind == .sqlite ? try sqliteFiles(fixture) : Data()
-        let mail = try await fixture.onlyMail(to: login, subjectContaining: "Reset your")
-        let token = try #require(mail.token(forPath: "reset-password"))
-        #expect(!stored.contains { $0.contains(token) })
-        #expect(!stored.contains { $0.contains("reset-password?token=") })
-        #expect(onDisk.range(of: Data(token.utf8)) == nil)
-        try await fixture.service.resetPassword(token: token, newPassword: "new-harbor-password-77")
-        _ = try await fixture.signInThroughDeviceCheck(login, "new-harbor-password-77")
-        try await fixture.close()
+        try await AccountFixture.withPendingReset("sealed", on: kind) { fixture, login in
+            let stored = try await storedOutbox(fixture, to: login)
+            let onDisk = kind == .sqlite ? try sqliteFiles(fixture) : Data()
+            let mail = try await fixture.onlyMail(to: login, subjectContaining: "Reset your")
+            let token = try #require(mail.token(forPath: "reset-password"))
+            #expect(!stored.contains { $0.contains(token) })
+            #expect(!stored.contains { $0.contains("reset-password?token=") })
+            #expect(onDisk.range(of: Data(token.utf8)) == nil)
+            try await fixture.service.resetPassword(token: token, newPassword: "new-harbor-password-77")
+            _ = try await fixture.signInThroughDeviceCheck(login, "new-harbor-password-77")
+        }
     }
 
     @Test("A2, L3: activation links and device codes are sealed in the outbox too", arguments: StoreKind.all)
     func activationLinkAndDeviceCodeAreSealed(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        let login = fixture.address("invited")
-        try await fixture.service.invite(email: login, by: try await fixture.user(admin))
-        let beforeActivation = try await storedOutbox(fixture, to: login)
-        let token = try #require(
-            try await fixture.onlyMail(to: login, subjectContaining: "Activate").token(forPath: "activate"))
-        #expect(!beforeActivation.contains { $0.contains(token) })
-        _ = try await fixture.service.activate(token: token, password: AccountFixture.goodPassword)
-        let challenge = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
-        let beforeCode = try await storedOutbox(fixture, to: login)
-        let code = try #require(
-            try await fixture.onlyMail(to: login, subjectContaining: "verification code").code)
-        #expect(!beforeCode.contains { $0.contains(code) })
-        _ = try await fixture.service.verifyDevice(challengeID: challenge, code: code)
-        try await fixture.close()
+        try await AccountFixture.withAdministrator(kind) { fixture, admin in
+            let login = fixture.address("invited")
+            try await fixture.service.invite(email: login, by: try await fixture.user(admin))
+            let beforeActivation = try await storedOutbox(fixture, to: login)
+            let token = try #require(
+                try await fixture.onlyMail(to: login, subjectContaining: "Activate").token(forPath: "activate"))
+            #expect(!beforeActivation.contains { $0.contains(token) })
+            _ = try await fixture.service.activate(token: token, password: AccountFixture.goodPassword)
+            let challenge = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
+            let beforeCode = try await storedOutbox(fixture, to: login)
+            let code = try #require(
+                try await fixture.onlyMail(to: login, subjectContaining: "verification code").code)
+            #expect(!beforeCode.contains { $0.contains(code) })
+            _ = try await fixture.service.verifyDevice(challengeID: challenge, code: code)
+        }
     }
 
     @Test(
         "R8: a node with another outbox key keeps the message unsent and says why; a node with the right key sends it",
         arguments: StoreKind.all)
     func wrongKeyKeepsTheMessage(kind: StoreKind) async throws {
-        let (fixture, login) = try await pendingReset(kind, "keyed")
-        let otherKey = AccountSecretKey.generate()
-        let wrong = SQLAccountStore(database: fixture.store.database, secretKey: otherKey)
-        #expect(try await wrong.claimDueMessages(now: fixture.clock.now(), lease: .seconds(120), limit: 50).isEmpty)
-        let row = try await resetRow(fixture, login)
-        let error = try row.optionalText("last_error") ?? ""
-        #expect(error.contains("sealed with the outbox key \(fixture.store.secretKey.identifier)"))
-        #expect(error.contains("this node's key is \(otherKey.identifier)"))
-        #expect(try !row.text("body").isEmpty)
-        #expect(try row.optionalInteger("sent_at") == nil)
-        #expect(try await fixture.store.pendingMessageCount() == 1)
-        // The claim of the node with the wrong key lapses; the right node delivers.
-        fixture.clock.advance(.seconds(121))
-        let mail = try await fixture.onlyMail(to: login, subjectContaining: "Reset your")
-        try await fixture.service.resetPassword(
-            token: try #require(mail.token(forPath: "reset-password")), newPassword: "new-harbor-password-77")
-        try await fixture.close()
+        try await AccountFixture.withPendingReset("keyed", on: kind) { fixture, login in
+            let otherKey = AccountSecretKey.generate()
+            let wrong = SQLAccountStore(database: fixture.store.database, secretKey: otherKey)
+            #expect(try await wrong.claimDueMessages(now: fixture.clock.now(), lease: .seconds(120), limit: 50).isEmpty)
+            let row = try await resetRow(fixture, login)
+            let error = try row.optionalText("last_error") ?? ""
+            #expect(error.contains("sealed with the outbox key \(fixture.store.secretKey.identifier)"))
+            #expect(error.contains("this node's key is \(otherKey.identifier)"))
+            #expect(try !row.text("body").isEmpty)
+            #expect(try row.optionalInteger("sent_at") == nil)
+            #expect(try await fixture.store.pendingMessageCount() == 1)
+            // The claim of the node with the wrong key lapses; the right node delivers.
+            fixture.clock.advance(.seconds(121))
+            let mail = try await fixture.onlyMail(to: login, subjectContaining: "Reset your")
+            try await fixture.service.resetPassword(
+                token: try #require(mail.token(forPath: "reset-password")), newPassword: "new-harbor-password-77")
+        }
     }
 
     @Test("A body altered in the database is refused as damaged, never sent", arguments: StoreKind.all)
     func alteredBodyIsRefused(kind: StoreKind) async throws {
-        let (fixture, login) = try await pendingReset(kind, "moved")
-        // One bit of the sealed body flipped, as a disk or a hand might.
-        try await fixture.store.database.transaction { connection in
-            let sealed = try #require(
+        try await AccountFixture.withPendingReset("moved", on: kind) { fixture, login in
+            // One bit of the sealed body flipped, as a disk or a hand might.
+            try await fixture.store.database.transaction { connection in
+                let sealed = try #require(
+                    try await connection.query(
+                        "SELECT body FROM outbox WHERE recipient = ? AND subject LIKE 'Reset%'", [.text(login)]
+                    ).first?.text("body"))
+                var bytes = try #require(Data(base64Encoded: sealed))
+                bytes[bytes.count / 2] ^= 1
                 try await connection.query(
-                    "SELECT body FROM outbox WHERE recipient = ? AND subject LIKE 'Reset%'", [.text(login)]
-                ).first?.text("body"))
-            var bytes = try #require(Data(base64Encoded: sealed))
-            bytes[bytes.count / 2] ^= 1
-            try await connection.query(
-                "UPDATE outbox SET body = ? WHERE recipient = ? AND subject LIKE 'Reset%'",
-                [.text(bytes.base64EncodedString()), .text(login)])
+                    "UPDATE outbox SET body = ? WHERE recipient = ? AND subject LIKE 'Reset%'",
+                    [.text(bytes.base64EncodedString()), .text(login)])
+            }
+            #expect(try await fixture.mail(to: login).filter { $0.subject.contains("Reset") }.isEmpty)
+            #expect(
+                try await resetRow(fixture, login).optionalText("last_error")?.contains("altered or damaged") == true)
         }
-        #expect(try await fixture.mail(to: login).filter { $0.subject.contains("Reset") }.isEmpty)
-        #expect(try await resetRow(fixture, login).optionalText("last_error")?.contains("altered or damaged") == true)
-        try await fixture.close()
     }
 
     @Test(
         "Upgrading to schema 3 seals unsent plain-text bodies (still delivered) and ends pending device challenges",
         arguments: StoreKind.all)
     func upgradeSealsOldRowsAndEndsOldChallenges(kind: StoreKind) async throws {
-        let fixture = try await AccountFixture(kind)
-        let admin = try await fixture.administrator()
-        _ = try await fixture.activeUser("old", by: admin)
-        let login = fixture.address("old")
-        _ = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
-        let plain = "Your link: https://app.example.test/reset-password?token=written-before-sealing"
-        // The database as schema 2 left it: a plain body, no body_key, a pending challenge.
-        try await fixture.store.database.transaction { connection in
-            try await connection.query(
-                "UPDATE outbox SET body = ? WHERE recipient = ? AND sent_at IS NULL", [.text(plain), .text(login)])
-            try await connection.query("ALTER TABLE outbox DROP COLUMN body_key", [])
-            // The steps after 3 undone too, so that they run again on top of it.
-            try await connection.query("DROP INDEX audit_log_by_time", [])
-            try await connection.query("ALTER TABLE audit_log DROP COLUMN client_address", [])
-            try await connection.query("ALTER TABLE audit_log DROP COLUMN user_agent", [])
-            try await connection.query("DELETE FROM schema_migrations WHERE version >= 3", [])
+        try await AccountFixture.withActiveUser("old", on: kind) { fixture, login, _ in
+            _ = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
+            let plain = "Your link: https://app.example.test/reset-password?token=written-before-sealing"
+            // The database as schema 2 left it: a plain body, no body_key, a pending challenge.
+            try await fixture.store.database.transaction { connection in
+                try await connection.query(
+                    "UPDATE outbox SET body = ? WHERE recipient = ? AND sent_at IS NULL", [.text(plain), .text(login)])
+                try await connection.query("ALTER TABLE outbox DROP COLUMN body_key", [])
+                // The steps after 3 undone too, so that they run again on top of it.
+                try await connection.query("DROP INDEX audit_log_by_time", [])
+                try await connection.query("ALTER TABLE audit_log DROP COLUMN client_address", [])
+                try await connection.query("ALTER TABLE audit_log DROP COLUMN user_agent", [])
+                try await connection.query("DELETE FROM schema_migrations WHERE version >= 3", [])
+            }
+            let upgraded = SQLAccountStore(database: fixture.store.database, secretKey: fixture.store.secretKey)
+            try await upgraded.open()
+            let stored = try await storedOutbox(fixture, to: login)
+            #expect(!stored.contains { $0.contains("written-before-sealing") })
+            let pending = try await fixture.store.database.transaction { connection in
+                try await connection.query("SELECT COUNT(*) AS n FROM device_challenges WHERE used_at IS NULL", [])
+                    .first?
+                    .integer("n")
+            }
+            #expect(pending == 0)
+            let mail = try await fixture.onlyMail(to: login, subjectContaining: "verification code")
+            #expect(mail.body.contains("written-before-sealing"))
         }
-        let upgraded = SQLAccountStore(database: fixture.store.database, secretKey: fixture.store.secretKey)
-        try await upgraded.open()
-        let stored = try await storedOutbox(fixture, to: login)
-        #expect(!stored.contains { $0.contains("written-before-sealing") })
-        let pending = try await fixture.store.database.transaction { connection in
-            try await connection.query("SELECT COUNT(*) AS n FROM device_challenges WHERE used_at IS NULL", []).first?
-                .integer("n")
-        }
-        #expect(pending == 0)
-        let mail = try await fixture.onlyMail(to: login, subjectContaining: "verification code")
-        #expect(mail.body.contains("written-before-sealing"))
-        try await fixture.close()
     }
 
     @Test("A SQLite store without a key file makes PATH.key, readable by its owner only, and keeps using it")

@@ -27,8 +27,7 @@ struct RevocationTests {
     func passwordChangeRevokes(kind: StoreKind) async throws {
         try await AccountFixture.withActiveUser("chg", on: kind) { fixture, login, user in
             let link = try await fixture.requestedResetLink(for: login)
-            let challenge = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
-            let code = try #require(try await fixture.onlyMail(to: login, subjectContaining: "verification code").code)
+            let (challenge, code) = try await fixture.pendingDeviceCode(login)
             try await fixture.service.changePassword(
                 by: try await fixture.user(user.sessionToken), currentPassword: AccountFixture.goodPassword,
                 newPassword: "changed-long-password-6", confirmation: "changed-long-password-6")
@@ -46,8 +45,7 @@ struct RevocationTests {
     @Test("R1: a reset revokes known devices and pending device codes", arguments: StoreKind.all)
     func resetRevokes(kind: StoreKind) async throws {
         try await AccountFixture.withActiveUser("rst", on: kind) { fixture, login, user in
-            let challenge = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
-            let code = try #require(try await fixture.onlyMail(to: login, subjectContaining: "verification code").code)
+            let (challenge, code) = try await fixture.pendingDeviceCode(login)
             let link = try await fixture.requestedResetLink(for: login)
             try await fixture.service.resetPassword(token: link, newPassword: "reset-long-password-8")
             await #expect(throws: AccountError.invalidDeviceCode) {

@@ -123,8 +123,7 @@ struct SignInTests {
     @Test("L3: an unknown device needs the e-mailed six-digit code, once; then it is known", arguments: StoreKind.all)
     func unknownDeviceNeedsCode(kind: StoreKind) async throws {
         try await AccountFixture.withActiveUser("oz", on: kind) { fixture, login, _ in
-            let challenge = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
-            let code = try #require(try await fixture.onlyMail(to: login, subjectContaining: "verification code").code)
+            let (challenge, code) = try await fixture.pendingDeviceCode(login)
             let wrong = code == "000000" ? "000001" : "000000"
             await #expect(throws: AccountError.invalidDeviceCode) {
                 try await fixture.service.verifyDevice(challengeID: challenge, code: wrong)

@@ -8,9 +8,7 @@ cd "$(dirname "$0")/../.."
 work=${WORK:-/tmp/breachdb-cli-bench}
 mkdir -p "$work"
 command -v hyperfine >/dev/null || apt-get install -y -qq hyperfine >/dev/null
-swift build -c release --product breachdb >/dev/null
-swift build -c release --product generate-dump >/dev/null
-bin=$(swift build -c release --show-bin-path)
+source tools/bench/release-binaries.sh
 cc -O2 -o "$work/naive-convert" tools/bench/naive-convert.c
 cc -O2 -o "$work/flat-check" tools/bench/flat-check.c
 

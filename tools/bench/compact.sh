@@ -17,9 +17,7 @@ prefixes=${PREFIXES:-65536}
 nonmembers=${NONMEMBERS:-100000000}
 work=${WORK:-/var/tmp/breachdb-compact}
 mkdir -p "$work"
-[ -n "${BIN:-}" ] || swift build -c release --product breachdb >/dev/null
-[ -n "${BIN:-}" ] || swift build -c release --product generate-dump >/dev/null
-bin=${BIN:-$(swift build -c release --show-bin-path)}
+source tools/bench/release-binaries.sh
 elapsed() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }'; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 

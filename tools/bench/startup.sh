@@ -11,11 +11,7 @@ runs=${RUNS:-5}
 duration=${DURATION:-10}
 port=${PORT:-18090}
 mkdir -p "$work"
-if [ -z "${BIN:-}" ]; then  # BIN: a directory holding breachdb and generate-dump already built
-    swift build -c release --product breachdb >/dev/null
-    swift build -c release --product generate-dump >/dev/null
-fi
-bin=${BIN:-$(swift build -c release --show-bin-path)}
+source tools/bench/release-binaries.sh  # BIN: a directory holding breachdb and generate-dump already built
 
 build_index() {  # name, generate-dump arguments…
     local name=$1; shift
@@ -39,6 +35,10 @@ serve() {  # binary, index: starts a daemon in the background, its log in $work/
     daemon=$!
 }
 stop() { kill "$daemon"; wait "$daemon" 2>/dev/null || true; }
+serve_verified() {  # binary, index: serve, then wait for the background verification to finish
+    serve "$1" "$2"
+    until grep -q "verified the served index" "$work/serve.log"; do sleep 0.05; done
+}
 trap 'kill $daemon 2>/dev/null || true' EXIT
 
 first_answer() {  # binary, index → milliseconds from launch to the first /range answer
@@ -65,8 +65,7 @@ done
 echo "== background verification after start (log), $runs runs"
 for name in 20m full-density; do
     for _ in $(seq "$runs"); do
-        serve "$bin/breachdb" "$work/$name.idx"
-        until grep -q "verified the served index" "$work/serve.log"; do sleep 0.05; done
+        serve_verified "$bin/breachdb" "$work/$name.idx"
         grep -o 'seconds=[0-9.]*\|cpu-seconds=[0-9.]*' "$work/serve.log" | paste -sd' '
         stop
     done | sed "s/^/$name: /"
@@ -94,8 +93,7 @@ LUA
 run() { wrk -t2 -c8 -d"${duration}s" --latency -s "$@" | grep -E 'Requests/sec|^ +(50|99)%' | tr -s ' ' | paste -sd' '; }
 for name in 20m full-density; do
     export PREFIXES; PREFIXES=$([ "$name" = full-density ] && echo 65536 || echo 1048576)
-    serve "$bin/breachdb" "$work/$name.idx"
-    until grep -q "verified the served index" "$work/serve.log"; do sleep 0.05; done
+    serve_verified "$bin/breachdb" "$work/$name.idx"
     for script in range check; do
         url=http://127.0.0.1:$port/$([ $script = range ] && echo range/00000 || echo v1/check)
         echo "$name /$script, quiet: $(run "$work/$script.lua" "$url")"
@@ -111,8 +109,7 @@ for name in 20m full-density; do
 done
 
 echo "== memory of a reload (full-density index): /proc/PID/status before, peak during, after"
-serve "$bin/breachdb" "$work/full-density.idx"
-until grep -q "verified the served index" "$work/serve.log"; do sleep 0.05; done
+serve_verified "$bin/breachdb" "$work/full-density.idx"
 curl -fso /dev/null "http://127.0.0.1:$port/range/00000"
 status() { grep -E '^(VmRSS|RssAnon|RssFile)' "/proc/$daemon/status" | awk '{ printf "%s %d MiB  ", $1, $2 / 1024 }'; echo; }
 echo "before: $(status)"
