@@ -23,7 +23,7 @@ struct HotRouteConnectionState {
 
     /// What the router's answer to a request takes from it, which HTTP types do not carry.
     struct RouterRequest: Equatable {
-        /// Its answer's body is dropped (see `HotRouteChannel.addHTTP1Handlers`).
+        /// Its answer's body is dropped (see `HotRouteChannel.putHotRoutes`).
         let isHead: Bool
         let version: HTTPVersion
         let keepAlive: Bool

@@ -29,8 +29,8 @@ import NIOHTTP1
 /// Hummingbird's documented extension points (`HTTP1Channel.Configuration`'s
 /// `additionalChannelHandlers`, router middleware) do not suffice: additional handlers sit
 /// after the conversion to HTTP types (the cost this handler avoids), and middleware
-/// runs in the router's task per connection. So `HotRouteChannel` sets up the connection as
-/// `HTTP1Channel` does, with this handler between NIO's HTTP/1 codec and the conversion.
+/// runs in the router's task per connection. So `HotRouteChannel` lets `HTTP1Channel` set up
+/// the connection, then puts this handler between NIO's HTTP/1 codec and the conversion.
 ///
 /// The connection's state and its transitions are `HotRouteConnectionState`'s; this handler
 /// feeds it events and does what it returns:

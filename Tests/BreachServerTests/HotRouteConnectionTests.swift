@@ -88,6 +88,30 @@ import Testing
     static let checkAnswer = #"{"breached":true,"count":3861493}"#
     static let batch = #"{"sha1": ["5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8"]}"#
 
+    /// `HotRouteChannel` lets Hummingbird set up the connection and puts the hot routes in:
+    /// one request decoder, which tells no encoder, then the hot-route handler, then
+    /// Hummingbird's conversion. Fails when a Hummingbird upgrade sets up something else.
+    @Test func theChannelPutsTheHotRoutesIntoHummingbirdsPipeline() throws {
+        let fixture = try ServerFixture()
+        let routes = HotRouteHandler.Routes(
+            indexes: fixture.indexes, rangeCache: RangeCache(capacity: 1 << 10),
+            check: CheckRoutes(indexes: fixture.indexes, allowPlaintext: true),
+            policy: RequestPolicy(
+                rateLimit: nil, apiTokens: nil, metrics: RouteMetrics(), logger: Logger(label: "test")),
+            idleTimeout: nil)
+        let channel = EmbeddedChannel()
+        let base = HTTP1Channel(responder: { _, _, _ in })
+        let setup = HotRouteChannel(base: base, routes: routes).setup(channel: channel, logger: Logger(label: "test"))
+        channel.embeddedEventLoop.run()
+        _ = try setup.wait()
+        let names = channel.pipeline.debugDescription.split(separator: "\n").compactMap { line in
+            ["HTTPResponseEncoder", "ByteToMessageHandler", "HotRouteHandler", "HTTP1ToHTTPServerCodec"].first {
+                line.contains($0)
+            }
+        }
+        #expect(names == ["HTTPResponseEncoder", "ByteToMessageHandler", "HotRouteHandler", "HTTP1ToHTTPServerCodec"])
+    }
+
     // MARK: Graceful shutdown
 
     @Test func gracefulShutdownClosesAnIdleConnectionAtOnce() throws {
@@ -321,5 +345,21 @@ import Testing
         decoder.fireChannelRead(NIOAny(HTTPServerRequestPart.end(nil)))
         #expect(try connection.channel.readInbound(as: HTTPRequestPart.self) == nil)
         #expect(connection.client.received.contains("1E4C9B93F3F0682250B6CF8331B7EE68FD8:3861493"))
+    }
+}
+
+extension HotRouteChannel {
+    /// NIO's HTTP/1 handlers as Hummingbird's `HTTP1Channel.setup` adds them, with the hot
+    /// routes put in as `setup` does; the rest of the pipeline is the test's.
+    static func addHTTP1Handlers(
+        routes: HotRouteHandler.Routes, decoderLimits: NIOHTTPDecoderLimitConfiguration,
+        to operations: ChannelPipeline.SynchronousOperations
+    ) throws {
+        try operations.configureHTTPServerPipeline(
+            withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
+            withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)
+        let put = putHotRoutes(routes: routes, decoderLimits: decoderLimits, in: operations)
+        (operations.eventLoop as? EmbeddedEventLoop)?.run()
+        try put.wait()
     }
 }
