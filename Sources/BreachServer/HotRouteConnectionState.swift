@@ -67,13 +67,11 @@ struct HotRouteConnectionState {
     /// When the head of the request whose body is being read arrived.
     private var requestStarted: NIODeadline?
 
-    init(
-        idleTimeout: TimeAmount?, requestTimeout: TimeAmount?, maximumQueuedAnswers: Int, now: NIODeadline
-    ) {
+    init(idleTimeout: TimeAmount?, requestTimeout: TimeAmount?, maximumQueuedAnswers: Int) {
         self.idleTimeout = idleTimeout
         self.requestTimeout = requestTimeout
         self.maximumQueuedAnswers = maximumQueuedAnswers
-        self.lastActivity = now
+        self.lastActivity = .uptimeNanoseconds(0)
     }
 
     /// Requests the router holds or is answering: heads handed over, answers not yet ended.
@@ -81,10 +79,12 @@ struct HotRouteConnectionState {
 
     private var isBackedUp: Bool { unsentAnswers >= maximumQueuedAnswers }
 
-    /// Whether an answer of the handler is being read or sent.
+    /// Whether an answer of the handler is being read or sent, or requests already read wait
+    /// to be answered (answers sent during a resumption would otherwise let events pass
+    /// before the held requests are taken up).
     private var isAnswering: Bool {
         if case .hot = reading { return true }
-        return unsentAnswers > 0
+        return unsentAnswers > 0 || !heldParts.isEmpty
     }
 
     /// Whether the router holds a request read whole that it has not yet answered: only that
@@ -96,9 +96,10 @@ struct HotRouteConnectionState {
 
     // MARK: Reading
 
-    /// When the first idle check is due, if any.
-    var firstIdleCheck: NIODeadline? {
-        (idleTimeout ?? requestTimeout).map { lastActivity + $0 }
+    /// The handler joins the connection; returns when the first idle check is due, if any.
+    mutating func started(now: NIODeadline) -> NIODeadline? {
+        lastActivity = now
+        return (idleTimeout ?? requestTimeout).map { now + $0 }
     }
 
     enum ReceiveAction: Equatable {
@@ -144,10 +145,10 @@ struct HotRouteConnectionState {
     /// be answered here: with a router request still unanswered it goes to the router, so
     /// that answers keep the order of requests).
     mutating func head(
-        _ head: HTTPRequestHead, route: @autoclosure () -> HotRouteHandler.Route?, started: UInt64
+        _ head: HTTPRequestHead, route: @autoclosure () -> HotRouteHandler.Route?, started: @autoclosure () -> UInt64
     ) -> RequestAction {
         if case .idle = reading, routerRequestCount == 0, let route = route() {
-            reading = .hot(route, head, body: ByteBuffer(), started: started)
+            reading = .hot(route, head, body: ByteBuffer(), started: started())
             return head.expectsContinue ? .keepAndSendContinue : .keep
         }
         reading = .forwarding

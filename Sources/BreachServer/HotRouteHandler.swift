@@ -96,14 +96,13 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.responseEncoder = responseEncoder
         self.state = HotRouteConnectionState(
             idleTimeout: routes.idleTimeout, requestTimeout: routes.requestTimeout,
-            maximumQueuedAnswers: Self.maximumQueuedAnswers, now: .uptimeNanoseconds(0))
+            maximumQueuedAnswers: Self.maximumQueuedAnswers)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        state = HotRouteConnectionState(
-            idleTimeout: routes.idleTimeout, requestTimeout: routes.requestTimeout,
-            maximumQueuedAnswers: Self.maximumQueuedAnswers, now: context.eventLoop.now)
-        if let deadline = state.firstIdleCheck { scheduleIdleCheck(at: deadline, context: context) }
+        if let deadline = state.started(now: context.eventLoop.now) {
+            scheduleIdleCheck(at: deadline, context: context)
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {

@@ -12,7 +12,9 @@ import Testing
     static let idleTimeout = TimeAmount.seconds(75)
 
     func state(idleTimeout: TimeAmount? = idleTimeout, requestTimeout: TimeAmount? = nil) -> State {
-        State(idleTimeout: idleTimeout, requestTimeout: requestTimeout, maximumQueuedAnswers: 2, now: Self.start)
+        var state = State(idleTimeout: idleTimeout, requestTimeout: requestTimeout, maximumQueuedAnswers: 2)
+        _ = state.started(now: Self.start)
+        return state
     }
 
     func head(
@@ -26,11 +28,11 @@ import Testing
     func request(
         _ head: HTTPRequestHead, route: HotRouteHandler.Route?, into state: inout State, at now: NIODeadline = start
     ) -> State.RequestAction {
-        let result1 = state.received(.head(head), now: now)
-        #expect(result1 == .process)
+        let arrivedHead = state.received(.head(head), now: now)
+        #expect(arrivedHead == .process)
         _ = state.head(head, route: route, started: 0)
-        let result2 = state.received(.end(nil), now: now)
-        #expect(result2 == .process)
+        let arrivedEnd = state.received(.end(nil), now: now)
+        #expect(arrivedEnd == .process)
         return state.end(nil)
     }
 
@@ -79,11 +81,11 @@ import Testing
             return
         }
         #expect(state.routerRequestCount == 2)
-        let result3 = state.routerAnswerHead(status: .ok)
-        #expect(result3 != nil)
+        let first = state.routerAnswerHead(status: .ok)
+        #expect(first != nil)
         _ = state.routerAnswerEnded(now: Self.start)
-        let result4 = state.routerAnswerHead(status: .ok)
-        #expect(result4 != nil)
+        let second = state.routerAnswerHead(status: .ok)
+        #expect(second != nil)
         _ = state.routerAnswerEnded(now: Self.start)
         #expect(state.routerRequestCount == 0)
     }
@@ -91,8 +93,8 @@ import Testing
     /// Hummingbird's 400 to bytes that are no request answers none of the router's requests.
     @Test func aRouterAnswerToNoRequestLeavesTheCountAtZero() {
         var state = state()
-        let result5 = state.routerAnswerHead(status: .badRequest)
-        #expect(result5 == nil)
+        let answered = state.routerAnswerHead(status: .badRequest)
+        #expect(answered == nil)
         _ = state.routerAnswerEnded(now: Self.start)
         #expect(state.routerRequestCount == 0)
         guard case .keep = state.head(head(), route: .range, started: 0) else {
@@ -104,8 +106,8 @@ import Testing
     @Test func aRouterAnswerToHeadDropsItsBodyAndTellsTheVersion() {
         var state = state()
         _ = request(head(.HEAD, version: .http1_0), route: nil, into: &state)
-        let result6 = state.routerAnswerHead(status: .continue)
-        #expect(result6 == nil)  // an interim answer
+        let interim = state.routerAnswerHead(status: .continue)
+        #expect(interim == nil)  // an interim answer
         let request = state.routerAnswerHead(status: .ok)
         #expect(request?.isHead == true)
         #expect(request?.version == .http1_0)
@@ -131,48 +133,48 @@ import Testing
         var state = state()
         for _ in 0..<2 {
             guard case .answer = request(head(), route: .range, into: &state) else { return }
-            let result7 = state.answerWritten(closing: false, now: Self.start)
-            #expect(!result7)
+            let flushNow = state.answerWritten(closing: false, now: Self.start)
+            #expect(!flushNow)
         }
-        let result8 = state.received(.head(head()), now: Self.start)
-        #expect(result8 == .hold)
-        let result9 = state.received(.end(nil), now: Self.start)
-        #expect(result9 == .hold)
-        let result10 = state.readRequested()
-        #expect(!result10)
-        let result11 = state.answerSent(closing: false, now: Self.start) == .resume(release: [])
-        #expect(result11)
-        let result12 = state.startResuming()
-        #expect(result12)
-        let result13 = state.startResuming()
-        #expect(!result13)  // one resumption at a time
+        let heldHead = state.received(.head(head()), now: Self.start)
+        #expect(heldHead == .hold)
+        let heldEnd = state.received(.end(nil), now: Self.start)
+        #expect(heldEnd == .hold)
+        let readsNow = state.readRequested()
+        #expect(!readsNow)
+        let resumes = state.answerSent(closing: false, now: Self.start) == .resume(release: [])
+        #expect(resumes)
+        let resuming = state.startResuming()
+        #expect(resuming)
+        let resumingTwice = state.startResuming()
+        #expect(!resumingTwice)  // one resumption at a time
         guard case .process(.head) = state.nextResumeStep(), case .process(.end) = state.nextResumeStep(),
             case .readComplete = state.nextResumeStep(), case .read = state.nextResumeStep()
         else {
             Issue.record("the held parts and read were not taken up in order")
             return
         }
-        let result14 = state.readRequested()
-        #expect(result14)
+        let readsAgain = state.readRequested()
+        #expect(readsAgain)
     }
 
     @Test func anAnswerThatClosesIsFlushedAtOnceAndClosesWhenSent() {
         var state = state()
         _ = request(head(), route: .range, into: &state)
-        let result15 = state.answerWritten(closing: true, now: Self.start)
-        #expect(result15)
-        let result16 = state.answerSent(closing: true, now: Self.start)
-        #expect(result16 == .close)
+        let flushNow = state.answerWritten(closing: true, now: Self.start)
+        #expect(flushNow)
+        let sent = state.answerSent(closing: true, now: Self.start)
+        #expect(sent == .close)
     }
 
     @Test func answersWrittenDuringAReadAreFlushedAtItsEnd() {
         var state = state()
         _ = request(head(), route: .range, into: &state)
         _ = state.answerWritten(closing: false, now: Self.start)
-        let result17 = state.readComplete()
-        #expect(result17)
-        let result18 = state.readComplete()
-        #expect(!result18)
+        let flushes = state.readComplete()
+        #expect(flushes)
+        let flushesAgain = state.readComplete()
+        #expect(!flushesAgain)
     }
 
     // MARK: Shutdown and half-close
@@ -180,33 +182,61 @@ import Testing
     @Test(arguments: [State.HeldEvent.shouldQuiesce, .inputClosed])
     func anEventOnAnIdleConnectionPassesAtOnce(_ event: State.HeldEvent) {
         var state = state()
-        let result19 = state.hold(event)
-        #expect(result19 == [event])
+        let passed = state.hold(event)
+        #expect(passed == [event])
     }
 
     @Test(arguments: [State.HeldEvent.shouldQuiesce, .inputClosed])
     func anEventWaitsForTheHotRequestBeingReadAndItsAnswer(_ event: State.HeldEvent) {
         var state = state()
         _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0)
-        let result20 = state.hold(event)
-        #expect(result20 == [])
+        let passed = state.hold(event)
+        #expect(passed == [])
         guard case .answer = state.end(nil) else { return }
         _ = state.answerWritten(closing: false, now: Self.start)
-        let result21 = state.answerSent(closing: false, now: Self.start) == .resume(release: [event])
-        #expect(result21)
+        let released = state.answerSent(closing: false, now: Self.start) == .resume(release: [event])
+        #expect(released)
+    }
+
+    /// Answers sent while held requests are taken up (a flush that the socket takes at once)
+    /// do not let an event pass before those requests are answered.
+    @Test func anEventWaitsForHeldRequestsToo() {
+        var state = state()
+        for _ in 0..<2 {
+            _ = request(head(), route: .range, into: &state)
+            _ = state.answerWritten(closing: false, now: Self.start)
+        }
+        let held = state.received(.head(head()), now: Self.start)
+        #expect(held == .hold)
+        let passed = state.hold(.inputClosed)
+        #expect(passed == [])
+        for _ in 0..<2 {
+            let sent = state.answerSent(closing: false, now: Self.start)
+            #expect(sent == .resume(release: []))
+        }
+        let resuming = state.startResuming()
+        #expect(resuming)
+        guard case .process(.head(let head)) = state.nextResumeStep() else { return }
+        _ = state.head(head, route: .range, started: 0)
+        let end = state.received(.end(nil), now: Self.start)
+        #expect(end == .process)
+        guard case .answer = state.end(nil) else { return }
+        _ = state.answerWritten(closing: false, now: Self.start)
+        let last = state.answerSent(closing: false, now: Self.start)
+        #expect(last == .resume(release: [.inputClosed]))
     }
 
     @Test func shutdownAndHalfCloseWaitingTogetherPassInTheirOrder() {
         var state = state()
         _ = request(head(), route: .range, into: &state)
         _ = state.answerWritten(closing: false, now: Self.start)
-        let result22 = state.hold(.inputClosed)
-        #expect(result22 == [])
-        let result23 = state.hold(.shouldQuiesce)
-        #expect(result23 == [])
-        let result24 =
+        let passedInputClosed = state.hold(.inputClosed)
+        #expect(passedInputClosed == [])
+        let passedQuiesce = state.hold(.shouldQuiesce)
+        #expect(passedQuiesce == [])
+        let released =
             state.answerSent(closing: false, now: Self.start) == .resume(release: [.inputClosed, .shouldQuiesce])
-        #expect(result24)
+        #expect(released)
     }
 
     /// A hot request handed to the router is the router's to finish: Hummingbird holds the
@@ -214,20 +244,20 @@ import Testing
     @Test func anEventPassesOnceTheHotRequestIsHandedToTheRouter() {
         var state = state()
         _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0)
-        let result25 = state.hold(.shouldQuiesce)
-        #expect(result25 == [])
+        let passed = state.hold(.shouldQuiesce)
+        #expect(passed == [])
         _ = state.handOver([.head(head(.POST, "/v1/check")), .end(nil)])
-        let result26 = state.releasedEvents()
-        #expect(result26 == [.shouldQuiesce])
+        let released = state.releasedEvents()
+        #expect(released == [.shouldQuiesce])
     }
 
     @Test func anErrorWhileAHotRequestIsReadReleasesTheShutdown() {
         var state = state()
         _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0)
-        let result27 = state.hold(.shouldQuiesce)
-        #expect(result27 == [])
-        let result28 = state.errorCaught()
-        #expect(result28 == [.shouldQuiesce])
+        let passed = state.hold(.shouldQuiesce)
+        #expect(passed == [])
+        let released = state.errorCaught()
+        #expect(released == [.shouldQuiesce])
     }
 
     // MARK: 100-continue
@@ -255,11 +285,11 @@ import Testing
             return
         }
         _ = state.routerAnswerHead(status: .ok)
-        let result29 = state.routerAnswerEnded(now: Self.start)
-        #expect(result29)
+        let continues = state.routerAnswerEnded(now: Self.start)
+        #expect(continues)
         _ = state.routerAnswerHead(status: .ok)
-        let result30 = state.routerAnswerEnded(now: Self.start)
-        #expect(!result30)
+        let continuesAgain = state.routerAnswerEnded(now: Self.start)
+        #expect(!continuesAgain)
     }
 
     @Test func aRouterRequestThatExpectsContinueOnAnIdleConnectionIsSentItAtOnce() {
@@ -290,8 +320,9 @@ import Testing
     // MARK: Idle timer and request deadline
 
     @Test func aQuietConnectionClosesAfterTheIdleTimeout() {
-        let state = state()
-        #expect(state.firstIdleCheck == Self.start + Self.idleTimeout)
+        var state = State(idleTimeout: Self.idleTimeout, requestTimeout: nil, maximumQueuedAnswers: 2)
+        let first = state.started(now: Self.start)
+        #expect(first == Self.start + Self.idleTimeout)
         #expect(state.idleCheck(now: Self.start + .seconds(10)) == .check(at: Self.start + Self.idleTimeout))
         #expect(state.idleCheck(now: Self.start + Self.idleTimeout) == .close)
     }
@@ -308,20 +339,20 @@ import Testing
 
     @Test func aRouterRequestStillArrivingCountsAsIdle() {
         var state = state()
-        let result31 = state.received(.head(head(.POST, "/v1/check/batch")), now: Self.start)
-        #expect(result31 == .process)
+        let arrived = state.received(.head(head(.POST, "/v1/check/batch")), now: Self.start)
+        #expect(arrived == .process)
         _ = state.head(head(.POST, "/v1/check/batch"), route: nil, started: 0)
         #expect(state.idleCheck(now: Self.start + Self.idleTimeout) == .close)
     }
 
     @Test func aBodyStillArrivingAtTheRequestDeadlineIsCutOff() {
         var state = state(idleTimeout: .seconds(2), requestTimeout: .seconds(10))
-        let result32 = state.received(.head(head(.POST, "/v1/check")), now: Self.start)
-        #expect(result32 == .process)
+        let arrived = state.received(.head(head(.POST, "/v1/check")), now: Self.start)
+        #expect(arrived == .process)
         _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0)
         let late = Self.start + .seconds(9)
-        let result33 = state.received(.body(ByteBuffer(string: " ")), now: late)
-        #expect(result33 == .process)
+        let body = state.received(.body(ByteBuffer(string: " ")), now: late)
+        #expect(body == .process)
         #expect(state.idleCheck(now: late) == .check(at: late + .seconds(1)))
         #expect(state.idleCheck(now: Self.start + .seconds(10)) == .close)
     }

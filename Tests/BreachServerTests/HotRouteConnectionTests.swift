@@ -63,24 +63,15 @@ import Testing
         }
     }
 
+    /// The hot-route handler's pipeline as `HotRouteStateMachineTests` builds it, then
+    /// Hummingbird's conversion and connection handler, and the router's side.
     func connection() throws -> Connection {
-        let fixture = try ServerFixture()
-        let policy = RequestPolicy(
-            rateLimit: nil, apiTokens: nil, metrics: RouteMetrics(), logger: Logger(label: "test"))
-        let routes = HotRouteHandler.Routes(
-            indexes: fixture.indexes, rangeCache: RangeCache(capacity: 1 << 20),
-            check: CheckRoutes(indexes: fixture.indexes, allowPlaintext: true), policy: policy,
-            idleTimeout: .seconds(75))
-        let channel = EmbeddedChannel()
-        let client = StalledClient()
+        let (channel, client) = try HotRouteStateMachineTests().connection()
         let router = RouterSide()
-        let operations = channel.pipeline.syncOperations
-        try operations.addHandler(client)
-        try HotRouteChannel.addHTTP1Handlers(routes: routes, decoderLimits: .init(), to: operations)
-        try operations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-        try operations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: Logger(label: "test")))
-        try operations.addHandler(router)
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        try channel.pipeline.syncOperations.addHandlers([
+            HTTP1ToHTTPServerCodec(secure: false),
+            HTTPConnectionStateHandler(idleTimeout: nil, logger: Logger(label: "test")), router,
+        ])
         return Connection(channel: channel, client: client, router: router)
     }
 
