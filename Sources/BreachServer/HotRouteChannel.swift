@@ -3,31 +3,33 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOHTTPTypesHTTP1
 
 /// Hummingbird's HTTP/1 child channel with a `HotRouteHandler` put in front of its
-/// conversion to HTTP types. `setup` is `HTTP1Channel.setup` (Hummingbird 2) with NIO's
-/// HTTP/1 handlers added by `addHTTP1Handlers` instead of `configureHTTPServerPipeline`;
-/// `handle` is `HTTP1Channel`'s.
+/// conversion to HTTP types. The connection is set up by `HTTP1Channel` itself (its `setup`
+/// and `handle`, so whatever Hummingbird adds to its pipeline applies here too), then its
+/// request decoder is swapped for one that tells no encoder and the hot-route handler is
+/// added after it (`putHotRoutes`). Written against Hummingbird 2.28.1, whose `setup` runs
+/// NIO's `configureHTTPServerPipeline` (response encoder, then request decoder), then
+/// `HTTP1ToHTTPServerCodec`, the additional handlers and `HTTPConnectionStateHandler`: if a
+/// later version sets up no such decoder, `putHotRoutes` throws and every connection fails
+/// to open, which the tests catch.
+///
+/// Why not `HTTP1Channel.Configuration.additionalChannelHandlers`: those sit after the
+/// conversion to HTTP types, the cost the hot-route handler exists to avoid.
 struct HotRouteChannel: ServerChildChannel {
     let base: HTTP1Channel
     let routes: HotRouteHandler.Routes
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
-        channel.eventLoop.makeCompletedFuture {
-            let configuration = base.configuration
+        let decoder = base.configuration.httpDecoder
+        let routes = routes
+        return base.setup(channel: channel, logger: logger).flatMap { value in
             var limits = NIOHTTPDecoderLimitConfiguration()
-            limits.maxHeaderFieldSize = configuration.httpDecoder.maxHeaderFieldSize
-            limits.maxHeaderListSize = configuration.httpDecoder.maxHeaderListSize
-            limits.maxHeaderFieldCount = configuration.httpDecoder.maxHeaderFieldCount
-            let operations = channel.pipeline.syncOperations
-            try Self.addHTTP1Handlers(routes: routes, decoderLimits: limits, to: operations)
-            try operations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-            try operations.addHandlers(configuration.additionalChannelHandlers())
-            try operations.addHandler(
-                HTTPConnectionStateHandler(idleTimeout: configuration.idleTimeout.map { .init($0) }, logger: logger))
-            return try HTTP1Channel.Value(
-                wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+            limits.maxHeaderFieldSize = decoder.maxHeaderFieldSize
+            limits.maxHeaderListSize = decoder.maxHeaderListSize
+            limits.maxHeaderFieldCount = decoder.maxHeaderFieldCount
+            return Self.putHotRoutes(routes: routes, decoderLimits: limits, in: channel.pipeline.syncOperations)
+                .map { value }
         }
     }
 
@@ -35,26 +37,37 @@ struct HotRouteChannel: ServerChildChannel {
         await base.handle(value: value, logger: logger)
     }
 
-    /// Adds NIO's HTTP/1 response encoder and request decoder, then a `HotRouteHandler`.
+    /// Swaps the request decoder NIO's `configureHTTPServerPipeline` set up for one that
+    /// tells no encoder, and adds a `HotRouteHandler` after it.
     ///
-    /// Not `configureHTTPServerPipeline`: the decoder it sets up tells its encoder each
-    /// request's method, and the encoder pairs every answer it encodes with the oldest method
-    /// told, to send answers to HEAD without their body. The hot routes' answers are written
-    /// below the encoder, so it would pair the router's later answers with the wrong
-    /// requests: after a hot answer and a HEAD, a GET answered without its body and its
-    /// client left waiting (schemathesis found this), and one method kept per hot answer
-    /// for the connection's life. The decoder here tells no encoder; the hot-route handler
-    /// drops the body of the router's answers to HEAD itself.
-    static func addHTTP1Handlers(
+    /// The decoder `configureHTTPServerPipeline` sets up tells its encoder each request's
+    /// method, and the encoder pairs every answer it encodes with the oldest method told, to
+    /// send answers to HEAD without their body. The hot routes' answers are written below the
+    /// encoder, so it would pair the router's later answers with the wrong requests: after a
+    /// hot answer and a HEAD, a GET answered without its body and its client left waiting
+    /// (schemathesis found this), and one method kept per hot answer for the connection's
+    /// life. The hot-route handler drops the body of the router's answers to HEAD itself.
+    static func putHotRoutes(
         routes: HotRouteHandler.Routes, decoderLimits: NIOHTTPDecoderLimitConfiguration,
-        to operations: ChannelPipeline.SynchronousOperations
-    ) throws {
-        let encoder = HTTPResponseEncoder(configuration: .init())
-        try operations.addHandler(encoder)
-        try operations.addHandler(
-            ByteToMessageHandler(
-                HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)))
-        try operations.addHandler(
-            HotRouteHandler(routes: routes, responseEncoder: try operations.context(handler: encoder)))
+        in operations: ChannelPipeline.SynchronousOperations
+    ) -> EventLoopFuture<Void> {
+        let encoder: HTTPResponseEncoder
+        let telling: ChannelHandlerContext
+        do {
+            encoder = try operations.handler(type: HTTPResponseEncoder.self)
+            telling = try operations.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
+        } catch {
+            return operations.eventLoop.makeFailedFuture(error)
+        }
+        // A decoder leaves the pipeline on the event loop's next turn; the connection is read
+        // only once `setup`'s future completes.
+        return operations.removeHandler(context: telling).assumeIsolated().flatMapThrowing {
+            let decoder = ByteToMessageHandler(
+                HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits))
+            try operations.addHandler(decoder, position: .after(encoder))
+            try operations.addHandler(
+                HotRouteHandler(routes: routes, responseEncoder: try operations.context(handler: encoder)),
+                position: .after(decoder))
+        }.nonisolated()
     }
 }

@@ -29,12 +29,11 @@ import NIOHTTP1
 /// Hummingbird's documented extension points (`HTTP1Channel.Configuration`'s
 /// `additionalChannelHandlers`, router middleware) do not suffice: additional handlers sit
 /// after the conversion to HTTP types (the cost this handler avoids), and middleware
-/// runs in the router's task per connection. So `HotRouteChannel` sets up the connection as
-/// `HTTP1Channel` does, with this handler between NIO's HTTP/1 codec and the conversion.
+/// runs in the router's task per connection. So `HotRouteChannel` lets `HTTP1Channel` set up
+/// the connection, then puts this handler between NIO's HTTP/1 codec and the conversion.
 ///
-/// Per connection, the handler is in one of three states (`State`): `idle` between requests,
-/// `reading` a hot-route request whose body is still arriving, `forwarding` a router request.
-/// Besides, it counts the router's requests not yet answered and its own answers not yet sent:
+/// The connection's state and its transitions are `HotRouteConnectionState`'s; this handler
+/// feeds it events and does what it returns:
 /// - backpressure: with `maximumQueuedAnswers` of its answers not yet sent (a client that
 ///   pipelines and does not read), it holds the requests already decoded and stops reading
 ///   the socket; as answers leave, it takes up the held requests, then reads again;
@@ -43,7 +42,9 @@ import NIOHTTP1
 ///   head or body stalls, on any route, or answers the client does not take, count as idle;
 /// - request deadline: a body still arriving `requestTimeout` after its head is cut off,
 ///   however steadily it trickles (each part would otherwise restart the idle timer);
-/// - shutdown: a graceful-shutdown request waits until the answer being read or sent is out.
+/// - shutdown and half-close: a graceful-shutdown request, or the client's end of input, waits
+///   until the answer being read or sent is out (Hummingbird closes the connection on either);
+/// - `Expect: 100-continue`: answered `100 Continue` once the request is next to be answered.
 final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -64,7 +65,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var requestTimeout: TimeAmount? = nil
     }
 
-    private enum Route {
+    enum Route {
         case range
         case check
 
@@ -77,50 +78,13 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// What the router's answer to a request takes from it, which HTTP types do not carry.
-    private struct RouterRequest {
-        /// Its answer's body is dropped here (see `HotRouteChannel.addHTTP1Handlers`).
-        let isHead: Bool
-        let version: HTTPVersion
-        let keepAlive: Bool
-    }
-
-    private enum State {
-        case idle
-        /// A hot-route request whose body is still arriving.
-        case reading(Route, HTTPRequestHead, body: ByteBuffer, started: UInt64)
-        /// The request being read belongs to the router.
-        case forwarding
-    }
-
     /// Answers written and not yet sent past which the connection stops being read: enough to
     /// keep a pipelining client's link busy, few enough that one that does not read costs
     /// little (at most this many answers, ≤ 100 KB each).
     static let maximumQueuedAnswers = 4
 
     private let routes: Routes
-    private var state = State.idle
-    /// Request parts decoded while too many answers were queued, taken up as they leave.
-    private var heldParts = CircularBuffer<HTTPServerRequestPart>()
-    /// Whether a read was asked for while held: it is made once the held parts are answered.
-    private var readHeld = false
-    private var isResuming = false
-    /// Requests handed to the router whose answers are not yet fully written.
-    private var routerRequests = 0
-    /// The requests handed to the router and not yet answered, oldest first: what their
-    /// answers' heads and bodies take from them (see `routerTakes`).
-    private var routerHeads = CircularBuffer<RouterRequest>()
-    /// Whether the router's answer being written answers a HEAD.
-    private var droppingBody = false
-    /// Answers written here whose bytes have not yet left.
-    private var unsentAnswers = 0
-    /// A graceful-shutdown request held until this handler's answer is out.
-    private var heldQuiesce: ChannelShouldQuiesceEvent?
-    private var needsFlush = false
-    /// When the last request part arrived or the last answer was written or sent.
-    private var lastActivity = NIODeadline.uptimeNanoseconds(0)
-    /// When the head of the request whose body is being read arrived.
-    private var requestStarted: NIODeadline?
+    private var state: HotRouteConnectionState
     private var idleCheck: Scheduled<Void>?
 
     /// The context of NIO's HTTP/1 response encoder: answers written from it go out as bytes,
@@ -130,12 +94,14 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     init(routes: Routes, responseEncoder: ChannelHandlerContext) {
         self.routes = routes
         self.responseEncoder = responseEncoder
+        self.state = HotRouteConnectionState(
+            idleTimeout: routes.idleTimeout, requestTimeout: routes.requestTimeout,
+            maximumQueuedAnswers: Self.maximumQueuedAnswers)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        lastActivity = context.eventLoop.now
-        if let timeout = routes.idleTimeout ?? routes.requestTimeout {
-            scheduleIdleCheck(at: lastActivity + timeout, context: context)
+        if let deadline = state.started(now: context.eventLoop.now) {
+            scheduleIdleCheck(at: deadline, context: context)
         }
     }
 
@@ -146,69 +112,47 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        lastActivity = context.eventLoop.now
         let part = unwrapInboundIn(data)
-        switch part {
-        case .head: requestStarted = lastActivity
-        case .body: break
-        case .end: requestStarted = nil
-        }
-        if isBackedUp || !heldParts.isEmpty {
-            heldParts.append(part)
-        } else {
-            process(part, context: context)
+        switch state.received(part, now: context.eventLoop.now) {
+        case .process: process(part, context: context)
+        case .hold: break
         }
     }
 
     func read(context: ChannelHandlerContext) {
-        if isBackedUp || !heldParts.isEmpty {
-            readHeld = true
-        } else {
-            context.read()
-        }
+        if state.readRequested() { context.read() }
     }
-
-    private var isBackedUp: Bool { unsentAnswers >= Self.maximumQueuedAnswers }
 
     /// Takes up held request parts as answers leave, then reads again once none is left.
     private func resume(context: ChannelHandlerContext) {
-        // Answers sent during the flush below call back here: the loop already under way takes them up.
-        guard heldParts.count > 0 || readHeld, !isResuming else { return }
-        isResuming = true
-        defer { isResuming = false }
-        while !isBackedUp, !heldParts.isEmpty {
-            while !isBackedUp, let part = heldParts.popFirst() { process(part, context: context) }
-            // As at the end of a read: answers are flushed, and the router takes what it was given.
-            channelReadComplete(context: context)
-        }
-        if readHeld, heldParts.isEmpty, !isBackedUp {
-            readHeld = false
-            context.read()
+        guard state.startResuming() else { return }
+        while true {
+            switch state.nextResumeStep() {
+            case .process(let part): process(part, context: context)
+            case .readComplete: channelReadComplete(context: context)
+            case .read: return context.read()
+            case .done: return
+            }
         }
     }
 
     private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
-        let data = wrapInboundOut(part)
-        switch (part, state) {
-        case (.head(let head), .idle):
-            if routerRequests == 0, let route = route(of: head) {
-                state = .reading(route, head, body: ByteBuffer(), started: DispatchTime.now().uptimeNanoseconds)
-            } else {
-                handOver([.head(head)], context: context)
-            }
-        case (.body(let part), .reading(let route, let head, var body, let started)):
-            guard body.readableBytes + part.readableBytes <= CheckRoutes.bodyLimit else {
-                // Too large to be ours: the router answers 413.
-                handOver([.head(head), .body(body), .body(part)], context: context)
-                return
-            }
-            state = .idle  // drops the reference to `body`, so the write below does not copy
-            body.writeImmutableBuffer(part)
-            state = .reading(route, head, body: body, started: started)
-        case (.end(let trailers), .reading(let route, let head, let body, let started)):
-            state = .idle
+        let action: HotRouteConnectionState.RequestAction
+        switch part {
+        case .head(let head):
+            action = state.head(head, route: route(of: head), started: DispatchTime.now().uptimeNanoseconds)
+        case .body(let body): action = state.body(body, bodyLimit: CheckRoutes.bodyLimit)
+        case .end(let trailers): action = state.end(trailers)
+        }
+        switch action {
+        case .keep: break
+        case .keepAndSendContinue: writeContinue(context: context)
+        case .forward(let parts, let sendContinue):
+            if sendContinue { writeContinue(context: context) }
+            forward(parts, context: context)
+        case .answer(let route, let head, let body, let trailers, let started):
             guard let request = request(route, head, body) else {
-                handOver([.head(head), .body(body), .end(trailers)], context: context)
+                forward(state.handOver([.head(head), .body(body), .end(trailers)]), context: context)
                 return
             }
             // The policy's refusals in the router's order, before any work: the rate limit,
@@ -225,22 +169,17 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             routes.policy.record(
                 route: route.template, method: HTTPRequest.Method(head.method.rawValue) ?? .get, status: sent.status,
                 since: started)
-        case (let part, _):
-            // The router's request, or parts the HTTP decoder would never send in this order.
-            if case .end = part { state = .idle } else { state = .forwarding }
-            if case .head(let head) = part {
-                context.fireChannelRead(wrapInboundOut(.head(routerTakes(head))))
-            } else {
-                context.fireChannelRead(data)
-            }
         }
     }
 
+    /// Passes parts on to the router, then the events held for a hot request no longer read.
+    private func forward(_ parts: [HTTPServerRequestPart], context: ChannelHandlerContext) {
+        for part in parts { context.fireChannelRead(wrapInboundOut(part)) }
+        fire(state.releasedEvents(), context: context)
+    }
+
     func channelReadComplete(context: ChannelHandlerContext) {
-        if needsFlush {
-            needsFlush = false
-            context.flush()
-        }
+        if state.readComplete() { context.flush() }
         context.fireChannelReadComplete()
     }
 
@@ -248,9 +187,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(var head):
-            // A 1xx other than 101 is followed by the final answer's head.
-            if head.status.code >= 200 || head.status == .switchingProtocols, let request = routerHeads.popFirst() {
-                droppingBody = request.isHead
+            if let request = state.routerAnswerHead(status: head.status) {
                 // HTTP types carry no version or connection: the router answers as the hot path would.
                 head.version = request.version
                 if !request.keepAlive, request.version != .http1_0 {
@@ -261,106 +198,61 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 context.write(wrapOutboundOut(.head(head)), promise: promise)
                 return
             }
-        case .body where droppingBody:
+        case .body where state.dropsRouterBody:
             // An answer to HEAD announces the GET answer's length and sends no body (RFC 9110 §9.3.2).
             promise?.succeed()
             return
         case .body:
             break
         case .end:
-            routerRequests -= 1
-            lastActivity = context.eventLoop.now
+            context.write(data, promise: promise)
+            // The next request's client may be waiting for `100 Continue` to send its body.
+            if state.routerAnswerEnded(now: context.eventLoop.now) { writeContinue(context: context) }
+            return
         }
         context.write(data, promise: promise)
     }
 
-    /// The idle timeout lives here, not in Hummingbird's connection handler, because that
-    /// one sees only the router's requests: it would close a connection busy with hot ones.
-    /// A request whose head or body stalls counts as idle, on either path, so a client
-    /// trickling bytes cannot hold a connection longer than the timeout between them; so do
-    /// answers the client does not take. Only the router's work on a request it has read
-    /// whole (an account route may wait on its database) keeps a quiet connection open.
     private func scheduleIdleCheck(at deadline: NIODeadline, context: ChannelHandlerContext) {
         idleCheck = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) {
-            let now = context.eventLoop.now
-            // A request still arriving past its deadline is cut off, however busy.
-            let requestDeadline = self.requestStarted.flatMap { started in
-                self.routes.requestTimeout.map { started + $0 }
+            switch self.state.idleCheck(now: context.eventLoop.now) {
+            case .close: context.close(promise: nil)
+            case .check(let next): self.scheduleIdleCheck(at: next, context: context)
             }
-            if let requestDeadline, requestDeadline <= now {
-                context.close(promise: nil)
-                return
-            }
-            var next = requestDeadline ?? .distantFuture
-            if let timeout = self.routes.idleTimeout {
-                let idleUntil = self.lastActivity + timeout
-                if !self.isRouterAnswering, idleUntil <= now {
-                    context.close(promise: nil)
-                    return
-                }
-                next = min(next, self.isRouterAnswering ? now + timeout : idleUntil)
-            } else if requestDeadline == nil, let timeout = self.routes.requestTimeout {
-                next = now + timeout
-            }
-            self.scheduleIdleCheck(at: next, context: context)
         }
-    }
-
-    /// Whether the router holds a request read whole that it has not yet answered.
-    private var isRouterAnswering: Bool {
-        if case .forwarding = state { return routerRequests > 1 }
-        return routerRequests > 0
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // Graceful shutdown closes an idle connection at once; an answer of this handler
-        // still being read or sent first finishes.
-        if let quiesce = event as? ChannelShouldQuiesceEvent, isAnswering {
-            heldQuiesce = quiesce
-            return
+        // Hummingbird closes the connection on either: an answer of this handler still being
+        // read or sent first finishes.
+        if event is ChannelShouldQuiesceEvent {
+            fire(state.hold(.shouldQuiesce), context: context)
+        } else if let event = event as? ChannelEvent, event == .inputClosed {
+            fire(state.hold(.inputClosed), context: context)
+        } else {
+            context.fireUserInboundEventTriggered(event)
         }
-        context.fireUserInboundEventTriggered(event)
     }
 
-    private var isAnswering: Bool {
-        if case .reading = state { return true }
-        return unsentAnswers > 0
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.fireErrorCaught(error)
+        fire(state.errorCaught(), context: context)
     }
 
-    /// Passes a request this handler does not answer on to the router.
-    private func handOver(_ parts: [HTTPServerRequestPart], context: ChannelHandlerContext) {
-        state = .forwarding
-        for part in parts {
-            if case .body(let body) = part, body.readableBytes == 0 { continue }
-            if case .end = part { state = .idle }
-            if case .head(let head) = part {
-                context.fireChannelRead(wrapInboundOut(.head(routerTakes(head))))
-            } else {
-                context.fireChannelRead(wrapInboundOut(part))
+    private func fire(_ events: [HotRouteConnectionState.HeldEvent], context: ChannelHandlerContext) {
+        for event in events {
+            switch event {
+            case .shouldQuiesce: context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+            case .inputClosed: context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
             }
         }
-        releaseQuiesce(context: context)
     }
 
-    /// Counts a request the router answers and notes what its answer takes from it; returns
-    /// the head to pass on. Hummingbird closes only on a `Connection` field that is exactly
-    /// `close`: a request that does not keep the connection alive by NIO's reading (tokens
-    /// in any case, HTTP/1.0 without `keep-alive`), which the hot path honours, says so in
-    /// those words.
-    private func routerTakes(_ head: HTTPRequestHead) -> HTTPRequestHead {
-        routerRequests += 1
-        let keepAlive = head.isKeepAlive
-        routerHeads.append(RouterRequest(isHead: head.method == .HEAD, version: head.version, keepAlive: keepAlive))
-        guard !keepAlive else { return head }
-        var head = head
-        head.headers.replaceOrAdd(name: "Connection", value: "close")
-        return head
-    }
-
-    private func releaseQuiesce(context: ChannelHandlerContext) {
-        guard let quiesce = heldQuiesce, !isAnswering else { return }
-        heldQuiesce = nil
-        context.fireUserInboundEventTriggered(quiesce)
+    /// `100 Continue`, written as bytes below the encoder like the hot answers; flushed with
+    /// the read or the router's answer it comes with.
+    private func writeContinue(context: ChannelHandlerContext) {
+        responseEncoder?.write(NIOAny(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+        state.continueWritten()
     }
 
     /// Which hot route a request head is for, if any and if its client may be answered here.
@@ -454,23 +346,16 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         } else {
             output.write(NIOAny(head), promise: sent)
         }
-        unsentAnswers += 1
-        lastActivity = context.eventLoop.now
-        needsFlush = true
+        let flushNow = state.answerWritten(closing: closing, now: context.eventLoop.now)
         sent.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { _ in
-            self.unsentAnswers -= 1
-            self.lastActivity = context.eventLoop.now
-            if closing {
-                context.close(promise: nil)
-            } else {
-                self.releaseQuiesce(context: context)
+            switch self.state.answerSent(closing: closing, now: context.eventLoop.now) {
+            case .close: context.close(promise: nil)
+            case .resume(let events):
+                self.fire(events, context: context)
                 self.resume(context: context)
             }
         }
-        if closing {
-            needsFlush = false
-            context.flush()
-        }
+        if flushNow { context.flush() }
     }
 }
 

@@ -1,0 +1,382 @@
+import NIOCore
+import NIOHTTP1
+
+/// One connection of `HotRouteHandler` as a value: each event the handler sees (a request
+/// part, an answer written or sent, a read asked for, the idle timer, a shutdown request, the
+/// client's half-close, an error) goes in, and what the handler must do comes out as an
+/// action, in the style of swift-nio's own state machines (`NIOAsyncWriter`,
+/// `HTTPServerPipelineHandler`). No channel and no clock: the handler passes in the time, so
+/// every transition is tested without a channel (HotRouteConnectionStateTests).
+///
+/// What is read (`Reading`): nothing between requests, a hot-route request whose body is still
+/// arriving, or a router request. Besides, the requests handed to the router whose answers are
+/// not yet written, the hot answers written and not yet sent, and the request parts held while
+/// too many of those are queued.
+struct HotRouteConnectionState {
+    enum Reading {
+        case idle
+        /// A hot-route request whose body is still arriving (`started`: for its metrics).
+        case hot(HotRouteHandler.Route, HTTPRequestHead, body: ByteBuffer, started: UInt64)
+        /// The request being read belongs to the router.
+        case forwarding
+    }
+
+    /// What the router's answer to a request takes from it, which HTTP types do not carry.
+    struct RouterRequest: Equatable {
+        /// Its answer's body is dropped (see `HotRouteChannel.putHotRoutes`).
+        let isHead: Bool
+        let version: HTTPVersion
+        let keepAlive: Bool
+        /// Its client waits for `100 Continue`, which is owed once the earlier answers are out.
+        var owesContinue: Bool
+    }
+
+    /// Events held back from the rest of the pipeline while an answer of the handler is being
+    /// read or sent: Hummingbird would close the connection under it.
+    enum HeldEvent: Equatable {
+        /// Graceful shutdown (`ChannelShouldQuiesceEvent`).
+        case shouldQuiesce
+        /// The client shut its write side (`ChannelEvent.inputClosed`).
+        case inputClosed
+    }
+
+    /// Answers written and not yet sent past which the connection stops being read.
+    let maximumQueuedAnswers: Int
+    let idleTimeout: TimeAmount?
+    let requestTimeout: TimeAmount?
+
+    private(set) var reading = Reading.idle
+    /// Requests handed to the router whose answer's head is not yet written, oldest first.
+    private var routerRequests = CircularBuffer<RouterRequest>()
+    /// The request whose answer the router is writing (its head is out, its end is not).
+    /// `nil` also for an answer to no request: Hummingbird's 400 to bytes that are no request.
+    private var routerAnswering: RouterRequest?
+    /// Request parts decoded while too many answers were queued, taken up as they leave.
+    private var heldParts = CircularBuffer<HTTPServerRequestPart>()
+    /// Whether a read was asked for while held: it is made once the held parts are answered.
+    private var readHeld = false
+    private var isResuming = false
+    /// Whether held parts were taken up since the last read-complete of a resumption.
+    private var resumedParts = false
+    /// Answers written here whose bytes have not yet left.
+    private(set) var unsentAnswers = 0
+    private var heldEvents: [HeldEvent] = []
+    private var needsFlush = false
+    /// When the last request part arrived or the last answer was written or sent.
+    private var lastActivity: NIODeadline
+    /// When the head of the request whose body is being read arrived.
+    private var requestStarted: NIODeadline?
+
+    init(idleTimeout: TimeAmount?, requestTimeout: TimeAmount?, maximumQueuedAnswers: Int) {
+        self.idleTimeout = idleTimeout
+        self.requestTimeout = requestTimeout
+        self.maximumQueuedAnswers = maximumQueuedAnswers
+        self.lastActivity = .uptimeNanoseconds(0)
+    }
+
+    /// Requests the router holds or is answering: heads handed over, answers not yet ended.
+    var routerRequestCount: Int { routerRequests.count + (routerAnswering == nil ? 0 : 1) }
+
+    private var isBackedUp: Bool { unsentAnswers >= maximumQueuedAnswers }
+
+    /// Whether an answer of the handler is being read or sent, or requests already read wait
+    /// to be answered (answers sent during a resumption would otherwise let events pass
+    /// before the held requests are taken up).
+    private var isAnswering: Bool {
+        if case .hot = reading { return true }
+        return unsentAnswers > 0 || !heldParts.isEmpty
+    }
+
+    /// Whether the router holds a request read whole that it has not yet answered: only that
+    /// keeps a quiet connection open (an account route may wait on its database).
+    private var isRouterAnswering: Bool {
+        if case .forwarding = reading { return routerRequestCount > 1 }
+        return routerRequestCount > 0
+    }
+
+    // MARK: Reading
+
+    /// The handler joins the connection; returns when the first idle check is due, if any.
+    mutating func started(now: NIODeadline) -> NIODeadline? {
+        lastActivity = now
+        return (idleTimeout ?? requestTimeout).map { now + $0 }
+    }
+
+    enum ReceiveAction: Equatable {
+        /// Process the part now (`head(_:route:started:)`, `body(_:)`, `end(_:)`).
+        case process
+        /// Too many answers are queued: the part waits until they leave.
+        case hold
+    }
+
+    /// A request part arrives from the decoder.
+    mutating func received(_ part: HTTPServerRequestPart, now: NIODeadline) -> ReceiveAction {
+        lastActivity = now
+        switch part {
+        case .head: requestStarted = now
+        case .body: break
+        case .end: requestStarted = nil
+        }
+        guard isBackedUp || !heldParts.isEmpty else { return .process }
+        heldParts.append(part)
+        return .hold
+    }
+
+    /// Whether the handler passes a read on to the socket; held while answers are queued.
+    mutating func readRequested() -> Bool {
+        guard isBackedUp || !heldParts.isEmpty else { return true }
+        readHeld = true
+        return false
+    }
+
+    enum RequestAction {
+        /// The part is kept: a hot request's head or body.
+        case keep
+        /// The part is kept, and its client waits for `100 Continue` before sending the body.
+        case keepAndSendContinue
+        /// Pass these parts on to the router (heads as it should take them); write
+        /// `100 Continue` first if told.
+        case forward([HTTPServerRequestPart], sendContinue: Bool)
+        /// A hot request is whole: answer it, or hand it to the router (`handOver`).
+        case answer(HotRouteHandler.Route, HTTPRequestHead, body: ByteBuffer, trailers: HTTPHeaders?, started: UInt64)
+    }
+
+    /// A request head; `route` tells whether it is a hot route's (evaluated only when it can
+    /// be answered here: with a router request still unanswered it goes to the router, so
+    /// that answers keep the order of requests).
+    mutating func head(
+        _ head: HTTPRequestHead, route: @autoclosure () -> HotRouteHandler.Route?, started: @autoclosure () -> UInt64
+    ) -> RequestAction {
+        if case .idle = reading, routerRequestCount == 0, let route = route() {
+            reading = .hot(route, head, body: ByteBuffer(), started: started())
+            return head.expectsContinue ? .keepAndSendContinue : .keep
+        }
+        reading = .forwarding
+        let forwarded = routerTakes(head)
+        return .forward([.head(forwarded)], sendContinue: sendsContinueNow())
+    }
+
+    /// A part of a request's body; `bodyLimit` is the most a hot request may carry.
+    mutating func body(_ part: ByteBuffer, bodyLimit: Int) -> RequestAction {
+        guard case .hot(let route, let head, var body, let started) = reading else {
+            reading = .forwarding
+            return .forward([.body(part)], sendContinue: false)
+        }
+        guard body.readableBytes + part.readableBytes <= bodyLimit else {
+            // Too large to be a hot request: the router answers 413.
+            return .forward(handOver([.head(head), .body(body), .body(part)]), sendContinue: false)
+        }
+        reading = .idle  // drops the reference to `body`, so the write below does not copy
+        body.writeImmutableBuffer(part)
+        reading = .hot(route, head, body: body, started: started)
+        return .keep
+    }
+
+    /// The end of a request.
+    mutating func end(_ trailers: HTTPHeaders?) -> RequestAction {
+        guard case .hot(let route, let head, let body, let started) = reading else {
+            reading = .idle
+            return .forward([.end(trailers)], sendContinue: false)
+        }
+        reading = .idle
+        return .answer(route, head, body: body, trailers: trailers, started: started)
+    }
+
+    /// Parts of a request read whole as a hot one that the router answers after all (its
+    /// body is not a check the hot path answers); what to pass on, heads as the router takes them.
+    mutating func handOver(_ parts: [HTTPServerRequestPart]) -> [HTTPServerRequestPart] {
+        reading = .forwarding
+        var forwarded: [HTTPServerRequestPart] = []
+        for part in parts {
+            switch part {
+            case .head(let head): forwarded.append(.head(routerTakes(head)))
+            case .body(let body) where body.readableBytes == 0: continue
+            case .body: forwarded.append(part)
+            case .end:
+                reading = .idle
+                forwarded.append(part)
+            }
+        }
+        return forwarded
+    }
+
+    /// Counts a request the router answers and notes what its answer takes from it; returns
+    /// the head to pass on. Hummingbird closes only on a `Connection` field that is exactly
+    /// `close`: a request that does not keep the connection alive by NIO's reading (tokens
+    /// in any case, HTTP/1.0 without `keep-alive`), which the hot path honours, says so in
+    /// those words.
+    private mutating func routerTakes(_ head: HTTPRequestHead) -> HTTPRequestHead {
+        let keepAlive = head.isKeepAlive
+        routerRequests.append(
+            RouterRequest(
+                isHead: head.method == .HEAD, version: head.version, keepAlive: keepAlive,
+                owesContinue: head.expectsContinue))
+        guard !keepAlive else { return head }
+        var head = head
+        head.headers.replaceOrAdd(name: "Connection", value: "close")
+        return head
+    }
+
+    /// Whether the router request just handed over is the only one the router holds and
+    /// expects `100 Continue`: it is sent now. Otherwise it is owed until the answers
+    /// before it are out (`routerAnswerEnded`).
+    private mutating func sendsContinueNow() -> Bool {
+        guard routerRequestCount == 1, routerRequests.first?.owesContinue == true else { return false }
+        routerRequests[routerRequests.startIndex].owesContinue = false
+        return true
+    }
+
+    /// The decoder failed (bytes that are no request): a hot request being read will not end.
+    mutating func errorCaught() -> [HeldEvent] {
+        if case .hot = reading {
+            reading = .idle
+            requestStarted = nil
+        }
+        return releasedEvents()
+    }
+
+    // MARK: Writing
+
+    /// An answer of the handler is written; whether to flush at once (an answer that closes
+    /// the connection), rather than at the end of the read.
+    mutating func answerWritten(closing: Bool, now: NIODeadline) -> Bool {
+        unsentAnswers += 1
+        lastActivity = now
+        needsFlush = !closing
+        return closing
+    }
+
+    /// `100 Continue` is written: flushed at the end of the read (or with the router's answer).
+    mutating func continueWritten() { needsFlush = true }
+
+    /// The end of a read: whether to flush the answers written during it.
+    mutating func readComplete() -> Bool {
+        defer { needsFlush = false }
+        return needsFlush
+    }
+
+    enum SentAction: Equatable {
+        /// The answer asked to close the connection.
+        case close
+        /// Pass on the events held for it, then take up held request parts (`startResuming`).
+        case resume(release: [HeldEvent])
+    }
+
+    /// An answer of the handler has left (or failed to).
+    mutating func answerSent(closing: Bool, now: NIODeadline) -> SentAction {
+        unsentAnswers -= 1
+        lastActivity = now
+        return closing ? .close : .resume(release: releasedEvents())
+    }
+
+    /// The router writes an answer's head; returns the request it answers when it is the final
+    /// head (a 1xx other than 101 is followed by the final answer's head).
+    mutating func routerAnswerHead(status: HTTPResponseStatus) -> RouterRequest? {
+        guard status.code >= 200 || status == .switchingProtocols, let request = routerRequests.popFirst() else {
+            return nil
+        }
+        routerAnswering = request
+        return request
+    }
+
+    /// Whether the router's answer being written answers a HEAD: its body is dropped.
+    var dropsRouterBody: Bool { routerAnswering?.isHead ?? false }
+
+    /// The router's answer ends; whether the next router request is owed `100 Continue` now.
+    mutating func routerAnswerEnded(now: NIODeadline) -> Bool {
+        routerAnswering = nil
+        lastActivity = now
+        guard routerRequests.first?.owesContinue == true else { return false }
+        routerRequests[routerRequests.startIndex].owesContinue = false
+        return true
+    }
+
+    // MARK: Resuming held requests
+
+    /// Whether to take up held parts or a held read now (not while already doing so: answers
+    /// sent during the resumption call back here, and the loop under way takes them up).
+    mutating func startResuming() -> Bool {
+        guard !heldParts.isEmpty || readHeld, !isResuming else { return false }
+        isResuming = true
+        resumedParts = false
+        return true
+    }
+
+    enum ResumeStep {
+        /// Process this held part as if it had just arrived.
+        case process(HTTPServerRequestPart)
+        /// As at the end of a read: answers are flushed, and the router takes what it was given.
+        case readComplete
+        /// All held parts are answered: make the read held meanwhile. The resumption is over.
+        case read
+        /// The resumption is over.
+        case done
+    }
+
+    mutating func nextResumeStep() -> ResumeStep {
+        if !isBackedUp, let part = heldParts.popFirst() {
+            resumedParts = true
+            return .process(part)
+        }
+        if resumedParts {
+            resumedParts = false
+            return .readComplete
+        }
+        isResuming = false
+        guard readHeld, heldParts.isEmpty, !isBackedUp else { return .done }
+        readHeld = false
+        return .read
+    }
+
+    // MARK: Events
+
+    /// Graceful shutdown closes an idle connection at once; an answer of the handler still
+    /// being read or sent first finishes. Returns the events to pass on now.
+    mutating func hold(_ event: HeldEvent) -> [HeldEvent] {
+        heldEvents.append(event)
+        return releasedEvents()
+    }
+
+    /// The held events to pass on now that no answer of the handler is being read or sent.
+    mutating func releasedEvents() -> [HeldEvent] {
+        guard !isAnswering, !heldEvents.isEmpty else { return [] }
+        defer { heldEvents = [] }
+        return heldEvents
+    }
+
+    enum IdleAction: Equatable {
+        case close
+        case check(at: NIODeadline)
+    }
+
+    /// The idle timer fires. The idle timeout lives here, not in Hummingbird's connection
+    /// handler, because that one sees only the router's requests: it would close a
+    /// connection busy with hot ones. A request whose head or body stalls counts as idle, on
+    /// either path, so a client trickling bytes cannot hold a connection longer than the
+    /// timeout between them; so do answers the client does not take. A request still arriving
+    /// past its deadline is cut off, however busy.
+    func idleCheck(now: NIODeadline) -> IdleAction {
+        let requestDeadline = requestStarted.flatMap { started in requestTimeout.map { started + $0 } }
+        if let requestDeadline, requestDeadline <= now { return .close }
+        var next = requestDeadline ?? .distantFuture
+        if let idleTimeout {
+            let idleUntil = lastActivity + idleTimeout
+            if !isRouterAnswering, idleUntil <= now { return .close }
+            next = min(next, isRouterAnswering ? now + idleTimeout : idleUntil)
+        } else if requestDeadline == nil, let requestTimeout {
+            next = now + requestTimeout
+        }
+        return .check(at: next)
+    }
+}
+
+extension HTTPRequestHead {
+    /// Whether the client waits for `100 Continue` before sending the body (RFC 9110
+    /// §10.1.1); an HTTP/1.0 client's expectation is ignored, as the RFC requires.
+    var expectsContinue: Bool {
+        guard version.major > 1 || (version.major == 1 && version.minor >= 1) else { return false }
+        return headers["Expect"].contains { line in
+            line.split(separator: ",").contains { $0.filter { $0 != " " && $0 != "\t" }.lowercased() == "100-continue" }
+        }
+    }
+}
