@@ -26,7 +26,7 @@ let lines = prefixes.reduce(0) { $0 + index.entryCount(withPrefix: $1) }
 var bytes = 0
 
 /// The median over the prefixes of `work` on what `prepare` makes of one (not timed), in µs.
-func median<Input>(prepare: (Int) -> Input, _ work: (Input) -> Int) -> Double {
+@MainActor func median<Input>(prepare: (Int) -> Input, _ work: (Input) -> Int) -> Double {
     var times: [Double] = []
     times.reserveCapacity(prefixes.count)
     for prefix in prefixes {
@@ -39,7 +39,7 @@ func median<Input>(prepare: (Int) -> Input, _ work: (Input) -> Int) -> Double {
 }
 
 /// The prefix's plain body, formatted into `buffer`.
-func text(_ prefix: Int) -> UnsafeRawBufferPointer {
+@MainActor func text(_ prefix: Int) -> UnsafeRawBufferPointer {
     UnsafeRawBufferPointer(rebasing: buffer[..<index.writeRangeBody(prefix: prefix, to: buffer)])
 }
 

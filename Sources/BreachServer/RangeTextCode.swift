@@ -37,25 +37,33 @@ struct RangeTextCode: @unchecked Sendable {
         (self.singles, self.pairs) = (UnsafePointer(singles), UnsafePointer(pairs))
     }
 
-    /// Codes `text` into `writer`; false if a byte of it has no word (it is not range text),
+    /// Codes `text` into `output`; false if a byte of it has no word (it is not range text),
     /// and then what was written is not a valid stream.
-    func write(_ text: UnsafeRawBufferPointer, to writer: inout BitWriter) -> Bool {
+    func write(_ text: UnsafeRawBufferPointer, to output: inout BitWriter) -> Bool {
+        // A local copy, so the writer's state stays in registers through the loop.
+        var writer = output
+        defer { output = writer }
         // A byte without a word makes a table word of 0: `&- 1` sets its top bit, never set else.
         var unknown: UInt32 = 0
         let count = text.count
         var at = 0
         while at &+ 8 <= count {
-            // Four pairs: at most 40 bits, added to the at most 7 held, stored at once.
+            // Four pairs: at most 40 bits, added to the at most 7 held, stored at once. The
+            // halves are joined apart, then together, so that no shift waits on three others.
             let eight = UInt64(littleEndian: text.loadUnaligned(fromByteOffset: at, as: UInt64.self))
-            var bits: UInt64 = 0
-            var length: UInt64 = 0
-            for shift in stride(from: UInt64(0), to: 64, by: 16) {
-                let word = pairs[Int(truncatingIfNeeded: (eight &>> shift) & 0xFFFF)]
-                unknown |= word &- 1
-                bits |= UInt64(word & 0xFFFF) &<< length
-                length &+= UInt64(word &>> 16)
-            }
-            writer.add(bits, count: length)
+            let words = (
+                pairs[Int(truncatingIfNeeded: eight & 0xFFFF)],
+                pairs[Int(truncatingIfNeeded: (eight &>> 16) & 0xFFFF)],
+                pairs[Int(truncatingIfNeeded: (eight &>> 32) & 0xFFFF)],
+                pairs[Int(truncatingIfNeeded: eight &>> 48)]
+            )
+            unknown |= (words.0 &- 1) | (words.1 &- 1) | (words.2 &- 1) | (words.3 &- 1)
+            let lengths = (
+                UInt64(words.0 &>> 16), UInt64(words.1 &>> 16), UInt64(words.2 &>> 16), UInt64(words.3 &>> 16)
+            )
+            let low = UInt64(words.0 & 0xFFFF) | UInt64(words.1 & 0xFFFF) &<< lengths.0
+            let high = UInt64(words.2 & 0xFFFF) | UInt64(words.3 & 0xFFFF) &<< lengths.2
+            writer.add(low | high &<< (lengths.0 &+ lengths.1), count: lengths.0 &+ lengths.1 &+ lengths.2 &+ lengths.3)
             writer.flush()
             at &+= 8
         }
