@@ -26,7 +26,10 @@ let package = Package(
         // Every answer of an index decoded and formatted, in the thread's CPU time.
         .executableTarget(
             name: "RangeFormatterFloor",
-            dependencies: [.product(name: "BreachIndex", package: "BreachDB")],
+            dependencies: [
+                .product(name: "BreachIndex", package: "BreachDB"),
+                .product(name: "BreachServer", package: "BreachDB"),
+            ],
             path: "RangeFormatterFloor"
         ),
         // Sign-in time of unknown logins against wrong passwords, on SQLite on disk.

@@ -10,9 +10,10 @@ enum ContentCoding: String, Sendable, Hashable {
     case br
 
     /// The coding to answer a request's `Accept-Encoding` with: the compressed one the client
-    /// rates highest, gzip on a tie (`RangeDeflate`'s gzip is as small as brotli at the
-    /// quality a per-request answer affords, and cheaper); identity when the client names
-    /// neither (`*` names both) or refuses them with `q=0`.
+    /// rates highest, gzip on a tie (`RangeDeflate` and `RangeBrotli` code range text alike,
+    /// at the same cost and within a point of the same size, and gzip is the one every client
+    /// decodes); identity when the client names neither (`*` names both) or refuses them with
+    /// `q=0`.
     static func preferred(by acceptEncoding: String?) -> ContentCoding {
         guard let acceptEncoding else { return .identity }
         var qualities: [Substring: Double] = [:]
@@ -30,13 +31,13 @@ enum ContentCoding: String, Sendable, Hashable {
     }
 
     /// What a strong entity tag adds for this coding. It names the encoder's settings too
-    /// (`gzip-r1`: `RangeDeflate`'s code, `br1`: brotli quality 1), since other settings give
+    /// (`gzip-r1`: `RangeDeflate`'s code, `br-r1`: `RangeBrotli`'s), since other settings give
     /// other bytes, and a strong tag promises the same bytes from every node that sends it.
     var entityTagSuffix: String {
         switch self {
         case .identity: ""
         case .gzip: "-gzip-r1"
-        case .br: "-br1"
+        case .br: "-br-r1"
         }
     }
 
@@ -46,26 +47,32 @@ enum ContentCoding: String, Sendable, Hashable {
         let encoded = input.withUnsafeReadableBytes { source in
             switch self {
             case .identity: nil as ByteBuffer?
-            case .gzip: Self.gzip(source)
-            case .br: Self.brotli(source)
+            // Range text through the hand-written writers; other text (none a range answer
+            // holds) through the libraries.
+            case .gzip:
+                Self.written(bound: RangeDeflate.maximumGzipSize(of: source.count)) {
+                    RangeDeflate.gzip(source, into: $0)
+                } ?? Self.zlibGzip(source)
+            case .br:
+                Self.written(bound: RangeBrotli.maximumSize(of: source.count)) {
+                    RangeBrotli.brotli(source, into: $0)
+                } ?? Self.libraryBrotli(source)
             }
         }
-        // Compressed bodies are a third of the bound they were written in: copied out to their
-        // size, since cached ones are kept (the copy costs a hundredth of the compression).
-        return encoded.map { ByteBuffer(bytes: $0.readableBytesView) }
+        // Written in a buffer sized for the worst case; cached ones are kept.
+        return encoded?.compacted
     }
 
-    /// Range text goes through `RangeDeflate`; other text (none a range answer holds) through
-    /// zlib, Huffman coding only.
-    private static func gzip(_ input: UnsafeRawBufferPointer) -> ByteBuffer? {
+    /// What a hand-written range-text writer makes of `bound` bytes: `nil` if it refused the
+    /// text (not range text).
+    private static func written(bound: Int, _ write: (UnsafeMutableRawBufferPointer) -> Int?) -> ByteBuffer? {
         var output = ByteBuffer()
-        let bound = RangeDeflate.maximumGzipSize(of: input.count)
         var written: Int?
         output.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { target in
-            written = RangeDeflate.gzip(input, into: UnsafeMutableRawBufferPointer(rebasing: target[..<bound]))
+            written = write(UnsafeMutableRawBufferPointer(rebasing: target[..<bound]))
             return written ?? 0
         }
-        return written == nil ? zlibGzip(input) : output
+        return written == nil ? nil : output
     }
 
     /// Huffman coding only, no search for repeats: text with nothing to repeat gains nothing from it.
@@ -93,9 +100,8 @@ enum ContentCoding: String, Sendable, Hashable {
         return status == Z_STREAM_END ? output : nil
     }
 
-    /// Quality 1: answers the cache does not hold are compressed per request, and higher
-    /// qualities model text that hex digits are not (docs/benchmarks.md has the trade).
-    private static func brotli(_ input: UnsafeRawBufferPointer, quality: Int32 = 1) -> ByteBuffer? {
+    /// Quality 1: higher qualities model text that range answers are not.
+    private static func libraryBrotli(_ input: UnsafeRawBufferPointer, quality: Int32 = 1) -> ByteBuffer? {
         let bound = BrotliEncoderMaxCompressedSize(input.count)
         var output = ByteBuffer()
         output.reserveCapacity(bound)

@@ -141,13 +141,13 @@ final class RangeCache: Sendable {
         state.bytes -= Self.size(of: entry.answer)
     }
 
-    /// `answer` with its body in a buffer sized for it (NIO rounds storage up to a power of
-    /// two): a plain body is written in a buffer sized for the longest rows the bucket's
-    /// coding allows, up to twice what it needs, which would otherwise be held while cached.
+    /// `answer` with its body in the least storage that holds it: a plain body is written in
+    /// a buffer sized for the longest rows the bucket's coding allows, up to twice what it
+    /// needs, which would otherwise be held while cached.
     private static func compacted(_ answer: Answer) -> Answer {
-        guard answer.body.capacity > answer.body.readableBytes else { return answer }
-        return Answer(
-            status: answer.status, headers: answer.headers, body: ByteBuffer(bytes: answer.body.readableBytesView))
+        let body = answer.body.compacted
+        guard body.capacity < answer.body.capacity else { return answer }
+        return Answer(status: answer.status, headers: answer.headers, body: body)
     }
 
     private static func size(of answer: Answer) -> Int {

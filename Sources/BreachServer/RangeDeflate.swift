@@ -1,15 +1,10 @@
 import CZlib
 
-/// A gzip writer for range text (`SUFFIX:COUNT\r\n` lines: upper-case hex digits, `:`,
-/// decimal digits, CRLF), in one pass with one constant Huffman code.
-///
-/// Hand-written because it is the hot path of compressed answers: a range answer is random
-/// hex with nothing to repeat, so all a general compressor can gain is the Huffman coding
-/// of its 19 characters, and zlib (even Huffman-only, a new stream per answer) or libdeflate
-/// spend far longer finding that out than writing it. The code is fixed in advance from the
-/// characters' frequencies in range text (hex and decimal digits four bits, the rest five),
-/// which compresses as well as zlib's per-answer code, and is sent in each stream as a
-/// dynamic-block header (RFC 1951 §3.2.7), so every inflater reads it. The CRC is zlib's.
+/// A gzip writer for range text, in one pass with one constant Huffman code
+/// (`RangeTextCode`). The code is fixed in advance from the characters' frequencies in range
+/// text (hex and decimal digits four bits, the rest five), which compresses as well as zlib's
+/// per-answer code, and is sent in each stream as a dynamic-block header (RFC 1951 §3.2.7),
+/// so every inflater reads it. The CRC is zlib's.
 enum RangeDeflate {
     /// The body of `text` as a gzip member (RFC 1952), or `nil` when `text` holds a byte
     /// the code has no word for (it is not range text).
@@ -17,32 +12,23 @@ enum RangeDeflate {
         precondition(output.count >= maximumGzipSize(of: text.count))
         let header: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF]  // deflate, no name or time, OS unknown
         for (offset, byte) in header.enumerated() { output[offset] = byte }
-        var writer = BitWriter(output: output, at: header.count)
-        for (bits, count) in Self.blockHeader { writer.write(bits, count: count) }
-        let table = Self.literalCodes
-        var unknown: UInt32 = 0
-        for byte in text {
-            let word = table[Int(byte)]
-            // A byte without a word has length 0: noted, and the stream given up at the end.
-            unknown |= word == 0 ? 1 : 0
-            writer.write(UInt64(word & 0xFFFF), count: Int(word >> 16))
-        }
-        guard unknown == 0 else { return nil }
-        let endOfBlock = Self.codes[256]
-        writer.write(UInt64(endOfBlock.bits), count: endOfBlock.length)
+        var writer = BitWriter(output: output.baseAddress!, at: header.count)
+        writer.add(Self.blockHeader)
+        guard Self.code.write(text, to: &writer) else { return nil }
+        let endOfBlock = Self.code.codes[256]
+        writer.add([(UInt64(endOfBlock.bits), endOfBlock.length)])
         var end = writer.finish()
         let crc = UInt32(crc32(0, text.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt32(text.count)))
         // CRC-32 and ISIZE, little-endian (RFC 1952 §2.3.1).
         for value in [crc, UInt32(truncatingIfNeeded: text.count)] {
-            for shift in stride(from: 0, to: 32, by: 8) {
-                output[end] = UInt8(truncatingIfNeeded: value >> UInt32(shift))
-                end += 1
-            }
+            output.storeBytes(of: value.littleEndian, toByteOffset: end, as: UInt32.self)
+            end += 4
         }
         return end
     }
 
-    /// Bytes enough for `gzip` of `count` bytes of text: five bits a character at most.
+    /// Bytes enough for `gzip` of `count` bytes of text: five bits a character at most, and
+    /// the writer's 8 bytes of room.
     static func maximumGzipSize(of count: Int) -> Int {
         10 + 64 + (count * 5 + 7) / 8 + 8 + 8
     }
@@ -58,19 +44,13 @@ enum RangeDeflate {
         return lengths
     }()
 
-    /// Each literal's code word, bit-reversed for the stream, and its length.
-    private static let codes = canonicalCodes(lengths: literalLengths)
-
-    /// For each byte: its code word in the low 16 bits and its length above (0: no word).
-    private static let literalCodes: [UInt32] = (0..<256).map {
-        UInt32(codes[$0].bits) | UInt32(codes[$0].length) << 16
-    }
+    private static let code = RangeTextCode(lengths: literalLengths)
 
     /// The start of the one block (RFC 1951 §3.2.3, §3.2.7): final, dynamic; 257 literal/length
     /// codes and one distance code (length 1: zlib refuses an empty or incomplete distance
     /// code of any other shape); then the code lengths, run-length coded with the code-length
     /// code, as (bits, count) in stream order.
-    private static let blockHeader: [(UInt64, Int)] = {
+    private static let blockHeader: [(bits: UInt64, count: Int)] = {
         // Code lengths of both codes, in one sequence (§3.2.7), as code-length symbols with
         // their extra bits: 17 and 18 repeat a zero 3–10 and 11–138 times.
         let lengths = literalLengths + [1]
@@ -95,11 +75,11 @@ enum RangeDeflate {
             codeLengthLengths[symbol] = UInt8(length)
         }
         precondition(symbols.allSatisfy { codeLengthLengths[$0.symbol] > 0 })
-        let codeLengthCodes = canonicalCodes(lengths: codeLengthLengths)
+        let codeLengthCodes = RangeTextCode.canonicalCodes(lengths: codeLengthLengths)
         // Code-length code lengths are sent in this order, up to the last non-zero (§3.2.7).
         let order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
         let sent = order.lastIndex { codeLengthLengths[$0] > 0 }! + 1
-        var fields: [(UInt64, Int)] = [(1, 1), (2, 2)]  // BFINAL, BTYPE 10 (dynamic)
+        var fields: [(bits: UInt64, count: Int)] = [(1, 1), (2, 2)]  // BFINAL, BTYPE 10 (dynamic)
         fields += [(UInt64(257 - 257), 5), (UInt64(1 - 1), 5), (UInt64(sent - 4), 4)]  // HLIT, HDIST, HCLEN
         fields += order.prefix(sent).map { (UInt64(codeLengthLengths[$0]), 3) }
         for (symbol, extra, extraCount) in symbols {
@@ -108,62 +88,4 @@ enum RangeDeflate {
         }
         return fields
     }()
-
-    /// Canonical Huffman codes from bit lengths (RFC 1951 §3.2.2), each word bit-reversed,
-    /// since the stream packs Huffman codes from their most significant bit (§3.1.1).
-    private static func canonicalCodes(lengths: [UInt8]) -> [(bits: UInt16, length: Int)] {
-        let longest = Int(lengths.max() ?? 0)
-        var countOfLength = [Int](repeating: 0, count: longest + 1)
-        for length in lengths where length > 0 { countOfLength[Int(length)] += 1 }
-        var next = [Int](repeating: 0, count: longest + 2)
-        var code = 0
-        for bits in 1...max(longest, 1) {
-            code = (code + countOfLength[bits - 1]) << 1
-            next[bits] = code
-        }
-        return lengths.map { length in
-            guard length > 0 else { return (0, 0) }
-            let word = next[Int(length)]
-            next[Int(length)] += 1
-            var reversed = 0
-            for bit in 0..<Int(length) where word & (1 << bit) != 0 { reversed |= 1 << (Int(length) - 1 - bit) }
-            return (UInt16(reversed), Int(length))
-        }
-    }
-
-    /// Bits into bytes, least significant first (RFC 1951 §3.1.1), four bytes at a time.
-    private struct BitWriter {
-        let output: UnsafeMutableRawBufferPointer
-        var offset: Int
-        var buffer: UInt64 = 0
-        var count = 0
-
-        init(output: UnsafeMutableRawBufferPointer, at offset: Int) {
-            self.output = output
-            self.offset = offset
-        }
-
-        @inline(__always) mutating func write(_ bits: UInt64, count: Int) {
-            buffer |= bits << UInt64(self.count)
-            self.count += count
-            if self.count >= 32 {
-                output.storeBytes(
-                    of: UInt32(truncatingIfNeeded: buffer).littleEndian, toByteOffset: offset, as: UInt32.self)
-                offset += 4
-                buffer >>= 32
-                self.count -= 32
-            }
-        }
-
-        /// Writes what is left, padded to a whole byte; returns the offset past it.
-        mutating func finish() -> Int {
-            while count > 0 {
-                output[offset] = UInt8(truncatingIfNeeded: buffer)
-                offset += 1
-                buffer >>= 8
-                count -= 8
-            }
-            return offset
-        }
-    }
 }

@@ -106,7 +106,7 @@ struct RangeRoute {
                 addPadding: query.addPadding?.lowercased() == "true"))
     }
 
-    private static func answer(_ representation: Representation, entityTag: String) -> Answer {
+    static func answer(_ representation: Representation, entityTag: String) -> Answer {
         let (index, prefix) = (representation.index, representation.prefix)
         let padding =
             representation.isPadded ? RangePadding.suffixes(padding: representation.realCount, kind: index.kind) : []

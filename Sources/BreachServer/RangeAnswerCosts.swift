@@ -1,0 +1,26 @@
+import BreachHash
+import BreachIndex
+import NIOCore
+
+/// The work of a range answer on a cache miss, one part at a time, for the in-process
+/// benchmark (`tools/bench/run.sh floor`): the same code the route runs, without a server.
+@_spi(Benchmarks) public enum RangeAnswerCosts {
+    /// The whole answer to `GET /range/{prefix}` with `acceptEncoding`, as a cache miss makes
+    /// it (body, coding, digest and head); returns the body's length.
+    public static func answer(index: BreachIndex, prefix: Int, acceptEncoding: String?) -> Int {
+        let representation = RangeRoute.Representation(
+            index: index, prefix: prefix, realCount: index.entryCount(withPrefix: prefix),
+            coding: ContentCoding.preferred(by: acceptEncoding), addPadding: false)
+        return RangeRoute.answer(representation, entityTag: representation.entityTag).body.readableBytes
+    }
+
+    /// `text` in `coding` (`gzip` or `br`), as the route encodes a plain body; returns its length.
+    public static func encode(_ text: UnsafeRawBufferPointer, coding: String) -> Int {
+        ContentCoding(rawValue: coding)!.encode(ByteBuffer(bytes: text))?.readableBytes ?? 0
+    }
+
+    /// The `Repr-Digest` of `bytes`, as every answer sends it; returns its length.
+    public static func digest(_ bytes: UnsafeRawBufferPointer) -> Int {
+        RepresentationDigest.field(of: bytes).utf8.count
+    }
+}
