@@ -24,22 +24,14 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
         // Every answer of an index decoded and formatted, in the thread's CPU time.
-        .executableTarget(
-            name: "RangeFormatterFloor",
-            dependencies: [
-                .product(name: "BreachIndex", package: "BreachDB"),
-                .product(name: "BreachServer", package: "BreachDB"),
-            ],
-            path: "RangeFormatterFloor"
-        ),
+        executable("RangeFormatterFloor", using: "BreachIndex", "BreachServer"),
         // Sign-in time of unknown logins against wrong passwords, on SQLite on disk.
-        .executableTarget(
-            name: "SignInTiming",
-            dependencies: [
-                .product(name: "Accounts", package: "BreachDB"),
-                .product(name: "BreachCheck", package: "BreachDB"),
-            ],
-            path: "SignInTiming"
-        ),
+        executable("SignInTiming", using: "Accounts", "BreachCheck"),
     ]
 )
+
+/// A plain executable (no package-benchmark) on BreachDB's `products`, its sources in the
+/// folder of its name.
+func executable(_ name: String, using products: String...) -> Target {
+    .executableTarget(name: name, dependencies: products.map { .product(name: $0, package: "BreachDB") }, path: name)
+}
