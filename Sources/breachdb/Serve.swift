@@ -160,7 +160,13 @@ struct Serve: AsyncParsableCommand {
         server.reloadInterval = try settings.seconds(reloadInterval, .reloadInterval, default: 5)
         server.idleTimeout = try settings.seconds(idleTimeout, .idleTimeout, default: 75)
         server.requestTimeout = try settings.seconds(requestTimeout, .requestTimeout, default: 30)
-        server.rangeCacheBytes = (try settings.count(rangeCacheMb, .rangeCacheMB, of: "megabytes") ?? 64) << 20
+        let cacheMegabytes = try settings.count(rangeCacheMb, .rangeCacheMB, of: "megabytes") ?? 64
+        let (cacheBytes, overflow) = cacheMegabytes.multipliedReportingOverflow(by: 1 << 20)
+        guard !overflow else {
+            throw ValidationError(
+                "\(Setting.rangeCacheMB.names): more megabytes than memory can hold: \(cacheMegabytes)")
+        }
+        server.rangeCacheBytes = cacheBytes
         if let value = try settings.double(rateLimit, .rateLimit) {
             guard value >= 0, value.isFinite else {
                 throw ValidationError(

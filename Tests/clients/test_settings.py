@@ -61,6 +61,15 @@ def test_a_bad_value_in_the_environment_is_refused_naming_the_variable(tmp_path)
     assert "BREACHDB_PORT: not a whole number" in result.stderr
 
 
+def test_a_range_cache_larger_than_memory_can_address_is_refused_naming_the_option(tmp_path):
+    index = str(tmp_path / "index.idx")
+    ingest(index, 7)
+    result = subprocess.run([BREACHDB, "serve", "--index", index, "--port", str(free_port()),
+                             "--range-cache-mb", str(2 ** 62)], capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert "--range-cache-mb" in result.stderr and "more megabytes than memory can hold" in result.stderr
+
+
 def wait_until_listening(path):
     """The socket file appears at bind(), before listen(): wait for a connection to succeed."""
     for _ in range(100):

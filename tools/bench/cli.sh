@@ -2,7 +2,8 @@
 # `tools/bench/run.sh cli`: the CLI figures of docs/benchmarks.md: index size and ingest speed at
 # 1M, 20M and 100M hashes and at full-scale density, ingest against a naive C
 # converter, `check --sha1` against a C program over a flat sorted file.
-# Needs ~10 GB free in WORK (default /tmp/breachdb-cli-bench) and hyperfine.
+# Needs ~10 GB free in WORK (default /tmp/breachdb-cli-bench) and hyperfine. BIN: a directory
+# of release binaries to measure instead of building this checkout's (release-binaries.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=${WORK:-/tmp/breachdb-cli-bench}

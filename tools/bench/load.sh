@@ -26,29 +26,25 @@ mkdir -p "$work/www/dense" "$work/www/sparse"
 command -v wrk >/dev/null && command -v nginx >/dev/null || apt-get install -y -qq wrk nginx-light >/dev/null
 # nginx's brotli_static, so the br rows compare like with like (precompressed .br files).
 [ -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] || apt-get install -y -qq libnginx-mod-http-brotli-static python3-brotli >/dev/null
-if [ -z "${BIN:-}" ]; then
-    swift build -c release --product breachdb >/dev/null
-    swift build -c release --product generate-dump >/dev/null
-    BIN=$(swift build -c release --show-bin-path)
-fi
+source tools/bench/release-binaries.sh
 
 if [ ! -f "$work/dense.idx" ]; then
-    "$BIN/generate-dump" --hashes $((dense_prefixes * 1907)) --prefix-count "$dense_prefixes" -o "$work/dense.txt"
-    "$BIN/breachdb" ingest --quiet -o "$work/dense.idx" "$work/dense.txt"
+    "$bin/generate-dump" --hashes $((dense_prefixes * 1907)) --prefix-count "$dense_prefixes" -o "$work/dense.txt"
+    "$bin/breachdb" ingest --quiet -o "$work/dense.idx" "$work/dense.txt"
     rm "$work/dense.txt"
 fi
-"$BIN/breachdb" ingest --quiet -o "$work/sparse.idx" data/hibp-range/sha1
+"$bin/breachdb" ingest --quiet -o "$work/sparse.idx" data/hibp-range/sha1
 
 bash tools/bench/nginx-conf.sh "$work" 18081 2 > "$work/nginx.conf"
 nginx -c "$work/nginx.conf"
-"$BIN/breachdb" serve --index "$work/dense.idx" --port 18080 > "$work/dense.log" 2>&1 &
+"$bin/breachdb" serve --index "$work/dense.idx" --port 18080 > "$work/dense.log" 2>&1 &
 dense=$!
-"$BIN/breachdb" serve --index "$work/sparse.idx" --port 18082 > "$work/sparse.log" 2>&1 &
+"$bin/breachdb" serve --index "$work/sparse.idx" --port 18082 > "$work/sparse.log" 2>&1 &
 sparse=$!
 # Refusals: one request a second allowed (so wrk's are all but refused, 429) and a token
 # required on /v1 (wrk sends none, 401).
 echo "load-test-token" > "$work/tokens"
-"$BIN/breachdb" serve --index "$work/dense.idx" --port 18083 --rate-limit 1 --token-file "$work/tokens" \
+"$bin/breachdb" serve --index "$work/dense.idx" --port 18083 --rate-limit 1 --token-file "$work/tokens" \
     > "$work/refusing.log" 2>&1 &
 refusing=$!
 trap 'kill $dense $sparse $refusing; nginx -c "$work/nginx.conf" -s stop' EXIT
@@ -80,7 +76,7 @@ with open(f"{work}/prefixes.txt", "w") as listing:
         os.rename(f"{work}/www/dense/{name}.br.tmp", f"{work}/www/dense/{name}.br")
 PY
 for prefix in $(head -5 "$work/prefixes.txt"); do
-    cmp <("$BIN/breachdb" range --index "$work/dense.idx" "$prefix") "$work/www/dense/$prefix"
+    cmp <("$bin/breachdb" range --index "$work/dense.idx" "$prefix") "$work/www/dense/$prefix"
 done
 while read -r prefix; do
     echo "$prefix $(curl -fsS -o /dev/null -w '%header{etag}' "http://127.0.0.1:18080/range/$prefix")"

@@ -37,7 +37,10 @@ serve() {  # binary, index: starts a daemon in the background, its log in $work/
 stop() { kill "$daemon"; wait "$daemon" 2>/dev/null || true; }
 serve_verified() {  # binary, index: serve, then wait for the background verification to finish
     serve "$1" "$2"
-    until grep -q "verified the served index" "$work/serve.log"; do sleep 0.05; done
+    until grep -q "verified the served index" "$work/serve.log"; do
+        kill -0 "$daemon" 2>/dev/null || { echo "the daemon exited: $work/serve.log" >&2; exit 1; }
+        sleep 0.05
+    done
 }
 trap 'kill $daemon 2>/dev/null || true' EXIT
 
