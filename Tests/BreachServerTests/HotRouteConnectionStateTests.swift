@@ -24,16 +24,22 @@ import Testing
         HTTPRequestHead(version: version, method: method, uri: uri, headers: headers)
     }
 
-    /// Feeds a whole request without body; returns the action of its end.
+    /// Feeds a whole request without body; returns the action of its end. Its head must be
+    /// kept for an answer here, or forwarded with the end.
     func request(
         _ head: HTTPRequestHead, route: HotRouteHandler.Route?, into state: inout State, at now: NIODeadline = start
     ) -> State.RequestAction {
         let arrivedHead = state.received(.head(head), now: now)
         #expect(arrivedHead == .process)
-        _ = state.head(head, route: route, started: 0)
+        let headAction = state.head(head, route: route, started: 0)
         let arrivedEnd = state.received(.end(nil), now: now)
         #expect(arrivedEnd == .process)
-        return state.end(nil)
+        let endAction = state.end(nil)
+        switch (headAction, endAction) {
+        case (.keep, .answer), (.forward, .forward): break
+        default: Issue.record("head: \(headAction), then end: \(endAction)")
+        }
+        return endAction
     }
 
     @Test func aHotRequestIsKeptUntilItsEndThenAnswered() {
@@ -119,7 +125,8 @@ import Testing
 
     @Test func aRouterRequestThatDoesNotKeepAliveIsToldToCloseInHummingbirdsWords() {
         var state = state()
-        let action = state.head(head(.GET, "/v1/index", ["Connection": "Keep-Alive, CLOSE"]), route: nil, started: 0)
+        let action = state.head(
+            head(.GET, "/v1/index", ["Connection": "Keep-Alive, CLOSE"]), route: nil, started: 0)
         guard case .forward(let parts, _) = action, case .head(let forwarded) = parts.first else {
             Issue.record("the head was not forwarded")
             return
@@ -132,7 +139,10 @@ import Testing
     @Test func partsAndReadsAreHeldWhileTooManyAnswersAreUnsentThenResumed() {
         var state = state()
         for _ in 0..<2 {
-            guard case .answer = request(head(), route: .range, into: &state) else { return }
+            guard case .answer = request(head(), route: .range, into: &state) else {
+                Issue.record("a hot request was not answered")
+                return
+            }
             let flushNow = state.answerWritten(closing: false, now: Self.start)
             #expect(!flushNow)
         }
@@ -192,7 +202,10 @@ import Testing
         _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0)
         let passed = state.hold(event)
         #expect(passed == [])
-        guard case .answer = state.end(nil) else { return }
+        guard case .answer = state.end(nil) else {
+            Issue.record("the hot request was not answered")
+            return
+        }
         _ = state.answerWritten(closing: false, now: Self.start)
         let released = state.answerSent(closing: false, now: Self.start) == .resume(release: [event])
         #expect(released)
@@ -216,11 +229,17 @@ import Testing
         }
         let resuming = state.startResuming()
         #expect(resuming)
-        guard case .process(.head(let head)) = state.nextResumeStep() else { return }
+        guard case .process(.head(let head)) = state.nextResumeStep() else {
+            Issue.record("the held head was not taken up")
+            return
+        }
         _ = state.head(head, route: .range, started: 0)
         let end = state.received(.end(nil), now: Self.start)
         #expect(end == .process)
-        guard case .answer = state.end(nil) else { return }
+        guard case .answer = state.end(nil) else {
+            Issue.record("the held request was not answered")
+            return
+        }
         _ = state.answerWritten(closing: false, now: Self.start)
         let last = state.answerSent(closing: false, now: Self.start)
         #expect(last == .resume(release: [.inputClosed]))
@@ -267,7 +286,8 @@ import Testing
     @Test func aHotRequestThatExpectsContinueIsSentItAtOnce() {
         var state = state()
         guard
-            case .keepAndSendContinue = state.head(head(.POST, "/v1/check", Self.expecting), route: .check, started: 0)
+            case .keepAndSendContinue = state.head(
+                head(.POST, "/v1/check", Self.expecting), route: .check, started: 0)
         else {
             Issue.record("no 100 Continue")
             return
