@@ -143,16 +143,23 @@ struct HotRouteConnectionState {
 
     /// A request head; `route` tells whether it is a hot route's (evaluated only when it can
     /// be answered here: with a router request still unanswered it goes to the router, so
-    /// that answers keep the order of requests).
+    /// that answers keep the order of requests); `bodyLimit` is the most a hot request may carry.
     mutating func head(
-        _ head: HTTPRequestHead, route: @autoclosure () -> HotRouteHandler.Route?, started: @autoclosure () -> UInt64
+        _ head: HTTPRequestHead, route: @autoclosure () -> HotRouteHandler.Route?, started: @autoclosure () -> UInt64,
+        bodyLimit: Int
     ) -> RequestAction {
         if case .idle = reading, routerRequestCount == 0, let route = route() {
+            if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > bodyLimit {
+                // Too large to be a hot request: the router answers 413, and its client is
+                // not invited to upload a body that is refused.
+                reading = .forwarding
+                return .forward([.head(routerTakes(head, owesContinue: false))], sendContinue: false)
+            }
             reading = .hot(route, head, body: ByteBuffer(), started: started())
             return head.expectsContinue ? .keepAndSendContinue : .keep
         }
         reading = .forwarding
-        let forwarded = routerTakes(head)
+        let forwarded = routerTakes(head, owesContinue: head.expectsContinue)
         return .forward([.head(forwarded)], sendContinue: sendsContinueNow())
     }
 
@@ -189,7 +196,8 @@ struct HotRouteConnectionState {
         var forwarded: [HTTPServerRequestPart] = []
         for part in parts {
             switch part {
-            case .head(let head): forwarded.append(.head(routerTakes(head)))
+            // Its `100 Continue`, if expected, was sent when the hot path kept the head.
+            case .head(let head): forwarded.append(.head(routerTakes(head, owesContinue: false)))
             case .body(let body) where body.readableBytes == 0: continue
             case .body: forwarded.append(part)
             case .end:
@@ -205,12 +213,11 @@ struct HotRouteConnectionState {
     /// `close`: a request that does not keep the connection alive by NIO's reading (tokens
     /// in any case, HTTP/1.0 without `keep-alive`), which the hot path honours, says so in
     /// those words.
-    private mutating func routerTakes(_ head: HTTPRequestHead) -> HTTPRequestHead {
+    private mutating func routerTakes(_ head: HTTPRequestHead, owesContinue: Bool) -> HTTPRequestHead {
         let keepAlive = head.isKeepAlive
         routerRequests.append(
             RouterRequest(
-                isHead: head.method == .HEAD, version: head.version, keepAlive: keepAlive,
-                owesContinue: head.expectsContinue))
+                isHead: head.method == .HEAD, version: head.version, keepAlive: keepAlive, owesContinue: owesContinue))
         guard !keepAlive else { return head }
         var head = head
         head.headers.replaceOrAdd(name: "Connection", value: "close")

@@ -140,7 +140,9 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let action: HotRouteConnectionState.RequestAction
         switch part {
         case .head(let head):
-            action = state.head(head, route: route(of: head), started: DispatchTime.now().uptimeNanoseconds)
+            action = state.head(
+                head, route: route(of: head), started: DispatchTime.now().uptimeNanoseconds,
+                bodyLimit: CheckRoutes.bodyLimit)
         case .body(let body): action = state.body(body, bodyLimit: CheckRoutes.bodyLimit)
         case .end(let trailers): action = state.end(trailers)
         }

@@ -10,6 +10,7 @@ import Testing
     typealias State = HotRouteConnectionState
     static let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
     static let idleTimeout = TimeAmount.seconds(75)
+    static let bodyLimit = 10
 
     func state(idleTimeout: TimeAmount? = idleTimeout, requestTimeout: TimeAmount? = nil) -> State {
         var state = State(idleTimeout: idleTimeout, requestTimeout: requestTimeout, maximumQueuedAnswers: 2)
@@ -31,7 +32,7 @@ import Testing
     ) -> State.RequestAction {
         let arrivedHead = state.received(.head(head), now: now)
         #expect(arrivedHead == .process)
-        let headAction = state.head(head, route: route, started: 0)
+        let headAction = state.head(head, route: route, started: 0, bodyLimit: Self.bodyLimit)
         let arrivedEnd = state.received(.end(nil), now: now)
         #expect(arrivedEnd == .process)
         let endAction = state.end(nil)
@@ -45,7 +46,7 @@ import Testing
     @Test func aHotRequestIsKeptUntilItsEndThenAnswered() {
         var state = state()
         let post = head(.POST, "/v1/check")
-        guard case .keep = state.head(post, route: .check, started: 7) else {
+        guard case .keep = state.head(post, route: .check, started: 7, bodyLimit: Self.bodyLimit) else {
             Issue.record("the head was not kept")
             return
         }
@@ -64,7 +65,7 @@ import Testing
 
     @Test func aHotBodyOverTheLimitIsHandedToTheRouterWithEverythingRead() {
         var state = state()
-        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0)
+        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0, bodyLimit: Self.bodyLimit)
         _ = state.body(ByteBuffer(string: "12345"), bodyLimit: 8)
         guard case .forward(let parts, sendContinue: false) = state.body(ByteBuffer(string: "6789"), bodyLimit: 8)
         else {
@@ -103,7 +104,7 @@ import Testing
         #expect(answered == nil)
         _ = state.routerAnswerEnded(now: Self.start)
         #expect(state.routerRequestCount == 0)
-        guard case .keep = state.head(head(), route: .range, started: 0) else {
+        guard case .keep = state.head(head(), route: .range, started: 0, bodyLimit: Self.bodyLimit) else {
             Issue.record("the next request was not the hot path's")
             return
         }
@@ -126,7 +127,8 @@ import Testing
     @Test func aRouterRequestThatDoesNotKeepAliveIsToldToCloseInHummingbirdsWords() {
         var state = state()
         let action = state.head(
-            head(.GET, "/v1/index", ["Connection": "Keep-Alive, CLOSE"]), route: nil, started: 0)
+            head(.GET, "/v1/index", ["Connection": "Keep-Alive, CLOSE"]), route: nil, started: 0,
+            bodyLimit: Self.bodyLimit)
         guard case .forward(let parts, _) = action, case .head(let forwarded) = parts.first else {
             Issue.record("the head was not forwarded")
             return
@@ -199,7 +201,7 @@ import Testing
     @Test(arguments: [State.HeldEvent.shouldQuiesce, .inputClosed])
     func anEventWaitsForTheHotRequestBeingReadAndItsAnswer(_ event: State.HeldEvent) {
         var state = state()
-        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0)
+        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0, bodyLimit: Self.bodyLimit)
         let passed = state.hold(event)
         #expect(passed == [])
         guard case .answer = state.end(nil) else {
@@ -233,7 +235,7 @@ import Testing
             Issue.record("the held head was not taken up")
             return
         }
-        _ = state.head(head, route: .range, started: 0)
+        _ = state.head(head, route: .range, started: 0, bodyLimit: Self.bodyLimit)
         let end = state.received(.end(nil), now: Self.start)
         #expect(end == .process)
         guard case .answer = state.end(nil) else {
@@ -262,7 +264,7 @@ import Testing
     /// shutdown until its answer.
     @Test func anEventPassesOnceTheHotRequestIsHandedToTheRouter() {
         var state = state()
-        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0)
+        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0, bodyLimit: Self.bodyLimit)
         let passed = state.hold(.shouldQuiesce)
         #expect(passed == [])
         _ = state.handOver([.head(head(.POST, "/v1/check")), .end(nil)])
@@ -272,7 +274,7 @@ import Testing
 
     @Test func anErrorWhileAHotRequestIsReadReleasesTheShutdown() {
         var state = state()
-        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0)
+        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0, bodyLimit: Self.bodyLimit)
         let passed = state.hold(.shouldQuiesce)
         #expect(passed == [])
         let released = state.errorCaught()
@@ -287,11 +289,43 @@ import Testing
         var state = state()
         guard
             case .keepAndSendContinue = state.head(
-                head(.POST, "/v1/check", Self.expecting), route: .check, started: 0)
+                head(.POST, "/v1/check", Self.expecting), route: .check, started: 0, bodyLimit: Self.bodyLimit)
         else {
             Issue.record("no 100 Continue")
             return
         }
+    }
+
+    /// The hot path sent its `100 Continue`: the router, taking the request over, owes none.
+    @Test func aHotRequestHandedToTheRouterIsOwedNoSecondContinue() {
+        var state = state()
+        let post = head(.POST, "/v1/check", Self.expecting)
+        _ = state.head(post, route: .check, started: 0, bodyLimit: Self.bodyLimit)
+        _ = state.body(ByteBuffer(string: "{}"), bodyLimit: Self.bodyLimit)
+        guard case .answer = state.end(nil) else {
+            Issue.record("the hot request was not read whole")
+            return
+        }
+        _ = state.handOver([.head(post), .body(ByteBuffer(string: "{}")), .end(nil)])
+        let answered = state.routerAnswerHead(status: .badRequest)
+        #expect(answered?.owesContinue == false)
+    }
+
+    /// A declared body over the hot path's limit is refused by the router (413): its client
+    /// is not invited to send it.
+    @Test func aHotRequestDeclaringABodyOverTheLimitGoesToTheRouterWithoutContinue() {
+        var state = state()
+        let post = head(
+            .POST, "/v1/check", ["Expect": "100-continue", "Content-Length": String(Self.bodyLimit + 1)])
+        guard
+            case .forward(let parts, sendContinue: false) = state.head(
+                post, route: .check, started: 0, bodyLimit: Self.bodyLimit), parts.count == 1
+        else {
+            Issue.record("the head was kept, or 100 Continue sent")
+            return
+        }
+        let answered = state.routerAnswerHead(status: .payloadTooLarge)
+        #expect(answered?.owesContinue == false)
     }
 
     @Test func aRouterRequestThatExpectsContinueIsSentItOnceTheAnswersBeforeItAreOut() {
@@ -299,7 +333,7 @@ import Testing
         _ = request(head(.GET, "/v1/index"), route: nil, into: &state)
         guard
             case .forward(_, sendContinue: false) = state.head(
-                head(.POST, "/v1/check/batch", Self.expecting), route: nil, started: 0)
+                head(.POST, "/v1/check/batch", Self.expecting), route: nil, started: 0, bodyLimit: Self.bodyLimit)
         else {
             Issue.record("100 Continue before the earlier answer")
             return
@@ -316,7 +350,7 @@ import Testing
         var state = state()
         guard
             case .forward(_, sendContinue: true) = state.head(
-                head(.POST, "/v1/check/batch", Self.expecting), route: nil, started: 0)
+                head(.POST, "/v1/check/batch", Self.expecting), route: nil, started: 0, bodyLimit: Self.bodyLimit)
         else {
             Issue.record("no 100 Continue")
             return
@@ -361,7 +395,7 @@ import Testing
         var state = state()
         let arrived = state.received(.head(head(.POST, "/v1/check/batch")), now: Self.start)
         #expect(arrived == .process)
-        _ = state.head(head(.POST, "/v1/check/batch"), route: nil, started: 0)
+        _ = state.head(head(.POST, "/v1/check/batch"), route: nil, started: 0, bodyLimit: Self.bodyLimit)
         #expect(state.idleCheck(now: Self.start + Self.idleTimeout) == .close)
     }
 
@@ -369,7 +403,7 @@ import Testing
         var state = state(idleTimeout: .seconds(2), requestTimeout: .seconds(10))
         let arrived = state.received(.head(head(.POST, "/v1/check")), now: Self.start)
         #expect(arrived == .process)
-        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0)
+        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0, bodyLimit: Self.bodyLimit)
         let late = Self.start + .seconds(9)
         let body = state.received(.body(ByteBuffer(string: " ")), now: late)
         #expect(body == .process)

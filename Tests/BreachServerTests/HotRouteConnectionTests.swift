@@ -231,6 +231,21 @@ import Testing
         #expect(try connection.routerRequest()?.body == Self.check)
     }
 
+    /// A check declaring a body over the hot path's limit is the router's to refuse (413): its
+    /// client is not invited to send the body.
+    @Test func aCheckDeclaringABodyOverTheLimitIsNotSentContinue() throws {
+        let connection = try connection()
+        try connection.send(
+            "POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+                + "Content-Length: \(CheckRoutes.bodyLimit + 1)\r\n\r\n")
+        #expect(connection.client.received.isEmpty)
+        guard case .head(let head) = try connection.channel.readInbound(as: HTTPRequestPart.self) else {
+            Issue.record("the head did not reach the router")
+            return
+        }
+        #expect(head.path == "/v1/check")
+    }
+
     @Test func anHTTP1_0ClientsExpectationIsIgnored() throws {
         let connection = try connection()
         try connection.send(
