@@ -56,6 +56,8 @@ struct HotRouteConnectionState {
     /// Whether a read was asked for while held: it is made once the held parts are answered.
     private var readHeld = false
     private var isResuming = false
+    /// Whether the decoder failed behind held parts: the error is passed on after them.
+    private var errorHeld = false
     /// Whether held parts were taken up since the last read-complete of a resumption.
     private var resumedParts = false
     /// Answers written here whose bytes have not yet left.
@@ -233,8 +235,25 @@ struct HotRouteConnectionState {
         return true
     }
 
-    /// The decoder failed (bytes that are no request): a hot request being read will not end.
-    mutating func errorCaught() -> [HeldEvent] {
+    enum ErrorAction: Equatable {
+        /// Pass the error on, then these events.
+        case fire(release: [HeldEvent])
+        /// Request parts decoded before the error are held: it waits behind them
+        /// (`ResumeStep.error`), or the router's 400 and close would overtake their answers.
+        case hold
+    }
+
+    /// The decoder failed (bytes that are no request).
+    mutating func errorCaught() -> ErrorAction {
+        guard heldParts.isEmpty else {
+            errorHeld = true
+            return .hold
+        }
+        return .fire(release: failed())
+    }
+
+    /// The error is passed on: a hot request being read will not end.
+    private mutating func failed() -> [HeldEvent] {
         if case .hot = reading {
             reading = .idle
             requestStarted = nil
@@ -314,6 +333,8 @@ struct HotRouteConnectionState {
         case process(HTTPServerRequestPart)
         /// As at the end of a read: answers are flushed, and the router takes what it was given.
         case readComplete
+        /// The held parts are all taken up: pass on the error held behind them, then these events.
+        case error(release: [HeldEvent])
         /// All held parts are answered: make the read held meanwhile. The resumption is over.
         case read
         /// The resumption is over.
@@ -328,6 +349,10 @@ struct HotRouteConnectionState {
         if resumedParts {
             resumedParts = false
             return .readComplete
+        }
+        if errorHeld, heldParts.isEmpty {
+            errorHeld = false
+            return .error(release: failed())
         }
         isResuming = false
         guard readHeld, heldParts.isEmpty, !isBackedUp else { return .done }

@@ -44,7 +44,9 @@ import NIOHTTP1
 ///   however steadily it trickles (each part would otherwise restart the idle timer);
 /// - shutdown and half-close: a graceful-shutdown request, or the client's end of input, waits
 ///   until the answer being read or sent is out (Hummingbird closes the connection on either);
-/// - `Expect: 100-continue`: answered `100 Continue` once the request is next to be answered.
+/// - `Expect: 100-continue`: answered `100 Continue` once the request is next to be answered;
+/// - a decoder error behind held requests waits for them: Hummingbird answers it with 400 and
+///   closes, which would drop their answers.
 final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -86,6 +88,8 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let routes: Routes
     private var state: HotRouteConnectionState
     private var idleCheck: Scheduled<Void>?
+    /// An error held behind request parts decoded before it (`HotRouteConnectionState.errorCaught`).
+    private var heldError: (any Error)?
 
     /// The context of NIO's HTTP/1 response encoder: answers written from it go out as bytes,
     /// past the encoder. Let go when this handler is removed, so no cycle outlives the channel.
@@ -130,6 +134,10 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             switch state.nextResumeStep() {
             case .process(let part): process(part, context: context)
             case .readComplete: channelReadComplete(context: context)
+            case .error(let events):
+                if let error = heldError { context.fireErrorCaught(error) }
+                heldError = nil
+                fire(events, context: context)
             case .read: return context.read()
             case .done: return
             }
@@ -237,8 +245,13 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.fireErrorCaught(error)
-        fire(state.errorCaught(), context: context)
+        switch state.errorCaught() {
+        case .fire(let events):
+            context.fireErrorCaught(error)
+            fire(events, context: context)
+        case .hold:
+            heldError = error
+        }
     }
 
     private func fire(_ events: [HotRouteConnectionState.HeldEvent], context: ChannelHandlerContext) {

@@ -277,8 +277,38 @@ import Testing
         _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0, bodyLimit: Self.bodyLimit)
         let passed = state.hold(.shouldQuiesce)
         #expect(passed == [])
-        let released = state.errorCaught()
-        #expect(released == [.shouldQuiesce])
+        let action = state.errorCaught()
+        #expect(action == .fire(release: [.shouldQuiesce]))
+    }
+
+    /// Bytes that are no request, decoded behind held requests, fail the connection only once
+    /// those are answered; a held hot head left without its end by the error ends then too.
+    @Test func anErrorWaitsBehindHeldPartsThenEndsAHotRequestLeftOpen() {
+        var state = state()
+        for _ in 0..<2 {
+            _ = request(head(), route: .range, into: &state)
+            _ = state.answerWritten(closing: false, now: Self.start)
+        }
+        let held = state.received(.head(head(.POST, "/v1/check")), now: Self.start)
+        #expect(held == .hold)
+        let action = state.errorCaught()
+        #expect(action == .hold)
+        _ = state.answerSent(closing: false, now: Self.start)
+        let resuming = state.startResuming()
+        #expect(resuming)
+        guard case .process(.head(let post)) = state.nextResumeStep() else {
+            Issue.record("the held head was not taken up")
+            return
+        }
+        _ = state.head(post, route: .check, started: 0, bodyLimit: Self.bodyLimit)
+        guard case .readComplete = state.nextResumeStep(), case .error = state.nextResumeStep() else {
+            Issue.record("the error was not passed on after the held parts")
+            return
+        }
+        guard case .idle = state.reading else {
+            Issue.record("the hot request cut off by the error is still read")
+            return
+        }
     }
 
     // MARK: 100-continue

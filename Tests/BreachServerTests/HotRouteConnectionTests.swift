@@ -24,10 +24,17 @@ import Testing
         typealias InboundIn = HTTPRequestPart
         typealias InboundOut = HTTPRequestPart
         var inputClosed = false
+        /// Errors caught, on which Hummingbird answers 400 and closes.
+        var errors = 0
 
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
             if let event = event as? ChannelEvent, event == .inputClosed { inputClosed = true }
             context.fireUserInboundEventTriggered(event)
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            errors += 1
+            context.fireErrorCaught(error)
         }
     }
 
@@ -335,6 +342,27 @@ import Testing
     /// Hummingbird answers bytes that are no request with a 400 of its own, which answers no
     /// request the router was given: the connection's count of the router's requests stays
     /// at zero, so a request reaching the handler afterwards is still answered on the hot path.
+    /// Bytes that are no request behind pipelined requests held while the client does not
+    /// read: every earlier request is answered, in order, before the error reaches the router
+    /// (whose 400 and close would otherwise overtake and drop those answers).
+    @Test func anErrorBehindHeldPipelinedRequestsReachesTheRouterAfterTheirAnswers() throws {
+        let connection = try connection()
+        let requests = HotRouteHandler.maximumQueuedAnswers + 3
+        let pipelined = String(repeating: "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\n\r\n", count: requests)
+        // The channel rethrows the error once it has reached the pipeline's end.
+        try? connection.send(pipelined + "NOT HTTP\r\n\r\n")
+        var rounds = 0
+        while connection.client.answersWritten < requests, rounds < requests {
+            #expect(connection.router.errors == 0)
+            connection.client.drain()
+            rounds += 1
+        }
+        #expect(connection.client.answersWritten == requests)
+        #expect(connection.router.errors == 1)
+        let answered = connection.client.received.components(separatedBy: "HTTP/1.1 200 OK\r\n").count - 1
+        #expect(answered == requests)
+    }
+
     @Test func theRoutersAnswerToBytesThatAreNoRequestAnswersNoRequest() throws {
         let connection = try connection()
         #expect(throws: (any Error).self) { try connection.send("NOT HTTP\r\n\r\n") }
