@@ -156,7 +156,12 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         switch action {
         case .keep: break
-        case .keepAndSendContinue: writeContinue(context: context)
+        case .keepAndSendContinue:
+            // A client the tokens refuse is not invited to upload: its body, if it sends it
+            // after all, is answered 401 like any refused check.
+            guard case .head(let head) = part, route(of: head) == .check,
+                routes.policy.authorize(head.headers.joined("Authorization")) != nil
+            else { return writeContinue(context: context) }
         case .forward(let parts, let sendContinue):
             if sendContinue { writeContinue(context: context) }
             forward(parts, context: context)

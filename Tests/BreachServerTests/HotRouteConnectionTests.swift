@@ -72,8 +72,8 @@ import Testing
 
     /// The hot-route handler's pipeline as `HotRouteStateMachineTests` builds it, then
     /// Hummingbird's conversion and connection handler, and the router's side.
-    func connection() throws -> Connection {
-        let (channel, client) = try HotRouteStateMachineTests().connection()
+    func connection(apiTokens: [String]? = nil) throws -> Connection {
+        let (channel, client) = try HotRouteStateMachineTests().connection(apiTokens: apiTokens)
         let router = RouterSide()
         try channel.pipeline.syncOperations.addHandlers([
             HTTP1ToHTTPServerCodec(secure: false),
@@ -251,6 +251,18 @@ import Testing
             return
         }
         #expect(head.path == "/v1/check")
+    }
+
+    /// A check the tokens refuse is not invited to send its body; one they accept is.
+    @Test(arguments: [("Bearer wrong", false), ("Bearer s3cret", true)])
+    func aCheckIsSentContinueOnlyWhenItsTokenIsAccepted(_ authorization: String, _ continues: Bool) throws {
+        let connection = try connection(apiTokens: ["s3cret"])
+        try connection.send(
+            "POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+                + "Authorization: \(authorization)\r\nContent-Length: \(Self.check.utf8.count)\r\n\r\n")
+        #expect(connection.client.received == (continues ? "HTTP/1.1 100 Continue\r\n\r\n" : ""))
+        try connection.send(Self.check)
+        #expect(connection.client.received.contains(continues ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.1 401 "))
     }
 
     @Test func anHTTP1_0ClientsExpectationIsIgnored() throws {
