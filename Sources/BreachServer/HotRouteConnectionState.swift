@@ -63,6 +63,8 @@ struct HotRouteConnectionState {
     /// Answers written here whose bytes have not yet left.
     private(set) var unsentAnswers = 0
     private var heldEvents: [HeldEvent] = []
+    /// Whether graceful shutdown was asked for: no request is read past the one under way.
+    private var isQuiescing = false
     private var needsFlush = false
     /// When the last request part arrived or the last answer was written or sent.
     private var lastActivity: NIODeadline
@@ -124,8 +126,18 @@ struct HotRouteConnectionState {
         return .hold
     }
 
-    /// Whether the handler passes a read on to the socket; held while answers are queued.
+    /// Whether shutting down, with no request part-read, leaves nothing to read: a client
+    /// that keeps pipelining would otherwise always have an answer unsent, and the held
+    /// shutdown would never pass.
+    private var readsNoMore: Bool {
+        guard isQuiescing, case .idle = reading else { return false }
+        return true
+    }
+
+    /// Whether the handler passes a read on to the socket; held while answers are queued,
+    /// dropped when shutting down between requests.
     mutating func readRequested() -> Bool {
+        guard !readsNoMore else { return false }
         guard isBackedUp || !heldParts.isEmpty else { return true }
         readHeld = true
         return false
@@ -355,7 +367,7 @@ struct HotRouteConnectionState {
             return .error(release: failed())
         }
         isResuming = false
-        guard readHeld, heldParts.isEmpty, !isBackedUp else { return .done }
+        guard readHeld, heldParts.isEmpty, !isBackedUp, !readsNoMore else { return .done }
         readHeld = false
         return .read
     }
@@ -365,6 +377,7 @@ struct HotRouteConnectionState {
     /// Graceful shutdown closes an idle connection at once; an answer of the handler still
     /// being read or sent first finishes. Returns the events to pass on now.
     mutating func hold(_ event: HeldEvent) -> [HeldEvent] {
+        if event == .shouldQuiesce { isQuiescing = true }
         heldEvents.append(event)
         return releasedEvents()
     }

@@ -145,6 +145,27 @@ import Testing
         #expect(connection.client.received.hasSuffix(Self.checkAnswer))
     }
 
+    /// A client that keeps pipelining does not hold off a graceful shutdown: no further
+    /// request is read, the ones already read are answered, then the connection closes.
+    @Test func gracefulShutdownStopsReadingAPipeliningClientAnswersWhatItReadThenCloses() throws {
+        let connection = try connection()
+        let requests = HotRouteHandler.maximumQueuedAnswers + 1
+        let batch = String(repeating: "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\n\r\n", count: requests)
+        try connection.send(batch)
+        connection.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        var rounds = 0
+        while connection.channel.isActive, rounds < 10 {
+            let reads = connection.client.readsAsked
+            connection.channel.read()  // as auto-read asks after each read
+            connection.client.drain()
+            // This client always has more requests, which a read of the socket delivers.
+            if connection.client.readsAsked > reads { try connection.send(batch) }
+            rounds += 1
+        }
+        #expect(!connection.channel.isActive)
+        #expect(connection.client.answersWritten == requests)
+    }
+
     @Test func gracefulShutdownWaitsForTheRoutersAnswerThenCloses() throws {
         let connection = try connection()
         try connection.send("GET /v1/index HTTP/1.1\r\nHost: a\r\n\r\n")
