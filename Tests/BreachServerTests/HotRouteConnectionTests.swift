@@ -218,11 +218,14 @@ import Testing
 
     // MARK: Expect: 100-continue
 
+    /// The head of a check whose client waits for `100 Continue`, with `fields` besides.
+    static func checkExpectingContinue(_ fields: String) -> String {
+        "POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n\(fields)\r\n"
+    }
+
     @Test func aHotCheckThatExpectsContinueGetsItThenItsAnswer() throws {
         let connection = try connection()
-        try connection.send(
-            "POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
-                + "Content-Length: \(Self.check.utf8.count)\r\n\r\n")
+        try connection.send(Self.checkExpectingContinue("Content-Length: \(Self.check.utf8.count)\r\n"))
         #expect(connection.client.received == "HTTP/1.1 100 Continue\r\n\r\n")
         try connection.send(Self.check)
         #expect(connection.client.received.hasPrefix("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"))
@@ -263,9 +266,7 @@ import Testing
     /// client is not invited to send the body.
     @Test func aCheckDeclaringABodyOverTheLimitIsNotSentContinue() throws {
         let connection = try connection()
-        try connection.send(
-            "POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
-                + "Content-Length: \(CheckRoutes.bodyLimit + 1)\r\n\r\n")
+        try connection.send(Self.checkExpectingContinue("Content-Length: \(CheckRoutes.bodyLimit + 1)\r\n"))
         #expect(connection.client.received.isEmpty)
         guard case .head(let head) = try connection.channel.readInbound(as: HTTPRequestPart.self) else {
             Issue.record("the head did not reach the router")
@@ -279,8 +280,8 @@ import Testing
     func aCheckIsSentContinueOnlyWhenItsTokenIsAccepted(_ authorization: String, _ continues: Bool) throws {
         let connection = try connection(apiTokens: ["s3cret"])
         try connection.send(
-            "POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
-                + "Authorization: \(authorization)\r\nContent-Length: \(Self.check.utf8.count)\r\n\r\n")
+            Self.checkExpectingContinue(
+                "Authorization: \(authorization)\r\nContent-Length: \(Self.check.utf8.count)\r\n"))
         #expect(connection.client.received == (continues ? "HTTP/1.1 100 Continue\r\n\r\n" : ""))
         try connection.send(Self.check)
         #expect(connection.client.received.contains(continues ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.1 401 "))
