@@ -56,11 +56,15 @@ struct HotRouteConnectionState {
     /// Whether a read was asked for while held: it is made once the held parts are answered.
     private var readHeld = false
     private var isResuming = false
+    /// Whether the decoder failed behind held parts: the error is passed on after them.
+    private var errorHeld = false
     /// Whether held parts were taken up since the last read-complete of a resumption.
     private var resumedParts = false
     /// Answers written here whose bytes have not yet left.
     private(set) var unsentAnswers = 0
     private var heldEvents: [HeldEvent] = []
+    /// Whether graceful shutdown was asked for: no request is read past the one under way.
+    private var isQuiescing = false
     private var needsFlush = false
     /// When the last request part arrived or the last answer was written or sent.
     private var lastActivity: NIODeadline
@@ -122,8 +126,18 @@ struct HotRouteConnectionState {
         return .hold
     }
 
-    /// Whether the handler passes a read on to the socket; held while answers are queued.
+    /// Whether shutting down, with no request part-read, leaves nothing to read: a client
+    /// that keeps pipelining would otherwise always have an answer unsent, and the held
+    /// shutdown would never pass.
+    private var readsNoMore: Bool {
+        guard isQuiescing, case .idle = reading else { return false }
+        return true
+    }
+
+    /// Whether the handler passes a read on to the socket; held while answers are queued,
+    /// dropped when shutting down between requests.
     mutating func readRequested() -> Bool {
+        guard !readsNoMore else { return false }
         guard isBackedUp || !heldParts.isEmpty else { return true }
         readHeld = true
         return false
@@ -143,16 +157,23 @@ struct HotRouteConnectionState {
 
     /// A request head; `route` tells whether it is a hot route's (evaluated only when it can
     /// be answered here: with a router request still unanswered it goes to the router, so
-    /// that answers keep the order of requests).
+    /// that answers keep the order of requests); `bodyLimit` is the most a hot request may carry.
     mutating func head(
-        _ head: HTTPRequestHead, route: @autoclosure () -> HotRouteHandler.Route?, started: @autoclosure () -> UInt64
+        _ head: HTTPRequestHead, route: @autoclosure () -> HotRouteHandler.Route?, started: @autoclosure () -> UInt64,
+        bodyLimit: Int
     ) -> RequestAction {
         if case .idle = reading, routerRequestCount == 0, let route = route() {
+            if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > bodyLimit {
+                // Too large to be a hot request: the router answers 413, and its client is
+                // not invited to upload a body that is refused.
+                reading = .forwarding
+                return .forward([.head(routerTakes(head, owesContinue: false))], sendContinue: false)
+            }
             reading = .hot(route, head, body: ByteBuffer(), started: started())
             return head.expectsContinue ? .keepAndSendContinue : .keep
         }
         reading = .forwarding
-        let forwarded = routerTakes(head)
+        let forwarded = routerTakes(head, owesContinue: head.expectsContinue)
         return .forward([.head(forwarded)], sendContinue: sendsContinueNow())
     }
 
@@ -189,7 +210,8 @@ struct HotRouteConnectionState {
         var forwarded: [HTTPServerRequestPart] = []
         for part in parts {
             switch part {
-            case .head(let head): forwarded.append(.head(routerTakes(head)))
+            // Its `100 Continue`, if expected, was sent when the hot path kept the head.
+            case .head(let head): forwarded.append(.head(routerTakes(head, owesContinue: false)))
             case .body(let body) where body.readableBytes == 0: continue
             case .body: forwarded.append(part)
             case .end:
@@ -205,12 +227,11 @@ struct HotRouteConnectionState {
     /// `close`: a request that does not keep the connection alive by NIO's reading (tokens
     /// in any case, HTTP/1.0 without `keep-alive`), which the hot path honours, says so in
     /// those words.
-    private mutating func routerTakes(_ head: HTTPRequestHead) -> HTTPRequestHead {
+    private mutating func routerTakes(_ head: HTTPRequestHead, owesContinue: Bool) -> HTTPRequestHead {
         let keepAlive = head.isKeepAlive
         routerRequests.append(
             RouterRequest(
-                isHead: head.method == .HEAD, version: head.version, keepAlive: keepAlive,
-                owesContinue: head.expectsContinue))
+                isHead: head.method == .HEAD, version: head.version, keepAlive: keepAlive, owesContinue: owesContinue))
         guard !keepAlive else { return head }
         var head = head
         head.headers.replaceOrAdd(name: "Connection", value: "close")
@@ -226,8 +247,25 @@ struct HotRouteConnectionState {
         return true
     }
 
-    /// The decoder failed (bytes that are no request): a hot request being read will not end.
-    mutating func errorCaught() -> [HeldEvent] {
+    enum ErrorAction: Equatable {
+        /// Pass the error on, then these events.
+        case fire(release: [HeldEvent])
+        /// Request parts decoded before the error are held: it waits behind them
+        /// (`ResumeStep.error`), or the router's 400 and close would overtake their answers.
+        case hold
+    }
+
+    /// The decoder failed (bytes that are no request).
+    mutating func errorCaught() -> ErrorAction {
+        guard heldParts.isEmpty else {
+            errorHeld = true
+            return .hold
+        }
+        return .fire(release: failed())
+    }
+
+    /// The error is passed on: a hot request being read will not end.
+    private mutating func failed() -> [HeldEvent] {
         if case .hot = reading {
             reading = .idle
             requestStarted = nil
@@ -307,6 +345,8 @@ struct HotRouteConnectionState {
         case process(HTTPServerRequestPart)
         /// As at the end of a read: answers are flushed, and the router takes what it was given.
         case readComplete
+        /// The held parts are all taken up: pass on the error held behind them, then these events.
+        case error(release: [HeldEvent])
         /// All held parts are answered: make the read held meanwhile. The resumption is over.
         case read
         /// The resumption is over.
@@ -322,8 +362,12 @@ struct HotRouteConnectionState {
             resumedParts = false
             return .readComplete
         }
+        if errorHeld, heldParts.isEmpty {
+            errorHeld = false
+            return .error(release: failed())
+        }
         isResuming = false
-        guard readHeld, heldParts.isEmpty, !isBackedUp else { return .done }
+        guard readHeld, heldParts.isEmpty, !isBackedUp, !readsNoMore else { return .done }
         readHeld = false
         return .read
     }
@@ -333,6 +377,7 @@ struct HotRouteConnectionState {
     /// Graceful shutdown closes an idle connection at once; an answer of the handler still
     /// being read or sent first finishes. Returns the events to pass on now.
     mutating func hold(_ event: HeldEvent) -> [HeldEvent] {
+        if event == .shouldQuiesce { isQuiescing = true }
         heldEvents.append(event)
         return releasedEvents()
     }

@@ -44,7 +44,9 @@ import NIOHTTP1
 ///   however steadily it trickles (each part would otherwise restart the idle timer);
 /// - shutdown and half-close: a graceful-shutdown request, or the client's end of input, waits
 ///   until the answer being read or sent is out (Hummingbird closes the connection on either);
-/// - `Expect: 100-continue`: answered `100 Continue` once the request is next to be answered.
+/// - `Expect: 100-continue`: answered `100 Continue` once the request is next to be answered;
+/// - a decoder error behind held requests waits for them: Hummingbird answers it with 400 and
+///   closes, which would drop their answers.
 final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -86,6 +88,8 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let routes: Routes
     private var state: HotRouteConnectionState
     private var idleCheck: Scheduled<Void>?
+    /// An error held behind request parts decoded before it (`HotRouteConnectionState.errorCaught`).
+    private var heldError: (any Error)?
 
     /// The context of NIO's HTTP/1 response encoder: answers written from it go out as bytes,
     /// past the encoder. Let go when this handler is removed, so no cycle outlives the channel.
@@ -130,6 +134,10 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             switch state.nextResumeStep() {
             case .process(let part): process(part, context: context)
             case .readComplete: channelReadComplete(context: context)
+            case .error(let events):
+                if let error = heldError { context.fireErrorCaught(error) }
+                heldError = nil
+                fire(events, context: context)
             case .read: return context.read()
             case .done: return
             }
@@ -140,13 +148,20 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let action: HotRouteConnectionState.RequestAction
         switch part {
         case .head(let head):
-            action = state.head(head, route: route(of: head), started: DispatchTime.now().uptimeNanoseconds)
+            action = state.head(
+                head, route: route(of: head), started: DispatchTime.now().uptimeNanoseconds,
+                bodyLimit: CheckRoutes.bodyLimit)
         case .body(let body): action = state.body(body, bodyLimit: CheckRoutes.bodyLimit)
         case .end(let trailers): action = state.end(trailers)
         }
         switch action {
         case .keep: break
-        case .keepAndSendContinue: writeContinue(context: context)
+        case .keepAndSendContinue:
+            // A client the tokens refuse is not invited to upload: its body, if it sends it
+            // after all, is answered 401 like any refused check.
+            guard case .head(let head) = part, route(of: head) == .check,
+                routes.policy.authorize(head.headers.joined("Authorization")) != nil
+            else { return writeContinue(context: context) }
         case .forward(let parts, let sendContinue):
             if sendContinue { writeContinue(context: context) }
             forward(parts, context: context)
@@ -235,8 +250,13 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.fireErrorCaught(error)
-        fire(state.errorCaught(), context: context)
+        switch state.errorCaught() {
+        case .fire(let events):
+            context.fireErrorCaught(error)
+            fire(events, context: context)
+        case .hold:
+            heldError = error
+        }
     }
 
     private func fire(_ events: [HotRouteConnectionState.HeldEvent], context: ChannelHandlerContext) {

@@ -10,6 +10,7 @@ import Testing
     typealias State = HotRouteConnectionState
     static let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
     static let idleTimeout = TimeAmount.seconds(75)
+    static let bodyLimit = 10
 
     func state(idleTimeout: TimeAmount? = idleTimeout, requestTimeout: TimeAmount? = nil) -> State {
         var state = State(idleTimeout: idleTimeout, requestTimeout: requestTimeout, maximumQueuedAnswers: 2)
@@ -24,22 +25,28 @@ import Testing
         HTTPRequestHead(version: version, method: method, uri: uri, headers: headers)
     }
 
-    /// Feeds a whole request without body; returns the action of its end.
+    /// Feeds a whole request without body; returns the action of its end. Its head must be
+    /// kept for an answer here, or forwarded with the end.
     func request(
         _ head: HTTPRequestHead, route: HotRouteHandler.Route?, into state: inout State, at now: NIODeadline = start
     ) -> State.RequestAction {
         let arrivedHead = state.received(.head(head), now: now)
         #expect(arrivedHead == .process)
-        _ = state.head(head, route: route, started: 0)
+        let headAction = state.head(head, route: route, started: 0, bodyLimit: Self.bodyLimit)
         let arrivedEnd = state.received(.end(nil), now: now)
         #expect(arrivedEnd == .process)
-        return state.end(nil)
+        let endAction = state.end(nil)
+        switch (headAction, endAction) {
+        case (.keep, .answer), (.forward, .forward): break
+        default: Issue.record("head: \(headAction), then end: \(endAction)")
+        }
+        return endAction
     }
 
     @Test func aHotRequestIsKeptUntilItsEndThenAnswered() {
         var state = state()
         let post = head(.POST, "/v1/check")
-        guard case .keep = state.head(post, route: .check, started: 7) else {
+        guard case .keep = state.head(post, route: .check, started: 7, bodyLimit: Self.bodyLimit) else {
             Issue.record("the head was not kept")
             return
         }
@@ -58,7 +65,7 @@ import Testing
 
     @Test func aHotBodyOverTheLimitIsHandedToTheRouterWithEverythingRead() {
         var state = state()
-        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0)
+        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0, bodyLimit: Self.bodyLimit)
         _ = state.body(ByteBuffer(string: "12345"), bodyLimit: 8)
         guard case .forward(let parts, sendContinue: false) = state.body(ByteBuffer(string: "6789"), bodyLimit: 8)
         else {
@@ -97,7 +104,7 @@ import Testing
         #expect(answered == nil)
         _ = state.routerAnswerEnded(now: Self.start)
         #expect(state.routerRequestCount == 0)
-        guard case .keep = state.head(head(), route: .range, started: 0) else {
+        guard case .keep = state.head(head(), route: .range, started: 0, bodyLimit: Self.bodyLimit) else {
             Issue.record("the next request was not the hot path's")
             return
         }
@@ -119,7 +126,9 @@ import Testing
 
     @Test func aRouterRequestThatDoesNotKeepAliveIsToldToCloseInHummingbirdsWords() {
         var state = state()
-        let action = state.head(head(.GET, "/v1/index", ["Connection": "Keep-Alive, CLOSE"]), route: nil, started: 0)
+        let action = state.head(
+            head(.GET, "/v1/index", ["Connection": "Keep-Alive, CLOSE"]), route: nil, started: 0,
+            bodyLimit: Self.bodyLimit)
         guard case .forward(let parts, _) = action, case .head(let forwarded) = parts.first else {
             Issue.record("the head was not forwarded")
             return
@@ -132,7 +141,10 @@ import Testing
     @Test func partsAndReadsAreHeldWhileTooManyAnswersAreUnsentThenResumed() {
         var state = state()
         for _ in 0..<2 {
-            guard case .answer = request(head(), route: .range, into: &state) else { return }
+            guard case .answer = request(head(), route: .range, into: &state) else {
+                Issue.record("a hot request was not answered")
+                return
+            }
             let flushNow = state.answerWritten(closing: false, now: Self.start)
             #expect(!flushNow)
         }
@@ -189,10 +201,13 @@ import Testing
     @Test(arguments: [State.HeldEvent.shouldQuiesce, .inputClosed])
     func anEventWaitsForTheHotRequestBeingReadAndItsAnswer(_ event: State.HeldEvent) {
         var state = state()
-        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0)
+        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0, bodyLimit: Self.bodyLimit)
         let passed = state.hold(event)
         #expect(passed == [])
-        guard case .answer = state.end(nil) else { return }
+        guard case .answer = state.end(nil) else {
+            Issue.record("the hot request was not answered")
+            return
+        }
         _ = state.answerWritten(closing: false, now: Self.start)
         let released = state.answerSent(closing: false, now: Self.start) == .resume(release: [event])
         #expect(released)
@@ -216,11 +231,17 @@ import Testing
         }
         let resuming = state.startResuming()
         #expect(resuming)
-        guard case .process(.head(let head)) = state.nextResumeStep() else { return }
-        _ = state.head(head, route: .range, started: 0)
+        guard case .process(.head(let head)) = state.nextResumeStep() else {
+            Issue.record("the held head was not taken up")
+            return
+        }
+        _ = state.head(head, route: .range, started: 0, bodyLimit: Self.bodyLimit)
         let end = state.received(.end(nil), now: Self.start)
         #expect(end == .process)
-        guard case .answer = state.end(nil) else { return }
+        guard case .answer = state.end(nil) else {
+            Issue.record("the held request was not answered")
+            return
+        }
         _ = state.answerWritten(closing: false, now: Self.start)
         let last = state.answerSent(closing: false, now: Self.start)
         #expect(last == .resume(release: [.inputClosed]))
@@ -243,7 +264,7 @@ import Testing
     /// shutdown until its answer.
     @Test func anEventPassesOnceTheHotRequestIsHandedToTheRouter() {
         var state = state()
-        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0)
+        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0, bodyLimit: Self.bodyLimit)
         let passed = state.hold(.shouldQuiesce)
         #expect(passed == [])
         _ = state.handOver([.head(head(.POST, "/v1/check")), .end(nil)])
@@ -253,11 +274,41 @@ import Testing
 
     @Test func anErrorWhileAHotRequestIsReadReleasesTheShutdown() {
         var state = state()
-        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0)
+        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0, bodyLimit: Self.bodyLimit)
         let passed = state.hold(.shouldQuiesce)
         #expect(passed == [])
-        let released = state.errorCaught()
-        #expect(released == [.shouldQuiesce])
+        let action = state.errorCaught()
+        #expect(action == .fire(release: [.shouldQuiesce]))
+    }
+
+    /// Bytes that are no request, decoded behind held requests, fail the connection only once
+    /// those are answered; a held hot head left without its end by the error ends then too.
+    @Test func anErrorWaitsBehindHeldPartsThenEndsAHotRequestLeftOpen() {
+        var state = state()
+        for _ in 0..<2 {
+            _ = request(head(), route: .range, into: &state)
+            _ = state.answerWritten(closing: false, now: Self.start)
+        }
+        let held = state.received(.head(head(.POST, "/v1/check")), now: Self.start)
+        #expect(held == .hold)
+        let action = state.errorCaught()
+        #expect(action == .hold)
+        _ = state.answerSent(closing: false, now: Self.start)
+        let resuming = state.startResuming()
+        #expect(resuming)
+        guard case .process(.head(let post)) = state.nextResumeStep() else {
+            Issue.record("the held head was not taken up")
+            return
+        }
+        _ = state.head(post, route: .check, started: 0, bodyLimit: Self.bodyLimit)
+        guard case .readComplete = state.nextResumeStep(), case .error = state.nextResumeStep() else {
+            Issue.record("the error was not passed on after the held parts")
+            return
+        }
+        guard case .idle = state.reading else {
+            Issue.record("the hot request cut off by the error is still read")
+            return
+        }
     }
 
     // MARK: 100-continue
@@ -267,11 +318,44 @@ import Testing
     @Test func aHotRequestThatExpectsContinueIsSentItAtOnce() {
         var state = state()
         guard
-            case .keepAndSendContinue = state.head(head(.POST, "/v1/check", Self.expecting), route: .check, started: 0)
+            case .keepAndSendContinue = state.head(
+                head(.POST, "/v1/check", Self.expecting), route: .check, started: 0, bodyLimit: Self.bodyLimit)
         else {
             Issue.record("no 100 Continue")
             return
         }
+    }
+
+    /// The hot path sent its `100 Continue`: the router, taking the request over, owes none.
+    @Test func aHotRequestHandedToTheRouterIsOwedNoSecondContinue() {
+        var state = state()
+        let post = head(.POST, "/v1/check", Self.expecting)
+        _ = state.head(post, route: .check, started: 0, bodyLimit: Self.bodyLimit)
+        _ = state.body(ByteBuffer(string: "{}"), bodyLimit: Self.bodyLimit)
+        guard case .answer = state.end(nil) else {
+            Issue.record("the hot request was not read whole")
+            return
+        }
+        _ = state.handOver([.head(post), .body(ByteBuffer(string: "{}")), .end(nil)])
+        let answered = state.routerAnswerHead(status: .badRequest)
+        #expect(answered?.owesContinue == false)
+    }
+
+    /// A declared body over the hot path's limit is refused by the router (413): its client
+    /// is not invited to send it.
+    @Test func aHotRequestDeclaringABodyOverTheLimitGoesToTheRouterWithoutContinue() {
+        var state = state()
+        let post = head(
+            .POST, "/v1/check", ["Expect": "100-continue", "Content-Length": String(Self.bodyLimit + 1)])
+        guard
+            case .forward(let parts, sendContinue: false) = state.head(
+                post, route: .check, started: 0, bodyLimit: Self.bodyLimit), parts.count == 1
+        else {
+            Issue.record("the head was kept, or 100 Continue sent")
+            return
+        }
+        let answered = state.routerAnswerHead(status: .payloadTooLarge)
+        #expect(answered?.owesContinue == false)
     }
 
     @Test func aRouterRequestThatExpectsContinueIsSentItOnceTheAnswersBeforeItAreOut() {
@@ -279,7 +363,7 @@ import Testing
         _ = request(head(.GET, "/v1/index"), route: nil, into: &state)
         guard
             case .forward(_, sendContinue: false) = state.head(
-                head(.POST, "/v1/check/batch", Self.expecting), route: nil, started: 0)
+                head(.POST, "/v1/check/batch", Self.expecting), route: nil, started: 0, bodyLimit: Self.bodyLimit)
         else {
             Issue.record("100 Continue before the earlier answer")
             return
@@ -296,7 +380,7 @@ import Testing
         var state = state()
         guard
             case .forward(_, sendContinue: true) = state.head(
-                head(.POST, "/v1/check/batch", Self.expecting), route: nil, started: 0)
+                head(.POST, "/v1/check/batch", Self.expecting), route: nil, started: 0, bodyLimit: Self.bodyLimit)
         else {
             Issue.record("no 100 Continue")
             return
@@ -341,7 +425,7 @@ import Testing
         var state = state()
         let arrived = state.received(.head(head(.POST, "/v1/check/batch")), now: Self.start)
         #expect(arrived == .process)
-        _ = state.head(head(.POST, "/v1/check/batch"), route: nil, started: 0)
+        _ = state.head(head(.POST, "/v1/check/batch"), route: nil, started: 0, bodyLimit: Self.bodyLimit)
         #expect(state.idleCheck(now: Self.start + Self.idleTimeout) == .close)
     }
 
@@ -349,7 +433,7 @@ import Testing
         var state = state(idleTimeout: .seconds(2), requestTimeout: .seconds(10))
         let arrived = state.received(.head(head(.POST, "/v1/check")), now: Self.start)
         #expect(arrived == .process)
-        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0)
+        _ = state.head(head(.POST, "/v1/check"), route: .check, started: 0, bodyLimit: Self.bodyLimit)
         let late = Self.start + .seconds(9)
         let body = state.received(.body(ByteBuffer(string: " ")), now: late)
         #expect(body == .process)

@@ -24,10 +24,17 @@ import Testing
         typealias InboundIn = HTTPRequestPart
         typealias InboundOut = HTTPRequestPart
         var inputClosed = false
+        /// Errors caught, on which Hummingbird answers 400 and closes.
+        var errors = 0
 
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
             if let event = event as? ChannelEvent, event == .inputClosed { inputClosed = true }
             context.fireUserInboundEventTriggered(event)
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            errors += 1
+            context.fireErrorCaught(error)
         }
     }
 
@@ -65,8 +72,8 @@ import Testing
 
     /// The hot-route handler's pipeline as `HotRouteStateMachineTests` builds it, then
     /// Hummingbird's conversion and connection handler, and the router's side.
-    func connection() throws -> Connection {
-        let (channel, client) = try HotRouteStateMachineTests().connection()
+    func connection(apiTokens: [String]? = nil) throws -> Connection {
+        let (channel, client) = try HotRouteStateMachineTests().connection(apiTokens: apiTokens)
         let router = RouterSide()
         try channel.pipeline.syncOperations.addHandlers([
             HTTP1ToHTTPServerCodec(secure: false),
@@ -138,6 +145,27 @@ import Testing
         #expect(connection.client.received.hasSuffix(Self.checkAnswer))
     }
 
+    /// A client that keeps pipelining does not hold off a graceful shutdown: no further
+    /// request is read, the ones already read are answered, then the connection closes.
+    @Test func gracefulShutdownStopsReadingAPipeliningClientAnswersWhatItReadThenCloses() throws {
+        let connection = try connection()
+        let requests = HotRouteHandler.maximumQueuedAnswers + 1
+        let batch = String(repeating: "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\n\r\n", count: requests)
+        try connection.send(batch)
+        connection.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        var rounds = 0
+        while connection.channel.isActive, rounds < 10 {
+            let reads = connection.client.readsAsked
+            connection.channel.read()  // as auto-read asks after each read
+            connection.client.drain()
+            // This client always has more requests, which a read of the socket delivers.
+            if connection.client.readsAsked > reads { try connection.send(batch) }
+            rounds += 1
+        }
+        #expect(!connection.channel.isActive)
+        #expect(connection.client.answersWritten == requests)
+    }
+
     @Test func gracefulShutdownWaitsForTheRoutersAnswerThenCloses() throws {
         let connection = try connection()
         try connection.send("GET /v1/index HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -190,11 +218,14 @@ import Testing
 
     // MARK: Expect: 100-continue
 
+    /// The head of a check whose client waits for `100 Continue`, with `fields` besides.
+    static func checkExpectingContinue(_ fields: String) -> String {
+        "POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n\(fields)\r\n"
+    }
+
     @Test func aHotCheckThatExpectsContinueGetsItThenItsAnswer() throws {
         let connection = try connection()
-        try connection.send(
-            "POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
-                + "Content-Length: \(Self.check.utf8.count)\r\n\r\n")
+        try connection.send(Self.checkExpectingContinue("Content-Length: \(Self.check.utf8.count)\r\n"))
         #expect(connection.client.received == "HTTP/1.1 100 Continue\r\n\r\n")
         try connection.send(Self.check)
         #expect(connection.client.received.hasPrefix("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"))
@@ -229,6 +260,31 @@ import Testing
         #expect(connection.client.received.hasSuffix("\r\n\r\nindex\nHTTP/1.1 100 Continue\r\n\r\n"))
         try connection.send(Self.check)
         #expect(try connection.routerRequest()?.body == Self.check)
+    }
+
+    /// A check declaring a body over the hot path's limit is the router's to refuse (413): its
+    /// client is not invited to send the body.
+    @Test func aCheckDeclaringABodyOverTheLimitIsNotSentContinue() throws {
+        let connection = try connection()
+        try connection.send(Self.checkExpectingContinue("Content-Length: \(CheckRoutes.bodyLimit + 1)\r\n"))
+        #expect(connection.client.received.isEmpty)
+        guard case .head(let head) = try connection.channel.readInbound(as: HTTPRequestPart.self) else {
+            Issue.record("the head did not reach the router")
+            return
+        }
+        #expect(head.path == "/v1/check")
+    }
+
+    /// A check the tokens refuse is not invited to send its body; one they accept is.
+    @Test(arguments: [("Bearer wrong", false), ("Bearer s3cret", true)])
+    func aCheckIsSentContinueOnlyWhenItsTokenIsAccepted(_ authorization: String, _ continues: Bool) throws {
+        let connection = try connection(apiTokens: ["s3cret"])
+        try connection.send(
+            Self.checkExpectingContinue(
+                "Authorization: \(authorization)\r\nContent-Length: \(Self.check.utf8.count)\r\n"))
+        #expect(connection.client.received == (continues ? "HTTP/1.1 100 Continue\r\n\r\n" : ""))
+        try connection.send(Self.check)
+        #expect(connection.client.received.contains(continues ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.1 401 "))
     }
 
     @Test func anHTTP1_0ClientsExpectationIsIgnored() throws {
@@ -320,6 +376,27 @@ import Testing
     /// Hummingbird answers bytes that are no request with a 400 of its own, which answers no
     /// request the router was given: the connection's count of the router's requests stays
     /// at zero, so a request reaching the handler afterwards is still answered on the hot path.
+    /// Bytes that are no request behind pipelined requests held while the client does not
+    /// read: every earlier request is answered, in order, before the error reaches the router
+    /// (whose 400 and close would otherwise overtake and drop those answers).
+    @Test func anErrorBehindHeldPipelinedRequestsReachesTheRouterAfterTheirAnswers() throws {
+        let connection = try connection()
+        let requests = HotRouteHandler.maximumQueuedAnswers + 3
+        let pipelined = String(repeating: "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\n\r\n", count: requests)
+        // The channel rethrows the error once it has reached the pipeline's end.
+        try? connection.send(pipelined + "NOT HTTP\r\n\r\n")
+        var rounds = 0
+        while connection.client.answersWritten < requests, rounds < requests {
+            #expect(connection.router.errors == 0)
+            connection.client.drain()
+            rounds += 1
+        }
+        #expect(connection.client.answersWritten == requests)
+        #expect(connection.router.errors == 1)
+        let answered = connection.client.received.components(separatedBy: "HTTP/1.1 200 OK\r\n").count - 1
+        #expect(answered == requests)
+    }
+
     @Test func theRoutersAnswerToBytesThatAreNoRequestAnswersNoRequest() throws {
         let connection = try connection()
         #expect(throws: (any Error).self) { try connection.send("NOT HTTP\r\n\r\n") }

@@ -45,12 +45,13 @@ import Testing
 
     /// A connected channel with NIO's HTTP/1 codec and the hot-route handler as the server
     /// sets them up; request parts for the router arrive at the pipeline's end.
-    func connection(idleTimeout: TimeAmount? = idleTimeout, requestTimeout: TimeAmount? = nil) throws -> (
-        EmbeddedChannel, StalledClient
-    ) {
+    func connection(
+        idleTimeout: TimeAmount? = idleTimeout, requestTimeout: TimeAmount? = nil, apiTokens: [String]? = nil
+    ) throws -> (EmbeddedChannel, StalledClient) {
         let fixture = try ServerFixture()
         let policy = RequestPolicy(
-            rateLimit: nil, apiTokens: nil, metrics: RouteMetrics(), logger: Logger(label: "test"))
+            rateLimit: nil, apiTokens: apiTokens.map(BearerTokens.init), metrics: RouteMetrics(),
+            logger: Logger(label: "test"))
         let routes = HotRouteHandler.Routes(
             indexes: fixture.indexes, rangeCache: RangeCache(capacity: 1 << 20),
             check: CheckRoutes(indexes: fixture.indexes, allowPlaintext: true), policy: policy,
