@@ -373,9 +373,6 @@ import Testing
 
     // MARK: Errors
 
-    /// Hummingbird answers bytes that are no request with a 400 of its own, which answers no
-    /// request the router was given: the connection's count of the router's requests stays
-    /// at zero, so a request reaching the handler afterwards is still answered on the hot path.
     /// Bytes that are no request behind pipelined requests held while the client does not
     /// read: every earlier request is answered, in order, before the error reaches the router
     /// (whose 400 and close would otherwise overtake and drop those answers).
@@ -397,6 +394,9 @@ import Testing
         #expect(answered == requests)
     }
 
+    /// Hummingbird answers bytes that are no request with a 400 of its own, which answers no
+    /// request the router was given: the connection's count of the router's requests stays
+    /// at zero, so a request reaching the handler afterwards is still answered on the hot path.
     @Test func theRoutersAnswerToBytesThatAreNoRequestAnswersNoRequest() throws {
         let connection = try connection()
         #expect(throws: (any Error).self) { try connection.send("NOT HTTP\r\n\r\n") }
