@@ -23,6 +23,8 @@ let package = Package(
             path: "IndexBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
+        // Single against batch lookups on an existing index, of any size and format.
+        executable("LookupTiming", using: "BreachIndex", "BreachHash", "SyntheticData"),
         // Every answer of an index decoded and formatted, in the thread's CPU time.
         executable("RangeFormatterFloor", using: "BreachIndex", "BreachServer"),
         // Sign-in time of unknown logins against wrong passwords, on SQLite on disk.

@@ -1,40 +1,61 @@
 import BreachHash
+import CMemoryHints
 
 extension BreachIndex {
-    /// How many queries apart the stages of a batch lookup run. Each query stage issues
-    /// about ten loads that miss: a few queries in flight fill the core's line-fill
-    /// buffers, more only queue behind them.
+    /// How many queries apart the stages of a batch lookup run: enough queries in flight
+    /// to keep the core's line-fill buffers busy (each stage issues one to six loads that
+    /// miss), few enough that their lines stay in L1 until used (docs/benchmarks.md).
     static let batchDistance = 8
+
+    /// A query's progress through the stages of ``counts(of:into:)``.
+    private struct BatchQuery {
+        var start: UnsafeRawPointer?
+        var bucket: BucketReader?
+        var entries = (0, 0)
+    }
 
     /// The counts of `digests`, each as ``count(of:)`` gives it, written to `counts`
     /// (at least as long).
     ///
-    /// A lookup is a chain of dependent memory reads (table entry, bucket head, record),
-    /// each a cache miss at random; one at a time, a core waits on every one. Here the
-    /// queries go through the chain as a pipeline, `batchDistance` queries apart: the table
-    /// entry of query i is requested while the bucket head of i − d, the record of i − 2d
-    /// and the answer of i − 3d are worked on, so the misses of many queries overlap.
+    /// A lookup is a chain of dependent memory reads (table entry, bucket header, slot
+    /// bits, record), each a cache miss at random; one at a time, a core waits on every
+    /// one. Here the queries go through the chain as a pipeline, `batchDistance` queries
+    /// apart: the table entry of query i is requested while the header of i − d, the slot
+    /// bits of i − 2d and the records of i − 3d are, and the answer of i − 4d is read, so
+    /// the misses of many queries overlap. Each stage asks only for the lines the next one
+    /// reads (the slot bits up to the query's slot, the records of its slot), so that
+    /// fewer lines are in flight for each query.
     public func counts(of digests: UnsafeBufferPointer<HashDigest>, into counts: UnsafeMutableBufferPointer<UInt64>) {
         precondition(counts.count >= digests.count, "one count per digest")
         let n = digests.count, distance = Self.batchDistance
-        // Bucket starts from the head stage to the answer stage: 2·distance apart.
+        // A query's entry is written at its header stage and read three stages later.
         let ringSize = 4 * distance, mask = ringSize - 1
-        withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: ringSize) { starts in
-            for step in 0..<(n + 3 * distance) {
+        withUnsafeTemporaryAllocation(of: BatchQuery.self, capacity: ringSize) { queries in
+            for step in 0..<(n + 4 * distance) {
                 if step < n { table.prefetchEntry(ofBucket: digests[step].prefix) }
-                let head = step - distance
-                if head >= 0 && head < n {
-                    let start = table.start(ofBucket: digests[head].prefix)
-                    if let start { Self.prefetchBucketHead(start) }
-                    starts[head & mask] = start
+                let header = step - distance
+                if header >= 0 && header < n {
+                    let start = table.start(ofBucket: digests[header].prefix)
+                    if let start { breachdb_prefetch(start) }
+                    (queries.baseAddress! + (header & mask)).initialize(to: BatchQuery(start: start))
                 }
-                let record = step - 2 * distance
-                if record >= 0 && record < n, let start = starts[record & mask] {
-                    bucket(at: start)?.prefetchRecord(of: digests[record])
+                let slots = step - 2 * distance
+                if slots >= 0 && slots < n, let start = queries[slots & mask].start,
+                    let bucket = bucket(at: start)
+                {
+                    bucket.prefetchSlotBits(for: bucket.slot(of: digests[slots]))
+                    queries[slots & mask].bucket = bucket
                 }
-                let answer = step - 3 * distance
+                let records = step - 3 * distance
+                if records >= 0 && records < n, let bucket = queries[records & mask].bucket {
+                    let entries = bucket.entries(inSlot: bucket.slot(of: digests[records]))
+                    bucket.prefetchRecords(entries)
+                    queries[records & mask].entries = entries
+                }
+                let answer = step - 4 * distance
                 if answer >= 0 {
-                    counts[answer] = starts[answer & mask].flatMap(bucket(at:))?.count(of: digests[answer]) ?? 0
+                    let query = queries[answer & mask]
+                    counts[answer] = query.bucket?.count(of: digests[answer], amongEntries: query.entries) ?? 0
                 }
             }
         }

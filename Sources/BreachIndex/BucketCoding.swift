@@ -105,11 +105,20 @@ import CMemoryHints
 
     /// The count of `digest` (whose prefix is this bucket's), or 0.
     @inlinable func count(of digest: HashDigest) -> UInt64 {
-        let d = layout.slotBits
-        let slot = Int(digest.bits(at: HashDigest.prefixBitCount, count: d))
+        let slot = self.slot(of: digest)
         prefetchRecord(inSlot: slot)
-        var (index, end) = entries(inSlot: slot)
-        let lowStart = HashDigest.prefixBitCount + d
+        return count(of: digest, amongEntries: entries(inSlot: slot))
+    }
+
+    /// The slot of `digest`: the `d` hash bits after its prefix.
+    @inlinable func slot(of digest: HashDigest) -> Int {
+        Int(digest.bits(at: HashDigest.prefixBitCount, count: layout.slotBits))
+    }
+
+    /// The count of `digest` if it is among the `entries` (those of its slot), or 0.
+    @inlinable func count(of digest: HashDigest, amongEntries entries: (Int, Int)) -> UInt64 {
+        var (index, end) = entries
+        let lowStart = HashDigest.prefixBitCount + layout.slotBits
         while index < end {
             switch compareRecord(index, with: digest, lowStart: lowStart) {
             case 0: return count(ofRecord: index)
@@ -120,6 +129,33 @@ import CMemoryHints
         return 0
     }
 
+    /// Starts loading the lines of the slot bits that ``entries(inSlot:)`` reads for
+    /// `slot`: from the front or the back up to where the slot ends, about
+    /// `slot · (1 + n/2^d)` bits in (entries spread evenly over the slots), plus a margin.
+    @inlinable func prefetchSlotBits(for slot: Int) {
+        let n = layout.entryCount, d = layout.slotBits
+        let slots = bytes.base + layout.slotsOffset, slotBytes = (n + (1 << d) + 7) / 8
+        let estimate = (slot + ((slot + 1) * n) >> d) / 8
+        let (first, last) =
+            slot < (1 << d) / 2
+            ? (slots, slots + min(estimate + 16, slotBytes))
+            : (slots + max(estimate - 16, 0), slots + slotBytes + 8)
+        var line = UnsafeRawPointer(bitPattern: UInt(bitPattern: first) & ~63)!
+        while line <= last {
+            breachdb_prefetch(line)
+            line += 64
+        }
+    }
+
+    /// Starts loading the records of `entries` (a slot's, from ``entries(inSlot:)``).
+    @inlinable func prefetchRecords(_ entries: (Int, Int)) {
+        guard entries.0 < entries.1 else { return }
+        let width = layout.recordBits + layout.countBits
+        let records = bytes.base + layout.recordsOffset
+        breachdb_prefetch(records + entries.0 * width / 8)
+        breachdb_prefetch(records + (entries.1 * width + 7) / 8)
+    }
+
     /// Starts loading the line of the records of `slot` in a large bucket, to overlap the
     /// scan of the slot bits: with uniform hashes they sit near the slot's relative position.
     @inlinable func prefetchRecord(inSlot slot: Int) {
@@ -128,13 +164,17 @@ import CMemoryHints
         breachdb_prefetch(bytes.base + layout.recordsOffset + estimate * (layout.recordBits + layout.countBits) / 8)
     }
 
-    /// ``prefetchRecord(inSlot:)`` for the slot of `digest`.
-    @inlinable func prefetchRecord(of digest: HashDigest) {
-        prefetchRecord(inSlot: Int(digest.bits(at: HashDigest.prefixBitCount, count: layout.slotBits)))
+    /// The first entry of `slot` and the one after its last.
+    ///
+    /// Slot `s` ends at the (s + 1)-th 0-bit from the front, which is the (2^d − s)-th from
+    /// the back: the slots of the upper half are found from the end, so that a lookup reads
+    /// at most half of the slot bits (and loads half as many of their lines).
+    @inlinable func entries(inSlot slot: Int) -> (Int, Int) {
+        let slotCount = 1 << layout.slotBits
+        return slot < slotCount / 2 ? entriesFromFront(inSlot: slot) : entriesFromBack(inSlot: slot)
     }
 
-    /// The first entry of `slot` and the one after its last.
-    @inlinable func entries(inSlot slot: Int) -> (Int, Int) {
+    @inlinable func entriesFromFront(inSlot slot: Int) -> (Int, Int) {
         let base = layout.slotsOffset
         var bit = 0
         if slot > 0 {
@@ -168,6 +208,31 @@ import CMemoryHints
             run += available
         }
         return (first, min(first + run, layout.entryCount))
+    }
+
+    @inlinable func entriesFromBack(inSlot slot: Int) -> (Int, Int) {
+        let base = layout.slotsOffset, bitCount = layout.entryCount + (1 << layout.slotBits)
+        // Find slot `slot`'s 0-bit, the `remaining`-th from the end, a word at a time.
+        var remaining = (1 << layout.slotBits) - slot, word = (bitCount - 1) >> 6
+        var end = 0
+        while true {
+            var zeros = ~bytes.littleEndianWord(at: base + word * 8)
+            let valid = bitCount - word * 64  // bits of this word inside the slot bits
+            if valid < 64 { zeros &= (1 << UInt64(valid)) - 1 }
+            let found = zeros.nonzeroBitCount
+            if found >= remaining {
+                for _ in 1..<remaining { zeros &= ~(1 << UInt64(63 - zeros.leadingZeroBitCount)) }
+                end = word * 64 + 63 - zeros.leadingZeroBitCount
+                break
+            }
+            remaining -= found
+            word -= 1
+        }
+        // The slot's entries are the run of 1-bits just before it (about two: bit by bit).
+        var first = end
+        while first > 0 && bytes.byte(at: base + (first - 1) >> 3) >> UInt8((first - 1) & 7) & 1 == 1 { first -= 1 }
+        // Before `first` lie `slot` 0-bits; the rest are entries.
+        return (first - slot, min(end - slot, layout.entryCount))
     }
 
     /// −1, 0 or 1 as record `index`'s suffix bits sort before, equal or after `digest`'s.

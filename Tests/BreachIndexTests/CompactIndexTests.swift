@@ -124,6 +124,28 @@ import Testing
         #expect(counts.filter { $0 > 0 }.count >= 3_000)
     }
 
+    /// Each stage prefetches only what the next reads, and slots of a bucket's upper half
+    /// are found from the end: every stored hash of buckets of 1 to 2,500 entries must still
+    /// be found with its count, and its nearest neighbours (the next slot's first value, the
+    /// last hash bit flipped) not.
+    @Test(arguments: [IndexFormat.full, .compact])
+    func batchFindsEveryStoredHashAndNoNeighbour(_ format: IndexFormat) throws {
+        let directory = try TemporaryDirectory()
+        let (full, compact, entries) = try CompactIndexTests.build(.sha1, in: directory)
+        let index = format == .full ? full : compact
+        let stored = Set(entries.map(\.digest))
+        let counts = index.counts(of: entries.map(\.digest))
+        #expect(zip(counts, entries).filter { $0 != $1.count }.count == 0, "stored hashes answered wrongly")
+        let neighbours = entries.flatMap { entry in
+            var lastBit = entry.digest, nextSlot = entry.digest
+            lastBit.high ^= 1 << 0  // the 64th bit: the last one a compact index keeps
+            nextSlot.high &+= 1 << 33  // the next slot of the 2,500-entry bucket (d = 11)
+            return [lastBit, nextSlot].filter { !stored.contains($0) && $0.prefix == entry.digest.prefix }
+        }
+        #expect(neighbours.count > entries.count)
+        #expect(index.counts(of: neighbours).filter { $0 != 0 }.count == 0, "neighbours found")
+    }
+
     /// Shorter than the pipeline's depth: every stage must still run for each query.
     @Test(arguments: [0, 1, 2, 7, 8, 9, 23, 24, 25])
     func batchesOfAnyLengthAreAnsweredWhole(_ length: Int) throws {

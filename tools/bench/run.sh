@@ -9,6 +9,8 @@ name=${1:-}
 case "$name" in
     index)      # in-process lookups (ordo-one/benchmark, the Benchmarks package); `index thresholds check` against the committed ones
         cd Benchmarks && exec swift package --disable-sandbox --allow-writing-to-package-directory benchmark "$@" --target IndexBenchmarks ;;
+    lookups)    # single against batch lookups on an existing index: lookups INDEX [QUERIES] [ROUNDS]
+        exec swift run -c release --package-path Benchmarks LookupTiming "$@" ;;
     floor)      # the range formatter's floor: floor INDEX PREFIXES
         exec swift run -c release --package-path Benchmarks RangeFormatterFloor "$@" ;;
     signin)     # sign-in time, unknown login vs wrong password (SQLite, the default Argon2 cost): signin [ROUNDS]
