@@ -3,7 +3,8 @@
 // Half the queries are stored hashes of random prefixes, half random non-members, in
 // random order; each round times every query once one at a time and once in batches of
 // 1,000 (the two interleaved, so that a change in load hits both), wall clock, since a
-// lookup's cost is its memory stalls.
+// lookup's cost is its memory stalls. QUERYFILE, when given, receives the queries as
+// hex lines for `breachdb check --sha1` (tools/bench/full-size.sh).
 import BreachHash
 import BreachIndex
 import Foundation
@@ -11,7 +12,7 @@ import SyntheticData
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
-    print("usage: LookupTiming INDEX [QUERIES (1000000)] [ROUNDS (5)]")
+    print("usage: LookupTiming INDEX [QUERIES (1000000)] [ROUNDS (5)] [QUERYFILE]")
     exit(2)
 }
 let queryCount = arguments.count > 2 ? Int(arguments[2])! : 1_000_000
@@ -48,6 +49,10 @@ while queries.count < queryCount / 2 {
 while queries.count < queryCount { queries.append(random.digest(.sha1)) }
 queries.shuffle(using: &random)
 print("\(queryCount) queries, half stored, drawn in \(String(format: "%.1f", seconds() - start)) s")
+if arguments.count > 4 {
+    let lines = queries.map { Hex.string($0, kind: index.kind) }.joined(separator: "\n") + "\n"
+    try lines.write(toFile: arguments[4], atomically: false, encoding: .utf8)
+}
 
 var single = [UInt64](repeating: 0, count: queryCount), batch = single
 var singleTimes: [Double] = [], batchTimes: [Double] = []
