@@ -79,12 +79,15 @@ start=$(date +%s.%N)
 seconds=$(elapsed "$start")
 awk -v s="$seconds" -v b="$bytes" -v l="$(load)" 'BEGIN { printf "verify: %.0f s, %.0f MB/s, load %s\n", s, b / s / 1e6, l }'
 
-echo "=== in-process lookups, the whole index cached first (1,000,000 queries, half stored, 5 rounds)"
-evict "$index"  # read back once, so that the page cache can fill large folios (the map asks for huge pages)
-cat "$index" > /dev/null
+echo "=== one dependent random read, and 2 to 32 interleaved (run.sh latency), through a huge-page map"
+# Evicts the file and reads it back through a map advised MADV_HUGEPAGE, so that the page
+# cache holds it in 2 MiB folios, as a daemon's map does once it has faulted it in.
+cc -O2 -o "$bin/memory-latency" tools/bench/memory-latency.c
+"$bin/memory-latency" "$index" huge
+
+echo "=== in-process lookups, the whole index cached (1,000,000 queries, half stored, 5 rounds)"
 queries=$work/queries.txt
 "$bin/LookupTiming" "$index" 1000000 5 "$queries"
-echo "FilePmdMapped (huge pages mapping file pages) at the end: $(awk '/FilePmdMapped/ { print $2, $3 }' /proc/meminfo)"
 
 echo "=== check --sha1: the same 1,000,000 queries"
 for state in evicted cached; do
