@@ -377,6 +377,18 @@ public final class AccountFixture: Sendable {
         return (userAdministrator, try await activeUser("plain", by: administratorSession))
     }
 
+    /// Another service over this fixture's breach index and clock, as another node, or this
+    /// one restarted or reconfigured, would be: on `store` (this fixture's when nil), with
+    /// this fixture's configuration changed by `configure`.
+    public func anotherService(
+        store: SQLAccountStore? = nil, configure: (inout AccountConfiguration) -> Void = { _ in }
+    ) -> AccountService {
+        var configuration = service.configuration
+        configure(&configuration)
+        return AccountService(
+            store: store ?? self.store, breachChecker: breaches.checker, configuration: configuration, clock: clock)
+    }
+
     /// The user behind a session token, as the HTTP API's session middleware finds it
     /// for each request.
     public func user(_ sessionToken: String) async throws -> AuthenticatedUser {

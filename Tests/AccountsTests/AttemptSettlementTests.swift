@@ -159,11 +159,7 @@ struct HashingQueueTests {
         arguments: StoreKind.all)
     func fullQueueRefusesAndReleases(kind: StoreKind) async throws {
         try await AccountFixture.withActiveUser("busy", on: kind) { fixture, login, user in
-            var configuration = AccountFixture.testConfiguration()
-            configuration.hashingQueueLimit = 0
-            let saturated = AccountService(
-                store: fixture.store, breachChecker: fixture.breaches.checker, configuration: configuration,
-                clock: fixture.clock)
+            let saturated = fixture.anotherService { $0.hashingQueueLimit = 0 }
             for _ in 1...6 {
                 let refusal = await #expect(throws: AccountError.self) {
                     try await saturated.signIn(
