@@ -24,7 +24,7 @@ struct PasswordHashingTests {
                 try await tx.account(id: user.accountID)?.passwordHash
             }
             #expect(stored?.hasPrefix("$argon2id$v=19$m=512,t=2,p=1$") == true)
-            _ = try await stronger.signIn(login: fixture.address("up"), password: AccountFixture.goodPassword)
+            _ = try await stronger.signIn(login: login, password: AccountFixture.goodPassword)
         }
     }
 
