@@ -110,8 +110,10 @@ extension AnsweredBy {
 
     /// The head of this path's answer to `request` (raw HTTP/1, sent as ``raw(_:)`` sends
     /// it) from the live server of `client`, read until the server closes the connection.
-    func answerHead(to request: String, from client: some TestClientProtocol) async throws -> String {
-        try #require(answerHeads(try await client.exchange(raw(request))).last)
+    func answerHead(
+        to request: String, from client: some TestClientProtocol, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> String {
+        try #require(answerHeads(try await client.exchange(raw(request))).last, sourceLocation: sourceLocation)
     }
 
     /// The answer to one GET of `uri` from a fresh server (the default fixture), by this path.
