@@ -17,10 +17,7 @@ public struct SQLRow: Sendable {
         return value
     }
 
-    func optionalText(_ column: String) throws -> String? {
-        if case .null? = values[column] { return nil }
-        return try text(column)
-    }
+    func optionalText(_ column: String) throws -> String? { try optional(column, text) }
 
     /// A stored name of one of `type`'s cases; a name this version does not know is an
     /// error, never a default (a default could grant or lift something by mistake).
@@ -36,9 +33,12 @@ public struct SQLRow: Sendable {
         return value
     }
 
-    func optionalInteger(_ column: String) throws -> Int64? {
+    func optionalInteger(_ column: String) throws -> Int64? { try optional(column, integer) }
+
+    /// `column` read by `read`, or nil where it holds NULL.
+    private func optional<Value>(_ column: String, _ read: (String) throws -> Value) rethrows -> Value? {
         if case .null? = values[column] { return nil }
-        return try integer(column)
+        return try read(column)
     }
 }
 

@@ -111,19 +111,11 @@ struct AccountOptions: ParsableArguments {
             }
             return nil
         }
-        do {
-            return try SecretKeyFile.read(path)
-        } catch {
-            throw ValidationError("\(Setting.outboxKeyFile.names): \(error)")
-        }
+        return try Setting.outboxKeyFile.validated { try SecretKeyFile.read(path) }
     }
 
     private func storeLocation(_ settings: Settings) throws -> String {
-        guard let location = try location(settings) else {
-            throw ValidationError(
-                "no account store: pass --accounts, set BREACHDB_ACCOUNTS or \"accounts\" in the config file")
-        }
-        return location
+        try settings.required(location, .accounts, what: "account store")
     }
 
     /// The store's own errors, named after the option that chose it.
@@ -142,15 +134,10 @@ struct AccountOptions: ParsableArguments {
     /// The dispatcher for the store's outbox, or nil when no SMTP server is configured.
     func dispatcher(for store: SQLAccountStore, _ settings: Settings, logger: Logger) throws -> OutboxDispatcher? {
         guard let smtp = try settings.string(smtpURL, .smtpURL) else { return nil }
-        var configuration: SMTPConfiguration
-        do {
-            configuration = try SMTPConfiguration(
+        var configuration = try Setting.smtpURL.validated {
+            try SMTPConfiguration(
                 url: smtp, sender: try settings.string(mailFrom, .mailFrom) ?? "breachdb@localhost",
                 allowPlaintextOnLoopback: try settings.flag(smtpPlaintextLoopback, .smtpPlaintextLoopback))
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            throw ValidationError("\(Setting.smtpURL.names): \(error)")
         }
         if let path = try settings.string(smtpPasswordFile, .smtpPasswordFile) {
             guard configuration.username != nil else {
@@ -194,15 +181,11 @@ struct AccountOptions: ParsableArguments {
     /// The one token of `--sms-webhook-token-file`, if given (read as `--token-file` is).
     private func smsToken(_ settings: Settings) throws -> String? {
         guard let path = try settings.string(smsWebhookTokenFile, .smsWebhookTokenFile) else { return nil }
-        do {
-            let tokens = try readTokens(from: path)
-            guard tokens.count == 1 else {
-                throw ValidationError(
-                    "\(Setting.smsWebhookTokenFile.names): \(path) holds \(tokens.count) tokens; the webhook takes one")
-            }
-            return tokens[0]
-        } catch let error as TokenFileError {
-            throw ValidationError("\(Setting.smsWebhookTokenFile.names): \(error)")
+        let tokens = try Setting.smsWebhookTokenFile.validated { try readTokens(from: path) }
+        guard tokens.count == 1 else {
+            throw ValidationError(
+                "\(Setting.smsWebhookTokenFile.names): \(path) holds \(tokens.count) tokens; the webhook takes one")
         }
+        return tokens[0]
     }
 }

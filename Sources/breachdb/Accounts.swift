@@ -32,9 +32,7 @@ struct CreateAdministrator: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try await Settings(configFile)
-        guard let indexPath = try settings.string(index, .index) else {
-            throw ValidationError("no index: pass --index, set BREACHDB_INDEX or \"index\" in the config file")
-        }
+        let indexPath = try settings.required(index, .index, what: "index")
         guard let password = readLine(strippingNewline: true), !password.isEmpty else {
             throw ValidationError("no password on standard input")
         }

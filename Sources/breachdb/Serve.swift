@@ -144,9 +144,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try await Settings(configFile)
-        guard let indexPath = try settings.string(index, .index) else {
-            throw ValidationError("no index: pass --index, set BREACHDB_INDEX or \"index\" in the config file")
-        }
+        let indexPath = try settings.required(index, .index, what: "index")
         var server = ServerConfiguration()
         server.host = try settings.string(host, .host) ?? server.host
         if let value = try settings.int(port, .port) {
@@ -178,11 +176,7 @@ struct Serve: AsyncParsableCommand {
             server.routesBurst = Self.accountBurst
         }
         if let list = try settings.string(trustedProxies, .trustedProxies) {
-            do {
-                server.trustedProxies = try TrustedProxies(parsing: list)
-            } catch {
-                throw ValidationError("\(Setting.trustedProxies.names): \(error)")
-            }
+            server.trustedProxies = try Setting.trustedProxies.validated { try TrustedProxies(parsing: list) }
         }
         switch (try settings.string(tlsCertificate, .tlsCertificate), try settings.string(tlsKey, .tlsKey)) {
         case (let certificate?, let key?): server.tls = (certificate, key)

@@ -43,6 +43,18 @@ enum Setting: String, CaseIterable {
     var environmentVariable: String { "BREACHDB_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
     /// How to name the setting in an error: every place it can be given.
     var names: String { "--\(rawValue) / \(environmentVariable)" }
+
+    /// What `body` makes of this setting's value; an error it throws (but a
+    /// `ValidationError`, worded already) becomes one that names the setting.
+    func validated<Value>(_ body: () throws -> Value) throws -> Value {
+        do {
+            return try body()
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw ValidationError("\(names): \(error)")
+        }
+    }
 }
 
 /// `--config FILE`: the config file, shared by the commands that take settings.
@@ -86,6 +98,17 @@ struct Settings {
     func string(_ given: String?, _ setting: Setting) throws -> String? {
         if let given { return given }
         guard case .string(let value) = try lookup(setting, .string, expecting: "a string") else { return nil }
+        return value
+    }
+
+    /// A setting the command cannot go without, `what` it names; refused, saying where it
+    /// can be given, when it is set nowhere.
+    func required(_ given: String?, _ setting: Setting, what: String) throws -> String {
+        guard let value = try string(given, setting) else {
+            throw ValidationError(
+                "no \(what): pass --\(setting.rawValue), set \(setting.environmentVariable) or \"\(setting.rawValue)\" in the config file"
+            )
+        }
         return value
     }
 

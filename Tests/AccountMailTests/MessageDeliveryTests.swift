@@ -16,8 +16,7 @@ struct MessageDeliveryTests {
         "R7: after a reset the user gets a confirmation e-mail and a confirmation SMS (HTTP webhook)",
         arguments: StoreKind.all)
     func resetConfirmationByEmailAndSMS(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            _ = try await fixture.activeUser("ola", phone: "+47 912 34 567", by: admin)
+        try await AccountFixture.withActiveUser("ola", on: kind, phone: "+47 912 34 567") { fixture, login, _ in
             let received = Mutex<[(key: String, body: String)]>([])
             let router = Router()
             router.post("/sms") { request, _ -> HTTPResponse.Status in
@@ -31,17 +30,17 @@ struct MessageDeliveryTests {
                 let dispatcher = OutboxDispatcher(
                     outbox: fixture.store, email: fixture.dispatcher.email,
                     sms: SMSWebhook(url: "http://127.0.0.1:\(client.port!)/sms"), clock: fixture.clock)
-                try await fixture.service.requestPasswordReset(login: fixture.address("ola"))
+                try await fixture.service.requestPasswordReset(login: login)
                 try await dispatcher.dispatchDueMessages()
                 let token = try #require(
-                    SMTPSink.shared.messages(to: fixture.address("ola")).compactMap {
+                    SMTPSink.shared.messages(to: login).compactMap {
                         $0.token(forPath: "reset-password")
                     }
                     .first)
                 try await fixture.service.resetPassword(token: token, newPassword: "confirmed-password-1")
                 try await dispatcher.dispatchDueMessages()
             }
-            _ = try await fixture.onlyMail(to: fixture.address("ola"), subjectContaining: "was reset")
+            _ = try await fixture.onlyMail(to: login, subjectContaining: "was reset")
             let sms = received.withLock { $0 }
             #expect(sms.count == 1)
             #expect(sms.first?.body.contains("\"to\":\"+4791234567\"") == true)

@@ -40,10 +40,7 @@ struct StoredSecretsTests {
         try await AccountFixture.withAdministrator(kind) { fixture, admin in
             let again = SQLAccountStore(database: fixture.store.database, secretKey: fixture.store.secretKey)
             try await again.open()
-            let service = AccountService(
-                store: again, breachChecker: fixture.breaches.checker,
-                configuration: AccountFixture.testConfiguration(),
-                clock: fixture.clock)
+            let service = fixture.anotherService(store: again)
             #expect(try await service.authenticate(sessionToken: admin).role == .superAdministrator)
             let versions = try await fixture.store.database.transaction { connection in
                 try await connection.query("SELECT version FROM schema_migrations", []).map {

@@ -158,6 +158,13 @@ public final class AccountFixture: Sendable {
     private let directory: TemporaryDirectory
     private let postgresDatabase: String?
 
+    /// A lockout (50 failures) and a reset e-mail (60) far away, so that only the limits a
+    /// test is about are at work.
+    public static func distantLockout(_ configuration: inout AccountConfiguration) {
+        configuration.failuresBeforeLockout = 50
+        configuration.failuresBeforeResetEmail = 60
+    }
+
     /// Small Argon2 costs keep the suite fast; one test checks the OWASP default.
     public static func testConfiguration() -> AccountConfiguration {
         var configuration = AccountConfiguration()
@@ -256,26 +263,69 @@ public final class AccountFixture: Sendable {
     }
 
     /// ``withAdministrator(_:checker:configure:_:)`` with one active user, `name`, whom the
-    /// administrator invited (A2): `body` is given their login and their first session.
+    /// administrator invited (A2), with `phone`, and who activated with `password`; their
+    /// last `failedSignIns` sign-ins failed (L2). `body` is given their login and their
+    /// first session.
     public static func withActiveUser<Value>(
-        _ name: String, on kind: StoreKind, checker: (any BreachChecker)? = nil,
+        _ name: String, on kind: StoreKind, phone: String? = nil, password: String = goodPassword,
+        failedSignIns: Int = 0, checker: (any BreachChecker)? = nil,
         configure: (inout AccountConfiguration) -> Void = { _ in },
         _ body: (AccountFixture, _ login: String, _ session: IssuedSession) async throws -> Value
     ) async throws -> Value {
         try await withAdministrator(kind, checker: checker, configure: configure) { fixture, administrator in
-            let session = try await fixture.activeUser(name, by: administrator)
-            return try await body(fixture, fixture.address(name), session)
+            let session = try await fixture.activeUser(name, phone: phone, password: password, by: administrator)
+            let login = fixture.address(name)
+            if failedSignIns > 0 { await fixture.failSignIns(login, times: failedSignIns) }
+            return try await body(fixture, login, session)
         }
     }
 
-    /// ``withActiveUser(_:on:checker:configure:_:)`` with a password reset asked for (R1):
-    /// its e-mail waits in the outbox, not yet sent. `body` is given the user's login.
+    /// ``withAdministrator(_:checker:configure:_:)`` with `name` invited (A2): `body` is
+    /// given the token of the activation link e-mailed to them.
+    public static func withInvitation(
+        _ name: String, on kind: StoreKind, _ body: (AccountFixture, _ token: String) async throws -> Void
+    ) async throws {
+        try await withAdministrator(kind) { fixture, administrator in
+            try await body(fixture, try await fixture.invitation(name, by: administrator))
+        }
+    }
+
+    /// ``withAdministrator(_:checker:configure:_:)`` with D1's two roles below the
+    /// super-administrator (``userAdministratorAndUser(by:)``): `body` is given the three
+    /// sessions, the super-administrator's as its token.
+    public static func withEveryRole(
+        _ kind: StoreKind,
+        _ body: (
+            AccountFixture, _ administrator: String, _ userAdministrator: IssuedSession, _ user: IssuedSession
+        ) async throws -> Void
+    ) async throws {
+        try await withAdministrator(kind) { fixture, administrator in
+            let (userAdministrator, user) = try await fixture.userAdministratorAndUser(by: administrator)
+            try await body(fixture, administrator, userAdministrator, user)
+        }
+    }
+
+    /// ``withActiveUser(_:on:phone:password:failedSignIns:checker:configure:_:)`` with a password
+    /// reset asked for (R1): its e-mail waits in the outbox, not yet sent. `body` is given the
+    /// user's login.
     public static func withPendingReset(
         _ name: String, on kind: StoreKind, _ body: (AccountFixture, _ login: String) async throws -> Void
     ) async throws {
         try await withActiveUser(name, on: kind) { fixture, login, _ in
             try await fixture.service.requestPasswordReset(login: login)
             try await body(fixture, login)
+        }
+    }
+
+    /// ``withActiveUser(_:on:phone:password:failedSignIns:checker:configure:_:)`` with a password
+    /// reset asked for and its e-mail sent (R1): `body` is given the user's login and the
+    /// token of the e-mailed link.
+    public static func withResetLink(
+        _ name: String, on kind: StoreKind,
+        _ body: (AccountFixture, _ login: String, _ token: String) async throws -> Void
+    ) async throws {
+        try await withActiveUser(name, on: kind) { fixture, login, _ in
+            try await body(fixture, login, try await fixture.requestedResetLink(for: login))
         }
     }
 
@@ -347,16 +397,36 @@ public final class AccountFixture: Sendable {
         return try await signInThroughDeviceCheck(email, Self.goodPassword).sessionToken
     }
 
+    /// Signs `name` up (A1): the address signed up.
+    @discardableResult
+    public func signUp(_ name: String) async throws -> String {
+        let email = address(name)
+        try await service.signUp(email: email)
+        return email
+    }
+
+    /// Invites `name` (A2) as the holder of `session`, an administrator's session token:
+    /// the address invited.
+    @discardableResult
+    public func invite(
+        _ name: String, login: String? = nil, role: Role = .user, phone: String? = nil,
+        authentication: AuthenticationMethod = .password, by session: String
+    ) async throws -> String {
+        let email = address(name)
+        try await service.invite(
+            login: login, email: email, phone: phone, role: role, authentication: authentication,
+            by: try await user(session))
+        return email
+    }
+
     /// Invites `name` (A2), as the administrator signed in with `administratorSession`: the
     /// token of the activation link e-mailed to them.
     public func invitation(
         _ name: String, login: String? = nil, role: Role = .user, phone: String? = nil,
         by administratorSession: String
     ) async throws -> String {
-        let email = address(name)
-        try await service.invite(
-            login: login, email: email, phone: phone, role: role, by: try await user(administratorSession))
-        return try await activationLink(to: email)
+        try await activationLink(
+            to: try await invite(name, login: login, role: role, phone: phone, by: administratorSession))
     }
 
     /// An active account made the A2 way: invited, activated through the e-mailed link.
@@ -375,6 +445,18 @@ public final class AccountFixture: Sendable {
     ) {
         let userAdministrator = try await activeUser("helper", role: .userAdministrator, by: administratorSession)
         return (userAdministrator, try await activeUser("plain", by: administratorSession))
+    }
+
+    /// Another service over this fixture's breach index and clock, as another node, or this
+    /// one restarted or reconfigured, would be: on `store` (this fixture's when nil), with
+    /// this fixture's configuration changed by `configure`.
+    public func anotherService(
+        store: SQLAccountStore? = nil, configure: (inout AccountConfiguration) -> Void = { _ in }
+    ) -> AccountService {
+        var configuration = service.configuration
+        configure(&configuration)
+        return AccountService(
+            store: store ?? self.store, breachChecker: breaches.checker, configuration: configuration, clock: clock)
     }
 
     /// The user behind a session token, as the HTTP API's session middleware finds it

@@ -115,7 +115,7 @@ struct AdminAuditTests {
             let (helper, plain) = try await fixture.userAdministratorAndUser(by: admin)
             for name in ["p1", "p2", "p3"] {
                 fixture.clock.advance(.seconds(1))
-                try await fixture.service.invite(email: fixture.address(name), by: try await fixture.user(admin))
+                try await fixture.invite(name, by: admin)
             }
             // Newest first.
             let first = try await auditPage(client, admin, query: "limit=2")

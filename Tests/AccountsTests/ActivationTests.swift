@@ -8,13 +8,11 @@ struct ActivationTests {
         "A2: an invited user gets \"Activate now\", sets a password through the link and is signed in",
         arguments: StoreKind.all)
     func invitationActivatesAndSignsIn(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
+        try await AccountFixture.withInvitation("ada", on: kind) { fixture, token in
             let email = fixture.address("ada")
-            try await fixture.service.invite(email: email, by: try await fixture.user(admin))
             let mail = try await fixture.onlyMail(to: email, subjectContaining: "Activate")
-            #expect(mail.body.contains("Activate now: https://app.example.test/activate?token="))
-            let session = try await fixture.service.activate(
-                token: try #require(mail.token(forPath: "activate")), password: AccountFixture.goodPassword)
+            #expect(mail.body.contains("Activate now: https://app.example.test/activate?token=\(token)"))
+            let session = try await fixture.service.activate(token: token, password: AccountFixture.goodPassword)
             #expect(try await fixture.service.authenticate(sessionToken: session.sessionToken).login == email)
             // Afterwards: user ID + that password, from the device the link made known.
             try await fixture.session(email, AccountFixture.goodPassword, deviceToken: session.deviceToken)
@@ -23,8 +21,7 @@ struct ActivationTests {
 
     @Test("A2: an activation link works once", arguments: StoreKind.all)
     func activationLinkIsSingleUse(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let token = try await fixture.invitation("bo", by: admin)
+        try await AccountFixture.withInvitation("bo", on: kind) { fixture, token in
             _ = try await fixture.service.activate(token: token, password: AccountFixture.goodPassword)
             await #expect(throws: AccountError.invalidLink) {
                 try await fixture.service.activate(token: token, password: "another-long-password")
@@ -52,8 +49,7 @@ struct ActivationTests {
 
     @Test("B1: a breached password for a new account is refused with the rule's message", arguments: StoreKind.all)
     func breachedPasswordRefusedAtActivation(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let token = try await fixture.invitation("eve", by: admin)
+        try await AccountFixture.withInvitation("eve", on: kind) { fixture, token in
             let error = await #expect(throws: AccountError.breachedPassword) {
                 try await fixture.service.activate(token: token, password: "password123")
             }
@@ -68,8 +64,7 @@ struct ActivationTests {
         "B1: a password breached once normalised (NFKC: full-width ｐａｓｓｗｏｒｄ１２３ is password123) is refused",
         arguments: StoreKind.all)
     func breachedAfterNormalisationRefused(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let token = try await fixture.invitation("wide", by: admin)
+        try await AccountFixture.withInvitation("wide", on: kind) { fixture, token in
             await #expect(throws: AccountError.breachedPassword) {
                 try await fixture.service.activate(token: token, password: "ｐａｓｓｗｏｒｄ１２３")
             }
@@ -95,8 +90,7 @@ struct ActivationTests {
         arguments: StoreKind.all)
     func signUpDoesNotEnumerate(kind: StoreKind) async throws {
         try await AccountFixture.with(kind) { fixture in
-            let email = fixture.address("gus")
-            try await fixture.service.signUp(email: email)
+            let email = try await fixture.signUp("gus")
             try await fixture.service.signUp(email: email.uppercased())
             let token = try await fixture.activationLink(to: email)
             _ = try await fixture.onlyMail(to: email, subjectContaining: "already have")
@@ -129,9 +123,7 @@ struct ActivationTests {
         arguments: StoreKind.all)
     func singleSignOnAccountsHaveNoPassword(kind: StoreKind) async throws {
         try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let email = fixture.address("sso")
-            try await fixture.service.invite(
-                email: email, authentication: .singleSignOn, by: try await fixture.user(admin))
+            let email = try await fixture.invite("sso", authentication: .singleSignOn, by: admin)
             #expect(try await fixture.mail(to: email).isEmpty)
             await #expect(throws: AccountError.singleSignOnAccount) {
                 try await fixture.service.signIn(login: email, password: "whatever-it-is-here")

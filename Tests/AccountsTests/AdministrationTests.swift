@@ -8,8 +8,7 @@ struct AdministrationTests {
         "R5: a super-administrator or user administrator can send another user the reset e-mail; a user gets 403",
         arguments: StoreKind.all)
     func adminSendsReset(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let (helper, plain) = try await fixture.userAdministratorAndUser(by: admin)
+        try await AccountFixture.withEveryRole(kind) { fixture, admin, helper, plain in
             _ = try await fixture.activeUser("target", by: admin)
             let target = fixture.address("target")
             let error = await #expect(throws: AccountError.forbidden) {
@@ -42,14 +41,12 @@ struct AdministrationTests {
             let session = try await fixture.signInThroughDeviceCheck(login, "temporary-password-1")
             #expect(session.mustChangePassword)
             await #expect(throws: AccountError.passwordChangeRequired) {
-                try await fixture.service.invite(
-                    email: fixture.address("x"), by: try await fixture.user(session.sessionToken))
+                try await fixture.invite("x", by: session.sessionToken)
             }
             try await fixture.service.changePassword(
                 by: try await fixture.user(session.sessionToken), currentPassword: "temporary-password-1",
                 newPassword: "my-own-password-22", confirmation: "my-own-password-22")
-            try await fixture.service.invite(
-                email: fixture.address("x"), by: try await fixture.user(session.sessionToken))
+            try await fixture.invite("x", by: session.sessionToken)
         }
     }
 
@@ -57,16 +54,12 @@ struct AdministrationTests {
         "D1: only administrators add users and change roles; only a super-administrator makes another",
         arguments: StoreKind.all)
     func rolesAndPermissions(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let (helper, plain) = try await fixture.userAdministratorAndUser(by: admin)
+        try await AccountFixture.withEveryRole(kind) { fixture, _, helper, plain in
             await #expect(throws: AccountError.forbidden) {
-                try await fixture.service.invite(
-                    email: fixture.address("y"), by: try await fixture.user(plain.sessionToken))
+                try await fixture.invite("y", by: plain.sessionToken)
             }
             await #expect(throws: AccountError.forbidden) {
-                try await fixture.service.invite(
-                    email: fixture.address("y"), role: .superAdministrator,
-                    by: try await fixture.user(helper.sessionToken))
+                try await fixture.invite("y", role: .superAdministrator, by: helper.sessionToken)
             }
             await #expect(throws: AccountError.forbidden) {
                 try await fixture.service.setRole(
@@ -79,8 +72,7 @@ struct AdministrationTests {
             }
             try await fixture.service.setRole(
                 .userAdministrator, login: fixture.address("plain"), by: try await fixture.user(helper.sessionToken))
-            try await fixture.service.invite(
-                email: fixture.address("y"), by: try await fixture.user(plain.sessionToken))
+            try await fixture.invite("y", by: plain.sessionToken)
             let events = try await fixture.store.auditEvents(accountID: plain.accountID)
             #expect(
                 events.contains {

@@ -38,8 +38,8 @@ struct AttemptSettlementTests {
         _ body: (AccountFixture, ControlledChecker, IssuedSession) async throws -> Void
     ) async throws {
         let checker = ControlledChecker(try BreachList(AccountFixture.breachedPasswords).checker)
-        try await AccountFixture.withAdministrator(kind, checker: checker) { fixture, admin in
-            try await body(fixture, checker, try await fixture.activeUser(name, by: admin))
+        try await AccountFixture.withActiveUser(name, on: kind, checker: checker) { fixture, _, user in
+            try await body(fixture, checker, user)
         }
     }
 
@@ -47,8 +47,7 @@ struct AttemptSettlementTests {
         "L2, L3: a device-code refusal (429) gives the attempt back: after 4 failures and 5 codes, the newest code still signs in",
         arguments: StoreKind.all)
     func deviceCodeCapReleasesTheAttempt(kind: StoreKind) async throws {
-        try await AccountFixture.withActiveUser("cap429", on: kind) { fixture, login, user in
-            await fixture.failSignIns(login, times: 4)
+        try await AccountFixture.withActiveUser("cap429", on: kind, failedSignIns: 4) { fixture, login, user in
             var newest: String?
             for _ in 1...5 {
                 newest = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
@@ -92,17 +91,14 @@ struct AttemptSettlementTests {
         "L2, L3: one failure short of the cap, the right password's code still signs in (the code is not the cap's last attempt)",
         arguments: StoreKind.all)
     func codeOneShortOfTheCapSignsIn(kind: StoreKind) async throws {
+        // The cap at 7 failures, the lockout and the reset e-mail out of the way.
         try await AccountFixture.withActiveUser(
-            "cap",
-            on:
-                kind,
+            "cap", on: kind, failedSignIns: 6,
             configure: {
-                $0.failuresBeforeLockout = 50
-                $0.failuresBeforeResetEmail = 60
+                AccountFixture.distantLockout(&$0)
                 $0.failuresBeforeResetRequired = 7
             }
         ) { fixture, login, _ in
-            await fixture.failSignIns(login, times: 6)
             _ = try await fixture.signInThroughDeviceCheck(login, AccountFixture.goodPassword)
         }
     }
@@ -111,11 +107,9 @@ struct AttemptSettlementTests {
         "B3: repeating a breached sign-in keeps the failure count and the first reset link, and sends one e-mail",
         arguments: StoreKind.all)
     func breachedSignInIsLimited(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let password = "soon-to-be-breached-77"
-            let user = try await fixture.activeUser("b3", password: password, by: admin)
-            let login = fixture.address("b3")
-            await fixture.failSignIns(login, times: 3)
+        let password = "soon-to-be-breached-77"
+        try await AccountFixture.withActiveUser("b3", on: kind, password: password, failedSignIns: 3) {
+            fixture, login, user in
             try fixture.breaches.add(password)
             for _ in 1...4 {
                 await #expect(throws: AccountError.passwordResetRequired) {
@@ -159,11 +153,7 @@ struct HashingQueueTests {
         arguments: StoreKind.all)
     func fullQueueRefusesAndReleases(kind: StoreKind) async throws {
         try await AccountFixture.withActiveUser("busy", on: kind) { fixture, login, user in
-            var configuration = AccountFixture.testConfiguration()
-            configuration.hashingQueueLimit = 0
-            let saturated = AccountService(
-                store: fixture.store, breachChecker: fixture.breaches.checker, configuration: configuration,
-                clock: fixture.clock)
+            let saturated = fixture.anotherService { $0.hashingQueueLimit = 0 }
             for _ in 1...6 {
                 let refusal = await #expect(throws: AccountError.self) {
                     try await saturated.signIn(

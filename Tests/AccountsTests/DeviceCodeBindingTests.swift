@@ -86,10 +86,8 @@ struct DeviceCodeBindingTests {
     @Test("L3: a node whose store has another key cannot check the code", arguments: StoreKind.all)
     func codeNeedsTheServerKey(kind: StoreKind) async throws {
         try await withPendingChallenge(kind, "node") { fixture, _, handle, code in
-            let otherNode = AccountService(
-                store: SQLAccountStore(database: fixture.store.database, secretKey: .generate()),
-                breachChecker: fixture.breaches.checker, configuration: AccountFixture.testConfiguration(),
-                clock: fixture.clock)
+            let otherNode = fixture.anotherService(
+                store: SQLAccountStore(database: fixture.store.database, secretKey: .generate()))
             await #expect(throws: AccountError.invalidDeviceCode) {
                 try await otherNode.verifyDevice(challengeID: handle, code: code)
             }

@@ -90,7 +90,7 @@ struct GuessingLimitTests {
         "L2, L3: after 4 failures the right password and the right device code sign in; the lock is not the right password's",
         arguments: StoreKind.all)
     func rightPasswordAndCodeAfterFailuresSignIn(kind: StoreKind) async throws {
-        try await Self.withUserAfterFourFailures(kind) { fixture, login in
+        try await AccountFixture.withActiveUser("late", on: kind, failedSignIns: 4) { fixture, login, _ in
             let session = try await fixture.signInThroughDeviceCheck(login, AccountFixture.goodPassword)
             _ = try await fixture.service.authenticate(sessionToken: session.sessionToken)
         }
@@ -100,7 +100,7 @@ struct GuessingLimitTests {
         "L2, L3: after 4 failures the right password and a wrong device code lock the account", arguments: StoreKind.all
     )
     func wrongCodeAfterFailuresLocks(kind: StoreKind) async throws {
-        try await Self.withUserAfterFourFailures(kind) { fixture, login in
+        try await AccountFixture.withActiveUser("late", on: kind, failedSignIns: 4) { fixture, login, _ in
             let challenge = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
             await #expect(throws: AccountError.invalidDeviceCode) {
                 try await fixture.service.verifyDevice(challengeID: challenge, code: "abcdef")
@@ -113,25 +113,10 @@ struct GuessingLimitTests {
         }
     }
 
-    /// An active user whose last 4 sign-ins failed: the next failure is the 5th, which locks (L2).
-    private static func withUserAfterFourFailures(
-        _ kind: StoreKind, _ body: (AccountFixture, _ login: String) async throws -> Void
-    ) async throws {
-        try await AccountFixture.withActiveUser("late", on: kind) { fixture, login, _ in
-            await fixture.failSignIns(login, times: 4)
-            try await body(fixture, login)
-        }
-    }
-
-    /// A lockout far away, so that only the device-code limits are at work.
-    private static func distantLockout(_ configuration: inout AccountConfiguration) {
-        configuration.failuresBeforeLockout = 50
-        configuration.failuresBeforeResetEmail = 60
-    }
-
     @Test("L3: at most 5 device codes per account and hour", arguments: StoreKind.all)
     func deviceChallengesPerHour(kind: StoreKind) async throws {
-        try await AccountFixture.withActiveUser("cap", on: kind, configure: Self.distantLockout) { fixture, login, _ in
+        try await AccountFixture.withActiveUser("cap", on: kind, configure: AccountFixture.distantLockout) {
+            fixture, login, _ in
             var challenges = 0
             for _ in 1...7 {
                 if case .deviceVerificationRequired? = try? await fixture.service.signIn(
@@ -151,7 +136,7 @@ struct GuessingLimitTests {
         "L3: 30 parallel tries on one device code take at most 5, each counted on the account", arguments: StoreKind.all
     )
     func parallelDeviceCodeTries(kind: StoreKind) async throws {
-        try await AccountFixture.withActiveUser("par", on: kind, configure: Self.distantLockout) {
+        try await AccountFixture.withActiveUser("par", on: kind, configure: AccountFixture.distantLockout) {
             fixture, login, user in
             let challenge = try await fixture.deviceChallenge(login, AccountFixture.goodPassword)
             await withTaskGroup(of: Void.self) { group in

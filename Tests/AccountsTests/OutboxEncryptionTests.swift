@@ -60,8 +60,7 @@ struct OutboxEncryptionTests {
     @Test("A2, L3: activation links and device codes are sealed in the outbox too", arguments: StoreKind.all)
     func activationLinkAndDeviceCodeAreSealed(kind: StoreKind) async throws {
         try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let login = fixture.address("invited")
-            try await fixture.service.invite(email: login, by: try await fixture.user(admin))
+            let login = try await fixture.invite("invited", by: admin)
             let beforeActivation = try await storedOutbox(fixture, to: login)
             let token = try #require(
                 try await fixture.onlyMail(to: login, subjectContaining: "Activate").token(forPath: "activate"))

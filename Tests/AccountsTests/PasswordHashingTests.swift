@@ -14,23 +14,17 @@ struct PasswordHashingTests {
         #expect(try await hashing.verify("a-password-to-hash", against: owasp))
         #expect(!(try await hashing.verify("another-password", against: owasp)))
 
-        try await AccountFixture.withAdministrator(.sqlite, configure: { $0.verifyNewDevices = false }) {
-            fixture, admin in
-            let user = try await fixture.activeUser("up", by: admin)
-            let stronger = AccountService(
-                store: fixture.store, breachChecker: fixture.breaches.checker,
-                configuration: {
-                    var configuration = AccountFixture.testConfiguration()
-                    configuration.argon2 = Argon2Parameters(memoryKiB: 512, iterations: 2, parallelism: 1)
-                    configuration.verifyNewDevices = false
-                    return configuration
-                }(), clock: fixture.clock)
-            _ = try await stronger.signIn(login: fixture.address("up"), password: AccountFixture.goodPassword)
+        try await AccountFixture.withActiveUser("up", on: .sqlite, configure: { $0.verifyNewDevices = false }) {
+            fixture, login, user in
+            let stronger = fixture.anotherService {
+                $0.argon2 = Argon2Parameters(memoryKiB: 512, iterations: 2, parallelism: 1)
+            }
+            _ = try await stronger.signIn(login: login, password: AccountFixture.goodPassword)
             let stored = try await fixture.store.transaction { tx in
                 try await tx.account(id: user.accountID)?.passwordHash
             }
             #expect(stored?.hasPrefix("$argon2id$v=19$m=512,t=2,p=1$") == true)
-            _ = try await stronger.signIn(login: fixture.address("up"), password: AccountFixture.goodPassword)
+            _ = try await stronger.signIn(login: login, password: AccountFixture.goodPassword)
         }
     }
 

@@ -31,8 +31,7 @@ struct PasswordResetTests {
 
     @Test("R2: a reset link expires after 24 hours", arguments: StoreKind.all)
     func resetLinkExpires(kind: StoreKind) async throws {
-        try await AccountFixture.withActiveUser("ben", on: kind) { fixture, login, _ in
-            let token = try await fixture.requestedResetLink(for: login)
+        try await AccountFixture.withResetLink("ben", on: kind) { fixture, _, token in
             fixture.clock.advance(.seconds(24 * 3600 + 1))
             await #expect(throws: AccountError.invalidLink) {
                 try await fixture.service.resetPassword(token: token, newPassword: "brand-new-password-2")
@@ -42,8 +41,7 @@ struct PasswordResetTests {
 
     @Test("R3: a new reset e-mail stops every earlier link; each link works once", arguments: StoreKind.all)
     func onlyNewestLinkWorks(kind: StoreKind) async throws {
-        try await AccountFixture.withActiveUser("cal", on: kind) { fixture, login, _ in
-            let first = try await fixture.requestedResetLink(for: login)
+        try await AccountFixture.withResetLink("cal", on: kind) { fixture, login, first in
             try await fixture.service.requestPasswordReset(login: login)
             let links = try await fixture.resetLinks(to: login)
             let second = try #require(links.first { $0 != first })
@@ -59,8 +57,7 @@ struct PasswordResetTests {
 
     @Test("Two simultaneous uses of one reset link: exactly one wins", arguments: StoreKind.all)
     func concurrentResetExactlyOneWins(kind: StoreKind) async throws {
-        try await AccountFixture.withActiveUser("dan", on: kind) { fixture, login, _ in
-            let token = try await fixture.requestedResetLink(for: login)
+        try await AccountFixture.withResetLink("dan", on: kind) { fixture, _, token in
             let outcomes = await withTaskGroup(of: Bool.self) { group in
                 for attempt in 0..<2 {
                     group.addTask {
@@ -79,8 +76,7 @@ struct PasswordResetTests {
         "B2: a breached password in a reset is \"That password is unsafe.\", and the link still works",
         arguments: StoreKind.all)
     func breachedPasswordInReset(kind: StoreKind) async throws {
-        try await AccountFixture.withActiveUser("eli", on: kind) { fixture, login, _ in
-            let token = try await fixture.requestedResetLink(for: login)
+        try await AccountFixture.withResetLink("eli", on: kind) { fixture, _, token in
             let error = await #expect(throws: AccountError.unsafePassword) {
                 try await fixture.service.resetPassword(token: token, newPassword: "letmein!2024")
             }
@@ -140,8 +136,7 @@ struct PasswordResetTests {
                 email: fixture.address("c"), password: String(repeating: "long phrase ", count: 8))
             let admin = try await fixture.administrator()
             let phone = await #expect(throws: AccountError.invalidPhone) {
-                try await fixture.service.invite(
-                    email: fixture.address("d"), phone: "12-ab", by: try await fixture.user(admin))
+                try await fixture.invite("d", phone: "12-ab", by: admin)
             }
             #expect(phone?.code == "invalid_phone")
         }

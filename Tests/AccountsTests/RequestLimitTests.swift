@@ -13,8 +13,7 @@ struct RequestLimitTests {
         arguments: StoreKind.all)
     func perAddressLimit(kind: StoreKind) async throws {
         try await AccountFixture.with(kind) { fixture in
-            let email = fixture.address("flood")
-            try await fixture.service.signUp(email: email)
+            let email = try await fixture.signUp("flood")
             for _ in 1...7 { try await fixture.service.requestPasswordReset(login: email) }
             try await fixture.service.signUp(email: email)
             #expect(try await fixture.mail(to: email).count == 5)

@@ -81,15 +81,8 @@ struct SignInTests {
 
     @Test("Parallel failed sign-ins are counted exactly", arguments: StoreKind.all)
     func parallelFailuresCountExactly(kind: StoreKind) async throws {
-        try await AccountFixture.withActiveUser(
-            "max",
-            on:
-                kind,
-            configure: {
-                $0.failuresBeforeLockout = 1000
-                $0.failuresBeforeResetEmail = 1000
-            }
-        ) { fixture, login, user in
+        try await AccountFixture.withActiveUser("max", on: kind, configure: AccountFixture.distantLockout) {
+            fixture, login, user in
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<12 {
                     group.addTask { _ = try? await fixture.service.signIn(login: login, password: "wrong-password-4") }
@@ -104,9 +97,8 @@ struct SignInTests {
         "B3: a password that became breached refuses sign-in and sends a reset; after the reset, sign-in works",
         arguments: StoreKind.all)
     func proactiveResetAtSignIn(kind: StoreKind) async throws {
-        try await AccountFixture.withAdministrator(kind) { fixture, admin in
-            let user = try await fixture.activeUser("ned", password: "orchid-velvet-canyon-9", by: admin)
-            let login = fixture.address("ned")
+        try await AccountFixture.withActiveUser("ned", on: kind, password: "orchid-velvet-canyon-9") {
+            fixture, login, user in
             try fixture.breaches.add("orchid-velvet-canyon-9")
             await #expect(throws: AccountError.passwordResetRequired) {
                 try await fixture.service.signIn(

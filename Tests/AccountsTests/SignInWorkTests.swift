@@ -11,25 +11,30 @@ import Testing
 /// a timed test on a shared machine either fails on load or cannot fail.
 @Suite("Sign-in work does not tell unknown logins apart", .dropsTestDatabases)
 struct SignInWorkTests {
-    /// No lockout and no reset e-mail, so that every wrong password is checked.
-    private static func everyGuessChecked(_ configuration: inout AccountConfiguration) {
-        configuration.failuresBeforeLockout = 10_000
-        configuration.failuresBeforeResetEmail = 10_000
-        configuration.failuresBeforeResetRequired = 10_000
+    /// An active user, "known", with no lockout and no reset e-mail, so that every wrong
+    /// password is checked: `body` is given their login.
+    private static func withKnownUser(
+        _ kind: StoreKind, _ body: (AccountFixture, _ login: String) async throws -> Void
+    ) async throws {
+        try await AccountFixture.withActiveUser(
+            "known", on: kind,
+            configure: {
+                $0.failuresBeforeLockout = 10_000
+                $0.failuresBeforeResetEmail = 10_000
+                $0.failuresBeforeResetRequired = 10_000
+            }
+        ) { fixture, login, _ in try await body(fixture, login) }
     }
 
     @Test(
         "An unknown login commits as many writes, in as many transactions, as a wrong password does",
         arguments: StoreKind.all)
     func unknownAndWrongWriteAlike(kind: StoreKind) async throws {
-        try await AccountFixture.withActiveUser("known", on: kind, configure: Self.everyGuessChecked) {
-            fixture, login, _ in
+        try await Self.withKnownUser(kind) { fixture, login in
             let database = RecordingDatabase(fixture.store.database)
             let store = SQLAccountStore(database: database, secretKey: fixture.store.secretKey)
             try await store.open()
-            let service = AccountService(
-                store: store, breachChecker: fixture.breaches.checker, configuration: fixture.service.configuration,
-                clock: fixture.clock)
+            let service = fixture.anotherService(store: store)
             /// The number of writes in each transaction that a wrong-password sign-in as `login` ran.
             func writesPerTransaction(signingIn login: String) async -> [Int] {
                 _ = database.takeTransactions()
@@ -51,13 +56,8 @@ struct SignInWorkTests {
         "An unknown login and a wrong password both wait for Argon2: with no room to hash, both are refused busy",
         arguments: StoreKind.all)
     func unknownAndWrongBothHash(kind: StoreKind) async throws {
-        try await AccountFixture.withActiveUser("known", on: kind, configure: Self.everyGuessChecked) {
-            fixture, login, _ in
-            var configuration = fixture.service.configuration
-            configuration.hashingQueueLimit = 0
-            let service = AccountService(
-                store: fixture.store, breachChecker: fixture.breaches.checker, configuration: configuration,
-                clock: fixture.clock)
+        try await Self.withKnownUser(kind) { fixture, login in
+            let service = fixture.anotherService { $0.hashingQueueLimit = 0 }
             for login in [fixture.address("nobody"), login] {
                 let refusal = await #expect(throws: AccountError.self) {
                     try await service.signIn(login: login, password: "wrong-password-work")

@@ -43,6 +43,21 @@ import Testing
         return endAction
     }
 
+    /// Starts resuming a connection whose reading is held and takes up the held head, for
+    /// `route`; false, with an issue recorded, when the head is not what resuming gives first.
+    func takeUpHeldHead(
+        route: HotRouteHandler.Route?, in state: inout State, sourceLocation: SourceLocation = #_sourceLocation
+    ) -> Bool {
+        let resuming = state.startResuming()
+        #expect(resuming, sourceLocation: sourceLocation)
+        guard case .process(.head(let head)) = state.nextResumeStep() else {
+            Issue.record("the held head was not taken up", sourceLocation: sourceLocation)
+            return false
+        }
+        _ = state.head(head, route: route, started: 0, bodyLimit: Self.bodyLimit)
+        return true
+    }
+
     @Test func aHotRequestIsKeptUntilItsEndThenAnswered() {
         var state = state()
         let post = head(.POST, "/v1/check")
@@ -229,13 +244,7 @@ import Testing
             let sent = state.answerSent(closing: false, now: Self.start)
             #expect(sent == .resume(release: []))
         }
-        let resuming = state.startResuming()
-        #expect(resuming)
-        guard case .process(.head(let head)) = state.nextResumeStep() else {
-            Issue.record("the held head was not taken up")
-            return
-        }
-        _ = state.head(head, route: .range, started: 0, bodyLimit: Self.bodyLimit)
+        guard takeUpHeldHead(route: .range, in: &state) else { return }
         let end = state.received(.end(nil), now: Self.start)
         #expect(end == .process)
         guard case .answer = state.end(nil) else {
@@ -294,13 +303,7 @@ import Testing
         let action = state.errorCaught()
         #expect(action == .hold)
         _ = state.answerSent(closing: false, now: Self.start)
-        let resuming = state.startResuming()
-        #expect(resuming)
-        guard case .process(.head(let post)) = state.nextResumeStep() else {
-            Issue.record("the held head was not taken up")
-            return
-        }
-        _ = state.head(post, route: .check, started: 0, bodyLimit: Self.bodyLimit)
+        guard takeUpHeldHead(route: .check, in: &state) else { return }
         guard case .readComplete = state.nextResumeStep(), case .error = state.nextResumeStep() else {
             Issue.record("the error was not passed on after the held parts")
             return

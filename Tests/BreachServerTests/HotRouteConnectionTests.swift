@@ -218,9 +218,9 @@ import Testing
 
     // MARK: Expect: 100-continue
 
-    /// The head of a check whose client waits for `100 Continue`, with `fields` besides.
-    static func checkExpectingContinue(_ fields: String) -> String {
-        "POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n\(fields)\r\n"
+    /// The head of a check (to `path`) whose client waits for `100 Continue`, with `fields` besides.
+    static func checkExpectingContinue(_ fields: String, path: String = "/v1/check") -> String {
+        "POST \(path) HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n\(fields)\r\n"
     }
 
     @Test func aHotCheckThatExpectsContinueGetsItThenItsAnswer() throws {
@@ -235,8 +235,7 @@ import Testing
     @Test func aRouterRequestThatExpectsContinueGetsItThenItsAnswer() throws {
         let connection = try connection()
         try connection.send(
-            "POST /v1/check/batch HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
-                + "Content-Length: \(Self.batch.utf8.count)\r\n\r\n")
+            Self.checkExpectingContinue("Content-Length: \(Self.batch.utf8.count)\r\n", path: "/v1/check/batch"))
         #expect(connection.client.received == "HTTP/1.1 100 Continue\r\n\r\n")
         try connection.send(Self.batch)
         let request = try #require(try connection.routerRequest())
@@ -252,8 +251,7 @@ import Testing
         let connection = try connection()
         try connection.send(
             "GET /v1/index HTTP/1.1\r\nHost: a\r\n\r\n"
-                + "POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
-                + "Content-Length: \(Self.check.utf8.count)\r\n\r\n")
+                + Self.checkExpectingContinue("Content-Length: \(Self.check.utf8.count)\r\n"))
         #expect(connection.client.received.isEmpty)
         #expect(try connection.routerRequest()?.head.path == "/v1/index")
         connection.routerAnswers("index\n")

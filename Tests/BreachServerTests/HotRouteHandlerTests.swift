@@ -13,25 +13,22 @@ import Testing
 /// paths, in RangeRouteTests and CheckRoutesTests.
 @Suite struct HotRouteHandlerTests {
     @Test func pipelinedRequestsAreAnsweredInTheOrderSent() async throws {
-        let fixture = try ServerFixture()
         let check = #"{"password": "password"}"#
-        try await fixture.application().test(.live) { client in
-            // The router answers the first; the rest arrive while it does.
-            let response = try await client.exchange(
-                "GET /v1/index HTTP/1.1\r\nHost: a\r\n\r\n"
-                    + "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\n\r\n"
-                    + "POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: \(check.utf8.count)\r\n\r\n\(check)"
-                    + "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-            #expect(response.components(separatedBy: "HTTP/1.1 200 OK\r\n").count == 5)
-            let index = try #require(response.range(of: "\"hashCount\":574"))
-            let range = try #require(response.range(of: "1E4C9B93F3F0682250B6CF8331B7EE68FD8:3861493"))
-            let breached = try #require(response.range(of: #"{"breached":true,"count":3861493}"#))
-            let lastRange = try #require(
-                response.range(of: "1E4C9B93F3F0682250B6CF8331B7EE68FD8:3861493", options: .backwards))
-            #expect(
-                index.lowerBound < range.lowerBound && range.lowerBound < breached.lowerBound
-                    && breached.lowerBound < lastRange.lowerBound)
-        }
+        // The router answers the first; the rest arrive while it does.
+        let response = try await ServerFixture.exchange(
+            "GET /v1/index HTTP/1.1\r\nHost: a\r\n\r\n"
+                + "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\n\r\n"
+                + "POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: \(check.utf8.count)\r\n\r\n\(check)"
+                + "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        #expect(response.components(separatedBy: "HTTP/1.1 200 OK\r\n").count == 5)
+        let index = try #require(response.range(of: "\"hashCount\":574"))
+        let range = try #require(response.range(of: "1E4C9B93F3F0682250B6CF8331B7EE68FD8:3861493"))
+        let breached = try #require(response.range(of: #"{"breached":true,"count":3861493}"#))
+        let lastRange = try #require(
+            response.range(of: "1E4C9B93F3F0682250B6CF8331B7EE68FD8:3861493", options: .backwards))
+        #expect(
+            index.lowerBound < range.lowerBound && range.lowerBound < breached.lowerBound
+                && breached.lowerBound < lastRange.lowerBound)
     }
 
     /// The account module's remote checker is a range-API client: padded requests over a
@@ -62,14 +59,11 @@ import Testing
 
     /// Schemathesis found a keep-alive connection answering nothing after a HEAD.
     @Test func aRequestAfterHeadOnTheSameConnectionIsAnswered() async throws {
-        let fixture = try ServerFixture()
-        try await fixture.application().test(.live) { client in
-            let response = try await client.exchange(
-                "HEAD /range/5BAA6 HTTP/1.1\r\nHost: a\r\n\r\n"
-                    + "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-            #expect(response.components(separatedBy: "HTTP/1.1 200 OK").count == 3)
-            #expect(response.hasSuffix("ok\n"))
-        }
+        let response = try await ServerFixture.exchange(
+            "HEAD /range/5BAA6 HTTP/1.1\r\nHost: a\r\n\r\n"
+                + "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        #expect(response.components(separatedBy: "HTTP/1.1 200 OK").count == 3)
+        #expect(response.hasSuffix("ok\n"))
     }
 
     @Test func theRouterAnswersHeadToo() async throws {
@@ -107,46 +101,36 @@ import Testing
     }
 
     @Test func connectionCloseIsHonoured() async throws {
-        let fixture = try ServerFixture()
-        try await fixture.application().test(.live) { client in
-            // `exchange` returns only once the server closes the connection.
-            let response = try await client.exchange(
-                "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-            let (fields, body) = headAndBody(response)
-            #expect(fields.hasPrefix("HTTP/1.1 200 OK"))
-            let expected = try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")
-            #expect(Array(body.utf8) == expected)
-        }
+        // `exchange` returns only once the server closes the connection.
+        let response = try await ServerFixture.exchange(
+            "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        let (fields, body) = headAndBody(response)
+        #expect(fields.hasPrefix("HTTP/1.1 200 OK"))
+        let expected = try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")
+        #expect(Array(body.utf8) == expected)
     }
 
     /// The handler writes its heads itself: they name the server as the router's do.
     @Test func hotRoutesAndTheRouterNameTheSameServer() async throws {
-        let fixture = try ServerFixture()
-        try await fixture.application().test(.live) { client in
-            let response = try await client.exchange(
-                "GET /v1/index HTTP/1.1\r\nHost: a\r\n\r\n"
-                    + "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-            #expect(response.components(separatedBy: "\r\nServer: breachdb\r\n").count == 3)
-        }
+        let response = try await ServerFixture.exchange(
+            "GET /v1/index HTTP/1.1\r\nHost: a\r\n\r\n"
+                + "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        #expect(response.components(separatedBy: "\r\nServer: breachdb\r\n").count == 3)
     }
 
     /// An HTTP/1.0 client is answered in HTTP/1.0, kept alive only when it asks, and told so.
     @Test func anHTTP1_0ClientIsKeptAliveOnlyWhenItAsks() async throws {
-        let fixture = try ServerFixture()
         let expected = try rangeResponseBody(repositoryRoot + "/data/hibp-range/sha1/5BAA6.txt")
-        try await fixture.application().test(.live) { client in
-            // The second request has no keep-alive: `exchange` returns once the server closes.
-            let response = try await client.exchange(
-                "GET /range/5BAA6 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
-                    + "GET /range/5BAA6 HTTP/1.0\r\n\r\n")
-            let answers = response.components(separatedBy: "HTTP/1.0 200 OK\r\n").dropFirst()
-            try #require(answers.count == 2)
-            let (keptAlive, keptAliveBody) = headAndBody(String(answers.first!))
-            #expect(keptAlive.contains("\r\nConnection: keep-alive"))
-            #expect(Array(keptAliveBody.utf8) == expected)
-            let (last, lastBody) = headAndBody(String(answers.last!))
-            #expect(!last.contains("Connection:"))
-            #expect(Array(lastBody.utf8) == expected)
-        }
+        // The second request has no keep-alive: `exchange` returns once the server closes.
+        let response = try await ServerFixture.exchange(
+            "GET /range/5BAA6 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" + "GET /range/5BAA6 HTTP/1.0\r\n\r\n")
+        let answers = response.components(separatedBy: "HTTP/1.0 200 OK\r\n").dropFirst()
+        try #require(answers.count == 2)
+        let (keptAlive, keptAliveBody) = headAndBody(String(answers.first!))
+        #expect(keptAlive.contains("\r\nConnection: keep-alive"))
+        #expect(Array(keptAliveBody.utf8) == expected)
+        let (last, lastBody) = headAndBody(String(answers.last!))
+        #expect(!last.contains("Connection:"))
+        #expect(Array(lastBody.utf8) == expected)
     }
 }

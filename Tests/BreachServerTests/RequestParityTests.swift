@@ -12,11 +12,10 @@ import Testing
     func repeatedAcceptEncodingLinesAreOneList(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture()
         try await fixture.application().test(.live) { client in
-            let response = try await client.exchange(
-                answeredBy.raw(
-                    "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip;q=0.5\r\nAccept-Encoding: br\r\nConnection: close\r\n\r\n"
-                ))
-            let head = try #require(answerHeads(response).last)
+            let head = try await answeredBy.answerHead(
+                to:
+                    "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip;q=0.5\r\nAccept-Encoding: br\r\nConnection: close\r\n\r\n",
+                from: client)
             #expect(head.hasPrefix("HTTP/1.1 200"))
             #expect(head.contains("Content-Encoding: br\r\n"))
         }
@@ -28,40 +27,33 @@ import Testing
         let fixture = try ServerFixture()
         let check = #"{"password": "password"}"#
         try await fixture.application(apiTokens: ["token"]).test(.live) { client in
-            let response = try await client.exchange(
-                answeredBy.raw(
+            let head = try await answeredBy.answerHead(
+                to:
                     "POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nAuthorization: Bearer token\r\n"
-                        + "Authorization: Bearer token\r\nContent-Length: \(check.utf8.count)\r\nConnection: close\r\n\r\n\(check)"
-                ))
-            #expect(answerHeads(response).last?.hasPrefix("HTTP/1.1 401") == true)
+                    + "Authorization: Bearer token\r\nContent-Length: \(check.utf8.count)\r\nConnection: close\r\n\r\n\(check)",
+                from: client)
+            #expect(head.hasPrefix("HTTP/1.1 401"))
         }
     }
 
     /// `Connection` tokens are case-insensitive (RFC 9110 §7.6.1).
     @Test(arguments: AnsweredBy.allCases)
     func connectionCloseInAnyCaseClosesTheConnection(_ answeredBy: AnsweredBy) async throws {
-        let fixture = try ServerFixture()
-        try await fixture.application().test(.live) { client in
-            let (response, closed) = try await exchange(
-                answeredBy.raw("GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n"),
-                port: try #require(client.port), closedWithin: .seconds(10))
-            #expect(closed)
-            let head = try #require(answerHeads(response).last)
-            #expect(head.hasPrefix("HTTP/1.1 200"))
-            #expect(head.contains("Connection: close\r\n") || head.hasSuffix("Connection: close"))
-        }
+        let (response, closed) = try await ServerFixture.exchange(
+            answeredBy.raw("GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n"),
+            closedWithin: .seconds(10))
+        #expect(closed)
+        let head = try #require(answerHeads(response).last)
+        #expect(head.hasPrefix("HTTP/1.1 200"))
+        #expect(head.contains("Connection: close\r\n") || head.hasSuffix("Connection: close"))
     }
 
     /// An HTTP/1.0 request without `keep-alive` is answered in HTTP/1.0 and its connection closed.
     @Test(arguments: AnsweredBy.allCases)
     func anHTTP1_0RequestIsAnsweredInHTTP1_0AndClosed(_ answeredBy: AnsweredBy) async throws {
-        let fixture = try ServerFixture()
-        try await fixture.application().test(.live) { client in
-            let (response, closed) = try await exchange(
-                answeredBy.raw("GET /range/5BAA6 HTTP/1.0\r\n\r\n"),
-                port: try #require(client.port), closedWithin: .seconds(10))
-            #expect(closed)
-            #expect(answerHeads(response).last?.hasPrefix("HTTP/1.0 200") == true)
-        }
+        let (response, closed) = try await ServerFixture.exchange(
+            answeredBy.raw("GET /range/5BAA6 HTTP/1.0\r\n\r\n"), closedWithin: .seconds(10))
+        #expect(closed)
+        #expect(answerHeads(response).last?.hasPrefix("HTTP/1.0 200") == true)
     }
 }

@@ -60,6 +60,25 @@ struct ServerFixture {
     }
 }
 
+extension ServerFixture {
+    /// Sends `request` as raw bytes to a fresh live server (the default fixture) on a new
+    /// connection and reads until the server closes it.
+    static func exchange(_ request: String) async throws -> String {
+        try await ServerFixture().application().test(.live) { client in try await client.exchange(request) }
+    }
+
+    /// Sends `request` as raw bytes to a fresh live server (the default fixture) on a new
+    /// connection and reads until the server closes it or `limit` passes; `closed` says
+    /// whether the server did.
+    static func exchange(_ request: String, closedWithin limit: TimeAmount) async throws -> (
+        response: String, closed: Bool
+    ) {
+        try await ServerFixture().application().test(.live) { client in
+            try await BreachServerTests.exchange(request, port: try #require(client.port), closedWithin: limit)
+        }
+    }
+}
+
 /// Who answers a request: the hot-route handler on the event loop, as for any request on
 /// a live server's connection, or the router, as for a request that arrives behind one the
 /// router is still answering. `/range` and `/v1/check` must answer the same either way.
@@ -87,6 +106,14 @@ extension AnsweredBy {
     /// router, which then answers it too.
     func raw(_ request: String) -> String {
         self == .router ? "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n" + request : request
+    }
+
+    /// The head of this path's answer to `request` (raw HTTP/1, sent as ``raw(_:)`` sends
+    /// it) from the live server of `client`, read until the server closes the connection.
+    func answerHead(
+        to request: String, from client: some TestClientProtocol, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> String {
+        try #require(answerHeads(try await client.exchange(raw(request))).last, sourceLocation: sourceLocation)
     }
 
     /// The answer to one GET of `uri` from a fresh server (the default fixture), by this path.
