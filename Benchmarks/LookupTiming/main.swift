@@ -1,22 +1,24 @@
 // Single against batch lookups on an index that already exists, of any size and either
-// format (docs/benchmarks.md, "Lookups"): tools/bench/run.sh lookups INDEX [QUERIES] [ROUNDS].
-// Half the queries are stored hashes of random prefixes, half random non-members, in
-// random order; each round times every query once one at a time and once in batches of
-// 1,000 (the two interleaved, so that a change in load hits both), wall clock, since a
-// lookup's cost is its memory stalls. QUERYFILE, when given, receives the queries as
-// hex lines for `breachdb check --sha1` (tools/bench/full-size.sh).
+// format (docs/benchmarks.md, "Batch lookups"):
+//     tools/bench/run.sh lookups INDEX [QUERIES] [ROUNDS] [QUERYFILE]
+// Half the queries are stored hashes (eight of each of QUERIES / 16 random prefixes), half
+// random non-members, in random order; each round times every query once one at a time
+// and once in batches of 1,000 (the two interleaved, so that a change in load hits both),
+// wall clock, since a lookup's cost is its memory stalls. QUERYFILE, when given, receives
+// the queries as hex lines for `breachdb check --sha1` (tools/bench/full-size.sh).
 import BreachHash
 import BreachIndex
 import Foundation
 import SyntheticData
 
 let arguments = CommandLine.arguments
-guard arguments.count >= 2 else {
+let numbers = arguments.dropFirst(2).prefix(2).map { Int($0) }
+guard arguments.count >= 2, numbers.allSatisfy({ ($0 ?? 0) > 0 }) else {
     print("usage: LookupTiming INDEX [QUERIES (1000000)] [ROUNDS (5)] [QUERYFILE]")
     exit(2)
 }
-let queryCount = arguments.count > 2 ? Int(arguments[2])! : 1_000_000
-let rounds = arguments.count > 3 ? Int(arguments[3])! : 5
+let queryCount = numbers.first.flatMap { $0 } ?? 1_000_000
+let rounds = numbers.dropFirst().first.flatMap { $0 } ?? 5
 let batchSize = 1_000
 
 func seconds() -> Double {
@@ -29,10 +31,15 @@ func load() -> String {
         separator: " ")
         ?? "?"
 }
+func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 
 var start = seconds()
 let index = try BreachIndex(path: arguments[1])
-print("open: \(String(format: "%.3f", seconds() - start)) s; \(index.metadata.hashCount) hashes")
+print("open: \(format(seconds() - start, 3)) s; \(index.metadata.hashCount) hashes")
+guard index.metadata.hashCount > 0 else {
+    print("\(arguments[1]): the index is empty")
+    exit(1)
+}
 
 // Members: eight stored entries of each of queryCount / 16 random prefixes.
 start = seconds()
@@ -46,40 +53,51 @@ while queries.count < queryCount / 2 {
         queries.append(entries[Int(random.next() % UInt64(entries.count))])
     }
 }
-while queries.count < queryCount { queries.append(random.digest(.sha1)) }
+while queries.count < queryCount { queries.append(random.digest(index.kind)) }
 queries.shuffle(using: &random)
-print("\(queryCount) queries, half stored, drawn in \(String(format: "%.1f", seconds() - start)) s")
+print("\(queryCount) queries, half stored, drawn in \(format(seconds() - start)) s")
 if arguments.count > 4 {
     let lines = queries.map { Hex.string($0, kind: index.kind) }.joined(separator: "\n") + "\n"
     try lines.write(toFile: arguments[4], atomically: false, encoding: .utf8)
 }
 
-var single = [UInt64](repeating: 0, count: queryCount), batch = single
-var singleTimes: [Double] = [], batchTimes: [Double] = []
-for round in 1...rounds {
-    start = seconds()
+/// Nanoseconds a lookup, one at a time and in batches; the two must answer alike. (In a
+/// function, on local arrays: top-level code works on globals, whose accesses the compiler
+/// checks, which would tax the single loop's writes more than the batch's.)
+func timeRound(_ queries: [HashDigest]) -> (single: Double, batch: Double, found: Int) {
+    var single = [UInt64](repeating: 0, count: queries.count), batch = single
+    var start = seconds()
     for (at, query) in queries.enumerated() { single[at] = index.count(of: query) }
-    singleTimes.append((seconds() - start) / Double(queryCount) * 1e9)
+    let singleTime = (seconds() - start) / Double(queries.count) * 1e9
     start = seconds()
     queries.withUnsafeBufferPointer { queries in
         batch.withUnsafeMutableBufferPointer { counts in
-            for first in stride(from: 0, to: queryCount, by: batchSize) {
-                let end = min(first + batchSize, queryCount)
+            for first in stride(from: 0, to: queries.count, by: batchSize) {
+                let end = min(first + batchSize, queries.count)
                 index.counts(
                     of: UnsafeBufferPointer(rebasing: queries[first..<end]),
                     into: UnsafeMutableBufferPointer(rebasing: counts[first..<end]))
             }
         }
     }
-    batchTimes.append((seconds() - start) / Double(queryCount) * 1e9)
+    let batchTime = (seconds() - start) / Double(queries.count) * 1e9
     guard single == batch else { fatalError("the batch and single lookups disagree") }
-    let found = single.count { $0 > 0 }
+    return (singleTime, batchTime, single.count { $0 > 0 })
+}
+
+var singleTimes: [Double] = [], batchTimes: [Double] = []
+for round in 1...rounds {
+    let (single, batch, found) = timeRound(queries)
+    singleTimes.append(single)
+    batchTimes.append(batch)
     print(
-        "round \(round): single \(String(format: "%.1f", singleTimes.last!)) ns, batch \(String(format: "%.1f", batchTimes.last!)) ns a lookup; \(found) found; load \(load())"
+        "round \(round): single \(format(single)) ns, batch \(format(batch)) ns a lookup; \(found) found; load \(load())"
     )
 }
+
 // How the index's largest map was backed: 2 MiB pages (FilePmdMapped) make a random read cheaper.
 // (Read to the end by FileHandle: String(contentsOfFile:) stops after the first read of a /proc file.)
+let indexPath = URL(fileURLWithPath: arguments[1]).resolvingSymlinksInPath().path
 if let smaps = FileHandle(forReadingAtPath: "/proc/self/smaps").map({
     String(decoding: $0.readDataToEndOfFile(), as: UTF8.self)
 }) {
@@ -87,7 +105,7 @@ if let smaps = FileHandle(forReadingAtPath: "/proc/self/smaps").map({
     for line in smaps.split(separator: "\n") {
         let fields = line.split(separator: " ", omittingEmptySubsequences: true)
         if fields.first?.contains("-") == true && fields.count >= 5 {  // a map's header line
-            inIndex = line.hasSuffix(arguments[1])
+            inIndex = line.hasSuffix(indexPath)
             if inIndex { maps.append([:]) }
         } else if inIndex, fields.count >= 2, let kilobytes = Int(fields[1]) {
             maps[maps.count - 1][String(fields[0].dropLast())] = kilobytes
@@ -99,6 +117,5 @@ if let smaps = FileHandle(forReadingAtPath: "/proc/self/smaps").map({
 }
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 print(
-    String(
-        format: "median: single %.1f ns, batch of %d %.1f ns a lookup: batch %.2f× the single throughput",
-        median(singleTimes), batchSize, median(batchTimes), median(singleTimes) / median(batchTimes)))
+    "median: single \(format(median(singleTimes))) ns, batch of \(batchSize) \(format(median(batchTimes))) ns a lookup:"
+        + " batch \(format(median(singleTimes) / median(batchTimes), 2))× the single throughput")

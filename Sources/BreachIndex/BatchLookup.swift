@@ -28,8 +28,10 @@ extension BreachIndex {
     public func counts(of digests: UnsafeBufferPointer<HashDigest>, into counts: UnsafeMutableBufferPointer<UInt64>) {
         precondition(counts.count >= digests.count, "one count per digest")
         let n = digests.count, distance = Self.batchDistance
-        // A query's entry is written at its header stage and read three stages later.
+        // A query's entry is written at its header stage and read three stages later: a
+        // ring of 4·distance entries (a power of two, for the mask) is never overwritten early.
         let ringSize = 4 * distance, mask = ringSize - 1
+        assert(ringSize & mask == 0, "the ring's size must be a power of two")
         withUnsafeTemporaryAllocation(of: BatchQuery.self, capacity: ringSize) { queries in
             for step in 0..<(n + 4 * distance) {
                 if step < n { table.prefetchEntry(ofBucket: digests[step].prefix) }

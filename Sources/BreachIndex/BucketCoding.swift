@@ -130,30 +130,32 @@ import CMemoryHints
     }
 
     /// Starts loading the lines of the slot bits that ``entries(inSlot:)`` reads for
-    /// `slot`: from the front or the back up to where the slot ends, about
-    /// `slot · (1 + n/2^d)` bits in (entries spread evenly over the slots), plus a margin.
+    /// `slot`: from the first up to where the slot ends, about `slot · (1 + n/2^d)` bits in
+    /// (entries spread evenly over the slots), plus 16 bytes for the spread (at the real
+    /// density, ≈1,907 entries, its standard deviation is under 3 bytes).
     @inlinable func prefetchSlotBits(for slot: Int) {
         let n = layout.entryCount, d = layout.slotBits
-        let slots = bytes.base + layout.slotsOffset, slotBytes = (n + (1 << d) + 7) / 8
-        let estimate = (slot + ((slot + 1) * n) >> d) / 8
-        let (first, last) =
-            slot < (1 << d) / 2
-            ? (slots, slots + min(estimate + 16, slotBytes))
-            : (slots + max(estimate - 16, 0), slots + slotBytes + 8)
-        var line = UnsafeRawPointer(bitPattern: UInt(bitPattern: first) & ~63)!
-        while line <= last {
-            breachdb_prefetch(line)
-            line += 64
-        }
+        let estimate = (slot &+ ((slot &+ 1) &* n) >> d) / 8
+        prefetchLines(from: layout.slotsOffset, to: layout.slotsOffset + min(estimate + 16, (n + (1 << d) + 7) / 8))
     }
 
-    /// Starts loading the records of `entries` (a slot's, from ``entries(inSlot:)``).
+    /// Starts loading the records of `entries` (a slot's, from ``entries(inSlot:)``), with
+    /// the 8 bytes past the last that reading its count may touch.
     @inlinable func prefetchRecords(_ entries: (Int, Int)) {
         guard entries.0 < entries.1 else { return }
         let width = layout.recordBits + layout.countBits
-        let records = bytes.base + layout.recordsOffset
-        breachdb_prefetch(records + entries.0 * width / 8)
-        breachdb_prefetch(records + (entries.1 * width + 7) / 8)
+        prefetchLines(
+            from: layout.recordsOffset + entries.0 * width / 8, to: layout.recordsOffset + entries.1 * width / 8 + 8)
+    }
+
+    /// Starts loading every cache line from byte `start` to byte `end` of the bucket.
+    @inlinable func prefetchLines(from start: Int, to end: Int) {
+        let first = bytes.base + start
+        var line = first - (Int(bitPattern: first) & 63)
+        while line <= bytes.base + end {
+            breachdb_prefetch(line)
+            line += 64
+        }
     }
 
     /// Starts loading the line of the records of `slot` in a large bucket, to overlap the
@@ -165,16 +167,7 @@ import CMemoryHints
     }
 
     /// The first entry of `slot` and the one after its last.
-    ///
-    /// Slot `s` ends at the (s + 1)-th 0-bit from the front, which is the (2^d − s)-th from
-    /// the back: the slots of the upper half are found from the end, so that a lookup reads
-    /// at most half of the slot bits (and loads half as many of their lines).
     @inlinable func entries(inSlot slot: Int) -> (Int, Int) {
-        let slotCount = 1 << layout.slotBits
-        return slot < slotCount / 2 ? entriesFromFront(inSlot: slot) : entriesFromBack(inSlot: slot)
-    }
-
-    @inlinable func entriesFromFront(inSlot slot: Int) -> (Int, Int) {
         let base = layout.slotsOffset
         var bit = 0
         if slot > 0 {
@@ -208,31 +201,6 @@ import CMemoryHints
             run += available
         }
         return (first, min(first + run, layout.entryCount))
-    }
-
-    @inlinable func entriesFromBack(inSlot slot: Int) -> (Int, Int) {
-        let base = layout.slotsOffset, bitCount = layout.entryCount + (1 << layout.slotBits)
-        // Find slot `slot`'s 0-bit, the `remaining`-th from the end, a word at a time.
-        var remaining = (1 << layout.slotBits) - slot, word = (bitCount - 1) >> 6
-        var end = 0
-        while true {
-            var zeros = ~bytes.littleEndianWord(at: base + word * 8)
-            let valid = bitCount - word * 64  // bits of this word inside the slot bits
-            if valid < 64 { zeros &= (1 << UInt64(valid)) - 1 }
-            let found = zeros.nonzeroBitCount
-            if found >= remaining {
-                for _ in 1..<remaining { zeros &= ~(1 << UInt64(63 - zeros.leadingZeroBitCount)) }
-                end = word * 64 + 63 - zeros.leadingZeroBitCount
-                break
-            }
-            remaining -= found
-            word -= 1
-        }
-        // The slot's entries are the run of 1-bits just before it (about two: bit by bit).
-        var first = end
-        while first > 0 && bytes.byte(at: base + (first - 1) >> 3) >> UInt8((first - 1) & 7) & 1 == 1 { first -= 1 }
-        // Before `first` lie `slot` 0-bits; the rest are entries.
-        return (first - slot, min(end - slot, layout.entryCount))
     }
 
     /// −1, 0 or 1 as record `index`'s suffix bits sort before, equal or after `digest`'s.

@@ -124,10 +124,10 @@ import Testing
         #expect(counts.filter { $0 > 0 }.count >= 3_000)
     }
 
-    /// Each stage prefetches only what the next reads, and slots of a bucket's upper half
-    /// are found from the end: every stored hash of buckets of 1 to 2,500 entries must still
-    /// be found with its count, and its nearest neighbours (the next slot's first value, the
-    /// last hash bit flipped) not.
+    /// Each stage prefetches only what the next reads: every stored hash of buckets of 1
+    /// to 2,500 entries must still be found with its count, and its nearest non-members not
+    /// (the last bit a compact index keeps flipped; the same value one slot up and one slot
+    /// down, which a slot's range one entry too wide or too early would reach).
     @Test(arguments: [IndexFormat.full, .compact])
     func batchFindsEveryStoredHashAndNoNeighbour(_ format: IndexFormat) throws {
         let directory = try TemporaryDirectory()
@@ -136,18 +136,23 @@ import Testing
         let stored = Set(entries.map(\.digest))
         let counts = index.counts(of: entries.map(\.digest))
         #expect(zip(counts, entries).filter { $0 != $1.count }.count == 0, "stored hashes answered wrongly")
+        let bucketSizes = Dictionary(grouping: entries, by: \.digest.prefix).mapValues(\.count)
         let neighbours = entries.flatMap { entry in
-            var lastBit = entry.digest, nextSlot = entry.digest
-            lastBit.high ^= 1 << 0  // the 64th bit: the last one a compact index keeps
-            nextSlot.high &+= 1 << 33  // the next slot of the 2,500-entry bucket (d = 11)
-            return [lastBit, nextSlot].filter { !stored.contains($0) && $0.prefix == entry.digest.prefix }
+            let n = bucketSizes[entry.digest.prefix]!
+            // The slot is the d = ⌊log₂ n⌋ bits after the 20-bit prefix: its lowest is bit 44 − d.
+            let slot = UInt64(1) << (44 - (Int.bitWidth - 1 - n.leadingZeroBitCount))
+            var lastBit = entry.digest, slotUp = entry.digest, slotDown = entry.digest
+            lastBit.high ^= 1  // the 64th bit: the last one a compact index keeps
+            slotUp.high &+= slot
+            slotDown.high &-= slot
+            return [lastBit, slotUp, slotDown].filter { !stored.contains($0) && $0.prefix == entry.digest.prefix }
         }
         #expect(neighbours.count > entries.count)
         #expect(index.counts(of: neighbours).filter { $0 != 0 }.count == 0, "neighbours found")
     }
 
     /// Shorter than the pipeline's depth: every stage must still run for each query.
-    @Test(arguments: [0, 1, 2, 7, 8, 9, 23, 24, 25])
+    @Test(arguments: [0, 1, 2, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33])
     func batchesOfAnyLengthAreAnsweredWhole(_ length: Int) throws {
         let directory = try TemporaryDirectory()
         let entries = IndexRoundTripTests.entries(.sha1, seed: 4)

@@ -9,7 +9,7 @@ name=${1:-}
 case "$name" in
     index)      # in-process lookups (ordo-one/benchmark, the Benchmarks package); `index thresholds check` against the committed ones
         cd Benchmarks && exec swift package --disable-sandbox --allow-writing-to-package-directory benchmark "$@" --target IndexBenchmarks ;;
-    lookups)    # single against batch lookups on an existing index: lookups INDEX [QUERIES] [ROUNDS]
+    lookups)    # single against batch lookups on an existing index: lookups INDEX [QUERIES] [ROUNDS] [QUERYFILE]
         exec swift run -c release --package-path Benchmarks LookupTiming "$@" ;;
     floor)      # the range formatter's floor: floor INDEX PREFIXES
         exec swift run -c release --package-path Benchmarks RangeFormatterFloor "$@" ;;
@@ -31,7 +31,7 @@ case "$name" in
         exec bash tools/bench/full-size.sh "$@" ;;
     memory)     # the daemon's RssAnon under pipelined requests: memory BINARY INDEX PORT REQUESTS CONNECTIONS
         exec python3 tools/bench/memory-probe.py "$@" ;;
-    latency)    # one dependent random read in an index's map: latency INDEX [huge]
+    latency)    # one dependent random read in an index's map, then 2–32 interleaved: latency INDEX [huge]
         cc -O2 -o /tmp/breachdb-memory-latency tools/bench/memory-latency.c
         exec /tmp/breachdb-memory-latency "$@" ;;
     *)
