@@ -51,12 +51,17 @@ struct HotRouteConnectionState {
     /// The request whose answer the router is writing (its head is out, its end is not).
     /// `nil` also for an answer to no request: Hummingbird's 400 to bytes that are no request.
     private var routerAnswering: RouterRequest?
-    /// Request parts decoded while too many answers were queued, taken up as they leave.
+    /// Request parts decoded while too many answers were queued, or behind a hot request
+    /// judged on its head that waits for the router's answers (`waitsForRouter`), taken up
+    /// once those are out.
     private var heldParts = CircularBuffer<HTTPServerRequestPart>()
+    /// Whether the held parts wait for the router to answer every request it was given.
+    private var waitsForRouter = false
     /// Whether a read was asked for while held: it is made once the held parts are answered.
     private var readHeld = false
     private var isResuming = false
-    /// Whether the decoder failed behind held parts: the error is passed on after them.
+    /// Whether the decoder failed behind held parts or unsent answers: the error is passed on
+    /// once those are out (Hummingbird answers it and closes, which would drop them).
     private var errorHeld = false
     /// Whether held parts were taken up since the last read-complete of a resumption.
     private var resumedParts = false
@@ -65,6 +70,10 @@ struct HotRouteConnectionState {
     private var heldEvents: [HeldEvent] = []
     /// Whether graceful shutdown was asked for: no request is read past the one under way.
     private var isQuiescing = false
+    /// Whether the connection closes once the refusal made on a head alone is sent: no
+    /// request part is taken up past it. (After a request that does not keep the connection
+    /// alive, NIO's decoder itself takes nothing more: RFC 9112 §9.6.)
+    private(set) var isClosing = false
     private var needsFlush = false
     /// When the last request part arrived or the last answer was written or sent.
     private var lastActivity: NIODeadline
@@ -83,17 +92,23 @@ struct HotRouteConnectionState {
 
     private var isBackedUp: Bool { unsentAnswers >= maximumQueuedAnswers }
 
+    /// Whether request parts are held rather than taken up now.
+    private var isHolding: Bool { isBackedUp || waitsForRouter }
+
     /// Whether an answer of the handler is being read or sent, or requests already read wait
     /// to be answered (answers sent during a resumption would otherwise let events pass
     /// before the held requests are taken up).
     private var isAnswering: Bool {
         if case .hot = reading { return true }
-        return unsentAnswers > 0 || !heldParts.isEmpty
+        return unsentAnswers > 0 || !heldParts.isEmpty || errorHeld
     }
 
-    /// Whether the router holds a request read whole that it has not yet answered: only that
-    /// keeps a quiet connection open (an account route may wait on its database).
+    /// Whether the router holds a request read whole that it has not yet begun to answer:
+    /// only that keeps a quiet connection open (an account route may wait on its database).
+    /// An answer whose head is written is the client's to take, and counts as idle when it
+    /// stalls, like a hot answer unsent.
     private var isRouterAnswering: Bool {
+        guard routerAnswering == nil else { return false }
         if case .forwarding = reading { return routerRequestCount > 1 }
         return routerRequestCount > 0
     }
@@ -109,36 +124,41 @@ struct HotRouteConnectionState {
     enum ReceiveAction: Equatable {
         /// Process the part now (`head(_:route:started:)`, `body(_:)`, `end(_:)`).
         case process
-        /// Too many answers are queued: the part waits until they leave.
+        /// Too many answers are queued, or the router's must go first: the part waits.
         case hold
+        /// The connection closes once its answers are out: the part is not taken up.
+        case drop
     }
 
     /// A request part arrives from the decoder.
     mutating func received(_ part: HTTPServerRequestPart, now: NIODeadline) -> ReceiveAction {
+        guard !isClosing else { return .drop }
         lastActivity = now
         switch part {
         case .head: requestStarted = now
         case .body: break
         case .end: requestStarted = nil
         }
-        guard isBackedUp || !heldParts.isEmpty else { return .process }
+        guard isHolding || !heldParts.isEmpty else { return .process }
         heldParts.append(part)
         return .hold
     }
 
-    /// Whether shutting down, with no request part-read, leaves nothing to read: a client
-    /// that keeps pipelining would otherwise always have an answer unsent, and the held
-    /// shutdown would never pass.
+    /// Whether shutting down, with no request part-read (being read or held), leaves nothing
+    /// to read: a client that keeps pipelining would otherwise always have an answer unsent,
+    /// and the held shutdown would never pass.
     private var readsNoMore: Bool {
         guard isQuiescing, case .idle = reading else { return false }
-        return true
+        guard let last = heldParts.last else { return true }
+        if case .end = last { return true }
+        return false
     }
 
     /// Whether the handler passes a read on to the socket; held while answers are queued,
     /// dropped when shutting down between requests.
     mutating func readRequested() -> Bool {
         guard !readsNoMore else { return false }
-        guard isBackedUp || !heldParts.isEmpty else { return true }
+        guard isHolding || !heldParts.isEmpty else { return true }
         readHeld = true
         return false
     }
@@ -146,8 +166,12 @@ struct HotRouteConnectionState {
     enum RequestAction {
         /// The part is kept: a hot request's head or body.
         case keep
-        /// The part is kept, and its client waits for `100 Continue` before sending the body.
-        case keepAndSendContinue
+        /// The head is kept, and its client waits for `100 Continue` before sending the body:
+        /// apply the policy to the head now (`declaredTooLarge`: its `Content-Length` is over
+        /// the limit), then answer the refusal, if any (`refused()`), or send `100 Continue`.
+        case judge(HotRouteHandler.Route, HTTPRequestHead, declaredTooLarge: Bool, started: UInt64)
+        /// The head waits, held, for the router's answers to the requests before it.
+        case wait
         /// Pass these parts on to the router (heads as it should take them); write
         /// `100 Continue` first if told.
         case forward([HTTPServerRequestPart], sendContinue: Bool)
@@ -158,23 +182,46 @@ struct HotRouteConnectionState {
     /// A request head; `route` tells whether it is a hot route's (evaluated only when it can
     /// be answered here: with a router request still unanswered it goes to the router, so
     /// that answers keep the order of requests); `bodyLimit` is the most a hot request may carry.
+    ///
+    /// A hot request whose client waits for `100 Continue` is judged on its head (RFC 9110
+    /// §10.1.1: a refusal instead of `100`), even behind router requests: it then waits for
+    /// their answers, held, so that its own answer keeps its place.
     mutating func head(
         _ head: HTTPRequestHead, route: @autoclosure () -> HotRouteHandler.Route?, started: @autoclosure () -> UInt64,
         bodyLimit: Int
     ) -> RequestAction {
-        if case .idle = reading, routerRequestCount == 0, let route = route() {
-            if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > bodyLimit {
-                // Too large to be a hot request: the router answers 413, and its client is
-                // not invited to upload a body that is refused.
-                reading = .forwarding
-                return .forward([.head(routerTakes(head, owesContinue: false))], sendContinue: false)
-            }
-            reading = .hot(route, head, body: ByteBuffer(), started: started())
-            return head.expectsContinue ? .keepAndSendContinue : .keep
+        let expectsContinue = head.expectsContinue
+        guard case .idle = reading, routerRequestCount == 0 || expectsContinue, let route = route() else {
+            reading = .forwarding
+            let forwarded = routerTakes(head, owesContinue: expectsContinue)
+            return .forward([.head(forwarded)], sendContinue: sendsContinueNow())
         }
-        reading = .forwarding
-        let forwarded = routerTakes(head, owesContinue: head.expectsContinue)
-        return .forward([.head(forwarded)], sendContinue: sendsContinueNow())
+        guard routerRequestCount == 0 else {
+            heldParts.prepend(.head(head))
+            waitsForRouter = true
+            return .wait
+        }
+        let declaredTooLarge =
+            head.headers.first(name: "Content-Length").flatMap(Int.init).map { $0 > bodyLimit } ?? false
+        if declaredTooLarge, !expectsContinue {
+            // Too large to be a hot request, its body on the way: the router reads it and answers 413.
+            reading = .forwarding
+            return .forward([.head(routerTakes(head, owesContinue: false))], sendContinue: false)
+        }
+        let started = started()
+        reading = .hot(route, head, body: ByteBuffer(), started: started)
+        guard expectsContinue else { return .keep }
+        return .judge(route, head, declaredTooLarge: declaredTooLarge, started: started)
+    }
+
+    /// The request judged on its head is refused: its answer closes the connection, and
+    /// nothing more is taken up, the body its client may send after all included (RFC 9110
+    /// §10.1.1 lets a server that refuses a request on its head close instead of reading it).
+    mutating func refused() {
+        reading = .idle
+        requestStarted = nil
+        isClosing = true
+        heldParts.removeAll()
     }
 
     /// A part of a request's body; `bodyLimit` is the most a hot request may carry.
@@ -250,14 +297,15 @@ struct HotRouteConnectionState {
     enum ErrorAction: Equatable {
         /// Pass the error on, then these events.
         case fire(release: [HeldEvent])
-        /// Request parts decoded before the error are held: it waits behind them
-        /// (`ResumeStep.error`), or the router's 400 and close would overtake their answers.
+        /// Request parts decoded before the error are held, or answers unsent: it waits
+        /// until they are out (`ResumeStep.error`), or the router's 400 and close would
+        /// overtake or drop their answers.
         case hold
     }
 
     /// The decoder failed (bytes that are no request).
     mutating func errorCaught() -> ErrorAction {
-        guard heldParts.isEmpty else {
+        guard heldParts.isEmpty, unsentAnswers == 0 else {
             errorHeld = true
             return .hold
         }
@@ -309,7 +357,8 @@ struct HotRouteConnectionState {
 
     /// The router writes an answer's head; returns the request it answers when it is the final
     /// head (a 1xx other than 101 is followed by the final answer's head).
-    mutating func routerAnswerHead(status: HTTPResponseStatus) -> RouterRequest? {
+    mutating func routerAnswerHead(status: HTTPResponseStatus, now: NIODeadline) -> RouterRequest? {
+        lastActivity = now
         guard status.code >= 200 || status == .switchingProtocols, let request = routerRequests.popFirst() else {
             return nil
         }
@@ -320,10 +369,16 @@ struct HotRouteConnectionState {
     /// Whether the router's answer being written answers a HEAD: its body is dropped.
     var dropsRouterBody: Bool { routerAnswering?.isHead ?? false }
 
+    /// The router writes a part of an answer's body.
+    mutating func routerAnswerBodyWritten(now: NIODeadline) { lastActivity = now }
+
     /// The router's answer ends; whether the next router request is owed `100 Continue` now.
+    /// Request parts waiting for the router's answers are taken up (`startResuming`) once
+    /// the last one ends.
     mutating func routerAnswerEnded(now: NIODeadline) -> Bool {
         routerAnswering = nil
         lastActivity = now
+        if routerRequestCount == 0 { waitsForRouter = false }
         guard routerRequests.first?.owesContinue == true else { return false }
         routerRequests[routerRequests.startIndex].owesContinue = false
         return true
@@ -334,7 +389,7 @@ struct HotRouteConnectionState {
     /// Whether to take up held parts or a held read now (not while already doing so: answers
     /// sent during the resumption call back here, and the loop under way takes them up).
     mutating func startResuming() -> Bool {
-        guard !heldParts.isEmpty || readHeld, !isResuming else { return false }
+        guard !heldParts.isEmpty || readHeld || errorHeld, !isResuming else { return false }
         isResuming = true
         resumedParts = false
         return true
@@ -345,7 +400,8 @@ struct HotRouteConnectionState {
         case process(HTTPServerRequestPart)
         /// As at the end of a read: answers are flushed, and the router takes what it was given.
         case readComplete
-        /// The held parts are all taken up: pass on the error held behind them, then these events.
+        /// The held parts are all taken up and their answers sent: pass on the error held
+        /// behind them, then these events.
         case error(release: [HeldEvent])
         /// All held parts are answered: make the read held meanwhile. The resumption is over.
         case read
@@ -354,7 +410,7 @@ struct HotRouteConnectionState {
     }
 
     mutating func nextResumeStep() -> ResumeStep {
-        if !isBackedUp, let part = heldParts.popFirst() {
+        if !isHolding, let part = heldParts.popFirst() {
             resumedParts = true
             return .process(part)
         }
@@ -362,12 +418,12 @@ struct HotRouteConnectionState {
             resumedParts = false
             return .readComplete
         }
-        if errorHeld, heldParts.isEmpty {
+        if errorHeld, heldParts.isEmpty, unsentAnswers == 0 {
             errorHeld = false
             return .error(release: failed())
         }
         isResuming = false
-        guard readHeld, heldParts.isEmpty, !isBackedUp, !readsNoMore else { return .done }
+        guard readHeld, heldParts.isEmpty, !isHolding, !readsNoMore else { return .done }
         readHeld = false
         return .read
     }

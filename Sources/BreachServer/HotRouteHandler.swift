@@ -45,8 +45,10 @@ import NIOHTTP1
 /// - shutdown and half-close: a graceful-shutdown request, or the client's end of input, waits
 ///   until the answer being read or sent is out (Hummingbird closes the connection on either);
 /// - `Expect: 100-continue`: answered `100 Continue` once the request is next to be answered;
-/// - a decoder error behind held requests waits for them: Hummingbird answers it with 400 and
-///   closes, which would drop their answers.
+///   a check the policy refuses on its head (a declared body over the limit, a token
+///   refused) is answered with the refusal instead, and the connection closed once it is sent;
+/// - a decoder error behind held requests or unsent answers waits until those answers are
+///   sent: Hummingbird answers it with 400 and closes, which would drop them.
 final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -119,7 +121,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let part = unwrapInboundIn(data)
         switch state.received(part, now: context.eventLoop.now) {
         case .process: process(part, context: context)
-        case .hold: break
+        case .hold, .drop: break
         }
     }
 
@@ -155,13 +157,17 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .end(let trailers): action = state.end(trailers)
         }
         switch action {
-        case .keep: break
-        case .keepAndSendContinue:
-            // A client the tokens refuse is not invited to upload: its body, if it sends it
-            // after all, is answered 401 like any refused check.
-            guard case .head(let head) = part, route(of: head) == .check,
-                routes.policy.authorize(head.headers.joined("Authorization")) != nil
+        case .keep, .wait: break
+        case .judge(let route, let head, let declaredTooLarge, let started):
+            // A check refused on its head (a declared body over the limit, a token refused)
+            // is answered now, so that its client neither uploads a body that is refused nor
+            // waits for a `100 Continue` that never comes; the refusals in the router's order.
+            guard route == .check,
+                declaredTooLarge || routes.policy.authorize(head.headers.joined("Authorization")) != nil
             else { return writeContinue(context: context) }
+            let refusal = self.refusal(route, head, context: context) ?? JSONBody.tooLarge(limit: CheckRoutes.bodyLimit)
+            state.refused()
+            respond(Answer(refusal: refusal), route: route, to: head, closing: true, started: started, context: context)
         case .forward(let parts, let sendContinue):
             if sendContinue { writeContinue(context: context) }
             forward(parts, context: context)
@@ -170,21 +176,32 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 forward(state.handOver([.head(head), .body(body), .end(trailers)]), context: context)
                 return
             }
-            // The policy's refusals in the router's order, before any work: the rate limit,
-            // then `/v1`'s tokens. A refused request makes no answer and touches no cache.
-            let refusal =
-                routes.policy.charge(
-                    path: route.template,
-                    client: routes.policy.client(
-                        peer: context.channel.remoteAddress,
-                        forwardedFor: head.headers["X-Forwarded-For"]))
-                ?? (route == .check ? routes.policy.authorize(head.headers.joined("Authorization")) : nil)
-            let sent = refusal.map(Answer.init(refusal:)) ?? answer(to: request)
-            write(sent, for: head, context: context)
-            routes.policy.record(
-                route: route.template, method: HTTPRequest.Method(head.method.rawValue) ?? .get, status: sent.status,
-                since: started)
+            // The policy's refusals before any work: a refused request makes no answer and
+            // touches no cache.
+            let sent = refusal(route, head, context: context).map(Answer.init(refusal:)) ?? answer(to: request)
+            respond(sent, route: route, to: head, closing: !head.isKeepAlive, started: started, context: context)
         }
+    }
+
+    /// The policy's refusal of a hot request, if any, in the router's order: the rate limit
+    /// (which charges the request), then `/v1`'s tokens.
+    private func refusal(_ route: Route, _ head: HTTPRequestHead, context: ChannelHandlerContext) -> APIError? {
+        routes.policy.charge(
+            path: route.template,
+            client: routes.policy.client(
+                peer: context.channel.remoteAddress, forwardedFor: head.headers["X-Forwarded-For"]))
+            ?? (route == .check ? routes.policy.authorize(head.headers.joined("Authorization")) : nil)
+    }
+
+    /// Writes the answer to a hot request and records it.
+    private func respond(
+        _ answer: Answer, route: Route, to head: HTTPRequestHead, closing: Bool, started: UInt64,
+        context: ChannelHandlerContext
+    ) {
+        write(answer, for: head, closing: closing, context: context)
+        routes.policy.record(
+            route: route.template, method: HTTPRequest.Method(head.method.rawValue) ?? .get, status: answer.status,
+            since: started)
     }
 
     /// Passes parts on to the router, then the events held for a hot request no longer read.
@@ -202,7 +219,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(var head):
-            if let request = state.routerAnswerHead(status: head.status) {
+            if let request = state.routerAnswerHead(status: head.status, now: context.eventLoop.now) {
                 // HTTP types carry no version or connection: the router answers as the hot path would.
                 head.version = request.version
                 if !request.keepAlive, request.version != .http1_0 {
@@ -218,11 +235,13 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             promise?.succeed()
             return
         case .body:
-            break
+            state.routerAnswerBodyWritten(now: context.eventLoop.now)
         case .end:
             context.write(data, promise: promise)
             // The next request's client may be waiting for `100 Continue` to send its body.
             if state.routerAnswerEnded(now: context.eventLoop.now) { writeContinue(context: context) }
+            // Or a request held until the router's answers were out is taken up.
+            resume(context: context)
             return
         }
         context.write(data, promise: promise)
@@ -343,9 +362,10 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Writes `answer` as bytes below NIO's HTTP/1 encoder: its head is encoded once with
     /// the answer, and encoding it again per request cost about a tenth of the daemon's time
     /// on `/range` in `perf` profiles (docs/benchmarks.md).
-    private func write(_ answer: Answer, for request: HTTPRequestHead, context: ChannelHandlerContext) {
+    private func write(
+        _ answer: Answer, for request: HTTPRequestHead, closing: Bool, context: ChannelHandlerContext
+    ) {
         guard let output = responseEncoder else { return }
-        let closing = !request.isKeepAlive
         let isHTTP1_0 = request.version == .http1_0
         var head = context.channel.allocator.buffer(capacity: answer.encodedHead.readableBytes + 64)
         head.writeStaticString(isHTTP1_0 ? "HTTP/1.0" : "HTTP/1.1")

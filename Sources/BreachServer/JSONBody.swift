@@ -15,11 +15,15 @@ public enum JSONBody {
         do {
             buffer = try await request.collectBody(upTo: limit)
         } catch {
-            throw APIError(
-                status: .contentTooLarge, code: "body_too_large",
-                message: "request bodies are limited to \(limit) bytes")
+            throw tooLarge(limit: limit)
         }
         return try decode(buffer)
+    }
+
+    /// The 413 to a request whose body is over `limit` bytes, read or declared.
+    static func tooLarge(limit: Int) -> APIError {
+        APIError(
+            status: .contentTooLarge, code: "body_too_large", message: "request bodies are limited to \(limit) bytes")
     }
 
     /// Decodes a whole JSON body; 400 if it is not the expected object.

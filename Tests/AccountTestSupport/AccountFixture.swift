@@ -270,12 +270,15 @@ public final class AccountFixture: Sendable {
         _ name: String, on kind: StoreKind, phone: String? = nil, password: String = goodPassword,
         failedSignIns: Int = 0, checker: (any BreachChecker)? = nil,
         configure: (inout AccountConfiguration) -> Void = { _ in },
+        sourceLocation: SourceLocation = #_sourceLocation,
         _ body: (AccountFixture, _ login: String, _ session: IssuedSession) async throws -> Value
     ) async throws -> Value {
         try await withAdministrator(kind, checker: checker, configure: configure) { fixture, administrator in
             let session = try await fixture.activeUser(name, phone: phone, password: password, by: administrator)
             let login = fixture.address(name)
-            if failedSignIns > 0 { await fixture.failSignIns(login, times: failedSignIns) }
+            if failedSignIns > 0 {
+                await fixture.failSignIns(login, times: failedSignIns, sourceLocation: sourceLocation)
+            }
             return try await body(fixture, login, session)
         }
     }
@@ -305,7 +308,7 @@ public final class AccountFixture: Sendable {
         }
     }
 
-    /// ``withActiveUser(_:on:phone:password:failedSignIns:checker:configure:_:)`` with a password
+    /// ``withActiveUser(_:on:phone:password:failedSignIns:checker:configure:sourceLocation:_:)`` with a password
     /// reset asked for (R1): its e-mail waits in the outbox, not yet sent. `body` is given the
     /// user's login.
     public static func withPendingReset(
@@ -317,7 +320,7 @@ public final class AccountFixture: Sendable {
         }
     }
 
-    /// ``withActiveUser(_:on:phone:password:failedSignIns:checker:configure:_:)`` with a password
+    /// ``withActiveUser(_:on:phone:password:failedSignIns:checker:configure:sourceLocation:_:)`` with a password
     /// reset asked for and its e-mail sent (R1): `body` is given the user's login and the
     /// token of the e-mailed link.
     public static func withResetLink(

@@ -103,10 +103,10 @@ import Testing
             return
         }
         #expect(state.routerRequestCount == 2)
-        let first = state.routerAnswerHead(status: .ok)
+        let first = state.routerAnswerHead(status: .ok, now: Self.start)
         #expect(first != nil)
         _ = state.routerAnswerEnded(now: Self.start)
-        let second = state.routerAnswerHead(status: .ok)
+        let second = state.routerAnswerHead(status: .ok, now: Self.start)
         #expect(second != nil)
         _ = state.routerAnswerEnded(now: Self.start)
         #expect(state.routerRequestCount == 0)
@@ -115,7 +115,7 @@ import Testing
     /// Hummingbird's 400 to bytes that are no request answers none of the router's requests.
     @Test func aRouterAnswerToNoRequestLeavesTheCountAtZero() {
         var state = state()
-        let answered = state.routerAnswerHead(status: .badRequest)
+        let answered = state.routerAnswerHead(status: .badRequest, now: Self.start)
         #expect(answered == nil)
         _ = state.routerAnswerEnded(now: Self.start)
         #expect(state.routerRequestCount == 0)
@@ -128,9 +128,9 @@ import Testing
     @Test func aRouterAnswerToHeadDropsItsBodyAndTellsTheVersion() {
         var state = state()
         _ = request(head(.HEAD, version: .http1_0), route: nil, into: &state)
-        let interim = state.routerAnswerHead(status: .continue)
+        let interim = state.routerAnswerHead(status: .continue, now: Self.start)
         #expect(interim == nil)  // an interim answer
-        let request = state.routerAnswerHead(status: .ok)
+        let request = state.routerAnswerHead(status: .ok, now: Self.start)
         #expect(request?.isHead == true)
         #expect(request?.version == .http1_0)
         #expect(request?.keepAlive == false)
@@ -291,7 +291,8 @@ import Testing
     }
 
     /// Bytes that are no request, decoded behind held requests, fail the connection only once
-    /// those are answered; a held hot head left without its end by the error ends then too.
+    /// those are taken up and the answers before it sent; a held hot head left without its
+    /// end by the error ends then too.
     @Test func anErrorWaitsBehindHeldPartsThenEndsAHotRequestLeftOpen() {
         var state = state()
         for _ in 0..<2 {
@@ -304,8 +305,15 @@ import Testing
         #expect(action == .hold)
         _ = state.answerSent(closing: false, now: Self.start)
         guard takeUpHeldHead(route: .check, in: &state) else { return }
-        guard case .readComplete = state.nextResumeStep(), case .error = state.nextResumeStep() else {
-            Issue.record("the error was not passed on after the held parts")
+        guard case .readComplete = state.nextResumeStep(), case .done = state.nextResumeStep() else {
+            Issue.record("the error was passed on before the answer still unsent")
+            return
+        }
+        _ = state.answerSent(closing: false, now: Self.start)
+        let resumingAgain = state.startResuming()
+        #expect(resumingAgain)
+        guard case .error = state.nextResumeStep() else {
+            Issue.record("the error was not passed on after the held parts and their answers")
             return
         }
         guard case .idle = state.reading else {
@@ -318,13 +326,14 @@ import Testing
 
     static let expecting: HTTPHeaders = ["Expect": "100-continue", "Content-Length": "2"]
 
-    @Test func aHotRequestThatExpectsContinueIsSentItAtOnce() {
+    /// The handler applies the policy to the head, then sends `100 Continue` or the refusal.
+    @Test func aHotRequestThatExpectsContinueIsJudgedOnItsHeadAtOnce() {
         var state = state()
         guard
-            case .keepAndSendContinue = state.head(
-                head(.POST, "/v1/check", Self.expecting), route: .check, started: 0, bodyLimit: Self.bodyLimit)
+            case .judge(.check, _, declaredTooLarge: false, started: 7) = state.head(
+                head(.POST, "/v1/check", Self.expecting), route: .check, started: 7, bodyLimit: Self.bodyLimit)
         else {
-            Issue.record("no 100 Continue")
+            Issue.record("the head was not judged")
             return
         }
     }
@@ -340,16 +349,15 @@ import Testing
             return
         }
         _ = state.handOver([.head(post), .body(ByteBuffer(string: "{}")), .end(nil)])
-        let answered = state.routerAnswerHead(status: .badRequest)
+        let answered = state.routerAnswerHead(status: .badRequest, now: Self.start)
         #expect(answered?.owesContinue == false)
     }
 
-    /// A declared body over the hot path's limit is refused by the router (413): its client
-    /// is not invited to send it.
-    @Test func aHotRequestDeclaringABodyOverTheLimitGoesToTheRouterWithoutContinue() {
+    /// A declared body over the hot path's limit whose client sends it anyway is the
+    /// router's to refuse (413), once read past the limit; none is invited.
+    @Test func aHotRequestDeclaringABodyOverTheLimitWithoutExpectationGoesToTheRouter() {
         var state = state()
-        let post = head(
-            .POST, "/v1/check", ["Expect": "100-continue", "Content-Length": String(Self.bodyLimit + 1)])
+        let post = head(.POST, "/v1/check", ["Content-Length": String(Self.bodyLimit + 1)])
         guard
             case .forward(let parts, sendContinue: false) = state.head(
                 post, route: .check, started: 0, bodyLimit: Self.bodyLimit), parts.count == 1
@@ -357,7 +365,7 @@ import Testing
             Issue.record("the head was kept, or 100 Continue sent")
             return
         }
-        let answered = state.routerAnswerHead(status: .payloadTooLarge)
+        let answered = state.routerAnswerHead(status: .payloadTooLarge, now: Self.start)
         #expect(answered?.owesContinue == false)
     }
 
@@ -371,10 +379,10 @@ import Testing
             Issue.record("100 Continue before the earlier answer")
             return
         }
-        _ = state.routerAnswerHead(status: .ok)
+        _ = state.routerAnswerHead(status: .ok, now: Self.start)
         let continues = state.routerAnswerEnded(now: Self.start)
         #expect(continues)
-        _ = state.routerAnswerHead(status: .ok)
+        _ = state.routerAnswerHead(status: .ok, now: Self.start)
         let continuesAgain = state.routerAnswerEnded(now: Self.start)
         #expect(!continuesAgain)
     }
@@ -419,7 +427,7 @@ import Testing
         _ = request(head(.GET, "/v1/index"), route: nil, into: &state)
         let late = Self.start + Self.idleTimeout * 3
         #expect(state.idleCheck(now: late) == .check(at: late + Self.idleTimeout))
-        _ = state.routerAnswerHead(status: .ok)
+        _ = state.routerAnswerHead(status: .ok, now: Self.start)
         _ = state.routerAnswerEnded(now: late)
         #expect(state.idleCheck(now: late + Self.idleTimeout) == .close)
     }
