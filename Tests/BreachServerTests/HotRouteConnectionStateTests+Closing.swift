@@ -106,13 +106,7 @@ extension HotRouteConnectionStateTests {
         let readsNow = state.readRequested()
         #expect(!readsNow)
         _ = state.answerSent(closing: false, now: Self.start)
-        let resuming = state.startResuming()
-        #expect(resuming)
-        guard case .process(.head(let taken)) = state.nextResumeStep() else {
-            Issue.record("the held head was not taken up")
-            return
-        }
-        _ = state.head(taken, route: .check, started: 0, bodyLimit: Self.bodyLimit)
+        guard takeUpHeldHead(route: .check, in: &state) else { return }
         guard case .readComplete = state.nextResumeStep(), case .read = state.nextResumeStep() else {
             Issue.record("the read asked for while shutting down was dropped")
             return
