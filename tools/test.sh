@@ -30,7 +30,7 @@ fi
 
 # The tree is formatted (.swift-format; `swift format format --in-place --recursive …` fixes it).
 swift format lint --strict --recursive Package.swift Sources Tests Benchmarks/Package.swift \
-    Benchmarks/IndexBenchmarks Benchmarks/RangeFormatterFloor Benchmarks/SignInTiming tools/generate-dump
+    Benchmarks/IndexBenchmarks Benchmarks/LookupTiming Benchmarks/RangeFormatterFloor Benchmarks/SignInTiming tools/generate-dump
 swift test
 python3 -m pytest -q Tests/clients
 # The pages in a real browser: Debian's chromium and chromium-driver (installed here when
