@@ -44,10 +44,7 @@ extension HotRouteConnectionStateTests {
         #expect(body == .drop)
         let next = state.received(.head(head()), now: Self.start)
         #expect(next == .drop)
-        let flushNow = state.answerWritten(closing: true, now: Self.start)
-        #expect(flushNow)
-        let sent = state.answerSent(closing: true, now: Self.start)
-        #expect(sent == .close)
+        expectClosingAnswerFlushedThenClosed(in: &state)
     }
 
     /// Behind a router request, a hot request that expects `100 Continue` waits, held, for

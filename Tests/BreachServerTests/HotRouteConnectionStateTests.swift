@@ -58,6 +58,17 @@ import Testing
         return true
     }
 
+    /// Writes an answer that closes the connection: it must be flushed at once, and the
+    /// connection closed once it is sent.
+    func expectClosingAnswerFlushedThenClosed(
+        in state: inout State, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let flushNow = state.answerWritten(closing: true, now: Self.start)
+        #expect(flushNow, sourceLocation: sourceLocation)
+        let sent = state.answerSent(closing: true, now: Self.start)
+        #expect(sent == .close, sourceLocation: sourceLocation)
+    }
+
     @Test func aHotRequestIsKeptUntilItsEndThenAnswered() {
         var state = state()
         let post = head(.POST, "/v1/check")
@@ -188,10 +199,7 @@ import Testing
     @Test func anAnswerThatClosesIsFlushedAtOnceAndClosesWhenSent() {
         var state = state()
         _ = request(head(), route: .range, into: &state)
-        let flushNow = state.answerWritten(closing: true, now: Self.start)
-        #expect(flushNow)
-        let sent = state.answerSent(closing: true, now: Self.start)
-        #expect(sent == .close)
+        expectClosingAnswerFlushedThenClosed(in: &state)
     }
 
     @Test func answersWrittenDuringAReadAreFlushedAtItsEnd() {
