@@ -10,7 +10,7 @@ import Testing
 
 @testable import AccountMail
 
-@Suite("Messages (R7, R8)", .dropsTestDatabases)
+@Suite("Messages (R7, R8)", .dropsTestDatabases, .accountTestTimeLimit)
 struct MessageDeliveryTests {
     @Test(
         "R7: after a reset the user gets a confirmation e-mail and a confirmation SMS (HTTP webhook)",

@@ -6,7 +6,7 @@ import Testing
 
 @testable import AccountStorage
 
-@Suite("Secrets and storage", .dropsTestDatabases)
+@Suite("Secrets and storage", .dropsTestDatabases, .accountTestTimeLimit)
 struct StoredSecretsTests {
     @Test("Tokens and codes are stored only as hashes; the audit log holds no secret", arguments: StoreKind.all)
     func secretsAreNotStored(kind: StoreKind) async throws {

@@ -66,3 +66,9 @@ public struct DropsTestDatabases: SuiteTrait, TestTrait, TestScoping {
 extension Trait where Self == DropsTestDatabases {
     public static var dropsTestDatabases: Self { Self() }
 }
+
+extension Trait where Self == TimeLimitTrait {
+    /// A test that hangs (waiting on a store, a pool or the mail sink) fails by name instead of
+    /// holding the whole run; generous, as the slowest take minutes on a loaded 2-core machine.
+    public static var accountTestTimeLimit: Self { .timeLimit(.minutes(5)) }
+}

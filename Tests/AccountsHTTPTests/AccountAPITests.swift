@@ -15,7 +15,7 @@ import Testing
 @testable import AccountsHTTP
 
 /// The account flows over HTTP, through a real HTTP client against a live server.
-@Suite("Account HTTP API", .dropsTestDatabases)
+@Suite("Account HTTP API", .dropsTestDatabases, .accountTestTimeLimit)
 struct AccountAPITests {
     private func json(_ object: [String: String]) -> ByteBuffer {
         ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))

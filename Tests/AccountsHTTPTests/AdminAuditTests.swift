@@ -14,7 +14,7 @@ import Testing
 
 /// Administrators' actions (D1, R5, R6, A5) tell the user by e-mail and leave an audit
 /// row with where they came from; administrators read the log over HTTP.
-@Suite("Administrators' actions: e-mails and the audit log (D1, R6)", .dropsTestDatabases)
+@Suite("Administrators' actions: e-mails and the audit log (D1, R6)", .dropsTestDatabases, .accountTestTimeLimit)
 struct AdminAuditTests {
     @Test("R6: the user is e-mailed when an administrator sets their password", arguments: StoreKind.all)
     func setPasswordTellsTheUser(kind: StoreKind) async throws {

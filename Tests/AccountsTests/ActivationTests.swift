@@ -2,7 +2,7 @@ import AccountTestSupport
 import Accounts
 import Testing
 
-@Suite("Identity and activation (A1–A5, B1)", .dropsTestDatabases)
+@Suite("Identity and activation (A1–A5, B1)", .dropsTestDatabases, .accountTestTimeLimit)
 struct ActivationTests {
     @Test(
         "A2: an invited user gets \"Activate now\", sets a password through the link and is signed in",

@@ -30,7 +30,7 @@ final class ControlledChecker: BreachChecker {
 
 /// Every exit of an attempt that did not check a secret gives the attempt back; only
 /// wrong answers count (L1, L2), whatever refused the request after the reservation.
-@Suite("Attempt settlement (L2, L3, B3)", .dropsTestDatabases)
+@Suite("Attempt settlement (L2, L3, B3)", .dropsTestDatabases, .accountTestTimeLimit)
 struct AttemptSettlementTests {
     /// Runs `body` with a fixture whose breach checker the test controls and an active user `name`.
     private static func withControlledChecker(
@@ -144,10 +144,7 @@ struct AttemptSettlementTests {
             }
         }
     }
-}
 
-@Suite("Bounded hashing work", .dropsTestDatabases)
-struct HashingQueueTests {
     @Test(
         "Past the hashing queue's limit a sign-in is refused busy (503, Retry-After) and its attempt given back (L2)",
         arguments: StoreKind.all)

@@ -8,7 +8,7 @@ import Testing
 
 /// L3's codes bound to the client that asked for them, and stored so that reading the
 /// database gives no code (issue 23, finding 9).
-@Suite("Device code binding", .dropsTestDatabases)
+@Suite("Device code binding", .dropsTestDatabases, .accountTestTimeLimit)
 struct DeviceCodeBindingTests {
     /// The challenge's row: its stored code and the tries taken.
     private func storedChallenge(_ fixture: AccountFixture, _ id: Substring) async throws -> (

@@ -6,7 +6,7 @@ import Testing
 
 /// Guesses are counted before they are checked, whatever the secret (password, device
 /// code, current password) and however many arrive at once.
-@Suite("Guessing limits (L2, L3, R4)", .dropsTestDatabases)
+@Suite("Guessing limits (L2, L3, R4)", .dropsTestDatabases, .accountTestTimeLimit)
 struct GuessingLimitTests {
     @Test(
         "L2: 30 parallel wrong passwords check only the 5 before the lock; no 10th-failure e-mail (L1), no reset required",

@@ -4,7 +4,7 @@ import Testing
 
 /// The per-address mail limit (5 an hour) holds however many requests arrive at once:
 /// counting and queueing are one step for an address on both stores.
-@Suite("Mail per address under parallel requests", .dropsTestDatabases)
+@Suite("Mail per address under parallel requests", .dropsTestDatabases, .accountTestTimeLimit)
 struct MailCapTests {
     @Test("Parallel reset requests for one address queue at most the hour's 5 e-mails", arguments: StoreKind.all)
     func parallelResetRequestsKeepTheCap(kind: StoreKind) async throws {

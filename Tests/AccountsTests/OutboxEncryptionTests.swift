@@ -9,7 +9,7 @@ import Testing
 
 /// Secrets at rest: the outbox holds links and codes sealed (AES-GCM) under the store's
 /// key until they are sent (issue 23, finding 4).
-@Suite("Outbox encryption", .dropsTestDatabases)
+@Suite("Outbox encryption", .dropsTestDatabases, .accountTestTimeLimit)
 struct OutboxEncryptionTests {
     /// Every text value of the outbox rows to `recipient`, as the database returns them.
     private func storedOutbox(_ fixture: AccountFixture, to recipient: String) async throws -> [String] {

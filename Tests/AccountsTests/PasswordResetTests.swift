@@ -2,7 +2,7 @@ import AccountTestSupport
 import Accounts
 import Testing
 
-@Suite("Password reset and change (B2, B4, R1–R4)", .dropsTestDatabases)
+@Suite("Password reset and change (B2, B4, R1–R4)", .dropsTestDatabases, .accountTestTimeLimit)
 struct PasswordResetTests {
     @Test(
         "R1: \"Forgot my password\" e-mails a link that sets a new password; an unknown address gets the same answer and no e-mail",

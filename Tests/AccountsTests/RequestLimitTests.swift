@@ -6,7 +6,7 @@ import Testing
 @testable import Accounts
 
 /// Requests that send mail or make codes are limited per address and per client.
-@Suite("Limits on mail-sending requests", .dropsTestDatabases)
+@Suite("Limits on mail-sending requests", .dropsTestDatabases, .accountTestTimeLimit)
 struct RequestLimitTests {
     @Test(
         "At most 5 sign-up and reset e-mails an hour to one address; the answer does not change",

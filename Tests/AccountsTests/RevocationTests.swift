@@ -3,7 +3,7 @@ import Accounts
 import Testing
 
 /// What a new password ends: known devices, pending device codes and reset links.
-@Suite("Remembered devices and revocation (L3, R3, R4)", .dropsTestDatabases)
+@Suite("Remembered devices and revocation (L3, R3, R4)", .dropsTestDatabases, .accountTestTimeLimit)
 struct RevocationTests {
     @Test("L3: a remembered device is asked for a code again after 30 days", arguments: StoreKind.all)
     func rememberedDevicesExpire(kind: StoreKind) async throws {

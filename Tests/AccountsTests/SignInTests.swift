@@ -2,7 +2,7 @@ import AccountTestSupport
 import Accounts
 import Testing
 
-@Suite("Sign-in and lockout (B3, L1–L4)", .dropsTestDatabases)
+@Suite("Sign-in and lockout (B3, L1–L4)", .dropsTestDatabases, .accountTestTimeLimit)
 struct SignInTests {
     @Test("Unknown login, wrong password and locked account all get one answer", arguments: StoreKind.all)
     func noUserEnumeration(kind: StoreKind) async throws {

@@ -9,7 +9,7 @@ import Testing
 /// (each write's fsync is a large part of a sign-in's time). These tests check the work;
 /// the time itself is a benchmark (`tools/bench/run.sh signin`, docs/benchmarks.md), since
 /// a timed test on a shared machine either fails on load or cannot fail.
-@Suite("Sign-in work does not tell unknown logins apart", .dropsTestDatabases)
+@Suite("Sign-in work does not tell unknown logins apart", .dropsTestDatabases, .accountTestTimeLimit)
 struct SignInWorkTests {
     /// An active user, "known", with no lockout and no reset e-mail, so that every wrong
     /// password is checked: `body` is given their login.
