@@ -521,8 +521,19 @@ public final class AccountFixture: Sendable {
         return components.string!
     }
 
+    /// Drops a test's database, its sessions ended. `WITH (FORCE)` refuses (42501) while an
+    /// autovacuum worker is on the database, which a role without `pg_signal_backend` may not
+    /// end; the worker is done within moments, so the drop is tried again.
     public static func dropDatabase(_ name: String) async throws {
-        try await postgresAdministration("DROP DATABASE \(name) WITH (FORCE)")
+        var attempt = 1
+        while true {
+            do {
+                return try await postgresAdministration("DROP DATABASE \(name) WITH (FORCE)")
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42501" && attempt < 40 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
     }
 
     /// Statements that cannot run in a transaction (CREATE / DROP DATABASE).
