@@ -68,7 +68,8 @@ extension Trait where Self == DropsTestDatabases {
 }
 
 extension Trait where Self == TimeLimitTrait {
-    /// A test that hangs (waiting on a store, a pool or the mail sink) fails by name instead of
+    /// A test that waits for ever (on a store, a pool or the mail sink) fails by name instead of
     /// holding the whole run; generous, as the slowest take minutes on a loaded 2-core machine.
+    /// It cannot catch a stall of the whole process (tools/test.sh bounds that).
     public static var accountTestTimeLimit: Self { .timeLimit(.minutes(5)) }
 }
