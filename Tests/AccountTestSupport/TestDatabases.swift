@@ -68,8 +68,9 @@ extension Trait where Self == DropsTestDatabases {
 }
 
 extension Trait where Self == TimeLimitTrait {
-    /// A test that waits for ever (on a store, a pool or the mail sink) fails by name instead of
-    /// holding the whole run; generous, as the slowest take minutes on a loaded 2-core machine.
-    /// It cannot catch a stall of the whole process (tools/test.sh bounds that).
+    /// A test that waits for ever (on a store, a pool or the mail sink) is reported by name;
+    /// a wait that ignores cancellation still holds the run, and a stall of the whole process
+    /// is beyond it (tools/test.sh bounds both). Generous: the slowest tests take minutes on a
+    /// loaded 2-core machine, set-up and drop of their databases included.
     public static var accountTestTimeLimit: Self { .timeLimit(.minutes(5)) }
 }

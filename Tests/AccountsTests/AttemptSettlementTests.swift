@@ -146,7 +146,7 @@ struct AttemptSettlementTests {
     }
 
     @Test(
-        "Past the hashing queue's limit a sign-in is refused busy (503, Retry-After) and its attempt given back (L2)",
+        "L2: past the hashing queue's limit a sign-in is refused busy with a wait, and its attempt is given back",
         arguments: StoreKind.all)
     func fullQueueRefusesAndReleases(kind: StoreKind) async throws {
         try await AccountFixture.withActiveUser("busy", on: kind) { fixture, login, user in
