@@ -23,9 +23,7 @@ struct HotRouteChannel: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
         let decoder = base.configuration.httpDecoder
         let routes = routes
-        return channel.setOption(ChannelOptions.writeBufferWaterMark, value: Self.writeBufferWaterMark).flatMap {
-            base.setup(channel: channel, logger: logger)
-        }.flatMap { value in
+        return base.setup(channel: channel, logger: logger).flatMap { value in
             var limits = NIOHTTPDecoderLimitConfiguration()
             limits.maxHeaderFieldSize = decoder.maxHeaderFieldSize
             limits.maxHeaderListSize = decoder.maxHeaderListSize
@@ -34,13 +32,6 @@ struct HotRouteChannel: ServerChildChannel {
                 .map { value }
         }
     }
-
-    /// Pending bytes past which the connection reports itself unwritable, above NIO's
-    /// default (64 KiB): a plain range answer at the real density is larger, so each one
-    /// made the channel unwritable and writable again on its way out, two trips through
-    /// the pipeline per answer that showed in `perf` profiles. The hot routes bound what is
-    /// queued by answers (`HotRouteHandler.maximumQueuedAnswers`), not by this.
-    static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 128 << 10, high: 256 << 10)
 
     func handle(value: HTTP1Channel.Value, logger: Logger) async {
         await base.handle(value: value, logger: logger)

@@ -1,16 +1,11 @@
 import HTTPTypes
-import Hummingbird
-import HummingbirdCore
-import Logging
 import NIOCore
-import NIOEmbedded
 import Testing
 
 @testable import BreachServer
 
 /// Refusals are answered from answers made once (`Answer.refusing`), with the bytes an answer
-/// made for the request would have; and the hot routes' connections are set up so that one
-/// range answer does not make them unwritable.
+/// made for the request would have.
 @Suite struct RefusalAnswerTests {
     static func bytes(_ answer: Answer) -> (status: Int, head: String, body: String) {
         (answer.status.code, String(buffer: answer.encodedHead), String(buffer: answer.body))
@@ -55,26 +50,5 @@ import Testing
             #expect(String(buffer: answer.encodedHead).contains("Retry-After: \(seconds)\r\n"))
         }
         #expect(refusals.count == RefusalAnswers.limit)
-    }
-
-    /// NIO's default high-water mark (64 KiB) is below a plain range answer at the real
-    /// density (≈76 KB), which made each such answer flip the channel's writability twice.
-    @Test func theHotRoutesChannelHoldsAWholeRangeAnswerBelowItsHighWaterMark() throws {
-        let fixture = try ServerFixture()
-        let routes = HotRouteHandler.Routes(
-            indexes: fixture.indexes, rangeCache: RangeCache(capacity: 1 << 10),
-            check: CheckRoutes(indexes: fixture.indexes, allowPlaintext: true),
-            policy: RequestPolicy(
-                rateLimit: nil, apiTokens: nil, metrics: RouteMetrics(), logger: Logger(label: "test")),
-            idleTimeout: nil)
-        let channel = EmbeddedChannel()
-        let setup = HotRouteChannel(base: HTTP1Channel(responder: { _, _, _ in }), routes: routes)
-            .setup(channel: channel, logger: Logger(label: "test"))
-        channel.embeddedEventLoop.run()
-        _ = try setup.wait()
-        let waterMark = try channel.getOption(ChannelOptions.writeBufferWaterMark).wait()
-        // Above the largest plain answers of the full Pwned Passwords data, with room.
-        #expect(waterMark.high >= 200 << 10)
-        #expect(waterMark.low < waterMark.high)
     }
 }
