@@ -167,7 +167,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             else { return writeContinue(context: context) }
             let refusal = self.refusal(route, head, context: context) ?? JSONBody.tooLarge(limit: CheckRoutes.bodyLimit)
             state.refused()
-            respond(Answer(refusal: refusal), route: route, to: head, closing: true, started: started, context: context)
+            respond(Answer.refusing(refusal), route: route, to: head, closing: true, started: started, context: context)
         case .forward(let parts, let sendContinue):
             if sendContinue { writeContinue(context: context) }
             forward(parts, context: context)
@@ -178,7 +178,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             // The policy's refusals before any work: a refused request makes no answer and
             // touches no cache.
-            let sent = refusal(route, head, context: context).map(Answer.init(refusal:)) ?? answer(to: request)
+            let sent = refusal(route, head, context: context).map(Answer.refusing) ?? answer(to: request)
             respond(sent, route: route, to: head, closing: !head.isKeepAlive, started: started, context: context)
         }
     }
