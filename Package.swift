@@ -70,7 +70,9 @@ let package = Package(
 
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "BreachHash", dependencies: ["CLibCrypto"]),
-        .target(name: "BreachIndex", dependencies: ["LMDB", "BreachHash", "BreachCheck", "CXXHash", "CMemoryHints"]),
+        .target(
+            name: "BreachIndex",
+            dependencies: ["LMDB", "BreachHash", "BreachCheck", "BreachSupport", "CXXHash", "CMemoryHints"]),
         .target(name: "BreachIngest", dependencies: ["BreachIndex", "BreachHash", "BreachSupport", "CZlib"]),
         // The range API's client side: `breachdb download` into an index (AsyncHTTPClient, zlib and
         // brotli decoding) and the remote breach checker.

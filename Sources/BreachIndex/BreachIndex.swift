@@ -1,4 +1,5 @@
 import BreachHash
+import BreachSupport
 import CMemoryHints
 import Foundation
 import LMDB
@@ -37,7 +38,7 @@ public final class BreachIndex: @unchecked Sendable {
     /// Opens the index at `path` for reading.
     public init(path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw IndexError.missing(path: path) }
-        let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let fileSize = Int(BreachSupport.fileSize(atPath: path) ?? 0)
         let fitsInMemory = fileSize <= Self.memoryLimit / 2
         self.path = path
         do {

@@ -1,4 +1,5 @@
 import BreachHash
+import BreachSupport
 import Foundation
 import LMDB
 
@@ -85,7 +86,7 @@ public final class IndexWriter {
                 mapSize: Self.mapSize, maxDatabases: IndexLayout.databaseCount)
             // A resumed file may be cut off; a new one is its two meta pages.
             try environment.requireWhole(
-                fileSize: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
+                fileSize: Int(BreachSupport.fileSize(atPath: path) ?? 0))
             let transaction = try environment.writeTransaction()
             return (
                 environment, transaction, try transaction.database(named: IndexLayout.bucketsDatabase, create: true)

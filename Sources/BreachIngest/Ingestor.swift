@@ -101,8 +101,7 @@ public final class Ingestor {
             destination.discard()
             throw error
         }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: options.output)
-        summary.fileBytes = (attributes?[.size] as? NSNumber)?.uint64Value ?? 0
+        summary.fileBytes = fileSize(atPath: options.output) ?? 0
         summary.seconds = (ContinuousClock.now - started).timeInterval
         return summary
     }

@@ -52,9 +52,9 @@ final class InputReader: @unchecked Sendable {
         var total: UInt64 = 0
         for input in options.inputs {
             guard input != "-", !isDirectory(input),
-                let size = (try? FileManager.default.attributesOfItem(atPath: input))?[.size] as? NSNumber
+                let size = fileSize(atPath: input)
             else { return nil }
-            total += size.uint64Value
+            total += size
         }
         return total
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BreachIndex
+import BreachSupport
 import Foundation
 
 struct Compact: ParsableCommand {
@@ -42,7 +43,7 @@ struct Compact: ParsableCommand {
         }
         if showsProgress { FileHandle.standardError.write(Data("\n".utf8)) }
         let seconds = (ContinuousClock.now - started) / .seconds(1)
-        let size = ((try? FileManager.default.attributesOfItem(atPath: output))?[.size] as? NSNumber)?.uint64Value ?? 0
+        let size = fileSize(atPath: output) ?? 0
         let perHash = metadata.hashCount == 0 ? 0 : Double(size) / Double(metadata.hashCount)
         var lines = [
             "wrote \(output): compact index, \(metadata.hashCount.formatted()) 64-bit keys of \(full.metadata.hashCount.formatted()) \(metadata.hashKind.rawValue) hashes, counts summing to \(metadata.countSum.formatted())",

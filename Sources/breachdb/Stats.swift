@@ -1,5 +1,6 @@
 import ArgumentParser
 import BreachIndex
+import BreachSupport
 import Foundation
 
 struct Stats: ParsableCommand {
@@ -14,7 +15,7 @@ struct Stats: ParsableCommand {
         let index = try self.index.open()
         let m = index.metadata
         let size =
-            ((try? FileManager.default.attributesOfItem(atPath: index.path))?[.size] as? NSNumber)?.uint64Value ?? 0
+            fileSize(atPath: index.path) ?? 0
         let perHash = m.hashCount == 0 ? 0 : Double(size) / Double(m.hashCount)
         if json {
             struct Report: Encodable {
