@@ -139,10 +139,11 @@ public final class Downloader {
             ]
         else { return nil }
         // An output written since (by hand, or by another tool) is not replaced by older data.
-        func modified(_ path: String) -> Date? {
-            (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+        if let output = fileModificationDate(atPath: options.output), let partial = fileModificationDate(atPath: path),
+            output > partial
+        {
+            return nil
         }
-        if let output = modified(options.output), let partial = modified(path), output > partial { return nil }
         for chunk in 0..<BreachIndex.checksumChunkCount where index.checksumProblem(inChunk: chunk) != nil {
             return nil
         }

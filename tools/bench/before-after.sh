@@ -6,6 +6,7 @@
 # refused (401). Prints each run (requests/s, the server's CPU µs per answer, the load
 # average) and a table of medians. WORK is a directory load.sh has filled (its dense index
 # may be elsewhere: INDEX); free ports are picked, so it can run beside other servers.
+# The /range rows go without padding unless PADDING=1 (range.lua sends Add-Padding then).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=${WORK:-/tmp/breachdb-load}
