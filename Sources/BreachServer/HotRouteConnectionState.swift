@@ -67,6 +67,10 @@ struct HotRouteConnectionState {
     private var resumedParts = false
     /// Answers written here whose bytes have not yet left.
     private(set) var unsentAnswers = 0
+    /// The router's answers whose end is written and whose bytes have not yet left.
+    private var unsentRouterAnswers = 0
+    /// Whether the output is to be shut once every answer written has left.
+    private var isOutputCloseHeld = false
     private var heldEvents: [HeldEvent] = []
     /// Whether graceful shutdown was asked for: no request is read past the one under way.
     private var isQuiescing = false
@@ -377,10 +381,32 @@ struct HotRouteConnectionState {
     /// the last one ends.
     mutating func routerAnswerEnded(now: NIODeadline) -> Bool {
         routerAnswering = nil
+        unsentRouterAnswers += 1
         lastActivity = now
         if routerRequestCount == 0 { waitsForRouter = false }
         guard routerRequests.first?.owesContinue == true else { return false }
         routerRequests[routerRequests.startIndex].owesContinue = false
+        return true
+    }
+
+    /// The router's answer has left (or failed to).
+    mutating func routerAnswerSent() { unsentRouterAnswers -= 1 }
+
+    /// Hummingbird asks to shut the output (once it has no request left, or after an answer
+    /// that closes the connection); whether to shut it now. With answers still unsent it is
+    /// held until they have left (`releasedOutputClose`): when the client has shut its side
+    /// already, NIO makes the output's close a full one, which drops what is not yet sent
+    /// (a client that half-closed, then read, lost the router's last answers).
+    mutating func outputCloseRequested() -> Bool {
+        guard unsentAnswers > 0 || unsentRouterAnswers > 0 else { return true }
+        isOutputCloseHeld = true
+        return false
+    }
+
+    /// Whether the output close held back goes now: every answer written has left.
+    mutating func releasedOutputClose() -> Bool {
+        guard isOutputCloseHeld, unsentAnswers == 0, unsentRouterAnswers == 0 else { return false }
+        isOutputCloseHeld = false
         return true
     }
 

@@ -44,6 +44,7 @@ import NIOHTTP1
 ///   however steadily it trickles (each part would otherwise restart the idle timer);
 /// - shutdown and half-close: a graceful-shutdown request, or the client's end of input, waits
 ///   until the answer being read or sent is out (Hummingbird closes the connection on either);
+///   Hummingbird's shutting of the output waits until every answer written has left;
 /// - `Expect: 100-continue`: answered `100 Continue` once the request is next to be answered;
 ///   a check the policy refuses on its head (a declared body over the limit, a token
 ///   refused) is answered with the refusal instead, and the connection closed once it is sent;
@@ -92,6 +93,8 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var idleCheck: Scheduled<Void>?
     /// An error held behind request parts decoded before it (`HotRouteConnectionState.errorCaught`).
     private var heldError: (any Error)?
+    /// The promise of the output's close while it is held (`HotRouteConnectionState.outputCloseRequested`).
+    private var heldOutputClose: EventLoopPromise<Void>?
 
     /// The context of NIO's HTTP/1 response encoder: answers written from it go out as bytes,
     /// past the encoder. Let go when this handler is removed, so no cycle outlives the channel.
@@ -115,6 +118,8 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         idleCheck?.cancel()
         idleCheck = nil
         responseEncoder = nil
+        heldOutputClose?.fail(ChannelError.ioOnClosedChannel)
+        heldOutputClose = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -237,14 +242,42 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .body:
             state.routerAnswerBodyWritten(now: context.eventLoop.now)
         case .end:
-            context.write(data, promise: promise)
+            let owesContinue = state.routerAnswerEnded(now: context.eventLoop.now)
+            // Sent, the answer may let a held close of the output go.
+            let sent = promise ?? context.eventLoop.makePromise(of: Void.self)
+            context.write(data, promise: sent)
+            sent.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { _ in
+                self.state.routerAnswerSent()
+                self.closeOutputIfReleased(context: context)
+            }
             // The next request's client may be waiting for `100 Continue` to send its body.
-            if state.routerAnswerEnded(now: context.eventLoop.now) { writeContinue(context: context) }
+            if owesContinue { writeContinue(context: context) }
             // Or a request held until the router's answers were out is taken up.
             resume(context: context)
             return
         }
         context.write(data, promise: promise)
+    }
+
+    /// Hummingbird's shutting of the output waits until every answer written has left
+    /// (`HotRouteConnectionState.outputCloseRequested` says why).
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        guard mode == .output, !state.outputCloseRequested() else {
+            return context.close(mode: mode, promise: promise)
+        }
+        if let promise, let held = heldOutputClose {
+            held.futureResult.cascade(to: promise)
+        } else {
+            heldOutputClose = heldOutputClose ?? promise
+        }
+    }
+
+    /// Shuts the output if its close was held and every answer written has left.
+    private func closeOutputIfReleased(context: ChannelHandlerContext) {
+        guard state.releasedOutputClose() else { return }
+        let promise = heldOutputClose
+        heldOutputClose = nil
+        context.close(mode: .output, promise: promise)
     }
 
     private func scheduleIdleCheck(at deadline: NIODeadline, context: ChannelHandlerContext) {
@@ -393,6 +426,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             case .resume(let events):
                 self.fire(events, context: context)
                 self.resume(context: context)
+                self.closeOutputIfReleased(context: context)
             }
         }
         if flushNow { context.flush() }

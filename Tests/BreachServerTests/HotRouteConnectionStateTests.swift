@@ -277,6 +277,41 @@ import Testing
         #expect(released)
     }
 
+    /// Once the client has shut its side, NIO makes the output's close a full one, which
+    /// drops what is unsent: Hummingbird's close of the output waits for the router's answer.
+    @Test func theOutputIsShutOnceTheRoutersAnswerHasLeft() {
+        var state = state()
+        _ = request(head(.GET, "/v1/index"), route: nil, into: &state)
+        _ = state.routerAnswerHead(status: .ok, now: Self.start)
+        _ = state.routerAnswerEnded(now: Self.start)
+        let closesNow = state.outputCloseRequested()
+        #expect(!closesNow)
+        state.routerAnswerSent()
+        let released = state.releasedOutputClose()
+        #expect(released)
+        let releasedAgain = state.releasedOutputClose()
+        #expect(!releasedAgain)
+    }
+
+    @Test func theOutputIsShutOnceTheHotAnswersHaveLeft() {
+        var state = state()
+        _ = request(head(), route: .range, into: &state)
+        _ = state.answerWritten(closing: false, now: Self.start)
+        let closesNow = state.outputCloseRequested()
+        #expect(!closesNow)
+        _ = state.answerSent(closing: false, now: Self.start)
+        let released = state.releasedOutputClose()
+        #expect(released)
+    }
+
+    @Test func anOutputCloseWithNothingUnsentGoesAtOnce() {
+        var state = state()
+        let closesNow = state.outputCloseRequested()
+        #expect(closesNow)
+        let released = state.releasedOutputClose()
+        #expect(!released)
+    }
+
     /// A hot request handed to the router is the router's to finish: Hummingbird holds the
     /// shutdown until its answer.
     @Test func anEventPassesOnceTheHotRequestIsHandedToTheRouter() {

@@ -191,6 +191,23 @@ import Testing
         #expect(connection.client.received.contains("1E4C9B93F3F0682250B6CF8331B7EE68FD8:3861493"))
     }
 
+    /// Hummingbird shuts the output once it has no request left (or after an answer that
+    /// closes); the client having shut its side, NIO makes that a full close, which drops
+    /// what is unsent. The close reaches the socket only once the router's answer has left.
+    @Test(arguments: ["", "Connection: close\r\n"])
+    func afterTheClientsHalfCloseTheOutputIsShutOnceTheRoutersAnswerHasLeft(_ fields: String) throws {
+        let connection = try connection()
+        try connection.send("GET /v1/index HTTP/1.1\r\nHost: a\r\n\(fields)\r\n")
+        connection.channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        _ = try connection.routerRequest()
+        connection.routerAnswers("index\n")
+        connection.channel.close(mode: .output, promise: nil)
+        #expect(connection.client.closesAsked == [])
+        connection.client.drain()
+        #expect(connection.client.closesAsked == [.output])
+        #expect(connection.client.received.hasSuffix("\r\n\r\nindex\n"))
+    }
+
     /// Pipelined requests held while the client does not read are all answered before the
     /// end of input reaches Hummingbird.
     @Test func afterTheClientsHalfCloseHeldPipelinedRequestsAreAllAnswered() throws {

@@ -20,8 +20,11 @@ import Testing
         /// Every byte written, in order.
         var received = ""
         var readsAsked = 0
-        /// Answers written: each ends with the one write that carries a promise.
+        /// Answers written: each ends with the one write that carries a promise (the
+        /// router's too, whose end the hot-route handler writes with one).
         var answersWritten = 0
+        /// The closes that reached the socket, by mode.
+        var closesAsked: [CloseMode] = []
 
         func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
             pending.append(promise)
@@ -33,6 +36,11 @@ import Testing
 
         func read(context: ChannelHandlerContext) {
             readsAsked += 1
+        }
+
+        func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+            closesAsked.append(mode)
+            context.close(mode: mode, promise: promise)
         }
 
         /// The client takes everything written so far.
