@@ -58,7 +58,7 @@ for round in 0..<3 {
     let digest = median(prepare: text) { RangeAnswerCosts.digest($0) }
     let gzip = median(prepare: text) { RangeAnswerCosts.encode($0, coding: "gzip") }
     let br = median(prepare: text) { RangeAnswerCosts.encode($0, coding: "br") }
-    // Whole answers as the route makes them on a miss: body, coding, digest, head.
+    // Whole answers as the route makes them on a miss, asked for no digest: body, coding, head.
     let answers = [nil, "gzip", "br"].map { coding in
         median(prepare: { $0 }) { RangeAnswerCosts.answer(index: index, prefix: $0, acceptEncoding: coding) }
     }

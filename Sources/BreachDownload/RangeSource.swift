@@ -112,6 +112,8 @@ final class HTTPRangeSource: RangeSource {
         var request = HTTPClientRequest(url: endpoint.url(forPrefix: prefix))
         request.headers = headers
         request.headers.add(name: "Accept-Encoding", value: acceptEncoding(uncompressed: uncompressed))
+        // `breachdb serve` digests a body only when asked; other sources may send one anyway.
+        request.headers.add(name: "Want-Repr-Digest", value: RepresentationDigest.wantField)
         if let validator { request.headers.add(name: "If-None-Match", value: validator) }
         let started = ContinuousClock.now
         // async-http-client's deadline ends with the response head; this one covers the body too.

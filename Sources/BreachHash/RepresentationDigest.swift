@@ -1,14 +1,33 @@
 import CLibCrypto
 import Foundation
 
-/// The `Repr-Digest` field of RFC 9530 with its `sha-256` algorithm: the daemon sends it
-/// with every range answer (a digest of the representation's bytes as sent, content coding
-/// applied) and the downloader checks the body it received against it, before decoding. Brotli carries no checksum of its own, and plain HTTP
-/// none at all, so this is what catches a body changed on the way.
+/// The `Repr-Digest` field of RFC 9530 with its `sha-256` algorithm: the downloader asks for
+/// it (`Want-Repr-Digest`), the daemon sends it with a range answer when asked (a digest of
+/// the representation's bytes as sent, content coding applied), and the downloader checks
+/// the body it received against it, before decoding. Brotli carries no checksum of its own,
+/// and plain HTTP none at all, so this is what catches a body changed on the way.
 public enum RepresentationDigest {
     /// `sha-256=:BASE64:` for `bytes`.
     public static func field(of bytes: UnsafeRawBufferPointer) -> String {
         "sha-256=:\(Data(sha256(bytes)).base64EncodedString()):"
+    }
+
+    /// The `Want-Repr-Digest` the downloader sends: sha-256, the only algorithm it checks.
+    public static let wantField = "sha-256=1"
+
+    /// Whether a `Want-Repr-Digest` field asks for sha-256: its `sha-256` member's preference
+    /// is 1 to 10 (RFC 9530 §4; 0 says "not acceptable"). A structured-field dictionary: a
+    /// member's parameters (`;…`) are ignored, and of a key given twice the last counts.
+    public static func isWanted(byField field: String?) -> Bool {
+        var preference: Int?
+        for member in (field ?? "").split(separator: ",") {
+            let parts = member.split(separator: ";", maxSplits: 1)[0].split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "sha-256" else {
+                continue
+            }
+            preference = Int(parts[1].trimmingCharacters(in: .whitespaces)) ?? 0
+        }
+        return (1...10).contains(preference ?? 0)
     }
 
     public enum Expectation: Equatable, Sendable {

@@ -92,7 +92,7 @@ func makeApplication(
         let query = RangeRoute.Query(
             prefix: try context.parameters.require("prefix")[...], mode: request.uri.queryParameters.get("mode"),
             addPadding: request.headers[.addPadding], acceptEncoding: request.headers[.acceptEncoding],
-            ifNoneMatch: request.headers[.ifNoneMatch])
+            ifNoneMatch: request.headers[.ifNoneMatch], wantReprDigest: request.headers[.wantReprDigest])
         let answer = RangeRoute.answer(query, indexes: indexes, cache: rangeCache)
         return Response(
             status: answer.status, headers: answer.headers,

@@ -370,7 +370,8 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 RangeRoute.Query(
                     prefix: prefix, mode: mode, addPadding: head.headers.joined("Add-Padding"),
                     acceptEncoding: head.headers.joined("Accept-Encoding"),
-                    ifNoneMatch: head.headers.joined("If-None-Match")))
+                    ifNoneMatch: head.headers.joined("If-None-Match"),
+                    wantReprDigest: head.headers.joined("Want-Repr-Digest")))
         case .check:
             guard let request: CheckRoutes.CheckRequest = try? JSONBody.decode(body),
                 let response = try? routes.check.answer(request)

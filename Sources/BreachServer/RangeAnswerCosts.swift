@@ -6,7 +6,7 @@ import NIOCore
 /// benchmark (`tools/bench/run.sh floor`): the same code the route runs, without a server.
 @_spi(Benchmarks) public enum RangeAnswerCosts {
     /// The whole answer to `GET /range/{prefix}` with `acceptEncoding`, as a cache miss makes
-    /// it (body, coding, digest and head); returns the body's length.
+    /// it for a client that asks for no digest (body, coding and head); returns the body's length.
     public static func answer(index: BreachIndex, prefix: Int, acceptEncoding: String?) -> Int {
         let representation = RangeRoute.Representation(
             index: index, prefix: prefix, realCount: index.entryCount(withPrefix: prefix),
@@ -19,7 +19,7 @@ import NIOCore
         ContentCoding(rawValue: coding)!.encode(ByteBuffer(bytes: text))?.readableBytes ?? 0
     }
 
-    /// The `Repr-Digest` of `bytes`, as every answer sends it; returns its length.
+    /// The `Repr-Digest` of `bytes`, as an answer to `Want-Repr-Digest` sends it; returns its length.
     public static func digest(_ bytes: UnsafeRawBufferPointer) -> Int {
         RepresentationDigest.field(of: bytes).utf8.count
     }

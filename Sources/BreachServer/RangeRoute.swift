@@ -13,6 +13,8 @@ struct RangeRoute {
         var addPadding: String?
         var acceptEncoding: String?
         var ifNoneMatch: String?
+        /// RFC 9530's `Want-Repr-Digest`.
+        var wantReprDigest: String?
     }
 
     /// What a range answer's bytes are made from, but for fresh padding rows: known from the
@@ -58,19 +60,22 @@ struct RangeRoute {
             if representation.coding != .identity { headers[.contentEncoding] = representation.coding.rawValue }
             return Answer(status: .notModified, headers: headers, body: ByteBuffer())
         }
+        let made: Answer
         // Asked for, padding is fresh for every request, unless the range has 1,000 rows or
         // more, which padding leaves as they are: such answers are cached, as are the unasked
         // ones (an empty range's padding is then made once per generation).
         if representation.addsFreshPadding {
-            return answer(representation, entityTag: entityTag)
+            made = answer(representation, entityTag: entityTag)
+        } else {
+            // The whole answer, header fields and all, is cached: a prefix asked for again
+            // costs a lookup, as a static file would.
+            let index = representation.index
+            let key = RangeCache.Key(
+                generation: index.metadata.generation, kind: index.kind, prefix: representation.prefix,
+                coding: representation.coding)
+            made = cache.answer(for: key) { answer(representation, entityTag: entityTag) }
         }
-        // The whole answer, header fields and all, is cached: a prefix asked for again
-        // costs a lookup, as a static file would.
-        let index = representation.index
-        let key = RangeCache.Key(
-            generation: index.metadata.generation, kind: index.kind, prefix: representation.prefix,
-            coding: representation.coding)
-        return cache.answer(for: key) { answer(representation, entityTag: entityTag) }
+        return RepresentationDigest.isWanted(byField: query.wantReprDigest) ? withDigest(made) : made
     }
 
     /// Why a range request cannot be answered with rows.
@@ -124,21 +129,24 @@ struct RangeRoute {
             var headers = fields(
                 of: identity, entityTag: representation.coding == .identity ? entityTag : identity.entityTag)
             headers[.contentLength] = String(plain.readableBytes)
-            headers[.reprDigest] = digest(of: plain)
             return Answer(status: .ok, headers: headers, body: plain)
         }
         var headers = fields(of: representation, entityTag: entityTag)
         headers[.contentEncoding] = representation.coding.rawValue
         headers[.contentLength] = String(encoded.readableBytes)
-        headers[.reprDigest] = digest(of: encoded)
         return Answer(status: .ok, headers: headers, body: encoded)
     }
 
-    /// RFC 9530: a digest of the representation as sent (its content coding applied), so
-    /// that a downloader can tell a body changed on the way (brotli and plain HTTP carry no
-    /// checksum); made once per cached answer.
-    private static func digest(of body: ByteBuffer) -> String {
-        body.withUnsafeReadableBytes { RepresentationDigest.field(of: $0) }
+    /// `answer` with RFC 9530's digest of the representation as sent (its content coding
+    /// applied), so that a downloader can tell a body changed on the way (brotli and plain
+    /// HTTP carry no checksum). Only for a request that asks (`Want-Repr-Digest`, which
+    /// `breachdb download` sends): the SHA-256 of the body was a third of a plain answer's
+    /// CPU in `perf` profiles (docs/benchmarks.md), and the public API's clients ask for none.
+    private static func withDigest(_ answer: Answer) -> Answer {
+        guard answer.status == .ok else { return answer }
+        var headers = answer.headers
+        headers[.reprDigest] = answer.body.withUnsafeReadableBytes { RepresentationDigest.field(of: $0) }
+        return Answer(status: answer.status, headers: headers, body: answer.body)
     }
 
     /// The fields a 200 and a 304 share (RFC 9110 §15.4.5: a 304 sends those a 200 would).
@@ -149,7 +157,7 @@ struct RangeRoute {
             .lastModified: HTTPDate.format(representation.index.metadata.builtAt),
             .eTag: entityTag,
             .accessControlAllowOrigin: "*",
-            .vary: "Accept-Encoding, Add-Padding",
+            .vary: "Accept-Encoding, Add-Padding, Want-Repr-Digest",
         ]
     }
 
@@ -167,4 +175,5 @@ struct RangeRoute {
 extension HTTPField.Name {
     static let addPadding = HTTPField.Name("Add-Padding")!
     static let reprDigest = HTTPField.Name("Repr-Digest")!
+    static let wantReprDigest = HTTPField.Name("Want-Repr-Digest")!
 }

@@ -27,8 +27,9 @@ struct Download: AsyncParsableCommand {
             decoded (a real range is ≈ 80 kB): otherwise that attempt fails (a compressed body \
             that inflates past the bound is asked for once more, uncompressed). \
             A reset, a stall or a bad body is retried at once, then with backoff; 429 and \
-            503 with Retry-After are retried when the server says. Answers carrying a \
-            Repr-Digest (breachdb serve sends one) are checked against it, and once a source \
+            503 with Retry-After are retried when the server says. Digests are asked for \
+            (Want-Repr-Digest); answers carrying a \
+            Repr-Digest (breachdb serve sends one when asked) are checked against it, and once a source \
             has sent one, every answer must; over plain HTTP only gzip is asked for (brotli \
             has no checksum).
 

@@ -27,4 +27,18 @@ import Testing
     func aMalformedSHA256IsMalformed(_ field: String) {
         #expect(RepresentationDigest.expectation(inField: field) == .malformed)
     }
+
+    @Test(arguments: ["sha-256=1", "sha-512=3, sha-256=10", "sha-256=2;note=x", "sha-256=0, sha-256=1"])
+    func aWantFieldNamingSHA256AboveZeroAsksForIt(_ field: String) {
+        #expect(RepresentationDigest.isWanted(byField: field))
+    }
+
+    @Test(arguments: [nil, "", "sha-256=0", "sha-512=1", "sha-256=11", "sha-256=yes", "sha-256=1, sha-256=0"])
+    func aWantFieldWithoutAnAcceptableSHA256AsksForNone(_ field: String?) {
+        #expect(!RepresentationDigest.isWanted(byField: field))
+    }
+
+    @Test func theDownloadersWantFieldAsksForSHA256() {
+        #expect(RepresentationDigest.isWanted(byField: RepresentationDigest.wantField))
+    }
 }

@@ -1,7 +1,9 @@
 """`breachdb download` against `breachdb serve` on loopback, through a fault-injecting proxy
 (tests/clients/fault_proxy.py): the result equals the source range by range, faults and
 kill -9 change nothing in it, and a refresh with --base transfers only changed ranges."""
+import base64
 import contextlib
+import hashlib
 import http.client
 import json
 import os
@@ -10,6 +12,7 @@ import re
 import signal
 import subprocess
 import time
+import urllib.request
 
 import pytest
 
@@ -467,6 +470,20 @@ def test_over_plain_http_only_gzip_is_asked_for(tmp_path, slice_source):
         download(proxy.url, str(tmp_path / "out.idx"))
         assert {headers.get("Accept-Encoding") for headers in proxy.request_headers} == {"gzip"}
         assert proxy.encodings == {"gzip"}
+
+
+def test_the_downloader_asks_for_digests_and_the_daemon_sends_them_only_when_asked(tmp_path, slice_source):
+    """Finding 2: RFC 9530's Want-Repr-Digest; the daemon digests a body only for a request that asks."""
+    port, _, _ = slice_source
+    with FaultProxy(port) as proxy:
+        download(proxy.url, str(tmp_path / "out.idx"))
+        assert {headers.get("Want-Repr-Digest") for headers in proxy.request_headers} == {"sha-256=1"}
+    unasked = urllib.request.urlopen("http://127.0.0.1:%d/range/00010" % port)
+    assert unasked.headers.get("Repr-Digest") is None
+    asked = urllib.request.urlopen(urllib.request.Request(
+        "http://127.0.0.1:%d/range/00010" % port, headers={"Want-Repr-Digest": "sha-256=1"}))
+    body = asked.read()
+    assert asked.headers.get("Repr-Digest") == "sha-256=:%s:" % base64.b64encode(hashlib.sha256(body).digest()).decode()
 
 
 def test_once_a_source_sent_digests_an_answer_without_one_is_refused(tmp_path, slice_source):
