@@ -177,6 +177,17 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if sendContinue { writeContinue(context: context) }
             forward(parts, context: context)
         case .answer(let route, let head, let body, let trailers, let started):
+            // A check whose token is refused is refused before its body is read, as the router
+            // does (policy, then route): reading it, looking it up and encoding the answer were a
+            // quarter of a 401's CPU (docs/benchmarks.md).
+            if route == .check, routes.policy.authorize(head.headers.joined("Authorization")) != nil,
+                let refusal = refusal(route, head, context: context)
+            {
+                respond(
+                    Answer.refusing(refusal), route: route, to: head, closing: !head.isKeepAlive, started: started,
+                    context: context)
+                return
+            }
             guard let request = request(route, head, body) else {
                 forward(state.handOver([.head(head), .body(body), .end(trailers)]), context: context)
                 return

@@ -36,6 +36,20 @@ import Testing
         }
     }
 
+    /// The policy before the route, as the router applies it: a check without the token is
+    /// refused whatever its body, a bad hash or no JSON at all.
+    @Test(arguments: AnsweredBy.allCases, [#"{"sha1": "not a hash"}"#, "not JSON"])
+    func aCheckWithoutTheTokenIsRefusedWhateverItsBody(_ answeredBy: AnsweredBy, _ body: String) async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application(apiTokens: ["token"]).test(.live) { client in
+            let head = try await answeredBy.answerHead(
+                to: "POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)",
+                from: client)
+            #expect(head.hasPrefix("HTTP/1.1 401"))
+        }
+    }
+
     /// `Connection` tokens are case-insensitive (RFC 9110 §7.6.1).
     @Test(arguments: AnsweredBy.allCases)
     func connectionCloseInAnyCaseClosesTheConnection(_ answeredBy: AnsweredBy) async throws {
