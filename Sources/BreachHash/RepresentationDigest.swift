@@ -19,15 +19,18 @@ public enum RepresentationDigest {
     /// is 1 to 10 (RFC 9530 §4; 0 says "not acceptable"). A structured-field dictionary: a
     /// member's parameters (`;…`) are ignored, and of a key given twice the last counts.
     public static func isWanted(byField field: String?) -> Bool {
-        var preference: Int?
+        var preference = 0
         for member in (field ?? "").split(separator: ",") {
-            let parts = member.split(separator: ";", maxSplits: 1)[0].split(separator: "=", maxSplits: 1)
+            let parts = member.prefix { $0 != ";" }.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "sha-256" else {
                 continue
             }
-            preference = Int(parts[1].trimmingCharacters(in: .whitespaces)) ?? 0
+            // An integer is digits only (`+1` is not one).
+            let value = parts[1].trimmingCharacters(in: .whitespaces)
+            preference =
+                value.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } ? Int(value) ?? 0 : 0
         }
-        return (1...10).contains(preference ?? 0)
+        return (1...10).contains(preference)
     }
 
     public enum Expectation: Equatable, Sendable {

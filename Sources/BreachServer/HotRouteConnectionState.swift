@@ -394,17 +394,17 @@ struct HotRouteConnectionState {
 
     /// Hummingbird asks to shut the output (once it has no request left, or after an answer
     /// that closes the connection); whether to shut it now. With answers still unsent it is
-    /// held until they have left (`releasedOutputClose`): when the client has shut its side
+    /// held until they have left (`releaseHeldOutputClose`): when the client has shut its side
     /// already, NIO makes the output's close a full one, which drops what is not yet sent
     /// (a client that half-closed, then read, lost the router's last answers).
-    mutating func outputCloseRequested() -> Bool {
+    mutating func requestOutputClose() -> Bool {
         guard unsentAnswers > 0 || unsentRouterAnswers > 0 else { return true }
         isOutputCloseHeld = true
         return false
     }
 
     /// Whether the output close held back goes now: every answer written has left.
-    mutating func releasedOutputClose() -> Bool {
+    mutating func releaseHeldOutputClose() -> Bool {
         guard isOutputCloseHeld, unsentAnswers == 0, unsentRouterAnswers == 0 else { return false }
         isOutputCloseHeld = false
         return true

@@ -93,7 +93,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var idleCheck: Scheduled<Void>?
     /// An error held behind request parts decoded before it (`HotRouteConnectionState.errorCaught`).
     private var heldError: (any Error)?
-    /// The promise of the output's close while it is held (`HotRouteConnectionState.outputCloseRequested`).
+    /// The promise of the output's close while it is held (`HotRouteConnectionState.requestOutputClose`).
     private var heldOutputClose: EventLoopPromise<Void>?
 
     /// The context of NIO's HTTP/1 response encoder: answers written from it go out as bytes,
@@ -177,15 +177,13 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if sendContinue { writeContinue(context: context) }
             forward(parts, context: context)
         case .answer(let route, let head, let body, let trailers, let started):
-            // A check whose token is refused is refused before its body is read, as the router
-            // does (policy, then route): reading it, looking it up and encoding the answer were a
-            // quarter of a 401's CPU (docs/benchmarks.md).
-            if route == .check, routes.policy.authorize(head.headers.joined("Authorization")) != nil,
-                let refusal = refusal(route, head, context: context)
-            {
+            // A check whose token is refused is refused before its body is decoded, as the
+            // router does (policy, then route): decoding it, looking it up and encoding the
+            // answer were a quarter of a 401's CPU (docs/benchmarks.md).
+            if route == .check, let refusedToken = routes.policy.authorize(head.headers.joined("Authorization")) {
                 respond(
-                    Answer.refusing(refusal), route: route, to: head, closing: !head.isKeepAlive, started: started,
-                    context: context)
+                    Answer.refusing(charge(route, head, context: context) ?? refusedToken), route: route, to: head,
+                    closing: !head.isKeepAlive, started: started, context: context)
                 return
             }
             guard let request = request(route, head, body) else {
@@ -202,11 +200,16 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The policy's refusal of a hot request, if any, in the router's order: the rate limit
     /// (which charges the request), then `/v1`'s tokens.
     private func refusal(_ route: Route, _ head: HTTPRequestHead, context: ChannelHandlerContext) -> APIError? {
+        charge(route, head, context: context)
+            ?? (route == .check ? routes.policy.authorize(head.headers.joined("Authorization")) : nil)
+    }
+
+    /// Charges the request to its client's rate limit; the 429 if it is over.
+    private func charge(_ route: Route, _ head: HTTPRequestHead, context: ChannelHandlerContext) -> APIError? {
         routes.policy.charge(
             path: route.template,
             client: routes.policy.client(
                 peer: context.channel.remoteAddress, forwardedFor: head.headers["X-Forwarded-For"]))
-            ?? (route == .check ? routes.policy.authorize(head.headers.joined("Authorization")) : nil)
     }
 
     /// Writes the answer to a hot request and records it.
@@ -271,21 +274,22 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Hummingbird's shutting of the output waits until every answer written has left
-    /// (`HotRouteConnectionState.outputCloseRequested` says why).
+    /// (`HotRouteConnectionState.requestOutputClose` says why).
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-        guard mode == .output, !state.outputCloseRequested() else {
+        guard mode == .output, !state.requestOutputClose() else {
             return context.close(mode: mode, promise: promise)
         }
-        if let promise, let held = heldOutputClose {
+        guard let promise else { return }
+        if let held = heldOutputClose {
             held.futureResult.cascade(to: promise)
         } else {
-            heldOutputClose = heldOutputClose ?? promise
+            heldOutputClose = promise
         }
     }
 
     /// Shuts the output if its close was held and every answer written has left.
     private func closeOutputIfReleased(context: ChannelHandlerContext) {
-        guard state.releasedOutputClose() else { return }
+        guard state.releaseHeldOutputClose() else { return }
         let promise = heldOutputClose
         heldOutputClose = nil
         context.close(mode: .output, promise: promise)
@@ -361,8 +365,8 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// tells whether the router should answer it instead.
     private enum HotRequest {
         case range(RangeRoute.Query)
-        /// A check is looked up when read (a lookup costs less than the policy), so that one
-        /// the router must answer (a bad hash) is charged there, once.
+        /// A check whose token is accepted is looked up when read (a lookup costs less than the
+        /// policy), so that one the router must answer (a bad hash) is charged there, once.
         case check(Answer)
     }
 

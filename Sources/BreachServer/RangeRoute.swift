@@ -143,7 +143,6 @@ struct RangeRoute {
     /// `breachdb download` sends): the SHA-256 of the body was a third of a plain answer's
     /// CPU in `perf` profiles (docs/benchmarks.md), and the public API's clients ask for none.
     private static func withDigest(_ answer: Answer) -> Answer {
-        guard answer.status == .ok else { return answer }
         var headers = answer.headers
         headers[.reprDigest] = answer.body.withUnsafeReadableBytes { RepresentationDigest.field(of: $0) }
         return Answer(status: answer.status, headers: headers, body: answer.body)

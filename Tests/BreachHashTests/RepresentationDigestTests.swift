@@ -28,12 +28,15 @@ import Testing
         #expect(RepresentationDigest.expectation(inField: field) == .malformed)
     }
 
-    @Test(arguments: ["sha-256=1", "sha-512=3, sha-256=10", "sha-256=2;note=x", "sha-256=0, sha-256=1"])
+    @Test(arguments: ["sha-256=1", "sha-512=3, sha-256=10", "sha-256=2;note=x", "sha-256=0, sha-256=1", "sha-256=1, ;"])
     func aWantFieldNamingSHA256AboveZeroAsksForIt(_ field: String) {
         #expect(RepresentationDigest.isWanted(byField: field))
     }
 
-    @Test(arguments: [nil, "", "sha-256=0", "sha-512=1", "sha-256=11", "sha-256=yes", "sha-256=1, sha-256=0"])
+    @Test(arguments: [
+        nil, "", "sha-256=0", "sha-512=1", "sha-256=11", "sha-256=yes", "sha-256=1, sha-256=0", ";", "sha-256=+1", "=",
+        ",;,",
+    ])
     func aWantFieldWithoutAnAcceptableSHA256AsksForNone(_ field: String?) {
         #expect(!RepresentationDigest.isWanted(byField: field))
     }

@@ -9,7 +9,7 @@ import Testing
 /// socket, on both paths (the transitions themselves are specified in HotRouteConnectionTests).
 @Suite struct ConnectionLifecycleLiveTests {
     /// A client whose write side can be shut while it reads on. Its receive buffer is kept
-    /// small (Linux grows one on loopback up to `tcp_rmem`'s 32 MB), so that answers it does
+    /// small (Linux grows one on loopback up to `tcp_rmem`'s maximum, 32 MB on some machines), so that answers it does
     /// not read wait in the server, as they do for a client across a network.
     func connect(port: Int) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
         try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)

@@ -284,12 +284,12 @@ import Testing
         _ = request(head(.GET, "/v1/index"), route: nil, into: &state)
         _ = state.routerAnswerHead(status: .ok, now: Self.start)
         _ = state.routerAnswerEnded(now: Self.start)
-        let closesNow = state.outputCloseRequested()
+        let closesNow = state.requestOutputClose()
         #expect(!closesNow)
         state.routerAnswerSent()
-        let released = state.releasedOutputClose()
+        let released = state.releaseHeldOutputClose()
         #expect(released)
-        let releasedAgain = state.releasedOutputClose()
+        let releasedAgain = state.releaseHeldOutputClose()
         #expect(!releasedAgain)
     }
 
@@ -297,18 +297,18 @@ import Testing
         var state = state()
         _ = request(head(), route: .range, into: &state)
         _ = state.answerWritten(closing: false, now: Self.start)
-        let closesNow = state.outputCloseRequested()
+        let closesNow = state.requestOutputClose()
         #expect(!closesNow)
         _ = state.answerSent(closing: false, now: Self.start)
-        let released = state.releasedOutputClose()
+        let released = state.releaseHeldOutputClose()
         #expect(released)
     }
 
     @Test func anOutputCloseWithNothingUnsentGoesAtOnce() {
         var state = state()
-        let closesNow = state.outputCloseRequested()
+        let closesNow = state.requestOutputClose()
         #expect(closesNow)
-        let released = state.releasedOutputClose()
+        let released = state.releaseHeldOutputClose()
         #expect(!released)
     }
 

@@ -208,6 +208,36 @@ import Testing
         #expect(connection.client.received.hasSuffix("\r\n\r\nindex\n"))
     }
 
+    /// Every promise of a held close completes once it goes (here the embedded channel, which
+    /// has no half-closure, fails it), and none is left behind when the channel closes meanwhile.
+    @Test func theHeldOutputClosesPromisesCompleteOnceItGoesOrTheChannelCloses() throws {
+        let connection = try connection()
+        try connection.send("GET /v1/index HTTP/1.1\r\nHost: a\r\n\r\n")
+        _ = try connection.routerRequest()
+        connection.routerAnswers("index\n")
+        let first = connection.channel.eventLoop.makePromise(of: Void.self)
+        let second = connection.channel.eventLoop.makePromise(of: Void.self)
+        connection.channel.close(mode: .output, promise: first)
+        connection.channel.close(mode: .output, promise: second)
+        var completed = 0
+        for promise in [first, second] { promise.futureResult.whenComplete { _ in completed += 1 } }
+        #expect(completed == 0)
+        connection.client.drain()
+        #expect(completed == 2)
+
+        let closing = try self.connection()
+        try closing.send("GET /v1/index HTTP/1.1\r\nHost: a\r\n\r\n")
+        _ = try closing.routerRequest()
+        closing.routerAnswers("index\n")
+        let held = closing.channel.eventLoop.makePromise(of: Void.self)
+        closing.channel.close(mode: .output, promise: held)
+        var failed = false
+        held.futureResult.whenFailure { _ in failed = true }
+        _ = try? closing.channel.close().wait()
+        closing.channel.embeddedEventLoop.run()
+        #expect(failed)
+    }
+
     /// Pipelined requests held while the client does not read are all answered before the
     /// end of input reaches Hummingbird.
     @Test func afterTheClientsHalfCloseHeldPipelinedRequestsAreAllAnswered() throws {

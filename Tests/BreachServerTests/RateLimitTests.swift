@@ -48,6 +48,19 @@ import Testing
         }
     }
 
+    /// A check whose token is refused is charged once, whatever its body: with a burst of
+    /// one, the first is refused for its token, the next for the rate.
+    @Test(arguments: [#"{"sha1": "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8"}"#, #"{"sha1": "xyz"}"#, "not JSON"])
+    func aCheckWithoutTheTokenIsChargedOnce(_ body: String) async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application(apiTokens: ["token"], requestsPerSecond: 1.0 / 60).test(.live) { client in
+            let first = try await client.json("/v1/check", body)
+            #expect(first.status == .unauthorized)
+            let second = try await client.json("/v1/check", body)
+            #expect(second.status == .tooManyRequests)
+        }
+    }
+
     /// A flood of addresses fills the table with clients that are not idle: it is then
     /// forgotten whole, not rescanned for every new address (each gets a fresh burst).
     @Test func aFullTableOfBusyClientsIsForgottenWhole() throws {
