@@ -16,21 +16,28 @@ public enum RepresentationDigest {
     public static let wantField = "sha-256=1"
 
     /// Whether a `Want-Repr-Digest` field asks for sha-256: its `sha-256` member's preference
-    /// is 1 to 10 (RFC 9530 §4; 0 says "not acceptable"). A structured-field dictionary: a
-    /// member's parameters (`;…`) are ignored, and of a key given twice the last counts.
+    /// is 1 to 10 (RFC 9530 §4; 0 says "not acceptable"; an integer is digits only).
     public static func isWanted(byField field: String?) -> Bool {
-        var preference = 0
+        guard let value = sha256Member(of: field),
+            value.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+            let preference = Int(value)
+        else { return false }
+        return (1...10).contains(preference)
+    }
+
+    /// The value of the `sha-256` member of a structured-field dictionary (`Repr-Digest`,
+    /// `Want-Repr-Digest`), trimmed: a member's parameters (`;…`) are ignored, and of a key
+    /// given twice the last counts.
+    private static func sha256Member(of field: String?) -> String? {
+        var value: String?
         for member in (field ?? "").split(separator: ",") {
             let parts = member.prefix { $0 != ";" }.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "sha-256" else {
                 continue
             }
-            // An integer is digits only (`+1` is not one).
-            let value = parts[1].trimmingCharacters(in: .whitespaces)
-            preference =
-                value.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } ? Int(value) ?? 0 : 0
+            value = parts[1].trimmingCharacters(in: .whitespaces)
         }
-        return (1...10).contains(preference)
+        return value
     }
 
     public enum Expectation: Equatable, Sendable {
@@ -43,19 +50,12 @@ public enum RepresentationDigest {
 
     /// What a `Repr-Digest` field promises about the body.
     public static func expectation(inField field: String?) -> Expectation {
-        for member in (field ?? "").split(separator: ",") {
-            let parts = member.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "sha-256" else {
-                continue
-            }
-            let value = parts[1].trimmingCharacters(in: .whitespaces)
-            // A structured-field byte sequence: base64 between colons.
-            guard value.count > 2, value.hasPrefix(":"), value.hasSuffix(":"),
-                let bytes = Data(base64Encoded: String(value.dropFirst().dropLast())), bytes.count == 32
-            else { return .malformed }
-            return .sha256(Array(bytes))
-        }
-        return .none
+        guard let value = sha256Member(of: field) else { return .none }
+        // A structured-field byte sequence: base64 between colons.
+        guard value.count > 2, value.hasPrefix(":"), value.hasSuffix(":"),
+            let bytes = Data(base64Encoded: String(value.dropFirst().dropLast())), bytes.count == 32
+        else { return .malformed }
+        return .sha256(Array(bytes))
     }
 
     public static func sha256(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {

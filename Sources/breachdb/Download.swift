@@ -27,11 +27,10 @@ struct Download: AsyncParsableCommand {
             decoded (a real range is ≈ 80 kB): otherwise that attempt fails (a compressed body \
             that inflates past the bound is asked for once more, uncompressed). \
             A reset, a stall or a bad body is retried at once, then with backoff; 429 and \
-            503 with Retry-After are retried when the server says. Digests are asked for \
-            (Want-Repr-Digest); answers carrying a \
-            Repr-Digest (breachdb serve sends one when asked) are checked against it, and once a source \
-            has sent one, every answer must; over plain HTTP only gzip is asked for (brotli \
-            has no checksum).
+            503 with Retry-After are retried when the server says. Each request asks for a \
+            Repr-Digest (Want-Repr-Digest; breachdb serve sends one when asked); an answer \
+            carrying one is checked against it, and once a source has sent one, every answer \
+            must; over plain HTTP only gzip is asked for (brotli has no checksum).
 
             Memory is bounded in bytes whatever the source: at most 128 MiB of parsed \
             ranges wait between arriving and being written, each request holds at most \

@@ -16,6 +16,15 @@ import Testing
                 inField: "unixsum=:AAAA:, sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:") == .sha256(expected))
     }
 
+    /// One dictionary reading for both fields: parameters ignored, the last of a repeated key counts.
+    @Test func aRepeatedSHA256MemberCountsItsLastValueWithoutParameters() {
+        let expected = Array(#"{"hello": "world"}"#.utf8).withUnsafeBytes(RepresentationDigest.sha256)
+        #expect(
+            RepresentationDigest.expectation(
+                inField: "sha-256=:AAAA:, sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:;note=x")
+                == .sha256(expected))
+    }
+
     @Test func aFieldWithoutSHA256PromisesNothing() {
         #expect(RepresentationDigest.expectation(inField: nil) == .none)
         #expect(RepresentationDigest.expectation(inField: "sha-512=:AAAA:") == .none)

@@ -208,33 +208,40 @@ import Testing
         #expect(connection.client.received.hasSuffix("\r\n\r\nindex\n"))
     }
 
-    /// Every promise of a held close completes once it goes (here the embedded channel, which
-    /// has no half-closure, fails it), and none is left behind when the channel closes meanwhile.
-    @Test func theHeldOutputClosesPromisesCompleteOnceItGoesOrTheChannelCloses() throws {
+    /// A connection whose router answer is written and not yet sent, so that a close of its
+    /// output is held.
+    func connectionWithARouterAnswerUnsent() throws -> Connection {
         let connection = try connection()
         try connection.send("GET /v1/index HTTP/1.1\r\nHost: a\r\n\r\n")
         _ = try connection.routerRequest()
         connection.routerAnswers("index\n")
-        let first = connection.channel.eventLoop.makePromise(of: Void.self)
-        let second = connection.channel.eventLoop.makePromise(of: Void.self)
-        connection.channel.close(mode: .output, promise: first)
-        connection.channel.close(mode: .output, promise: second)
+        return connection
+    }
+
+    /// Every promise of a held close completes once it goes (here the embedded channel, which
+    /// has no half-closure, fails them).
+    @Test func theHeldOutputClosesPromisesCompleteOnceItGoes() throws {
+        let connection = try connectionWithARouterAnswerUnsent()
+        let promises = (0..<2).map { _ in connection.channel.eventLoop.makePromise(of: Void.self) }
         var completed = 0
-        for promise in [first, second] { promise.futureResult.whenComplete { _ in completed += 1 } }
+        for promise in promises {
+            connection.channel.close(mode: .output, promise: promise)
+            promise.futureResult.whenComplete { _ in completed += 1 }
+        }
         #expect(completed == 0)
         connection.client.drain()
         #expect(completed == 2)
+    }
 
-        let closing = try self.connection()
-        try closing.send("GET /v1/index HTTP/1.1\r\nHost: a\r\n\r\n")
-        _ = try closing.routerRequest()
-        closing.routerAnswers("index\n")
-        let held = closing.channel.eventLoop.makePromise(of: Void.self)
-        closing.channel.close(mode: .output, promise: held)
+    /// A held close's promise is not left behind when the channel closes meanwhile.
+    @Test func aHeldOutputClosesPromiseFailsWhenTheChannelCloses() throws {
+        let connection = try connectionWithARouterAnswerUnsent()
+        let held = connection.channel.eventLoop.makePromise(of: Void.self)
+        connection.channel.close(mode: .output, promise: held)
         var failed = false
         held.futureResult.whenFailure { _ in failed = true }
-        _ = try? closing.channel.close().wait()
-        closing.channel.embeddedEventLoop.run()
+        _ = try? connection.channel.close().wait()
+        connection.channel.embeddedEventLoop.run()
         #expect(failed)
     }
 
