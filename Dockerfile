@@ -4,7 +4,7 @@
 FROM swift:6.1-bookworm AS build
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends liblmdb-dev libxxhash-dev zlib1g-dev libbrotli-dev libssl-dev libargon2-dev pkg-config \
+    && apt-get install -y --no-install-recommends liblmdb-dev libxxhash-dev zlib1g-dev libdeflate-dev libbrotli-dev libssl-dev libargon2-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -15,7 +15,7 @@ RUN swift build -c release --product breachdb --static-swift-stdlib \
 FROM debian:bookworm-slim
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends liblmdb0 libxxhash0 zlib1g libbrotli1 libssl3 libargon2-1 curl ca-certificates \
+    && apt-get install -y --no-install-recommends liblmdb0 libxxhash0 zlib1g libdeflate0 libbrotli1 libssl3 libargon2-1 curl ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home breachdb
 # The account pages' templates, messages and stylesheet are read from beside the binary.

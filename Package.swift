@@ -50,10 +50,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
-        // Debian C libraries (liblmdb-dev, libxxhash-dev, zlib1g-dev, libssl-dev, libargon2-dev).
+        // Debian C libraries (liblmdb-dev, libxxhash-dev, zlib1g-dev, libdeflate-dev, libbrotli-dev, libssl-dev,
+        // libargon2-dev).
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // libdeflate for its CRC-32 only (by carry-less multiplication: 3–4× zlib 1.2's).
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlienc", providers: [.apt(["libbrotli-dev"])]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
@@ -107,7 +110,8 @@ let package = Package(
         .target(
             name: "BreachServer",
             dependencies: [
-                "BreachIndex", "BreachHash", "BreachSupport", "BlockingWork", "CZlib", "CBrotli", .hummingbird,
+                "BreachIndex", "BreachHash", "BreachSupport", "BlockingWork", "CZlib", "CDeflate", "CBrotli",
+                .hummingbird,
                 .hummingbirdCore, .hummingbirdTLS, .nioSSL, .httpTypes, .nioCore, .nioHTTP1, .nioHTTPTypesHTTP1,
                 .logging, .serviceLifecycle, .unixSignals, .prometheus, .metrics,
             ]

@@ -4,10 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! pkg-config --exists lmdb libxxhash zlib libbrotlienc libcrypto libargon2 2>/dev/null; then
+if ! pkg-config --exists lmdb libxxhash zlib libdeflate libbrotlienc libcrypto libargon2 2>/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq liblmdb-dev libxxhash-dev zlib1g-dev libbrotli-dev libssl-dev libargon2-dev pkg-config >/dev/null
+    apt-get install -y -qq liblmdb-dev libxxhash-dev zlib1g-dev libdeflate-dev libbrotli-dev libssl-dev libargon2-dev pkg-config >/dev/null
 fi
 
 swift build -c release --product breachdb

@@ -34,6 +34,7 @@ public final class BreachIndex: @unchecked Sendable {
     let validatorsDatabase: Transaction.Database?
     @usableFromInline let table: BucketTable
     let storedChecksums: [UInt64]
+    let contentTags = ContentTags()
 
     /// Opens the index at `path` for reading.
     public init(path: String) throws {
