@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # before-after.sh BEFORE_BIN AFTER_BIN: two release builds of the daemon and nginx side by
 # side on one shared machine, the two builds' order alternated each round, ROUNDS times:
-# uniform /range over the prefixes of WORK/prefixes.txt plain, gzip and br (nginx serving
-# load.sh's files of WORK/www beside them), /healthz, /range refused (429) and POST /v1/check
-# refused (401). Prints each run (requests/s, the server's CPU µs per answer, the load
-# average) and a table of medians. WORK is a directory load.sh has filled (its dense index
-# may be elsewhere: INDEX); free ports are picked, so it can run beside other servers.
+# /range over the prefixes of WORK/prefixes.txt plain, gzip and br, uniformly (MIXES="uniform
+# zipf" adds a Zipf law's rows; nginx serving load.sh's files of WORK/www beside them),
+# /healthz, /range refused (429) and POST /v1/check refused (401). Prints each run
+# (requests/s, the server's CPU µs per answer, the load average) and a table of medians.
+# WORK is a directory load.sh has filled (its dense index may be elsewhere: INDEX); free
+# ports are picked, so it can run beside other servers.
 # The /range rows go without padding unless PADDING=1 (range.lua sends Add-Padding then).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -38,20 +39,24 @@ run() {  # name pids wrk-args…
         / requests in / { requests = $1 } /Requests\/sec/ { rate = $2 }
         END { printf "%s\t%s\t%.1f\t%s\n", name, rate, ticks / hz * 1e6 / requests, load }' <<< "$output" | tee -a "$results"
 }
-export PREFIX_FILE=$work/prefixes.txt MIX=uniform
+export PREFIX_FILE=$work/prefixes.txt
 for round in $(seq "$rounds"); do
     echo "== round $round"
-    for enc in plain gzip br; do
-        if [ $enc = plain ]; then unset ENCODING; else export ENCODING=$enc; fi
-        PATH_PREFIX=/dense/ run "nginx uniform $enc" "$nginx_workers" -s "$work/range.lua" http://127.0.0.1:$pn
-        if [ $((round % 2)) = 1 ]; then
-            run "before uniform $enc" "$b" -s "$work/range.lua" http://127.0.0.1:$pb
-            run "after uniform $enc" "$a" -s "$work/range.lua" http://127.0.0.1:$pa
-        else
-            run "after uniform $enc" "$a" -s "$work/range.lua" http://127.0.0.1:$pa
-            run "before uniform $enc" "$b" -s "$work/range.lua" http://127.0.0.1:$pb
-        fi
+    for mix in ${MIXES:-uniform}; do
+        export MIX=$mix
+        for enc in plain gzip br; do
+            if [ $enc = plain ]; then unset ENCODING; else export ENCODING=$enc; fi
+            PATH_PREFIX=/dense/ run "nginx $mix $enc" "$nginx_workers" -s "$work/range.lua" http://127.0.0.1:$pn
+            if [ $((round % 2)) = 1 ]; then
+                run "before $mix $enc" "$b" -s "$work/range.lua" http://127.0.0.1:$pb
+                run "after $mix $enc" "$a" -s "$work/range.lua" http://127.0.0.1:$pa
+            else
+                run "after $mix $enc" "$a" -s "$work/range.lua" http://127.0.0.1:$pa
+                run "before $mix $enc" "$b" -s "$work/range.lua" http://127.0.0.1:$pb
+            fi
+        done
     done
+    export MIX=uniform
     unset ENCODING
     run "before /healthz" "$b" http://127.0.0.1:$pb/healthz
     run "after /healthz" "$a" http://127.0.0.1:$pa/healthz
