@@ -35,6 +35,9 @@ public final class BreachIndex: @unchecked Sendable {
     @usableFromInline let table: BucketTable
     let storedChecksums: [UInt64]
     let contentTags = ContentTags()
+    /// Whether the map asked for 2 MiB pages (``adviseHugePages(_:)``): reads of whole blocks
+    /// then fault them in, so that they come as 2 MiB folios (``forEachStoredBucket(in:_:)``).
+    let mapsHugePages: Bool
 
     /// Opens the index at `path` for reading.
     public init(path: String) throws {
@@ -51,6 +54,10 @@ public final class BreachIndex: @unchecked Sendable {
                 path: path, flags: flags,
                 mapSize: max(fileSize, 1 << 20), maxDatabases: IndexLayout.databaseCount)
             try environment.requireWhole(fileSize: fileSize)
+            // Before anything is read through the map (the table's fill reads every block's
+            // lengths): a 2 MiB range any page of which is cached in a small folio is never
+            // mapped with a 2 MiB page.
+            if fitsInMemory, let region = try? environment.mappedRegion() { Self.adviseHugePages(region) }
             transaction = try environment.readTransaction()
         } catch let error as LMDBError {
             throw error.isCorruption
@@ -94,7 +101,7 @@ public final class BreachIndex: @unchecked Sendable {
                 path: path, detail: "the metadata counts \(metadata.bucketCount) buckets, the file holds \(bucketCount)"
             )
         }
-        if fitsInMemory { Self.adviseHugePages(from: table.dataStart, to: table.dataEnd) }
+        self.mapsHugePages = fitsInMemory
     }
 
     deinit { transaction.abort() }
@@ -124,15 +131,13 @@ public final class BreachIndex: @unchecked Sendable {
     }()
 
     /// Asks for the file's map to use 2 MiB pages where the page cache holds large
-    /// folios (Linux 6.x fills them on faults in such a map once the file's pages are
-    /// not cached yet; the writer drops its own). A lookup touches a random page of a
-    /// file far larger than the TLB covers, and a dependent random read through 2 MiB
-    /// pages misses the TLB far less often (docs/benchmarks.md, `run.sh latency`).
-    private static func adviseHugePages(from start: UInt, to end: UInt) {
+    /// folios (Linux 6.x fills them on faults in such a map, for the file's pages not cached
+    /// yet; the writer drops its own). A lookup touches a random page of a file far larger
+    /// than the TLB covers, and a dependent random read through 2 MiB pages misses the TLB
+    /// far less often (docs/benchmarks.md: 275–287 ns a lookup against 386–433 on 4 KiB pages).
+    private static func adviseHugePages(_ region: UnsafeMutableRawBufferPointer) {
         #if os(Linux)
-            let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
-            let first = start & ~(page - 1)
-            if end > first { _ = madvise(UnsafeMutableRawPointer(bitPattern: first), Int(end - first), MADV_HUGEPAGE) }
+            _ = madvise(region.baseAddress, region.count, MADV_HUGEPAGE)
         #endif
     }
 
@@ -215,7 +220,7 @@ public final class BreachIndex: @unchecked Sendable {
                 guard block.firstPrefix < prefixes.upperBound else { return false }
                 // One read of the whole block (≈1 MiB) instead of a fault per page: the
                 // map of a large index has read-ahead off (``memoryLimit``).
-                block.willRead()
+                block.willRead(faultingIn: mapsHugePages)
                 try block.forEachBucket { prefix, bytes in
                     if prefixes.contains(prefix) { try body(prefix, bytes) }
                 }

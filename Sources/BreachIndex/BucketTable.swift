@@ -23,8 +23,7 @@ import LMDB
     @usableFromInline let offsets: UnsafeMutablePointer<UInt32>
     /// How many prefixes have a bucket.
     @exclusivity(unchecked) private(set) var bucketCount = 0
-    /// The span of the map that holds buckets: nothing outside it is ever read.
-    @usableFromInline @exclusivity(unchecked) private(set) var dataStart = UInt.max
+    /// The end of the map's buckets: a lookup never reads past it.
     @usableFromInline @exclusivity(unchecked) private(set) var dataEnd: UInt = 0
 
     init() {
@@ -68,7 +67,6 @@ import LMDB
                 let address = UInt(bitPattern: value.baseAddress!)
                 pending.append((prefix, address))
                 bucketCount += 1
-                dataStart = min(dataStart, address)
                 dataEnd = max(dataEnd, address + UInt(value.count))
             }
         }

@@ -85,14 +85,22 @@ public final class Environment: @unchecked Sendable {
     /// part of the map), as a long writer may after a commit: the pages its transactions
     /// read stay mapped (as 2 MiB folios where the file system makes them) and count in
     /// its resident memory until then. Reads fault them in again from the page cache.
-    /// LMDB does not tell where its map is (`me_mapaddr` is only set for fixed maps), so
-    /// it is found in `/proc/self/maps` by the file's path; elsewhere this does nothing.
     public func dropMappedPages() throws {
         #if os(Linux)
-            guard let resolved = realpath(path, nil) else { return }
+            if let region = try mappedRegion() { _ = madvise(region.baseAddress, region.count, MADV_DONTNEED) }
+        #endif
+    }
+
+    /// The used part of the file's map (``usedBytes()`` from its start), for `madvise`; `nil`
+    /// where it cannot be found. LMDB does not tell where its map is (`me_mapaddr` is only
+    /// set for fixed maps), so it is found in `/proc/self/maps` by the file's path (Linux
+    /// only; a process that maps one file twice gets one of the two).
+    public func mappedRegion() throws -> UnsafeMutableRawBufferPointer? {
+        #if os(Linux)
+            guard let resolved = realpath(path, nil) else { return nil }
             let suffix = " " + String(cString: resolved) + "\n"
             free(resolved)
-            guard let maps = fopen("/proc/self/maps", "r") else { return }
+            guard let maps = fopen("/proc/self/maps", "r") else { return nil }
             defer { fclose(maps) }
             var line: UnsafeMutablePointer<CChar>?
             var capacity = 0
@@ -102,10 +110,10 @@ public final class Environment: @unchecked Sendable {
                 guard text.hasSuffix(suffix), let dash = text.firstIndex(of: "-"),
                     let start = UInt(text[..<dash], radix: 16), let address = UnsafeMutableRawPointer(bitPattern: start)
                 else { continue }
-                _ = madvise(address, try usedBytes(), MADV_DONTNEED)
-                return
+                return UnsafeMutableRawBufferPointer(start: address, count: try usedBytes())
             }
         #endif
+        return nil
     }
 
     /// Starts a read-only transaction (`MDB_RDONLY`).
