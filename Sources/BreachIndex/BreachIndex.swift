@@ -35,9 +35,6 @@ public final class BreachIndex: @unchecked Sendable {
     @usableFromInline let table: BucketTable
     let storedChecksums: [UInt64]
     let contentTags = ContentTags()
-    /// Whether the map asked for 2 MiB pages (``adviseHugePages(_:)``): reads of whole blocks
-    /// then fault them in, so that they come as 2 MiB folios (``forEachStoredBucket(in:_:)``).
-    let mapsHugePages: Bool
 
     /// Opens the index at `path` for reading.
     public init(path: String) throws {
@@ -101,7 +98,6 @@ public final class BreachIndex: @unchecked Sendable {
                 path: path, detail: "the metadata counts \(metadata.bucketCount) buckets, the file holds \(bucketCount)"
             )
         }
-        self.mapsHugePages = fitsInMemory
     }
 
     deinit { transaction.abort() }
@@ -220,7 +216,7 @@ public final class BreachIndex: @unchecked Sendable {
                 guard block.firstPrefix < prefixes.upperBound else { return false }
                 // One read of the whole block (≈1 MiB) instead of a fault per page: the
                 // map of a large index has read-ahead off (``memoryLimit``).
-                block.willRead(faultingIn: mapsHugePages)
+                block.willRead()
                 try block.forEachBucket { prefix, bytes in
                     if prefixes.contains(prefix) { try body(prefix, bytes) }
                 }

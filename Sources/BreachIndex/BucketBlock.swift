@@ -59,20 +59,13 @@ struct BucketBlock {
         return Int(truncatingIfNeeded: length)
     }
 
-    /// Asks the kernel to read the whole block into the page cache now, in one go: by
-    /// read-ahead (`MADV_WILLNEED`), or with `faultingIn` by faulting its pages into the map
-    /// (`MADV_POPULATE_READ`), which in a map advised for 2 MiB pages reads 2 MiB folios
-    /// where read-ahead would cache small ones that lookups could then never map whole.
-    func willRead(faultingIn: Bool) {
+    /// Asks the kernel to read the whole block into the page cache now, in one go.
+    func willRead() {
         #if os(Linux)
             let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
             let start = UInt(bitPattern: value.baseAddress) & ~(page - 1)
             let end = UInt(bitPattern: value.baseAddress) + UInt(value.count)
-            let address = UnsafeMutableRawPointer(bitPattern: start), length = Int(end - start)
-            // MADV_POPULATE_READ is Linux 5.14's: before it, read-ahead.
-            if !faultingIn || madvise(address, length, MADV_POPULATE_READ) != 0 {
-                _ = madvise(address, length, MADV_WILLNEED)
-            }
+            _ = madvise(UnsafeMutableRawPointer(bitPattern: start), Int(end - start), MADV_WILLNEED)
         #endif
     }
 
