@@ -130,7 +130,7 @@ public final class BreachIndex: @unchecked Sendable {
     /// folios (Linux 6.x fills them on faults in such a map, for the file's pages not cached
     /// yet; the writer drops its own). A lookup touches a random page of a file far larger
     /// than the TLB covers, and a dependent random read through 2 MiB pages misses the TLB
-    /// far less often (docs/benchmarks.md: 275–287 ns a lookup against 386–433 on 4 KiB pages).
+    /// far less often (docs/benchmarks.md: 319–334 ns a lookup against 399–451 on 4 KiB pages).
     private static func adviseHugePages(_ region: UnsafeMutableRawBufferPointer) {
         #if os(Linux)
             _ = madvise(region.baseAddress, region.count, MADV_HUGEPAGE)
