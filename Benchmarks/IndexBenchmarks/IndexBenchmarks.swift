@@ -51,7 +51,7 @@ func makeFixture() throws -> Fixture {
         _ = try writer.finish(sources: [])
         try FileManager.default.moveItem(atPath: indexPath + ".tmp", toPath: indexPath)
     }
-    let index = try BreachIndex(path: indexPath)
+    let index = try BreachIndex(path: indexPath, hugePages: true)
     let compactPath = indexPath.replacingOccurrences(of: ".idx", with: "-compact.idx")
     if !FileManager.default.fileExists(atPath: compactPath) { _ = try index.writeCompact(to: compactPath) }
     // Hits: the same random stream as the writer used; misses: another stream.
@@ -61,7 +61,9 @@ func makeFixture() throws -> Fixture {
         queries.append(hits.benchmarkDigest())
         queries.append(misses.benchmarkDigest())
     }
-    return Fixture(index: index, compact: try BreachIndex(path: compactPath), queries: queries, passwords: passwords)
+    return Fixture(
+        index: index, compact: try BreachIndex(path: compactPath, hugePages: true), queries: queries,
+        passwords: passwords)
 }
 
 let benchmarks: @Sendable () -> Void = {

@@ -34,7 +34,7 @@ func load() -> String {
 func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 
 var start = seconds()
-let index = try BreachIndex(path: arguments[1])
+let index = try BreachIndex(path: arguments[1], hugePages: true)
 print("open: \(format(seconds() - start, 3)) s; \(index.metadata.hashCount) hashes")
 guard index.metadata.hashCount > 0 else {
     print("\(arguments[1]): the index is empty")

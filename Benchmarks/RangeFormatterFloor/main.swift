@@ -11,7 +11,7 @@ func cpuNanoseconds() -> Double {
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
     return Double(time.tv_sec) * 1e9 + Double(time.tv_nsec)
 }
-let index = try BreachIndex(path: CommandLine.arguments[1])
+let index = try BreachIndex(path: CommandLine.arguments[1], hugePages: true)
 let prefixes: [Int] =
     if let count = Int(CommandLine.arguments[2]) {
         Array(0..<count)

@@ -36,8 +36,12 @@ public final class BreachIndex: @unchecked Sendable {
     let storedChecksums: [UInt64]
     let contentTags = ContentTags()
 
-    /// Opens the index at `path` for reading.
-    public init(path: String) throws {
+    /// Opens the index at `path` for reading. With `hugePages`, an index that fits in half
+    /// of memory is mapped with 2 MiB pages where the file's pages are not cached yet: random
+    /// lookups miss the TLB far less, but a cold open reads the whole file, so it is for
+    /// long-lived readers that look up at random (the daemon, benchmarks), not for a
+    /// command that opens an index to answer once.
+    public init(path: String, hugePages: Bool = false) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw IndexError.missing(path: path) }
         let fileSize = Int(BreachSupport.fileSize(atPath: path) ?? 0)
         let fitsInMemory = fileSize <= Self.memoryLimit / 2
@@ -51,10 +55,6 @@ public final class BreachIndex: @unchecked Sendable {
                 path: path, flags: flags,
                 mapSize: max(fileSize, 1 << 20), maxDatabases: IndexLayout.databaseCount)
             try environment.requireWhole(fileSize: fileSize)
-            // Before anything is read through the map (the table's fill reads every block's
-            // lengths): a 2 MiB range any page of which is cached in a small folio is never
-            // mapped with a 2 MiB page.
-            if fitsInMemory, let region = try? environment.mappedRegion() { Self.adviseHugePages(region) }
             transaction = try environment.readTransaction()
         } catch let error as LMDBError {
             throw error.isCorruption
@@ -81,6 +81,9 @@ public final class BreachIndex: @unchecked Sendable {
         else {
             throw IndexError.corrupt(path: path, detail: "the checksum record is missing or malformed")
         }
+        // Before the table's fill, which reads every block's lengths through the map: a 2 MiB
+        // range any page of which is cached in a small folio is never mapped with a 2 MiB page.
+        if hugePages && fitsInMemory { Self.adviseHugePages(environment, containing: metadataBytes.baseAddress) }
         self.metadata = metadata
         self.format = format
         self.suffixBits = format.suffixBits(for: metadata.hashKind)
@@ -131,9 +134,9 @@ public final class BreachIndex: @unchecked Sendable {
     /// yet; the writer drops its own). A lookup touches a random page of a file far larger
     /// than the TLB covers, and a dependent random read through 2 MiB pages misses the TLB
     /// far less often (docs/benchmarks.md: 319–334 ns a lookup against 399–451 on 4 KiB pages).
-    private static func adviseHugePages(_ region: UnsafeMutableRawBufferPointer) {
+    private static func adviseHugePages(_ environment: Environment, containing address: UnsafeRawPointer?) {
         #if os(Linux)
-            _ = madvise(region.baseAddress, region.count, MADV_HUGEPAGE)
+            try? environment.advise(MADV_HUGEPAGE, containing: address)
         #endif
     }
 

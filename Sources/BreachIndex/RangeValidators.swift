@@ -36,19 +36,22 @@ extension BreachIndex {
 /// The content tags of an index's prefixes, each kept once computed: every range request
 /// needs its tag (a 304 nothing else), and hashing a bucket of the real density (≈40 KB, most
 /// often not in the CPU's caches) cost ≈5 % of a cache miss's CPU and most of a cache hit's
-/// (docs/benchmarks.md). 8 bytes a prefix, 8 MiB an index, in pages the kernel gives only
-/// when first written, so memory grows with the prefixes asked for.
+/// (docs/benchmarks.md). 8 bytes a prefix, 8 MiB an index, in an anonymous map whose pages
+/// the kernel gives only when first written, so memory grows with the prefixes asked for.
 final class ContentTags: @unchecked Sendable {  // its only state is atomics
+    private static let bytes = IndexLayout.prefixCount * MemoryLayout<UInt64>.stride
     private let tags: UnsafeMutablePointer<Atomic<UInt64>>
 
     init() {
-        // Zeroed pages, left untouched until a tag is stored: zero is "not computed yet", and
-        // the all-zero bytes are an `Atomic<UInt64>` holding 0.
-        let bytes = calloc(IndexLayout.prefixCount, MemoryLayout<UInt64>.stride)!
-        tags = bytes.bindMemory(to: Atomic<UInt64>.self, capacity: IndexLayout.prefixCount)
+        // Zero-filled pages: zero is "not computed yet", and the all-zero bytes are an
+        // `Atomic<UInt64>` holding 0 (not `calloc`, which may take them from the heap and
+        // write the zeros, making all 8 MiB resident at once).
+        let map = mmap(nil, Self.bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let map, map != MAP_FAILED else { fatalError("no memory for an index's content tags") }
+        tags = map.bindMemory(to: Atomic<UInt64>.self, capacity: IndexLayout.prefixCount)
     }
 
-    deinit { free(tags) }
+    deinit { munmap(tags, Self.bytes) }
 
     /// The tag of `prefix`, `nil` until stored. Relaxed: threads that race compute the same
     /// value from the same bytes, so whichever store lands is right. (A tag that is 0 is

@@ -47,7 +47,8 @@ struct RangeRoute {
     }
 
     /// The answer to `query`. A revalidation that matches is answered from the validator
-    /// alone, without making (or caching) the body: a 304 costs a bucket checksum.
+    /// alone, without making (or caching) the body: a 304 costs the range's content tag,
+    /// computed once per index and prefix.
     static func answer(_ query: Query, indexes: ServedIndexes, cache: RangeCache) -> Answer {
         let representation: Representation
         switch resolve(query, indexes: indexes) {

@@ -142,7 +142,7 @@ public final class ServedIndexes: Sendable {
     }
 
     private static func open(_ path: String, kind: HashKind) throws -> BreachIndex {
-        let index = try BreachIndex(path: path)
+        let index = try BreachIndex(path: path, hugePages: true)
         guard index.kind == kind else {
             throw IndexError.notAnIndex(
                 path: path, reason: "it holds \(index.kind.rawValue) hashes, \(kind.rawValue) expected")

@@ -81,39 +81,50 @@ public final class Environment: @unchecked Sendable {
         return (Int(info.me_last_pgno) + 1) * Int(status.ms_psize)
     }
 
-    /// Unmaps the file's pages from this process (`madvise(MADV_DONTNEED)` over the used
-    /// part of the map), as a long writer may after a commit: the pages its transactions
-    /// read stay mapped (as 2 MiB folios where the file system makes them) and count in
-    /// its resident memory until then. Reads fault them in again from the page cache.
+    /// Unmaps the file's pages from this process (`madvise(MADV_DONTNEED)` over the map), as
+    /// a long writer may after a commit: the pages its transactions read stay mapped (as 2 MiB
+    /// folios where the file system makes them) and count in its resident memory until then.
+    /// Reads fault them in again from the page cache.
     public func dropMappedPages() throws {
         #if os(Linux)
-            if let region = try mappedRegion() { _ = madvise(region.baseAddress, region.count, MADV_DONTNEED) }
+            try advise(MADV_DONTNEED)
         #endif
     }
 
-    /// The used part of the file's map (``usedBytes()`` from its start), for `madvise`; `nil`
-    /// where it cannot be found. LMDB does not tell where its map is (`me_mapaddr` is only
-    /// set for fixed maps), so it is found in `/proc/self/maps` by the file's path (Linux
-    /// only; a process that maps one file twice gets one of the two).
-    public func mappedRegion() throws -> UnsafeMutableRawBufferPointer? {
+    /// Gives `advice` (`madvise`) for the whole map: the one that holds `address` when given
+    /// (any value a transaction returned), else the first map of the file. LMDB does not tell
+    /// where its map is (`me_mapaddr` is only set for fixed maps), so it is found in
+    /// `/proc/self/maps` (Linux only; elsewhere this does nothing). A process that maps one
+    /// file twice, as a reload of an unchanged index does, needs the address to find this
+    /// environment's own map.
+    public func advise(_ advice: Int32, containing address: UnsafeRawPointer? = nil) throws {
         #if os(Linux)
-            guard let resolved = realpath(path, nil) else { return nil }
+            guard let resolved = realpath(path, nil) else { return }
             let suffix = " " + String(cString: resolved) + "\n"
             free(resolved)
-            guard let maps = fopen("/proc/self/maps", "r") else { return nil }
+            guard let maps = fopen("/proc/self/maps", "r") else { return }
             defer { fclose(maps) }
             var line: UnsafeMutablePointer<CChar>?
             var capacity = 0
             defer { free(line) }
+            let wanted = address.map { UInt(bitPattern: $0) }
             while getline(&line, &capacity, maps) > 0, let line {
+                // "start-end perms offset device inode path", in hex but for the inode.
                 let text = String(cString: line)
-                guard text.hasSuffix(suffix), let dash = text.firstIndex(of: "-"),
-                    let start = UInt(text[..<dash], radix: 16), let address = UnsafeMutableRawPointer(bitPattern: start)
+                let fields = text.split(separator: " ", maxSplits: 3)
+                guard text.hasSuffix(suffix), fields.count == 4, let dash = fields[0].firstIndex(of: "-"),
+                    let start = UInt(fields[0][..<dash], radix: 16),
+                    let end = UInt(fields[0][fields[0].index(after: dash)...], radix: 16),
+                    let offset = UInt(fields[2], radix: 16), offset <= start
                 else { continue }
-                return UnsafeMutableRawBufferPointer(start: address, count: try usedBytes())
+                if let wanted, !(start..<end).contains(wanted) { continue }
+                // An earlier advice may have split the map: it starts `offset` bytes before.
+                var info = MDB_envinfo()
+                try check(mdb_env_info(handle, &info), "mdb_env_info", path)
+                _ = madvise(UnsafeMutableRawPointer(bitPattern: start - offset), info.me_mapsize, advice)
+                return
             }
         #endif
-        return nil
     }
 
     /// Starts a read-only transaction (`MDB_RDONLY`).

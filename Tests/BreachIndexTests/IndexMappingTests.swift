@@ -7,30 +7,59 @@ import Testing
 /// How an open index's file is mapped.
 @Suite struct IndexMappingTests {
     #if os(Linux)
-        /// The `VmFlags` of this process's map of `path` (`/proc/self/smaps`), or `nil`.
-        static func mapFlags(of path: String) throws -> [Substring]? {
+        /// The `VmFlags` of each of this process's maps of `path` (`/proc/self/smaps`; a map
+        /// that advice split is several).
+        static func mapFlags(of path: String) throws -> [[Substring]] {
             let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             // Read to the end: a /proc file's size reads as 0.
             let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/smaps"))
             let smaps = String(decoding: try file.readToEnd() ?? Data(), as: UTF8.self)
+            var flags: [[Substring]] = []
             var inMap = false
             for line in smaps.split(separator: "\n") {
-                if let first = line.first, first.isHexDigit, line.contains("-") {
+                // A map's first line starts with its range, "start-end" in hex.
+                let range = line.prefix { $0 != " " }
+                if range.contains("-"), range.allSatisfy({ $0.isHexDigit || $0 == "-" }) {
                     inMap = line.hasSuffix(" " + resolved)
                 } else if inMap, line.hasPrefix("VmFlags:") {
-                    return line.dropFirst("VmFlags:".count).split(separator: " ")
+                    flags.append(line.dropFirst("VmFlags:".count).split(separator: " "))
                 }
             }
-            return nil
+            return flags
         }
 
-        /// An index that fits in memory asks for 2 MiB pages over its whole map (`hg`), so that
-        /// its lookups miss the TLB less (docs/benchmarks.md).
-        @Test func anIndexThatFitsInMemoryIsMappedForHugePages() throws {
+        /// An index written in `directory` and opened, with `hugePages` or not.
+        static func index(in directory: TemporaryDirectory, hugePages: Bool) throws -> BreachIndex {
+            try writeIndex(IndexRoundTripTests.entries(.sha1, seed: 3), kind: .sha1, to: directory.file("index"))
+            return try BreachIndex(path: directory.file("index"), hugePages: hugePages)
+        }
+
+        static let transparentHugePages = FileManager.default.fileExists(
+            atPath: "/sys/kernel/mm/transparent_hugepage/enabled")
+
+        /// With `hugePages`, an index that fits in memory asks for 2 MiB pages (`hg`) over its
+        /// whole map, so that its lookups miss the TLB less (docs/benchmarks.md).
+        @Test(.enabled(if: transparentHugePages))
+        func anIndexOpenedForLookupsIsMappedForHugePagesWhole() throws {
             let directory = try TemporaryDirectory()
-            let index = try IndexRoundTripTests.index(of: IndexRoundTripTests.entries(.sha1, seed: 3), in: directory)
-            let flags = try #require(try Self.mapFlags(of: index.path), "the index's map is in /proc/self/smaps")
-            #expect(flags.contains("hg"), "VmFlags: \(flags.joined(separator: " "))")
+            try withExtendedLifetime(directory) {
+                let index = try Self.index(in: directory, hugePages: true)
+                let maps = try Self.mapFlags(of: index.path)
+                try #require(!maps.isEmpty, "the index's map is in /proc/self/smaps")
+                #expect(maps.allSatisfy { $0.contains("hg") }, "\(maps)")
+            }
+        }
+
+        /// Without it (a command that opens an index to answer once), a cold open reads only
+        /// what it needs: no advice.
+        @Test func anIndexOpenedToAnswerOnceGetsNoAdvice() throws {
+            let directory = try TemporaryDirectory()
+            try withExtendedLifetime(directory) {
+                let index = try Self.index(in: directory, hugePages: false)
+                let maps = try Self.mapFlags(of: index.path)
+                try #require(!maps.isEmpty, "the index's map is in /proc/self/smaps")
+                #expect(maps.allSatisfy { !$0.contains("hg") }, "\(maps)")
+            }
         }
     #endif
 }

@@ -85,7 +85,7 @@ import Testing
         }
     }
 
-    /// The word-wide hex digits and the count table against the reference text, over
+    /// The vector hex digits and the count table against the reference text, over
     /// random buckets of many sizes (so every slot width) and counts of every length from
     /// 1 to 20 digits, `UInt64.max` included.
     @Test(arguments: HashKind.allCases)

@@ -43,6 +43,7 @@ export PREFIX_FILE=$work/prefixes.txt
 for round in $(seq "$rounds"); do
     echo "== round $round"
     for mix in ${MIXES:-uniform}; do
+        case $mix in uniform | zipf) ;; *) echo "before-after.sh: MIXES takes uniform and zipf, not $mix" >&2; exit 2 ;; esac
         export MIX=$mix
         for enc in plain gzip br; do
             if [ $enc = plain ]; then unset ENCODING; else export ENCODING=$enc; fi

@@ -21,7 +21,7 @@ case "$name" in
         exec bash tools/bench/compact.sh "$@" ;;
     load)       # the daemon against nginx under wrk (PREFIXES, DURATION, ROUNDS, …)
         exec bash tools/bench/load.sh "$@" ;;
-    before-after)  # two release daemons and nginx side by side, alternated: before-after BEFORE_BIN AFTER_BIN (WORK of load, INDEX, ROUNDS, DURATION)
+    before-after)  # two release daemons and nginx side by side, alternated: before-after BEFORE_BIN AFTER_BIN (WORK of load, INDEX, ROUNDS, DURATION, MIXES)
         exec bash tools/bench/before-after.sh "$@" ;;
     download)   # breachdb download against nginx, plain and compressed
         exec bash tools/bench/download.sh "$@" ;;
