@@ -55,6 +55,10 @@ public final class BreachIndex: @unchecked Sendable {
                 path: path, flags: flags,
                 mapSize: max(fileSize, 1 << 20), maxDatabases: IndexLayout.databaseCount)
             try environment.requireWhole(fileSize: fileSize)
+            // Before anything is read through the map (the table's fill reads every block's
+            // lengths): a 2 MiB range any page of which is cached in a small folio is never
+            // mapped with a 2 MiB page.
+            if hugePages && fitsInMemory { Self.adviseHugePages(environment) }
             transaction = try environment.readTransaction()
         } catch let error as LMDBError {
             throw error.isCorruption
@@ -81,9 +85,6 @@ public final class BreachIndex: @unchecked Sendable {
         else {
             throw IndexError.corrupt(path: path, detail: "the checksum record is missing or malformed")
         }
-        // Before the table's fill, which reads every block's lengths through the map: a 2 MiB
-        // range any page of which is cached in a small folio is never mapped with a 2 MiB page.
-        if hugePages && fitsInMemory { Self.adviseHugePages(environment, containing: metadataBytes.baseAddress) }
         self.metadata = metadata
         self.format = format
         self.suffixBits = format.suffixBits(for: metadata.hashKind)
@@ -134,9 +135,9 @@ public final class BreachIndex: @unchecked Sendable {
     /// yet; the writer drops its own). A lookup touches a random page of a file far larger
     /// than the TLB covers, and a dependent random read through 2 MiB pages misses the TLB
     /// far less often (docs/benchmarks.md: 319–334 ns a lookup against 399–451 on 4 KiB pages).
-    private static func adviseHugePages(_ environment: Environment, containing address: UnsafeRawPointer?) {
+    private static func adviseHugePages(_ environment: Environment) {
         #if os(Linux)
-            try? environment.advise(MADV_HUGEPAGE, containing: address)
+            environment.advise(MADV_HUGEPAGE)
         #endif
     }
 
@@ -176,7 +177,7 @@ public final class BreachIndex: @unchecked Sendable {
     /// reader that walks the whole file once, as a refresh copying unchanged ranges does,
     /// calls it now and then so that its resident memory does not grow to the file's size.
     public func dropMappedPages() {
-        try? environment.dropMappedPages()
+        environment.dropMappedPages()
     }
 
     /// `true` when the 20-bit `prefix` holds at least one hash.

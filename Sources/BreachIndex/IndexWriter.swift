@@ -228,7 +228,7 @@ public final class IndexWriter {
             transaction = try environment.writeTransaction()
             // Else every checkpoint leaves the pages LMDB read resident, unbounded; best
             // effort: the checkpoint itself is safe on disk by now.
-            try? environment.dropMappedPages()
+            environment.dropMappedPages()
         }
         bytesSinceCommit = 0
     }

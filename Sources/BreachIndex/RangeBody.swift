@@ -170,11 +170,11 @@ struct RangeLineWriter {
     }
 
     /// The 16 uppercase hex digits of `value`, most significant first, at `output`: each byte
-    /// (most significant first) widened to a 16-bit lane holding its high nibble in the low
-    /// byte and its low nibble in the high byte (a little-endian machine stores that in this
-    /// order; a big-endian one gets them the other way round); then each nibble n becomes "0" + n, plus 7 when n ≥ 10 (n + 6 reaches bit 4).
-    /// In Swift's SIMD types that is 1.5× the speed of the same in one 64-bit word for eight
-    /// digits (measured alone, 3.2 against 4.7–5.1 ns for 32 digits).
+    /// (most significant first) widened to a 16-bit lane arranged so that its high nibble
+    /// comes first in memory and its low nibble second; then each nibble n becomes "0" + n,
+    /// plus 7 when n ≥ 10 (n + 6 reaches bit 4). In Swift's SIMD types that is 1.5× the speed
+    /// of the same in one 64-bit word for eight digits (measured alone, 3.2 against 4.7–5.1 ns
+    /// for 32 digits).
     @inline(__always) static func storeHex(_ value: UInt64, at output: UnsafeMutableRawPointer) {
         let bytes = unsafeBitCast(value.bigEndian, to: SIMD8<UInt8>.self)
         let lanes = SIMD8<UInt16>(truncatingIfNeeded: bytes)

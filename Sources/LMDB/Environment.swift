@@ -81,23 +81,23 @@ public final class Environment: @unchecked Sendable {
         return (Int(info.me_last_pgno) + 1) * Int(status.ms_psize)
     }
 
-    /// Unmaps the file's pages from this process (`madvise(MADV_DONTNEED)` over the map), as
+    /// Unmaps the file's pages from this process (`madvise(MADV_DONTNEED)` over its maps), as
     /// a long writer may after a commit: the pages its transactions read stay mapped (as 2 MiB
     /// folios where the file system makes them) and count in its resident memory until then.
     /// Reads fault them in again from the page cache.
-    public func dropMappedPages() throws {
+    public func dropMappedPages() {
         #if os(Linux)
-            try advise(MADV_DONTNEED)
+            advise(MADV_DONTNEED)
         #endif
     }
 
-    /// Gives `advice` (`madvise`) for the whole map: the one that holds `address` when given
-    /// (any value a transaction returned), else the first map of the file. LMDB does not tell
-    /// where its map is (`me_mapaddr` is only set for fixed maps), so it is found in
-    /// `/proc/self/maps` (Linux only; elsewhere this does nothing). A process that maps one
-    /// file twice, as a reload of an unchanged index does, needs the address to find this
-    /// environment's own map.
-    public func advise(_ advice: Int32, containing address: UnsafeRawPointer? = nil) throws {
+    /// Gives `advice` (`madvise`) for every map of the file in this process, each over its own
+    /// range (as `/proc/self/maps` lists them: advice can split a map). LMDB does not tell
+    /// where its map is (`me_mapaddr` is only set for fixed maps), so the maps are found there
+    /// by the file's path (Linux only; elsewhere this does nothing). Another environment's map
+    /// of the same file, as a reload of an unchanged index has, gets the advice too: fine for
+    /// advice about the file's pages, never past a map's end.
+    public func advise(_ advice: Int32) {
         #if os(Linux)
             guard let resolved = realpath(path, nil) else { return }
             let suffix = " " + String(cString: resolved) + "\n"
@@ -107,22 +107,14 @@ public final class Environment: @unchecked Sendable {
             var line: UnsafeMutablePointer<CChar>?
             var capacity = 0
             defer { free(line) }
-            let wanted = address.map { UInt(bitPattern: $0) }
             while getline(&line, &capacity, maps) > 0, let line {
-                // "start-end perms offset device inode path", in hex but for the inode.
+                // "start-end perms offset device inode path"
                 let text = String(cString: line)
-                let fields = text.split(separator: " ", maxSplits: 3)
-                guard text.hasSuffix(suffix), fields.count == 4, let dash = fields[0].firstIndex(of: "-"),
-                    let start = UInt(fields[0][..<dash], radix: 16),
-                    let end = UInt(fields[0][fields[0].index(after: dash)...], radix: 16),
-                    let offset = UInt(fields[2], radix: 16), offset <= start
+                guard text.hasSuffix(suffix), let range = text.split(separator: " ").first,
+                    let dash = range.firstIndex(of: "-"), let start = UInt(range[..<dash], radix: 16),
+                    let end = UInt(range[range.index(after: dash)...], radix: 16), end > start
                 else { continue }
-                if let wanted, !(start..<end).contains(wanted) { continue }
-                // An earlier advice may have split the map: it starts `offset` bytes before.
-                var info = MDB_envinfo()
-                try check(mdb_env_info(handle, &info), "mdb_env_info", path)
-                _ = madvise(UnsafeMutableRawPointer(bitPattern: start - offset), info.me_mapsize, advice)
-                return
+                _ = madvise(UnsafeMutableRawPointer(bitPattern: start), Int(end - start), advice)
             }
         #endif
     }

@@ -7,25 +7,27 @@ import Testing
 /// How an open index's file is mapped.
 @Suite struct IndexMappingTests {
     #if os(Linux)
-        /// The `VmFlags` of each of this process's maps of `path` (`/proc/self/smaps`; a map
-        /// that advice split is several).
-        static func mapFlags(of path: String) throws -> [[Substring]] {
+        /// Each of this process's maps of `path` (`/proc/self/smaps`; a map that advice split
+        /// is several): its `VmFlags` and its resident kilobytes.
+        static func maps(of path: String) throws -> [(flags: [Substring], residentKilobytes: Int)] {
             let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             // Read to the end: a /proc file's size reads as 0.
             let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/smaps"))
             let smaps = String(decoding: try file.readToEnd() ?? Data(), as: UTF8.self)
-            var flags: [[Substring]] = []
-            var inMap = false
+            var maps: [(flags: [Substring], residentKilobytes: Int)] = []
+            var inMap = false, resident = 0
             for line in smaps.split(separator: "\n") {
                 // A map's first line starts with its range, "start-end" in hex.
                 let range = line.prefix { $0 != " " }
                 if range.contains("-"), range.allSatisfy({ $0.isHexDigit || $0 == "-" }) {
                     inMap = line.hasSuffix(" " + resolved)
+                } else if inMap, line.hasPrefix("Rss:") {
+                    resident = Int(line.split(separator: " ")[1]) ?? 0
                 } else if inMap, line.hasPrefix("VmFlags:") {
-                    flags.append(line.dropFirst("VmFlags:".count).split(separator: " "))
+                    maps.append((line.dropFirst("VmFlags:".count).split(separator: " "), resident))
                 }
             }
-            return flags
+            return maps
         }
 
         /// An index written in `directory` and opened, with `hugePages` or not.
@@ -44,9 +46,9 @@ import Testing
             let directory = try TemporaryDirectory()
             try withExtendedLifetime(directory) {
                 let index = try Self.index(in: directory, hugePages: true)
-                let maps = try Self.mapFlags(of: index.path)
+                let maps = try Self.maps(of: index.path)
                 try #require(!maps.isEmpty, "the index's map is in /proc/self/smaps")
-                #expect(maps.allSatisfy { $0.contains("hg") }, "\(maps)")
+                #expect(maps.allSatisfy { $0.flags.contains("hg") }, "\(maps)")
             }
         }
 
@@ -56,9 +58,25 @@ import Testing
             let directory = try TemporaryDirectory()
             try withExtendedLifetime(directory) {
                 let index = try Self.index(in: directory, hugePages: false)
-                let maps = try Self.mapFlags(of: index.path)
+                let maps = try Self.maps(of: index.path)
                 try #require(!maps.isEmpty, "the index's map is in /proc/self/smaps")
-                #expect(maps.allSatisfy { !$0.contains("hg") }, "\(maps)")
+                #expect(maps.allSatisfy { !$0.flags.contains("hg") }, "\(maps)")
+            }
+        }
+
+        /// A reader that walks the whole file (a refresh copying unchanged ranges) unmaps what
+        /// it read from time to time, so that its resident memory does not grow to the file's.
+        @Test func droppingAnIndexsMappedPagesUnmapsWhatWasRead() throws {
+            let directory = try TemporaryDirectory()
+            try withExtendedLifetime(directory) {
+                let index = try Self.index(in: directory, hugePages: false)
+                var entries = 0
+                index.forEachEntry { _ in entries += 1 }
+                let read = try Self.maps(of: index.path).reduce(0) { $0 + $1.residentKilobytes }
+                index.dropMappedPages()
+                let dropped = try Self.maps(of: index.path).reduce(0) { $0 + $1.residentKilobytes }
+                #expect(entries > 0)
+                #expect(read > 0 && dropped < read, "resident: \(read) kB after reading, \(dropped) kB after dropping")
             }
         }
     #endif
