@@ -106,7 +106,7 @@ func makeApplication(
             headers: [
                 .accessControlAllowOrigin: "*",
                 .accessControlAllowMethods: "GET, HEAD, OPTIONS",
-                .accessControlAllowHeaders: "Add-Padding",
+                .accessControlAllowHeaders: "Add-Padding, Want-Repr-Digest",
                 .accessControlMaxAge: "86400",
             ])
     }

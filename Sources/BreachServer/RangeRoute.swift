@@ -146,6 +146,8 @@ struct RangeRoute {
     private static func withDigest(_ answer: Answer) -> Answer {
         var headers = answer.headers
         headers[.reprDigest] = answer.body.withUnsafeReadableBytes { RepresentationDigest.field(of: $0) }
+        // Readable by a page's script on another origin too (CORS hides fields not listed).
+        headers[.accessControlExposeHeaders] = "Repr-Digest"
         return Answer(status: answer.status, headers: headers, body: answer.body)
     }
 

@@ -24,6 +24,16 @@ import Testing
         #expect(response.headers[Self.reprDigest] == sent.withUnsafeBytes { RepresentationDigest.field(of: $0) })
     }
 
+    /// A page's script on another origin may read the digest (CORS exposes it); answers
+    /// without one list nothing to expose.
+    @Test(arguments: AnsweredBy.allCases)
+    func theDigestIsExposedToScriptsOfOtherOrigins(_ answeredBy: AnsweredBy) async throws {
+        let digested = try await answeredBy.get("/range/5BAA6", headers: [Self.wantReprDigest: "sha-256=1"])
+        #expect(digested.headers[.accessControlExposeHeaders] == "Repr-Digest")
+        let plain = try await answeredBy.get("/range/5BAA6", headers: [:])
+        #expect(plain.headers[.accessControlExposeHeaders] == nil)
+    }
+
     @Test(arguments: AnsweredBy.allCases)
     func aPaddedAnswersDigestIsOfItsOwnRows(_ answeredBy: AnsweredBy) async throws {
         let response = try await answeredBy.get(

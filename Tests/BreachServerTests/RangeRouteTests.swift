@@ -132,13 +132,16 @@ import Testing
     }
 
     @Test(arguments: AnsweredBy.allCases)
-    func corsAllowsAnyOriginAndTheAddPaddingHeader(_ answeredBy: AnsweredBy) async throws {
+    func corsAllowsAnyOriginAndTheAddPaddingAndWantReprDigestHeaders(_ answeredBy: AnsweredBy) async throws {
         let fixture = try ServerFixture()
         try await fixture.application().test(answeredBy.setup) { client in
             let response = try await client.execute(uri: "/range/5BAA6", method: .get)
             #expect(response.headers[.accessControlAllowOrigin] == "*")
             let preflight = try await client.execute(uri: "/range/5BAA6", method: .options)
-            #expect(preflight.headers[.accessControlAllowHeaders]?.contains("Add-Padding") == true)
+            let allowed = preflight.headers[.accessControlAllowHeaders]?.split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            #expect(allowed == ["Add-Padding", "Want-Repr-Digest"])
         }
     }
 }
