@@ -150,7 +150,9 @@ func exchange(_ request: String, port: Int) async throws -> String {
 }
 
 /// Sends `request` as raw bytes on a new connection and reads until the server closes it or
-/// `limit` passes (the client then closes it); `closed` says whether the server did.
+/// `limit` passes (the client then closes it); `closed` says whether the server did. A reset
+/// is a close too: a server that closes before reading all that was sent resets the
+/// connection, as one whose idle timeout fires before a busy event loop read the request does.
 func exchange(_ request: String, port: Int, closedWithin limit: TimeAmount) async throws -> (
     response: String, closed: Bool
 ) {
@@ -167,7 +169,8 @@ func exchange(_ request: String, port: Int, closedWithin limit: TimeAmount) asyn
             try await outbound.write(ByteBuffer(string: request))
             for try await chunk in inbound { response += String(buffer: chunk) }
         }
-    } catch ChannelError.alreadyClosed, ChannelError.ioOnClosedChannel {}
+    } catch ChannelError.alreadyClosed, ChannelError.ioOnClosedChannel {
+    } catch let error as IOError where error.errnoCode == ECONNRESET {}
     timer.cancel()
     return (response, !timedOut.isSet.load(ordering: .relaxed))
 }
