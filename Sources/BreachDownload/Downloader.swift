@@ -180,7 +180,7 @@ public final class Downloader {
     private func newWriter(at path: String) throws -> IndexWriter {
         if FileManager.default.fileExists(atPath: path) {
             notice(
-                "\(path) holds no checkpoint of this download (another source, mode or slice, or stopped before its first checkpoint): starting afresh"
+                "\(path) holds no checkpoint of this download (another source, mode or slice, another build's bucket format, or stopped before its first checkpoint): starting afresh"
             )
         }
         let writer = try IndexWriter(path: path, kind: options.kind, format: options.format)
@@ -283,7 +283,8 @@ public final class Downloader {
         }
     }
 
-    /// The base's range `prefix` into `writer` as stored, once the checksum of its chunk
+    /// The base's range `prefix` into `writer` as stored (re-coded when the base is of an older
+    /// format version, ``IndexWriter/appendBucket(of:prefix:)``), once the checksum of its chunk
     /// (read ahead in whole blocks) matched: a damaged base stops the download naming the
     /// ranges, rather than passing its damage on under fresh checksums.
     private func copy(_ prefix: Int, from base: BreachIndex, validator: String, into writer: IndexWriter) throws {

@@ -17,14 +17,14 @@ extension BreachIndex {
     /// The counts of `digests`, each as ``count(of:)`` gives it, written to `counts`
     /// (at least as long).
     ///
-    /// A lookup is a chain of dependent memory reads (table entry, bucket header, slot
-    /// bits, record), each a cache miss at random; one at a time, a core waits on every
-    /// one. Here the queries go through the chain as a pipeline, `batchDistance` queries
-    /// apart: the table entry of query i is requested while the header of i − d, the slot
-    /// bits of i − 2d and the records of i − 3d are, and the answer of i − 4d is read, so
-    /// the misses of many queries overlap. Each stage asks only for the lines the next one
-    /// reads (the slot bits up to the query's slot, the records of its slot), so that
-    /// fewer lines are in flight for each query.
+    /// A lookup is a chain of dependent memory reads (table entry, bucket header and slot
+    /// marks, slot bits, record), each a cache miss at random; one at a time, a core waits
+    /// on every one. Here the queries go through the chain as a pipeline, `batchDistance`
+    /// queries apart: the table entry of query i is requested while the header of i − d,
+    /// the slot bits of i − 2d and the records of i − 3d are, and the answer of i − 4d is
+    /// read, so the misses of many queries overlap. Each stage asks only for the lines the
+    /// next one reads (the slot bits from the nearest mark to the query's slot, the records
+    /// of its slot), so that few lines are in flight for each query.
     public func counts(of digests: UnsafeBufferPointer<HashDigest>, into counts: UnsafeMutableBufferPointer<UInt64>) {
         precondition(counts.count >= digests.count, "one count per digest")
         let n = digests.count, distance = Self.batchDistance
@@ -41,23 +41,23 @@ extension BreachIndex {
                     if let start { breachdb_prefetch(start) }
                     (queries.baseAddress! + (header & mask)).initialize(to: BatchQuery(start: start))
                 }
+                // The later stages use each query's entry in place: a bucket reader is large
+                // enough that copies of it were a third of a batch's work when cached.
                 let slots = step - 2 * distance
-                if slots >= 0 && slots < n, let start = queries[slots & mask].start,
-                    let bucket = bucket(at: start)
-                {
-                    bucket.prefetchSlotBits(for: bucket.slot(of: digests[slots]))
-                    queries[slots & mask].bucket = bucket
+                if slots >= 0 && slots < n, let start = queries[slots & mask].start {
+                    queries[slots & mask].bucket = bucket(at: start)
+                    queries[slots & mask].bucket?.prefetchSlotBits(for: digests[slots])
                 }
                 let records = step - 3 * distance
-                if records >= 0 && records < n, let bucket = queries[records & mask].bucket {
-                    let entries = bucket.entries(inSlot: bucket.slot(of: digests[records]))
-                    bucket.prefetchRecords(entries)
-                    queries[records & mask].entries = entries
+                if records >= 0 && records < n {
+                    queries[records & mask].entries =
+                        queries[records & mask].bucket?.entriesPrefetchingRecords(of: digests[records]) ?? (0, 0)
                 }
                 let answer = step - 4 * distance
                 if answer >= 0 {
-                    let query = queries[answer & mask]
-                    counts[answer] = query.bucket?.count(of: digests[answer], amongEntries: query.entries) ?? 0
+                    counts[answer] =
+                        queries[answer & mask].bucket?.count(
+                            of: digests[answer], amongEntries: queries[answer & mask].entries) ?? 0
                 }
             }
         }

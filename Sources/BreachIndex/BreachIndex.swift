@@ -22,8 +22,8 @@ public final class BreachIndex: @unchecked Sendable {
     public var kind: HashKind { metadata.hashKind }
     /// Whole hashes or their first 64 bits (``IndexFormat``).
     public let format: IndexFormat
-    /// Bits a bucket stores of each hash after the range prefix.
-    @usableFromInline let suffixBits: Int
+    /// How the file's buckets are coded: the hash bits each keeps, slot marks or not.
+    @usableFromInline let bucketShape: BucketShape
 
     private let environment: Environment
     let transaction: Transaction
@@ -87,7 +87,7 @@ public final class BreachIndex: @unchecked Sendable {
         }
         self.metadata = metadata
         self.format = format
-        self.suffixBits = format.suffixBits(for: metadata.hashKind)
+        self.bucketShape = BucketShape(format: format, kind: metadata.hashKind, formatVersion: metadata.formatVersion)
         self.storedChecksums = checksums
 
         table = BucketTable()
@@ -202,7 +202,7 @@ public final class BreachIndex: @unchecked Sendable {
     }
 
     @inlinable func bucket(at start: UnsafeRawPointer) -> BucketReader? {
-        BucketReader(start: start, available: table.bytesAvailable(from: start), suffixBits: suffixBits)
+        BucketReader(start: start, available: table.bytesAvailable(from: start), shape: bucketShape)
     }
 
     /// Calls `body` with every bucket's prefix and exact stored bytes, read from LMDB's

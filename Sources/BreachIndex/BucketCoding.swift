@@ -8,6 +8,8 @@ import CMemoryHints
 ///     u8      c                 bits of each record's count code (1…56)
 ///     varint  e                 escaped counts
 ///     u8      w                 bytes of each escaped count (only when e > 0)
+///     u16/u32 slot marks        max(0, 2^d / 64 − 1) (format versions 4 and 5), LE:
+///                               where slots 64, 128, … begin in the slot bits
 ///     bits    slots             n + 2^d bits, LSB first: for each of the 2^d slots
 ///                               (the next d = ⌊log₂ n⌋ bits of the hash), one 1-bit
 ///                               per entry in it, then a 0-bit
@@ -18,47 +20,80 @@ import CMemoryHints
 ///     uN      escape counts     e × w bytes, LE
 ///
 /// Slots make a lookup jump to the one or two records that can match (Elias–Fano
-/// coding: ≈2 bits per entry buy back d bits per entry); fixed-width records keep that
-/// jump arithmetic; the per-bucket count width with escapes spends few bits on the
+/// coding: ≈2 bits per entry buy back d bits per entry); slot marks let it start its
+/// scan of the slot bits at most 64 slots before its own, so that it reads one or two of
+/// their lines instead of every line up to its slot; fixed-width records keep the jump
+/// arithmetic; the per-bucket count width with escapes spends few bits on the
 /// heavy-tailed counts without capping them.
+
+/// What the buckets of one file share: the hash bits each stores after the range prefix
+/// (``IndexFormat``), and whether slot marks precede its slot bits (format versions 4 and
+/// 5; ``IndexFormat/hasSlotMarks(formatVersion:)``).
+@usableFromInline struct BucketShape: Sendable {
+    @usableFromInline let suffixBits: Int
+    @usableFromInline let hasSlotMarks: Bool
+
+    @inlinable init(suffixBits: Int, hasSlotMarks: Bool) {
+        self.suffixBits = suffixBits
+        self.hasSlotMarks = hasSlotMarks
+    }
+
+    init(format: IndexFormat, kind: HashKind, formatVersion: Int) {
+        self.init(
+            suffixBits: format.suffixBits(for: kind),
+            hasSlotMarks: IndexFormat.hasSlotMarks(formatVersion: formatVersion))
+    }
+}
+
 @usableFromInline struct BucketLayout {
+    // Only what lookups read is stored (a batch lookup keeps one per query in flight); the
+    // escapes' offsets are derived.
     @usableFromInline let entryCount: Int
     @usableFromInline let slotBits: Int  // d
     @usableFromInline let recordBits: Int  // L
     @usableFromInline let countBits: Int  // c
     @usableFromInline let escapeCount: Int  // e
     @usableFromInline let escapeWidth: Int  // w
-    @usableFromInline let indexWidth: Int
+    @usableFromInline let markCount: Int
+    @usableFromInline let markWidth: Int
+    @usableFromInline let marksOffset: Int
     @usableFromInline let slotsOffset: Int
     @usableFromInline let recordsOffset: Int
-    @usableFromInline let escapeIndicesOffset: Int
-    @usableFromInline let escapeCountsOffset: Int
-    @usableFromInline let byteCount: Int
+
+    @inlinable var indexWidth: Int { entryCount <= 65536 ? 2 : 4 }
+    @inlinable var escapeIndicesOffset: Int { recordsOffset + (entryCount * (recordBits + countBits) + 7) / 8 }
+    @inlinable var escapeCountsOffset: Int { escapeIndicesOffset + escapeCount * indexWidth }
+    @inlinable var byteCount: Int { escapeCountsOffset + escapeCount * escapeWidth }
+
+    /// Slots between two slot marks: the scan from a mark to a slot's start skips fewer
+    /// than 64 zero bits and their one bits, about three words at the real density.
+    @inlinable static var slotsPerMark: Int { 64 }
 
     @inlinable static func slotBits(entryCount n: Int, suffixBits: Int) -> Int {
         min(Int.bitWidth - 1 - n.leadingZeroBitCount, suffixBits, 30)
     }
 
     @inlinable init(
-        entryCount n: Int, countBits c: Int, escapeCount e: Int, escapeWidth w: Int, headerBytes: Int, suffixBits: Int
+        entryCount n: Int, countBits c: Int, escapeCount e: Int, escapeWidth w: Int, headerBytes: Int,
+        shape: BucketShape
     ) {
         entryCount = n
-        slotBits = Self.slotBits(entryCount: n, suffixBits: suffixBits)
-        recordBits = suffixBits - slotBits
+        slotBits = Self.slotBits(entryCount: n, suffixBits: shape.suffixBits)
+        recordBits = shape.suffixBits - slotBits
         countBits = c
         escapeCount = e
         escapeWidth = w
-        indexWidth = n <= 65536 ? 2 : 4
-        slotsOffset = headerBytes
+        // A mark for the start of each slot 64·k (k ≥ 1); a mark is a bit position in the slot bits.
+        markCount = shape.hasSlotMarks ? max(0, (1 << slotBits) / Self.slotsPerMark - 1) : 0
+        markWidth = n + (1 << slotBits) <= 65536 ? 2 : 4
+        marksOffset = headerBytes
+        slotsOffset = marksOffset + markCount * markWidth
         recordsOffset = slotsOffset + (n + (1 << slotBits) + 7) / 8
-        escapeIndicesOffset = recordsOffset + (n * (recordBits + c) + 7) / 8
-        escapeCountsOffset = escapeIndicesOffset + e * indexWidth
-        byteCount = escapeCountsOffset + e * w
     }
 
     /// Reads the header; `nil` unless the header is well formed and the layout it
     /// describes fits in `bytes`.
-    @inlinable init?(_ bytes: BitReader, suffixBits: Int) {
+    @inlinable init?(_ bytes: BitReader, shape: BucketShape) {
         guard let (n, afterN) = bytes.varint(at: 0), n >= 1, n < 1 << 40 else { return nil }
         let c = Int(bytes.byte(at: afterN))
         guard c >= 1, c <= 56, let (e, afterE) = bytes.varint(at: afterN + 1), e <= n else { return nil }
@@ -66,7 +101,7 @@ import CMemoryHints
         guard e == 0 || (1...8).contains(w) else { return nil }
         self.init(
             entryCount: n, countBits: c, escapeCount: e, escapeWidth: w,
-            headerBytes: afterE + (e > 0 ? 1 : 0), suffixBits: suffixBits)
+            headerBytes: afterE + (e > 0 ? 1 : 0), shape: shape)
         guard byteCount <= bytes.count else { return nil }
     }
 
@@ -80,22 +115,20 @@ import CMemoryHints
     @usableFromInline let suffixBits: Int
 
     /// A bucket whose stored length is known: the header must describe exactly it.
-    init?(_ value: UnsafeRawBufferPointer, suffixBits: Int) {
+    init?(_ value: UnsafeRawBufferPointer, shape: BucketShape) {
         guard
             let reader = BucketReader(
-                start: value.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, available: value.count,
-                suffixBits: suffixBits),
+                start: value.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, available: value.count, shape: shape),
             reader.layout.byteCount == value.count
         else { return nil }
         self = reader
     }
 
     /// A bucket at `start` whose length its header gives; `available` bytes may be read.
-    @inlinable init?(start: UnsafeRawPointer, available: Int, suffixBits: Int) {
-        self.suffixBits = suffixBits
+    @inlinable init?(start: UnsafeRawPointer, available: Int, shape: BucketShape) {
+        self.suffixBits = shape.suffixBits
         guard
-            let layout = BucketLayout(
-                BitReader(UnsafeRawBufferPointer(start: start, count: available)), suffixBits: suffixBits)
+            let layout = BucketLayout(BitReader(UnsafeRawBufferPointer(start: start, count: available)), shape: shape)
         else {
             return nil
         }
@@ -129,14 +162,28 @@ import CMemoryHints
         return 0
     }
 
-    /// Starts loading the lines of the slot bits that ``entries(inSlot:)`` reads for
-    /// `slot`: from the first up to where the slot ends, about `slot · (1 + n/2^d)` bits in
-    /// (entries spread evenly over the slots), plus 16 bytes for the spread (at the real
-    /// density, ≈1,907 entries, its standard deviation is under 3 bytes).
-    @inlinable func prefetchSlotBits(for slot: Int) {
+    /// Starts loading the lines that ``entries(inSlot:)`` reads for the slot of `digest`:
+    /// its slot mark, and the slot bits from where the mark should point to where the slot
+    /// should end, with 16 bytes either side for the spread. Where a slot begins is estimated
+    /// (entries spread evenly over the slots: slot `s` starts about `s · (1 + n/2^d)` bits in;
+    /// at the real density, ≈1,907 entries, the standard deviation is under 3 bytes), so that
+    /// this stage reads nothing beyond the header.
+    @inlinable func prefetchSlotBits(for digest: HashDigest) {
+        let slot = self.slot(of: digest)
         let n = layout.entryCount, d = layout.slotBits
-        let estimate = (slot &+ ((slot &+ 1) &* n) >> d) / 8
-        prefetchLines(from: layout.slotsOffset, to: layout.slotsOffset + min(estimate + 16, (n + (1 << d) + 7) / 8))
+        let mark = min(slot / BucketLayout.slotsPerMark, layout.markCount)
+        if mark > 0 { breachdb_prefetch(bytes.base + layout.marksOffset + (mark - 1) * layout.markWidth) }
+        @inline(__always) func byteOfStart(ofSlot slot: Int) -> Int { (slot &+ (slot &* n) >> d) / 8 }
+        let first = mark > 0 ? max(0, byteOfStart(ofSlot: mark * BucketLayout.slotsPerMark) - 16) : 0
+        let end = min(byteOfStart(ofSlot: slot &+ 1) + 16, (n + (1 << d) + 7) / 8)
+        prefetchLines(from: layout.slotsOffset + first, to: layout.slotsOffset + max(first, end))
+    }
+
+    /// The entries of the slot of `digest`, whose records it starts loading (``prefetchRecords(_:)``).
+    @inlinable func entriesPrefetchingRecords(of digest: HashDigest) -> (Int, Int) {
+        let entries = self.entries(inSlot: slot(of: digest))
+        prefetchRecords(entries)
+        return entries
     }
 
     /// Starts loading the records of `entries` (a slot's, from ``entries(inSlot:)``), with
@@ -166,28 +213,24 @@ import CMemoryHints
         breachdb_prefetch(bytes.base + layout.recordsOffset + estimate * (layout.recordBits + layout.countBits) / 8)
     }
 
+    /// Where the scan of the slot bits for `slot` starts: the bit where the slot of the
+    /// nearest mark at or below it begins (0 without marks), and the zero bits still to skip.
+    @inlinable func scanStart(forSlot slot: Int) -> (bit: Int, zeros: Int) {
+        let mark = min(slot / BucketLayout.slotsPerMark, layout.markCount)
+        guard mark > 0 else { return (0, slot) }
+        let at = layout.marksOffset + (mark - 1) * layout.markWidth
+        return (
+            Int(bytes.littleEndianInteger(at: at, width: layout.markWidth)), slot - mark * BucketLayout.slotsPerMark
+        )
+    }
+
     /// The first entry of `slot` and the one after its last.
     @inlinable func entries(inSlot slot: Int) -> (Int, Int) {
-        let base = layout.slotsOffset
-        var bit = 0
-        if slot > 0 {
-            // Skip `slot` zero bits, a word at a time.
-            var remaining = slot, word = 0
-            while true {
-                let zeros = ~bytes.littleEndianWord(at: base + word * 8)
-                let found = zeros.nonzeroBitCount
-                if found >= remaining {
-                    var z = zeros
-                    for _ in 1..<remaining { z &= z - 1 }
-                    bit = word * 64 + z.trailingZeroBitCount + 1
-                    break
-                }
-                remaining -= found
-                word += 1
-            }
-        }
-        let first = bit - slot
+        let (start, zeros) = scanStart(forSlot: slot)
+        let bit = bitAfter(zeros: zeros, from: start)
+        let first = max(0, bit - slot)  // a damaged mark may point before the slot can start
         // Count the run of one bits from `bit`.
+        let base = layout.slotsOffset
         var run = 0
         while true {
             let at = bit + run
@@ -201,6 +244,44 @@ import CMemoryHints
             run += available
         }
         return (first, min(first + run, layout.entryCount))
+    }
+
+    /// The slot bit just after the `zeros`-th zero bit from `bit` (`bit` itself for none),
+    /// skipping a word at a time. Past the bucket's end bits read as zero, so damaged marks
+    /// or slot bits end the scan too.
+    @inlinable @inline(__always) func bitAfter(zeros: Int, from bit: Int) -> Int {
+        guard zeros > 0 else { return bit }
+        // Words aligned on the slot bits' start, so that each word's address is known before
+        // the count of the one before it (the loads overlap); the first word's bits before
+        // `bit` are left out.
+        var word = bit >> 6, remaining = zeros
+        var zeroBits = ~bytes.littleEndianWord(at: layout.slotsOffset + word * 8) & (UInt64.max &<< UInt64(bit & 63))
+        while true {
+            let found = zeroBits.nonzeroBitCount
+            if found >= remaining { return word * 64 + Self.position(ofSetBit: remaining - 1, in: zeroBits) + 1 }
+            remaining -= found
+            word += 1
+            zeroBits = ~bytes.littleEndianWord(at: layout.slotsOffset + word * 8)
+        }
+    }
+
+    /// The position of the set bit of `word` with `rank` set bits below it (fewer than
+    /// `word.nonzeroBitCount`): each byte's count of set bits, summed up to each byte by one
+    /// multiplication, finds the byte (Vigna's broadword select), and at most seven bits of
+    /// it are cleared, so the work does not grow with `rank` (the slot's place in its word).
+    @inlinable @inline(__always) static func position(ofSetBit rank: Int, in word: UInt64) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        var counts = word &- ((word &>> 1) & 0x5555_5555_5555_5555)
+        counts = (counts & 0x3333_3333_3333_3333) &+ ((counts &>> 2) & 0x3333_3333_3333_3333)
+        counts = (counts &+ (counts &>> 4)) & 0x0F0F_0F0F_0F0F_0F0F
+        let sums = counts &* ones  // byte i: set bits in bytes 0…i (at most 64)
+        // The first byte whose sum exceeds `rank`: its high bit survives the subtraction.
+        let exceeds = ((sums | highs) &- UInt64(rank + 1) &* ones) & highs
+        let byte = exceeds.trailingZeroBitCount / 8
+        let below = byte == 0 ? 0 : Int((sums &>> UInt64(8 * byte - 8)) & 0xFF)
+        var bits = (word &>> UInt64(8 * byte)) & 0xFF
+        for _ in 0..<(rank - below) { bits &= bits &- 1 }
+        return 8 * byte + bits.trailingZeroBitCount
     }
 
     /// −1, 0 or 1 as record `index`'s suffix bits sort before, equal or after `digest`'s.
@@ -336,13 +417,12 @@ private func storeLittleEndian(_ value: UInt64, width: Int, at offset: Int, in b
 
 /// Encodes one bucket from its entries, sorted ascending and without duplicates.
 struct BucketEncoder {
-    let suffixBits: Int
-
-    init(suffixBits: Int) { self.suffixBits = suffixBits }
+    let shape: BucketShape
 
     func encode(_ entries: UnsafeBufferPointer<HashCount>, into output: inout [UInt8]) {
         let n = entries.count
         precondition(n > 0)
+        precondition(n < 1 << 31, "a bucket's slot marks are at most 32 bits wide")
         let (c, e, w) = Self.countCoding(entries)
         output.removeAll(keepingCapacity: true)
         output.appendVarint(n)
@@ -351,7 +431,7 @@ struct BucketEncoder {
         if e > 0 { output.append(UInt8(w)) }
         let layout = BucketLayout(
             entryCount: n, countBits: c, escapeCount: e, escapeWidth: w,
-            headerBytes: output.count, suffixBits: suffixBits)
+            headerBytes: output.count, shape: shape)
         let d = layout.slotBits
         let start = HashDigest.prefixBitCount
         output.append(contentsOf: repeatElement(0, count: layout.byteCount - output.count))
@@ -360,6 +440,15 @@ struct BucketEncoder {
             for (i, entry) in entries.enumerated() {
                 let bit = Int(entry.digest.bits(at: start, count: d)) + i
                 bytes[layout.slotsOffset + bit >> 3] |= 1 << UInt8(bit & 7)
+            }
+            // Slot marks: slot 64·k starts after its 64·k zero bits and the entries below it.
+            var below = 0
+            for mark in 0..<layout.markCount {
+                let slot = (mark + 1) * BucketLayout.slotsPerMark
+                while below < n && Int(entries[below].digest.bits(at: start, count: d)) < slot { below += 1 }
+                storeLittleEndian(
+                    UInt64(slot + below), width: layout.markWidth, at: layout.marksOffset + mark * layout.markWidth,
+                    in: bytes)
             }
             var writer = BitWriter(into: bytes, at: layout.recordsOffset)
             let escapeCode = layout.escapeCode

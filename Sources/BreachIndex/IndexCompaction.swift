@@ -12,7 +12,7 @@ extension BreachIndex {
                 path: destination.temporaryPath, kind: kind, format: .compact, minimumCount: metadata.minimumCount)
             var read: UInt64 = 0, chunk = -1
             try forEachStoredBucket { prefix, value in
-                guard let bucket = BucketReader(value, suffixBits: suffixBits) else {
+                guard let bucket = BucketReader(value, shape: bucketShape) else {
                     throw IndexError.corrupt(
                         path: self.path,
                         detail: "bucket \(Self.rangePrefixText(prefix)): its header does not match its length")

@@ -30,7 +30,7 @@ public enum IndexError: Error, CustomStringConvertible, Sendable {
         case .missing(let path): "\(path): no such index file"
         case .notAnIndex(let path, let reason): "\(path): not a BreachDB index (\(reason))"
         case .unsupportedFormat(let path, let version):
-            "\(path): index format version \(version) is not supported (this build reads versions \(IndexMetadata.readableFormatVersions.map(String.init).joined(separator: " and "))); rebuild it with this version's `breachdb ingest`"
+            "\(path): index format version \(version) is not supported (this build reads versions \(IndexMetadata.readableFormatVersions.map(String.init).joined(separator: ", "))); rebuild it with this version's `breachdb ingest`"
         case .corrupt(let path, let detail): "\(path): index is damaged: \(detail)"
         case .needsWholeHashes(let path):
             "\(path): a compact index keeps only the first 64 bits of each hash, so it cannot be exported or compacted again; use the full index it was made from"

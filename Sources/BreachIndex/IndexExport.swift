@@ -18,7 +18,7 @@ extension BreachIndex {
         defer { buffer.deallocate() }
         var used = 0
         try forEachStoredBucket { prefix, value in
-            guard let bucket = BucketReader(value, suffixBits: suffixBits) else {
+            guard let bucket = BucketReader(value, shape: bucketShape) else {
                 throw IndexError.corrupt(
                     path: path, detail: "bucket \(Self.rangePrefixText(prefix)): its header does not match its length")
             }

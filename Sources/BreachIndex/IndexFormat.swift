@@ -9,19 +9,27 @@ public enum IndexFormat: String, Sendable, CaseIterable, Codable {
     /// third of the size, with a false-positive probability per query of n / 2⁶⁴.
     case compact
 
-    /// The `formatVersion` a file of this format records.
+    /// The `formatVersion` this build writes for this format: 4 and 5, whose buckets carry
+    /// slot marks. Versions 2 and 3 are the same formats without them (still read).
     public var formatVersion: Int {
         switch self {
-        case .full: 2
-        case .compact: 3
+        case .full: 4
+        case .compact: 5
         }
     }
 
+    /// Every `formatVersion` this build reads, with the format each names.
+    static let readableVersions: [Int: IndexFormat] = [2: .full, 3: .compact, 4: .full, 5: .compact]
+
     /// The format a file's `formatVersion` names; `nil` for one this build does not read.
     public init?(formatVersion: Int) {
-        guard let format = Self.allCases.first(where: { $0.formatVersion == formatVersion }) else { return nil }
+        guard let format = Self.readableVersions[formatVersion] else { return nil }
         self = format
     }
+
+    /// `true` when the buckets of a file of `formatVersion` start with slot marks
+    /// (``BucketShape``): from versions 4 (full) and 5 (compact) on.
+    static func hasSlotMarks(formatVersion: Int) -> Bool { formatVersion >= 4 }
 
     /// Bits of a hash the index keeps, its 20-bit range prefix included.
     public func keyBits(for kind: HashKind) -> Int {

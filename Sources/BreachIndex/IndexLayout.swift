@@ -5,7 +5,13 @@ enum IndexLayout {
     static let metadataKey = "metadata"
     static let checksumsKey = "checksums"
     static let validatorsDatabase = "validators"
-    static let checkpointKey = "checkpoint"
+
+    /// The key of an interrupted writer's checkpoint: one per bucket coding, so that a build
+    /// never continues a file whose buckets another build coded otherwise (a build of
+    /// versions 2 and 3 reads `checkpoint` only, and starts a version-4 file afresh).
+    static func checkpointKey(formatVersion: Int) -> String {
+        IndexFormat.hasSlotMarks(formatVersion: formatVersion) ? "checkpoint-\(formatVersion)" : "checkpoint"
+    }
     static let databaseCount = 3
     static let prefixCount = 1 << 20
 

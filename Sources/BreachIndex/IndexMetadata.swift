@@ -4,8 +4,9 @@ import Foundation
 /// What an index says about itself, stored as JSON under the key `metadata` of the
 /// `meta` database.
 public struct IndexMetadata: Codable, Sendable, Equatable {
-    /// The format versions this build reads, one per ``IndexFormat``; readers refuse any other.
-    public static let readableFormatVersions = IndexFormat.allCases.map(\.formatVersion)
+    /// The format versions this build reads, two per ``IndexFormat`` (with slot marks and
+    /// without); readers refuse any other.
+    public static let readableFormatVersions = IndexFormat.readableVersions.keys.sorted()
 
     /// One input the index was built from.
     public struct Source: Codable, Sendable, Equatable {

@@ -53,7 +53,7 @@ extension BreachIndex {
         prefix: Int, value: UnsafeRawBufferPointer, result: inout IndexVerification, countSum: inout UInt64
     ) {
         let name = BreachIndex.rangePrefixText(prefix)
-        guard let bucket = BucketReader(value, suffixBits: suffixBits) else {
+        guard let bucket = BucketReader(value, shape: bucketShape) else {
             result.report("bucket \(name): its header does not match its length")
             return
         }
@@ -78,11 +78,26 @@ extension BreachIndex {
         if !bucket.escapesAreConsistent {
             result.report("bucket \(name): escaped counts do not match their records")
         }
+        if !bucket.slotMarksAreConsistent {
+            result.report("bucket \(name): slot marks do not match its slot bits")
+        }
         result.hashesChecked += UInt64(entries)
     }
 }
 
 extension BucketReader {
+    /// Each slot mark names the bit where its slot begins.
+    var slotMarksAreConsistent: Bool {
+        var bit = 0
+        for mark in 0..<layout.markCount {
+            bit = bitAfter(zeros: BucketLayout.slotsPerMark, from: bit)
+            let stored = bytes.littleEndianInteger(
+                at: layout.marksOffset + mark * layout.markWidth, width: layout.markWidth)
+            if stored != UInt64(bit) { return false }
+        }
+        return true
+    }
+
     /// Escape indices ascend, lie inside the bucket, and name exactly the records
     /// whose count code is the escape code.
     var escapesAreConsistent: Bool {

@@ -19,6 +19,8 @@ import LMDB
 public final class IndexWriter {
     public let kind: HashKind
     public let format: IndexFormat
+    /// The `formatVersion` written: the format's current one, except in tests of older files.
+    let formatVersion: Int
     public let path: String
     public let minimumCount: UInt64
     private let environment: Environment
@@ -68,18 +70,31 @@ public final class IndexWriter {
     /// Creates (or truncates) the index file at `path`.
     public convenience init(path: String, kind: HashKind, format: IndexFormat = .full, minimumCount: UInt64 = 1) throws
     {
+        try self.init(
+            path: path, kind: kind, format: format, minimumCount: minimumCount, formatVersion: format.formatVersion)
+    }
+
+    /// A writer of `formatVersion`, one of those that name `format` (tests write older ones).
+    convenience init(path: String, kind: HashKind, format: IndexFormat, minimumCount: UInt64, formatVersion: Int) throws
+    {
+        precondition(IndexFormat(formatVersion: formatVersion) == format, "a version of the format written")
         for stale in [path, path + "-lock"] where FileManager.default.fileExists(atPath: stale) {
             try FileManager.default.removeItem(atPath: stale)
         }
-        try self.init(opening: path, kind: kind, format: format, minimumCount: minimumCount)
+        try self.init(
+            opening: path, kind: kind, format: format, minimumCount: minimumCount, formatVersion: formatVersion)
     }
 
-    private init(opening path: String, kind: HashKind, format: IndexFormat, minimumCount: UInt64) throws {
+    private init(
+        opening path: String, kind: HashKind, format: IndexFormat, minimumCount: UInt64,
+        formatVersion: Int
+    ) throws {
         self.kind = kind
         self.format = format
+        self.formatVersion = formatVersion
         self.path = path
         self.minimumCount = max(1, minimumCount)
-        self.encoder = BucketEncoder(suffixBits: format.suffixBits(for: kind))
+        self.encoder = BucketEncoder(shape: BucketShape(format: format, kind: kind, formatVersion: formatVersion))
         (environment, transaction, buckets) = try mappingLMDBErrors {
             let environment = try Environment(
                 path: path, flags: [.noSubdirectory, .noLock, .noSync],
@@ -120,12 +135,12 @@ public final class IndexWriter {
 
     /// Adds the whole range `prefix` of `source` (nothing else of that prefix may be added):
     /// its bucket's bytes as stored when the two files code buckets alike (same kind and
-    /// format, every hash kept), which spares re-encoding it (a refresh copies most of the
-    /// index this way); else hash by hash. The bytes are trusted: check the source's chunk
+    /// format version, every hash kept), which spares re-encoding it (a refresh copies most
+    /// of the index this way); else hash by hash. The bytes are trusted: check the source's chunk
     /// checksum first (``BreachIndex/checksumProblem(inChunk:)``).
     public func appendBucket(of source: BreachIndex, prefix: Int) throws {
         guard let stored = source.bucket(prefix) else { return }
-        guard source.kind == kind && source.format == format && minimumCount == 1 else {
+        guard source.kind == kind && source.metadata.formatVersion == formatVersion && minimumCount == 1 else {
             try stored.forEach(prefix: prefix) { try append($0) }
             return
         }
@@ -223,7 +238,7 @@ public final class IndexWriter {
         let bytes = Array(try JSONEncoder().encode(record))
         try mappingLMDBErrors {
             let meta = try transaction.database(named: IndexLayout.metaDatabase, create: true)
-            try transaction.put(bytes, forKey: IndexLayout.checkpointKey, in: meta)
+            try transaction.put(bytes, forKey: IndexLayout.checkpointKey(formatVersion: formatVersion), in: meta)
             try environment.withDurableCommits { try transaction.commit() }
             transaction = try environment.writeTransaction()
             // Else every checkpoint leaves the pages LMDB read resident, unbounded; best
@@ -246,7 +261,8 @@ public final class IndexWriter {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let writer: IndexWriter
         do {
-            writer = try IndexWriter(opening: path, kind: kind, format: format, minimumCount: 1)
+            writer = try IndexWriter(
+                opening: path, kind: kind, format: format, minimumCount: 1, formatVersion: format.formatVersion)
         } catch IndexError.lmdb(let error) where error.isCorruption {
             throw IndexError.notAnIndex(path: path, reason: "not an LMDB file")
         }
@@ -257,7 +273,9 @@ public final class IndexWriter {
             } catch let error as LMDBError where error.isNotFound {
                 return nil  // no meta database yet: stopped before its first checkpoint
             }
-            return try writer.transaction.value(forKey: IndexLayout.checkpointKey, in: meta).map(Array.init)
+            return try writer.transaction.value(
+                forKey: IndexLayout.checkpointKey(formatVersion: writer.formatVersion), in: meta
+            ).map(Array.init)
         }
         guard let stored else { return nil }
         guard let record = try? JSONDecoder().decode(Checkpoint.self, from: Data(stored)) else {
@@ -291,15 +309,16 @@ public final class IndexWriter {
         try flushBucket()
         try flushBlock()
         let values = checksums.finish()
-        let metadata = IndexMetadata(
+        var metadata = IndexMetadata(
             format: format, hashKind: kind, hashCount: hashCount, countSum: countSum,
             bucketCount: bucketCount, minimumCount: minimumCount, sources: sources,
             coveredPrefixes: coveredPrefixes, contentDigest: ChunkChecksums.digest(values))
+        metadata.formatVersion = formatVersion
         try mappingLMDBErrors {
             let meta = try transaction.database(named: IndexLayout.metaDatabase, create: true)
             try transaction.put(try metadata.encoded(), forKey: IndexLayout.metadataKey, in: meta)
             try transaction.put(ChunkChecksums.encode(values), forKey: IndexLayout.checksumsKey, in: meta)
-            try transaction.removeValue(forKey: IndexLayout.checkpointKey, in: meta)
+            try transaction.removeValue(forKey: IndexLayout.checkpointKey(formatVersion: formatVersion), in: meta)
             try environment.withDurableCommits { try transaction.commit() }
         }
         Self.dropCachedPages(path)

@@ -367,7 +367,7 @@ def test_a_compact_download_equals_the_compacted_source(tmp_path, slice_source):
     assert "compact index, " in result.stderr
     expected = stats(compacted(index, str(tmp_path / "expected.idx")))["metadata"]
     metadata = stats(output)["metadata"]
-    assert metadata["formatVersion"] == 3
+    assert metadata["formatVersion"] == 5
     assert metadata["contentDigest"] == expected["contentDigest"]
     with open(dump) as lines:
         stored = [line.split(":")[0] for line in lines]
