@@ -24,7 +24,13 @@ final class RangeCache: Sendable {
     private struct Entry {
         let key: Key
         let answer: Answer
+        /// `answer` with its digest field (RFC 9530), once a request asked for it: the same
+        /// body, a head of its own.
+        var digested: Answer?
         var referenced = false
+
+        /// The bytes it holds: the body once, and each head.
+        var size: Int { RangeCache.size(of: answer) + (digested?.encodedHead.capacity ?? 0) }
     }
 
     private struct State {
@@ -53,17 +59,64 @@ final class RangeCache: Sendable {
     /// The bytes cached now.
     var bytes: Int { state.withLock { $0.bytes } }
 
-    func answer(for key: Key, make: () -> Answer) -> Answer {
-        guard capacity > 0 else { return make() }
-        let cached: Answer? = state.withLock { state in
+    /// The answer for `key`: the cached one, or one `make` makes, cached if admitted. With
+    /// `digesting`, that answer as `digesting` turns it (with its `Repr-Digest`), made once
+    /// per cached answer and kept beside it: a replica's refresh asks for the digest of every
+    /// range it fetches, and several replicas ask for the same ranges.
+    func answer(for key: Key, digesting: ((Answer) -> Answer)? = nil, make: () -> Answer) -> Answer {
+        let (answer, digested) = plainAnswer(for: key, make: make)
+        guard let digesting else { return answer }
+        if let digested { return digested }
+        let made = digesting(answer)
+        guard capacity > 0 else { return made }
+        let head = made.encodedHead.capacity
+        state.withLock { state in
+            // Kept only beside the very answer it digests (another thread may have cached its
+            // own copy of the key meanwhile, whose body this one would hold a second time),
+            // and only once.
+            guard let slot = state.slotOfKey[key], state.slots[slot]!.digested == nil,
+                Self.sharesBody(state.slots[slot]!.answer, made), Self.size(of: answer) + head <= capacity
+            else { return }
+            // Room for the head as for an answer: victims by the hand, each given up only to a
+            // key asked for more often (admission), never this entry (marked so that the hand
+            // passes it; marked again when a lap has cleared every mark, with others left).
+            state.slots[slot]!.referenced = true
+            while state.bytes + head > capacity {
+                let victim = selectVictim(&state)
+                if victim == slot {
+                    if state.slotOfKey.count == 1 { return }
+                    state.slots[slot]!.referenced = true
+                    continue
+                }
+                guard
+                    state.frequencies.estimate(key.hashValue)
+                        > state.frequencies.estimate(state.slots[victim]!.key.hashValue)
+                else { return }
+                remove(victim, &state)
+            }
+            state.slots[slot]!.digested = made
+            state.bytes += head
+        }
+        return made
+    }
+
+    /// Whether the two answers' bodies are the same storage.
+    private static func sharesBody(_ one: Answer, _ other: Answer) -> Bool {
+        one.body.withUnsafeReadableBytes { $0.baseAddress } == other.body.withUnsafeReadableBytes { $0.baseAddress }
+    }
+
+    /// The cached or newly made answer for `key`, with its digested form when one is cached.
+    private func plainAnswer(for key: Key, make: () -> Answer) -> (Answer, digested: Answer?) {
+        guard capacity > 0 else { return (make(), nil) }
+        let cached: Entry? = state.withLock { state in
             state.frequencies.increment(key.hashValue)
             guard let slot = state.slotOfKey[key] else { return nil }
             state.slots[slot]!.referenced = true
-            return state.slots[slot]!.answer
+            return state.slots[slot]!
         }
-        if let cached { return cached }
+        if let cached { return (cached.answer, cached.digested) }
         let made = make()
-        guard Self.size(of: made) <= capacity else { return made }
+        guard Self.size(of: made) <= capacity else { return (made, nil) }
         let answer = Self.compacted(made)
         let size = Self.size(of: answer)
         state.withLock { state in
@@ -98,7 +151,7 @@ final class RangeCache: Sendable {
             state.slotOfKey[key] = slot
             state.bytes += size
         }
-        return answer
+        return (answer, nil)
     }
 
     /// Advances the hand to the first entry not asked for since it last passed, clearing
@@ -138,7 +191,7 @@ final class RangeCache: Sendable {
         state.slots[slot] = nil
         state.slotOfKey[entry.key] = nil
         state.free.append(slot)
-        state.bytes -= Self.size(of: entry.answer)
+        state.bytes -= entry.size
     }
 
     /// `answer` with its body in the least storage that holds it: a plain body is written in

@@ -61,22 +61,21 @@ struct RangeRoute {
             if representation.coding != .identity { headers[.contentEncoding] = representation.coding.rawValue }
             return Answer(status: .notModified, headers: headers, body: ByteBuffer())
         }
-        let made: Answer
+        let digesting = RepresentationDigest.isWanted(byField: query.wantReprDigest) ? withDigest : nil
         // Asked for, padding is fresh for every request, unless the range has 1,000 rows or
         // more, which padding leaves as they are: such answers are cached, as are the unasked
         // ones (an empty range's padding is then made once per generation).
         if representation.addsFreshPadding {
-            made = answer(representation, entityTag: entityTag)
-        } else {
-            // The whole answer, header fields and all, is cached: a prefix asked for again
-            // costs a lookup, as a static file would.
-            let index = representation.index
-            let key = RangeCache.Key(
-                generation: index.metadata.generation, kind: index.kind, prefix: representation.prefix,
-                coding: representation.coding)
-            made = cache.answer(for: key) { answer(representation, entityTag: entityTag) }
+            let made = answer(representation, entityTag: entityTag)
+            return digesting?(made) ?? made
         }
-        return RepresentationDigest.isWanted(byField: query.wantReprDigest) ? withDigest(made) : made
+        // The whole answer, header fields and all, is cached (and its digested form when
+        // asked for): a prefix asked for again costs a lookup, as a static file would.
+        let index = representation.index
+        let key = RangeCache.Key(
+            generation: index.metadata.generation, kind: index.kind, prefix: representation.prefix,
+            coding: representation.coding)
+        return cache.answer(for: key, digesting: digesting) { answer(representation, entityTag: entityTag) }
     }
 
     /// Why a range request cannot be answered with rows.

@@ -56,6 +56,108 @@ import Testing
                 == compressed.body.withUnsafeReadableBytes { $0.baseAddress })
     }
 
+    /// A replica's refresh asks for the digest of each range it fetches: the digested answer
+    /// is made once, kept beside the answer it digests, and holds only a head more.
+    @Test func aDigestedAnswerIsMadeOnceAndKeptBesideItsAnswer() {
+        let cache = RangeCache(capacity: 1 << 20)
+        var digests = 0
+        func digesting(_ answer: Answer) -> Answer {
+            digests += 1
+            return Answer(status: answer.status, headers: [.contentType: "text/plain; digested"], body: answer.body)
+        }
+        _ = cache.answer(for: key(1)) { answer() }
+        let plainBytes = cache.bytes
+        let digested = cache.answer(for: key(1), digesting: digesting) { answer() }
+        let again = cache.answer(for: key(1), digesting: digesting) { answer() }
+        #expect(digests == 1)
+        #expect(again.headers == digested.headers)
+        #expect(cache.bytes == plainBytes + digested.encodedHead.capacity)
+        #expect(cache.answer(for: key(1)) { answer() }.headers[.contentType] == "text/plain")
+    }
+
+    /// Two requests of one key made at once each make an answer; the one cached second is
+    /// dropped, and its digest must not be kept beside the other's body (a body held twice,
+    /// counted once).
+    @Test func aDigestOfAnAnswerNotTheCachedOneIsNotKept() {
+        let cache = RangeCache(capacity: 1 << 20)
+        func digesting(_ answer: Answer) -> Answer {
+            Answer(status: answer.status, headers: [.contentType: "text/plain; digested"], body: answer.body)
+        }
+        // While this request makes its answer, another caches its own.
+        _ = cache.answer(for: key(1), digesting: digesting) {
+            _ = cache.answer(for: key(1)) { answer() }
+            return answer()
+        }
+        let cachedBytes = cache.bytes
+        #expect(cachedBytes == RangeCacheEvictionTests.size(of: cache.answer(for: key(1)) { answer() }))
+        // Asked for again, the digest is made from the cached answer and kept.
+        let digested = cache.answer(for: key(1), digesting: digesting) { answer() }
+        #expect(cache.bytes == cachedBytes + digested.encodedHead.capacity)
+    }
+
+    static func size(of answer: Answer) -> Int { answer.body.capacity + answer.encodedHead.capacity }
+
+    /// A full cache whose answers were all asked for again lately: the digest's head takes
+    /// the place of another answer asked for less often, not of the answer it digests.
+    @Test func aFullCacheMakesRoomForADigestBesideItsAnswer() {
+        let measuring = RangeCache(capacity: 1 << 20)
+        for prefix in 0..<4 { _ = measuring.answer(for: key(prefix)) { answer() } }
+        let cache = RangeCache(capacity: measuring.bytes + 10)  // four answers, no head more
+        for _ in 0..<2 {
+            for prefix in 0..<4 { _ = cache.answer(for: key(prefix)) { answer() } }
+        }
+        func digesting(_ answer: Answer) -> Answer {
+            Answer(status: answer.status, headers: [.contentType: "text/plain; digested"], body: answer.body)
+        }
+        let digested = cache.answer(for: key(0), digesting: digesting) { answer() }
+        let again = cache.answer(for: key(0), digesting: digesting) { answer() }
+        #expect(
+            again.encodedHead.withUnsafeReadableBytes { $0.baseAddress }
+                == digested.encodedHead.withUnsafeReadableBytes { $0.baseAddress })
+        #expect(cache.bytes <= cache.capacity)
+        var madeAgain = false
+        _ = cache.answer(for: key(0)) {
+            madeAgain = true
+            return answer()
+        }
+        #expect(!madeAgain)
+    }
+
+    @Test func aDigestedAnswerLeavesNoBytesBehindWhenRemoved() {
+        let cache = RangeCache(capacity: 1 << 20)
+        _ = cache.answer(for: key(1), digesting: { Answer(status: $0.status, headers: [:], body: $0.body) }) {
+            answer()
+        }
+        // A reload (another generation) removes the old generation's answers.
+        let next = RangeCache.Key(generation: "h", kind: .sha1, prefix: 2, coding: .identity)
+        _ = cache.answer(for: next) { answer() }
+        let alone = RangeCache(capacity: 1 << 20)
+        _ = alone.answer(for: next) { answer() }
+        #expect(cache.bytes == alone.bytes)
+    }
+
+    @Test func aRangeAskedForWithItsDigestIsDigestedOnce() throws {
+        let fixture = try ServerFixture()
+        let cache = RangeCache(capacity: 1 << 20)
+        func ask(wantReprDigest: String?) -> Answer {
+            RangeRoute.answer(
+                RangeRoute.Query(prefix: "5BAA6", acceptEncoding: "gzip", wantReprDigest: wantReprDigest),
+                indexes: fixture.indexes, cache: cache)
+        }
+        let plain = ask(wantReprDigest: nil)
+        let digested = ask(wantReprDigest: "sha-256=1")
+        let again = ask(wantReprDigest: "sha-256=5")
+        #expect(plain.headers[.reprDigest] == nil)
+        #expect(digested.headers[.reprDigest] != nil)
+        // The head kept, not made again.
+        #expect(
+            again.encodedHead.withUnsafeReadableBytes { $0.baseAddress }
+                == digested.encodedHead.withUnsafeReadableBytes { $0.baseAddress })
+        #expect(
+            digested.body.withUnsafeReadableBytes { $0.baseAddress }
+                == plain.body.withUnsafeReadableBytes { $0.baseAddress })
+    }
+
     /// Admission (TinyLFU): prefixes asked for once each, however many, do not push out
     /// those asked for often.
     @Test func uniformTrafficDoesNotEvictTheHotHead() {
