@@ -147,15 +147,15 @@ results="$work/results.txt"
 : > "$results"
 nginx_workers=$(pgrep -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')
 cpu_ticks() { local total=0 pid; for pid in "$@"; do total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat"))); done; echo "$total"; }
-run() {  # name, server PIDs (space-separated), wrk arguments…: requests/s and the server's CPU µs per answer
+run() {  # name, server PIDs (space-separated), wrk arguments…: requests/s, the server's CPU µs per answer, load average
     local name=$1 pids=$2; shift 2
     local before after output
     before=$(cpu_ticks $pids)
     output=$(wrk -t"$threads" -c"$connections" -d"${duration}s" "$@")
     after=$(cpu_ticks $pids)
-    awk -v name="$name" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+    awk -v name="$name" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" -v load="$(cut -d' ' -f1 /proc/loadavg)" '
         / requests in / { requests = $1 } /Requests\/sec/ { rate = $2 }
-        END { printf "%s\t%s\t%.1f\n", name, rate, ticks / hz * 1e6 / requests }' <<< "$output" | tee -a "$results"
+        END { printf "%s\t%s\t%.1f\t%s\n", name, rate, ticks / hz * 1e6 / requests, load }' <<< "$output" | tee -a "$results"
 }
 dense_range() {  # name, MIX, extra VARIABLE=value…
     local name=$1 mix=$2; shift 2
@@ -197,9 +197,10 @@ echo "| mix | nginx requests/s | breachdb requests/s | ratio | server CPU µs pe
 echo "|---|---|---|---|---|"
 python3 - "$results" <<'PY'
 import statistics, sys
-rates, cpu = {}, {}
+rates, cpu, loads = {}, {}, []
 for line in open(sys.argv[1]):
-    name, rate, micros = line.rstrip("\n").split("\t")
+    name, rate, micros, load = line.rstrip("\n").split("\t")
+    loads.append(float(load))
     rates.setdefault(name, []).append(float(rate))
     cpu.setdefault(name, []).append(float(micros))
 median = {name: statistics.median(values) for name, values in rates.items()}
@@ -215,6 +216,7 @@ print(f"| 304 revalidation (If-None-Match), against /healthz | {cell(hello)} | {
 for refused in ("breachdb /range refused (429)", "breachdb POST /v1/check refused (401)"):
     print(f"| {refused[9:]}, against /healthz | {cell(hello)} | {cell(refused)} | {median[refused] / median[hello]:.2f}× | {micros(hello)} / {micros(refused)} |")
 print(f"| POST /v1/check, random hashes, against /healthz | {cell(hello)} | {cell(check)} | {median[check] / median[hello]:.2f}× | {micros(hello)} / {micros(check)} |")
+print(f"\nLoad average (1 minute) at the end of each row: {min(loads):.2f}–{max(loads):.2f}, median {statistics.median(loads):.2f}.")
 PY
 
 [ "${LATENCY:-0}" = 1 ] || exit 0
