@@ -22,16 +22,31 @@ extension BreachIndex {
         }
     }
 
-    /// XXH3-64 of the stored bucket of `prefix` (of no bytes when it is empty): derived
-    /// from the range's content alone, so it is the same for the same hashes and counts
-    /// in any build of the same format version, on any node.
-    /// Computed once per prefix and kept (``ContentTags``).
+    /// XXH3-64 of the stored bucket of `prefix` without its slot marks (of no bytes when it
+    /// is empty): derived from the range's content alone, so it is the same for the same
+    /// hashes and counts in any build, on any node, in format versions 2 and 4 alike (3 and
+    /// 5 likewise). Computed once per prefix and kept (``ContentTags``).
     public func contentTag(forPrefix prefix: Int) -> UInt64 {
         precondition((0..<IndexLayout.prefixCount).contains(prefix), "a range prefix has 20 bits")
         if let known = contentTags[prefix] { return known }
-        let tag = bucket(prefix).map { XXH3_64bits($0.bytes.base, $0.bytes.count) } ?? XXH3_64bits(nil, 0)
+        let tag = bucket(prefix).map(Self.contentTag(of:)) ?? XXH3_64bits(nil, 0)
         contentTags[prefix] = tag
         return tag
+    }
+
+    /// The hash of the bytes a file without slot marks stores for `bucket` (its header, then
+    /// all after the marks): the marks are derived from the slot bits, and leaving them out
+    /// keeps every range's ETag when an index is first rebuilt with them, so replicas
+    /// revalidate with 304s instead of fetching every range again.
+    private static func contentTag(of bucket: BucketReader) -> UInt64 {
+        let (base, layout) = (bucket.bytes.base, bucket.layout)
+        guard layout.markCount > 0 else { return XXH3_64bits(base, bucket.bytes.count) }
+        let state = XXH3_createState()
+        defer { XXH3_freeState(state) }
+        XXH3_64bits_reset(state)
+        XXH3_64bits_update(state, base, layout.marksOffset)
+        XXH3_64bits_update(state, base + layout.slotsOffset, bucket.bytes.count - layout.slotsOffset)
+        return XXH3_64bits_digest(state)
     }
 }
 

@@ -166,6 +166,18 @@ import Testing
         #expect(index.verify().isIntact, "\(index.verify().problems)")
     }
 
+    /// Replicas revalidate ranges by ETag: a primary rebuilt with slot marks must not make
+    /// them fetch every range again.
+    @Test func aRangeKeepsItsContentTagWhenItsIndexGainsSlotMarks() throws {
+        let directory = try TemporaryDirectory()
+        try Self.write(Self.entries, to: directory.file("marked"))
+        try Self.write(Self.entries, to: directory.file("older"), formatVersion: 2)
+        let marked = try BreachIndex(path: directory.file("marked"))
+        let older = try BreachIndex(path: directory.file("older"))
+        #expect(marked.storedBucket(prefix: 0) != older.storedBucket(prefix: 0))
+        for prefix in 0..<50 { #expect(marked.contentTag(forPrefix: prefix) == older.contentTag(forPrefix: prefix)) }
+    }
+
     @Test func aBucketCopiedFromAnIndexWithoutSlotMarksIsCodedWithThem() throws {
         let directory = try TemporaryDirectory()
         try Self.write(Self.entries, to: directory.file("older"), formatVersion: 2)
