@@ -23,6 +23,16 @@ import Testing
         try writer.finish(sources: [])
     }
 
+    /// `entries` written twice in `directory`, with slot marks (format version 4 or 5) and
+    /// without (2 or 3), and opened.
+    static func markedAndOlder(
+        in directory: TemporaryDirectory, format: IndexFormat = .full
+    ) throws -> (marked: BreachIndex, older: BreachIndex) {
+        try write(entries, to: directory.file("marked"), format: format)
+        try write(entries, to: directory.file("older"), format: format, formatVersion: format == .full ? 2 : 3)
+        return (try BreachIndex(path: directory.file("marked")), try BreachIndex(path: directory.file("older")))
+    }
+
     /// Stored hashes, then as many random non-members of the same prefixes.
     static func queries(_ entries: [HashCount], seed: UInt64) -> [HashDigest] {
         var random = SeededRandom(seed: seed)
@@ -35,10 +45,7 @@ import Testing
 
     @Test func anIndexWithSlotMarksAnswersAsOneWithoutThem() throws {
         let directory = try TemporaryDirectory()
-        try Self.write(Self.entries, to: directory.file("marked"))
-        try Self.write(Self.entries, to: directory.file("older"), formatVersion: 2)
-        let marked = try BreachIndex(path: directory.file("marked"))
-        let older = try BreachIndex(path: directory.file("older"))
+        let (marked, older) = try Self.markedAndOlder(in: directory)
         #expect(marked.metadata.formatVersion == 4)
         #expect(older.metadata.formatVersion == 2)
         #expect(try #require(marked.bucket(0)).layout.markCount == 15)
@@ -58,10 +65,7 @@ import Testing
 
     @Test func aCompactIndexWithSlotMarksAnswersAsOneWithoutThem() throws {
         let directory = try TemporaryDirectory()
-        try Self.write(Self.entries, to: directory.file("marked"), format: .compact)
-        try Self.write(Self.entries, to: directory.file("older"), format: .compact, formatVersion: 3)
-        let marked = try BreachIndex(path: directory.file("marked"))
-        let older = try BreachIndex(path: directory.file("older"))
+        let (marked, older) = try Self.markedAndOlder(in: directory, format: .compact)
         #expect(marked.metadata.formatVersion == 5 && marked.format == .compact)
         #expect(older.metadata.formatVersion == 3 && older.format == .compact)
         let queries = Self.queries(Self.entries, seed: 44)
@@ -170,10 +174,7 @@ import Testing
     /// them fetch every range again.
     @Test func aRangeKeepsItsContentTagWhenItsIndexGainsSlotMarks() throws {
         let directory = try TemporaryDirectory()
-        try Self.write(Self.entries, to: directory.file("marked"))
-        try Self.write(Self.entries, to: directory.file("older"), formatVersion: 2)
-        let marked = try BreachIndex(path: directory.file("marked"))
-        let older = try BreachIndex(path: directory.file("older"))
+        let (marked, older) = try Self.markedAndOlder(in: directory)
         #expect(marked.storedBucket(prefix: 0) != older.storedBucket(prefix: 0))
         for prefix in 0..<50 { #expect(marked.contentTag(forPrefix: prefix) == older.contentTag(forPrefix: prefix)) }
     }
