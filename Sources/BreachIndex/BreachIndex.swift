@@ -87,7 +87,7 @@ public final class BreachIndex: @unchecked Sendable {
         }
         self.metadata = metadata
         self.format = format
-        self.bucketShape = BucketShape(format: format, kind: metadata.hashKind, formatVersion: metadata.formatVersion)
+        self.bucketShape = BucketShape(kind: metadata.hashKind, formatVersion: metadata.formatVersion)
         self.storedChecksums = checksums
 
         table = BucketTable()

@@ -38,7 +38,11 @@ import CMemoryHints
         self.hasSlotMarks = hasSlotMarks
     }
 
-    init(format: IndexFormat, kind: HashKind, formatVersion: Int) {
+    /// The shape of the buckets of a file of `formatVersion` (one this build reads).
+    init(kind: HashKind, formatVersion: Int) {
+        guard let format = IndexFormat(formatVersion: formatVersion) else {
+            preconditionFailure("format version \(formatVersion) is not one this build reads")
+        }
         self.init(
             suffixBits: format.suffixBits(for: kind),
             hasSlotMarks: IndexFormat.hasSlotMarks(formatVersion: formatVersion))

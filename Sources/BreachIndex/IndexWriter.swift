@@ -70,31 +70,27 @@ public final class IndexWriter {
     /// Creates (or truncates) the index file at `path`.
     public convenience init(path: String, kind: HashKind, format: IndexFormat = .full, minimumCount: UInt64 = 1) throws
     {
-        try self.init(
-            path: path, kind: kind, format: format, minimumCount: minimumCount, formatVersion: format.formatVersion)
+        try self.init(path: path, kind: kind, formatVersion: format.formatVersion, minimumCount: minimumCount)
     }
 
-    /// A writer of `formatVersion`, one of those that name `format` (tests write older ones).
-    convenience init(path: String, kind: HashKind, format: IndexFormat, minimumCount: UInt64, formatVersion: Int) throws
-    {
-        precondition(IndexFormat(formatVersion: formatVersion) == format, "a version of the format written")
+    /// A writer of `formatVersion`, of either format (tests write older versions).
+    convenience init(path: String, kind: HashKind, formatVersion: Int, minimumCount: UInt64 = 1) throws {
         for stale in [path, path + "-lock"] where FileManager.default.fileExists(atPath: stale) {
             try FileManager.default.removeItem(atPath: stale)
         }
-        try self.init(
-            opening: path, kind: kind, format: format, minimumCount: minimumCount, formatVersion: formatVersion)
+        try self.init(opening: path, kind: kind, formatVersion: formatVersion, minimumCount: minimumCount)
     }
 
-    private init(
-        opening path: String, kind: HashKind, format: IndexFormat, minimumCount: UInt64,
-        formatVersion: Int
-    ) throws {
+    private init(opening path: String, kind: HashKind, formatVersion: Int, minimumCount: UInt64) throws {
+        guard let format = IndexFormat(formatVersion: formatVersion) else {
+            preconditionFailure("format version \(formatVersion) is not one this build writes")
+        }
         self.kind = kind
         self.format = format
         self.formatVersion = formatVersion
         self.path = path
         self.minimumCount = max(1, minimumCount)
-        self.encoder = BucketEncoder(shape: BucketShape(format: format, kind: kind, formatVersion: formatVersion))
+        self.encoder = BucketEncoder(shape: BucketShape(kind: kind, formatVersion: formatVersion))
         (environment, transaction, buckets) = try mappingLMDBErrors {
             let environment = try Environment(
                 path: path, flags: [.noSubdirectory, .noLock, .noSync],
@@ -261,8 +257,7 @@ public final class IndexWriter {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let writer: IndexWriter
         do {
-            writer = try IndexWriter(
-                opening: path, kind: kind, format: format, minimumCount: 1, formatVersion: format.formatVersion)
+            writer = try IndexWriter(opening: path, kind: kind, formatVersion: format.formatVersion, minimumCount: 1)
         } catch IndexError.lmdb(let error) where error.isCorruption {
             throw IndexError.notAnIndex(path: path, reason: "not an LMDB file")
         }

@@ -14,11 +14,9 @@ import Testing
         + IndexFormatTests.entries(perPrefix: 19, prefixCount: 48, seed: 42).filter { $0.digest.prefix >= 24 }
 
     static func write(
-        _ entries: [HashCount], to path: String, format: IndexFormat = .full, formatVersion: Int? = nil
+        _ entries: [HashCount], to path: String, formatVersion: Int = IndexFormat.full.formatVersion
     ) throws {
-        let writer = try IndexWriter(
-            path: path, kind: .sha1, format: format, minimumCount: 1,
-            formatVersion: formatVersion ?? format.formatVersion)
+        let writer = try IndexWriter(path: path, kind: .sha1, formatVersion: formatVersion)
         for entry in entries.sorted(by: { $0.digest < $1.digest }) { try writer.append(entry) }
         try writer.finish(sources: [])
     }
@@ -28,8 +26,8 @@ import Testing
     static func markedAndOlder(
         in directory: TemporaryDirectory, format: IndexFormat = .full
     ) throws -> (marked: BreachIndex, older: BreachIndex) {
-        try write(entries, to: directory.file("marked"), format: format)
-        try write(entries, to: directory.file("older"), format: format, formatVersion: format == .full ? 2 : 3)
+        try write(entries, to: directory.file("marked"), formatVersion: format.formatVersion)
+        try write(entries, to: directory.file("older"), formatVersion: format == .full ? 2 : 3)
         return (try BreachIndex(path: directory.file("marked")), try BreachIndex(path: directory.file("older")))
     }
 
@@ -196,7 +194,7 @@ import Testing
         let directory = try TemporaryDirectory()
         do {
             let writer = try IndexWriter(
-                path: directory.file("partial"), kind: .sha1, format: .full, minimumCount: 1, formatVersion: 2)
+                path: directory.file("partial"), kind: .sha1, formatVersion: 2)
             writer.commitsAutomatically = false
             for entry in Self.entries.sorted(by: { $0.digest < $1.digest }).prefix(5_000) { try writer.append(entry) }
             try writer.checkpoint(state: Array("older build".utf8))
