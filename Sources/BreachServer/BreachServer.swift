@@ -1,6 +1,7 @@
 import BreachIndex
 import BreachSupport
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
@@ -106,7 +107,8 @@ func makeApplication(
             headers: [
                 .accessControlAllowOrigin: "*",
                 .accessControlAllowMethods: "GET, HEAD, OPTIONS",
-                .accessControlAllowHeaders: "Add-Padding, Want-Repr-Digest",
+                .accessControlAllowHeaders: [HTTPField.Name.addPadding, .wantReprDigest].map(\.rawName).joined(
+                    separator: ", "),
                 .accessControlMaxAge: "86400",
             ])
     }

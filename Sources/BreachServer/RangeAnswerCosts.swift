@@ -9,9 +9,8 @@ import NIOCore
     /// it for a client that asks for no digest (body, coding and head); returns the body's length.
     public static func answer(index: BreachIndex, prefix: Int, acceptEncoding: String?) -> Int {
         let representation = RangeRoute.Representation(
-            index: index, prefix: prefix, realCount: index.entryCount(withPrefix: prefix),
-            coding: ContentCoding.preferred(by: acceptEncoding), addPadding: false)
-        return RangeRoute.answer(representation, entityTag: representation.entityTag).body.readableBytes
+            index: index, prefix: prefix, coding: ContentCoding.preferred(by: acceptEncoding), addPadding: false)
+        return RangeRoute.answer(representation).body.readableBytes
     }
 
     /// `text` in `coding` (`gzip` or `br`), as the route encodes a plain body; returns its length.

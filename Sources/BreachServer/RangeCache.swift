@@ -203,7 +203,7 @@ final class RangeCache: Sendable {
         return Answer(status: answer.status, headers: answer.headers, body: body)
     }
 
-    private static func size(of answer: Answer) -> Int {
+    static func size(of answer: Answer) -> Int {
         answer.body.capacity + answer.encodedHead.capacity
     }
 }

@@ -22,7 +22,6 @@ struct RangeRoute {
     struct Representation {
         let index: BreachIndex
         let prefix: Int
-        let realCount: Int
         let coding: ContentCoding
         /// Whether the request asked for padding.
         let addPadding: Bool
@@ -30,9 +29,13 @@ struct RangeRoute {
         // An empty body breaks common clients (pwnedpasswords), so an empty range is padded
         // even unasked (the public API has no empty range). Padding asked for leaves a range
         // of 1,000 rows or more as it is: the same bytes as unpadded, with the same strong tag.
-        var isPadded: Bool { realCount == 0 || addsFreshPadding }
+        // (A cache hit asks only the lookup table whether the range is empty: the bucket's
+        // header, a random read into the map, is read for padding alone.)
+        var isPadded: Bool { !index.hasEntries(withPrefix: prefix) || addsFreshPadding }
         /// Whether the answer gets padding of its own, made for this request.
         var addsFreshPadding: Bool { addPadding && realCount < RangePadding.lines.upperBound }
+        /// The range's rows in the index.
+        var realCount: Int { index.entryCount(withPrefix: prefix) }
 
         /// The range's ETag, derived from its content (not from the build), so that a range
         /// that did not change keeps its tag when the index is rebuilt or downloaded again:
@@ -55,8 +58,10 @@ struct RangeRoute {
         case .success(let resolved): representation = resolved
         case .failure(let error): return error.answer
         }
-        let entityTag = representation.entityTag
-        if let condition = query.ifNoneMatch, EntityTags.anyMatches(condition, entityTag) {
+        // The tag is made only where it is used: a cached answer carries its own.
+        if let condition = query.ifNoneMatch, case let entityTag = representation.entityTag,
+            EntityTags.anyMatches(condition, entityTag)
+        {
             var headers = fields(of: representation, entityTag: entityTag)
             if representation.coding != .identity { headers[.contentEncoding] = representation.coding.rawValue }
             return Answer(status: .notModified, headers: headers, body: ByteBuffer())
@@ -66,7 +71,7 @@ struct RangeRoute {
         // more, which padding leaves as they are: such answers are cached, as are the unasked
         // ones (an empty range's padding is then made once per generation).
         if representation.addsFreshPadding {
-            let made = answer(representation, entityTag: entityTag)
+            let made = answer(representation)
             return digesting?(made) ?? made
         }
         // The whole answer, header fields and all, is cached (and its digested form when
@@ -75,7 +80,7 @@ struct RangeRoute {
         let key = RangeCache.Key(
             generation: index.metadata.generation, kind: index.kind, prefix: representation.prefix,
             coding: representation.coding)
-        return cache.answer(for: key, digesting: digesting) { answer(representation, entityTag: entityTag) }
+        return cache.answer(for: key, digesting: digesting) { answer(representation) }
     }
 
     /// Why a range request cannot be answered with rows.
@@ -106,12 +111,11 @@ struct RangeRoute {
         }
         return .success(
             Representation(
-                index: index, prefix: prefix, realCount: index.entryCount(withPrefix: prefix),
-                coding: ContentCoding.preferred(by: query.acceptEncoding),
+                index: index, prefix: prefix, coding: ContentCoding.preferred(by: query.acceptEncoding),
                 addPadding: query.addPadding?.lowercased() == "true"))
     }
 
-    static func answer(_ representation: Representation, entityTag: String) -> Answer {
+    static func answer(_ representation: Representation) -> Answer {
         let (index, prefix) = (representation.index, representation.prefix)
         let padding =
             representation.isPadded ? RangePadding.suffixes(padding: representation.realCount, kind: index.kind) : []
@@ -124,14 +128,12 @@ struct RangeRoute {
         }
         guard let encoded = representation.coding.encode(plain) else {
             let identity = Representation(
-                index: index, prefix: prefix, realCount: representation.realCount, coding: .identity,
-                addPadding: representation.addPadding)
-            var headers = fields(
-                of: identity, entityTag: representation.coding == .identity ? entityTag : identity.entityTag)
+                index: index, prefix: prefix, coding: .identity, addPadding: representation.addPadding)
+            var headers = fields(of: identity, entityTag: identity.entityTag)
             headers[.contentLength] = String(plain.readableBytes)
             return Answer(status: .ok, headers: headers, body: plain)
         }
-        var headers = fields(of: representation, entityTag: entityTag)
+        var headers = fields(of: representation, entityTag: representation.entityTag)
         headers[.contentEncoding] = representation.coding.rawValue
         headers[.contentLength] = String(encoded.readableBytes)
         return Answer(status: .ok, headers: headers, body: encoded)
@@ -146,7 +148,7 @@ struct RangeRoute {
         var headers = answer.headers
         headers[.reprDigest] = answer.body.withUnsafeReadableBytes { RepresentationDigest.field(of: $0) }
         // Readable by a page's script on another origin too (CORS hides fields not listed).
-        headers[.accessControlExposeHeaders] = "Repr-Digest"
+        headers[.accessControlExposeHeaders] = HTTPField.Name.reprDigest.rawName
         return Answer(status: answer.status, headers: headers, body: answer.body)
     }
 

@@ -13,6 +13,11 @@ import Testing
         RangeCache.Key(generation: "g", kind: .sha1, prefix: prefix, coding: .identity)
     }
 
+    /// `answer` with a head of its own, as a digest field gives it.
+    func digested(_ answer: Answer) -> Answer {
+        Answer(status: answer.status, headers: [.contentType: "text/plain; digested"], body: answer.body)
+    }
+
     func answer() -> Answer {
         Answer(status: .ok, headers: [.contentType: "text/plain"], body: ByteBuffer(repeating: 0x41, count: 1000))
     }
@@ -63,15 +68,15 @@ import Testing
         var digests = 0
         func digesting(_ answer: Answer) -> Answer {
             digests += 1
-            return Answer(status: answer.status, headers: [.contentType: "text/plain; digested"], body: answer.body)
+            return digested(answer)
         }
         _ = cache.answer(for: key(1)) { answer() }
         let plainBytes = cache.bytes
-        let digested = cache.answer(for: key(1), digesting: digesting) { answer() }
+        let digestedAnswer = cache.answer(for: key(1), digesting: digesting) { answer() }
         let again = cache.answer(for: key(1), digesting: digesting) { answer() }
         #expect(digests == 1)
-        #expect(again.headers == digested.headers)
-        #expect(cache.bytes == plainBytes + digested.encodedHead.capacity)
+        #expect(again.headers == digestedAnswer.headers)
+        #expect(cache.bytes == plainBytes + digestedAnswer.encodedHead.capacity)
         #expect(cache.answer(for: key(1)) { answer() }.headers[.contentType] == "text/plain")
     }
 
@@ -80,22 +85,17 @@ import Testing
     /// counted once).
     @Test func aDigestOfAnAnswerNotTheCachedOneIsNotKept() {
         let cache = RangeCache(capacity: 1 << 20)
-        func digesting(_ answer: Answer) -> Answer {
-            Answer(status: answer.status, headers: [.contentType: "text/plain; digested"], body: answer.body)
-        }
         // While this request makes its answer, another caches its own.
-        _ = cache.answer(for: key(1), digesting: digesting) {
+        _ = cache.answer(for: key(1), digesting: digested) {
             _ = cache.answer(for: key(1)) { answer() }
             return answer()
         }
         let cachedBytes = cache.bytes
-        #expect(cachedBytes == RangeCacheEvictionTests.size(of: cache.answer(for: key(1)) { answer() }))
+        #expect(cachedBytes == RangeCache.size(of: cache.answer(for: key(1)) { answer() }))
         // Asked for again, the digest is made from the cached answer and kept.
-        let digested = cache.answer(for: key(1), digesting: digesting) { answer() }
-        #expect(cache.bytes == cachedBytes + digested.encodedHead.capacity)
+        let kept = cache.answer(for: key(1), digesting: digested) { answer() }
+        #expect(cache.bytes == cachedBytes + kept.encodedHead.capacity)
     }
-
-    static func size(of answer: Answer) -> Int { answer.body.capacity + answer.encodedHead.capacity }
 
     /// A full cache whose answers were all asked for again lately: the digest's head takes
     /// the place of another answer asked for less often, not of the answer it digests.
@@ -106,14 +106,11 @@ import Testing
         for _ in 0..<2 {
             for prefix in 0..<4 { _ = cache.answer(for: key(prefix)) { answer() } }
         }
-        func digesting(_ answer: Answer) -> Answer {
-            Answer(status: answer.status, headers: [.contentType: "text/plain; digested"], body: answer.body)
-        }
-        let digested = cache.answer(for: key(0), digesting: digesting) { answer() }
-        let again = cache.answer(for: key(0), digesting: digesting) { answer() }
+        let first = cache.answer(for: key(0), digesting: digested) { answer() }
+        let again = cache.answer(for: key(0), digesting: digested) { answer() }
         #expect(
             again.encodedHead.withUnsafeReadableBytes { $0.baseAddress }
-                == digested.encodedHead.withUnsafeReadableBytes { $0.baseAddress })
+                == first.encodedHead.withUnsafeReadableBytes { $0.baseAddress })
         #expect(cache.bytes <= cache.capacity)
         var madeAgain = false
         _ = cache.answer(for: key(0)) {
@@ -125,9 +122,7 @@ import Testing
 
     @Test func aDigestedAnswerLeavesNoBytesBehindWhenRemoved() {
         let cache = RangeCache(capacity: 1 << 20)
-        _ = cache.answer(for: key(1), digesting: { Answer(status: $0.status, headers: [:], body: $0.body) }) {
-            answer()
-        }
+        _ = cache.answer(for: key(1), digesting: digested) { answer() }
         // A reload (another generation) removes the old generation's answers.
         let next = RangeCache.Key(generation: "h", kind: .sha1, prefix: 2, coding: .identity)
         _ = cache.answer(for: next) { answer() }

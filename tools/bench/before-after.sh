@@ -14,6 +14,10 @@ work=${WORK:-/tmp/breachdb-load}
 index=${INDEX:-$work/dense.idx}
 before=$1 after=$2
 duration=${DURATION:-6} rounds=${ROUNDS:-3}
+# Checked before anything starts, so that a misspelt mix does not stop the run rounds in.
+for mix in ${MIXES:-uniform}; do
+    case $mix in uniform | zipf) ;; *) echo "before-after.sh: MIXES takes uniform and zipf, not $mix" >&2; exit 2 ;; esac
+done
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 pn=$(free_port); pb=$(free_port); pa=$(free_port); prb=$(free_port); pra=$(free_port)
 bash tools/bench/nginx-conf.sh "$work" "$pn" 2 > "$work/nginx.conf"
@@ -47,7 +51,6 @@ for round in $(seq "$rounds"); do
     # (seen: 2,000 against 18,000 requests/s).
     find "$work/www" -type f -exec cat {} + > /dev/null
     for mix in ${MIXES:-uniform}; do
-        case $mix in uniform | zipf) ;; *) echo "before-after.sh: MIXES takes uniform and zipf, not $mix" >&2; exit 2 ;; esac
         export MIX=$mix
         for enc in plain gzip br; do
             if [ $enc = plain ]; then unset ENCODING; else export ENCODING=$enc; fi
