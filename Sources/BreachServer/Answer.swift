@@ -50,6 +50,16 @@ extension Answer {
     static func refusing(_ refusal: APIError) -> Answer {
         RefusalAnswers.shared.answer(refusing: refusal)
     }
+
+    /// The rate limit's 429 with `Retry-After: seconds`, found by the seconds alone: the
+    /// refusal a busy server makes most, without making the error and hashing it whole (a
+    /// quarter of the work of a refusal of our own in `perf`, docs/benchmarks.md).
+    static func rateLimited(retryAfter seconds: Int) -> Answer {
+        RefusalAnswers.shared.rateLimited(retryAfter: seconds)
+    }
+
+    /// The 401 of a `/v1` request without a valid token (`BearerTokens.rejected`).
+    static var unauthorized: Answer { RefusalAnswers.shared.unauthorized }
 }
 
 /// Answers to refusals, by everything an `APIError`'s answer is made from.
@@ -69,8 +79,21 @@ final class RefusalAnswers: Sendable {
     static let limit = 64
     private let answers = Mutex<[Key: Answer]>([:])
 
+    private let rateLimitedAnswers = Mutex<[Int: Answer]>([:])
+    let unauthorized = Answer(refusal: BearerTokens.rejected)
+
     /// The kinds of refusal kept.
     var count: Int { answers.withLock { $0.count } }
+
+    /// The 429 for a wait of `seconds`, kept by the seconds (up to `limit` of them).
+    func rateLimited(retryAfter seconds: Int) -> Answer {
+        if let known = rateLimitedAnswers.withLock({ $0[seconds] }) { return known }
+        let made = answer(refusing: RequestPolicy.rateLimited(retryAfter: seconds))
+        rateLimitedAnswers.withLock { answers in
+            if answers.count < Self.limit { answers[seconds] = made }
+        }
+        return made
+    }
 
     func answer(refusing refusal: APIError) -> Answer {
         let key = Key(

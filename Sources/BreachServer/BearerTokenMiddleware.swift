@@ -22,12 +22,16 @@ public struct BearerTokens: Sendable {
 
     /// The 401 to answer a request whose `Authorization` carries none of the tokens, if any.
     func rejection(_ authorization: String?) -> APIError? {
-        guard !authorize(authorization) else { return nil }
+        authorize(authorization) ? nil : Self.rejected
+    }
+
+    /// The 401 of a request without a valid token.
+    static let rejected = {
         var error = APIError(
             status: .unauthorized, code: "unauthorized", message: "send Authorization: Bearer with a valid token")
         error.headers = [.wwwAuthenticate: "Bearer"]
         return error
-    }
+    }()
 
     /// Compares in time independent of where a candidate differs, so response times
     /// leak nothing about a token.

@@ -184,10 +184,10 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // accepted is decoded before it is charged, since one the router must answer (a
             // bad hash) is charged there.
             let sent: Answer
-            if route == .check, let refusedToken = routes.policy.authorize(head.headers.joined("Authorization")) {
-                sent = Answer.refusing(charge(route, head, context: context) ?? refusedToken)
+            if route == .check, routes.policy.authorize(head.headers.joined("Authorization")) != nil {
+                sent = charge(route, head, context: context).map(Answer.rateLimited) ?? Answer.unauthorized
             } else if let request = request(route, head, body) {
-                sent = charge(route, head, context: context).map(Answer.refusing) ?? answer(to: request)
+                sent = charge(route, head, context: context).map(Answer.rateLimited) ?? answer(to: request)
             } else {
                 forward(state.handOver([.head(head), .body(body), .end(trailers)]), context: context)
                 return
@@ -199,12 +199,12 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The policy's refusal of a hot request, if any, in the router's order: the rate limit
     /// (which charges the request), then `/v1`'s tokens.
     private func refusal(_ route: Route, _ head: HTTPRequestHead, context: ChannelHandlerContext) -> APIError? {
-        charge(route, head, context: context)
+        charge(route, head, context: context).map(RequestPolicy.rateLimited)
             ?? (route == .check ? routes.policy.authorize(head.headers.joined("Authorization")) : nil)
     }
 
-    /// Charges the request to its client's rate limit; the 429 if it is over.
-    private func charge(_ route: Route, _ head: HTTPRequestHead, context: ChannelHandlerContext) -> APIError? {
+    /// Charges the request to its client's rate limit; the seconds to wait if it is over.
+    private func charge(_ route: Route, _ head: HTTPRequestHead, context: ChannelHandlerContext) -> Int? {
         routes.policy.charge(
             path: route.template,
             client: routes.policy.client(

@@ -26,18 +26,22 @@ struct RequestPolicy: Sendable {
         trustedProxies.client(peer: peer, forwardedFor: trustedProxies.isEmpty ? [] : forwardedFor())
     }
 
-    /// Takes a token from the client's rate limit; returns the 429 to answer instead, if any.
-    /// Called once per request, by the layer that answers it.
-    func charge(path: some StringProtocol, client: @autoclosure () -> ClientAddress) -> APIError? {
+    /// Takes a token from the client's rate limit; returns the whole seconds to wait (the
+    /// 429's `Retry-After`) if the client is over it. Called once per request, by the layer
+    /// that answers it.
+    func charge(path: some StringProtocol, client: @autoclosure () -> ClientAddress) -> Int? {
         guard let rateLimit, !RateLimiter.exemptPaths.contains(String(path)) else { return nil }
-        return rateLimit.take(for: client(), now: .now).map(Self.rateLimited)
+        return rateLimit.take(for: client(), now: .now).map(Self.retryAfter)
     }
 
+    /// A wait in whole seconds, rounded up, as `Retry-After` gives it.
+    static func retryAfter(_ wait: Double) -> Int { Int(wait.rounded(.up)) }
+
     /// The 429 of a rate limit, with the seconds to wait.
-    static func rateLimited(wait: Double) -> APIError {
+    static func rateLimited(retryAfter seconds: Int) -> APIError {
         var error = APIError(
             status: .tooManyRequests, code: "rate_limited", message: "too many requests from this address; retry later")
-        error.headers = [.retryAfter: "\(Int(wait.rounded(.up)))"]
+        error.headers = [.retryAfter: String(seconds)]
         return error
     }
 
@@ -70,7 +74,9 @@ struct RouteRateLimitMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        if let wait = limiter.take(for: context.client, now: .now) { throw RequestPolicy.rateLimited(wait: wait) }
+        if let wait = limiter.take(for: context.client, now: .now) {
+            throw RequestPolicy.rateLimited(retryAfter: RequestPolicy.retryAfter(wait))
+        }
         return try await next(request, context)
     }
 }
@@ -88,8 +94,8 @@ struct RequestPolicyMiddleware: RouterMiddleware {
         context.client = policy.client(
             peer: context.remoteAddress, forwardedFor: request.headers[values: .xForwardedFor])
         do {
-            if let limited = policy.charge(path: request.uri.path, client: context.client) {
-                throw limited
+            if let seconds = policy.charge(path: request.uri.path, client: context.client) {
+                throw RequestPolicy.rateLimited(retryAfter: seconds)
             }
             let response = try await next(request, context)
             // When the answer is made, as on the hot path (the body is not yet written).

@@ -14,7 +14,7 @@ import Testing
     static let unauthorized = BearerTokens(["a-token"]).rejection(nil)!
 
     @Test func aKeptRefusalHasTheBytesOfOneMadeForTheRequest() {
-        for refusal in [RequestPolicy.rateLimited(wait: 1), Self.unauthorized, JSONBody.tooLarge(limit: 1024)] {
+        for refusal in [RequestPolicy.rateLimited(retryAfter: 1), Self.unauthorized, JSONBody.tooLarge(limit: 1024)] {
             let first = Answer.refusing(refusal)
             let again = Answer.refusing(refusal)
             #expect(Self.bytes(first) == Self.bytes(Answer(refusal: refusal)))
@@ -23,11 +23,30 @@ import Testing
     }
 
     @Test func refusalsThatDifferOnlyInRetryAfterEachGetTheirOwn() {
-        let one = Self.bytes(Answer.refusing(RequestPolicy.rateLimited(wait: 0.5)))
-        let three = Self.bytes(Answer.refusing(RequestPolicy.rateLimited(wait: 2.5)))
+        let one = Self.bytes(Answer.refusing(RequestPolicy.rateLimited(retryAfter: 1)))
+        let three = Self.bytes(Answer.refusing(RequestPolicy.rateLimited(retryAfter: 3)))
         #expect(one.head.contains("Retry-After: 1\r\n"))
         #expect(three.head.contains("Retry-After: 3\r\n"))
         #expect(one.body == three.body)
+    }
+
+    @Test func aWaitIsRoundedUpToWholeSeconds() {
+        #expect(RequestPolicy.retryAfter(0.01) == 1)
+        #expect(RequestPolicy.retryAfter(2) == 2)
+        #expect(RequestPolicy.retryAfter(2.5) == 3)
+    }
+
+    @Test func theRateLimitsAnswerFoundByItsSecondsIsTheOneMadeFromTheError() {
+        for seconds in [1, 7, 1, 7] {
+            #expect(
+                Self.bytes(Answer.rateLimited(retryAfter: seconds))
+                    == Self.bytes(Answer(refusal: RequestPolicy.rateLimited(retryAfter: seconds))))
+        }
+    }
+
+    @Test func theUnauthorizedAnswerIsTheOneMadeFromTheTokensRejection() {
+        #expect(Self.bytes(Answer.unauthorized) == Self.bytes(Answer(refusal: Self.unauthorized)))
+        #expect(Self.bytes(Answer.unauthorized).status == 401)
     }
 
     @Test func refusalsThatDifferInStatusOrMessageEachGetTheirOwn() {
@@ -39,15 +58,17 @@ import Testing
         #expect(!slow.body.contains("why"))
         #expect(explained.body.contains("why"))
         #expect(
-            Self.bytes(Answer.refusing(RequestPolicy.rateLimited(wait: 1))).head.hasPrefix(" 429 Too Many Requests\r\n")
-        )
+            Self.bytes(Answer.refusing(RequestPolicy.rateLimited(retryAfter: 1))).head.hasPrefix(
+                " 429 Too Many Requests\r\n"))
     }
 
     @Test func theRefusalsKeptAreBoundedAndThoseNotKeptAreStillRight() {
         let refusals = RefusalAnswers()
         for seconds in 1...(RefusalAnswers.limit + 10) {
-            let answer = refusals.answer(refusing: RequestPolicy.rateLimited(wait: Double(seconds)))
+            let answer = refusals.answer(refusing: RequestPolicy.rateLimited(retryAfter: seconds))
             #expect(String(buffer: answer.encodedHead).contains("Retry-After: \(seconds)\r\n"))
+            let bySeconds = refusals.rateLimited(retryAfter: seconds)
+            #expect(String(buffer: bySeconds.encodedHead).contains("Retry-After: \(seconds)\r\n"))
         }
         #expect(refusals.count == RefusalAnswers.limit)
     }
