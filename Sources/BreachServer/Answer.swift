@@ -8,16 +8,22 @@ import Synchronization
 struct Answer: Sendable {
     let status: HTTPResponse.Status
     let headers: HTTPFields
-    let body: ByteBuffer
+    /// The body, sent in order: one buffer as made, or the parts the range cache keeps it in
+    /// (``NIOCore/ByteBuffer/keptParts``).
+    let bodyParts: [ByteBuffer]
     /// The HTTP/1 head from the status code on (` 200 OK\r\n`, every field line, `Server`),
     /// without the version, `Date` and `Connection`, which depend on the request and the
     /// time, and without the blank line that ends it.
     let encodedHead: ByteBuffer
 
     init(status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer) {
+        self.init(status: status, headers: headers, bodyParts: [body])
+    }
+
+    init(status: HTTPResponse.Status, headers: HTTPFields, bodyParts: [ByteBuffer]) {
         self.status = status
         self.headers = headers
-        self.body = body
+        self.bodyParts = bodyParts
         var head = ByteBuffer()
         head.writeString(" \(status.code) \(status.reasonPhrase)\r\n")
         for field in headers {
@@ -29,6 +35,27 @@ struct Answer: Sendable {
         head.writeString("Server: \(serverName)\r\n")
         encodedHead = head
     }
+
+    private init(status: HTTPResponse.Status, headers: HTTPFields, bodyParts: [ByteBuffer], encodedHead: ByteBuffer) {
+        (self.status, self.headers, self.bodyParts, self.encodedHead) = (status, headers, bodyParts, encodedHead)
+    }
+
+    /// This answer with the same bytes in `parts` (which must hold them, in order).
+    func keepingBody(in parts: [ByteBuffer]) -> Answer {
+        Answer(status: status, headers: headers, bodyParts: parts, encodedHead: encodedHead)
+    }
+
+    /// The body in one buffer: the only part, or the parts joined (a copy, for the router's
+    /// and the digest's rarer uses of a kept answer).
+    var body: ByteBuffer {
+        guard bodyParts.count > 1 else { return bodyParts[0] }
+        var joined = ByteBuffer()
+        joined.reserveCapacity(bodyByteCount)
+        for part in bodyParts { joined.writeImmutableBuffer(part) }
+        return joined
+    }
+
+    var bodyByteCount: Int { bodyParts.reduce(0) { $0 + $1.readableBytes } }
 }
 
 extension Answer {

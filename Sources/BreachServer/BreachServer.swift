@@ -97,7 +97,7 @@ func makeApplication(
         let answer = RangeRoute.answer(query, indexes: indexes, cache: rangeCache)
         return Response(
             status: answer.status, headers: answer.headers,
-            body: .init(byteBuffer: request.method == .head ? ByteBuffer() : answer.body))
+            body: request.method == .head ? .init() : .init(contentsOf: answer.bodyParts))
     }
     router.get("/range/:prefix", use: range)
     router.head("/range/:prefix", use: range)

@@ -44,7 +44,7 @@ enum ContentCoding: String, Sendable, Hashable {
     /// `input` in this coding, or `nil` for identity or if the library fails (the caller
     /// sends identity). Written straight into the buffer that is sent.
     func encode(_ input: ByteBuffer) -> ByteBuffer? {
-        let encoded = input.withUnsafeReadableBytes { source in
+        input.withUnsafeReadableBytes { source in
             switch self {
             case .identity: nil as ByteBuffer?
             // Range text through the hand-written writers; other text (none a range answer
@@ -59,8 +59,6 @@ enum ContentCoding: String, Sendable, Hashable {
                 } ?? Self.libraryBrotli(source)
             }
         }
-        // Written in a buffer sized for the worst case; cached ones are kept.
-        return encoded?.compacted
     }
 
     /// What a hand-written range-text writer makes of `bound` bytes: `nil` if it refused the

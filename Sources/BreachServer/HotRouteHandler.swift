@@ -428,9 +428,10 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         head.writeStaticString("\r\n")
         let sent = context.eventLoop.makePromise(of: Void.self)
-        if answer.body.readableBytes > 0 {
+        if answer.bodyByteCount > 0 {
             output.write(NIOAny(head), promise: nil)
-            output.write(NIOAny(answer.body), promise: sent)
+            for part in answer.bodyParts.dropLast() { output.write(NIOAny(part), promise: nil) }
+            output.write(NIOAny(answer.bodyParts.last!), promise: sent)
         } else {
             output.write(NIOAny(head), promise: sent)
         }

@@ -5,7 +5,7 @@ import Synchronization
 /// Finished range answers, so a prefix asked for again is served from memory, as a
 /// static-file server would, instead of being decoded and formatted again. Keyed by
 /// index generation, so a reload never serves a stale answer. Bounded in bytes (bodies
-/// and heads, as allocated; bodies copied to buffers sized for them); when full, CLOCK eviction
+/// and heads, as allocated; bodies copied to parts sized for them, `keptParts`); when full, CLOCK eviction
 /// (second chance) picks a victim, and TinyLFU admission (Einziger, Friedman and Manes,
 /// 2017) keeps it unless the newcomer has been asked for more often, by a small sketch of
 /// recent frequencies: a long tail of prefixes asked for once each passes through without
@@ -102,7 +102,10 @@ final class RangeCache: Sendable {
 
     /// Whether the two answers' bodies are the same storage.
     private static func sharesBody(_ one: Answer, _ other: Answer) -> Bool {
-        one.body.withUnsafeReadableBytes { $0.baseAddress } == other.body.withUnsafeReadableBytes { $0.baseAddress }
+        func start(_ answer: Answer) -> UnsafeRawPointer? {
+            answer.bodyParts[0].withUnsafeReadableBytes { $0.baseAddress }
+        }
+        return start(one) == start(other)
     }
 
     /// The cached or newly made answer for `key`, with its digested form when one is cached.
@@ -117,7 +120,7 @@ final class RangeCache: Sendable {
         if let cached { return (cached.answer, cached.digested) }
         let made = make()
         guard Self.size(of: made) <= capacity else { return (made, nil) }
-        let answer = Self.compacted(made)
+        let answer = made.keepingBody(in: made.body.keptParts)
         let size = Self.size(of: answer)
         state.withLock { state in
             if state.generations[key.kind] != key.generation {
@@ -194,17 +197,9 @@ final class RangeCache: Sendable {
         state.bytes -= entry.size
     }
 
-    /// `answer` with its body in the least storage that holds it: a plain body is written in
-    /// a buffer sized for the longest rows the bucket's coding allows, up to twice what it
-    /// needs, which would otherwise be held while cached.
-    private static func compacted(_ answer: Answer) -> Answer {
-        let body = answer.body.compacted
-        guard body.capacity < answer.body.capacity else { return answer }
-        return Answer(status: answer.status, headers: answer.headers, body: body)
-    }
-
+    /// The bytes `answer` holds: its body's storage and its head's.
     static func size(of answer: Answer) -> Int {
-        answer.body.capacity + answer.encodedHead.capacity
+        answer.bodyParts.reduce(answer.encodedHead.capacity) { $0 + $1.capacity }
     }
 }
 

@@ -149,7 +149,8 @@ struct RangeRoute {
         headers[.reprDigest] = answer.body.withUnsafeReadableBytes { RepresentationDigest.field(of: $0) }
         // Readable by a page's script on another origin too (CORS hides fields not listed).
         headers[.accessControlExposeHeaders] = HTTPField.Name.reprDigest.rawName
-        return Answer(status: answer.status, headers: headers, body: answer.body)
+        // The same parts, so that a cache holds the body once for both.
+        return Answer(status: answer.status, headers: headers, bodyParts: answer.bodyParts)
     }
 
     /// The fields a 200 and a 304 share (RFC 9110 §15.4.5: a 304 sends those a 200 would).
