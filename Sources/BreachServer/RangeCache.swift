@@ -119,29 +119,32 @@ final class RangeCache: Sendable {
         }
         if let cached { return (cached.answer, cached.digested) }
         let made = make()
-        guard Self.size(of: made) <= capacity else { return (made, nil) }
-        let answer = made.keepingBody(in: made.body.keptParts)
-        let size = Self.size(of: answer)
-        state.withLock { state in
+        // The bytes it will hold once kept in parts, copied only once it is admitted (a few µs
+        // under the lock, for the misses the admission lets in).
+        let size = ByteBuffer.keptStorage(of: made.bodyByteCount) + made.encodedHead.capacity
+        guard size <= capacity else { return (made, nil) }
+        let kept: Answer? = state.withLock { state in
             if state.generations[key.kind] != key.generation {
                 let now = ContinuousClock.now
                 state.replaced = state.replaced.filter { now - $0.value < Self.replacedFor }
-                if state.replaced[key.generation] != nil { return }
+                if state.replaced[key.generation] != nil { return nil }
                 if let current = state.generations[key.kind] { state.replaced[current] = now }
                 purgeOtherGenerations(than: key, &state)
                 state.generations[key.kind] = key.generation
             }
-            guard state.slotOfKey[key] == nil else { return }  // made at once on another thread
+            guard state.slotOfKey[key] == nil else { return nil }  // made at once on another thread
             if state.bytes + size > capacity {
                 // Admission: the newcomer displaces the first victim only if asked for more often.
                 let victim = selectVictim(&state)
                 guard
                     state.frequencies.estimate(key.hashValue)
                         > state.frequencies.estimate(state.slots[victim]!.key.hashValue)
-                else { return }
+                else { return nil }
                 remove(victim, &state)
                 while state.bytes + size > capacity { remove(selectVictim(&state), &state) }
             }
+            let answer = made.keepingBody(in: made.body.keptParts)
+            assert(Self.size(of: answer) == size)
             let entry = Entry(key: key, answer: answer)
             let slot: Int
             if let reused = state.free.popLast() {
@@ -153,8 +156,9 @@ final class RangeCache: Sendable {
             }
             state.slotOfKey[key] = slot
             state.bytes += size
+            return answer
         }
-        return (answer, nil)
+        return (kept ?? made, nil)
     }
 
     /// Advances the hand to the first entry not asked for since it last passed, clearing

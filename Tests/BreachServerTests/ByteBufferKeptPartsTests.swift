@@ -20,6 +20,7 @@ import Testing
         for part in parts { joined.writeImmutableBuffer(part) }
         #expect(joined == buffer)
         let held = parts.reduce(0) { $0 + $1.capacity }
+        #expect(held == ByteBuffer.keptStorage(of: count))
         #expect(held - count <= max(count / 8, 4096))
         #expect(held < buffer.capacity || count == 0)
     }

@@ -88,12 +88,19 @@ import Testing
     func anAnswerKeptInPartsIsSentWhole(_ answeredBy: AnsweredBy, _ coding: String) async throws {
         let fixture = try ServerFixture()
         let cache = RangeCache(capacity: 1 << 20)
+        // The answer as made, in one buffer (a cache of no bytes keeps nothing).
+        let made = RangeRoute.answer(
+            RangeRoute.Query(prefix: "5BAA6", acceptEncoding: coding), indexes: fixture.indexes,
+            cache: RangeCache(capacity: 0)
+        ).body
+        #expect(made.readableBytes > 4096)
         try await fixture.application(rangeCache: cache).test(answeredBy.setup) { client in
-            let made = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: coding])
-            let kept = try await client.execute(uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: coding])
-            #expect(made.body.readableBytes > 4096)
-            #expect(kept.body == made.body)
-            #expect(kept.headers[.contentLength] == String(made.body.readableBytes))
+            for _ in 0..<2 {
+                let sent = try await client.execute(
+                    uri: "/range/5BAA6", method: .get, headers: [.acceptEncoding: coding])
+                #expect(sent.body == made)
+                #expect(sent.headers[.contentLength] == String(made.readableBytes))
+            }
         }
         let key = RangeCache.Key(
             generation: fixture.indexes.snapshot.sha1.metadata.generation, kind: .sha1, prefix: 0x5BAA6,
