@@ -21,6 +21,7 @@ struct Answer: Sendable {
     }
 
     init(status: HTTPResponse.Status, headers: HTTPFields, bodyParts: [ByteBuffer]) {
+        precondition(!bodyParts.isEmpty, "an empty body is one empty buffer")
         self.status = status
         self.headers = headers
         self.bodyParts = bodyParts
@@ -115,7 +116,7 @@ final class RefusalAnswers: Sendable {
     /// The 429 for a wait of `seconds`, kept by the seconds (up to `limit` of them).
     func rateLimited(retryAfter seconds: Int) -> Answer {
         if let known = rateLimitedAnswers.withLock({ $0[seconds] }) { return known }
-        let made = answer(refusing: RequestPolicy.rateLimited(retryAfter: seconds))
+        let made = Answer(refusal: RequestPolicy.rateLimited(retryAfter: seconds))
         rateLimitedAnswers.withLock { answers in
             if answers.count < Self.limit { answers[seconds] = made }
         }

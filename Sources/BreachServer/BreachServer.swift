@@ -97,7 +97,9 @@ func makeApplication(
         let answer = RangeRoute.answer(query, indexes: indexes, cache: rangeCache)
         return Response(
             status: answer.status, headers: answer.headers,
-            body: request.method == .head ? .init() : .init(contentsOf: answer.bodyParts))
+            body: request.method == .head
+                ? .init()
+                : answer.bodyParts.count == 1 ? .init(byteBuffer: answer.body) : .init(contentsOf: answer.bodyParts))
     }
     router.get("/range/:prefix", use: range)
     router.head("/range/:prefix", use: range)

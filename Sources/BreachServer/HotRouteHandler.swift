@@ -170,9 +170,11 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             guard route == .check,
                 declaredTooLarge || routes.policy.authorize(head.headers.joined("Authorization")) != nil
             else { return writeContinue(context: context) }
-            let refusal = self.refusal(route, head, context: context) ?? JSONBody.tooLarge(limit: CheckRoutes.bodyLimit)
+            let refusal =
+                self.refusal(route, head, context: context)
+                ?? Answer.refusing(JSONBody.tooLarge(limit: CheckRoutes.bodyLimit))
             state.refused()
-            respond(Answer.refusing(refusal), route: route, to: head, closing: true, started: started, context: context)
+            respond(refusal, route: route, to: head, closing: true, started: started, context: context)
         case .forward(let parts, let sendContinue):
             if sendContinue { writeContinue(context: context) }
             forward(parts, context: context)
@@ -198,9 +200,10 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The policy's refusal of a hot request, if any, in the router's order: the rate limit
     /// (which charges the request), then `/v1`'s tokens.
-    private func refusal(_ route: Route, _ head: HTTPRequestHead, context: ChannelHandlerContext) -> APIError? {
-        charge(route, head, context: context).map(RequestPolicy.rateLimited)
-            ?? (route == .check ? routes.policy.authorize(head.headers.joined("Authorization")) : nil)
+    private func refusal(_ route: Route, _ head: HTTPRequestHead, context: ChannelHandlerContext) -> Answer? {
+        if let seconds = charge(route, head, context: context) { return Answer.rateLimited(retryAfter: seconds) }
+        let refusedToken = route == .check && routes.policy.authorize(head.headers.joined("Authorization")) != nil
+        return refusedToken ? Answer.unauthorized : nil
     }
 
     /// Charges the request to its client's rate limit; the seconds to wait if it is over.

@@ -10,7 +10,7 @@ import NIOCore
     public static func answer(index: BreachIndex, prefix: Int, acceptEncoding: String?) -> Int {
         let representation = RangeRoute.Representation(
             index: index, prefix: prefix, coding: ContentCoding.preferred(by: acceptEncoding), addPadding: false)
-        return RangeRoute.answer(representation).body.readableBytes
+        return RangeRoute.answer(representation).bodyByteCount
     }
 
     /// `text` in `coding` (`gzip` or `br`), as the route encodes a plain body; returns its length.

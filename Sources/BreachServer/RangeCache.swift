@@ -144,7 +144,11 @@ final class RangeCache: Sendable {
                 while state.bytes + size > capacity { remove(selectVictim(&state), &state) }
             }
             let answer = made.keepingBody(in: made.body.keptParts)
-            assert(Self.size(of: answer) == size)
+            // Counted as held, as `remove` uncounts it (the same as `size` while NIO sizes
+            // buffers as `keptStorage` says).
+            let held = Self.size(of: answer)
+            assert(held == size)
+            while state.bytes + held > capacity, !state.slotOfKey.isEmpty { remove(selectVictim(&state), &state) }
             let entry = Entry(key: key, answer: answer)
             let slot: Int
             if let reused = state.free.popLast() {
@@ -155,7 +159,7 @@ final class RangeCache: Sendable {
                 state.slots.append(entry)
             }
             state.slotOfKey[key] = slot
-            state.bytes += size
+            state.bytes += held
             return answer
         }
         return (kept ?? made, nil)

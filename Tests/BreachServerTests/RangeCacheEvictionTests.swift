@@ -196,8 +196,8 @@ import Testing
             again.encodedHead.withUnsafeReadableBytes { $0.baseAddress }
                 == digested.encodedHead.withUnsafeReadableBytes { $0.baseAddress })
         #expect(
-            digested.body.withUnsafeReadableBytes { $0.baseAddress }
-                == plain.body.withUnsafeReadableBytes { $0.baseAddress })
+            digested.bodyParts[0].withUnsafeReadableBytes { $0.baseAddress }
+                == plain.bodyParts[0].withUnsafeReadableBytes { $0.baseAddress })
     }
 
     /// Admission (TinyLFU): prefixes asked for once each, however many, do not push out

@@ -44,9 +44,17 @@ import Testing
         }
     }
 
-    @Test func theUnauthorizedAnswerIsTheOneMadeFromTheTokensRejection() {
-        #expect(Self.bytes(Answer.unauthorized) == Self.bytes(Answer(refusal: Self.unauthorized)))
-        #expect(Self.bytes(Answer.unauthorized).status == 401)
+    @Test func theUnauthorizedAnswerAsksForABearerToken() {
+        let unauthorized = Self.bytes(Answer.unauthorized)
+        #expect(unauthorized.status == 401)
+        #expect(unauthorized.head.contains("WWW-Authenticate: Bearer\r\n"))
+        #expect(unauthorized.body.contains(#""code":"unauthorized""#))
+    }
+
+    @Test func theRateLimitsAnswersKeptBySecondsDoNotCrowdOutOtherRefusals() {
+        let refusals = RefusalAnswers()
+        for seconds in 1...(RefusalAnswers.limit + 10) { _ = refusals.rateLimited(retryAfter: seconds) }
+        #expect(refusals.count == 0)
     }
 
     @Test func refusalsThatDifferInStatusOrMessageEachGetTheirOwn() {
@@ -68,7 +76,7 @@ import Testing
             let answer = refusals.answer(refusing: RequestPolicy.rateLimited(retryAfter: seconds))
             #expect(String(buffer: answer.encodedHead).contains("Retry-After: \(seconds)\r\n"))
             let bySeconds = refusals.rateLimited(retryAfter: seconds)
-            #expect(String(buffer: bySeconds.encodedHead).contains("Retry-After: \(seconds)\r\n"))
+            #expect(Self.bytes(bySeconds) == Self.bytes(answer))
         }
         #expect(refusals.count == RefusalAnswers.limit)
     }

@@ -50,6 +50,32 @@ import Testing
         }
     }
 
+    /// A refusal is the same answer on either path, byte for byte but its date: the rate
+    /// limit's 429 (made from its seconds on the hot path) and the token check's 401 (made once).
+    @Test(
+        arguments: [
+            (1.0 / 60, nil, "GET /range/5BAA6 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"),
+            (
+                nil, ["token"],
+                "POST /v1/check HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+            ),
+        ] as [(Double?, [String]?, String)])
+    func aRefusalIsTheSameAnswerOnBothPaths(_ rate: Double?, _ tokens: [String]?, _ request: String) async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application(apiTokens: tokens, requestsPerSecond: rate).test(.live) { client in
+            let port = try #require(client.port)
+            if rate != nil { _ = try await exchange(request, port: port) }  // the one request the limit lets through
+            var answers: [String] = []
+            for answeredBy in AnsweredBy.allCases {
+                let response = try await exchange(answeredBy.raw(request), port: port)
+                let last = "HTTP/1." + (response.components(separatedBy: "HTTP/1.").last ?? "")
+                answers.append(last.replacing(/Date: [^\r]*\r\n/, with: ""))
+            }
+            #expect(answers[0].hasPrefix(rate != nil ? "HTTP/1.1 429" : "HTTP/1.1 401"))
+            #expect(answers[0] == answers[1])
+        }
+    }
+
     /// `Connection` tokens are case-insensitive (RFC 9110 §7.6.1).
     @Test(arguments: AnsweredBy.allCases)
     func connectionCloseInAnyCaseClosesTheConnection(_ answeredBy: AnsweredBy) async throws {
