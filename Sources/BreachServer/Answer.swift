@@ -46,8 +46,8 @@ struct Answer: Sendable {
         Answer(status: status, headers: headers, bodyParts: parts, encodedHead: encodedHead)
     }
 
-    /// The body in one buffer: the only part, or the parts joined (a copy, for the router's
-    /// and the digest's rarer uses of a kept answer).
+    /// The body in one buffer: the only part, or the parts joined (a copy, for the digest's
+    /// and the tests' rarer uses of a kept answer).
     var body: ByteBuffer {
         guard bodyParts.count > 1 else { return bodyParts[0] }
         var joined = ByteBuffer()
@@ -71,67 +71,40 @@ extension Answer {
 }
 
 extension Answer {
-    /// The answer to `refusal`, made once and kept: a refused request then costs a lookup, not
-    /// a JSON encoding and a head, the most of its CPU in `perf` profiles of a refusing
-    /// server. The refusals a server makes are few (a 401, a 413, a 429 for each
-    /// `Retry-After`); past `RefusalAnswers.limit` kinds, answers are made as before.
-    static func refusing(_ refusal: APIError) -> Answer {
-        RefusalAnswers.shared.answer(refusing: refusal)
-    }
-
-    /// The rate limit's 429 with `Retry-After: seconds`, found by the seconds alone: the
-    /// refusal a busy server makes most, without making the error and hashing it whole (a
-    /// quarter of the work of a refusal of our own in `perf`, docs/benchmarks.md).
+    /// The rate limit's 429 with `Retry-After: seconds`. Refusals are answered from answers
+    /// made once (``RefusalAnswers``): a refused request then costs a lookup, not a JSON
+    /// encoding and a head (docs/benchmarks.md).
     static func rateLimited(retryAfter seconds: Int) -> Answer {
         RefusalAnswers.shared.rateLimited(retryAfter: seconds)
     }
 
     /// The 401 of a `/v1` request without a valid token (`BearerTokens.rejected`).
     static var unauthorized: Answer { RefusalAnswers.shared.unauthorized }
+
+    /// The 413 of a check whose declared body is over the hot path's limit.
+    static var checkTooLarge: Answer { RefusalAnswers.shared.checkTooLarge }
 }
 
-/// Answers to refusals, by everything an `APIError`'s answer is made from.
+/// The answers to the refusals the hot path makes, each made once: the 401 and the 413,
+/// and the 429 for each `Retry-After` seen (up to `limit` of them, so that the table cannot
+/// grow without bound; past it, a 429 is made per request).
 final class RefusalAnswers: Sendable {
-    private struct Key: Hashable {
-        let status: Int
-        let reason: String
-        let code: String
-        let message: String
-        let explanation: String?
-        let headers: HTTPFields
-    }
-
     static let shared = RefusalAnswers()
-    /// Distinct refusals kept at most, so that refusals that vary without bound (none does
-    /// today) cannot grow the table.
     static let limit = 64
-    private let answers = Mutex<[Key: Answer]>([:])
 
-    private let rateLimitedAnswers = Mutex<[Int: Answer]>([:])
     let unauthorized = Answer(refusal: BearerTokens.rejected)
+    let checkTooLarge = Answer(refusal: JSONBody.tooLarge(limit: CheckRoutes.bodyLimit))
+    private let rateLimitedAnswers = Mutex<[Int: Answer]>([:])
 
-    /// The kinds of refusal kept.
-    var count: Int { answers.withLock { $0.count } }
+    /// The 429s kept.
+    var rateLimitedCount: Int { rateLimitedAnswers.withLock { $0.count } }
 
-    /// The 429 for a wait of `seconds`, kept by the seconds (up to `limit` of them).
+    /// The 429 for a wait of `seconds`.
     func rateLimited(retryAfter seconds: Int) -> Answer {
         if let known = rateLimitedAnswers.withLock({ $0[seconds] }) { return known }
         let made = Answer(refusal: RequestPolicy.rateLimited(retryAfter: seconds))
         rateLimitedAnswers.withLock { answers in
             if answers.count < Self.limit { answers[seconds] = made }
-        }
-        return made
-    }
-
-    func answer(refusing refusal: APIError) -> Answer {
-        let key = Key(
-            status: refusal.status.code, reason: refusal.status.reasonPhrase, code: refusal.code,
-            message: refusal.message,
-            explanation: refusal.explanation, headers: refusal.headers)
-        if let known = answers.withLock({ $0[key] }) { return known }
-        let made = Answer(refusal: refusal)
-        answers.withLock { answers in
-            if answers.count < Self.limit { answers[key] = made }
         }
         return made
     }

@@ -97,9 +97,11 @@ func makeApplication(
         let answer = RangeRoute.answer(query, indexes: indexes, cache: rangeCache)
         return Response(
             status: answer.status, headers: answer.headers,
+            // One buffer goes out with the head in one write; a cached answer's parts each on their own.
             body: request.method == .head
                 ? .init()
-                : answer.bodyParts.count == 1 ? .init(byteBuffer: answer.body) : .init(contentsOf: answer.bodyParts))
+                : answer.bodyParts.count == 1
+                    ? .init(byteBuffer: answer.bodyParts[0]) : .init(contentsOf: answer.bodyParts))
     }
     router.get("/range/:prefix", use: range)
     router.head("/range/:prefix", use: range)

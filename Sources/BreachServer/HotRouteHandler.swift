@@ -167,14 +167,11 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // A check refused on its head (a declared body over the limit, a token refused)
             // is answered now, so that its client neither uploads a body that is refused nor
             // waits for a `100 Continue` that never comes; the refusals in the router's order.
-            guard route == .check,
-                declaredTooLarge || routes.policy.authorize(head.headers.joined("Authorization")) != nil
-            else { return writeContinue(context: context) }
-            let refusal =
-                self.refusal(route, head, context: context)
-                ?? Answer.refusing(JSONBody.tooLarge(limit: CheckRoutes.bodyLimit))
+            let tokenRefused = route == .check && refusesToken(head)
+            guard route == .check, declaredTooLarge || tokenRefused else { return writeContinue(context: context) }
+            let sent = refusal(route, head, tokenRefused: tokenRefused, context: context) ?? Answer.checkTooLarge
             state.refused()
-            respond(refusal, route: route, to: head, closing: true, started: started, context: context)
+            respond(sent, route: route, to: head, closing: true, started: started, context: context)
         case .forward(let parts, let sendContinue):
             if sendContinue { writeContinue(context: context) }
             forward(parts, context: context)
@@ -186,10 +183,10 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // accepted is decoded before it is charged, since one the router must answer (a
             // bad hash) is charged there.
             let sent: Answer
-            if route == .check, routes.policy.authorize(head.headers.joined("Authorization")) != nil {
-                sent = charge(route, head, context: context).map(Answer.rateLimited) ?? Answer.unauthorized
+            if route == .check, refusesToken(head) {
+                sent = refusal(route, head, tokenRefused: true, context: context) ?? Answer.unauthorized
             } else if let request = request(route, head, body) {
-                sent = charge(route, head, context: context).map(Answer.rateLimited) ?? answer(to: request)
+                sent = refusal(route, head, tokenRefused: false, context: context) ?? answer(to: request)
             } else {
                 forward(state.handOver([.head(head), .body(body), .end(trailers)]), context: context)
                 return
@@ -198,12 +195,18 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// The policy's refusal of a hot request, if any, in the router's order: the rate limit
-    /// (which charges the request), then `/v1`'s tokens.
-    private func refusal(_ route: Route, _ head: HTTPRequestHead, context: ChannelHandlerContext) -> Answer? {
-        if let seconds = charge(route, head, context: context) { return Answer.rateLimited(retryAfter: seconds) }
-        let refusedToken = route == .check && routes.policy.authorize(head.headers.joined("Authorization")) != nil
-        return refusedToken ? Answer.unauthorized : nil
+    /// The policy's refusal of a hot request, if any, in the router's order: the rate limit's
+    /// 429 (which charges the request), then the 401 when `/v1`'s token was refused (never
+    /// `nil` then).
+    private func refusal(
+        _ route: Route, _ head: HTTPRequestHead, tokenRefused: Bool, context: ChannelHandlerContext
+    ) -> Answer? {
+        charge(route, head, context: context).map(Answer.rateLimited) ?? (tokenRefused ? Answer.unauthorized : nil)
+    }
+
+    /// Whether the request lacks the token `/v1` requires.
+    private func refusesToken(_ head: HTTPRequestHead) -> Bool {
+        routes.policy.refusesToken(head.headers.joined("Authorization"))
     }
 
     /// Charges the request to its client's rate limit; the seconds to wait if it is over.

@@ -144,11 +144,9 @@ final class RangeCache: Sendable {
                 while state.bytes + size > capacity { remove(selectVictim(&state), &state) }
             }
             let answer = made.keepingBody(in: made.body.keptParts)
-            // Counted as held, as `remove` uncounts it (the same as `size` while NIO sizes
-            // buffers as `keptStorage` says).
-            let held = Self.size(of: answer)
-            assert(held == size)
-            while state.bytes + held > capacity, !state.slotOfKey.isEmpty { remove(selectVictim(&state), &state) }
+            // Room was made for `size`; `remove` will uncount what the answer holds. The two
+            // are equal while NIO sizes buffers as `keptStorage` says; if not, it is not kept.
+            guard Self.size(of: answer) == size else { return nil }
             let entry = Entry(key: key, answer: answer)
             let slot: Int
             if let reused = state.free.popLast() {
@@ -159,7 +157,7 @@ final class RangeCache: Sendable {
                 state.slots.append(entry)
             }
             state.slotOfKey[key] = slot
-            state.bytes += held
+            state.bytes += size
             return answer
         }
         return (kept ?? made, nil)

@@ -45,9 +45,10 @@ struct RequestPolicy: Sendable {
         return error
     }
 
-    /// The 401 to answer a `/v1` request without one of the API tokens, if any.
-    func authorize(_ authorization: String?) -> APIError? {
-        apiTokens?.rejection(authorization)
+    /// Whether a `/v1` request with this `Authorization` is refused for want of one of the
+    /// API tokens (a 401, ``Answer/unauthorized``).
+    func refusesToken(_ authorization: String?) -> Bool {
+        apiTokens.map { !$0.authorize(authorization) } ?? false
     }
 
     /// Records an answer: request counts and latency by route template, method and status,
