@@ -167,9 +167,10 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // A check refused on its head (a declared body over the limit, a token refused)
             // is answered now, so that its client neither uploads a body that is refused nor
             // waits for a `100 Continue` that never comes; the refusals in the router's order.
-            let tokenRefused = route == .check && refusesToken(head)
-            guard route == .check, declaredTooLarge || tokenRefused else { return writeContinue(context: context) }
-            let sent = refusal(route, head, tokenRefused: tokenRefused, context: context) ?? Answer.checkTooLarge
+            guard route == .check else { return writeContinue(context: context) }
+            let tokenRefused = refusesToken(head)
+            guard declaredTooLarge || tokenRefused else { return writeContinue(context: context) }
+            let sent = charge(route, head, context: context) ?? (tokenRefused ? Answer.unauthorized : .checkTooLarge)
             state.refused()
             respond(sent, route: route, to: head, closing: true, started: started, context: context)
         case .forward(let parts, let sendContinue):
@@ -184,9 +185,9 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // bad hash) is charged there.
             let sent: Answer
             if route == .check, refusesToken(head) {
-                sent = refusal(route, head, tokenRefused: true, context: context) ?? Answer.unauthorized
+                sent = charge(route, head, context: context) ?? Answer.unauthorized
             } else if let request = request(route, head, body) {
-                sent = refusal(route, head, tokenRefused: false, context: context) ?? answer(to: request)
+                sent = charge(route, head, context: context) ?? answer(to: request)
             } else {
                 forward(state.handOver([.head(head), .body(body), .end(trailers)]), context: context)
                 return
@@ -195,26 +196,19 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// The policy's refusal of a hot request, if any, in the router's order: the rate limit's
-    /// 429 (which charges the request), then the 401 when `/v1`'s token was refused (never
-    /// `nil` then).
-    private func refusal(
-        _ route: Route, _ head: HTTPRequestHead, tokenRefused: Bool, context: ChannelHandlerContext
-    ) -> Answer? {
-        charge(route, head, context: context).map(Answer.rateLimited) ?? (tokenRefused ? Answer.unauthorized : nil)
-    }
-
     /// Whether the request lacks the token `/v1` requires.
     private func refusesToken(_ head: HTTPRequestHead) -> Bool {
         routes.policy.refusesToken(head.headers.joined("Authorization"))
     }
 
-    /// Charges the request to its client's rate limit; the seconds to wait if it is over.
-    private func charge(_ route: Route, _ head: HTTPRequestHead, context: ChannelHandlerContext) -> Int? {
+    /// Charges the request to its client's rate limit; the 429 if it is over, which comes
+    /// before any other refusal, as on the router.
+    private func charge(_ route: Route, _ head: HTTPRequestHead, context: ChannelHandlerContext) -> Answer? {
         routes.policy.charge(
             path: route.template,
             client: routes.policy.client(
-                peer: context.channel.remoteAddress, forwardedFor: head.headers["X-Forwarded-For"]))
+                peer: context.channel.remoteAddress, forwardedFor: head.headers["X-Forwarded-For"])
+        ).map(Answer.rateLimited)
     }
 
     /// Writes the answer to a hot request and records it.
