@@ -172,18 +172,22 @@ struct RangeLineWriter {
     /// The 16 uppercase hex digits of `value`, most significant first, at `output`: each byte
     /// (most significant first) widened to a 16-bit lane arranged so that its high nibble
     /// comes first in memory and its low nibble second; then each nibble n becomes "0" + n,
-    /// plus 7 when n ≥ 10 (n + 6 reaches bit 4). In Swift's SIMD types that is 1.5× the speed
-    /// of the same in one 64-bit word for eight digits (measured alone, 3.2 against 4.7–5.1 ns
-    /// for 32 digits).
+    /// plus 7 when n ≥ 10 (n + 6 reaches bit 4). All in 16-bit lanes: x86-64's baseline (SSE2)
+    /// shifts no bytes, so a shift of 8-bit lanes costs a mask more, and formatting a range
+    /// went from 24.9 to 23.7 µs once none was left (RangeFormatterFloor, docs/benchmarks.md).
+    /// Comparisons and selects of Swift's SIMD types (`.>`, `replacing(with:where:)`) are not
+    /// made vector code here: the same with them ran 25× slower.
     @inline(__always) static func storeHex(_ value: UInt64, at output: UnsafeMutableRawPointer) {
         let bytes = unsafeBitCast(value.bigEndian, to: SIMD8<UInt8>.self)
         let lanes = SIMD8<UInt16>(truncatingIfNeeded: bytes)
         #if _endian(little)
-            let nibbles = unsafeBitCast(lanes &>> 4 | (lanes & 0x0F) &<< 8, to: SIMD16<UInt8>.self)
+            let nibbles = (lanes &>> 4 | lanes &<< 8) & 0x0F0F
         #else
-            let nibbles = unsafeBitCast((lanes &>> 4) &<< 8 | lanes & 0x0F, to: SIMD16<UInt8>.self)
+            let nibbles = (lanes &<< 4 | lanes) & 0x0F0F
         #endif
-        output.storeBytes(of: nibbles &+ 0x30 &+ ((nibbles &+ 6) &>> 4) &* 7, as: SIMD16<UInt8>.self)
+        let letters = ((nibbles &+ 0x0606) &>> 4) & 0x0101
+        output.storeBytes(
+            of: unsafeBitCast(nibbles &+ 0x3030 &+ letters &* 7, to: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
     }
 }
 
