@@ -11,26 +11,37 @@
 struct RangeTextCode: @unchecked Sendable {
     /// Each symbol's code word, bit-reversed for the stream, and its length (0: no word).
     let codes: [(bits: UInt16, length: Int)]
-    /// For each byte: its code word in the low 16 bits and its length above (0: no word).
+    /// For each byte: its code word in the low 16 bits and its length above; `unknown` for a
+    /// byte without a word.
     private let singles: UnsafePointer<UInt32>
     /// For each pair of bytes, the first in the low 8 bits of the index: both words, the first
-    /// in the low bits, and their summed length above (0 if either byte has no word). Range
+    /// in the low bits, and their summed length above (`unknown` if either byte has no word). Range
     /// text touches 19 × 19 of its entries, a few kilobytes. Pointers, not arrays: the loop
     /// reads them without bounds checks or reference counting. Made once per code, kept for
     /// the process's life.
     private let pairs: UnsafePointer<UInt32>
 
-    /// The canonical code of the bit lengths of its symbols (bytes first, then any others).
+    /// A table word that no byte or pair with words has: a code bit above any pair's (words
+    /// are at most 7 bits long) and no length. The loop ORs its table words together and
+    /// tests this bit once, at the end.
+    private static let unknown: UInt32 = 0x8000
+
+    /// The canonical code of the bit lengths of its symbols (bytes first, then any others),
+    /// each at most 7 bits long.
     init(lengths: [UInt8]) {
+        precondition(lengths.allSatisfy { $0 <= 7 }, "a pair of code words must leave the unknown bit clear")
         codes = Self.canonicalCodes(lengths: lengths)
         let singles = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
-        for byte in 0..<256 { singles[byte] = UInt32(codes[byte].bits) | UInt32(codes[byte].length) << 16 }
+        for byte in 0..<256 {
+            singles[byte] =
+                codes[byte].length == 0 ? Self.unknown : UInt32(codes[byte].bits) | UInt32(codes[byte].length) << 16
+        }
         let pairs = UnsafeMutablePointer<UInt32>.allocate(capacity: 1 << 16)
         for pair in 0..<(1 << 16) {
             let (first, second) = (codes[pair & 0xFF], codes[pair >> 8])
             pairs[pair] =
                 first.length == 0 || second.length == 0
-                ? 0
+                ? Self.unknown
                 : (UInt32(first.bits) | UInt32(second.bits) << first.length)
                     | UInt32(first.length + second.length) << 16
         }
@@ -43,8 +54,8 @@ struct RangeTextCode: @unchecked Sendable {
         // A local copy, so the writer's state stays in registers through the loop.
         var writer = output
         defer { output = writer }
-        // A byte without a word makes a table word of 0: `&- 1` sets its top bit, never set else.
-        var unknown: UInt32 = 0
+        // The OR of every table word read: `unknown`'s bit is set if a byte had no word.
+        var seen: UInt32 = 0
         let count = text.count
         var at = 0
         while at &+ 8 <= count {
@@ -57,7 +68,7 @@ struct RangeTextCode: @unchecked Sendable {
                 pairs[Int(truncatingIfNeeded: (eight &>> 32) & 0xFFFF)],
                 pairs[Int(truncatingIfNeeded: eight &>> 48)]
             )
-            unknown |= (words.0 &- 1) | (words.1 &- 1) | (words.2 &- 1) | (words.3 &- 1)
+            seen |= words.0 | words.1 | words.2 | words.3
             let lengths = (
                 UInt64(words.0 &>> 16), UInt64(words.1 &>> 16), UInt64(words.2 &>> 16), UInt64(words.3 &>> 16)
             )
@@ -70,12 +81,12 @@ struct RangeTextCode: @unchecked Sendable {
         // Fewer than eight left: at most 35 bits, with the 7 held.
         while at < count {
             let word = singles[Int(text[at])]
-            unknown |= word &- 1
+            seen |= word
             writer.add(UInt64(word & 0xFFFF), count: UInt64(word &>> 16))
             at &+= 1
         }
         writer.flush()
-        return unknown & 0x8000_0000 == 0
+        return seen & Self.unknown == 0
     }
 
     /// Canonical Huffman codes from bit lengths (RFC 1951 §3.2.2), each word bit-reversed,
