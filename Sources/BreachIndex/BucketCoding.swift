@@ -326,9 +326,9 @@ import CMemoryHints
     /// bits are held a word at a time and each entry clears that word's lowest one bit,
     /// and escaped counts are taken in step with the records, so each entry costs a few word
     /// reads (the range route's hot path). Clearing a bit of a held word, rather than loading
-    /// a word at each one bit's position, leaves a single instruction between one entry's slot
-    /// and the next: formatting a range at the real density went from 26.0 to 24.9 µs
-    /// (RangeFormatterFloor, docs/benchmarks.md).
+    /// a word at each one bit's position, leaves one instruction on the chain from one
+    /// entry's slot to the next: formatting a range at the real density went from 26.0 to
+    /// 24.9 µs (RangeFormatterFloor, docs/benchmarks.md).
     @inline(__always) func forEachSuffix(_ body: (RangeSuffix, UInt64) -> Void) {
         let d = layout.slotBits, width = layout.recordBits + layout.countBits, slotCount = 1 << d
         let escapeCode = layout.escapeCode

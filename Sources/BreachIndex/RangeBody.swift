@@ -176,7 +176,7 @@ struct RangeLineWriter {
     /// shifts no bytes, so a shift of 8-bit lanes costs a mask more, and formatting a range
     /// went from 24.9 to 23.7 µs once none was left (RangeFormatterFloor, docs/benchmarks.md).
     /// Comparisons and selects of Swift's SIMD types (`.>`, `replacing(with:where:)`) are not
-    /// made vector code here: the same with them ran 25× slower.
+    /// made vector code here: the same with them ran 26× slower.
     @inline(__always) static func storeHex(_ value: UInt64, at output: UnsafeMutableRawPointer) {
         let bytes = unsafeBitCast(value.bigEndian, to: SIMD8<UInt8>.self)
         let lanes = SIMD8<UInt16>(truncatingIfNeeded: bytes)

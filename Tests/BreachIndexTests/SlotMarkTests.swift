@@ -89,19 +89,29 @@ import Testing
         #expect(index.verify().isIntact, "\(index.verify().problems)")
     }
 
-    /// The index at `path` with the marks of prefix 3's bucket changed by `damage` (given
-    /// each mark's offset in the file and its width).
-    static func damagingMarks(of path: String, _ damage: (inout [UInt8], _ offset: Int, _ width: Int) -> Void) throws {
+    /// The index at `path` with the stored bucket of prefix 3 changed by `damage` (given the
+    /// file's bytes, the bucket's offset in them and its layout).
+    static func damagingBucket(
+        of path: String, _ damage: (inout [UInt8], _ start: Int, _ layout: BucketLayout) throws -> Void
+    ) throws {
         let index = try BreachIndex(path: path)
         let bucket = index.storedBucket(prefix: 3)
         let layout = try #require(index.bucket(3)).layout
         var bytes = try fileBytes(path)
         let start = try #require(
             (0...(bytes.count - bucket.count)).first { bytes[$0..<($0 + bucket.count)].elementsEqual(bucket) })
-        for mark in 0..<layout.markCount {
-            damage(&bytes, start + layout.marksOffset + mark * layout.markWidth, layout.markWidth)
-        }
+        try damage(&bytes, start, layout)
         try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// The index at `path` with the marks of prefix 3's bucket changed by `damage` (given
+    /// each mark's offset in the file and its width).
+    static func damagingMarks(of path: String, _ damage: (inout [UInt8], _ offset: Int, _ width: Int) -> Void) throws {
+        try damagingBucket(of: path) { bytes, start, layout in
+            for mark in 0..<layout.markCount {
+                damage(&bytes, start + layout.marksOffset + mark * layout.markWidth, layout.markWidth)
+            }
+        }
     }
 
     /// Hashes of prefix 3 whose slot lies in 512…575, the window of its eighth mark.
