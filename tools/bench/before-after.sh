@@ -27,9 +27,7 @@ nginx -c "$work/nginx.conf"
 "$before" serve --index "$index" --port "$prb" --rate-limit 1 --token-file "$work/tokens" > "$work/before-refusing.log" 2>&1 & rb=$!
 "$after" serve --index "$index" --port "$pra" --rate-limit 1 --token-file "$work/tokens" > "$work/after-refusing.log" 2>&1 & ra=$!
 trap 'kill $b $a $rb $ra; nginx -c "$work/nginx.conf" -s stop' EXIT
-for port in $pb $pa $prb $pra; do
-    for _ in $(seq 600); do curl -fsS -o /dev/null http://127.0.0.1:$port/readyz 2>/dev/null && break; sleep 0.5; done
-done
+bash tools/bench/wait-verified.sh $pb $pa $prb $pra
 nginx_workers=$(pgrep -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')
 results=$work/before-after.txt; : > "$results"
 cpu_ticks() { local total=0 pid; for pid in "$@"; do total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat"))); done; echo "$total"; }

@@ -48,9 +48,7 @@ echo "load-test-token" > "$work/tokens"
     > "$work/refusing.log" 2>&1 &
 refusing=$!
 trap 'kill $dense $sparse $refusing; nginx -c "$work/nginx.conf" -s stop' EXIT
-for port in 18080 18082 18083; do
-    for _ in $(seq 100); do curl -fsS -o /dev/null http://127.0.0.1:$port/healthz 2>/dev/null && break; sleep 0.2; done
-done
+bash tools/bench/wait-verified.sh 18080 18082 18083
 
 # The prefixes (distinct, random, of the dense slice) and nginx's copies of
 # their answers, plain and gzip-compressed, fetched from the daemon; the daemon's answers
