@@ -10,10 +10,11 @@ enum ContentCoding: String, Sendable, Hashable {
     case br
 
     /// The coding to answer a request's `Accept-Encoding` with: the compressed one the client
-    /// rates highest, gzip on a tie (`RangeDeflate` and `RangeBrotli` code range text alike,
-    /// at the same cost and within a point of the same size, and gzip is the one every client
-    /// decodes); identity when the client names neither (`*` names both) or refuses them with
-    /// `q=0`.
+    /// rates highest, gzip on a tie; identity when the client names neither (`*` names both)
+    /// or refuses them with `q=0`. `RangeDeflate` and `RangeBrotli` code range text alike,
+    /// within a point and a few µs (brotli has no CRC-32) of each other, so the tie stays
+    /// with gzip: replicas that ask for "gzip, br" keep one ETag per range and coding, and a
+    /// new choice would make every one of them fetch every range again once.
     static func preferred(by acceptEncoding: String?) -> ContentCoding {
         guard let acceptEncoding else { return .identity }
         var qualities: [Substring: Double] = [:]
