@@ -12,7 +12,7 @@ enum ContentCoding: String, Sendable, Hashable {
     /// The coding to answer a request's `Accept-Encoding` with: the compressed one the client
     /// rates highest, gzip on a tie; identity when the client names neither (`*` names both)
     /// or refuses them with `q=0`. `RangeDeflate` and `RangeBrotli` code range text alike,
-    /// within a point and a few µs (brotli has no CRC-32) of each other, so the tie stays
+    /// within 2 % in size and a few µs (brotli has no CRC-32) of each other, so the tie stays
     /// with gzip: replicas that ask for "gzip, br" keep one ETag per range and coding, and a
     /// new choice would make every one of them fetch every range again once.
     static func preferred(by acceptEncoding: String?) -> ContentCoding {
