@@ -26,6 +26,20 @@ public struct RangeSuffix: Comparable, Sendable {
     }
 }
 
+/// A row of a range answer: a suffix and its count (0 for a padding row).
+public struct RangeRow: Sendable {
+    /// Rows a chunk of `BreachIndex.forEachRangeRows` holds at most: 2 KiB, within L1.
+    public static let chunkCount = 64
+
+    public var suffix: RangeSuffix
+    public var count: UInt64
+
+    @inlinable public init(suffix: RangeSuffix, count: UInt64) {
+        self.suffix = suffix
+        self.count = count
+    }
+}
+
 extension BreachIndex {
     /// The body `GET /range/{prefix}` serves for the 20-bit `prefix`, without padding:
     /// uppercase `SUFFIX:COUNT` lines in hash order, joined by CRLF, none after the last.
@@ -66,23 +80,52 @@ extension BreachIndex {
         prefix: Int, padding: UnsafeBufferPointer<RangeSuffix> = .init(start: nil, count: 0),
         to output: UnsafeMutableRawBufferPointer
     ) -> Int {
-        precondition(answersRanges, "a compact index keeps no whole hashes to answer ranges with")
         var writer = RangeLineWriter(output.baseAddress!, digits: kind.suffixHexDigitCount)
+        forEachRangeRow(prefix: prefix, padding: padding) { writer.write($0, count: $1) }
+        assert(writer.written <= output.count)
+        return writer.written
+    }
+
+    /// The rows `writeRangeBody` writes as text, in its order, handed to `body` a chunk of up
+    /// to `RangeRow.chunkCount` at a time: for writers of another form that need no text (a
+    /// compressed stream coded straight from the suffixes). A chunk is only valid in `body`.
+    public func forEachRangeRows(
+        prefix: Int, padding: UnsafeBufferPointer<RangeSuffix> = .init(start: nil, count: 0),
+        _ body: (UnsafeBufferPointer<RangeRow>) -> Void
+    ) {
+        withUnsafeTemporaryAllocation(of: RangeRow.self, capacity: RangeRow.chunkCount) { chunk in
+            var filled = 0
+            forEachRangeRow(prefix: prefix, padding: padding) { suffix, count in
+                chunk.initializeElement(at: filled, to: RangeRow(suffix: suffix, count: count))
+                filled += 1
+                if filled == RangeRow.chunkCount {
+                    body(UnsafeBufferPointer(chunk))
+                    filled = 0
+                }
+            }
+            if filled > 0 { body(UnsafeBufferPointer(rebasing: chunk[..<filled])) }
+        }
+    }
+
+    /// The prefix's rows merged with `padding` (ascending suffixes, count 0; one equal to a
+    /// real suffix is left out), in one pass over the bucket.
+    @inline(__always) private func forEachRangeRow(
+        prefix: Int, padding: UnsafeBufferPointer<RangeSuffix>, _ body: (RangeSuffix, UInt64) -> Void
+    ) {
+        precondition(answersRanges, "a compact index keeps no whole hashes to answer ranges with")
         var next = 0
         bucket(prefix)?.forEachSuffix { suffix, count in
             while next < padding.count, padding[next] < suffix {
-                writer.write(padding[next], count: 0)
+                body(padding[next], 0)
                 next += 1
             }
             if next < padding.count, padding[next] == suffix { next += 1 }
-            writer.write(suffix, count: count)
+            body(suffix, count)
         }
         while next < padding.count {
-            writer.write(padding[next], count: 0)
+            body(padding[next], 0)
             next += 1
         }
-        assert(writer.written <= output.count)
-        return writer.written
     }
 
     /// `SUFFIX:COUNT` lines for `entries` (in hash order, of one prefix) joined by CRLF.

@@ -13,9 +13,10 @@ import NIOCore
         return RangeRoute.answer(representation).bodyByteCount
     }
 
-    /// `text` in `coding` (`gzip` or `br`), as the route encodes a plain body; returns its length.
-    public static func encode(_ text: UnsafeRawBufferPointer, coding: String) -> Int {
-        ContentCoding(rawValue: coding)!.encode(ByteBuffer(bytes: text))?.readableBytes ?? 0
+    /// `text` as gzip, as the route encodes a plain body; returns its length. (A brotli
+    /// answer is coded from the rows, with no text: `answer`.)
+    public static func gzip(_ text: UnsafeRawBufferPointer) -> Int {
+        ContentCoding.gzip(ByteBuffer(bytes: text))?.readableBytes ?? 0
     }
 
     /// The `Repr-Digest` of `bytes`, as an answer to `Want-Repr-Digest` sends it; returns its length.

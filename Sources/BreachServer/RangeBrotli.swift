@@ -1,127 +1,337 @@
-/// A brotli writer for range text (RFC 7932), in one pass with one constant Huffman code
-/// (`RangeTextCode`): one meta-block of one command that inserts the whole text as literals
-/// (range text has nothing to repeat, so a copy would gain nothing), its literal code sent as
-/// a complex prefix code and the command and distance codes as simple one-symbol codes that
-/// take no bits. Hand-written because the library, at any quality, sets up hash tables and
-/// searches for repeats on every answer, and spends longer on that than on the coding.
+import BreachIndex
+
+/// A brotli writer for range answers (RFC 7932), coded straight from a range's rows with no
+/// text between: one meta-block of one command that inserts the whole text as literals
+/// (range text has nothing to repeat, so a copy would gain nothing). The literals alternate
+/// between two block types (§6), each with a tree of its own: a row's hex digits, all 16 in
+/// four bits, so that a suffix's code is its bits in reverse order (no table, no branch);
+/// then its `:COUNT` and line break. The block switches cost ≈8 bits a row and the hex tree
+/// saves ≈7 (C–F took five bits in one tree for all), and the codes of a row take a few
+/// dozen instructions where a table of digit pairs took ≈150.
+///
+/// Hand-written because the library, at any quality, sets up hash tables and searches for
+/// repeats on every answer, and spends longer on that than on the coding.
 enum RangeBrotli {
-    /// The body of `text` as a brotli stream, or `nil` when `text` holds a byte the code has
-    /// no word for (it is not range text) or is longer than one meta-block holds (16 MiB).
-    static func brotli(_ text: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Int? {
-        precondition(output.count >= maximumSize(of: text.count))
-        guard text.count <= 1 << 24 else { return nil }
-        var writer = BitWriter(output: output.baseAddress!, at: 0)
-        writer.add([(0, 1)])  // WBITS 16 (§9.1): nothing is copied, so any window serves
-        guard !text.isEmpty else {
-            writer.add([(1, 1), (1, 1)])  // ISLAST, ISLASTEMPTY
-            return writer.finish()
+    /// The stream of the range text made of the rows that `forEachChunk` hands over (in
+    /// order, each time it is called): `writeRangeBody`'s text for the same rows. `output`
+    /// holds `maximumSize(of:)` the text's longest length; `nil` past 16 MiB of text.
+    ///
+    /// The header holds the text's length, known only at the end: it is written for
+    /// `estimatedLength`, then rewritten in place for the real one when that takes as many
+    /// bits (the common case), else the rows are coded again after the right header.
+    static func brotli(
+        suffixDigits: Int, estimatedLength: Int, into output: UnsafeMutableRawBufferPointer,
+        rows forEachChunk: ((UnsafeBufferPointer<RangeRow>) -> Void) -> Void
+    ) -> Int? {
+        let code = RowCode.forDigits(suffixDigits)
+        var guess = min(max(estimatedLength, 1), 1 << 24)
+        while true {
+            let fields = code.header(length: guess)
+            var writer = BitWriter(output: output.baseAddress!, at: 0)
+            writer.add(fields)
+            var rows = RowWriter(code: code)
+            forEachChunk { rows.write($0, to: &writer) }
+            rows.finish(to: &writer)
+            let end = writer.finish()
+            guard rows.length > 0 else { return emptyStream(into: output) }
+            guard rows.length <= 1 << 24 else { return nil }
+            if rows.length == guess { return end }
+            let exact = code.header(length: rows.length)
+            if exact.reduce(0, { $0 + $1.count }) == fields.reduce(0, { $0 + $1.count }) {
+                overwrite(output, with: exact)
+                return end
+            }
+            guess = rows.length
         }
-        // MLEN - 1 in the fewest nibbles that hold it, four at least (§9.2).
-        let nibbles = max(4, ((Int.bitWidth - (text.count - 1).leadingZeroBitCount) + 3) / 4)
-        writer.add([(1, 1), (0, 1), (UInt64(nibbles - 4), 2)])  // ISLAST, not ISLASTEMPTY, MNIBBLES
-        writer.add([(UInt64(text.count - 1), nibbles * 4)])
-        writer.add(Self.metaBlockHeader)
-        // The command code: one symbol, for insert length code `insert.code` and copy length
-        // code 0 (§5's table of cells), then the distance code: one symbol too (§3.4).
-        let insert = Self.insertLengthCode(text.count)
-        let cell = [128, 256, 448][insert.code >> 3]
-        writer.add([(1, 2), (0, 2), (UInt64(cell + (insert.code & 7) << 3), 10)])
-        writer.add([(1, 2), (0, 2), (0, 6)])
-        // The one command: its insert length's extra bits (its symbol takes none), then copy
-        // length code 0's (none); the meta-block ends with the literals (§9.3).
-        writer.add([(UInt64(text.count - insert.base), insert.extraBits)])
-        guard Self.code.write(text, to: &writer) else { return nil }
+    }
+
+    /// Bytes enough for `brotli` of `count` bytes of text: at most five bits a character
+    /// (four a hex digit; a row's block switches and other characters less than five
+    /// each), the headers, and the writer's 8 bytes of room.
+    static func maximumSize(of count: Int) -> Int {
+        96 + (count * 5 + 7) / 8 + 8
+    }
+
+    /// The stream of an empty text: one empty last meta-block.
+    private static func emptyStream(into output: UnsafeMutableRawBufferPointer) -> Int {
+        var writer = BitWriter(output: output.baseAddress!, at: 0)
+        writer.add([(0, 1), (1, 1), (1, 1)])  // WBITS 16, ISLAST, ISLASTEMPTY
         return writer.finish()
     }
 
-    /// Bytes enough for `brotli` of `count` bytes of text: five bits a character at most,
-    /// the headers, and the writer's 8 bytes of room.
-    static func maximumSize(of count: Int) -> Int {
-        64 + (count * 5 + 7) / 8 + 8
+    /// Writes `fields` over the first bits of `output`, keeping the bits after them.
+    private static func overwrite(_ output: UnsafeMutableRawBufferPointer, with fields: [(bits: UInt64, count: Int)]) {
+        let bitCount = fields.reduce(0) { $0 + $1.count }
+        withUnsafeTemporaryAllocation(byteCount: bitCount / 8 + 9, alignment: 8) { scratch in
+            var writer = BitWriter(output: scratch.baseAddress!, at: 0)
+            writer.add(fields)
+            _ = writer.finish()
+            output.copyMemory(from: UnsafeRawBufferPointer(rebasing: scratch[..<(bitCount / 8)]))
+            let kept = UInt8(0xFF) << (bitCount % 8)
+            output[bitCount / 8] = output[bitCount / 8] & kept | scratch[bitCount / 8] & ~kept
+        }
     }
 
-    /// Bit lengths of the literal code: hex and decimal digits, most of the text, four bits
-    /// (0–9, A–C); D–F, `:`, CR and LF five. Complete, as brotli requires (§3.5).
-    private static let literalLengths: [UInt8] = {
-        var lengths = [UInt8](repeating: 0, count: 256)
-        for byte in Array("0123456789ABC".utf8) { lengths[Int(byte)] = 4 }
-        for byte in Array("DEF:\r\n".utf8) { lengths[Int(byte)] = 5 }
-        return lengths
-    }()
+    /// Codes rows into a stream whose header `RowCode.header` wrote: each row but the last
+    /// ends with the switches to the next one's hex digits, so a row is held back until the
+    /// next arrives (or `finish`) to know which it is.
+    struct RowWriter {
+        let code: RowCode
+        /// Bytes of text coded.
+        private(set) var length = 0
+        private var pending: RangeRow?
 
-    private static let code = RangeTextCode(lengths: literalLengths)
+        init(code: RowCode) { self.code = code }
 
-    /// The insert length code (§5) whose range holds `length`: its base and extra bits.
-    private static func insertLengthCode(_ length: Int) -> (code: Int, base: Int, extraBits: Int) {
-        let extraBits = [0, 0, 0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 7, 8, 9, 10, 12, 14, 24]
-        let bases = [
-            0, 1, 2, 3, 4, 5, 6, 8, 10, 14, 18, 26, 34, 50, 66, 98, 130, 194, 322, 578, 1090, 2114, 6210, 22594,
-        ]
-        let code = bases.lastIndex { $0 <= length }!
-        return (code, bases[code], extraBits[code])
+        mutating func write(_ rows: UnsafeBufferPointer<RangeRow>, to output: inout BitWriter) {
+            guard let last = rows.last else { return }
+            // A local copy, so the writer's state stays in registers through the loop.
+            var writer = output
+            defer { output = writer }
+            if let pending { length &+= code.write(pending, followed: true, to: &writer) }
+            for row in rows.dropLast() { length &+= code.write(row, followed: true, to: &writer) }
+            pending = last
+        }
+
+        mutating func finish(to writer: inout BitWriter) {
+            if let pending { length += code.write(pending, followed: false, to: &writer) }
+            pending = nil
+        }
     }
 
-    /// The meta-block header after MLEN (§9.2) up to the literal code (§3.5) included: one
-    /// block type of each kind, no postfix or direct distances, one literal and one distance
-    /// tree, so no context maps.
-    private static let metaBlockHeader: [(bits: UInt64, count: Int)] = {
-        var fields: [(bits: UInt64, count: Int)] = [
-            (0, 1), (0, 1), (0, 1),  // NBLTYPESL, NBLTYPESI, NBLTYPESD: 1 each
-            (0, 2), (0, 4),  // NPOSTFIX, NDIRECT
-            (0, 2),  // the literal block type's context mode (LSB6; one tree makes it moot)
-            (0, 1), (0, 1),  // NTREESL, NTREESD: 1 each
-        ]
-        fields += literalCodeFields
-        return fields
-    }()
+    /// The codes of one suffix length (35 hex digits, SHA-1; 27, NTLM) and the stream header
+    /// they make. (`@unchecked Sendable`: its table is written once, in `init`, and only read
+    /// after.)
+    struct RowCode: @unchecked Sendable {
+        static let sha1 = RowCode(suffixDigits: 35)
+        static let ntlm = RowCode(suffixDigits: 27)
 
-    /// The literal code as a complex prefix code (§3.5): HSKIP 0, the code-length code's
-    /// lengths (symbols 0, 4, 5 and 17, two bits each) in their order of transmission until
-    /// the code is complete, each in the fixed variable-length code; then each literal's
-    /// length in the code-length code, zero runs as symbol 17 (3 extra bits, runs of 3–10;
-    /// two in a row multiply, §3.5), until the literal code is complete.
-    private static let literalCodeFields: [(bits: UInt64, count: Int)] = {
-        var fields: [(bits: UInt64, count: Int)] = [(0, 2)]  // HSKIP
-        var codeLengthLengths = [UInt8](repeating: 0, count: 18)
-        for symbol in [0, 4, 5, 17] { codeLengthLengths[symbol] = 2 }
-        // The fixed code of code-length code lengths, as (value, bits) written LSB first.
-        let fixed: [UInt8: (UInt64, Int)] = [0: (0, 2), 1: (7, 4), 2: (3, 3), 3: (2, 2), 4: (1, 2), 5: (15, 4)]
-        var space = 32
-        for symbol in [1, 2, 3, 4, 0, 5, 17, 6, 16, 7, 8, 9, 10, 11, 12, 13, 14, 15] where space > 0 {
-            let length = codeLengthLengths[symbol]
-            fields.append(fixed[length]!)
-            if length > 0 { space -= 32 >> length }
+        static func forDigits(_ digits: Int) -> RowCode {
+            precondition(digits == 35 || digits == 27, "rows are coded for SHA-1 and NTLM suffixes")
+            return digits == 35 ? sha1 : ntlm
         }
-        let codeLengthCodes = RangeTextCode.canonicalCodes(lengths: codeLengthLengths)
-        func symbol(_ value: Int) -> (bits: UInt64, count: Int) {
-            (UInt64(codeLengthCodes[value].bits), codeLengthCodes[value].length)
-        }
-        /// A run of `count` zeros: one 17 for 3–10, two for 11–66 (the second multiplies the first).
-        func zeros(_ count: Int) -> [(bits: UInt64, count: Int)] {
-            switch count {
-            case 1, 2: return Array(repeating: symbol(0), count: count)
-            case 3...10: return [symbol(17), (UInt64(count - 3), 3)]
-            default:
-                // (first − 2) · 8 + second + 3 = count, first = 3 + e₁, second extra e₂ (0–7).
-                let first = (count - 3) / 8 + 2
-                return [symbol(17), (UInt64(first - 3), 3), symbol(17), (UInt64(count - 3 - (first - 2) * 8), 3)]
+
+        let suffixDigits: Int
+        /// The second tree's words (`:`, decimal digits, CR, LF), by byte.
+        private let countWords: [(bits: UInt16, length: Int)]
+        /// The block count tree's words, by block count code (§6).
+        private let blockCountWords: [(bits: UInt16, length: Int)]
+        /// For each count below 100, what follows a suffix in a row that another follows: the
+        /// switch to the count's block, `:COUNT`, CRLF and the switch to the next row's hex
+        /// digits; their summed length above bit 32 and the count's digits above bit 40.
+        private let followedEndings: UnsafePointer<UInt64>
+        /// The header from the block types to the trees (§9.2, after MLEN).
+        private let trees: [(bits: UInt64, count: Int)]
+
+        private init(suffixDigits: Int) {
+            self.suffixDigits = suffixDigits
+            // Literal tree 1: `:`, CR and LF once a row, three bits; decimal digits four.
+            var countLengths = [UInt8](repeating: 0, count: 256)
+            for byte in Array(":\r\n".utf8) { countLengths[Int(byte)] = 3 }
+            for byte in Array("0123456789".utf8) { countLengths[Int(byte)] = 4 }
+            countWords = RangeTextCode.canonicalCodes(lengths: countLengths)
+            // The block count code: the hex block's (one length, one bit), then counts of
+            // one digit (`:D\r\n`, 4 bytes), two to five (5–8), six to nine, more.
+            let hexBlockCode = Self.blockCountCode(suffixDigits).code
+            var blockCountLengths = [UInt8](repeating: 0, count: 26)
+            for (code, length) in [(hexBlockCode, 1), (0, 2), (1, 3), (2, 4), (3, 5), (4, 5)] {
+                blockCountLengths[code] = UInt8(length)
             }
+            blockCountWords = RangeTextCode.canonicalCodes(lengths: blockCountLengths)
+            // Literal tree 0: the 16 hex digits, four bits each: digit n's word is n, so a
+            // suffix's code is its bits reversed (`write`).
+            var hexLengths = [UInt8](repeating: 0, count: 256)
+            for byte in Array("0123456789ABCDEF".utf8) { hexLengths[Int(byte)] = 4 }
+            let hexWords = RangeTextCode.canonicalCodes(lengths: hexLengths)
+            for (digit, byte) in Array("0123456789ABCDEF".utf8).enumerated() {
+                let reversed = (digit >> 3 & 1) | (digit >> 1 & 2) | (digit << 1 & 4) | (digit << 3 & 8)
+                precondition(Int(hexWords[Int(byte)].bits) == reversed, "hex digit n's word is n")
+            }
+            var trees: [(bits: UInt64, count: Int)] = [
+                (1, 4),  // NBLTYPESL 2 (§9.2's variable-length code: 1, then 000)
+                (1, 2), (0, 2), (1, 2),  // its block type code: simple, one symbol (1: the other type), no bits
+            ]
+            trees += Self.complexCode(blockCountLengths)
+            trees += Self.blockCountFields(suffixDigits, words: blockCountWords)  // BLEN_L: the first hex block
+            trees += [
+                (0, 1), (0, 1),  // NBLTYPESI, NBLTYPESD: 1 each
+                (0, 2), (0, 4),  // NPOSTFIX, NDIRECT
+                (0, 2), (0, 2),  // the literal block types' context modes (LSB6; one tree each makes them moot)
+                (1, 4),  // NTREESL 2
+                // The literal context map (§7.3): no run-length codes; a simple code of the
+                // two trees, one bit each; 64 contexts of block type 0 to tree 0, 64 of type 1
+                // to tree 1; no move-to-front.
+                (0, 1), (1, 2), (1, 2), (0, 1), (1, 1),
+                (0, 32), (0, 32), (0xFFFF_FFFF, 32), (0xFFFF_FFFF, 32), (0, 1),
+                (0, 1),  // NTREESD 1
+            ]
+            trees += Self.complexCode(hexLengths) + Self.complexCode(countLengths)
+            self.trees = trees
+            let endings = UnsafeMutablePointer<UInt64>.allocate(capacity: 100)
+            for count in 0..<100 {
+                let (bits, length) = Self.packed(
+                    Self.endingFields(count: UInt64(count), followed: true, suffixDigits, countWords, blockCountWords))
+                endings[count] = bits | UInt64(length) << 32 | UInt64(count < 10 ? 1 : 2) << 40
+            }
+            followedEndings = UnsafePointer(endings)
         }
-        var literal = 0
-        var literalSpace = 1 << 15
-        while literalSpace > 0 {
-            let length = Int(literalLengths[literal])
-            if length > 0 {
-                fields.append(symbol(length))
-                literalSpace -= (1 << 15) >> length
-                literal += 1
+
+        /// The fields before the literals of a stream of `length` (1…16 MiB) bytes of text: the
+        /// stream header, one last meta-block's header and its one command.
+        func header(length: Int) -> [(bits: UInt64, count: Int)] {
+            // WBITS 16 (§9.1): nothing is copied, so any window serves. MLEN - 1 in the
+            // fewest nibbles that hold it, four at least (§9.2).
+            let nibbles = max(4, ((Int.bitWidth - (length - 1).leadingZeroBitCount) + 3) / 4)
+            var fields: [(bits: UInt64, count: Int)] = [
+                (0, 1), (1, 1), (0, 1), (UInt64(nibbles - 4), 2),  // WBITS, ISLAST, not ISLASTEMPTY, MNIBBLES
+                (UInt64(length - 1), nibbles * 4),
+            ]
+            fields += trees
+            // The insert-and-copy code: one symbol, for insert length code `insert.code` and
+            // copy length code 0 (§5's table of cells); then the distance code: one symbol too
+            // (§3.4). The one command: its insert length's extra bits (its symbol takes none),
+            // then copy length code 0's (none); the meta-block ends with the literals (§9.3).
+            let insert = Self.insertLengthCode(length)
+            let cell = [128, 256, 448][insert.code >> 3]
+            fields += [(1, 2), (0, 2), (UInt64(cell + (insert.code & 7) << 3), 10)]
+            fields += [(1, 2), (0, 2), (0, 6)]
+            fields.append((UInt64(length - insert.base), insert.extraBits))
+            return fields
+        }
+
+        /// Codes `row`; `followed`: another row comes after it. Returns the bytes of its text.
+        @inline(__always) func write(_ row: RangeRow, followed: Bool, to writer: inout BitWriter) -> Int {
+            // Digit n's word is n, most significant bit first: the suffix's bits reversed.
+            writer.addWord(Self.reversed(row.suffix.first))
+            if suffixDigits == 35 {
+                writer.addWord(Self.reversed(row.suffix.second))
+                writer.add(Self.reversed(row.suffix.third) & 0xFFF, count: 12)
             } else {
-                var run = 0
-                while literalLengths[literal + run] == 0 { run += 1 }
-                fields += zeros(run)
-                literal += run
+                writer.add(Self.reversed(row.suffix.second) & (1 << 44 - 1), count: 44)
+            }
+            writer.flush()
+            guard followed, row.count < 100 else {
+                let fields = Self.endingFields(
+                    count: row.count, followed: followed, suffixDigits, countWords, blockCountWords)
+                writer.add(fields)
+                return suffixDigits + 1 + DecimalText.digitCount(row.count) + (followed ? 2 : 0)
+            }
+            let ending = followedEndings[Int(truncatingIfNeeded: row.count)]
+            writer.add(ending & 0xFFFF_FFFF, count: ending &>> 32 & 0xFF)
+            writer.flush()
+            return suffixDigits &+ 3 &+ Int(truncatingIfNeeded: ending &>> 40)
+        }
+
+        /// What follows a row's suffix, as fields: the switch to the count's block, `:COUNT`,
+        /// and if `followed`, CRLF and the switch to the next row's hex digits.
+        private static func endingFields(
+            count: UInt64, followed: Bool, _ suffixDigits: Int, _ countWords: [(bits: UInt16, length: Int)],
+            _ blockCountWords: [(bits: UInt16, length: Int)]
+        ) -> [(bits: UInt64, count: Int)] {
+            let text = Array(":\(count)\(followed ? "\r\n" : "")".utf8)
+            var fields = blockCountFields(text.count, words: blockCountWords)
+            fields += text.map { (UInt64(countWords[Int($0)].bits), countWords[Int($0)].length) }
+            if followed { fields += blockCountFields(suffixDigits, words: blockCountWords) }
+            return fields
+        }
+
+        /// A block switch to a block of `count` literals (§6): its type code (no bits: one
+        /// symbol), its block count code and extra bits.
+        private static func blockCountFields(_ count: Int, words: [(bits: UInt16, length: Int)])
+            -> [(bits: UInt64, count: Int)]
+        {
+            let code = blockCountCode(count)
+            return [
+                (UInt64(words[code.code].bits), words[code.code].length), (UInt64(count - code.base), code.extraBits),
+            ]
+        }
+
+        /// The block count code (§6) whose range holds `count` (1…48 here): its base and extra bits.
+        private static func blockCountCode(_ count: Int) -> (code: Int, base: Int, extraBits: Int) {
+            let bases = [1, 5, 9, 13, 17, 25, 33, 41, 49]
+            let extraBits = [2, 2, 2, 2, 3, 3, 3, 3]
+            let code = bases.lastIndex { $0 <= count }!
+            precondition(code < extraBits.count, "blocks here are 48 literals at most")
+            return (code, bases[code], extraBits[code])
+        }
+
+        /// The insert length code (§5) whose range holds `length`: its base and extra bits.
+        private static func insertLengthCode(_ length: Int) -> (code: Int, base: Int, extraBits: Int) {
+            let extraBits = [0, 0, 0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 7, 8, 9, 10, 12, 14, 24]
+            let bases = [
+                0, 1, 2, 3, 4, 5, 6, 8, 10, 14, 18, 26, 34, 50, 66, 98, 130, 194, 322, 578, 1090, 2114, 6210, 22594,
+            ]
+            let code = bases.lastIndex { $0 <= length }!
+            return (code, bases[code], extraBits[code])
+        }
+
+        /// `fields` as one value, first field in the low bits (56 bits at most).
+        private static func packed(_ fields: [(bits: UInt64, count: Int)]) -> (bits: UInt64, count: Int) {
+            fields.reduce((0, 0)) { packed, field in (packed.0 | field.bits << UInt64(packed.1), packed.1 + field.count)
             }
         }
-        return fields
-    }()
+
+        /// The bits of `value` in reverse order (LLVM makes it a byte swap and three swaps of
+        /// 4, 2 and 1 bits).
+        @inline(__always) static func reversed(_ value: UInt64) -> UInt64 {
+            var bits = value.byteSwapped
+            bits = (bits & 0x0F0F_0F0F_0F0F_0F0F) &<< 4 | (bits &>> 4) & 0x0F0F_0F0F_0F0F_0F0F
+            bits = (bits & 0x3333_3333_3333_3333) &<< 2 | (bits &>> 2) & 0x3333_3333_3333_3333
+            return (bits & 0x5555_5555_5555_5555) &<< 1 | (bits &>> 1) & 0x5555_5555_5555_5555
+        }
+
+        /// `lengths` (an alphabet's code lengths, a complete code) as a complex prefix code
+        /// (§3.5): HSKIP 0; the code-length code (a complete code of the code-length symbols
+        /// used, each as long as their number needs); then each length in it, up to the last
+        /// one that completes the code, runs of zeros as symbol 17 (3 extra bits, runs of
+        /// 3–10; two in a row multiply: (first − 2) · 8 + second + 3, up to 66).
+        static func complexCode(_ lengths: [UInt8]) -> [(bits: UInt64, count: Int)] {
+            // The lengths as code-length symbols, with their extra bits.
+            var symbols: [(symbol: Int, extra: UInt64)] = []
+            var (at, space) = (0, 1 << 15)
+            while space > 0 {
+                if lengths[at] > 0 {
+                    symbols.append((Int(lengths[at]), 0))
+                    space -= (1 << 15) >> Int(lengths[at])
+                    at += 1
+                    continue
+                }
+                var run = 0
+                while lengths[at + run] == 0 { run += 1 }
+                precondition(run <= 66, "a run of zeros takes two 17s at most here")
+                switch run {
+                case 1, 2: symbols += Array(repeating: (0, 0), count: run)
+                case 3...10: symbols.append((17, UInt64(run - 3)))
+                default:
+                    let first = (run - 3) / 8 + 2
+                    symbols += [(17, UInt64(first - 3)), (17, UInt64(run - 3 - (first - 2) * 8))]
+                }
+                at += run
+            }
+            // The code-length code: m symbols in a complete code of k = ⌈log₂ m⌉ bits, 2^k − m
+            // of them a bit shorter.
+            let used = Set(symbols.map(\.symbol)).sorted()
+            let bits = Int.bitWidth - (used.count - 1).leadingZeroBitCount
+            var codeLengthLengths = [UInt8](repeating: 0, count: 18)
+            for (place, symbol) in used.enumerated() {
+                codeLengthLengths[symbol] = UInt8(place < (1 << bits) - used.count ? bits - 1 : bits)
+            }
+            // The code-length code's lengths, in their order of transmission until it is
+            // complete, each in the fixed variable-length code (value, bits; read LSB first).
+            let fixed: [UInt8: (UInt64, Int)] = [0: (0, 2), 1: (7, 4), 2: (3, 3), 3: (2, 2), 4: (1, 2), 5: (15, 4)]
+            var fields: [(bits: UInt64, count: Int)] = [(0, 2)]  // HSKIP
+            var codeSpace = 32
+            for symbol in [1, 2, 3, 4, 0, 5, 17, 6, 16, 7, 8, 9, 10, 11, 12, 13, 14, 15] where codeSpace > 0 {
+                let length = codeLengthLengths[symbol]
+                fields.append(fixed[length]!)
+                if length > 0 { codeSpace -= 32 >> length }
+            }
+            let codeLengthCodes = RangeTextCode.canonicalCodes(lengths: codeLengthLengths)
+            for (symbol, extra) in symbols {
+                fields.append((UInt64(codeLengthCodes[symbol].bits), codeLengthCodes[symbol].length))
+                if symbol == 17 { fields.append((extra, 3)) }
+            }
+            return fields
+        }
+    }
 }

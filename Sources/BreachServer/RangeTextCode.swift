@@ -1,7 +1,8 @@
 /// A constant Huffman code for range text (`SUFFIX:COUNT\r\n` lines: upper-case hex digits,
-/// `:`, decimal digits, CRLF), and the writer that codes text with it; shared by the gzip
-/// (`RangeDeflate`) and brotli (`RangeBrotli`) writers, whose formats pack Huffman codes alike
-/// (canonical codes, least significant bit first: RFC 1951 §3.1.1 and §3.2.2, RFC 7932 §3.2).
+/// `:`, decimal digits, CRLF), and the writer that codes text with it, for the gzip writer
+/// (`RangeDeflate`); its canonical codes and `BitWriter` serve the brotli writer
+/// (`RangeBrotli`) too, whose format packs Huffman codes alike (least significant bit first:
+/// RFC 1951 §3.1.1 and §3.2.2, RFC 7932 §3.2).
 ///
 /// Hand-written because it is the hot path of compressed answers: the text is random hex
 /// with nothing to repeat, so a general compressor spends its time finding that out. The
@@ -138,6 +139,14 @@ struct BitWriter {
             add(field.bits, count: UInt64(field.count))
             flush()
         }
+    }
+
+    /// Adds 64 bits, stored at once with those held before them.
+    @inline(__always) mutating func addWord(_ bits: UInt64) {
+        output.storeBytes(of: (buffer | bits &<< count).littleEndian, toByteOffset: offset, as: UInt64.self)
+        offset &+= 8
+        // The bits past the word stored: none when none were held (a shift by 64 would be 0 bits).
+        buffer = (bits &>> 1) &>> (63 &- count)
     }
 
     /// Stores the bits held, 8 bytes at once (the partial byte and the zeros past it are

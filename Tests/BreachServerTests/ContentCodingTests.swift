@@ -11,13 +11,14 @@ import Testing
             ("identity", .identity),
             ("gzip", .gzip),
             ("GZIP", .gzip),
-            ("gzip, deflate, br", .gzip),
+            ("gzip, deflate, br", .br),
             ("br;q=0.2, gzip;q=0.8", .gzip),
             ("gzip;q=0.8, br", .br),
-            ("gzip;q=0.5, br;q=0.5", .gzip),
+            ("gzip;q=0.5, br;q=0.5", .br),
+            ("gzip, br;q=0.9", .gzip),
             ("br;q=0, gzip", .gzip),
             ("gzip ; q=0.0", .identity),
-            ("*", .gzip),
+            ("*", .br),
             ("*;q=0.5, br;q=0", .gzip),
             ("deflate", .identity),
         ] as [(String?, ContentCoding)])
@@ -25,17 +26,13 @@ import Testing
         #expect(ContentCoding.preferred(by: header) == expected)
     }
 
-    @Test func everyCompressedCodingEncodesTheBodyAndIdentityLeavesIt() throws {
+    @Test func gzipCompressesRangeText() throws {
         let body = ByteBuffer(string: String(repeating: "1E4C9B93F3F0682250B6CF8331B7EE68FD8:3861493\r\n", count: 100))
-        #expect(ContentCoding.identity.encode(body) == nil)
-        #expect(ContentCoding.gzip.encode(body).map { Array($0.readableBytesView.prefix(2)) } == [0x1F, 0x8B])
-        for coding in [ContentCoding.gzip, .br] {
-            let encoded = try #require(coding.encode(body))
-            #expect(encoded.readableBytes < body.readableBytes * 6 / 10)
-            let decoded = try ContentDecoding.decode(
-                Array(encoded.readableBytesView), coding: coding.rawValue, limit: 1 << 20)
-            #expect(decoded == Array(body.readableBytesView))
-        }
+        let encoded = try #require(ContentCoding.gzip(body))
+        #expect(Array(encoded.readableBytesView.prefix(2)) == [0x1F, 0x8B])
+        #expect(encoded.readableBytes < body.readableBytes * 6 / 10)
+        let decoded = try ContentDecoding.decode(Array(encoded.readableBytesView), coding: "gzip", limit: 1 << 20)
+        #expect(decoded == Array(body.readableBytesView))
     }
 
     /// Random range text: `rows` lines of `digits` hex digits and a count, a quarter of them
@@ -74,7 +71,7 @@ import Testing
         var output = [UInt8](repeating: 0, count: RangeDeflate.maximumGzipSize(of: text.count))
         #expect(
             text.withUnsafeBytes { text in output.withUnsafeMutableBytes { RangeDeflate.gzip(text, into: $0) } } == nil)
-        let encoded = try #require(ContentCoding.gzip.encode(ByteBuffer(bytes: text)))
+        let encoded = try #require(ContentCoding.gzip(ByteBuffer(bytes: text)))
         #expect(try ContentDecoding.decode(Array(encoded.readableBytesView), coding: "gzip", limit: 1 << 20) == text)
     }
 }

@@ -1,0 +1,142 @@
+import BreachHash
+import BreachIndex
+import Testing
+
+@testable import BreachDownload
+@testable import BreachServer
+
+/// Brotli answers coded straight from a range's rows (`RangeBrotli`), checked against
+/// libbrotlidec: they decode to the text `writeRangeBody` writes for the same rows.
+@Suite struct RangeRowCodingTests {
+    /// Random rows in suffix order: counts of 0 (padding), one and two digits (the table),
+    /// and up to twenty (coded field by field).
+    static func randomRows(_ count: Int, digits: Int, using random: inout some RandomNumberGenerator) -> [RangeRow] {
+        let (secondMask, thirdMask) = RangeSuffix.masks(suffixBits: digits * 4)
+        let suffixes = (0..<count).map { _ in
+            RangeSuffix(first: random.next(), second: random.next() & secondMask, third: random.next() & thirdMask)
+        }
+        let counts: [UInt64] = [0, 1, 9, 10, 99, 100, 12_345, 1_000_000_000, .max]
+        return suffixes.sorted().map { suffix in
+            let count =
+                Bool.random(using: &random)
+                ? UInt64.random(in: 0..<100, using: &random) : counts.randomElement(using: &random)!
+            return RangeRow(suffix: suffix, count: count)
+        }
+    }
+
+    /// The rows' text, written here from the suffixes' nibbles: `SUFFIX:COUNT` lines, CRLF between.
+    static func text(of rows: [RangeRow], digits: Int) -> [UInt8] {
+        let hex = Array("0123456789ABCDEF".utf8)
+        let lines = rows.map { row in
+            let words = [row.suffix.first, row.suffix.second, row.suffix.third]
+            let suffix = (0..<digits).map { hex[Int(words[$0 / 16] >> UInt64(60 - 4 * ($0 % 16)) & 15)] }
+            return suffix + Array(":\(row.count)".utf8)
+        }
+        return Array(lines.joined(separator: Array("\r\n".utf8)))
+    }
+
+    /// The stream of `rows`, handed over in chunks of `RangeRow.chunkCount`, its header first
+    /// written for `estimate` bytes of text.
+    static func brotli(_ rows: [RangeRow], digits: Int, estimate: Int) throws -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: RangeBrotli.maximumSize(of: text(of: rows, digits: digits).count))
+        let size = rows.withUnsafeBufferPointer { rows in
+            output.withUnsafeMutableBytes { output in
+                RangeBrotli.brotli(suffixDigits: digits, estimatedLength: estimate, into: output) { body in
+                    for start in stride(from: 0, to: rows.count, by: RangeRow.chunkCount) {
+                        body(UnsafeBufferPointer(rebasing: rows[start..<min(start + RangeRow.chunkCount, rows.count)]))
+                    }
+                }
+            }
+        }
+        return Array(output[..<(try #require(size))])
+    }
+
+    static func decoded(_ stream: [UInt8]) throws -> [UInt8] {
+        try ContentDecoding.decode(stream, coding: "br", limit: 4 << 20)
+    }
+
+    /// Every size up to a thousand rows and past the real density, SHA-1 and NTLM.
+    @Test(arguments: [35, 27])
+    func rowsDecodeToTheirTextAtEverySize(_ digits: Int) throws {
+        var random = SystemRandomNumberGenerator()
+        for count in Array(0...1000) + [1907, 4000] {
+            let rows = Self.randomRows(count, digits: digits, using: &random)
+            let text = Self.text(of: rows, digits: digits)
+            let stream = try Self.brotli(rows, digits: digits, estimate: text.count)
+            try #require(try Self.decoded(stream) == text, "\(count) rows")
+            // Smaller than half the text once the header is paid for (≈52 % at the real density).
+            if count >= 100 { #expect(Double(stream.count) < Double(text.count) * 0.55) }
+        }
+    }
+
+    /// Text lengths where the header's fields change shape: the nibbles of the meta-block
+    /// length (4 up to 65,536 bytes, then 5, then 6) and the insert length codes' ranges, up
+    /// to the last code (22,594 bytes on). Rows of one-digit counts, then more digits to
+    /// reach the length.
+    @Test(arguments: [
+        37, 38, 39, 2113, 2114, 6209, 6210, 22593, 22594, 22595, 65535, 65536, 65537, 1 << 20, (1 << 20) + 1,
+    ])
+    func rowsDecodeAtEveryHeaderBoundary(_ length: Int) throws {
+        var random = SystemRandomNumberGenerator()
+        // One row is 37 bytes with a one-digit count, and 39 more each after it.
+        let count = (length + 2) / 39
+        var rows = Self.randomRows(count, digits: 35, using: &random).map { RangeRow(suffix: $0.suffix, count: 1) }
+        var missing = length - (count * 39 - 2)
+        for index in rows.indices where missing > 0 {
+            let digits = min(missing, 19)
+            rows[index].count = UInt64(String(repeating: "1", count: digits + 1))!
+            missing -= digits
+        }
+        let text = Self.text(of: rows, digits: 35)
+        try #require(text.count == length)
+        for estimate in [length, 0] {
+            #expect(try Self.decoded(Self.brotli(rows, digits: 35, estimate: estimate)) == text, "estimate \(estimate)")
+        }
+    }
+
+    /// The header holds the text's length, known only once the rows are coded: an estimate
+    /// off either way (rewritten in place when the length takes as many bits, coded again
+    /// when not, as across 65,536 bytes) gives the same bytes.
+    @Test(arguments: [1, 100, 1680, 1681, 1907])
+    func aWrongLengthEstimateGivesTheSameStream(_ count: Int) throws {
+        var random = SystemRandomNumberGenerator()
+        let rows = Self.randomRows(count, digits: 35, using: &random)
+        let text = Self.text(of: rows, digits: 35)
+        let exact = try Self.brotli(rows, digits: 35, estimate: text.count)
+        #expect(try Self.decoded(exact) == text)
+        for estimate in [0, 1, text.count - 1, text.count + 1, text.count / 2, text.count * 2, 1 << 24, .max] {
+            #expect(try Self.brotli(rows, digits: 35, estimate: estimate) == exact, "estimate \(estimate)")
+        }
+    }
+
+    /// A range's rows as the index hands them over, padding merged in, decode to
+    /// `writeRangeBody`'s text with the same padding: real prefixes, SHA-1 and NTLM, and an
+    /// empty one.
+    @Test func aRangesRowsDecodeToItsText() throws {
+        let fixture = try ServerFixture()
+        let snapshot = fixture.indexes.snapshot
+        for (index, prefixText) in [(snapshot.sha1, "5BAA6"), (snapshot.ntlm!, "8846F"), (snapshot.sha1, "00000")] {
+            let prefix = try #require(BreachIndex.rangePrefix(prefixText))
+            for padded in [false, true] {
+                let padding =
+                    padded ? RangePadding.suffixes(padding: index.entryCount(withPrefix: prefix), kind: index.kind) : []
+                let capacity = index.rangeBodyCapacity(prefix: prefix, paddingCount: padding.count)
+                var text = [UInt8](repeating: 0, count: capacity)
+                let length = padding.withUnsafeBufferPointer { padding in
+                    text.withUnsafeMutableBytes { index.writeRangeBody(prefix: prefix, padding: padding, to: $0) }
+                }
+                text.removeSubrange(length...)
+                var output = [UInt8](repeating: 0, count: RangeBrotli.maximumSize(of: capacity))
+                let size = try #require(
+                    padding.withUnsafeBufferPointer { padding in
+                        output.withUnsafeMutableBytes { output in
+                            RangeBrotli.brotli(
+                                suffixDigits: index.kind.suffixHexDigitCount, estimatedLength: 0, into: output
+                            ) { index.forEachRangeRows(prefix: prefix, padding: padding, $0) }
+                        }
+                    })
+                #expect(try Self.decoded(Array(output[..<size])) == text, "\(prefixText), padded: \(padded)")
+            }
+        }
+    }
+}
