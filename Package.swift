@@ -57,7 +57,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // libdeflate for its CRC-32 only (by carry-less multiplication: 3–4× zlib 1.2's).
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
-        .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlienc", providers: [.apt(["libbrotli-dev"])]),
+        .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlidec", providers: [.apt(["libbrotli-dev"])]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
 
@@ -110,7 +110,7 @@ let package = Package(
         .target(
             name: "BreachServer",
             dependencies: [
-                "BreachIndex", "BreachHash", "BreachSupport", "BlockingWork", "CZlib", "CDeflate", "CBrotli",
+                "BreachIndex", "BreachHash", "BreachSupport", "BlockingWork", "CZlib", "CDeflate",
                 .hummingbird,
                 .hummingbirdCore, .hummingbirdTLS, .nioSSL, .httpTypes, .nioCore, .nioHTTP1, .nioHTTPTypesHTTP1,
                 .logging, .serviceLifecycle, .unixSignals, .prometheus, .metrics,
@@ -161,8 +161,8 @@ let package = Package(
             name: "BreachServerTests",
             dependencies: [
                 "BreachServer", "BreachIndex", "BreachIngest", "BreachHash", "BreachDownload", "BreachSupport",
-                "TestSupport", .hummingbird, .metrics, .hummingbirdTesting, .httpTypes, .logging, .nioCore, .nioPosix,
-                .nioEmbedded, .nioHTTP1,
+                "TestSupport", "SyntheticData", .hummingbird, .metrics, .hummingbirdTesting, .httpTypes, .logging,
+                .nioCore, .nioPosix, .nioEmbedded, .nioHTTP1,
             ]
         ),
         // The account fixture (a store of each kind, a fake clock, a real breach index, a real

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! pkg-config --exists lmdb libxxhash zlib libdeflate libbrotlienc libcrypto libargon2 2>/dev/null; then
+if ! pkg-config --exists lmdb libxxhash zlib libdeflate libbrotlidec libcrypto libargon2 2>/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq liblmdb-dev libxxhash-dev zlib1g-dev libdeflate-dev libbrotli-dev libssl-dev libargon2-dev pkg-config >/dev/null

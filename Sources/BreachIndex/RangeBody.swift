@@ -81,7 +81,7 @@ extension BreachIndex {
         to output: UnsafeMutableRawBufferPointer
     ) -> Int {
         var writer = RangeLineWriter(output.baseAddress!, digits: kind.suffixHexDigitCount)
-        forEachRangeRow(prefix: prefix, padding: padding) { writer.write($0, count: $1) }
+        forEachRow(prefix: prefix, mergedWith: padding) { writer.write($0, count: $1) }
         assert(writer.written <= output.count)
         return writer.written
     }
@@ -95,7 +95,7 @@ extension BreachIndex {
     ) {
         withUnsafeTemporaryAllocation(of: RangeRow.self, capacity: RangeRow.chunkCount) { chunk in
             var filled = 0
-            forEachRangeRow(prefix: prefix, padding: padding) { suffix, count in
+            forEachRow(prefix: prefix, mergedWith: padding) { suffix, count in
                 chunk.initializeElement(at: filled, to: RangeRow(suffix: suffix, count: count))
                 filled += 1
                 if filled == RangeRow.chunkCount {
@@ -109,8 +109,8 @@ extension BreachIndex {
 
     /// The prefix's rows merged with `padding` (ascending suffixes, count 0; one equal to a
     /// real suffix is left out), in one pass over the bucket.
-    @inline(__always) private func forEachRangeRow(
-        prefix: Int, padding: UnsafeBufferPointer<RangeSuffix>, _ body: (RangeSuffix, UInt64) -> Void
+    @inline(__always) private func forEachRow(
+        prefix: Int, mergedWith padding: UnsafeBufferPointer<RangeSuffix>, _ body: (RangeSuffix, UInt64) -> Void
     ) {
         precondition(answersRanges, "a compact index keeps no whole hashes to answer ranges with")
         var next = 0

@@ -5,14 +5,16 @@ import NIOCore
 enum ContentCoding: String, Sendable, Hashable {
     case identity
     case gzip
-    /// Brotli (RFC 7932), for clients that rate it above gzip (hex digits leave it little to gain).
+    /// Brotli (RFC 7932): coded from a range's rows, not its text (`RangeBrotli`).
     case br
 
     /// The coding to answer a request's `Accept-Encoding` with: the compressed one the client
     /// rates highest, brotli on a tie (4 % smaller than gzip and ≈30 % cheaper to make: it
     /// needs no CRC-32 of the text, so it is coded from the rows; docs/benchmarks.md), as
     /// nginx with both static modules answers; identity when the client names neither (`*`
-    /// names both) or refuses them with `q=0`.
+    /// names both) or refuses them with `q=0`. (Replicas ask for "gzip, br": once their
+    /// primary prefers brotli, each of their stored gzip ETags misses once, and they fetch
+    /// every range again on their next refresh.)
     static func preferred(by acceptEncoding: String?) -> ContentCoding {
         guard let acceptEncoding else { return .identity }
         var qualities: [Substring: Double] = [:]

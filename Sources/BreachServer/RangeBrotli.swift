@@ -5,9 +5,10 @@ import BreachIndex
 /// (range text has nothing to repeat, so a copy would gain nothing). The literals alternate
 /// between two block types (§6), each with a tree of its own: a row's hex digits, all 16 in
 /// four bits, so that a suffix's code is its bits in reverse order (no table, no branch);
-/// then its `:COUNT` and line break. The block switches cost ≈8 bits a row and the hex tree
-/// saves ≈7 (C–F took five bits in one tree for all), and the codes of a row take a few
-/// dozen instructions where a table of digit pairs took ≈150.
+/// then its `:COUNT` and line break. The block switches cost ≈9 bits a row; the hex tree
+/// saves ≈7 (one tree for all gave D–F five bits) and the second tree ≈6 (`:`, CR and LF
+/// three bits, not five), and a row's codes take a few dozen instructions where a table of
+/// digit pairs took ≈150 (docs/benchmarks.md).
 ///
 /// Hand-written because the library, at any quality, sets up hash tables and searches for
 /// repeats on every answer, and spends longer on that than on the coding.
@@ -33,6 +34,7 @@ enum RangeBrotli {
             forEachChunk { rows.write($0, to: &writer) }
             rows.finish(to: &writer)
             let end = writer.finish()
+            assert(end + 8 <= output.count, "maximumSize(of:) bounds every stream")
             guard rows.length > 0 else { return emptyStream(into: output) }
             guard rows.length <= 1 << 24 else { return nil }
             if rows.length == guess { return end }
@@ -46,8 +48,9 @@ enum RangeBrotli {
     }
 
     /// Bytes enough for `brotli` of `count` bytes of text: at most five bits a character
-    /// (four a hex digit; a row's block switches and other characters less than five
-    /// each), the headers, and the writer's 8 bytes of room.
+    /// (a row of D hex digits and d count digits takes at most 4D + 4d + 21 bits, switches
+    /// included, within 5 · (D + d + 3) as D + d ≥ 6), the header (< 50 bytes), and the
+    /// writer's 8 bytes of room.
     static func maximumSize(of count: Int) -> Int {
         96 + (count * 5 + 7) / 8 + 8
     }
@@ -114,14 +117,16 @@ enum RangeBrotli {
         let suffixDigits: Int
         /// The second tree's words (`:`, decimal digits, CR, LF), by byte.
         private let countWords: [(bits: UInt16, length: Int)]
-        /// The block count tree's words, by block count code (§6).
-        private let blockCountWords: [(bits: UInt16, length: Int)]
-        /// For each count below 100, what follows a suffix in a row that another follows: the
-        /// switch to the count's block, `:COUNT`, CRLF and the switch to the next row's hex
-        /// digits; their summed length above bit 32 and the count's digits above bit 40.
+        /// For each block length (1…48): the switch to a block of that many literals, its
+        /// bits and their number (§6: the type code, no bits; the block count code and its
+        /// extra bits).
+        private let blockSwitches: [(bits: UInt64, count: Int)]
+        /// For each count below 100, what follows a suffix in a row that another follows
+        /// (`forEachEndingField`), in the low 32 bits; their number above bit 32 and the
+        /// count's digits above bit 40.
         private let followedEndings: UnsafePointer<UInt64>
-        /// The header from the block types to the trees (§9.2, after MLEN).
-        private let trees: [(bits: UInt64, count: Int)]
+        /// The meta-block header from NBLTYPESL to the literal trees (§9.2, after MLEN).
+        private let blockAndTreeFields: [(bits: UInt64, count: Int)]
 
         private init(suffixDigits: Int) {
             self.suffixDigits = suffixDigits
@@ -129,7 +134,7 @@ enum RangeBrotli {
             var countLengths = [UInt8](repeating: 0, count: 256)
             for byte in Array(":\r\n".utf8) { countLengths[Int(byte)] = 3 }
             for byte in Array("0123456789".utf8) { countLengths[Int(byte)] = 4 }
-            countWords = RangeTextCode.canonicalCodes(lengths: countLengths)
+            countWords = HuffmanCode.words(lengths: countLengths)
             // The block count code: the hex block's (one length, one bit), then counts of
             // one digit (`:D\r\n`, 4 bytes), two to five (5–8), six to nine, more.
             let hexBlockCode = Self.blockCountCode(suffixDigits).code
@@ -137,23 +142,31 @@ enum RangeBrotli {
             for (code, length) in [(hexBlockCode, 1), (0, 2), (1, 3), (2, 4), (3, 5), (4, 5)] {
                 blockCountLengths[code] = UInt8(length)
             }
-            blockCountWords = RangeTextCode.canonicalCodes(lengths: blockCountLengths)
+            let blockCountWords = HuffmanCode.words(lengths: blockCountLengths)
+            blockSwitches = (0...48).map { count in
+                guard count > 0 else { return (0, 0) }
+                let code = Self.blockCountCode(count)
+                let word = blockCountWords[code.code]
+                return (
+                    UInt64(word.bits) | UInt64(count - code.base) << UInt64(word.length), word.length + code.extraBits
+                )
+            }
             // Literal tree 0: the 16 hex digits, four bits each: digit n's word is n, so a
             // suffix's code is its bits reversed (`write`).
             var hexLengths = [UInt8](repeating: 0, count: 256)
             for byte in Array("0123456789ABCDEF".utf8) { hexLengths[Int(byte)] = 4 }
-            let hexWords = RangeTextCode.canonicalCodes(lengths: hexLengths)
+            let hexWords = HuffmanCode.words(lengths: hexLengths)
             for (digit, byte) in Array("0123456789ABCDEF".utf8).enumerated() {
                 let reversed = (digit >> 3 & 1) | (digit >> 1 & 2) | (digit << 1 & 4) | (digit << 3 & 8)
                 precondition(Int(hexWords[Int(byte)].bits) == reversed, "hex digit n's word is n")
             }
-            var trees: [(bits: UInt64, count: Int)] = [
+            var fields: [(bits: UInt64, count: Int)] = [
                 (1, 4),  // NBLTYPESL 2 (§9.2's variable-length code: 1, then 000)
                 (1, 2), (0, 2), (1, 2),  // its block type code: simple, one symbol (1: the other type), no bits
             ]
-            trees += Self.complexCode(blockCountLengths)
-            trees += Self.blockCountFields(suffixDigits, words: blockCountWords)  // BLEN_L: the first hex block
-            trees += [
+            fields += Self.complexCode(blockCountLengths)
+            fields.append(blockSwitches[suffixDigits])  // BLEN_L, the first hex block's (its type code has no bits)
+            fields += [
                 (0, 1), (0, 1),  // NBLTYPESI, NBLTYPESD: 1 each
                 (0, 2), (0, 4),  // NPOSTFIX, NDIRECT
                 (0, 2), (0, 2),  // the literal block types' context modes (LSB6; one tree each makes them moot)
@@ -165,15 +178,18 @@ enum RangeBrotli {
                 (0, 32), (0, 32), (0xFFFF_FFFF, 32), (0xFFFF_FFFF, 32), (0, 1),
                 (0, 1),  // NTREESD 1
             ]
-            trees += Self.complexCode(hexLengths) + Self.complexCode(countLengths)
-            self.trees = trees
-            let endings = UnsafeMutablePointer<UInt64>.allocate(capacity: 100)
+            fields += Self.complexCode(hexLengths) + Self.complexCode(countLengths)
+            blockAndTreeFields = fields
+            followedEndings = UnsafePointer(UnsafeMutablePointer<UInt64>.allocate(capacity: 100))
             for count in 0..<100 {
-                let (bits, length) = Self.packed(
-                    Self.endingFields(count: UInt64(count), followed: true, suffixDigits, countWords, blockCountWords))
-                endings[count] = bits | UInt64(length) << 32 | UInt64(count < 10 ? 1 : 2) << 40
+                var (bits, length) = (UInt64(0), UInt64(0))
+                _ = forEachEndingField(count: UInt64(count), followed: true) { word, wordLength in
+                    bits |= word << length
+                    length += wordLength
+                }
+                UnsafeMutablePointer(mutating: followedEndings)[count] =
+                    bits | length << 32 | UInt64(count < 10 ? 1 : 2) << 40
             }
-            followedEndings = UnsafePointer(endings)
         }
 
         /// The fields before the literals of a stream of `length` (1…16 MiB) bytes of text: the
@@ -186,7 +202,7 @@ enum RangeBrotli {
                 (0, 1), (1, 1), (0, 1), (UInt64(nibbles - 4), 2),  // WBITS, ISLAST, not ISLASTEMPTY, MNIBBLES
                 (UInt64(length - 1), nibbles * 4),
             ]
-            fields += trees
+            fields += blockAndTreeFields
             // The insert-and-copy code: one symbol, for insert length code `insert.code` and
             // copy length code 0 (§5's table of cells); then the distance code: one symbol too
             // (§3.4). The one command: its insert length's extra bits (its symbol takes none),
@@ -211,10 +227,11 @@ enum RangeBrotli {
             }
             writer.flush()
             guard followed, row.count < 100 else {
-                let fields = Self.endingFields(
-                    count: row.count, followed: followed, suffixDigits, countWords, blockCountWords)
-                writer.add(fields)
-                return suffixDigits + 1 + DecimalText.digitCount(row.count) + (followed ? 2 : 0)
+                return suffixDigits
+                    + forEachEndingField(count: row.count, followed: followed) {
+                        writer.add($0, count: $1)
+                        writer.flush()
+                    }
             }
             let ending = followedEndings[Int(truncatingIfNeeded: row.count)]
             writer.add(ending & 0xFFFF_FFFF, count: ending &>> 32 & 0xFF)
@@ -222,28 +239,32 @@ enum RangeBrotli {
             return suffixDigits &+ 3 &+ Int(truncatingIfNeeded: ending &>> 40)
         }
 
-        /// What follows a row's suffix, as fields: the switch to the count's block, `:COUNT`,
-        /// and if `followed`, CRLF and the switch to the next row's hex digits.
-        private static func endingFields(
-            count: UInt64, followed: Bool, _ suffixDigits: Int, _ countWords: [(bits: UInt16, length: Int)],
-            _ blockCountWords: [(bits: UInt16, length: Int)]
-        ) -> [(bits: UInt64, count: Int)] {
-            let text = Array(":\(count)\(followed ? "\r\n" : "")".utf8)
-            var fields = blockCountFields(text.count, words: blockCountWords)
-            fields += text.map { (UInt64(countWords[Int($0)].bits), countWords[Int($0)].length) }
-            if followed { fields += blockCountFields(suffixDigits, words: blockCountWords) }
-            return fields
-        }
-
-        /// A block switch to a block of `count` literals (§6): its type code (no bits: one
-        /// symbol), its block count code and extra bits.
-        private static func blockCountFields(_ count: Int, words: [(bits: UInt16, length: Int)])
-            -> [(bits: UInt64, count: Int)]
-        {
-            let code = blockCountCode(count)
-            return [
-                (UInt64(words[code.code].bits), words[code.code].length), (UInt64(count - code.base), code.extraBits),
-            ]
+        /// What follows a row's suffix, word by word to `body` (each at most 56 bits, with
+        /// their number): the switch to the count's block, `:COUNT`, and if `followed`, CRLF
+        /// and the switch to the next row's hex digits. Returns the bytes of text after the
+        /// suffix. (Allocates nothing: rows with counts of 100 or more come here.)
+        @inline(__always) private func forEachEndingField(
+            count: UInt64, followed: Bool, _ body: (UInt64, UInt64) -> Void
+        ) -> Int {
+            func word(_ byte: UInt8) -> (UInt64, UInt64) {
+                (UInt64(countWords[Int(byte)].bits), UInt64(countWords[Int(byte)].length))
+            }
+            let digitCount = DecimalText.digitCount(count)
+            let textCount = 1 + digitCount + (followed ? 2 : 0)
+            let start = blockSwitches[textCount], colon = word(UInt8(ascii: ":"))
+            body(start.bits | colon.0 << UInt64(start.count), UInt64(start.count) + colon.1)
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+                _ = DecimalText.write(count, to: digits.baseAddress!)
+                for digit in digits[..<digitCount] { body(word(digit).0, word(digit).1) }
+            }
+            if followed {
+                let (carriageReturn, lineFeed) = (word(0x0D), word(0x0A))
+                let next = blockSwitches[suffixDigits]
+                body(
+                    carriageReturn.0 | lineFeed.0 << carriageReturn.1 | next.bits << (carriageReturn.1 + lineFeed.1),
+                    carriageReturn.1 + lineFeed.1 + UInt64(next.count))
+            }
+            return textCount
         }
 
         /// The block count code (§6) whose range holds `count` (1…48 here): its base and extra bits.
@@ -265,12 +286,6 @@ enum RangeBrotli {
             return (code, bases[code], extraBits[code])
         }
 
-        /// `fields` as one value, first field in the low bits (56 bits at most).
-        private static func packed(_ fields: [(bits: UInt64, count: Int)]) -> (bits: UInt64, count: Int) {
-            fields.reduce((0, 0)) { packed, field in (packed.0 | field.bits << UInt64(packed.1), packed.1 + field.count)
-            }
-        }
-
         /// The bits of `value` in reverse order (LLVM makes it a byte swap and three swaps of
         /// 4, 2 and 1 bits).
         @inline(__always) static func reversed(_ value: UInt64) -> UInt64 {
@@ -284,7 +299,7 @@ enum RangeBrotli {
         /// (§3.5): HSKIP 0; the code-length code (a complete code of the code-length symbols
         /// used, each as long as their number needs); then each length in it, up to the last
         /// one that completes the code, runs of zeros as symbol 17 (3 extra bits, runs of
-        /// 3–10; two in a row multiply: (first − 2) · 8 + second + 3, up to 66).
+        /// 3–10; two in a row multiply: (first − 2) · 8 + second + 3, up to 74).
         static func complexCode(_ lengths: [UInt8]) -> [(bits: UInt64, count: Int)] {
             // The lengths as code-length symbols, with their extra bits.
             var symbols: [(symbol: Int, extra: UInt64)] = []
@@ -298,7 +313,7 @@ enum RangeBrotli {
                 }
                 var run = 0
                 while lengths[at + run] == 0 { run += 1 }
-                precondition(run <= 66, "a run of zeros takes two 17s at most here")
+                precondition(run <= 74, "a run of zeros takes two 17s at most here")
                 switch run {
                 case 1, 2: symbols += Array(repeating: (0, 0), count: run)
                 case 3...10: symbols.append((17, UInt64(run - 3)))
@@ -311,6 +326,8 @@ enum RangeBrotli {
             // The code-length code: m symbols in a complete code of k = ⌈log₂ m⌉ bits, 2^k − m
             // of them a bit shorter.
             let used = Set(symbols.map(\.symbol)).sorted()
+            // (One symbol alone would need a code of no bits, which §3.5 spells otherwise.)
+            precondition(used.count >= 2, "the code-length code has two symbols at least")
             let bits = Int.bitWidth - (used.count - 1).leadingZeroBitCount
             var codeLengthLengths = [UInt8](repeating: 0, count: 18)
             for (place, symbol) in used.enumerated() {
@@ -326,7 +343,7 @@ enum RangeBrotli {
                 fields.append(fixed[length]!)
                 if length > 0 { codeSpace -= 32 >> length }
             }
-            let codeLengthCodes = RangeTextCode.canonicalCodes(lengths: codeLengthLengths)
+            let codeLengthCodes = HuffmanCode.words(lengths: codeLengthLengths)
             for (symbol, extra) in symbols {
                 fields.append((UInt64(codeLengthCodes[symbol].bits), codeLengthCodes[symbol].length))
                 if symbol == 17 { fields.append((extra, 3)) }

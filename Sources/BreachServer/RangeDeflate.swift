@@ -76,7 +76,7 @@ enum RangeDeflate {
             codeLengthLengths[symbol] = UInt8(length)
         }
         precondition(symbols.allSatisfy { codeLengthLengths[$0.symbol] > 0 })
-        let codeLengthCodes = RangeTextCode.canonicalCodes(lengths: codeLengthLengths)
+        let codeLengthCodes = HuffmanCode.words(lengths: codeLengthLengths)
         // Code-length code lengths are sent in this order, up to the last non-zero (§3.2.7).
         let order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
         let sent = order.lastIndex { codeLengthLengths[$0] > 0 }! + 1

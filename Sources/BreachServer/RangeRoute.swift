@@ -154,7 +154,8 @@ struct RangeRoute {
     {
         let (index, prefix) = (representation.index, representation.prefix)
         let digits = index.kind.suffixHexDigitCount
-        // Most counts have one or two digits; a wrong estimate costs at most a second pass.
+        // Counts of one digit (most are); a wrong estimate costs a header rewritten, or at
+        // worst a second pass.
         let estimate = (representation.realCount + padding.count) * (digits + 4) - 2
         let bound = RangeBrotli.maximumSize(of: capacity)
         var encoded = ByteBuffer()

@@ -1,16 +1,18 @@
 import BreachHash
 import BreachIndex
+import SyntheticData
 import Testing
 
 @testable import BreachDownload
 @testable import BreachServer
 
 /// Brotli answers coded straight from a range's rows (`RangeBrotli`), checked against
-/// libbrotlidec: they decode to the text `writeRangeBody` writes for the same rows.
+/// libbrotlidec: they decode to the text `writeRangeBody` writes for the same rows. Random
+/// rows come from a seed drawn per test and named in every failure.
 @Suite struct RangeRowCodingTests {
     /// Random rows in suffix order: counts of 0 (padding), one and two digits (the table),
-    /// and up to twenty (coded field by field).
-    static func randomRows(_ count: Int, digits: Int, using random: inout some RandomNumberGenerator) -> [RangeRow] {
+    /// and up to twenty (coded word by word).
+    static func randomRows(_ count: Int, digits: Int, using random: inout SplitMix64) -> [RangeRow] {
         let (secondMask, thirdMask) = RangeSuffix.masks(suffixBits: digits * 4)
         let suffixes = (0..<count).map { _ in
             RangeSuffix(first: random.next(), second: random.next() & secondMask, third: random.next() & thirdMask)
@@ -35,37 +37,45 @@ import Testing
         return Array(lines.joined(separator: Array("\r\n".utf8)))
     }
 
-    /// The stream of `rows`, handed over in chunks of `RangeRow.chunkCount`, its header first
-    /// written for `estimate` bytes of text.
-    static func brotli(_ rows: [RangeRow], digits: Int, estimate: Int) throws -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: RangeBrotli.maximumSize(of: text(of: rows, digits: digits).count))
+    /// The stream of `rows`, handed over in chunks of `chunk` rows, its header first written
+    /// for `estimate` bytes of text; checked to stay within `maximumSize`'s bound.
+    static func brotli(_ rows: [RangeRow], digits: Int, estimate: Int, chunk: Int = RangeRow.chunkCount) throws
+        -> [UInt8]
+    {
+        let bound = RangeBrotli.maximumSize(of: text(of: rows, digits: digits).count)
+        var output = [UInt8](repeating: 0, count: bound)
         let size = rows.withUnsafeBufferPointer { rows in
             output.withUnsafeMutableBytes { output in
                 RangeBrotli.brotli(suffixDigits: digits, estimatedLength: estimate, into: output) { body in
-                    for start in stride(from: 0, to: rows.count, by: RangeRow.chunkCount) {
-                        body(UnsafeBufferPointer(rebasing: rows[start..<min(start + RangeRow.chunkCount, rows.count)]))
+                    for start in stride(from: 0, to: rows.count, by: chunk) {
+                        body(UnsafeBufferPointer(rebasing: rows[start..<min(start + chunk, rows.count)]))
                     }
                 }
             }
         }
-        return Array(output[..<(try #require(size))])
+        let end = try #require(size)
+        #expect(end + 8 <= bound)
+        return Array(output[..<end])
     }
 
     static func decoded(_ stream: [UInt8]) throws -> [UInt8] {
         try ContentDecoding.decode(stream, coding: "br", limit: 4 << 20)
     }
 
-    /// Every size up to a thousand rows and past the real density, SHA-1 and NTLM.
+    /// Every size up to a thousand rows and past the real density, SHA-1 and NTLM, in chunks
+    /// of one row, of a few and of the index's size.
     @Test(arguments: [35, 27])
     func rowsDecodeToTheirTextAtEverySize(_ digits: Int) throws {
-        var random = SystemRandomNumberGenerator()
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var random = SplitMix64(seed: seed)
         for count in Array(0...1000) + [1907, 4000] {
             let rows = Self.randomRows(count, digits: digits, using: &random)
             let text = Self.text(of: rows, digits: digits)
-            let stream = try Self.brotli(rows, digits: digits, estimate: text.count)
-            try #require(try Self.decoded(stream) == text, "\(count) rows")
+            let chunk = [1, 7, RangeRow.chunkCount][count % 3]
+            let stream = try Self.brotli(rows, digits: digits, estimate: text.count, chunk: chunk)
+            try #require(try Self.decoded(stream) == text, "\(count) rows, seed \(seed)")
             // Smaller than half the text once the header is paid for (≈52 % at the real density).
-            if count >= 100 { #expect(Double(stream.count) < Double(text.count) * 0.55) }
+            if count >= 100 { #expect(Double(stream.count) < Double(text.count) * 0.55, "seed \(seed)") }
         }
     }
 
@@ -73,45 +83,54 @@ import Testing
     /// length (4 up to 65,536 bytes, then 5, then 6) and the insert length codes' ranges, up
     /// to the last code (22,594 bytes on). Rows of one-digit counts, then more digits to
     /// reach the length.
-    @Test(arguments: [
-        37, 38, 39, 2113, 2114, 6209, 6210, 22593, 22594, 22595, 65535, 65536, 65537, 1 << 20, (1 << 20) + 1,
-    ])
-    func rowsDecodeAtEveryHeaderBoundary(_ length: Int) throws {
-        var random = SystemRandomNumberGenerator()
-        // One row is 37 bytes with a one-digit count, and 39 more each after it.
-        let count = (length + 2) / 39
-        var rows = Self.randomRows(count, digits: 35, using: &random).map { RangeRow(suffix: $0.suffix, count: 1) }
-        var missing = length - (count * 39 - 2)
-        for index in rows.indices where missing > 0 {
-            let digits = min(missing, 19)
-            rows[index].count = UInt64(String(repeating: "1", count: digits + 1))!
-            missing -= digits
-        }
-        let text = Self.text(of: rows, digits: 35)
-        try #require(text.count == length)
-        for estimate in [length, 0] {
-            #expect(try Self.decoded(Self.brotli(rows, digits: 35, estimate: estimate)) == text, "estimate \(estimate)")
+    @Test(arguments: [35, 27])
+    func rowsDecodeAtEveryHeaderBoundary(_ digits: Int) throws {
+        var random = SplitMix64(seed: UInt64(digits))
+        let lengths = [2113, 2114, 6209, 6210, 22593, 22594, 22595, 65535, 65536, 65537, 1 << 20, (1 << 20) + 1]
+        for length in [digits + 2, digits + 3, digits + 4] + lengths {
+            // A row is digits + 2 bytes with a one-digit count, and 2 more after another.
+            let count = (length + 2) / (digits + 4)
+            var rows = Self.randomRows(count, digits: digits, using: &random).map {
+                RangeRow(suffix: $0.suffix, count: 1)
+            }
+            var missing = length - (count * (digits + 4) - 2)
+            for index in rows.indices where missing > 0 {
+                let extra = min(missing, 19)
+                rows[index].count = UInt64(String(repeating: "1", count: extra + 1))!
+                missing -= extra
+            }
+            let text = Self.text(of: rows, digits: digits)
+            try #require(text.count == length)
+            for estimate in [length, 0] {
+                let stream = try Self.brotli(rows, digits: digits, estimate: estimate)
+                #expect(try Self.decoded(stream) == text, "\(length) bytes, estimate \(estimate)")
+            }
         }
     }
 
     /// The header holds the text's length, known only once the rows are coded: an estimate
     /// off either way (rewritten in place when the length takes as many bits, coded again
     /// when not, as across 65,536 bytes) gives the same bytes.
-    @Test(arguments: [1, 100, 1680, 1681, 1907])
-    func aWrongLengthEstimateGivesTheSameStream(_ count: Int) throws {
-        var random = SystemRandomNumberGenerator()
-        let rows = Self.randomRows(count, digits: 35, using: &random)
-        let text = Self.text(of: rows, digits: 35)
-        let exact = try Self.brotli(rows, digits: 35, estimate: text.count)
-        #expect(try Self.decoded(exact) == text)
-        for estimate in [0, 1, text.count - 1, text.count + 1, text.count / 2, text.count * 2, 1 << 24, .max] {
-            #expect(try Self.brotli(rows, digits: 35, estimate: estimate) == exact, "estimate \(estimate)")
+    @Test(arguments: [35, 27])
+    func aWrongLengthEstimateGivesTheSameStream(_ digits: Int) throws {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var random = SplitMix64(seed: seed)
+        for count in [1, 100, 1680, 1681, 1907, 2500] {
+            let rows = Self.randomRows(count, digits: digits, using: &random)
+            let text = Self.text(of: rows, digits: digits)
+            let exact = try Self.brotli(rows, digits: digits, estimate: text.count)
+            #expect(try Self.decoded(exact) == text, "seed \(seed)")
+            for estimate in [0, 1, text.count - 1, text.count + 1, text.count / 2, text.count * 2, 1 << 24, .max] {
+                #expect(
+                    try Self.brotli(rows, digits: digits, estimate: estimate) == exact,
+                    "\(count) rows, estimate \(estimate), seed \(seed)")
+            }
         }
     }
 
     /// A range's rows as the index hands them over, padding merged in, decode to
     /// `writeRangeBody`'s text with the same padding: real prefixes, SHA-1 and NTLM, and an
-    /// empty one.
+    /// empty one; the header written for no length and rewritten, or for one byte too many.
     @Test func aRangesRowsDecodeToItsText() throws {
         let fixture = try ServerFixture()
         let snapshot = fixture.indexes.snapshot
@@ -126,16 +145,21 @@ import Testing
                     text.withUnsafeMutableBytes { index.writeRangeBody(prefix: prefix, padding: padding, to: $0) }
                 }
                 text.removeSubrange(length...)
-                var output = [UInt8](repeating: 0, count: RangeBrotli.maximumSize(of: capacity))
-                let size = try #require(
-                    padding.withUnsafeBufferPointer { padding in
-                        output.withUnsafeMutableBytes { output in
-                            RangeBrotli.brotli(
-                                suffixDigits: index.kind.suffixHexDigitCount, estimatedLength: 0, into: output
-                            ) { index.forEachRangeRows(prefix: prefix, padding: padding, $0) }
-                        }
-                    })
-                #expect(try Self.decoded(Array(output[..<size])) == text, "\(prefixText), padded: \(padded)")
+                for estimate in [0, length + 1] {
+                    var output = [UInt8](repeating: 0, count: RangeBrotli.maximumSize(of: capacity))
+                    let size = try #require(
+                        padding.withUnsafeBufferPointer { padding in
+                            output.withUnsafeMutableBytes { output in
+                                RangeBrotli.brotli(
+                                    suffixDigits: index.kind.suffixHexDigitCount, estimatedLength: estimate,
+                                    into: output
+                                ) { index.forEachRangeRows(prefix: prefix, padding: padding, $0) }
+                            }
+                        })
+                    #expect(
+                        try Self.decoded(Array(output[..<size])) == text,
+                        "\(prefixText), padded: \(padded), estimate \(estimate)")
+                }
             }
         }
     }

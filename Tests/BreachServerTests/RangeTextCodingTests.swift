@@ -32,7 +32,7 @@ import Testing
 
     /// A byte the code has no word for is caught wherever it falls: in an eight-byte step
     /// (each of its places, 0–23) or in the seven bytes after the last whole step (24–30);
-    /// the text then goes to the libraries, and still comes out whole.
+    /// the text then goes to zlib, and still comes out whole.
     @Test(arguments: Array(0..<31))
     func aByteOutsideRangeTextIsRefusedAtEveryPlace(_ place: Int) throws {
         var random = SystemRandomNumberGenerator()
