@@ -110,7 +110,7 @@ let package = Package(
         .target(
             name: "BreachServer",
             dependencies: [
-                "BreachIndex", "BreachHash", "BreachSupport", "BlockingWork", "CZlib", "CDeflate",
+                "BreachIndex", "BreachHash", "BreachSupport", "BlockingWork", "CDeflate",
                 .hummingbird,
                 .hummingbirdCore, .hummingbirdTLS, .nioSSL, .httpTypes, .nioCore, .nioHTTP1, .nioHTTPTypesHTTP1,
                 .logging, .serviceLifecycle, .unixSignals, .prometheus, .metrics,

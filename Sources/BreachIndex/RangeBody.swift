@@ -38,6 +38,23 @@ public struct RangeRow: Sendable {
         self.suffix = suffix
         self.count = count
     }
+
+    /// Bytes enough for `writeLines` of `count` rows with `digits`-digit suffixes.
+    public static func linesCapacity(count: Int, digits: Int) -> Int {
+        count * (2 + digits + 1 + 20) + RangeLineWriter.scratch
+    }
+
+    /// Writes `rows` as `writeRangeBody` writes them (`SUFFIX:COUNT` lines, CRLF between);
+    /// `continuing`: rows came before these, so a CRLF comes first. Returns the bytes written.
+    public static func writeLines(
+        _ rows: UnsafeBufferPointer<RangeRow>, digits: Int, continuing: Bool, to output: UnsafeMutableRawPointer
+    ) -> Int {
+        let lineBreak = continuing ? 2 : 0
+        if continuing { output.storeBytes(of: UInt16(0x0A0D).littleEndian, as: UInt16.self) }
+        var writer = RangeLineWriter(output + lineBreak, digits: digits)
+        for row in rows { writer.write(row.suffix, count: row.count) }
+        return lineBreak + writer.written
+    }
 }
 
 extension BreachIndex {

@@ -1,11 +1,8 @@
-import CZlib
-import NIOCore
-
 /// The content codings a range answer can be sent in (RFC 9110 §8.4.1).
 enum ContentCoding: String, Sendable, Hashable {
     case identity
     case gzip
-    /// Brotli (RFC 7932): coded from a range's rows, not its text (`RangeBrotli`).
+    /// Brotli (RFC 7932).
     case br
 
     /// The coding to answer a request's `Accept-Encoding` with: the compressed one the client
@@ -42,54 +39,5 @@ enum ContentCoding: String, Sendable, Hashable {
         case .gzip: "-gzip-r1"
         case .br: "-br-r2"
         }
-    }
-
-    /// `input` as gzip: range text through the hand-written writer (`RangeDeflate`), other
-    /// text (none a range answer holds) through zlib; `nil` if zlib fails (the caller sends
-    /// identity). Written straight into the buffer that is sent. (Brotli answers are coded
-    /// from a range's rows, not its text: `RangeBrotli`.)
-    static func gzip(_ input: ByteBuffer) -> ByteBuffer? {
-        input.withUnsafeReadableBytes { source in
-            Self.written(bound: RangeDeflate.maximumGzipSize(of: source.count)) {
-                RangeDeflate.gzip(source, into: $0)
-            } ?? Self.zlibGzip(source)
-        }
-    }
-
-    /// What a hand-written range-text writer makes of `bound` bytes: `nil` if it refused the
-    /// text (not range text).
-    private static func written(bound: Int, _ write: (UnsafeMutableRawBufferPointer) -> Int?) -> ByteBuffer? {
-        var output = ByteBuffer()
-        var written: Int?
-        output.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { target in
-            written = write(UnsafeMutableRawBufferPointer(rebasing: target[..<bound]))
-            return written ?? 0
-        }
-        return written == nil ? nil : output
-    }
-
-    /// Huffman coding only, no search for repeats: text with nothing to repeat gains nothing from it.
-    private static func zlibGzip(_ input: UnsafeRawBufferPointer) -> ByteBuffer? {
-        var stream = z_stream()
-        // 15 window bits + 16: write a gzip header and trailer instead of zlib's.
-        guard
-            deflateInit2_(
-                &stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_HUFFMAN_ONLY,
-                ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
-        else { return nil }
-        defer { deflateEnd(&stream) }
-        let bound = Int(deflateBound(&stream, UInt(input.count)))
-        var output = ByteBuffer()
-        output.reserveCapacity(bound)
-        var status: Int32 = 0
-        output.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { target in
-            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
-            stream.avail_in = UInt32(input.count)
-            stream.next_out = target.baseAddress?.assumingMemoryBound(to: UInt8.self)
-            stream.avail_out = UInt32(bound)
-            status = deflate(&stream, Z_FINISH)
-            return status == Z_STREAM_END ? Int(stream.total_out) : 0
-        }
-        return status == Z_STREAM_END ? output : nil
     }
 }

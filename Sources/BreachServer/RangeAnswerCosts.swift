@@ -13,12 +13,6 @@ import NIOCore
         return RangeRoute.answer(representation).bodyByteCount
     }
 
-    /// `text` as gzip, as the route encodes a plain body; returns its length. (A brotli
-    /// answer is coded from the rows, with no text: `answer`.)
-    public static func gzip(_ text: UnsafeRawBufferPointer) -> Int {
-        ContentCoding.gzip(ByteBuffer(bytes: text))?.readableBytes ?? 0
-    }
-
     /// The `Repr-Digest` of `bytes`, as an answer to `Want-Repr-Digest` sends it; returns its length.
     public static func digest(_ bytes: UnsafeRawBufferPointer) -> Int {
         RepresentationDigest.field(of: bytes).utf8.count

@@ -1,35 +1,51 @@
+import BreachIndex
 import CDeflate
 
-/// A gzip writer for range text, in one pass with one constant Huffman code
-/// (`RangeTextCode`). The code is fixed in advance from the characters' frequencies in range
-/// text (hex and decimal digits four bits, the rest five), which compresses as well as zlib's
-/// per-answer code, and is sent in each stream as a dynamic-block header (RFC 1951 §3.2.7),
-/// so every inflater reads it. The CRC-32 is libdeflate's, which folds the text by carry-less
-/// multiplication: ≈5 µs an answer at the real density where zlib 1.2's table-driven one took ≈19.
+/// A gzip writer for range answers, coded straight from a range's rows in one pass with one
+/// constant Huffman code (`RangeTextCode`). The code is fixed in advance from the characters'
+/// frequencies in range text (hex and decimal digits four bits, the rest five), which
+/// compresses as well as zlib's per-answer code, and is sent in each stream as a
+/// dynamic-block header (RFC 1951 §3.2.7), so every inflater reads it. gzip's CRC-32 is of
+/// the text, so each chunk of rows is also written as text, into a buffer that stays in L1,
+/// for libdeflate's CRC-32, which folds the text by carry-less multiplication (≈5 µs an
+/// answer at the real density where zlib 1.2's table-driven one took ≈19).
 enum RangeDeflate {
-    /// The body of `text` as a gzip member (RFC 1952), or `nil` when `text` holds a byte
-    /// the code has no word for (it is not range text).
-    static func gzip(_ text: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Int? {
-        precondition(output.count >= maximumGzipSize(of: text.count))
+    /// The gzip member (RFC 1952) of the range text made of the rows that `forEachChunk`
+    /// hands over, in order: `writeRangeBody`'s text for the same rows. `output` holds
+    /// `maximumGzipSize(of:)` the text's longest length. Returns the bytes written.
+    static func gzip(
+        suffixDigits: Int, into output: UnsafeMutableRawBufferPointer,
+        rows forEachChunk: ((UnsafeBufferPointer<RangeRow>) -> Void) -> Void
+    ) -> Int {
         let header: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF]  // deflate, no name or time, OS unknown
         for (offset, byte) in header.enumerated() { output[offset] = byte }
         var writer = BitWriter(output: output.baseAddress!, at: header.count)
         writer.add(Self.blockHeader)
-        guard Self.code.write(text, to: &writer) else { return nil }
+        var (crc, length): (UInt32, Int) = (0, 0)
+        let capacity = RangeRow.linesCapacity(count: RangeRow.chunkCount, digits: suffixDigits)
+        withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 16) { text in
+            forEachChunk { rows in
+                let continuing = length > 0
+                let written = RangeRow.writeLines(
+                    rows, digits: suffixDigits, continuing: continuing, to: text.baseAddress!)
+                crc = libdeflate_crc32(crc, text.baseAddress, written)
+                length += Self.code.write(rows, suffixDigits: suffixDigits, continuing: continuing, to: &writer)
+            }
+        }
         let endOfBlock = Self.code.codes[256]
         writer.add([(UInt64(endOfBlock.bits), endOfBlock.length)])
         var end = writer.finish()
-        let crc = libdeflate_crc32(0, text.baseAddress, text.count)
-        // CRC-32 and ISIZE, little-endian (RFC 1952 §2.3.1).
-        for value in [crc, UInt32(truncatingIfNeeded: text.count)] {
+        // CRC-32 and ISIZE (the length modulo 2³²), little-endian (RFC 1952 §2.3.1).
+        for value in [crc, UInt32(truncatingIfNeeded: length)] {
             output.storeBytes(of: value.littleEndian, toByteOffset: end, as: UInt32.self)
             end += 4
         }
+        assert(end + 8 <= output.count, "maximumGzipSize(of:) bounds every stream")
         return end
     }
 
-    /// Bytes enough for `gzip` of `count` bytes of text: five bits a character at most, and
-    /// the writer's 8 bytes of room.
+    /// Bytes enough for `gzip` of `count` bytes of text: five bits a character at most, the
+    /// header, trailer and the writer's 8 bytes of room.
     static func maximumGzipSize(of count: Int) -> Int {
         10 + 64 + (count * 5 + 7) / 8 + 8 + 8
     }

@@ -120,56 +120,60 @@ struct RangeRoute {
         let padding =
             representation.isPadded ? RangePadding.suffixes(padding: representation.realCount, kind: index.kind) : []
         let capacity = index.rangeBodyCapacity(prefix: prefix, paddingCount: padding.count)
-        if representation.coding == .br, let encoded = brotli(of: representation, padding: padding, capacity: capacity)
-        {
-            return encodedAnswer(of: representation, body: encoded)
+        if let encoded = compressed(representation, padding: padding, capacity: capacity) {
+            var headers = fields(of: representation, entityTag: representation.entityTag)
+            headers[.contentEncoding] = representation.coding.rawValue
+            headers[.contentLength] = String(encoded.readableBytes)
+            return Answer(status: .ok, headers: headers, body: encoded)
         }
+        // Identity, asked for or not: brotli's rows made more text than one stream holds.
+        let identity = Representation(
+            index: index, prefix: prefix, coding: .identity, addPadding: representation.addPadding)
         var plain = ByteBufferAllocator().buffer(capacity: capacity)
         padding.withUnsafeBufferPointer { padding in
             _ = plain.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) {
                 index.writeRangeBody(prefix: prefix, padding: padding, to: $0)
             }
         }
-        // (Brotli here: its rows made more than one stream holds; identity then.)
-        guard representation.coding == .gzip, let encoded = ContentCoding.gzip(plain) else {
-            let identity = Representation(
-                index: index, prefix: prefix, coding: .identity, addPadding: representation.addPadding)
-            var headers = fields(of: identity, entityTag: identity.entityTag)
-            headers[.contentLength] = String(plain.readableBytes)
-            return Answer(status: .ok, headers: headers, body: plain)
-        }
-        return encodedAnswer(of: representation, body: encoded)
+        var headers = fields(of: identity, entityTag: identity.entityTag)
+        headers[.contentLength] = String(plain.readableBytes)
+        return Answer(status: .ok, headers: headers, body: plain)
     }
 
-    private static func encodedAnswer(of representation: Representation, body: ByteBuffer) -> Answer {
-        var headers = fields(of: representation, entityTag: representation.entityTag)
-        headers[.contentEncoding] = representation.coding.rawValue
-        headers[.contentLength] = String(body.readableBytes)
-        return Answer(status: .ok, headers: headers, body: body)
-    }
-
-    /// The brotli body coded straight from the range's rows (`RangeBrotli`), with no text
-    /// between; `nil` past what one stream holds. `capacity` bounds the text's length.
-    private static func brotli(of representation: Representation, padding: [RangeSuffix], capacity: Int) -> ByteBuffer?
+    /// The body in the representation's coding, coded straight from the range's rows
+    /// (`RangeDeflate`, `RangeBrotli`), with no text to read back; `nil` for identity, or
+    /// past what one brotli stream holds. `capacity` bounds the text's length.
+    private static func compressed(_ representation: Representation, padding: [RangeSuffix], capacity: Int)
+        -> ByteBuffer?
     {
         let (index, prefix) = (representation.index, representation.prefix)
         let digits = index.kind.suffixHexDigitCount
-        // Counts of one digit (most are); a wrong estimate costs a header rewritten, or at
-        // worst a second pass.
-        let estimate = (representation.realCount + padding.count) * (digits + 4) - 2
-        let bound = RangeBrotli.maximumSize(of: capacity)
+        let bound: Int
+        switch representation.coding {
+        case .identity: return nil
+        case .gzip: bound = RangeDeflate.maximumGzipSize(of: capacity)
+        case .br: bound = RangeBrotli.maximumSize(of: capacity)
+        }
         var encoded = ByteBuffer()
         var written: Int?
         _ = padding.withUnsafeBufferPointer { padding in
             encoded.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { output in
-                written = RangeBrotli.brotli(
-                    suffixDigits: digits, estimatedLength: estimate,
-                    into: UnsafeMutableRawBufferPointer(rebasing: output[..<bound])
-                ) { index.forEachRangeRows(prefix: prefix, padding: padding, $0) }
+                let output = UnsafeMutableRawBufferPointer(rebasing: output[..<bound])
+                let rows = { index.forEachRangeRows(prefix: prefix, padding: padding, $0) }
+                switch representation.coding {
+                case .identity: written = nil
+                case .gzip: written = RangeDeflate.gzip(suffixDigits: digits, into: output, rows: rows)
+                case .br:
+                    // Counts of one digit (most are); a wrong estimate costs a header
+                    // rewritten, or at worst a second pass.
+                    let estimate = (representation.realCount + padding.count) * (digits + 4) - 2
+                    written = RangeBrotli.brotli(
+                        suffixDigits: digits, estimatedLength: estimate, into: output, rows: rows)
+                }
                 return written ?? 0
             }
         }
-        return written == nil ? nil : encoded
+        return written.map { _ in encoded }
     }
 
     /// `answer` with RFC 9530's digest of the representation as sent (its content coding

@@ -6,10 +6,13 @@ import Testing
 @testable import BreachDownload
 @testable import BreachServer
 
-/// Brotli answers coded straight from a range's rows (`RangeBrotli`), checked against
-/// libbrotlidec: they decode to the text `writeRangeBody` writes for the same rows. Random
-/// rows come from a seed drawn per test and named in every failure.
+/// Compressed answers coded straight from a range's rows (`RangeDeflate`, `RangeBrotli`),
+/// checked against zlib's and libbrotlidec's decoders (zlib checks gzip's CRC-32 and
+/// length): they decode to the text `writeRangeBody` writes for the same rows. Random rows
+/// come from a seed drawn per test and named in every failure.
 @Suite struct RangeRowCodingTests {
+    static let codings = [ContentCoding.gzip, .br]
+
     /// Random rows in suffix order: counts of 0 (padding), one and two digits (the table),
     /// and up to twenty (coded word by word).
     static func randomRows(_ count: Int, digits: Int, using random: inout SplitMix64) -> [RangeRow] {
@@ -37,20 +40,26 @@ import Testing
         return Array(lines.joined(separator: Array("\r\n".utf8)))
     }
 
-    /// The stream of `rows`, handed over in chunks of `chunk` rows, its header first written
-    /// for `estimate` bytes of text; checked to stay within `maximumSize`'s bound.
-    static func brotli(_ rows: [RangeRow], digits: Int, estimate: Int, chunk: Int = RangeRow.chunkCount) throws
-        -> [UInt8]
-    {
-        let bound = RangeBrotli.maximumSize(of: text(of: rows, digits: digits).count)
+    /// The stream of `rows` in `coding`, handed over in chunks of `chunk` rows (a brotli
+    /// header first written for `estimate` bytes of text); checked to stay within the
+    /// writer's bound.
+    static func stream(
+        _ coding: ContentCoding, _ rows: [RangeRow], digits: Int, estimate: Int = 0, chunk: Int = RangeRow.chunkCount
+    ) throws -> [UInt8] {
+        let length = text(of: rows, digits: digits).count
+        let bound = coding == .gzip ? RangeDeflate.maximumGzipSize(of: length) : RangeBrotli.maximumSize(of: length)
         var output = [UInt8](repeating: 0, count: bound)
         let size = rows.withUnsafeBufferPointer { rows in
             output.withUnsafeMutableBytes { output in
-                RangeBrotli.brotli(suffixDigits: digits, estimatedLength: estimate, into: output) { body in
+                let forEachChunk = { (body: (UnsafeBufferPointer<RangeRow>) -> Void) in
                     for start in stride(from: 0, to: rows.count, by: chunk) {
                         body(UnsafeBufferPointer(rebasing: rows[start..<min(start + chunk, rows.count)]))
                     }
                 }
+                return coding == .gzip
+                    ? RangeDeflate.gzip(suffixDigits: digits, into: output, rows: forEachChunk)
+                    : RangeBrotli.brotli(
+                        suffixDigits: digits, estimatedLength: estimate, into: output, rows: forEachChunk)
             }
         }
         let end = try #require(size)
@@ -58,33 +67,33 @@ import Testing
         return Array(output[..<end])
     }
 
-    static func decoded(_ stream: [UInt8]) throws -> [UInt8] {
-        try ContentDecoding.decode(stream, coding: "br", limit: 4 << 20)
+    static func decoded(_ stream: [UInt8], _ coding: ContentCoding) throws -> [UInt8] {
+        try ContentDecoding.decode(stream, coding: coding.rawValue, limit: 4 << 20)
     }
 
     /// Every size up to a thousand rows and past the real density, SHA-1 and NTLM, in chunks
     /// of one row, of a few and of the index's size.
-    @Test(arguments: [35, 27])
-    func rowsDecodeToTheirTextAtEverySize(_ digits: Int) throws {
+    @Test(arguments: codings, [35, 27])
+    func rowsDecodeToTheirTextAtEverySize(_ coding: ContentCoding, _ digits: Int) throws {
         let seed = UInt64.random(in: 0...UInt64.max)
         var random = SplitMix64(seed: seed)
         for count in Array(0...1000) + [1907, 4000] {
             let rows = Self.randomRows(count, digits: digits, using: &random)
             let text = Self.text(of: rows, digits: digits)
             let chunk = [1, 7, RangeRow.chunkCount][count % 3]
-            let stream = try Self.brotli(rows, digits: digits, estimate: text.count, chunk: chunk)
-            try #require(try Self.decoded(stream) == text, "\(count) rows, seed \(seed)")
-            // Smaller than half the text once the header is paid for (≈52 % at the real density).
-            if count >= 100 { #expect(Double(stream.count) < Double(text.count) * 0.55, "seed \(seed)") }
+            let stream = try Self.stream(coding, rows, digits: digits, estimate: text.count, chunk: chunk)
+            try #require(try Self.decoded(stream, coding) == text, "\(count) rows, seed \(seed)")
+            // Little more than half the text once the headers are paid for (≈52 % at the real density).
+            if count >= 500 { #expect(Double(stream.count) < Double(text.count) * 0.55, "seed \(seed)") }
         }
     }
 
-    /// Text lengths where the header's fields change shape: the nibbles of the meta-block
-    /// length (4 up to 65,536 bytes, then 5, then 6) and the insert length codes' ranges, up
-    /// to the last code (22,594 bytes on). Rows of one-digit counts, then more digits to
-    /// reach the length.
-    @Test(arguments: [35, 27])
-    func rowsDecodeAtEveryHeaderBoundary(_ digits: Int) throws {
+    /// Text lengths where a brotli header's fields change shape: the nibbles of the
+    /// meta-block length (4 up to 65,536 bytes, then 5, then 6) and the insert length codes'
+    /// ranges, up to the last code (22,594 bytes on); gzip at the same lengths. Rows of
+    /// one-digit counts, then more digits to reach the length.
+    @Test(arguments: codings, [35, 27])
+    func rowsDecodeAtEveryHeaderBoundary(_ coding: ContentCoding, _ digits: Int) throws {
         var random = SplitMix64(seed: UInt64(digits))
         let lengths = [2113, 2114, 6209, 6210, 22593, 22594, 22595, 65535, 65536, 65537, 1 << 20, (1 << 20) + 1]
         for length in [digits + 2, digits + 3, digits + 4] + lengths {
@@ -102,13 +111,13 @@ import Testing
             let text = Self.text(of: rows, digits: digits)
             try #require(text.count == length)
             for estimate in [length, 0] {
-                let stream = try Self.brotli(rows, digits: digits, estimate: estimate)
-                #expect(try Self.decoded(stream) == text, "\(length) bytes, estimate \(estimate)")
+                let stream = try Self.stream(coding, rows, digits: digits, estimate: estimate)
+                #expect(try Self.decoded(stream, coding) == text, "\(length) bytes, estimate \(estimate)")
             }
         }
     }
 
-    /// The header holds the text's length, known only once the rows are coded: an estimate
+    /// A brotli header holds the text's length, known only once the rows are coded: an estimate
     /// off either way (rewritten in place when the length takes as many bits, coded again
     /// when not, as across 65,536 bytes) gives the same bytes.
     @Test(arguments: [35, 27])
@@ -118,11 +127,11 @@ import Testing
         for count in [1, 100, 1680, 1681, 1907, 2500] {
             let rows = Self.randomRows(count, digits: digits, using: &random)
             let text = Self.text(of: rows, digits: digits)
-            let exact = try Self.brotli(rows, digits: digits, estimate: text.count)
-            #expect(try Self.decoded(exact) == text, "seed \(seed)")
+            let exact = try Self.stream(.br, rows, digits: digits, estimate: text.count)
+            #expect(try Self.decoded(exact, .br) == text, "seed \(seed)")
             for estimate in [0, 1, text.count - 1, text.count + 1, text.count / 2, text.count * 2, 1 << 24, .max] {
                 #expect(
-                    try Self.brotli(rows, digits: digits, estimate: estimate) == exact,
+                    try Self.stream(.br, rows, digits: digits, estimate: estimate) == exact,
                     "\(count) rows, estimate \(estimate), seed \(seed)")
             }
         }
@@ -130,8 +139,9 @@ import Testing
 
     /// A range's rows as the index hands them over, padding merged in, decode to
     /// `writeRangeBody`'s text with the same padding: real prefixes, SHA-1 and NTLM, and an
-    /// empty one; the header written for no length and rewritten, or for one byte too many.
-    @Test func aRangesRowsDecodeToItsText() throws {
+    /// empty one; a brotli header written for no length and rewritten, or for one byte too many.
+    @Test(arguments: codings)
+    func aRangesRowsDecodeToItsText(_ coding: ContentCoding) throws {
         let fixture = try ServerFixture()
         let snapshot = fixture.indexes.snapshot
         for (index, prefixText) in [(snapshot.sha1, "5BAA6"), (snapshot.ntlm!, "8846F"), (snapshot.sha1, "00000")] {
@@ -147,17 +157,19 @@ import Testing
                 text.removeSubrange(length...)
                 for estimate in [0, length + 1] {
                     var output = [UInt8](repeating: 0, count: RangeBrotli.maximumSize(of: capacity))
+                    let digits = index.kind.suffixHexDigitCount
                     let size = try #require(
                         padding.withUnsafeBufferPointer { padding in
                             output.withUnsafeMutableBytes { output in
-                                RangeBrotli.brotli(
-                                    suffixDigits: index.kind.suffixHexDigitCount, estimatedLength: estimate,
-                                    into: output
-                                ) { index.forEachRangeRows(prefix: prefix, padding: padding, $0) }
+                                let rows = { index.forEachRangeRows(prefix: prefix, padding: padding, $0) }
+                                return coding == .gzip
+                                    ? RangeDeflate.gzip(suffixDigits: digits, into: output, rows: rows)
+                                    : RangeBrotli.brotli(
+                                        suffixDigits: digits, estimatedLength: estimate, into: output, rows: rows)
                             }
                         })
                     #expect(
-                        try Self.decoded(Array(output[..<size])) == text,
+                        try Self.decoded(Array(output[..<size]), coding) == text,
                         "\(prefixText), padded: \(padded), estimate \(estimate)")
                 }
             }
