@@ -104,8 +104,8 @@ extension BreachIndex {
     }
 
     /// The rows `writeRangeBody` writes as text, in its order, handed to `body` a chunk of up
-    /// to `RangeRow.chunkCount` at a time: for writers of another form that need no text (a
-    /// compressed stream coded straight from the suffixes). A chunk is only valid in `body`.
+    /// to `RangeRow.chunkCount` at a time: for writers of another form (compressed streams
+    /// coded straight from the suffixes). A chunk is only valid in `body`.
     public func forEachRangeRows(
         prefix: Int, padding: UnsafeBufferPointer<RangeSuffix> = .init(start: nil, count: 0),
         _ body: (UnsafeBufferPointer<RangeRow>) -> Void
@@ -267,6 +267,16 @@ public enum DecimalText {
             bound &*= 10
         }
         return count
+    }
+
+    /// Calls `body` with each ASCII decimal digit of `value`, most significant first; returns
+    /// their number. (Allocates nothing: the digits are written on the stack first.)
+    @inlinable public static func forEachDigit(of value: UInt64, _ body: (UInt8) -> Void) -> Int {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            let count = write(value, to: digits.baseAddress!)
+            for digit in digits[..<count] { body(digit) }
+            return count
+        }
     }
 
     /// Writes `value` in decimal at `output`; returns the digits written (at most 20).

@@ -39,13 +39,13 @@ struct BitWriter {
         self.offset = offset
     }
 
-    /// Adds `count` bits; at most 56 held between flushes.
+    /// Adds `count` bits: at most 56 between flushes (with the 7 a flush may leave, 63).
     @inline(__always) mutating func add(_ bits: UInt64, count: UInt64) {
         buffer |= bits &<< self.count
         self.count &+= count
     }
 
-    /// Adds fields of at most 56 bits in all, such as a header's.
+    /// Adds fields of at most 56 bits each, such as a header's, flushing after each.
     mutating func add(_ fields: [(bits: UInt64, count: Int)]) {
         for field in fields {
             add(field.bits, count: UInt64(field.count))

@@ -1,6 +1,5 @@
 import BreachHash
 import BreachIndex
-import NIOCore
 
 /// The work of a range answer on a cache miss, one part at a time, for the in-process
 /// benchmark (`tools/bench/run.sh floor`): the same code the route runs, without a server.

@@ -7,22 +7,22 @@ import BreachIndex
 /// four bits, so that a suffix's code is its bits in reverse order (no table, no branch);
 /// then its `:COUNT` and line break. The block switches cost ≈9 bits a row; the hex tree
 /// saves ≈7 (one tree for all gave D–F five bits) and the second tree ≈6 (`:`, CR and LF
-/// three bits, not five), and a row's codes take a few dozen instructions where a table of
-/// digit pairs took ≈150 (docs/benchmarks.md).
+/// three bits, not five), and a row's codes take a few dozen instructions where a table
+/// word per suffix byte (as gzip's `RangeTextCode` codes them) took ≈150 (docs/benchmarks.md).
 ///
 /// Hand-written because the library, at any quality, sets up hash tables and searches for
 /// repeats on every answer, and spends longer on that than on the coding.
 enum RangeBrotli {
     /// The stream of the range text made of the rows that `forEachChunk` hands over (in
     /// order, each time it is called): `writeRangeBody`'s text for the same rows. `output`
-    /// holds `maximumSize(of:)` the text's longest length; `nil` past 16 MiB of text.
+    /// holds `maximumSize(of:)` of the text's longest length; `nil` past 16 MiB of text.
     ///
     /// The header holds the text's length, known only at the end: it is written for
     /// `estimatedLength`, then rewritten in place for the real one when that takes as many
     /// bits (the common case), else the rows are coded again after the right header.
     static func brotli(
         suffixDigits: Int, estimatedLength: Int, into output: UnsafeMutableRawBufferPointer,
-        rows forEachChunk: ((UnsafeBufferPointer<RangeRow>) -> Void) -> Void
+        rows forEachChunk: RangeRowChunks
     ) -> Int? {
         let code = RowCode.forDigits(suffixDigits)
         var guess = min(max(estimatedLength, 1), 1 << 24)
@@ -253,10 +253,7 @@ enum RangeBrotli {
             let textCount = 1 + digitCount + (followed ? 2 : 0)
             let start = blockSwitches[textCount], colon = word(UInt8(ascii: ":"))
             body(start.bits | colon.0 << UInt64(start.count), UInt64(start.count) + colon.1)
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-                _ = DecimalText.write(count, to: digits.baseAddress!)
-                for digit in digits[..<digitCount] { body(word(digit).0, word(digit).1) }
-            }
+            _ = DecimalText.forEachDigit(of: count) { body(word($0).0, word($0).1) }
             if followed {
                 let (carriageReturn, lineFeed) = (word(0x0D), word(0x0A))
                 let next = blockSwitches[suffixDigits]

@@ -1,6 +1,10 @@
 import BreachIndex
 import CDeflate
 
+/// A range's rows as a writer takes them: a function that hands each chunk of them, in
+/// order, to the function it is given (`BreachIndex.forEachRangeRows`).
+typealias RangeRowChunks = ((UnsafeBufferPointer<RangeRow>) -> Void) -> Void
+
 /// A gzip writer for range answers, coded straight from a range's rows in one pass with one
 /// constant Huffman code (`RangeTextCode`). The code is fixed in advance from the characters'
 /// frequencies in range text (hex and decimal digits four bits, the rest five), which
@@ -11,11 +15,12 @@ import CDeflate
 /// answer at the real density where zlib 1.2's table-driven one took ≈19).
 enum RangeDeflate {
     /// The gzip member (RFC 1952) of the range text made of the rows that `forEachChunk`
-    /// hands over, in order: `writeRangeBody`'s text for the same rows. `output` holds
-    /// `maximumGzipSize(of:)` the text's longest length. Returns the bytes written.
+    /// hands over, in order, in chunks of at most `RangeRow.chunkCount`: `writeRangeBody`'s
+    /// text for the same rows. `output` holds `maximumGzipSize(of:)` of the text's longest
+    /// length. Returns the bytes written.
     static func gzip(
         suffixDigits: Int, into output: UnsafeMutableRawBufferPointer,
-        rows forEachChunk: ((UnsafeBufferPointer<RangeRow>) -> Void) -> Void
+        rows forEachChunk: RangeRowChunks
     ) -> Int {
         let header: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF]  // deflate, no name or time, OS unknown
         for (offset, byte) in header.enumerated() { output[offset] = byte }
@@ -25,6 +30,7 @@ enum RangeDeflate {
         let capacity = RangeRow.linesCapacity(count: RangeRow.chunkCount, digits: suffixDigits)
         withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 16) { text in
             forEachChunk { rows in
+                precondition(rows.count <= RangeRow.chunkCount, "the text buffer holds a chunk of rows")
                 let continuing = length > 0
                 let written = RangeRow.writeLines(
                     rows, digits: suffixDigits, continuing: continuing, to: text.baseAddress!)

@@ -148,27 +148,25 @@ struct RangeRoute {
     {
         let (index, prefix) = (representation.index, representation.prefix)
         let digits = index.kind.suffixHexDigitCount
-        let bound: Int
+        // Counts of one digit (most are): a wrong estimate of brotli's text costs a header
+        // rewritten, or at worst a second pass.
+        let estimate = (representation.realCount + padding.count) * (digits + 4) - 2
+        let (bound, write): (Int, (UnsafeMutableRawBufferPointer, RangeRowChunks) -> Int?)
         switch representation.coding {
         case .identity: return nil
-        case .gzip: bound = RangeDeflate.maximumGzipSize(of: capacity)
-        case .br: bound = RangeBrotli.maximumSize(of: capacity)
+        case .gzip:
+            bound = RangeDeflate.maximumGzipSize(of: capacity)
+            write = { RangeDeflate.gzip(suffixDigits: digits, into: $0, rows: $1) }
+        case .br:
+            bound = RangeBrotli.maximumSize(of: capacity)
+            write = { RangeBrotli.brotli(suffixDigits: digits, estimatedLength: estimate, into: $0, rows: $1) }
         }
         var encoded = ByteBuffer()
         var written: Int?
         _ = padding.withUnsafeBufferPointer { padding in
             encoded.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { output in
-                let output = UnsafeMutableRawBufferPointer(rebasing: output[..<bound])
-                let rows = { index.forEachRangeRows(prefix: prefix, padding: padding, $0) }
-                switch representation.coding {
-                case .identity: written = nil
-                case .gzip: written = RangeDeflate.gzip(suffixDigits: digits, into: output, rows: rows)
-                case .br:
-                    // Counts of one digit (most are); a wrong estimate costs a header
-                    // rewritten, or at worst a second pass.
-                    let estimate = (representation.realCount + padding.count) * (digits + 4) - 2
-                    written = RangeBrotli.brotli(
-                        suffixDigits: digits, estimatedLength: estimate, into: output, rows: rows)
+                written = write(UnsafeMutableRawBufferPointer(rebasing: output[..<bound])) {
+                    index.forEachRangeRows(prefix: prefix, padding: padding, $0)
                 }
                 return written ?? 0
             }

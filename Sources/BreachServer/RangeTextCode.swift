@@ -107,10 +107,15 @@ struct RangeTextCode: @unchecked Sendable {
                 writer.flush()
                 length &+= suffixDigits &+ 1 &+ Int(truncatingIfNeeded: ending &>> 40)
             } else {
+                // Counts of 100 or more, rarer: digit by digit.
                 let colon = codes[Int(UInt8(ascii: ":"))]
                 writer.add(tail | UInt64(colon.bits) &<< tailLength, count: tailLength &+ UInt64(colon.length))
                 writer.flush()
-                length &+= suffixDigits &+ 1 &+ writeDecimal(row.count, to: &writer)
+                length &+= suffixDigits &+ 1
+                length &+= DecimalText.forEachDigit(of: row.count) { digit in
+                    writer.add(UInt64(codes[Int(digit)].bits), count: UInt64(codes[Int(digit)].length))
+                    writer.flush()
+                }
             }
         }
         return length
@@ -129,17 +134,5 @@ struct RangeTextCode: @unchecked Sendable {
         let low = UInt64(words.0 & 0xFFFF) | UInt64(words.1 & 0xFFFF) &<< lengths.0
         let high = UInt64(words.2 & 0xFFFF) | UInt64(words.3 & 0xFFFF) &<< lengths.2
         return (low | high &<< (lengths.0 &+ lengths.1), lengths.0 &+ lengths.1 &+ lengths.2 &+ lengths.3)
-    }
-
-    /// Codes the decimal digits of `value` (counts of 100 or more), returning how many.
-    private func writeDecimal(_ value: UInt64, to writer: inout BitWriter) -> Int {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            let count = DecimalText.write(value, to: digits.baseAddress!)
-            for digit in digits[..<count] {
-                writer.add(UInt64(codes[Int(digit)].bits), count: UInt64(codes[Int(digit)].length))
-                writer.flush()
-            }
-            return count
-        }
     }
 }

@@ -142,6 +142,26 @@ import Testing
         }
     }
 
+    /// The gzip bytes of the sample ranges are those the text writer made before answers were
+    /// coded from the rows (the SHA-256 of 08732c8's answers): a strong `-gzip-r1` tag
+    /// promises the same bytes from every node and version that sends it.
+    @Test(arguments: AnsweredBy.allCases)
+    func gzipAnswersKeepTheBytesTheirTagNames(_ answeredBy: AnsweredBy) async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application().test(answeredBy.setup) { client in
+            for (uri, digest) in [
+                ("/range/5BAA6", "sha-256=:dtdvT/2SarHiw1OOqv9NB9DHFaaIRdw5yUQFlj43PAo=:"),
+                ("/range/8846F?mode=ntlm", "sha-256=:eEVOBpnRjKR4FsHqJ/6ODUqP71wnwtpviOwN5dbF+d4=:"),
+            ] {
+                let response = try await client.execute(
+                    uri: uri, method: .get,
+                    headers: [.acceptEncoding: "gzip", HTTPField.Name("Want-Repr-Digest")!: "sha-256=1"])
+                #expect(response.headers[.eTag]?.hasSuffix("-gzip-r1\"") == true, "\(uri)")
+                #expect(response.headers[HTTPField.Name("Repr-Digest")!] == digest, "\(uri)")
+            }
+        }
+    }
+
     /// Brotli on a tie (smaller than gzip and cheaper to make); gzip when rated higher.
     @Test(arguments: AnsweredBy.allCases)
     func brotliIsPreferredOnATieAndGzipWhenRatedHigher(_ answeredBy: AnsweredBy) async throws {

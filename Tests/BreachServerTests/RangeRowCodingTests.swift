@@ -40,31 +40,35 @@ import Testing
         return Array(lines.joined(separator: Array("\r\n".utf8)))
     }
 
-    /// The stream of `rows` in `coding`, handed over in chunks of `chunk` rows (a brotli
-    /// header first written for `estimate` bytes of text); checked to stay within the
-    /// writer's bound.
+    /// The stream in `coding` of the rows `rows` hands over (a brotli header first written
+    /// for `estimate` bytes of text, at most `length`), checked to stay within the writer's bound.
     static func stream(
-        _ coding: ContentCoding, _ rows: [RangeRow], digits: Int, estimate: Int = 0, chunk: Int = RangeRow.chunkCount
+        _ coding: ContentCoding, length: Int, digits: Int, estimate: Int, rows: RangeRowChunks
     ) throws -> [UInt8] {
-        let length = text(of: rows, digits: digits).count
         let bound = coding == .gzip ? RangeDeflate.maximumGzipSize(of: length) : RangeBrotli.maximumSize(of: length)
         var output = [UInt8](repeating: 0, count: bound)
-        let size = rows.withUnsafeBufferPointer { rows in
-            output.withUnsafeMutableBytes { output in
-                let forEachChunk = { (body: (UnsafeBufferPointer<RangeRow>) -> Void) in
-                    for start in stride(from: 0, to: rows.count, by: chunk) {
-                        body(UnsafeBufferPointer(rebasing: rows[start..<min(start + chunk, rows.count)]))
-                    }
-                }
-                return coding == .gzip
-                    ? RangeDeflate.gzip(suffixDigits: digits, into: output, rows: forEachChunk)
-                    : RangeBrotli.brotli(
-                        suffixDigits: digits, estimatedLength: estimate, into: output, rows: forEachChunk)
-            }
+        let size = output.withUnsafeMutableBytes { output in
+            coding == .gzip
+                ? RangeDeflate.gzip(suffixDigits: digits, into: output, rows: rows)
+                : RangeBrotli.brotli(suffixDigits: digits, estimatedLength: estimate, into: output, rows: rows)
         }
         let end = try #require(size)
         #expect(end + 8 <= bound)
         return Array(output[..<end])
+    }
+
+    /// The stream of `rows` in `coding`, handed over in chunks of `chunk` rows.
+    static func stream(
+        _ coding: ContentCoding, _ rows: [RangeRow], digits: Int, estimate: Int = 0, chunk: Int = RangeRow.chunkCount
+    ) throws -> [UInt8] {
+        let length = text(of: rows, digits: digits).count
+        return try rows.withUnsafeBufferPointer { rows in
+            try stream(coding, length: length, digits: digits, estimate: estimate) { body in
+                for start in stride(from: 0, to: rows.count, by: chunk) {
+                    body(UnsafeBufferPointer(rebasing: rows[start..<min(start + chunk, rows.count)]))
+                }
+            }
+        }
     }
 
     static func decoded(_ stream: [UInt8], _ coding: ContentCoding) throws -> [UInt8] {
@@ -84,7 +88,9 @@ import Testing
             let stream = try Self.stream(coding, rows, digits: digits, estimate: text.count, chunk: chunk)
             try #require(try Self.decoded(stream, coding) == text, "\(count) rows, seed \(seed)")
             // Little more than half the text once the headers are paid for (≈52 % at the real density).
-            if count >= 500 { #expect(Double(stream.count) < Double(text.count) * 0.55, "seed \(seed)") }
+            if count >= (coding == .gzip ? 500 : 100) {
+                #expect(Double(stream.count) < Double(text.count) * 0.55, "seed \(seed)")
+            }
         }
     }
 
@@ -110,7 +116,7 @@ import Testing
             }
             let text = Self.text(of: rows, digits: digits)
             try #require(text.count == length)
-            for estimate in [length, 0] {
+            for estimate in coding == .br ? [length, 0] : [0] {
                 let stream = try Self.stream(coding, rows, digits: digits, estimate: estimate)
                 #expect(try Self.decoded(stream, coding) == text, "\(length) bytes, estimate \(estimate)")
             }
@@ -155,21 +161,14 @@ import Testing
                     text.withUnsafeMutableBytes { index.writeRangeBody(prefix: prefix, padding: padding, to: $0) }
                 }
                 text.removeSubrange(length...)
-                for estimate in [0, length + 1] {
-                    var output = [UInt8](repeating: 0, count: RangeBrotli.maximumSize(of: capacity))
-                    let digits = index.kind.suffixHexDigitCount
-                    let size = try #require(
-                        padding.withUnsafeBufferPointer { padding in
-                            output.withUnsafeMutableBytes { output in
-                                let rows = { index.forEachRangeRows(prefix: prefix, padding: padding, $0) }
-                                return coding == .gzip
-                                    ? RangeDeflate.gzip(suffixDigits: digits, into: output, rows: rows)
-                                    : RangeBrotli.brotli(
-                                        suffixDigits: digits, estimatedLength: estimate, into: output, rows: rows)
-                            }
-                        })
+                for estimate in coding == .br ? [0, length + 1] : [0] {
+                    let stream = try padding.withUnsafeBufferPointer { padding in
+                        try Self.stream(
+                            coding, length: capacity, digits: index.kind.suffixHexDigitCount, estimate: estimate
+                        ) { index.forEachRangeRows(prefix: prefix, padding: padding, $0) }
+                    }
                     #expect(
-                        try Self.decoded(Array(output[..<size]), coding) == text,
+                        try Self.decoded(stream, coding) == text,
                         "\(prefixText), padded: \(padded), estimate \(estimate)")
                 }
             }
