@@ -77,3 +77,35 @@ struct BitWriter {
         return offset + (count > 0 ? 1 : 0)
     }
 }
+
+/// The code of what follows a row's suffix for each count below 100 — `:` and its digits,
+/// and whatever else a writer joins to them — tabled once, since most counts are small:
+/// the row coders of both writers read one entry a row. (`@unchecked Sendable`: the table
+/// is written once, in `init`, and only read after.)
+struct CountEndings: @unchecked Sendable {
+    /// An ending's words (first in the low bits) and their number of bits, and the count's digits.
+    struct Ending {
+        let bits: UInt32
+        let length: UInt8
+        let digits: UInt8
+    }
+
+    static let tabled = 0..<100
+    private let endings: UnsafePointer<Ending>
+
+    /// `code(count)`: the ending's words as (bits, count) pairs, at most 32 bits in all.
+    init(_ code: (UInt64) -> [(bits: UInt64, count: UInt64)]) {
+        let endings = UnsafeMutablePointer<Ending>.allocate(capacity: Self.tabled.count)
+        for count in Self.tabled {
+            let (bits, length) = code(UInt64(count)).reduce((UInt64(0), UInt64(0))) { joined, word in
+                (joined.0 | word.bits << joined.1, joined.1 + word.count)
+            }
+            precondition(length <= 32, "an ending's words fit 32 bits")
+            endings[count] = Ending(bits: UInt32(bits), length: UInt8(length), digits: count < 10 ? 1 : 2)
+        }
+        self.endings = UnsafePointer(endings)
+    }
+
+    /// The ending of `count` (below 100).
+    @inline(__always) subscript(count: UInt64) -> Ending { endings[Int(truncatingIfNeeded: count)] }
+}

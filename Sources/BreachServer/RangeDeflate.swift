@@ -6,7 +6,7 @@ import CDeflate
 typealias RangeRowChunks = ((UnsafeBufferPointer<RangeRow>) -> Void) -> Void
 
 /// A gzip writer for range answers, coded straight from a range's rows in one pass with one
-/// constant Huffman code (`RangeTextCode`). The code is fixed in advance from the characters'
+/// constant Huffman code (`RowCode`). The code is fixed in advance from the characters'
 /// frequencies in range text (hex and decimal digits four bits, the rest five), which
 /// compresses as well as zlib's per-answer code, and is sent in each stream as a
 /// dynamic-block header (RFC 1951 §3.2.7), so every inflater reads it. gzip's CRC-32 is of
@@ -67,7 +67,7 @@ enum RangeDeflate {
         return lengths
     }()
 
-    private static let code = RangeTextCode(lengths: literalLengths)
+    private static let code = RowCode(lengths: literalLengths)
 
     /// The start of the one block (RFC 1951 §3.2.3, §3.2.7): final, dynamic; 257 literal/length
     /// codes and one distance code (length 1: zlib refuses an empty or incomplete distance

@@ -148,9 +148,6 @@ struct RangeRoute {
     {
         let (index, prefix) = (representation.index, representation.prefix)
         let digits = index.kind.suffixHexDigitCount
-        // Counts of one digit (most are): a wrong estimate of brotli's text costs a header
-        // rewritten, or at worst a second pass.
-        let estimate = (representation.realCount + padding.count) * (digits + 4) - 2
         let (bound, write): (Int, (UnsafeMutableRawBufferPointer, RangeRowChunks) -> Int?)
         switch representation.coding {
         case .identity: return nil
@@ -159,6 +156,9 @@ struct RangeRoute {
             write = { RangeDeflate.gzip(suffixDigits: digits, into: $0, rows: $1) }
         case .br:
             bound = RangeBrotli.maximumSize(of: capacity)
+            // Counts of one digit (most are): a wrong estimate of the text's length costs a
+            // header rewritten, or at worst a second pass.
+            let estimate = (representation.realCount + padding.count) * (digits + 4) - 2
             write = { RangeBrotli.brotli(suffixDigits: digits, estimatedLength: estimate, into: $0, rows: $1) }
         }
         var encoded = ByteBuffer()
