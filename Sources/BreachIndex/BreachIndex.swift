@@ -34,7 +34,9 @@ public final class BreachIndex: @unchecked Sendable {
     let validatorsDatabase: Transaction.Database?
     @usableFromInline let table: BucketTable
     let storedChecksums: [UInt64]
-    let contentTags = ContentTags()
+    let contentTags = PrefixMemo()
+    /// CRC-32s of unpadded range texts, recorded by their writers (`rangeTextCRC32(prefix:)`).
+    let rangeTextCRC32s = PrefixMemo()
 
     /// Opens the index at `path` for reading. With `hugePages`, an index that fits in half
     /// of memory is mapped with 2 MiB pages where the file's pages are not cached yet: random

@@ -1,11 +1,4 @@
 import CXXHash
-import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 extension BreachIndex {
     /// The validator (ETag) the server sent for the range of `prefix` when this index
@@ -25,7 +18,8 @@ extension BreachIndex {
     /// XXH3-64 of the stored bucket of `prefix` without its slot marks (of no bytes when it
     /// is empty): derived from the range's content alone, so it is the same for the same
     /// hashes and counts in any build, on any node, in format versions 2 and 4 alike (3 and
-    /// 5 likewise). Computed once per prefix and kept (``ContentTags``).
+    /// 5 likewise). Computed once per prefix and kept (``PrefixMemo``; a tag of 0, one
+    /// prefix in 2⁶⁴, is computed each time).
     public func contentTag(forPrefix prefix: Int) -> UInt64 {
         precondition((0..<IndexLayout.prefixCount).contains(prefix), "a range prefix has 20 bits")
         if let known = contentTags[prefix] { return known }
@@ -47,37 +41,5 @@ extension BreachIndex {
         XXH3_64bits_update(state, base, layout.marksOffset)
         XXH3_64bits_update(state, base + layout.slotsOffset, bucket.bytes.count - layout.slotsOffset)
         return XXH3_64bits_digest(state)
-    }
-}
-
-/// The content tags of an index's prefixes, each kept once computed: every range request
-/// needs its tag (a 304 nothing else), and hashing a bucket of the real density (≈40 KB, most
-/// often not in the CPU's caches) cost ≈5 % of a cache miss's CPU and most of a cache hit's
-/// (docs/benchmarks.md). 8 bytes a prefix, 8 MiB an index, in an anonymous map whose pages
-/// the kernel gives only when first written, so memory grows with the prefixes asked for.
-final class ContentTags: @unchecked Sendable {  // its only state is atomics
-    private static let bytes = IndexLayout.prefixCount * MemoryLayout<UInt64>.stride
-    private let tags: UnsafeMutablePointer<Atomic<UInt64>>
-
-    init() {
-        // Zero-filled pages: zero is "not computed yet", and the all-zero bytes are an
-        // `Atomic<UInt64>` holding 0 (not `calloc`, which may take them from the heap and
-        // write the zeros, making all 8 MiB resident at once).
-        let map = mmap(nil, Self.bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-        guard let map, map != MAP_FAILED else { fatalError("no memory for an index's content tags") }
-        tags = map.bindMemory(to: Atomic<UInt64>.self, capacity: IndexLayout.prefixCount)
-    }
-
-    deinit { munmap(tags, Self.bytes) }
-
-    /// The tag of `prefix`, `nil` until stored. Relaxed: threads that race compute the same
-    /// value from the same bytes, so whichever store lands is right. (A tag that is 0 is
-    /// computed each time: one prefix in 2⁶⁴.)
-    subscript(prefix: Int) -> UInt64? {
-        get {
-            let tag = tags[prefix].load(ordering: .relaxed)
-            return tag == 0 ? nil : tag
-        }
-        set { tags[prefix].store(newValue ?? 0, ordering: .relaxed) }
     }
 }

@@ -12,29 +12,34 @@ typealias RangeRowChunks = ((UnsafeBufferPointer<RangeRow>) -> Void) -> Void
 /// dynamic-block header (RFC 1951 §3.2.7), so every inflater reads it. gzip's CRC-32 is of
 /// the text, so each chunk of rows is also written as text, into a buffer that stays in L1,
 /// for libdeflate's CRC-32, which folds the text by carry-less multiplication (≈5 µs an
-/// answer at the real density where zlib 1.2's table-driven one took ≈19).
+/// answer at the real density where zlib 1.2's table-driven one took ≈19); the route keeps
+/// an unpadded text's CRC-32 (`BreachIndex.rangeTextCRC32(prefix:)`), so that only a
+/// prefix's first gzip answer formats its text.
 enum RangeDeflate {
     /// The gzip member (RFC 1952) of the range text made of the rows that `forEachChunk`
     /// hands over, in order, in chunks of at most `RangeRow.chunkCount`: `writeRangeBody`'s
     /// text for the same rows. `output` holds `maximumGzipSize(of:)` of the text's longest
-    /// length. Returns the bytes written.
+    /// length. `knownCRC32`: the text's CRC-32 if known (the same rows were coded before), so
+    /// that no text is formatted. Returns the bytes written and the text's CRC-32.
     static func gzip(
-        suffixDigits: Int, into output: UnsafeMutableRawBufferPointer,
+        suffixDigits: Int, knownCRC32: UInt32? = nil, into output: UnsafeMutableRawBufferPointer,
         rows forEachChunk: RangeRowChunks
-    ) -> Int {
+    ) -> (byteCount: Int, textCRC32: UInt32) {
         let header: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF]  // deflate, no name or time, OS unknown
         for (offset, byte) in header.enumerated() { output[offset] = byte }
         var writer = BitWriter(output: output.baseAddress!, at: header.count)
         writer.add(Self.blockHeader)
-        var (crc, length): (UInt32, Int) = (0, 0)
+        var (crc, length): (UInt32, Int) = (knownCRC32 ?? 0, 0)
         let capacity = RangeRow.linesCapacity(count: RangeRow.chunkCount, digits: suffixDigits)
         withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 16) { text in
             forEachChunk { rows in
-                precondition(rows.count <= RangeRow.chunkCount, "the text buffer holds a chunk of rows")
                 let continuing = length > 0
-                let written = RangeRow.writeLines(
-                    rows, digits: suffixDigits, continuing: continuing, to: text.baseAddress!)
-                crc = libdeflate_crc32(crc, text.baseAddress, written)
+                if knownCRC32 == nil {
+                    precondition(rows.count <= RangeRow.chunkCount, "the text buffer holds a chunk of rows")
+                    let written = RangeRow.writeLines(
+                        rows, digits: suffixDigits, continuing: continuing, to: text.baseAddress!)
+                    crc = libdeflate_crc32(crc, text.baseAddress, written)
+                }
                 length += Self.code.write(rows, suffixDigits: suffixDigits, continuing: continuing, to: &writer)
             }
         }
@@ -47,7 +52,7 @@ enum RangeDeflate {
             end += 4
         }
         assert(end + 8 <= output.count, "maximumGzipSize(of:) bounds every stream")
-        return end
+        return (end, crc)
     }
 
     /// Bytes enough for `gzip` of `count` bytes of text: five bits a character at most, the

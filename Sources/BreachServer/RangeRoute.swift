@@ -153,7 +153,18 @@ struct RangeRoute {
         case .identity: return nil
         case .gzip:
             bound = RangeDeflate.maximumGzipSize(of: capacity)
-            write = { RangeDeflate.gzip(suffixDigits: digits, into: $0, rows: $1) }
+            // The unpadded text's CRC-32 is the same in every answer of the prefix: kept once
+            // made, later answers code the rows without formatting them. No padding rows, not
+            // `isPadded`: padding asked for may add none (a range of 1,000 rows or more), and
+            // then the text is the unpadded one.
+            let unpadded = padding.isEmpty
+            let knownCRC32 = unpadded ? index.rangeTextCRC32(prefix: prefix) : nil
+            write = {
+                let (byteCount, crc) = RangeDeflate.gzip(
+                    suffixDigits: digits, knownCRC32: knownCRC32, into: $0, rows: $1)
+                if unpadded, knownCRC32 == nil { index.recordRangeTextCRC32(crc, prefix: prefix) }
+                return byteCount
+            }
         case .br:
             bound = RangeBrotli.maximumSize(of: capacity)
             // Counts of one digit (most are): a wrong estimate of the text's length costs a

@@ -41,15 +41,17 @@ import Testing
     }
 
     /// The stream in `coding` of the rows `rows` hands over (a brotli header first written
-    /// for `estimate` bytes of text, at most `length`), checked to stay within the writer's bound.
+    /// for `estimate` bytes of text, at most `length`; gzip's with the text's CRC-32 given as
+    /// `knownCRC32`, or computed), checked to stay within the writer's bound.
     static func stream(
-        _ coding: ContentCoding, length: Int, digits: Int, estimate: Int, rows: RangeRowChunks
+        _ coding: ContentCoding, length: Int, digits: Int, estimate: Int, knownCRC32: UInt32? = nil,
+        rows: RangeRowChunks
     ) throws -> [UInt8] {
         let bound = coding == .gzip ? RangeDeflate.maximumGzipSize(of: length) : RangeBrotli.maximumSize(of: length)
         var output = [UInt8](repeating: 0, count: bound)
         let size = output.withUnsafeMutableBytes { output in
             coding == .gzip
-                ? RangeDeflate.gzip(suffixDigits: digits, into: output, rows: rows)
+                ? RangeDeflate.gzip(suffixDigits: digits, knownCRC32: knownCRC32, into: output, rows: rows).byteCount
                 : RangeBrotli.brotli(suffixDigits: digits, estimatedLength: estimate, into: output, rows: rows)
         }
         let end = try #require(size)
@@ -59,11 +61,12 @@ import Testing
 
     /// The stream of `rows` in `coding`, handed over in chunks of `chunk` rows.
     static func stream(
-        _ coding: ContentCoding, _ rows: [RangeRow], digits: Int, estimate: Int = 0, chunk: Int = RangeRow.chunkCount
+        _ coding: ContentCoding, _ rows: [RangeRow], digits: Int, estimate: Int = 0, knownCRC32: UInt32? = nil,
+        chunk: Int = RangeRow.chunkCount
     ) throws -> [UInt8] {
         let length = text(of: rows, digits: digits).count
         return try rows.withUnsafeBufferPointer { rows in
-            try stream(coding, length: length, digits: digits, estimate: estimate) { body in
+            try stream(coding, length: length, digits: digits, estimate: estimate, knownCRC32: knownCRC32) { body in
                 for start in stride(from: 0, to: rows.count, by: chunk) {
                     body(UnsafeBufferPointer(rebasing: rows[start..<min(start + chunk, rows.count)]))
                 }
@@ -73,6 +76,11 @@ import Testing
 
     static func decoded(_ stream: [UInt8], _ coding: ContentCoding) throws -> [UInt8] {
         try ContentDecoding.decode(stream, coding: coding.rawValue, limit: 4 << 20)
+    }
+
+    /// The CRC-32 in a gzip member's trailer (RFC 1952 §2.3.1: before the length, little-endian).
+    static func trailerCRC32(_ gzip: [UInt8]) -> UInt32 {
+        gzip[(gzip.count - 8)..<(gzip.count - 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) }
     }
 
     /// Every size up to a thousand rows and past the real density, SHA-1 and NTLM, in chunks
@@ -173,5 +181,47 @@ import Testing
                 }
             }
         }
+    }
+
+    /// Given its text's CRC-32 (the same rows coded before), gzip writes the same bytes and
+    /// that CRC-32 in its trailer, computing none: a CRC-32 given wrong is what it carries.
+    @Test func gzipWithItsTextsCRC32KnownWritesItInsteadOfComputingIt() throws {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var random = SplitMix64(seed: seed)
+        for count in [0, 1, 63, 64, 65, 574, 1907] {
+            let rows = Self.randomRows(count, digits: 35, using: &random)
+            let computed = try Self.stream(.gzip, rows, digits: 35)
+            let crc = Self.trailerCRC32(computed)
+            #expect(
+                try Self.stream(.gzip, rows, digits: 35, knownCRC32: crc) == computed, "\(count) rows, seed \(seed)")
+            let given = try Self.stream(.gzip, rows, digits: 35, knownCRC32: ~crc)
+            #expect(Self.trailerCRC32(given) == ~crc, "\(count) rows, seed \(seed)")
+            #expect(given[..<(given.count - 8)] == computed[..<(computed.count - 8)], "\(count) rows, seed \(seed)")
+            #expect(given.suffix(4) == computed.suffix(4), "the length, \(count) rows, seed \(seed)")
+        }
+    }
+
+    /// The route keeps an unpadded range text's CRC-32 from its first gzip answer, in the index,
+    /// and codes the range's later gzip answers with it; a padded text (fresh padding rows
+    /// each time) is neither kept nor taken from there.
+    @Test func gzipAnswersAfterARangesFirstTakeItsTextsCRC32FromTheIndex() throws {
+        let fixture = try ServerFixture()
+        let index = fixture.indexes.snapshot.sha1
+        let prefix = try #require(BreachIndex.rangePrefix("5BAA6"))  // 574 rows: padded when asked
+        func gzipAnswer(padded: Bool) -> [UInt8] {
+            let representation = RangeRoute.Representation(
+                index: index, prefix: prefix, coding: .gzip, addPadding: padded)
+            return Array(RangeRoute.answer(representation).body.readableBytesView)
+        }
+        _ = gzipAnswer(padded: true)
+        #expect(index.rangeTextCRC32(prefix: prefix) == nil)
+        let first = gzipAnswer(padded: false)
+        let crc = try #require(index.rangeTextCRC32(prefix: prefix))
+        #expect(Self.trailerCRC32(first) == crc)
+        #expect(try Self.decoded(first, .gzip) == index.rangeBody(prefix: prefix))  // zlib checks the CRC-32
+        // What the index holds is what later answers carry: nothing computes it again.
+        index.recordRangeTextCRC32(~crc, prefix: prefix)
+        #expect(Self.trailerCRC32(gzipAnswer(padded: false)) == ~crc)
+        _ = try Self.decoded(gzipAnswer(padded: true), .gzip)
     }
 }
