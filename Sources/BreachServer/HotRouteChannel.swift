@@ -28,6 +28,11 @@ struct HotRouteChannel: ServerChildChannel {
             limits.maxHeaderFieldSize = decoder.maxHeaderFieldSize
             limits.maxHeaderListSize = decoder.maxHeaderListSize
             limits.maxHeaderFieldCount = decoder.maxHeaderFieldCount
+            do {
+                try channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: Self.writeMarks)
+            } catch {
+                return channel.eventLoop.makeFailedFuture(error)
+            }
             return Self.putHotRoutes(routes: routes, decoderLimits: limits, in: channel.pipeline.syncOperations)
                 .map { value }
         }
@@ -36,6 +41,14 @@ struct HotRouteChannel: ServerChildChannel {
     func handle(value: HTTP1Channel.Value, logger: Logger) async {
         await base.handle(value: value, logger: logger)
     }
+
+    /// The channel's write buffer marks. A range answer at the real density (≈74 KB plain)
+    /// passes NIO's default high mark (64 KiB), so each would make the channel unwritable
+    /// and writable again: two events through the pipeline to Hummingbird's response writer,
+    /// ≈3 % of a plain answer's CPU (docs/benchmarks.md). The hot routes bound what they
+    /// queue by answers (`HotRouteHandler.maximumQueuedAnswers`); the router's writer waits
+    /// past the high mark, so a client that does not read holds at most about that much here.
+    static let writeMarks = ChannelOptions.Types.WriteBufferWaterMark(low: 64 << 10, high: 160 << 10)
 
     /// Swaps the request decoder NIO's `configureHTTPServerPipeline` set up for one that
     /// tells no encoder, and adds a `HotRouteHandler` after it.

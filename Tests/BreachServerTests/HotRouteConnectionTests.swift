@@ -91,6 +91,30 @@ import Testing
     /// Hummingbird's conversion. Fails when a Hummingbird upgrade sets up something else.
     @Test func theChannelPutsTheHotRoutesIntoHummingbirdsPipeline() throws {
         let fixture = try ServerFixture()
+        let channel = try Self.hotRouteChannel(serving: fixture)
+        let names = channel.pipeline.debugDescription.split(separator: "\n").compactMap { line in
+            ["HTTPResponseEncoder", "ByteToMessageHandler", "HotRouteHandler", "HTTP1ToHTTPServerCodec"].first {
+                line.contains($0)
+            }
+        }
+        #expect(names == ["HTTPResponseEncoder", "ByteToMessageHandler", "HotRouteHandler", "HTTP1ToHTTPServerCodec"])
+    }
+
+    /// A plain range answer at the real density (1,907 lines, ≈74 KB) stays under the write
+    /// buffer's high mark, with room for another, so that sending one does not toggle the
+    /// channel's writability (two events through the pipeline an answer).
+    @Test func aRangeAnswerAtTheRealDensityStaysUnderTheWriteBuffersHighMark() throws {
+        let fixture = try ServerFixture()
+        let channel = try Self.hotRouteChannel(serving: fixture, writeMarks: .init(low: 1, high: 2))
+        let marks = try channel.getOption(ChannelOptions.writeBufferWaterMark).wait()
+        #expect(marks.high >= 2 * 80_000)
+    }
+
+    /// A connection set up by `HotRouteChannel` over the fixture's indexes (its write buffer
+    /// marks first set to `writeMarks`, if given).
+    static func hotRouteChannel(
+        serving fixture: ServerFixture, writeMarks: ChannelOptions.Types.WriteBufferWaterMark? = nil
+    ) throws -> EmbeddedChannel {
         let routes = HotRouteHandler.Routes(
             indexes: fixture.indexes, rangeCache: RangeCache(capacity: 1 << 10),
             check: CheckRoutes(indexes: fixture.indexes, allowPlaintext: true),
@@ -98,16 +122,12 @@ import Testing
                 rateLimit: nil, apiTokens: nil, metrics: RouteMetrics(), logger: Logger(label: "test")),
             idleTimeout: nil)
         let channel = EmbeddedChannel()
+        if let writeMarks { try channel.setOption(ChannelOptions.writeBufferWaterMark, value: writeMarks).wait() }
         let base = HTTP1Channel(responder: { _, _, _ in })
         let setup = HotRouteChannel(base: base, routes: routes).setup(channel: channel, logger: Logger(label: "test"))
         channel.embeddedEventLoop.run()
         _ = try setup.wait()
-        let names = channel.pipeline.debugDescription.split(separator: "\n").compactMap { line in
-            ["HTTPResponseEncoder", "ByteToMessageHandler", "HotRouteHandler", "HTTP1ToHTTPServerCodec"].first {
-                line.contains($0)
-            }
-        }
-        #expect(names == ["HTTPResponseEncoder", "ByteToMessageHandler", "HotRouteHandler", "HTTP1ToHTTPServerCodec"])
+        return channel
     }
 
     // MARK: Graceful shutdown
