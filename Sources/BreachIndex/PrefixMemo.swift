@@ -6,14 +6,15 @@ import Synchronization
     import Darwin
 #endif
 
-/// One value per prefix of an index, kept once computed, for what every answer of a range
-/// needs and costs a pass over its bucket to derive: the content tags (every range request
+/// One value per prefix of an index, kept once computed, for what answers of a range need
+/// again and cost a pass over its bucket to derive: the content tags (every range request
 /// needs its tag, a 304 nothing else; hashing a bucket of the real density, ≈40 KB most often
 /// not in the CPU's caches, cost ≈5 % of a cache miss's CPU and most of a cache hit's) and
-/// the CRC-32s of range texts (docs/benchmarks.md). 8 bytes a prefix, 8 MiB an index, in an
-/// anonymous map whose pages the kernel gives only when first written: memory grows by a
-/// 4 KiB page for each run of 512 prefixes one of which is asked for, so a few thousand
-/// random prefixes make most of it resident.
+/// the CRC-32s of range texts, for gzip (docs/benchmarks.md). Kept with the index, so a
+/// reload's new index starts with none and an old one's go with its last request.
+/// 8 bytes a prefix, 8 MiB an index, in an anonymous map whose pages the kernel gives only
+/// when first written: a 4 KiB page for each run of 512 prefixes one of which is stored, so
+/// the whole 8 MiB is resident once ten thousand or so random prefixes were.
 final class PrefixMemo: @unchecked Sendable {  // its only state is atomics
     private static let bytes = IndexLayout.prefixCount * MemoryLayout<UInt64>.stride
     private let values: UnsafeMutablePointer<Atomic<UInt64>>
@@ -35,9 +36,13 @@ final class PrefixMemo: @unchecked Sendable {  // its only state is atomics
     /// computed each time.)
     subscript(prefix: Int) -> UInt64? {
         get {
+            precondition((0..<IndexLayout.prefixCount).contains(prefix), "a range prefix has 20 bits")
             let value = values[prefix].load(ordering: .relaxed)
             return value == 0 ? nil : value
         }
-        set { values[prefix].store(newValue ?? 0, ordering: .relaxed) }
+        set {
+            precondition((0..<IndexLayout.prefixCount).contains(prefix), "a range prefix has 20 bits")
+            values[prefix].store(newValue ?? 0, ordering: .relaxed)
+        }
     }
 }

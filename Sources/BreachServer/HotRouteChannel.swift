@@ -47,8 +47,9 @@ struct HotRouteChannel: ServerChildChannel {
     /// and writable again: two events through the pipeline to Hummingbird's response writer,
     /// ≈3 % of a plain answer's CPU (docs/benchmarks.md). The hot routes bound what they
     /// queue by answers (`HotRouteHandler.maximumQueuedAnswers`); the router's writer waits
-    /// past the high mark, so a client that does not read holds at most about that much here.
-    static let writeMarks = ChannelOptions.Types.WriteBufferWaterMark(low: 64 << 10, high: 160 << 10)
+    /// past the high mark, so a client that does not read holds at most about that much here,
+    /// and goes on once less than an answer is left (the low mark, NIO's default 32 KiB).
+    static let writeMarks = ChannelOptions.Types.WriteBufferWaterMark(low: 32 << 10, high: 160 << 10)
 
     /// Swaps the request decoder NIO's `configureHTTPServerPipeline` set up for one that
     /// tells no encoder, and adds a `HotRouteHandler` after it.

@@ -13,8 +13,8 @@ typealias RangeRowChunks = ((UnsafeBufferPointer<RangeRow>) -> Void) -> Void
 /// the text, so each chunk of rows is also written as text, into a buffer that stays in L1,
 /// for libdeflate's CRC-32, which folds the text by carry-less multiplication (≈5 µs an
 /// answer at the real density where zlib 1.2's table-driven one took ≈19); the route keeps
-/// an unpadded text's CRC-32 (`BreachIndex.rangeTextCRC32(prefix:)`), so that only a
-/// prefix's first gzip answer formats its text.
+/// an unpadded text's CRC-32 (`BreachIndex.rangeTextCRC32(prefix:)`), so that of a prefix's
+/// unpadded gzip answers only the first formats its text.
 enum RangeDeflate {
     /// The gzip member (RFC 1952) of the range text made of the rows that `forEachChunk`
     /// hands over, in order, in chunks of at most `RangeRow.chunkCount`: `writeRangeBody`'s

@@ -155,8 +155,8 @@ struct RangeRoute {
             bound = RangeDeflate.maximumGzipSize(of: capacity)
             // The unpadded text's CRC-32 is the same in every answer of the prefix: kept once
             // made, later answers code the rows without formatting them. No padding rows, not
-            // `isPadded`: padding asked for may add none (a range of 1,000 rows or more), and
-            // then the text is the unpadded one.
+            // `!isPadded`: padding asked for adds none to a range of 800–999 rows whose drawn
+            // length it already has, and then the text is the unpadded one.
             let unpadded = padding.isEmpty
             let knownCRC32 = unpadded ? index.rangeTextCRC32(prefix: prefix) : nil
             write = {

@@ -203,7 +203,7 @@ import Testing
 
     /// The route keeps an unpadded range text's CRC-32 from its first gzip answer, in the index,
     /// and codes the range's later gzip answers with it; a padded text (fresh padding rows
-    /// each time) is neither kept nor taken from there.
+    /// each time, as an empty range always gets) is neither kept nor taken from there.
     @Test func gzipAnswersAfterARangesFirstTakeItsTextsCRC32FromTheIndex() throws {
         let fixture = try ServerFixture()
         let index = fixture.indexes.snapshot.sha1
@@ -215,6 +215,10 @@ import Testing
         }
         _ = gzipAnswer(padded: true)
         #expect(index.rangeTextCRC32(prefix: prefix) == nil)
+        let empty = try #require(BreachIndex.rangePrefix("00000"))
+        #expect(index.entryCount(withPrefix: empty) == 0)
+        _ = RangeRoute.answer(.init(index: index, prefix: empty, coding: .gzip, addPadding: false))
+        #expect(index.rangeTextCRC32(prefix: empty) == nil)
         let first = gzipAnswer(padded: false)
         let crc = try #require(index.rangeTextCRC32(prefix: prefix))
         #expect(Self.trailerCRC32(first) == crc)
