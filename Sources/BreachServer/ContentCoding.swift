@@ -6,9 +6,10 @@ enum ContentCoding: String, Sendable, Hashable {
     case br
 
     /// The coding to answer a request's `Accept-Encoding` with: the compressed one the client
-    /// rates highest, brotli on a tie (4 % smaller than gzip, and 64–68 µs of a daemon's CPU
-    /// an answer against gzip's 90–92 on uniform random prefixes at the real density: it needs
-    /// no CRC-32, so no text, and its hex digits take no table; docs/benchmarks.md), as
+    /// rates highest, brotli on a tie (4 % smaller than gzip, and 63–68 µs of a daemon's CPU
+    /// an answer against gzip's 71–80, 90–94 for a prefix's first, on uniform random prefixes
+    /// at the real density: it needs no CRC-32, so no text, and its hex digits take no table;
+    /// docs/benchmarks.md), as
     /// nginx with both static modules answers; identity when the client names neither (`*`
     /// names both) or refuses them with `q=0`. (Replicas ask for "gzip, br": once their
     /// primary prefers brotli, each of their stored gzip ETags misses once, and they fetch

@@ -8,9 +8,9 @@ extension RangeDeflate {
     ///
     /// Hand-written because it is the hot path of gzip answers: the text is random hex with
     /// nothing to repeat, so a general compressor spends its time finding that out; and coded
-    /// from the rows, no text is read back (the text is still made, a chunk at a time in L1, for
-    /// the CRC-32). (`@unchecked Sendable`: its tables are written once, in `init`, and only
-    /// read after.)
+    /// from the rows, no text is read back (the text is made, a chunk at a time in L1, only for
+    /// a CRC-32 not known yet: `RangeDeflate.gzip`). (`@unchecked Sendable`: its tables are
+    /// written once, in `init`, and only read after.)
     struct RowCode: @unchecked Sendable {
         /// Each symbol's code word, bit-reversed for the stream, and its length (0: no word).
         let codes: [(bits: UInt16, length: Int)]

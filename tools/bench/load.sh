@@ -2,7 +2,7 @@
 # Load figures of docs/benchmarks.md, on loopback only: wrk against `breachdb serve` and
 # against nginx serving the same /range bodies as static files, side by side, ROUNDS times.
 #  - /range over PREFIXES distinct prefixes of an index at the real density (65,536 prefixes
-#    × ≈1,907 hashes, ≈76 KB answers, ≈36 KB in br), picked uniformly or by a Zipf law (as password traffic
+#    × ≈1,907 hashes, ≈74 KB answers, ≈38 KB in br), picked uniformly or by a Zipf law (as password traffic
 #    is skewed), plain, padded (Add-Padding), gzip (nginx: gzip_static) and br;
 #  - padded /range on a sparse index (the sample data: every answer gets ≈900 fresh padding
 #    rows, ≈38 KB) against nginx serving a padded answer of that size;
