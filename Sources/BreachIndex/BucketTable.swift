@@ -29,12 +29,9 @@ import LMDB
     init() {
         groupBases = .allocate(capacity: IndexLayout.prefixCount >> Self.groupBits)
         groupBases.initialize(repeating: 0, count: IndexLayout.prefixCount >> Self.groupBits)
-        // On 2 MiB huge pages where the kernel allows (THP `madvise` mode): no TLB miss.
-        let bytes = IndexLayout.prefixCount * MemoryLayout<UInt32>.stride
-        var memory: UnsafeMutableRawPointer?
-        precondition(posix_memalign(&memory, 2 << 20, bytes) == 0, "out of memory for the bucket table")
-        _ = madvise(memory, bytes, MADV_HUGEPAGE)
-        offsets = memory!.bindMemory(to: UInt32.self, capacity: IndexLayout.prefixCount)
+        offsets = allocateOnHugePages(
+            byteCount: IndexLayout.prefixCount * MemoryLayout<UInt32>.stride, for: "the bucket table"
+        ).bindMemory(to: UInt32.self, capacity: IndexLayout.prefixCount)
         offsets.initialize(repeating: Self.absent, count: IndexLayout.prefixCount)
     }
 

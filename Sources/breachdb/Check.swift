@@ -67,8 +67,10 @@ struct Check: ParsableCommand {
         answerBatch()
     }
 
-    /// Lines looked up in one call: long runs for the lookup pipeline in little memory.
-    static let batchSize = 4096
+    /// Lines looked up in one call: enough that `counts(of:into:)` puts them in prefix order
+    /// and many share a bucket, a table line and a 2 MiB page of the index (≈ 23 MB of
+    /// working memory; docs/benchmarks.md, "Batches in prefix order").
+    static let batchSize = 1 << 18
 
     /// `HASH:COUNT\n`, written in place.
     static func writeAnswer(_ digest: HashDigest, count: UInt64, digits: Int, to output: OutputBuffer) {

@@ -151,6 +151,24 @@ import Testing
         #expect(index.counts(of: neighbours).filter { $0 != 0 }.count == 0, "neighbours found")
     }
 
+    /// A batch this long is looked up in prefix order: each count must still land at its own
+    /// query's place, among many queries of one prefix and hashes that are asked twice.
+    @Test(arguments: [IndexFormat.full, .compact])
+    func aBatchLookedUpInPrefixOrderAnswersInTheQueriesOrder(_ format: IndexFormat) throws {
+        let directory = try TemporaryDirectory()
+        let (full, compact, entries) = try CompactIndexTests.build(.sha1, in: directory)
+        let index = format == .full ? full : compact
+        var random = SeededRandom(seed: 12)
+        var queries = entries.map(\.digest) + entries.map(\.digest)
+        while queries.count < BreachIndex.prefixOrderMinimum + 1_000 {
+            queries.append(randomDigest(.sha1, using: &random))
+        }
+        queries.shuffle(using: &random)
+        let counts = index.counts(of: queries)
+        #expect(zip(counts, queries).filter { $0 != index.count(of: $1) }.count == 0, "counts out of place")
+        #expect(counts.filter { $0 > 0 }.count >= 2 * entries.count)
+    }
+
     /// Shorter than the pipeline's depth: every stage must still run for each query.
     @Test(arguments: [0, 1, 2, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33])
     func batchesOfAnyLengthAreAnsweredWhole(_ length: Int) throws {
