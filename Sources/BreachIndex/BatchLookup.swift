@@ -8,13 +8,16 @@ extension BreachIndex {
     /// miss), few enough that their lines stay in L1 until used (docs/benchmarks.md).
     static let batchDistance = 8
 
-    /// The fewest queries a batch puts in prefix order before looking them up.
-    ///
-    /// In prefix order the table is read in order and queries that share a bucket read
-    /// its header and slot bits once between them, at the price of two passes of
-    /// sorting, a few nanoseconds a query; below this many queries the saving is too
-    /// small (docs/benchmarks.md, "Batches in prefix order").
+    /// The fewest queries a batch puts in prefix order before looking them up. The sort
+    /// costs ≈ 12 ns a query and saves more the more queries share table lines, pages and
+    /// buckets: at two billion hashes 16,384 queries break even, 2^18 save a quarter and
+    /// 2^20 two fifths (docs/benchmarks.md, "Batches in prefix order").
     package static let prefixOrderMinimum = 1 << 14
+
+    /// The most queries sorted together; a longer batch is sorted in parts this long, so
+    /// that its scratch memory stays at ≈ 56 MiB. At two billion hashes a part this long
+    /// still puts several queries on every line of the bucket table.
+    package static let prefixOrderMaximum = 1 << 20
 
     /// A query's progress through the stages of ``counts(of:into:)``.
     private struct BatchQuery {
@@ -35,15 +38,30 @@ extension BreachIndex {
     /// A lookup is a chain of dependent memory reads (table entry, bucket header and slot
     /// marks, slot bits, record), each a cache miss at random; one at a time, a core waits
     /// on every one. Here the queries go through the chain as a pipeline, so that the
-    /// misses of many queries overlap; a batch of at least `prefixOrderMinimum` queries
-    /// is first put in prefix order, so that queries that share a bucket share its lines.
+    /// misses of many queries overlap. A batch of at least `prefixOrderMinimum` queries is
+    /// first put in prefix order: then the table is read from start to end, queries of one
+    /// bucket share its lines, and successive queries fall in the same 2 MiB page of the
+    /// index. That takes ≈ 56 bytes of scratch memory a query, the only memory a lookup
+    /// allocates.
     public func counts(of digests: UnsafeBufferPointer<HashDigest>, into counts: UnsafeMutableBufferPointer<UInt64>) {
         precondition(counts.count >= digests.count, "one count per digest")
-        guard digests.count >= Self.prefixOrderMinimum, digests.count <= Int(UInt32.max) else {
+        guard digests.count >= Self.prefixOrderMinimum else {
             return pipelinedCounts(of: digests) { counts[$0] = $1 }
         }
-        // Scratch: the queries with their positions twice (the sort's two passes), then the
-        // counts in the order they are found.
+        for first in stride(from: 0, to: digests.count, by: Self.prefixOrderMaximum) {
+            let part = first..<min(first + Self.prefixOrderMaximum, digests.count)
+            countsInPrefixOrder(
+                of: UnsafeBufferPointer(rebasing: digests[part]),
+                into: UnsafeMutableBufferPointer(rebasing: counts[part]))
+        }
+    }
+
+    /// ``counts(of:into:)`` for at most `prefixOrderMaximum` digests, looked up in prefix order.
+    private func countsInPrefixOrder(
+        of digests: UnsafeBufferPointer<HashDigest>, into counts: UnsafeMutableBufferPointer<UInt64>
+    ) {
+        // Scratch, on 2 MiB pages: the queries with their positions twice (the sort's two
+        // passes), then the counts in the order they are found.
         let n = digests.count, queryBytes = 2 * n * MemoryLayout<OrderedQuery>.stride
         let memory = allocateOnHugePages(byteCount: queryBytes + n * MemoryLayout<UInt64>.stride, for: "a batch")
         defer { free(memory) }

@@ -169,6 +169,20 @@ import Testing
         #expect(counts.filter { $0 > 0 }.count >= 2 * entries.count)
     }
 
+    /// Longer than one sorted part: each part's counts must land in its own stretch.
+    @Test func aBatchLongerThanOneSortedPartAnswersInTheQueriesOrder() throws {
+        let directory = try TemporaryDirectory()
+        let (index, _, entries) = try CompactIndexTests.build(.sha1, in: directory)
+        var random = SeededRandom(seed: 13)
+        let stored = entries.map(\.digest)
+        let queries = (0..<(BreachIndex.prefixOrderMaximum + 20_000)).map { at in
+            at % 2 == 0 ? stored[Int(random.next() % UInt64(stored.count))] : randomDigest(.sha1, using: &random)
+        }
+        let counts = index.counts(of: queries)
+        #expect(zip(counts, queries).filter { $0 != index.count(of: $1) }.count == 0, "counts out of place")
+        #expect(counts.filter { $0 > 0 }.count >= queries.count / 2)
+    }
+
     /// Shorter than the pipeline's depth: every stage must still run for each query.
     @Test(arguments: [0, 1, 2, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33])
     func batchesOfAnyLengthAreAnsweredWhole(_ length: Int) throws {
