@@ -62,7 +62,7 @@ struct Check: ParsableCommand {
 
     /// Lines looked up in one call: enough that `counts(of:into:)` puts them in prefix order
     /// and many share a table line and a 2 MiB page of the index even at two billion hashes
-    /// (a million lines took 143 ns a lookup there, 2^18 lines 187, 2^16 lines 243; at most
+    /// (a million queries took 141 ns a lookup there, 2^18 queries 187, 2^16 243; at most
     /// ≈ 90 MB of working memory; docs/benchmarks.md, "Batches in prefix order").
     static let batchSize = 1 << 20
 
