@@ -1,11 +1,11 @@
 // Single against batch lookups on an index that already exists, of any size and either
-// format (docs/benchmarks.md, "Batch lookups"):
+// format (docs/benchmarks.md, "Batch lookups" and "Batches in prefix order"):
 //     tools/bench/run.sh lookups INDEX [QUERIES] [ROUNDS] [QUERYFILE]
 // Half the queries are stored hashes (eight of each of QUERIES / 16 random prefixes), half
 // random non-members, in random order; each round times every query one at a time, in
-// batches of 1,000 and in one batch of all of them, which `counts(of:into:)` puts in
-// prefix order first (the three interleaved, so that a change in load hits all); wall
-// clock, since a lookup's cost is its memory stalls. QUERYFILE, when given, receives
+// batches of 1,000 and in one batch of all of them, which `counts(of:into:)` sorts by
+// prefix first when there are 16,384 or more (the three interleaved, so that a change in
+// load hits all); wall clock, since a lookup's cost is its memory stalls. QUERYFILE, when given, receives
 // the queries as hex lines for `breachdb check --sha1` (tools/bench/full-size.sh).
 import BreachHash
 import BreachIndex
@@ -67,24 +67,29 @@ if arguments.count > 4 {
 /// on globals, whose accesses the compiler checks, which would tax the single loop's writes
 /// more than the batches'.)
 func timeRound(_ queries: [HashDigest]) -> (single: Double, batch: Double, whole: Double, found: Int) {
+    func nanosecondsPerQuery(_ body: () -> Void) -> Double {
+        let start = seconds()
+        body()
+        return (seconds() - start) / Double(queries.count) * 1e9
+    }
     var single = [UInt64](repeating: 0, count: queries.count)
-    let start = seconds()
-    for (at, query) in queries.enumerated() { single[at] = index.count(of: query) }
-    let singleTime = (seconds() - start) / Double(queries.count) * 1e9
+    let singleTime = nanosecondsPerQuery {
+        for (at, query) in queries.enumerated() { single[at] = index.count(of: query) }
+    }
     func timeBatches(of size: Int) -> Double {
         var counts = [UInt64](repeating: 0, count: queries.count)
-        let start = seconds()
-        queries.withUnsafeBufferPointer { queries in
-            counts.withUnsafeMutableBufferPointer { counts in
-                for first in stride(from: 0, to: queries.count, by: size) {
-                    let end = min(first + size, queries.count)
-                    index.counts(
-                        of: UnsafeBufferPointer(rebasing: queries[first..<end]),
-                        into: UnsafeMutableBufferPointer(rebasing: counts[first..<end]))
+        let time = nanosecondsPerQuery {
+            queries.withUnsafeBufferPointer { queries in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    for first in stride(from: 0, to: queries.count, by: size) {
+                        let end = min(first + size, queries.count)
+                        index.counts(
+                            of: UnsafeBufferPointer(rebasing: queries[first..<end]),
+                            into: UnsafeMutableBufferPointer(rebasing: counts[first..<end]))
+                    }
                 }
             }
         }
-        let time = (seconds() - start) / Double(queries.count) * 1e9
         guard single == counts else { fatalError("batches of \(size) and single lookups disagree") }
         return time
     }

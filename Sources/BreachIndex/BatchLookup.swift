@@ -8,28 +8,23 @@ extension BreachIndex {
     /// miss), few enough that their lines stay in L1 until used (docs/benchmarks.md).
     static let batchDistance = 8
 
-    /// The fewest queries a batch puts in prefix order before looking them up. The sort
-    /// costs ≈ 12 ns a query and saves more the more queries share table lines, pages and
-    /// buckets: at two billion hashes 16,384 queries break even, 2^18 save a quarter and
-    /// 2^20 two fifths (docs/benchmarks.md, "Batches in prefix order").
+    /// The fewest queries a batch sorts by prefix before looking them up. The sort costs
+    /// ≈ 13 ns a query and saves more the more queries share table lines, pages and
+    /// buckets: at two billion hashes, against the same queries unsorted (≈ 250 ns a
+    /// lookup), 16,384 queries break even, 2^18 save a quarter and 2^20 two fifths
+    /// (docs/benchmarks.md, "Batches in prefix order").
     package static let prefixOrderMinimum = 1 << 14
 
-    /// The most queries sorted together; a longer batch is sorted in parts this long, so
-    /// that its scratch memory stays at ≈ 56 MiB. At two billion hashes a part this long
-    /// still puts several queries on every line of the bucket table.
+    /// The most queries sorted together: a longer batch is sorted in parts this long, so
+    /// that its scratch memory stays under 56 MiB. A part this long has ≈ 16 queries for
+    /// each line of the bucket table, whatever the index's size.
     package static let prefixOrderMaximum = 1 << 20
 
-    /// A query's progress through the stages of ``counts(of:into:)``.
+    /// A query's progress through the stages of `pipelinedCounts(of:answer:)`.
     private struct BatchQuery {
         var start: UnsafeRawPointer?
         var bucket: BucketReader?
         var entries = (0, 0)
-    }
-
-    /// A query and where its count goes, as a batch in prefix order carries it.
-    private struct OrderedQuery {
-        var digest: HashDigest
-        var position: UInt32
     }
 
     /// The counts of `digests`, each as ``count(of:)`` gives it, written to `counts`
@@ -39,41 +34,25 @@ extension BreachIndex {
     /// marks, slot bits, record), each a cache miss at random; one at a time, a core waits
     /// on every one. Here the queries go through the chain as a pipeline, so that the
     /// misses of many queries overlap. A batch of at least `prefixOrderMinimum` queries is
-    /// first put in prefix order: then the table is read from start to end, queries of one
+    /// first sorted by prefix: then the table is read from start to end, queries of one
     /// bucket share its lines, and successive queries fall in the same 2 MiB page of the
-    /// index. That takes ≈ 56 bytes of scratch memory a query, the only memory a lookup
-    /// allocates.
+    /// index. The sort takes ≈ 56 bytes of scratch memory a query, at most 56 MiB a call
+    /// (in parts of `prefixOrderMaximum`), the only memory a lookup allocates; without it
+    /// the batch is looked up unsorted.
     public func counts(of digests: UnsafeBufferPointer<HashDigest>, into counts: UnsafeMutableBufferPointer<UInt64>) {
         precondition(counts.count >= digests.count, "one count per digest")
-        guard digests.count >= Self.prefixOrderMinimum else {
-            return pipelinedCounts(of: digests) { counts[$0] = $1 }
+        if digests.count < Self.prefixOrderMinimum {
+            pipelinedCounts(of: digests) { counts[$0] = $1 }
+        } else if digests.count <= Self.prefixOrderMaximum {
+            countsSortingByPrefix(of: digests, into: counts)
+        } else {
+            for first in stride(from: 0, to: digests.count, by: Self.prefixOrderMaximum) {
+                let part = first..<min(first + Self.prefixOrderMaximum, digests.count)
+                self.counts(
+                    of: UnsafeBufferPointer(rebasing: digests[part]),
+                    into: UnsafeMutableBufferPointer(rebasing: counts[part]))
+            }
         }
-        for first in stride(from: 0, to: digests.count, by: Self.prefixOrderMaximum) {
-            let part = first..<min(first + Self.prefixOrderMaximum, digests.count)
-            countsInPrefixOrder(
-                of: UnsafeBufferPointer(rebasing: digests[part]),
-                into: UnsafeMutableBufferPointer(rebasing: counts[part]))
-        }
-    }
-
-    /// ``counts(of:into:)`` for at most `prefixOrderMaximum` digests, looked up in prefix order.
-    private func countsInPrefixOrder(
-        of digests: UnsafeBufferPointer<HashDigest>, into counts: UnsafeMutableBufferPointer<UInt64>
-    ) {
-        // Scratch, on 2 MiB pages: the queries with their positions twice (the sort's two
-        // passes), then the counts in the order they are found.
-        let n = digests.count, queryBytes = 2 * n * MemoryLayout<OrderedQuery>.stride
-        let memory = allocateOnHugePages(byteCount: queryBytes + n * MemoryLayout<UInt64>.stride, for: "a batch")
-        defer { free(memory) }
-        let ordered = Self.inPrefixOrder(
-            digests,
-            scratch: UnsafeMutableBufferPointer(
-                start: memory.bindMemory(to: OrderedQuery.self, capacity: 2 * n), count: 2 * n))
-        let found = (memory + queryBytes).bindMemory(to: UInt64.self, capacity: n)
-        // Counts are kept in the order they are found, then put in place in a loop of their
-        // own: put in place as found, each took a line-fill buffer from the lookups.
-        pipelinedCounts(of: ordered.lazy.map(\.digest)) { found[$0] = $1 }
-        for (at, query) in ordered.enumerated() { counts[Int(query.position)] = found[at] }
     }
 
     /// The counts of `digests`, in order (``counts(of:into:)``).
@@ -84,12 +63,36 @@ extension BreachIndex {
         }
     }
 
+    /// ``counts(of:into:)`` for a batch sorted by prefix first.
+    private func countsSortingByPrefix(
+        of digests: UnsafeBufferPointer<HashDigest>, into counts: UnsafeMutableBufferPointer<UInt64>
+    ) {
+        // Scratch: the queries with their places twice (the sort's two passes), then the
+        // counts in sorted order.
+        let n = digests.count, queryBytes = 2 * n * MemoryLayout<PrefixOrderedQuery>.stride
+        guard let memory = allocateOnHugePages(byteCount: queryBytes + n * MemoryLayout<UInt64>.stride) else {
+            return pipelinedCounts(of: digests) { counts[$0] = $1 }
+        }
+        defer { free(memory) }
+        let sorted = sortedByPrefix(
+            digests,
+            scratch: UnsafeMutableBufferPointer(
+                start: memory.bindMemory(to: PrefixOrderedQuery.self, capacity: 2 * n), count: 2 * n))
+        let sortedCounts = (memory + queryBytes).bindMemory(to: UInt64.self, capacity: n)
+        // The counts go to their places in a loop of their own: written straight to their
+        // places, each random write took a line-fill buffer from the lookups.
+        pipelinedCounts(of: sorted.lazy.map(\.digest)) { sortedCounts[$0] = $1 }
+        for (at, query) in sorted.enumerated() { counts[Int(query.origin)] = sortedCounts[at] }
+    }
+
     /// Looks up `queries` as a pipeline, `batchDistance` queries apart, and calls `answer`
-    /// with each query's position and count, in order: the table entry of query i is
+    /// with each query's index in `queries` and its count, in order: the table entry of query i is
     /// requested while the header of i − d, the slot bits of i − 2d and the records of
     /// i − 3d are, and the answer of i − 4d is read. Each stage asks only for the lines the
     /// next one reads (the slot bits from the nearest mark to the query's slot, the records
     /// of its slot), so that few lines are in flight for each query.
+    /// (Generic and always inlined, so that each caller gets a loop of its own with
+    /// `queries` and `answer` specialized and inlined.)
     @inline(__always)
     private func pipelinedCounts<Queries: RandomAccessCollection>(
         of queries: Queries, answer: (Int, UInt64) -> Void
@@ -120,44 +123,14 @@ extension BreachIndex {
                     ring[records & mask].entries =
                         ring[records & mask].bucket?.entriesPrefetchingRecords(of: queries[records]) ?? (0, 0)
                 }
-                let position = step - 4 * distance
-                if position >= 0 {
+                let answered = step - 4 * distance
+                if answered >= 0 {
                     answer(
-                        position,
-                        ring[position & mask].bucket?.count(
-                            of: queries[position], amongEntries: ring[position & mask].entries) ?? 0)
+                        answered,
+                        ring[answered & mask].bucket?.count(
+                            of: queries[answered], amongEntries: ring[answered & mask].entries) ?? 0)
                 }
             }
         }
-    }
-
-    /// `digests` with their positions, sorted by prefix (stable: a least-significant-digit
-    /// radix sort, two passes of ten bits, in the halves of `scratch`). Written by hand
-    /// because the standard library's comparison sort took 100–120 ns a query on a
-    /// million, as long as the batched lookups it is meant to speed up.
-    private static func inPrefixOrder(
-        _ digests: UnsafeBufferPointer<HashDigest>, scratch: UnsafeMutableBufferPointer<OrderedQuery>
-    ) -> UnsafeMutableBufferPointer<OrderedQuery> {
-        let n = digests.count, digitBits = HashDigest.prefixBitCount / 2, digitMask = (1 << digitBits) - 1
-        let first = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
-        let second = UnsafeMutableBufferPointer(rebasing: scratch[n..<(2 * n)])
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 1 << digitBits) { starts in
-            func sort(
-                by shift: Int, query: (Int) -> OrderedQuery, into output: UnsafeMutableBufferPointer<OrderedQuery>
-            ) {
-                starts.initialize(repeating: 0)
-                for at in 0..<n { starts[(query(at).digest.prefix >> shift) & digitMask] += 1 }
-                var total = 0
-                for digit in starts.indices { (starts[digit], total) = (total, total + starts[digit]) }
-                for at in 0..<n {
-                    let query = query(at), digit = (query.digest.prefix >> shift) & digitMask
-                    (output.baseAddress! + starts[digit]).initialize(to: query)
-                    starts[digit] += 1
-                }
-            }
-            sort(by: 0, query: { OrderedQuery(digest: digests[$0], position: UInt32($0)) }, into: first)
-            sort(by: digitBits, query: { first[$0] }, into: second)
-        }
-        return second
     }
 }

@@ -29,9 +29,9 @@ import LMDB
     init() {
         groupBases = .allocate(capacity: IndexLayout.prefixCount >> Self.groupBits)
         groupBases.initialize(repeating: 0, count: IndexLayout.prefixCount >> Self.groupBits)
-        offsets = allocateOnHugePages(
-            byteCount: IndexLayout.prefixCount * MemoryLayout<UInt32>.stride, for: "the bucket table"
-        ).bindMemory(to: UInt32.self, capacity: IndexLayout.prefixCount)
+        guard let memory = allocateOnHugePages(byteCount: IndexLayout.prefixCount * MemoryLayout<UInt32>.stride)
+        else { preconditionFailure("out of memory for the bucket table") }
+        offsets = memory.bindMemory(to: UInt32.self, capacity: IndexLayout.prefixCount)
         offsets.initialize(repeating: Self.absent, count: IndexLayout.prefixCount)
     }
 

@@ -33,15 +33,20 @@ func sampleIndex(in directory: TemporaryDirectory) throws -> String {
                     of: "D7F6F5E3E0D76C0B63F1A0EC2B4C77A11D4C6FB0", with: sha1Hex("not-in-the-index")))
     }
 
-    /// Lines are looked up in batches of 2^20, each in prefix order: answers cross batch
-    /// boundaries in input order.
+    /// Lines are looked up in batches (2^20 lines, `Check.batchSize`): answers cross a
+    /// batch's end in input order.
     @Test func answersMoreLinesThanOneBatchInOrder() throws {
         let directory = try TemporaryDirectory()
         let index = try sampleIndex(in: directory)
         let known = [
             "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8:3861493", "7C4A8D09CA3762AF61E59520943DC26494F8941B:37359195",
         ]
-        let answers = (0..<1_100_000).map { $0 % 3 < 2 ? known[$0 % 3] : String(format: "%040X", $0) + ":0" }
+        // Unknown hashes spread over all prefixes (an odd multiplier permutes 64-bit values).
+        func unknown(_ line: Int) -> String {
+            let high = String(UInt64(line) &* 0x9E37_79B9_7F4A_7C15, radix: 16, uppercase: true)
+            return String(repeating: "0", count: 16 - high.count) + high + String(repeating: "0", count: 24) + ":0"
+        }
+        let answers = (0..<1_100_000).map { $0 % 3 < 2 ? known[$0 % 3] : unknown($0) }
         let hashes = answers.map { $0.prefix(40) }.joined(separator: "\n")
         let result = try breachdb(["check", "--index", index, "--sha1"], input: Array(hashes.utf8))
         #expect(result.status == 0)

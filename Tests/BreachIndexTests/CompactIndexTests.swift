@@ -151,36 +151,24 @@ import Testing
         #expect(index.counts(of: neighbours).filter { $0 != 0 }.count == 0, "neighbours found")
     }
 
-    /// A batch this long is looked up in prefix order: each count must still land at its own
-    /// query's place, among many queries of one prefix and hashes that are asked twice.
-    @Test(arguments: [IndexFormat.full, .compact])
-    func aBatchLookedUpInPrefixOrderAnswersInTheQueriesOrder(_ format: IndexFormat) throws {
+    /// Batches long enough to be sorted by prefix, one part (the shortest) and more than one
+    /// (the last part too short to sort): each count must land at its own query's place,
+    /// among hashes asked more than once.
+    @Test(
+        arguments: [IndexFormat.full, .compact],
+        [BreachIndex.prefixOrderMinimum, BreachIndex.prefixOrderMaximum + 1_000])
+    func batchesSortedByPrefixAnswerInTheirQueriesOrder(_ format: IndexFormat, length: Int) throws {
         let directory = try TemporaryDirectory()
         let (full, compact, entries) = try CompactIndexTests.build(.sha1, in: directory)
         let index = format == .full ? full : compact
         var random = SeededRandom(seed: 12)
-        var queries = entries.map(\.digest) + entries.map(\.digest)
-        while queries.count < BreachIndex.prefixOrderMinimum + 1_000 {
-            queries.append(randomDigest(.sha1, using: &random))
-        }
-        queries.shuffle(using: &random)
-        let counts = index.counts(of: queries)
-        #expect(zip(counts, queries).filter { $0 != index.count(of: $1) }.count == 0, "counts out of place")
-        #expect(counts.filter { $0 > 0 }.count >= 2 * entries.count)
-    }
-
-    /// Longer than one sorted part: each part's counts must land in its own stretch.
-    @Test func aBatchLongerThanOneSortedPartAnswersInTheQueriesOrder() throws {
-        let directory = try TemporaryDirectory()
-        let (index, _, entries) = try CompactIndexTests.build(.sha1, in: directory)
-        var random = SeededRandom(seed: 13)
         let stored = entries.map(\.digest)
-        let queries = (0..<(BreachIndex.prefixOrderMaximum + 20_000)).map { at in
+        let queries = (0..<length).map { at in
             at % 2 == 0 ? stored[Int(random.next() % UInt64(stored.count))] : randomDigest(.sha1, using: &random)
         }
         let counts = index.counts(of: queries)
         #expect(zip(counts, queries).filter { $0 != index.count(of: $1) }.count == 0, "counts out of place")
-        #expect(counts.filter { $0 > 0 }.count >= queries.count / 2)
+        #expect(counts.filter { $0 > 0 }.count >= length / 2)
     }
 
     /// Shorter than the pipeline's depth: every stage must still run for each query.
@@ -192,6 +180,33 @@ import Testing
         let index = try BreachIndex(path: directory.file("index"))
         let queries = entries.prefix(length).map(\.digest)
         #expect(index.counts(of: queries) == entries.prefix(length).map(\.count))
+    }
+}
+
+/// `sortedByPrefix`: a batch's queries in prefix order, each once, with its place.
+@Suite struct PrefixOrderTests {
+    static func sorted(_ digests: [HashDigest]) -> [PrefixOrderedQuery] {
+        let scratch = UnsafeMutableBufferPointer<PrefixOrderedQuery>.allocate(capacity: 2 * digests.count)
+        defer { scratch.deallocate() }
+        return digests.withUnsafeBufferPointer { Array(sortedByPrefix($0, scratch: scratch)) }
+    }
+
+    @Test(arguments: [1, 2, 1_000, 16_385])
+    func sortingKeepsEveryQueryOnceInPrefixOrderAndInputOrderWithinAPrefix(_ length: Int) {
+        var random = SeededRandom(seed: UInt64(length))
+        // Some prefixes drawn many times, so that equal prefixes are common.
+        let digests = (0..<length).map { at in
+            at % 3 == 0
+                ? randomDigest(.sha1, prefix: Int(random.next() % 16), using: &random)
+                : randomDigest(.sha1, using: &random)
+        }
+        let sorted = Self.sorted(digests)
+        #expect(sorted.map(\.origin).sorted() == (0..<UInt32(length)).map { $0 }, "each query once")
+        #expect(sorted.allSatisfy { $0.digest == digests[Int($0.origin)] })
+        #expect(
+            zip(sorted, sorted.dropFirst()).allSatisfy { a, b in
+                a.digest.prefix < b.digest.prefix || (a.digest.prefix == b.digest.prefix && a.origin < b.origin)
+            })
     }
 }
 
