@@ -86,13 +86,14 @@ extension BreachIndex {
     }
 
     /// Looks up `queries` as a pipeline, `batchDistance` queries apart, and calls `answer`
-    /// with each query's index in `queries` and its count, in order: the table entry of query i is
-    /// requested while the header of i − d, the slot bits of i − 2d and the records of
-    /// i − 3d are, and the answer of i − 4d is read. Each stage asks only for the lines the
-    /// next one reads (the slot bits from the nearest mark to the query's slot, the records
-    /// of its slot), so that few lines are in flight for each query.
-    /// (Generic and always inlined, so that each caller gets a loop of its own with
-    /// `queries` and `answer` specialized and inlined.)
+    /// with each query's index in `queries` and its count, in order: the table entry of
+    /// query i is requested while the header of i − d, the slot bits of i − 2d and the
+    /// records of i − 3d are, and the answer of i − 4d is read. Each stage asks only for the
+    /// lines the next one reads (the slot bits from the nearest mark to the query's slot,
+    /// the records of its slot), so that few lines are in flight for each query.
+    ///
+    /// Generic and always inlined, so that each caller gets a loop of its own with
+    /// `queries` and `answer` specialized and inlined.
     @inline(__always)
     private func pipelinedCounts<Queries: RandomAccessCollection>(
         of queries: Queries, answer: (Int, UInt64) -> Void
