@@ -1,8 +1,9 @@
 // Single against batch lookups on an index that already exists, of any size and either
 // format (docs/benchmarks.md, "Batch lookups" and "Batches in prefix order"):
-//     tools/bench/run.sh lookups INDEX [QUERIES] [ROUNDS] [QUERYFILE]
+//     tools/bench/run.sh lookups [--uniform] INDEX [QUERIES] [ROUNDS] [QUERYFILE]
 // Half the queries are stored hashes (eight of each of QUERIES / 16 random prefixes), half
-// random non-members, in random order; each round times every query one at a time, in
+// random non-members, in random order; with --uniform all are random hashes (about one a
+// bucket at two billion, as a large audit's mostly absent hashes are); each round times every query one at a time, in
 // batches of 1,000 and in one batch of all of them, which `counts(of:into:)` sorts by
 // prefix first when there are 16,384 or more (the three interleaved, so that a change in
 // load hits all); wall clock, since a lookup's cost is its memory stalls. QUERYFILE, when given, receives
@@ -12,10 +13,11 @@ import BreachIndex
 import Foundation
 import SyntheticData
 
-let arguments = CommandLine.arguments
+let uniform = CommandLine.arguments.contains("--uniform")
+let arguments = CommandLine.arguments.filter { $0 != "--uniform" }
 let numbers = arguments.dropFirst(2).prefix(2).map { Int($0) }
 guard arguments.count >= 2, numbers.allSatisfy({ ($0 ?? 0) > 0 }) else {
-    print("usage: LookupTiming INDEX [QUERIES (1000000)] [ROUNDS (5)] [QUERYFILE]")
+    print("usage: LookupTiming [--uniform] INDEX [QUERIES (1000000)] [ROUNDS (5)] [QUERYFILE]")
     exit(2)
 }
 let queryCount = numbers.first.flatMap { $0 } ?? 1_000_000
@@ -42,12 +44,12 @@ guard index.metadata.hashCount > 0 else {
     exit(1)
 }
 
-// Members: eight stored entries of each of queryCount / 16 random prefixes.
+// Members (unless --uniform): eight stored entries of each of queryCount / 16 random prefixes.
 start = seconds()
 var random = SplitMix64(seed: 7)
 var queries: [HashDigest] = []
 queries.reserveCapacity(queryCount)
-while queries.count < queryCount / 2 {
+while !uniform && queries.count < queryCount / 2 {
     var entries: [HashDigest] = []
     index.forEachEntry(withPrefix: Int(random.next() % (1 << 20))) { entries.append($0.digest) }
     for _ in 0..<min(8, entries.count, queryCount / 2 - queries.count) {
@@ -56,7 +58,7 @@ while queries.count < queryCount / 2 {
 }
 while queries.count < queryCount { queries.append(random.digest(index.kind)) }
 queries.shuffle(using: &random)
-print("\(queryCount) queries, half stored, drawn in \(format(seconds() - start)) s")
+print("\(queryCount) queries, \(uniform ? "all random" : "half stored"), drawn in \(format(seconds() - start)) s")
 if arguments.count > 4 {
     let lines = queries.map { Hex.string($0, kind: index.kind) }.joined(separator: "\n") + "\n"
     try lines.write(toFile: arguments[4], atomically: false, encoding: .utf8)

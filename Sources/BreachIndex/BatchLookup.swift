@@ -42,7 +42,7 @@ extension BreachIndex {
     public func counts(of digests: UnsafeBufferPointer<HashDigest>, into counts: UnsafeMutableBufferPointer<UInt64>) {
         precondition(counts.count >= digests.count, "one count per digest")
         if digests.count < Self.prefixOrderMinimum {
-            pipelinedCounts(of: digests) { counts[$0] = $1 }
+            unsortedCounts(of: digests, into: counts)
         } else if digests.count <= Self.prefixOrderMaximum {
             countsSortingByPrefix(of: digests, into: counts)
         } else {
@@ -71,7 +71,7 @@ extension BreachIndex {
         // counts in sorted order.
         let n = digests.count, queryBytes = 2 * n * MemoryLayout<PrefixOrderedQuery>.stride
         guard let memory = allocateOnHugePages(byteCount: queryBytes + n * MemoryLayout<UInt64>.stride) else {
-            return pipelinedCounts(of: digests) { counts[$0] = $1 }
+            return unsortedCounts(of: digests, into: counts)
         }
         defer { free(memory) }
         let sorted = sortedByPrefix(
@@ -83,6 +83,13 @@ extension BreachIndex {
         // places, each random write took a line-fill buffer from the lookups.
         pipelinedCounts(of: sorted.lazy.map(\.digest)) { sortedCounts[$0] = $1 }
         for (at, query) in sorted.enumerated() { counts[Int(query.origin)] = sortedCounts[at] }
+    }
+
+    /// ``counts(of:into:)`` in the batch's own order.
+    private func unsortedCounts(
+        of digests: UnsafeBufferPointer<HashDigest>, into counts: UnsafeMutableBufferPointer<UInt64>
+    ) {
+        pipelinedCounts(of: digests) { counts[$0] = $1 }
     }
 
     /// Looks up `queries` as a pipeline, `batchDistance` queries apart, and calls `answer`

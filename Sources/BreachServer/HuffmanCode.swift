@@ -1,3 +1,5 @@
+import BreachIndex
+
 /// Canonical Huffman codes as deflate (RFC 1951) and brotli (RFC 7932) define them, and the
 /// writer that packs their words, both formats alike: least significant bit first, each
 /// word from its most significant bit (RFC 1951 §3.1.1 and §3.2.2, RFC 7932 §3.2).
@@ -101,11 +103,18 @@ struct CountEndings: @unchecked Sendable {
                 (joined.0 | word.bits << joined.1, joined.1 + word.count)
             }
             precondition(length <= 32, "an ending's words fit 32 bits")
-            endings[count] = Ending(bits: UInt32(bits), length: UInt8(length), digits: count < 10 ? 1 : 2)
+            endings[count] = Ending(
+                bits: UInt32(bits), length: UInt8(length), digits: UInt8(DecimalText.digitCount(UInt64(count))))
         }
         self.endings = UnsafePointer(endings)
     }
 
-    /// The ending of `count` (below 100).
-    @inline(__always) subscript(count: UInt64) -> Ending { endings[Int(truncatingIfNeeded: count)] }
+    /// Whether `count`'s ending is tabled: the callers' test before the subscript.
+    @inline(__always) static func isTabled(_ count: UInt64) -> Bool { count < UInt64(tabled.upperBound) }
+
+    /// The ending of `count` (one that ``isTabled(_:)``).
+    @inline(__always) subscript(count: UInt64) -> Ending {
+        assert(Self.isTabled(count), "an ending that is not tabled")
+        return endings[Int(truncatingIfNeeded: count)]
+    }
 }

@@ -143,7 +143,7 @@ extension RangeBrotli {
                 writer.add(Self.reversed(row.suffix.second) & (1 << 44 - 1), count: 44)
             }
             writer.flush()
-            guard followed, row.count < 100 else {
+            guard followed, CountEndings.isTabled(row.count) else {
                 return suffixDigits
                     + endings.forEachWord(count: row.count, followed: followed) {
                         writer.add($0, count: $1)

@@ -99,7 +99,7 @@ extension RangeDeflate {
                 let single = hexSingles[Int(truncatingIfNeeded: lastThree & 15)]
                 let tail = UInt64(pair & 0xFFFF) | UInt64(single & 0xFFFF) &<< UInt64(pair &>> 16)
                 let tailLength = UInt64(pair &>> 16) &+ UInt64(single &>> 16)
-                if row.count < 100 {
+                if CountEndings.isTabled(row.count) {
                     let ending = countEndings[row.count]
                     writer.add(
                         tail | UInt64(ending.bits) &<< tailLength, count: tailLength &+ UInt64(ending.length))

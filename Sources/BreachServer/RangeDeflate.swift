@@ -30,7 +30,8 @@ enum RangeDeflate {
         var writer = BitWriter(output: output.baseAddress!, at: header.count)
         writer.add(Self.blockHeader)
         var (crc, length): (UInt32, Int) = (knownCRC32 ?? 0, 0)
-        let capacity = RangeRow.linesCapacity(count: RangeRow.chunkCount, digits: suffixDigits)
+        // Room for a chunk's text, only when its CRC-32 must be computed.
+        let capacity = knownCRC32 == nil ? RangeRow.linesCapacity(count: RangeRow.chunkCount, digits: suffixDigits) : 0
         withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 16) { text in
             forEachChunk { rows in
                 let continuing = length > 0

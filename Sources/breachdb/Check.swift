@@ -68,9 +68,9 @@ struct Check: ParsableCommand {
 
     /// Lines looked up in one call: enough that `counts(of:into:)` sorts them by prefix and
     /// many share a table line and a 2 MiB page of the index. At two billion hashes a
-    /// million random queries took 141 ns a lookup in one call, 2^18 took 187, 2^16 243,
-    /// and batches of 1,000 (not sorted) 244–254 (docs/benchmarks.md, "Batches in prefix
-    /// order"). Working memory: 88 MiB (24 of digests, 8 of counts, 56 of the sort's scratch).
+    /// million queries (half of them stored) took 141 ns a lookup in one call, 2^18 took
+    /// 187, 2^16 243, and batches of 1,000 (not sorted) 244–254 (docs/benchmarks.md,
+    /// "Batches in prefix order"). Working memory: 88 MiB (24 of digests, 8 of counts, 56 of the sort's scratch).
     /// (`CheckCommandTests` crosses a batch's end: keep its line count above this.)
     static let batchSize = 1 << 20
 

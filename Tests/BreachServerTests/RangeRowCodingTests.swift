@@ -228,4 +228,16 @@ import Testing
         #expect(Self.trailerCRC32(gzipAnswer(padded: false)) == ~crc)
         _ = try Self.decoded(gzipAnswer(padded: true), .gzip)
     }
+
+    /// A reload serves a new index: the CRC-32s kept for the one before do not carry over.
+    @Test func aReloadedIndexStartsWithNoKeptCRC32() async throws {
+        let fixture = try ServerFixture()
+        let before = fixture.indexes.snapshot.sha1
+        let prefix = try #require(BreachIndex.rangePrefix("5BAA6"))
+        _ = RangeRoute.answer(.init(index: before, prefix: prefix, coding: .gzip, addPadding: false))
+        #expect(before.rangeTextCRC32(prefix: prefix) != nil)
+        let after = try await fixture.indexes.reload().sha1
+        #expect(after !== before)
+        #expect(after.rangeTextCRC32(prefix: prefix) == nil)
+    }
 }
