@@ -1,9 +1,12 @@
 // Single against batch lookups on an index that already exists, of any size and either
 // format (docs/benchmarks.md, "Batch lookups" and "Batches in prefix order"):
-//     tools/bench/run.sh lookups [--uniform] INDEX [QUERIES] [ROUNDS] [QUERYFILE]
+//     tools/bench/run.sh lookups [--uniform | --cached PREFIXES] INDEX [QUERIES] [ROUNDS] [QUERYFILE]
 // Half the queries are stored hashes (eight of each of QUERIES / 16 random prefixes), half
 // random non-members, in random order; with --uniform all are random hashes (about one a
-// bucket at two billion, as a large audit's mostly absent hashes are); each round times every query one at a time, in
+// bucket at two billion, as a large audit's mostly absent hashes are); with --cached K all
+// are random hashes of K prefixes spread over the range, whose buckets stay in the CPU caches
+// (at most a few MiB), so that a round times a lookup's work without its memory waits; each
+// round times every query one at a time, in
 // batches of 1,000 and in one batch of all of them, which `counts(of:into:)` sorts by
 // prefix first when there are 16,384 or more (the three interleaved, so that a change in
 // load hits all); wall clock, since a lookup's cost is its memory stalls. QUERYFILE, when given, receives
@@ -13,11 +16,21 @@ import BreachIndex
 import Foundation
 import SyntheticData
 
-let uniform = CommandLine.arguments.contains("--uniform")
-let arguments = CommandLine.arguments.filter { $0 != "--uniform" }
+var arguments = CommandLine.arguments
+let uniform = arguments.contains("--uniform")
+arguments.removeAll { $0 == "--uniform" }
+var cachedPrefixes: Int?
+if let flag = arguments.firstIndex(of: "--cached") {
+    cachedPrefixes = arguments.indices.contains(flag + 1) ? Int(arguments[flag + 1]) : 0
+    arguments.removeSubrange(flag...min(flag + 1, arguments.count - 1))
+}
 let numbers = arguments.dropFirst(2).prefix(2).map { Int($0) }
-guard arguments.count >= 2, numbers.allSatisfy({ ($0 ?? 0) > 0 }) else {
-    print("usage: LookupTiming [--uniform] INDEX [QUERIES (1000000)] [ROUNDS (5)] [QUERYFILE]")
+guard arguments.count >= 2, numbers.allSatisfy({ ($0 ?? 0) > 0 }),
+    !(uniform && cachedPrefixes != nil), (1...(1 << 20)).contains(cachedPrefixes ?? 1)
+else {
+    print(
+        "usage: LookupTiming [--uniform | --cached PREFIXES (1…1048576)] INDEX [QUERIES (1000000)] [ROUNDS (5)] [QUERYFILE]"
+    )
     exit(2)
 }
 let queryCount = numbers.first.flatMap { $0 } ?? 1_000_000
@@ -49,16 +62,20 @@ start = seconds()
 var random = SplitMix64(seed: 7)
 var queries: [HashDigest] = []
 queries.reserveCapacity(queryCount)
-while !uniform && queries.count < queryCount / 2 {
+while !uniform && cachedPrefixes == nil && queries.count < queryCount / 2 {
     var entries: [HashDigest] = []
     index.forEachEntry(withPrefix: Int(random.next() % (1 << 20))) { entries.append($0.digest) }
     for _ in 0..<min(8, entries.count, queryCount / 2 - queries.count) {
         queries.append(entries[Int(random.next() % UInt64(entries.count))])
     }
 }
-while queries.count < queryCount { queries.append(random.digest(index.kind)) }
+while queries.count < queryCount {
+    let prefix = cachedPrefixes.map { Int(random.next() % UInt64($0)) * ((1 << 20) / $0) }
+    queries.append(random.digest(index.kind, prefix: prefix))
+}
 queries.shuffle(using: &random)
-print("\(queryCount) queries, \(uniform ? "all random" : "half stored"), drawn in \(format(seconds() - start)) s")
+let workload = cachedPrefixes.map { "all random in \($0) prefixes" } ?? (uniform ? "all random" : "half stored")
+print("\(queryCount) queries, \(workload), drawn in \(format(seconds() - start)) s")
 if arguments.count > 4 {
     let lines = queries.map { Hex.string($0, kind: index.kind) }.joined(separator: "\n") + "\n"
     try lines.write(toFile: arguments[4], atomically: false, encoding: .utf8)

@@ -10,13 +10,13 @@ extension BreachIndex {
 
     /// The fewest queries a batch sorts by prefix before looking them up. The sort costs
     /// ≈ 13 ns a query and saves more the more queries share table lines, pages and
-    /// buckets: at two billion hashes, against the same queries unsorted (≈ 250 ns a
-    /// lookup), 16,384 queries break even, 2^18 save a quarter and 2^20 two fifths
-    /// (docs/benchmarks.md, "Batches in prefix order").
+    /// buckets: at two billion hashes, against the same queries unsorted in batches of
+    /// 1,000, 16,384 queries broke even, 2^18 saved a quarter and 2^20 more than half
+    /// (docs/benchmarks.md, "Batches in prefix order" and "Batch lookups bound by their work").
     package static let prefixOrderMinimum = 1 << 14
 
     /// The most queries sorted together: a longer batch is sorted in parts this long, so
-    /// that its scratch memory stays under 56 MiB. A part this long has ≈ 16 queries for
+    /// that its scratch memory stays under 48 MiB. A part this long has ≈ 16 queries for
     /// each line of the bucket table, whatever the index's size.
     package static let prefixOrderMaximum = 1 << 20
 
@@ -36,7 +36,7 @@ extension BreachIndex {
     /// misses of many queries overlap. A batch of at least `prefixOrderMinimum` queries is
     /// first sorted by prefix: then the table is read from start to end, queries of one
     /// bucket share its lines, and successive queries fall in the same 2 MiB page of the
-    /// index. The sort takes ≈ 56 bytes of scratch memory a query, at most 56 MiB a call
+    /// index. The sort takes 48 bytes of scratch memory a query, at most 48 MiB a call
     /// (in parts of `prefixOrderMaximum`), the only memory a lookup allocates; without it
     /// the batch is looked up unsorted.
     public func counts(of digests: UnsafeBufferPointer<HashDigest>, into counts: UnsafeMutableBufferPointer<UInt64>) {
@@ -67,10 +67,10 @@ extension BreachIndex {
     private func countsSortingByPrefix(
         of digests: UnsafeBufferPointer<HashDigest>, into counts: UnsafeMutableBufferPointer<UInt64>
     ) {
-        // Scratch: the queries with their places twice (the sort's two passes), then the
-        // counts in sorted order.
-        let n = digests.count, queryBytes = 2 * n * MemoryLayout<PrefixOrderedQuery>.stride
-        guard let memory = allocateOnHugePages(byteCount: queryBytes + n * MemoryLayout<UInt64>.stride) else {
+        // Scratch: the queries with their places twice (the sort's two passes); then the
+        // counts in sorted order, where the first pass was.
+        let n = digests.count
+        guard let memory = allocateOnHugePages(byteCount: 2 * n * MemoryLayout<PrefixOrderedQuery>.stride) else {
             return unsortedCounts(of: digests, into: counts)
         }
         defer { free(memory) }
@@ -78,7 +78,7 @@ extension BreachIndex {
             digests,
             scratch: UnsafeMutableBufferPointer(
                 start: memory.bindMemory(to: PrefixOrderedQuery.self, capacity: 2 * n), count: 2 * n))
-        let sortedCounts = (memory + queryBytes).bindMemory(to: UInt64.self, capacity: n)
+        let sortedCounts = memory.bindMemory(to: UInt64.self, capacity: n)
         // The counts go to their places in a loop of their own: written straight to their
         // places, each random write took a line-fill buffer from the lookups.
         pipelinedCounts(of: sorted.lazy.map(\.digest)) { sortedCounts[$0] = $1 }

@@ -9,7 +9,7 @@ name=${1:-}
 case "$name" in
     index)      # in-process lookups (ordo-one/benchmark, the Benchmarks package); `index thresholds check` against the committed ones
         cd Benchmarks && exec swift package --disable-sandbox --allow-writing-to-package-directory benchmark "$@" --target IndexBenchmarks ;;
-    lookups)    # single against batch lookups on an existing index: lookups [--uniform] INDEX [QUERIES] [ROUNDS] [QUERYFILE]
+    lookups)    # single against batch lookups on an existing index: lookups [--uniform | --cached PREFIXES] INDEX [QUERIES] [ROUNDS] [QUERYFILE]
         exec swift run -c release --package-path Benchmarks LookupTiming "$@" ;;
     floor)      # the range formatter's floor: floor INDEX PREFIXES
         exec swift run -c release --package-path Benchmarks RangeFormatterFloor "$@" ;;
