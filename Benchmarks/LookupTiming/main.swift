@@ -1,11 +1,13 @@
 // Single against batch lookups on an index that already exists, of any size and either
-// format (docs/benchmarks.md, "Batch lookups" and "Batches in prefix order"):
+// format (docs/benchmarks.md, "Batch lookups", "Batches in prefix order" and "Batch lookups
+// bound by their work"):
 //     tools/bench/run.sh lookups [--uniform | --cached PREFIXES] INDEX [QUERIES] [ROUNDS] [QUERYFILE]
 // Half the queries are stored hashes (eight of each of QUERIES / 16 random prefixes), half
 // random non-members, in random order; with --uniform all are random hashes (about one a
 // bucket at two billion, as a large audit's mostly absent hashes are); with --cached K all
 // are random hashes of K prefixes spread over the range, whose buckets stay in the CPU caches
-// (at most a few MiB), so that a round times a lookup's work without its memory waits; each
+// when K is small (≈ 10 KB a bucket at the real density: 16 prefixes ≈ 160 KB), so that a
+// round times a lookup's work without its memory waits; each
 // round times every query one at a time, in
 // batches of 1,000 and in one batch of all of them, which `counts(of:into:)` sorts by
 // prefix first when there are 16,384 or more (the three interleaved, so that a change in
@@ -21,7 +23,8 @@ let uniform = arguments.contains("--uniform")
 arguments.removeAll { $0 == "--uniform" }
 var cachedPrefixes: Int?
 if let flag = arguments.firstIndex(of: "--cached") {
-    cachedPrefixes = arguments.indices.contains(flag + 1) ? Int(arguments[flag + 1]) : 0
+    let value = arguments.indices.contains(flag + 1) ? arguments[flag + 1] : ""
+    cachedPrefixes = Int(value) ?? 0  // 0 is refused below, with the usage
     arguments.removeSubrange(flag...min(flag + 1, arguments.count - 1))
 }
 let numbers = arguments.dropFirst(2).prefix(2).map { Int($0) }
@@ -57,7 +60,7 @@ guard index.metadata.hashCount > 0 else {
     exit(1)
 }
 
-// Members (unless --uniform): eight stored entries of each of queryCount / 16 random prefixes.
+// Members (unless --uniform or --cached): eight stored entries of each of queryCount / 16 random prefixes.
 start = seconds()
 var random = SplitMix64(seed: 7)
 var queries: [HashDigest] = []

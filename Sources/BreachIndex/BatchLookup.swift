@@ -11,12 +11,14 @@ extension BreachIndex {
     /// The fewest queries a batch sorts by prefix before looking them up. The sort costs
     /// ≈ 13 ns a query and saves more the more queries share table lines, pages and
     /// buckets: at two billion hashes, against the same queries unsorted in batches of
-    /// 1,000, 16,384 queries broke even, 2^18 saved a quarter and 2^20 more than half
-    /// (docs/benchmarks.md, "Batches in prefix order" and "Batch lookups bound by their work").
+    /// 1,000, 16,384 queries broke even, 2^18 saved a quarter and 2^20 two fifths (half of
+    /// them stored, stop 30's build); with the lookup's steps inlined since, 2^20 random
+    /// hashes take 107 ns a lookup against 229–232 (docs/benchmarks.md, "Batches in prefix
+    /// order" and "Batch lookups bound by their work").
     package static let prefixOrderMinimum = 1 << 14
 
     /// The most queries sorted together: a longer batch is sorted in parts this long, so
-    /// that its scratch memory stays under 48 MiB. A part this long has ≈ 16 queries for
+    /// that its scratch memory is at most 48 MiB. A part this long has ≈ 16 queries for
     /// each line of the bucket table, whatever the index's size.
     package static let prefixOrderMaximum = 1 << 20
 
@@ -67,9 +69,11 @@ extension BreachIndex {
     private func countsSortingByPrefix(
         of digests: UnsafeBufferPointer<HashDigest>, into counts: UnsafeMutableBufferPointer<UInt64>
     ) {
-        // Scratch: the queries with their places twice (the sort's two passes); then the
-        // counts in sorted order, where the first pass was.
+        // Scratch: the queries with their places twice (the sort's two passes, the sorted
+        // queries in the second half); then the counts in sorted order, where the first
+        // pass was.
         let n = digests.count
+        assert(MemoryLayout<PrefixOrderedQuery>.stride >= MemoryLayout<UInt64>.stride)
         guard let memory = allocateOnHugePages(byteCount: 2 * n * MemoryLayout<PrefixOrderedQuery>.stride) else {
             return unsortedCounts(of: digests, into: counts)
         }

@@ -49,6 +49,7 @@ import CMemoryHints
     }
 }
 
+/// (Its offsets are `@inline(__always)` for the batch lookup: see ``BucketReader``.)
 @usableFromInline struct BucketLayout {
     // Only what lookups read is stored (a batch lookup keeps one per query in flight); the
     // escapes' offsets are derived.
@@ -65,11 +66,11 @@ import CMemoryHints
     @usableFromInline let recordsOffset: Int
 
     @inlinable var indexWidth: Int { entryCount <= 65536 ? 2 : 4 }
-    @inline(__always) @inlinable var escapeIndicesOffset: Int {
+    @inlinable @inline(__always) var escapeIndicesOffset: Int {
         recordsOffset + (entryCount * (recordBits + countBits) + 7) / 8
     }
-    @inline(__always) @inlinable var escapeCountsOffset: Int { escapeIndicesOffset + escapeCount * indexWidth }
-    @inline(__always) @inlinable var byteCount: Int { escapeCountsOffset + escapeCount * escapeWidth }
+    @inlinable @inline(__always) var escapeCountsOffset: Int { escapeIndicesOffset + escapeCount * indexWidth }
+    @inlinable @inline(__always) var byteCount: Int { escapeCountsOffset + escapeCount * escapeWidth }
 
     /// Slots between two slot marks: the scan from a mark to a slot's start skips fewer
     /// than 64 zero bits and their one bits, about three words at the real density.
@@ -99,7 +100,7 @@ import CMemoryHints
 
     /// Reads the header; `nil` unless the header is well formed and the layout it
     /// describes fits in `bytes`.
-    @inline(__always) @inlinable init?(_ bytes: BitReader, shape: BucketShape) {
+    @inlinable @inline(__always) init?(_ bytes: BitReader, shape: BucketShape) {
         guard let (n, afterN) = bytes.varint(at: 0), n >= 1, n < 1 << 40 else { return nil }
         let c = Int(bytes.byte(at: afterN))
         guard c >= 1, c <= 56, let (e, afterE) = bytes.varint(at: afterN + 1), e <= n else { return nil }
@@ -116,12 +117,14 @@ import CMemoryHints
 
 /// Reads a bucket in place, in the memory map.
 ///
-/// The steps of a lookup, here and in ``BucketLayout``, are `@inline(__always)`: left to the
-/// optimizer, several stayed calls of their own, each re-reading the reader's fields from
-/// memory, and a batch lookup (``BreachIndex/counts(of:into:)``) was bound by that work, not by
-/// its memory reads: forced inline, a sorted batch at two billion hashes went from 132 to
-/// 114 ns a lookup and a batch of 1,000 from 252 to 226 (docs/benchmarks.md, "Batch
-/// lookups bound by their work").
+/// The steps a lookup runs for each query (reading the header into a ``BucketLayout``,
+/// finding the slot's entries, prefetching, comparing records, decoding a count) are
+/// `@inline(__always)`: left to the optimizer, several stayed calls of their own, each
+/// re-reading the reader's fields from memory, and a batch lookup
+/// (``BreachIndex/counts(of:into:)``) was bound by that work, not by its memory reads. Forced
+/// inline, a sorted batch at two billion hashes went from 131.8–132.1 to 113.5–114.6 ns a
+/// lookup, batches of 1,000 from 245–253 to 222–228 (docs/benchmarks.md, "Batch lookups
+/// bound by their work").
 @usableFromInline struct BucketReader {
     @usableFromInline let bytes: BitReader
     @usableFromInline let layout: BucketLayout
@@ -138,7 +141,7 @@ import CMemoryHints
     }
 
     /// A bucket at `start` whose length its header gives; `available` bytes may be read.
-    @inline(__always) @inlinable init?(start: UnsafeRawPointer, available: Int, shape: BucketShape) {
+    @inlinable @inline(__always) init?(start: UnsafeRawPointer, available: Int, shape: BucketShape) {
         self.suffixBits = shape.suffixBits
         guard
             let layout = BucketLayout(BitReader(UnsafeRawBufferPointer(start: start, count: available)), shape: shape)
@@ -157,12 +160,12 @@ import CMemoryHints
     }
 
     /// The slot of `digest`: the `d` hash bits after its prefix.
-    @inline(__always) @inlinable func slot(of digest: HashDigest) -> Int {
+    @inlinable @inline(__always) func slot(of digest: HashDigest) -> Int {
         Int(digest.bits(at: HashDigest.prefixBitCount, count: layout.slotBits))
     }
 
     /// The count of `digest` if it is among the `entries` (those of its slot), or 0.
-    @inline(__always) @inlinable func count(of digest: HashDigest, amongEntries entries: (Int, Int)) -> UInt64 {
+    @inlinable @inline(__always) func count(of digest: HashDigest, amongEntries entries: (Int, Int)) -> UInt64 {
         var (index, end) = entries
         let lowStart = HashDigest.prefixBitCount + layout.slotBits
         while index < end {
@@ -181,7 +184,7 @@ import CMemoryHints
     /// (entries spread evenly over the slots: slot `s` starts about `s · (1 + n/2^d)` bits in;
     /// at the real density, ≈1,907 entries, the standard deviation is under 3 bytes), so that
     /// this stage reads nothing beyond the header.
-    @inline(__always) @inlinable func prefetchSlotBits(for digest: HashDigest) {
+    @inlinable @inline(__always) func prefetchSlotBits(for digest: HashDigest) {
         let slot = self.slot(of: digest)
         let n = layout.entryCount, d = layout.slotBits
         let mark = min(slot / BucketLayout.slotsPerMark, layout.markCount)
@@ -193,7 +196,7 @@ import CMemoryHints
     }
 
     /// The entries of the slot of `digest`, whose records it starts loading (``prefetchRecords(_:)``).
-    @inline(__always) @inlinable func entriesPrefetchingRecords(of digest: HashDigest) -> (Int, Int) {
+    @inlinable @inline(__always) func entriesPrefetchingRecords(of digest: HashDigest) -> (Int, Int) {
         let entries = self.entries(inSlot: slot(of: digest))
         prefetchRecords(entries)
         return entries
@@ -201,7 +204,7 @@ import CMemoryHints
 
     /// Starts loading the records of `entries` (a slot's, from ``entries(inSlot:)``), with
     /// the 8 bytes past the last that reading its count may touch.
-    @inline(__always) @inlinable func prefetchRecords(_ entries: (Int, Int)) {
+    @inlinable @inline(__always) func prefetchRecords(_ entries: (Int, Int)) {
         guard entries.0 < entries.1 else { return }
         let width = layout.recordBits + layout.countBits
         prefetchLines(
@@ -209,7 +212,7 @@ import CMemoryHints
     }
 
     /// Starts loading every cache line from byte `start` to byte `end` of the bucket.
-    @inline(__always) @inlinable func prefetchLines(from start: Int, to end: Int) {
+    @inlinable @inline(__always) func prefetchLines(from start: Int, to end: Int) {
         let first = bytes.base + start
         var line = first - (Int(bitPattern: first) & 63)
         while line <= bytes.base + end {
@@ -228,7 +231,7 @@ import CMemoryHints
 
     /// Where the scan of the slot bits for `slot` starts: the bit where the slot of the
     /// nearest mark at or below it begins (0 without marks), and the zero bits still to skip.
-    @inline(__always) @inlinable func scanStart(forSlot slot: Int) -> (bit: Int, zeros: Int) {
+    @inlinable @inline(__always) func scanStart(forSlot slot: Int) -> (bit: Int, zeros: Int) {
         let mark = min(slot / BucketLayout.slotsPerMark, layout.markCount)
         guard mark > 0 else { return (0, slot) }
         let at = layout.marksOffset + (mark - 1) * layout.markWidth
@@ -238,7 +241,7 @@ import CMemoryHints
     }
 
     /// The first entry of `slot` and the one after its last.
-    @inline(__always) @inlinable func entries(inSlot slot: Int) -> (Int, Int) {
+    @inlinable @inline(__always) func entries(inSlot slot: Int) -> (Int, Int) {
         let (start, zeros) = scanStart(forSlot: slot)
         let bit = bitAfter(zeros: zeros, from: start)
         let first = max(0, bit - slot)  // a damaged mark may point before the slot can start
@@ -282,7 +285,7 @@ import CMemoryHints
     /// `word.nonzeroBitCount`): each byte's count of set bits, summed up to each byte by one
     /// multiplication, finds the byte (Vigna's broadword select), and the bit within it is
     /// found the same way, with no loop or branch: the work does not grow with `rank` (the
-    /// slot's place in its word) and no branch is mispredicted.
+    /// slot's place in its word) and nothing is mispredicted.
     @inlinable @inline(__always) static func position(ofSetBit rank: Int, in word: UInt64) -> Int {
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         var counts = word &- ((word &>> 1) & 0x5555_5555_5555_5555)
@@ -292,7 +295,7 @@ import CMemoryHints
         // The first byte whose sum exceeds `rank`: its high bit survives the subtraction.
         let exceeds = ((sums | highs) &- UInt64(rank + 1) &* ones) & highs
         let byte = exceeds.trailingZeroBitCount / 8
-        let below = byte == 0 ? 0 : Int((sums &>> UInt64(8 * byte - 8)) & 0xFF)
+        let below = Int(((sums &<< 8) &>> UInt64(8 * byte)) & 0xFF)  // the sum of the bytes before
         // The same within the byte, a bit to a byte: bit i of the byte is copied to byte i
         // (a multiplication and a mask), made 0 or 1, and summed up to each byte.
         let bits = (word &>> UInt64(8 * byte)) & 0xFF
@@ -303,7 +306,7 @@ import CMemoryHints
     }
 
     /// −1, 0 or 1 as record `index`'s suffix bits sort before, equal or after `digest`'s.
-    @inline(__always) @inlinable func compareRecord(_ index: Int, with digest: HashDigest, lowStart: Int) -> Int {
+    @inlinable @inline(__always) func compareRecord(_ index: Int, with digest: HashDigest, lowStart: Int) -> Int {
         let recordStart = index * (layout.recordBits + layout.countBits)
         var done = 0
         while done < layout.recordBits {
@@ -316,7 +319,7 @@ import CMemoryHints
         return 0
     }
 
-    @inline(__always) @inlinable func count(ofRecord index: Int) -> UInt64 {
+    @inlinable @inline(__always) func count(ofRecord index: Int) -> UInt64 {
         let bitOffset = layout.recordsOffset * 8 + index * (layout.recordBits + layout.countBits) + layout.recordBits
         let code = bytes.field(at: bitOffset, bitCount: layout.countBits)
         if code != layout.escapeCode { return code + 1 }

@@ -22,12 +22,17 @@ package func sortedByPrefix(
     assert(2 * digitBits == HashDigest.prefixBitCount && n <= Int(UInt32.max) && scratch.count >= 2 * n)
     let firstPass = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
     let sorted = UnsafeMutableBufferPointer(rebasing: scratch[n..<(2 * n)])
+    /// Where `prefix`'s digit of `pass` (0: the low ten bits, 1: the high) is counted in
+    /// `starts`, which holds the first pass's 2^10 digits, then the second's.
+    func startIndex(forDigitOf prefix: Int, pass: Int) -> Int {
+        pass << digitBits | (prefix >> (pass * digitBits)) & digitMask
+    }
     // Both digits' counts come from one read of the digests.
     withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 << digitBits) { starts in
         starts.initialize(repeating: 0)
         for digest in digests {
-            starts[digest.prefix & digitMask] += 1
-            starts[(1 << digitBits) + (digest.prefix >> digitBits)] += 1
+            starts[startIndex(forDigitOf: digest.prefix, pass: 0)] += 1
+            starts[startIndex(forDigitOf: digest.prefix, pass: 1)] += 1
         }
         for pass in 0..<2 {
             var total = 0
@@ -42,8 +47,7 @@ package func sortedByPrefix(
             into output: UnsafeMutableBufferPointer<PrefixOrderedQuery>
         ) {
             for at in 0..<n {
-                let query = queryAt(at)
-                let digit = pass << digitBits | (query.digest.prefix >> (pass * digitBits)) & digitMask
+                let query = queryAt(at), digit = startIndex(forDigitOf: query.digest.prefix, pass: pass)
                 (output.baseAddress! + starts[digit]).initialize(to: query)
                 starts[digit] += 1
             }
