@@ -10,11 +10,10 @@ extension BreachIndex {
 
     /// The fewest queries a batch sorts by prefix before looking them up. The sort costs
     /// ≈ 13 ns a query and saves more the more queries share table lines, pages and
-    /// buckets: at two billion hashes, against the same queries unsorted in batches of
-    /// 1,000, 16,384 queries broke even, 2^18 saved a quarter and 2^20 two fifths (half of
-    /// them stored, stop 30's build); with the lookup's steps inlined since, 2^20 random
-    /// hashes take 107 ns a lookup against 229–232 (docs/benchmarks.md, "Batches in prefix
-    /// order" and "Batch lookups bound by their work").
+    /// buckets: at two billion hashes, against the same queries unsorted, 16,384 queries
+    /// broke even and longer batches gained more (docs/benchmarks.md, "Batches in prefix
+    /// order"; a million random hashes: 107 against 229–232 ns a lookup, "Batch lookups
+    /// bound by their work").
     package static let prefixOrderMinimum = 1 << 14
 
     /// The most queries sorted together: a longer batch is sorted in parts this long, so

@@ -67,12 +67,11 @@ struct Check: ParsableCommand {
     }
 
     /// Lines looked up in one call: enough that `counts(of:into:)` sorts them by prefix and
-    /// many share a table line and a 2 MiB page of the index. At two billion hashes a
-    /// million queries (half of them stored) took 141 ns a lookup in one call, 2^18 took
-    /// 187, 2^16 243, and batches of 1,000 (not sorted) 244–254; with the lookup's steps
-    /// inlined since, one call of a million 116–123 ns and batches of 1,000 230–256
-    /// (docs/benchmarks.md, "Batches in prefix order" and "Batch lookups bound by their
-    /// work"). Working memory: 80 MiB (24 of digests, 8 of counts, 48 of the sort's scratch).
+    /// many share a table line and a 2 MiB page of the index: at two billion hashes a million
+    /// queries (half of them stored) take 116–123 ns a lookup in one call, against 230–256 in
+    /// batches of 1,000 (docs/benchmarks.md, "Batch lookups bound by their work"; how the
+    /// gain grows with the batch: "Batches in prefix order"). Working memory: 80 MiB (24 of
+    /// digests, 8 of counts, 48 of the sort's scratch).
     /// (`CheckCommandTests` crosses a batch's end: keep its line count above this.)
     static let batchSize = 1 << 20
 
